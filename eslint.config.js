@@ -1,0 +1,103 @@
+// Lint for the whole tree. The `boundaries` table below is the import contract between the
+// src-main folders (see ../shared/STYLE.md): each folder lists the sibling folders it must not import.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import vue from 'eslint-plugin-vue';
+import globals from 'globals';
+
+const folders = ['shared', 'engine', 'weights', 'protocol', 'store', 'jobs', 'api', 'server', 'electron', 'cli'];
+
+/** Folders each src-main folder may import (besides itself). */
+const allowed = {
+  shared: [],
+  engine: ['shared'],
+  weights: ['shared'],
+  protocol: ['shared', 'engine', 'weights'],
+  store: ['shared', 'weights'],
+  jobs: ['shared', 'engine', 'weights', 'protocol', 'store'],
+  api: ['shared', 'engine', 'weights', 'protocol', 'store', 'jobs'],
+  server: ['shared', 'api', 'store', 'jobs'],
+  electron: ['shared', 'api', 'store', 'jobs'],
+  cli: ['shared', 'engine', 'weights', 'protocol', 'store', 'jobs', 'api', 'server'],
+};
+
+const noElectron = { name: 'electron', message: 'Only src-main/electron may import electron.' };
+const extraBans = {
+  shared: [
+    { group: ['node:*', 'better-sqlite3', '@tensorflow/*', 'ws'], message: 'shared/ is runtime-free.' },
+  ],
+  engine: [{ group: ['better-sqlite3', 'ws'], message: 'engine/ uses the tfjs API only.' }],
+  weights: [
+    { group: ['better-sqlite3', 'ws', '@tensorflow/*'], message: 'weights/ is pure functions over typed arrays.' },
+  ],
+};
+
+const boundaryConfigs = folders.map((folder) => ({
+  files: [`src-main/${folder}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: folder === 'electron' ? [] : [noElectron],
+        patterns: [
+          ...folders
+            .filter((other) => other !== folder && !allowed[folder].includes(other))
+            .map((other) => ({
+              group: [`**/${other}`, `**/${other}/*`, `**/${other}/**`],
+              message: `src-main/${folder} may not import src-main/${other} (see eslint.config.js).`,
+            })),
+          ...(extraBans[folder] ?? []),
+        ],
+      },
+    ],
+  },
+}));
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'tests/fixtures/generated/**', 'test-output/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  ...vue.configs['flat/recommended'],
+  {
+    files: ['**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'] } },
+  },
+  {
+    languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: 'module' },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'vue/multi-word-component-names': 'off',
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/html-self-closing': 'off',
+      'vue/html-indent': 'off',
+      'vue/html-closing-bracket-newline': 'off',
+      'vue/multiline-html-element-content-newline': 'off',
+    },
+  },
+  { files: ['bin/**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  {
+    files: ['src-renderer/**/*.{ts,vue}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron],
+          patterns: [
+            {
+              group: ['node:*', 'better-sqlite3', 'ws', '@tensorflow/*'],
+              message: 'The renderer runs in a browser sandbox.',
+            },
+            {
+              group: folders.filter((f) => f !== 'shared').map((f) => `**/src-main/${f}/**`),
+              message: 'The renderer may import only src-main/shared (as @shared).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  ...boundaryConfigs,
+);

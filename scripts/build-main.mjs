@@ -1,0 +1,33 @@
+// Bundles every main-side entry point (Electron shell, preload, headless server, CLI, job worker)
+// into CommonJS files under out/main with esbuild. Native and heavyweight packages stay external.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const entries = {
+  'electron-main': 'src-main/electron/main.ts',
+  preload: 'src-main/electron/preload.ts',
+  serve: 'src-main/server/serve.ts',
+  cli: 'src-main/cli/index.ts',
+  worker: 'src-main/jobs/worker.ts',
+};
+
+const entryPoints = Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
+
+await build({
+  entryPoints,
+  outdir: 'out/main',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+  external: [
+    'electron',
+    'better-sqlite3',
+    '@tensorflow/*',
+    'bufferutil',
+    'utf-8-validate',
+  ],
+});

@@ -1,0 +1,15 @@
+/** One CLI command: a name, a one-line summary, its --help text and what it does. */
+export interface CliCommand {
+  name: string;
+  summary: string;
+  help: string;
+  run(argv: string[], io: CliIo): Promise<number>;
+}
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** A usage mistake: printed with the command's help hint, exit code 2. */
+export class UsageError extends Error {}

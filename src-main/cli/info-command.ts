@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../store';
+import type { ExperimentNode } from '../shared';
+import { UsageError, type CliCommand } from './command';
+
+const HELP = `Usage: deltascope info <file.deltascope> [--json]
+
+Shows what a Deltascope database holds: schema version, size, counts, and each
+experiment's runs (phase, reward, seed, checkpoints, last step).
+
+Options:
+  --json       print one JSON object instead of text
+  -h, --help   show this help`;
+
+export const infoCommand: CliCommand = {
+  name: 'info',
+  summary: 'show what a database holds',
+  help: HELP,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      io.out(HELP);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError('info needs exactly one database file.');
+    const db = openDatabase(positionals[0]!);
+    try {
+      const info = db.info(false);
+      const tree = db.tree();
+      if (values.json) {
+        io.out(JSON.stringify({ ...info, experiments: tree.map(summariseExperiment) }, null, 2));
+      } else {
+        io.out(`${info.path}`);
+        io.out(`  schema v${info.schemaVersion}, ${formatBytes(info.sizeBytes)}`);
+        io.out(
+          `  ${info.counts.experiments} experiments, ${info.counts.runs} runs, ${info.counts.checkpoints} checkpoints, ` +
+            `${info.counts.metrics} metric rows, ${info.counts.artifacts} artifacts`,
+        );
+        for (const experiment of tree) {
+          io.out(`  experiment #${experiment.id} ${experiment.name} (${experiment.runs.length} runs)`);
+          for (const run of experiment.runs) {
+            const seed = run.seed === null ? '' : ` seed ${run.seed}`;
+            const last = run.lastStep === null ? 'no checkpoints' : `${run.checkpointCount} checkpoints, last step ${run.lastStep}`;
+            io.out(`    run #${run.id} ${run.name} [${run.phase}] reward ${run.reward.name}${seed}, ${run.status}, ${last}`);
+          }
+        }
+      }
+      return 0;
+    } finally {
+      db.close();
+    }
+  },
+};
+
+function summariseExperiment(experiment: ExperimentNode) {
+  return {
+    id: experiment.id,
+    name: experiment.name,
+    description: experiment.description,
+    createdAt: experiment.createdAt,
+    runs: experiment.runs.map((run) => ({
+      id: run.id,
+      name: run.name,
+      phase: run.phase,
+      reward: run.reward,
+      seed: run.seed,
+      status: run.status,
+      backend: run.backend,
+      parentCheckpointId: run.parentCheckpointId,
+      createdAt: run.createdAt,
+      checkpoints: run.checkpoints.map((checkpoint) => ({
+        id: checkpoint.id,
+        step: checkpoint.step,
+        label: checkpoint.label,
+        parentCheckpointId: checkpoint.parentCheckpointId,
+        paramCount: checkpoint.paramCount,
+        sha256: checkpoint.sha256,
+      })),
+    })),
+  };
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}

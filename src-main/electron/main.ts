@@ -1,0 +1,91 @@
+// The Electron shell: app lifecycle, the window, the menu and the IPC wiring. Everything else
+// lives in plain Node modules (api, store, …) that the headless server uses too.
+import { app, BrowserWindow, ipcMain, Menu, session } from 'electron';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { APP_VERSION, ApiService, EventBus } from '../api';
+import { toErrorPayload } from '../shared';
+import { trustedUrlMatcher, wireIpc } from './ipc-wiring';
+import { buildMenu } from './menu';
+import { hardenSession, hardenWebContents } from './security';
+
+app.setName('Deltascope');
+if (process.env.DELTASCOPE_HOME) app.setPath('userData', process.env.DELTASCOPE_HOME);
+
+const rendererIndex = join(__dirname, '..', 'renderer', 'index.html');
+const preloadPath = join(__dirname, 'preload.cjs');
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  hardenWebContents(app);
+  app.on('second-instance', () => {
+    const window = BrowserWindow.getAllWindows()[0];
+    if (window) {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    }
+  });
+  app.whenReady().then(start, (error: unknown) => {
+    console.error(error);
+    app.exit(1);
+  });
+}
+
+function start(): void {
+  hardenSession(session.defaultSession);
+  const bus = new EventBus();
+  const service = new ApiService({ appDataDir: app.getPath('userData'), mode: 'electron', version: APP_VERSION, bus });
+  const lastOpened = service.recentFiles().find((entry) => entry.exists)?.path;
+  try {
+    service.openPath(lastOpened ?? service.defaultDatabasePath, lastOpened ? 'open' : 'default');
+  } catch (error) {
+    // The UI starts on its empty state and shows why the last file could not be opened.
+    queueMicrotask(() => bus.emit('app.notice', { level: 'error', message: toErrorPayload(error).message }));
+  }
+
+  wireIpc({
+    ipcMain,
+    handlers: service.handlers,
+    bus,
+    isTrustedUrl: trustedUrlMatcher(pathToFileURL(rendererIndex).href),
+    targets: () => BrowserWindow.getAllWindows().map((window) => window.webContents),
+  });
+
+  const rebuildMenu = () => Menu.setApplicationMenu(buildMenu(service, bus, rebuildMenu));
+  rebuildMenu();
+  bus.subscribe((event) => {
+    if (event.event === 'db.changed') rebuildMenu();
+  });
+
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('will-quit', () => service.dispose());
+}
+
+function createWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    minWidth: 900,
+    minHeight: 600,
+    title: 'Deltascope',
+    show: false,
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  window.once('ready-to-show', () => window.show());
+  void window.loadFile(rendererIndex);
+  return window;
+}

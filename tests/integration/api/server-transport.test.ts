@@ -1,0 +1,152 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
+import { ApiService, EventBus } from '../../../src-main/api';
+import { startServer, type RunningServer } from '../../../src-main/server';
+import type { ApiHandlers, CallResult, WireEvent } from '../../../src-main/shared';
+import { writeSampleDatabase } from '../../fixtures/sample-db';
+import { makeTempDir } from '../../helpers/temp-dir';
+
+const temp = makeTempDir('server');
+let server: RunningServer;
+let service: ApiService;
+let runsGet: ReturnType<typeof vi.fn>;
+let sample: ReturnType<typeof writeSampleDatabase>;
+
+async function call(method: string, params: unknown, token: string | null = server.token) {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (token !== null) headers.Authorization = `Bearer ${token}`;
+  const response = await fetch(`http://127.0.0.1:${server.port}/api/call`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ method, params }),
+  });
+  return { status: response.status, body: (await response.json()) as CallResult };
+}
+
+beforeAll(async () => {
+  const dbPath = join(temp.dir, 'sample.deltascope');
+  sample = writeSampleDatabase(dbPath);
+  const bus = new EventBus();
+  service = new ApiService({ appDataDir: join(temp.dir, 'app-data'), mode: 'browser', version: 'test', bus });
+  service.openPath(dbPath, 'open');
+  runsGet = vi.fn(service.handlers['runs.get']);
+  const handlers: ApiHandlers = { ...service.handlers, 'runs.get': runsGet as ApiHandlers['runs.get'] };
+  server = await startServer({ handlers, bus, staticDir: null, port: 0 });
+});
+
+afterAll(async () => {
+  await server.close();
+  service.dispose();
+  temp.cleanup();
+});
+
+describe('the API over HTTP + WebSocket', () => {
+  it('binds to 127.0.0.1 and prints a URL carrying the token', () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=${server.token}`);
+    expect(server.token.length).toBeGreaterThanOrEqual(24);
+  });
+
+  it('answers runs.tree with the experiments, runs and checkpoints of the open database', async () => {
+    const { status, body } = await call('runs.tree', {});
+    expect(status).toBe(200);
+    if (!body.ok) throw new Error(body.error.message);
+    const tree = body.result as { name: string; runs: { phase: string; checkpoints: unknown[] }[] }[];
+    const demo = tree.find((experiment) => experiment.name === 'maze-cheese-demo');
+    expect(demo?.runs.map((run) => run.phase)).toContain('pretrain');
+    expect(demo?.runs.every((run) => run.checkpoints.length > 0)).toBe(true);
+  });
+
+  it('downsamples metric series to maxPoints', async () => {
+    const { body } = await call('metrics.series', { runId: sample.runIds[0], maxPoints: 20 });
+    if (!body.ok) throw new Error(body.error.message);
+    const series = body.result as { key: string; steps: number[]; totalPoints: number }[];
+    expect(series.length).toBeGreaterThan(0);
+    for (const one of series) {
+      expect(one.steps.length).toBeLessThanOrEqual(20);
+      expect(one.totalPoints).toBeGreaterThan(20);
+    }
+  });
+
+  it('refuses a request without the token, or with a wrong one, before any service runs', async () => {
+    const missing = await call('runs.get', { runId: sample.runIds[0] }, null);
+    expect(missing.status).toBe(401);
+    expect(missing.body).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    const wrong = await call('runs.get', { runId: sample.runIds[0] }, 'not-the-token');
+    expect(wrong.status).toBe(401);
+    expect(runsGet).not.toHaveBeenCalled();
+  });
+
+  it('rejects an invalid payload with a message naming the field, before the handler', async () => {
+    const { status, body } = await call('runs.get', { runId: 'seven' });
+    expect(status).toBe(400);
+    expect(body.ok).toBe(false);
+    if (body.ok) return;
+    expect(body.error.code).toBe('INVALID_PAYLOAD');
+    expect(body.error.message).toMatch(/runs\.get.*params\.runId/);
+    expect(runsGet).not.toHaveBeenCalled();
+    const unknown = await call('runs.delete', {});
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchObject({ ok: false, error: { code: 'UNKNOWN_METHOD' } });
+  });
+
+  it('runs the handler for a valid request', async () => {
+    const { body } = await call('runs.get', { runId: sample.runIds[0] });
+    expect(body.ok).toBe(true);
+    expect(runsGet).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses requests addressed to a non-loopback host name (DNS rebinding)', async () => {
+    const response = await new Promise<number>((resolve, reject) => {
+      import('node:http').then(({ request }) => {
+        const req = request(
+          { host: '127.0.0.1', port: server.port, path: '/api/call', method: 'POST', headers: { Host: 'evil.example:80' } },
+          (res) => resolve(res.statusCode ?? 0),
+        );
+        req.on('error', reject);
+        req.end('{}');
+      }, reject);
+    });
+    expect(response).toBe(403);
+  });
+
+  it('refuses a WebSocket without the token', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/events`);
+    const status = await new Promise<number>((resolve) => {
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => resolve(200));
+      ws.on('error', () => resolve(-1));
+    });
+    expect(status).toBe(401);
+  });
+
+  it('pushes db.changed to a connected WebSocket, and keeps the open database when a bad file is refused', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/events?token=${server.token}`);
+    await new Promise((resolve, reject) => {
+      ws.on('open', resolve);
+      ws.on('error', reject);
+    });
+    const received: WireEvent[] = [];
+    ws.on('message', (data) => received.push(JSON.parse(String(data)) as WireEvent));
+
+    const notADb = join(temp.dir, 'notes.deltascope');
+    writeFileSync(notADb, 'these are my notes, not a database\n');
+    const refused = await call('db.open', { path: notADb });
+    expect(refused.body.ok).toBe(false);
+    if (!refused.body.ok) {
+      expect(refused.body.error.code).toBe('NOT_A_DATABASE');
+      expect(refused.body.error.message).toContain(notADb);
+    }
+    const current = await call('db.current', {});
+    expect(current.body).toMatchObject({ ok: true, result: { fileName: 'sample.deltascope' } });
+
+    const fresh = join(temp.dir, 'fresh.deltascope');
+    const created = await call('db.create', { path: fresh });
+    expect(created.body).toMatchObject({ ok: true, result: { fileName: 'fresh.deltascope' } });
+    await vi.waitFor(() => expect(received.some((event) => event.event === 'db.changed')).toBe(true));
+    const changed = received.find((event) => event.event === 'db.changed');
+    expect(changed?.payload).toMatchObject({ reason: 'opened', info: { fileName: 'fresh.deltascope' } });
+    ws.close();
+  });
+});
