@@ -23,7 +23,11 @@ export async function dispatch(handlers: ApiHandlers, method: unknown, params: u
   }
 }
 
-async function invoke<M extends MethodName>(handlers: ApiHandlers, method: M, params: unknown): Promise<unknown> {
+async function invoke<M extends MethodName>(
+  handlers: ApiHandlers,
+  method: M,
+  params: unknown,
+): Promise<unknown> {
   const parsed = parseParams(method, params);
   const handler = handlers[method] as (p: typeof parsed) => unknown;
   return await handler(parsed);

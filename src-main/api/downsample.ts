@@ -8,7 +8,9 @@ export function downsampleMinMax(
   maxPoints: number,
 ): { steps: number[]; values: number[] } {
   if (steps.length !== values.length) {
-    throw new RangeError(`downsampleMinMax: steps has ${steps.length} points but values has ${values.length}`);
+    throw new RangeError(
+      `downsampleMinMax: steps has ${steps.length} points but values has ${values.length}`,
+    );
   }
   if (!Number.isInteger(maxPoints) || maxPoints < 2) {
     throw new RangeError(`downsampleMinMax: maxPoints must be an integer ≥ 2, got ${maxPoints}`);

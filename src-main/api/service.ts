@@ -44,7 +44,11 @@ export class ApiService {
   openPath(path: string, how: 'open' | 'create' | 'default'): DatabaseInfo {
     const absolute = resolve(path);
     const next =
-      how === 'create' ? createDatabase(absolute) : how === 'default' ? openOrCreateDatabase(absolute) : openDatabase(absolute);
+      how === 'create'
+        ? createDatabase(absolute)
+        : how === 'default'
+          ? openOrCreateDatabase(absolute)
+          : openDatabase(absolute);
     this.db?.close();
     this.db = next;
     this.recent.add(absolute);
@@ -98,7 +102,11 @@ export class ApiService {
         const wanted = keys ?? db.metrics.keys(runId);
         return wanted.map((key): MetricSeries => {
           const raw = db.metrics.series(runId, key, { fromStep, toStep });
-          return { key, ...downsampleMinMax(raw.steps, raw.values, maxPoints), totalPoints: raw.steps.length };
+          return {
+            key,
+            ...downsampleMinMax(raw.steps, raw.values, maxPoints),
+            totalPoints: raw.steps.length,
+          };
         });
       },
     };

@@ -45,8 +45,13 @@ export const infoCommand: CliCommand = {
           io.out(`  experiment #${experiment.id} ${experiment.name} (${experiment.runs.length} runs)`);
           for (const run of experiment.runs) {
             const seed = run.seed === null ? '' : ` seed ${run.seed}`;
-            const last = run.lastStep === null ? 'no checkpoints' : `${run.checkpointCount} checkpoints, last step ${run.lastStep}`;
-            io.out(`    run #${run.id} ${run.name} [${run.phase}] reward ${run.reward.name}${seed}, ${run.status}, ${last}`);
+            const last =
+              run.lastStep === null
+                ? 'no checkpoints'
+                : `${run.checkpointCount} checkpoints, last step ${run.lastStep}`;
+            io.out(
+              `    run #${run.id} ${run.name} [${run.phase}] reward ${run.reward.name}${seed}, ${run.status}, ${last}`,
+            );
           }
         }
       }

@@ -40,7 +40,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
-      io.err(`deltascope ${command.name}: ${(error as Error).message}\nRun \`deltascope ${command.name} --help\` for usage.`);
+      io.err(
+        `deltascope ${command.name}: ${(error as Error).message}\nRun \`deltascope ${command.name} --help\` for usage.`,
+      );
       return 2;
     }
     const payload = toErrorPayload(error);

@@ -1,13 +1,22 @@
 import type { EventBus } from '../api';
 import { dispatch } from '../api';
-import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type ApiHandlers, type CallResult, type WireEvent } from '../shared';
+import {
+  IPC_CALL_CHANNEL,
+  IPC_EVENT_CHANNEL,
+  type ApiHandlers,
+  type CallResult,
+  type WireEvent,
+} from '../shared';
 
 /** The parts of Electron's ipcMain and WebContents this module uses, so tests can pass fakes. */
 export interface IpcInvokeEventLike {
   senderFrame: { url: string } | null;
 }
 export interface IpcMainLike {
-  handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>): void;
+  handle(
+    channel: string,
+    listener: (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>,
+  ): void;
   removeHandler(channel: string): void;
 }
 export interface WebContentsLike {
@@ -33,10 +42,19 @@ export function wireIpc(options: IpcWiringOptions): () => void {
   options.ipcMain.handle(IPC_CALL_CHANNEL, async (event, request): Promise<CallResult> => {
     const url = event.senderFrame?.url ?? '';
     if (!options.isTrustedUrl(url)) {
-      return { ok: false, error: { code: 'UNAUTHORIZED', message: `IPC from an untrusted frame (${url || 'unknown'}) was refused.` } };
+      return {
+        ok: false,
+        error: {
+          code: 'UNAUTHORIZED',
+          message: `IPC from an untrusted frame (${url || 'unknown'}) was refused.`,
+        },
+      };
     }
     if (typeof request !== 'object' || request === null) {
-      return { ok: false, error: { code: 'INVALID_PAYLOAD', message: 'IPC request must be { method, params }.' } };
+      return {
+        ok: false,
+        error: { code: 'INVALID_PAYLOAD', message: 'IPC request must be { method, params }.' },
+      };
     }
     const { method, params } = request as { method?: unknown; params?: unknown };
     return dispatch(options.handlers, method, params);

@@ -35,7 +35,12 @@ if (!app.requestSingleInstanceLock()) {
 function start(): void {
   hardenSession(session.defaultSession);
   const bus = new EventBus();
-  const service = new ApiService({ appDataDir: app.getPath('userData'), mode: 'electron', version: APP_VERSION, bus });
+  const service = new ApiService({
+    appDataDir: app.getPath('userData'),
+    mode: 'electron',
+    version: APP_VERSION,
+    bus,
+  });
   const lastOpened = service.recentFiles().find((entry) => entry.exists)?.path;
   try {
     service.openPath(lastOpened ?? service.defaultDatabasePath, lastOpened ? 'open' : 'default');

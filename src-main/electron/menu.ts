@@ -34,7 +34,9 @@ export function buildMenu(service: ApiService, bus: EventBus, rebuild: () => voi
       defaultPath: `experiments${DATABASE_EXTENSION}`,
     });
     if (result.canceled || !result.filePath) return;
-    const path = result.filePath.endsWith(DATABASE_EXTENSION) ? result.filePath : result.filePath + DATABASE_EXTENSION;
+    const path = result.filePath.endsWith(DATABASE_EXTENSION)
+      ? result.filePath
+      : result.filePath + DATABASE_EXTENSION;
     run(() => service.openPath(path, 'create'));
   };
 
@@ -55,7 +57,10 @@ export function buildMenu(service: ApiService, bus: EventBus, rebuild: () => voi
               }))
             : [{ label: 'No recent databases', enabled: false }],
         },
-        { label: 'Open Default Database', click: () => run(() => service.openPath(service.defaultDatabasePath, 'default')) },
+        {
+          label: 'Open Default Database',
+          click: () => run(() => service.openPath(service.defaultDatabasePath, 'default')),
+        },
         { label: 'Close Database', click: () => run(() => service.close()) },
         { type: 'separator' },
         { role: 'quit' },
@@ -65,7 +70,11 @@ export function buildMenu(service: ApiService, bus: EventBus, rebuild: () => voi
     {
       label: 'View',
       submenu: [
-        { label: 'Run Browser', accelerator: 'CmdOrCtrl+1', click: () => bus.emit('app.command', { command: 'view.runs' }) },
+        {
+          label: 'Run Browser',
+          accelerator: 'CmdOrCtrl+1',
+          click: () => bus.emit('app.command', { command: 'view.runs' }),
+        },
         { type: 'separator' },
         { role: 'reload' },
         { role: 'toggleDevTools' },

@@ -7,7 +7,8 @@ type WireEventLike = { event: string; payload: unknown };
 
 contextBridge.exposeInMainWorld('deltascopeHost', {
   mode: 'electron',
-  call: (method: string, params: unknown): Promise<unknown> => ipcRenderer.invoke(IPC_CALL_CHANNEL, { method, params }),
+  call: (method: string, params: unknown): Promise<unknown> =>
+    ipcRenderer.invoke(IPC_CALL_CHANNEL, { method, params }),
   onEvent: (listener: (event: WireEventLike) => void): (() => void) => {
     const wrapped = (_event: IpcRendererEvent, wireEvent: WireEventLike) => listener(wireEvent);
     ipcRenderer.on(IPC_EVENT_CHANNEL, wrapped);

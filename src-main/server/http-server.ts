@@ -58,7 +58,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   server.on('upgrade', (request, socket, head) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (!isLoopbackHost(request.headers.host) || url.pathname !== '/events' || !tokenMatches(url.searchParams.get('token'), token)) {
+    if (
+      !isLoopbackHost(request.headers.host) ||
+      url.pathname !== '/events' ||
+      !tokenMatches(url.searchParams.get('token'), token)
+    ) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       socket.destroy();
       return;
@@ -95,27 +99,45 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-async function handleHttp(request: IncomingMessage, response: ServerResponse, options: ServerOptions, token: string): Promise<void> {
+async function handleHttp(
+  request: IncomingMessage,
+  response: ServerResponse,
+  options: ServerOptions,
+  token: string,
+): Promise<void> {
   if (!isLoopbackHost(request.headers.host)) {
     return sendJson(response, 403, failure('UNAUTHORIZED', 'Requests must address 127.0.0.1 or localhost.'));
   }
   const url = new URL(request.url ?? '/', 'http://localhost');
 
   if (url.pathname === '/api/call') {
-    if (request.method !== 'POST') return sendJson(response, 405, failure('INVALID_PAYLOAD', 'Use POST for /api/call.'));
+    if (request.method !== 'POST')
+      return sendJson(response, 405, failure('INVALID_PAYLOAD', 'Use POST for /api/call.'));
     const header = request.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : null;
     if (!tokenMatches(given, token)) {
-      return sendJson(response, 401, failure('UNAUTHORIZED', 'Missing or wrong token: open the URL that `npm run serve` printed.'));
+      return sendJson(
+        response,
+        401,
+        failure('UNAUTHORIZED', 'Missing or wrong token: open the URL that `npm run serve` printed.'),
+      );
     }
     let body: unknown;
     try {
       body = JSON.parse(await readBody(request));
     } catch (error) {
-      return sendJson(response, 400, failure('INVALID_PAYLOAD', `Request body is not valid JSON: ${(error as Error).message}`));
+      return sendJson(
+        response,
+        400,
+        failure('INVALID_PAYLOAD', `Request body is not valid JSON: ${(error as Error).message}`),
+      );
     }
     if (typeof body !== 'object' || body === null || !('method' in body)) {
-      return sendJson(response, 400, failure('INVALID_PAYLOAD', 'Request body must be { "method": string, "params": object }.'));
+      return sendJson(
+        response,
+        400,
+        failure('INVALID_PAYLOAD', 'Request body must be { "method": string, "params": object }.'),
+      );
     }
     const { method, params } = body as { method: unknown; params?: unknown };
     const result = await dispatch(options.handlers, method, params);
@@ -161,7 +183,10 @@ function failure(code: ErrorPayload['code'], message: string): CallResult {
 }
 
 function sendJson(response: ServerResponse, status: number, body: CallResult): void {
-  response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+  });
   response.end(JSON.stringify(body));
 }
 

@@ -1,3 +1,2 @@
 export * from './http-server';
 export * from './serve-command';
-

@@ -33,7 +33,10 @@ export function defaultStaticDir(): string | null {
 }
 
 /** Runs the headless server until SIGINT/SIGTERM. Returns the server so tests can close it. */
-export async function runServe(argv: string[], log: (line: string) => void = console.log): Promise<RunningServer | null> {
+export async function runServe(
+  argv: string[],
+  log: (line: string) => void = console.log,
+): Promise<RunningServer | null> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -51,13 +54,21 @@ export async function runServe(argv: string[], log: (line: string) => void = con
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new DeltascopeError('INVALID_PAYLOAD', `--port must be an integer between 0 and 65535, got "${values.port}".`);
+    throw new DeltascopeError(
+      'INVALID_PAYLOAD',
+      `--port must be an integer between 0 and 65535, got "${values.port}".`,
+    );
   }
   const staticDir = values.static ? resolve(values.static) : defaultStaticDir();
   if (!staticDir) log('warning: the renderer is not built (run `npm run build`); serving the API only.');
 
   const bus = new EventBus();
-  const service = new ApiService({ appDataDir: defaultAppDataDir(), mode: 'browser', version: APP_VERSION, bus });
+  const service = new ApiService({
+    appDataDir: defaultAppDataDir(),
+    mode: 'browser',
+    version: APP_VERSION,
+    bus,
+  });
   if (values.db) service.openPath(values.db, 'open');
   else service.openPath(service.defaultDatabasePath, 'default');
 

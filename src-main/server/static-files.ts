@@ -15,7 +15,10 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Resolves a URL path inside `root`; null for anything outside it (no `..` escapes) or missing. */
-export function resolveStaticFile(root: string, urlPath: string): { path: string; contentType: string } | null {
+export function resolveStaticFile(
+  root: string,
+  urlPath: string,
+): { path: string; contentType: string } | null {
   let decoded: string;
   try {
     decoded = decodeURIComponent(urlPath.split('?')[0] ?? '/');

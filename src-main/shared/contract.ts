@@ -111,7 +111,10 @@ export const methods = {
 export const events = {
   'db.changed': {
     doc: 'The open database changed (opened, created, closed) or its contents were written.',
-    payload: z.object({ info: DatabaseInfoSchema.nullable(), reason: z.enum(['opened', 'closed', 'written']) }),
+    payload: z.object({
+      info: DatabaseInfoSchema.nullable(),
+      reason: z.enum(['opened', 'closed', 'written']),
+    }),
   },
   'job.progress': {
     doc: 'Progress of a long job (training, evaluation, large diff).',
@@ -128,7 +131,12 @@ export const events = {
   },
   'job.state': {
     doc: 'A job changed state.',
-    payload: z.object({ jobId: z.string(), label: z.string(), state: JobStateSchema, message: z.string().optional() }),
+    payload: z.object({
+      jobId: z.string(),
+      label: z.string(),
+      state: JobStateSchema,
+      message: z.string().optional(),
+    }),
   },
   'app.notice': {
     doc: 'A message for the user raised outside a call (e.g. from a native menu).',
@@ -151,7 +159,9 @@ export type EventPayload<E extends EventName> = z.output<(typeof events)[E]['pay
 export type DeltascopeApi = { [M in MethodName]: (request: MethodRequest<M>) => Promise<MethodResponse<M>> };
 
 /** What the main side implements: receives validated params. */
-export type ApiHandlers = { [M in MethodName]: (params: MethodParams<M>) => Promise<MethodResponse<M>> | MethodResponse<M> };
+export type ApiHandlers = {
+  [M in MethodName]: (params: MethodParams<M>) => Promise<MethodResponse<M>> | MethodResponse<M>;
+};
 
 export type EventListener<E extends EventName> = (payload: EventPayload<E>) => void;
 

@@ -64,5 +64,9 @@ export function toErrorPayload(error: unknown): ErrorPayload {
 
 /** Rebuilds a DeltascopeError on the receiving side of a transport. */
 export function fromErrorPayload(payload: ErrorPayload): DeltascopeError {
-  return new DeltascopeError(isErrorCode(payload.code) ? payload.code : 'INTERNAL', payload.message, payload.details);
+  return new DeltascopeError(
+    isErrorCode(payload.code) ? payload.code : 'INTERNAL',
+    payload.message,
+    payload.details,
+  );
 }

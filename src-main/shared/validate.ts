@@ -17,9 +17,13 @@ export function parseParams<M extends MethodName>(method: M, raw: unknown): Meth
   const schema = methods[method].request;
   const result = schema.safeParse(raw ?? {});
   if (!result.success) {
-    throw new DeltascopeError('INVALID_PAYLOAD', `Invalid request to ${method}: ${describeIssues(result.error, 'params')}`, {
-      method,
-    });
+    throw new DeltascopeError(
+      'INVALID_PAYLOAD',
+      `Invalid request to ${method}: ${describeIssues(result.error, 'params')}`,
+      {
+        method,
+      },
+    );
   }
   return result.data as MethodParams<M>;
 }

@@ -8,7 +8,12 @@ import {
   type IpcMainLike,
   type WebContentsLike,
 } from '../../../src-main/electron/ipc-wiring';
-import { IPC_EVENT_CHANNEL, type ApiHandlers, type CallResult, type WireEvent } from '../../../src-main/shared';
+import {
+  IPC_EVENT_CHANNEL,
+  type ApiHandlers,
+  type CallResult,
+  type WireEvent,
+} from '../../../src-main/shared';
 import { writeSampleDatabase } from '../../fixtures/sample-db';
 import { makeTempDir } from '../../helpers/temp-dir';
 
@@ -18,7 +23,10 @@ const RENDERER_URL = 'file:///opt/Deltascope/resources/app.asar/out/renderer/ind
 class FakeIpc implements IpcMainLike {
   readonly handlers = new Map<string, (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>>();
   senderUrl = RENDERER_URL;
-  handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>): void {
+  handle(
+    channel: string,
+    listener: (event: IpcInvokeEventLike, ...args: unknown[]) => Promise<unknown>,
+  ): void {
     this.handlers.set(channel, listener);
   }
   removeHandler(channel: string): void {
@@ -50,7 +58,8 @@ vi.mock('electron', () => ({
   contextBridge: { exposeInMainWorld: (key: string, value: unknown) => (exposed[key] = value) },
   ipcRenderer: {
     invoke: (channel: string, ...args: unknown[]) => fakeIpc.invoke(channel, ...args),
-    on: (_channel: string, listener: (event: unknown, wire: WireEvent) => void) => rendererListeners.push(listener),
+    on: (_channel: string, listener: (event: unknown, wire: WireEvent) => void) =>
+      rendererListeners.push(listener),
     removeListener: () => undefined,
   },
 }));
@@ -73,7 +82,12 @@ beforeAll(async () => {
   const dbPath = join(temp.dir, 'sample.deltascope');
   writeSampleDatabase(dbPath);
   const bus = new EventBus();
-  service = new ApiService({ appDataDir: join(temp.dir, 'app-data'), mode: 'electron', version: 'test', bus });
+  service = new ApiService({
+    appDataDir: join(temp.dir, 'app-data'),
+    mode: 'electron',
+    version: 'test',
+    bus,
+  });
   service.openPath(dbPath, 'open');
   treeHandler = vi.fn(service.handlers['runs.tree']);
   const handlers: ApiHandlers = { ...service.handlers, 'runs.tree': treeHandler as ApiHandlers['runs.tree'] };
@@ -104,7 +118,8 @@ describe('the API over Electron IPC (preload proxy → ipcMain wiring → servic
   it('answers a call from our renderer', async () => {
     const result = await host.call('runs.tree', {});
     expect(result.ok).toBe(true);
-    if (result.ok) expect((result.result as { name: string }[]).map((e) => e.name)).toContain('maze-cheese-demo');
+    if (result.ok)
+      expect((result.result as { name: string }[]).map((e) => e.name)).toContain('maze-cheese-demo');
     expect(treeHandler).toHaveBeenCalledTimes(1);
   });
 

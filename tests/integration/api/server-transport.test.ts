@@ -101,7 +101,13 @@ describe('the API over HTTP + WebSocket', () => {
     const response = await new Promise<number>((resolve, reject) => {
       import('node:http').then(({ request }) => {
         const req = request(
-          { host: '127.0.0.1', port: server.port, path: '/api/call', method: 'POST', headers: { Host: 'evil.example:80' } },
+          {
+            host: '127.0.0.1',
+            port: server.port,
+            path: '/api/call',
+            method: 'POST',
+            headers: { Host: 'evil.example:80' },
+          },
           (res) => resolve(res.statusCode ?? 0),
         );
         req.on('error', reject);

@@ -14,7 +14,9 @@ let dbPath: string;
 
 async function deltascope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { ...process.env, DELTASCOPE_HOME: temp.dir } });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      env: { ...process.env, DELTASCOPE_HOME: temp.dir },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -52,9 +54,14 @@ describe('deltascope CLI', () => {
   it('info --json prints one parseable object', async () => {
     const { code, stdout } = await deltascope('info', dbPath, '--json');
     expect(code).toBe(0);
-    const parsed = JSON.parse(stdout) as { counts: { runs: number }; experiments: { name: string; runs: unknown[] }[] };
+    const parsed = JSON.parse(stdout) as {
+      counts: { runs: number };
+      experiments: { name: string; runs: unknown[] }[];
+    };
     expect(parsed.counts.runs).toBeGreaterThanOrEqual(4);
-    expect(parsed.experiments.find((e) => e.name === 'maze-cheese-demo')?.runs.length).toBe(parsed.counts.runs);
+    expect(parsed.experiments.find((e) => e.name === 'maze-cheese-demo')?.runs.length).toBe(
+      parsed.counts.runs,
+    );
   });
 
   it('fails with a message on stderr and exit 1 for a file that is not a database, leaving it untouched', async () => {

@@ -1,0 +1,103 @@
+import type Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { CheckpointSummary, DatabaseInfo, ExperimentNode, RunNode } from '../shared/domain';
+import { ArtifactsRepo } from './artifacts-repo';
+import { CheckpointsRepo } from './checkpoints-repo';
+import { ExperimentsRepo } from './experiments-repo';
+import { MetricsRepo } from './metrics-repo';
+import { RunsRepo } from './runs-repo';
+import { StoreContext } from './store-context';
+
+/**
+ * One open .deltascope file. Obtain it from openDatabase / createDatabase / openOrCreateDatabase,
+ * which check and migrate the file first; the constructor only wires the repositories.
+ */
+export class DeltascopeDb {
+  readonly path: string;
+  readonly experiments: ExperimentsRepo;
+  readonly runs: RunsRepo;
+  readonly checkpoints: CheckpointsRepo;
+  readonly metrics: MetricsRepo;
+  readonly artifacts: ArtifactsRepo;
+  private readonly ctx: StoreContext;
+
+  constructor(db: Database.Database, path: string) {
+    this.path = path;
+    this.ctx = new StoreContext(db, path);
+    this.experiments = new ExperimentsRepo(this.ctx);
+    this.checkpoints = new CheckpointsRepo(this.ctx);
+    this.runs = new RunsRepo(this.ctx, this.checkpoints);
+    this.metrics = new MetricsRepo(this.ctx);
+    this.artifacts = new ArtifactsRepo(this.ctx);
+  }
+
+  schemaVersion(): number {
+    return this.ctx.run(() => this.ctx.db.pragma('user_version', { simple: true }) as number);
+  }
+
+  /** Row counts and bytes on disk (the main file plus any WAL not yet folded into it). */
+  info(isDefault: boolean): DatabaseInfo {
+    const counts = this.ctx.read(
+      () =>
+        this.ctx
+          .statement(
+            `SELECT (SELECT COUNT(*) FROM experiments) AS experiments, (SELECT COUNT(*) FROM runs) AS runs,
+                    (SELECT COUNT(*) FROM checkpoints) AS checkpoints, (SELECT COUNT(*) FROM metrics) AS metrics,
+                    (SELECT COUNT(*) FROM artifacts) AS artifacts`,
+          )
+          .get() as DatabaseInfo['counts'],
+    );
+    return {
+      path: this.path,
+      fileName: basename(this.path),
+      schemaVersion: this.schemaVersion(),
+      sizeBytes: this.ctx.run(() => statSync(this.path).size + sizeIfExists(`${this.path}-wal`)),
+      isDefault,
+      counts,
+    };
+  }
+
+  /** Experiments → runs → checkpoints (metadata only), each level ordered by id, from one snapshot. */
+  tree(): ExperimentNode[] {
+    return this.ctx.read(() => {
+      const checkpointsByRun = groupBy(this.checkpoints.listAll(), (checkpoint) => checkpoint.runId);
+      const runs: RunNode[] = this.runs
+        .listAll()
+        .map((run) => ({ ...run, checkpoints: checkpointsByRun.get(run.id) ?? ([] as CheckpointSummary[]) }));
+      const runsByExperiment = groupBy(runs, (run) => run.experimentId);
+      return this.experiments
+        .list()
+        .map((experiment) => ({ ...experiment, runs: runsByExperiment.get(experiment.id) ?? [] }));
+    });
+  }
+
+  /** Runs `fn` as one write transaction (BEGIN IMMEDIATE); repository writes inside it become savepoints. */
+  transaction<T>(fn: () => T): T {
+    return this.ctx.write(fn);
+  }
+
+  /** Closes the connection; the last connection to close folds the WAL back into the file. */
+  close(): void {
+    if (this.ctx.db.open) this.ctx.run(() => this.ctx.db.close());
+  }
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [item]);
+    else group.push(item);
+  }
+  return groups;
+}
+
+function sizeIfExists(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
