@@ -1,0 +1,199 @@
+import type { LineSeriesOption } from 'echarts/charts';
+import type {
+  DataZoomComponentOption,
+  GridComponentOption,
+  LegendComponentOption,
+  TooltipComponentOption,
+} from 'echarts/components';
+import type { ComposeOption } from 'echarts/core';
+import { formatCompact, formatCount, formatMetricValue } from '../format/display-format';
+import type { MetricSeries } from '@shared';
+import { seriesColor, SERIES_PALETTE } from './palette';
+import { emaSmooth } from './smoothing';
+
+export type MetricsChartOption = ComposeOption<
+  | LineSeriesOption
+  | GridComponentOption
+  | TooltipComponentOption
+  | LegendComponentOption
+  | DataZoomComponentOption
+>;
+
+export interface LineChartInput {
+  series: readonly MetricSeries[];
+  /** EMA weight in [0, 1); 0 draws the raw values only. */
+  smoothing: number;
+  /** The keys' common family (`charts/episodic_return`); the legend shows each key without it. */
+  family?: string;
+  palette?: readonly string[];
+}
+
+/** Suffix of the faint raw line's series id; the smoothed line's id is the bare key. */
+export const RAW_SERIES_SUFFIX = '\u0000raw';
+/** Opacity of the raw line drawn behind the smoothed one. */
+export const RAW_LINE_OPACITY = 0.22;
+
+interface TooltipItem {
+  seriesId: string;
+  seriesName: string;
+  color: string;
+  step: number;
+  value: number;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function asTooltipItem(param: unknown): TooltipItem | null {
+  if (typeof param !== 'object' || param === null) return null;
+  const p = param as Record<string, unknown>;
+  const value = p.value;
+  if (!Array.isArray(value) || typeof value[0] !== 'number' || typeof value[1] !== 'number') return null;
+  return {
+    seriesId: String(p.seriesId ?? ''),
+    seriesName: String(p.seriesName ?? ''),
+    color: typeof p.color === 'string' ? p.color : '#888',
+    step: value[0],
+    value: value[1],
+  };
+}
+
+/** Tooltip HTML: the step, then per key the smoothed value and (if drawn) the raw one in brackets. */
+export function formatMetricsTooltip(params: unknown): string {
+  const items = (Array.isArray(params) ? params : [params]).map(asTooltipItem).filter((x) => x !== null);
+  if (items.length === 0) return '';
+  const rows = new Map<string, { color: string; main?: number; raw?: number }>();
+  for (const item of items) {
+    const row = rows.get(item.seriesName) ?? { color: item.color };
+    rows.set(item.seriesName, row);
+    if (item.seriesId.endsWith(RAW_SERIES_SUFFIX)) row.raw = item.value;
+    else {
+      row.main = item.value;
+      row.color = item.color;
+    }
+  }
+  const lines = [...rows.entries()].map(([name, row]) => {
+    const main = row.main === undefined ? '' : formatMetricValue(row.main);
+    const raw =
+      row.raw === undefined ? '' : ` <span style="opacity:.6">(raw ${formatMetricValue(row.raw)})</span>`;
+    const dot = `<span style="display:inline-block;width:8px;height:8px;border-radius:2px;margin-right:6px;background:${escapeHtml(row.color)}"></span>`;
+    return `<div>${dot}${escapeHtml(name)}: <b>${main}</b>${raw}</div>`;
+  });
+  const step = items[0]?.step ?? 0;
+  return `<div style="font-size:12px"><div style="margin-bottom:2px;opacity:.7">step ${formatCount(step)}</div>${lines.join('')}</div>`;
+}
+
+/** Legend text for `key` in a chart of `family`: the family's last part, or the key's own suffix. */
+export function legendLabel(key: string, family: string | undefined): string {
+  if (family === undefined) return key;
+  if (key === family) return family.split('/').pop() ?? key;
+  return key.startsWith(`${family}/`) ? key.slice(family.length + 1) : key;
+}
+
+function points(steps: readonly number[], values: readonly number[]): [number, number][] {
+  return steps.map((step, i) => [step, values[i] as number]);
+}
+
+/** One line chart over environment steps: per key a smoothed line over its faint raw line. */
+export function buildLineChartOptions(input: LineChartInput): MetricsChartOption {
+  const { series, smoothing } = input;
+  const palette = input.palette ?? SERIES_PALETTE;
+  if (!Number.isFinite(smoothing) || smoothing < 0 || smoothing >= 1) {
+    throw new RangeError(`buildLineChartOptions: smoothing must be in [0, 1), got ${smoothing}`);
+  }
+  for (const s of series) {
+    if (s.steps.length !== s.values.length) {
+      throw new RangeError(
+        `buildLineChartOptions: series "${s.key}" has ${s.steps.length} steps but ${s.values.length} values`,
+      );
+    }
+  }
+  const lines: LineSeriesOption[] = [];
+  series.forEach((s, index) => {
+    const color = seriesColor(index, palette);
+    const common = {
+      type: 'line' as const,
+      name: s.key,
+      showSymbol: false,
+      symbol: 'none',
+      color,
+      emphasis: { disabled: true },
+      animation: false,
+    };
+    if (smoothing > 0) {
+      lines.push({
+        ...common,
+        id: `${s.key}${RAW_SERIES_SUFFIX}`,
+        data: points(s.steps, s.values),
+        lineStyle: { width: 1, opacity: RAW_LINE_OPACITY },
+        z: 1,
+      });
+    }
+    lines.push({
+      ...common,
+      id: s.key,
+      data: points(s.steps, smoothing > 0 ? emaSmooth(s.values, smoothing) : s.values),
+      lineStyle: { width: 2 },
+      z: 2,
+    });
+  });
+  return {
+    animation: false,
+    color: [...palette],
+    textStyle: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif' },
+    // The grid rect is also the outer bound that axis labels are kept inside (ECharts 6's containLabel).
+    grid: {
+      left: 8,
+      right: 18,
+      top: 34,
+      bottom: 6,
+      outerBoundsMode: 'same',
+      outerBoundsContain: 'axisLabel',
+    },
+    legend: {
+      type: 'scroll',
+      top: 4,
+      left: 4,
+      right: 4,
+      icon: 'roundRect',
+      itemWidth: 12,
+      itemHeight: 8,
+      itemGap: 14,
+      textStyle: { fontSize: 11, color: '#444' },
+      formatter: (name: string) => legendLabel(name, input.family),
+      data: series.map((s) => s.key),
+    },
+    tooltip: {
+      trigger: 'axis',
+      confine: true,
+      axisPointer: { type: 'line', lineStyle: { color: '#999', width: 1 } },
+      formatter: formatMetricsTooltip,
+    },
+    xAxis: {
+      type: 'value',
+      // Environment steps; the axis spans exactly the recorded steps, so only the round ticks inside
+      // it are labelled (the ends would print odd values such as 2.048k).
+      min: 'dataMin',
+      max: 'dataMax',
+      axisLabel: {
+        fontSize: 10,
+        color: '#666',
+        showMinLabel: false,
+        showMaxLabel: false,
+        formatter: (value: number) => formatCompact(value),
+      },
+      // At the bottom of the plot even when the values cross zero.
+      axisLine: { onZero: false, lineStyle: { color: '#bbb' } },
+      splitLine: { show: true, lineStyle: { color: '#eee' } },
+    },
+    yAxis: {
+      type: 'value',
+      scale: true,
+      axisLabel: { fontSize: 10, color: '#666', formatter: (value: number) => formatMetricValue(value) },
+      splitLine: { lineStyle: { color: '#eee' } },
+    },
+    dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }],
+    series: lines,
+  };
+}

@@ -1,0 +1,29 @@
+import type { MetricSeries } from '@shared';
+
+function csvField(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Wide CSV: a `step` column, then one column per key; blank where a key has no value at a step. */
+export function seriesToCsv(series: readonly MetricSeries[]): string {
+  for (const s of series) {
+    if (s.steps.length !== s.values.length) {
+      throw new RangeError(
+        `seriesToCsv: series "${s.key}" has ${s.steps.length} steps but ${s.values.length} values`,
+      );
+    }
+  }
+  const byStep = new Map<number, (number | undefined)[]>();
+  series.forEach((s, column) => {
+    s.steps.forEach((step, i) => {
+      const row = byStep.get(step) ?? new Array<number | undefined>(series.length).fill(undefined);
+      byStep.set(step, row);
+      row[column] = s.values[i];
+    });
+  });
+  const header = ['step', ...series.map((s) => s.key)].map(csvField).join(',');
+  const rows = [...byStep.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([step, row]) => [String(step), ...row.map((v) => (v === undefined ? '' : String(v)))].join(','));
+  return [header, ...rows].join('\n') + '\n';
+}

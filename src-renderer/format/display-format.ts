@@ -1,0 +1,80 @@
+import type { RewardSpec } from '@shared';
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
+
+/** bytes / 1024^k with k the largest unit that keeps the figure ≥ 1, one decimal above bytes. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0)
+    throw new RangeError(`formatBytes: bytes must be ≥ 0, got ${bytes}`);
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
+}
+
+/** Integer with thousands separators: 1234567 → "1,234,567". */
+export function formatCount(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+/** Axis-style compact step count: 950 → "950", 12 300 → "12.3k", 2 000 000 → "2M". */
+export function formatCompact(value: number): string {
+  const abs = Math.abs(value);
+  const trim = (x: number): string => String(Number(x.toFixed(1)));
+  if (abs >= 1e9) return `${trim(value / 1e9)}G`;
+  if (abs >= 1e6) return `${trim(value / 1e6)}M`;
+  if (abs >= 1e3) return `${trim(value / 1e3)}k`;
+  return trim(value);
+}
+
+/** A metric value with 4 significant digits; exponent notation for very large or tiny values. */
+export function formatMetricValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
+  const abs = Math.abs(value);
+  if (abs !== 0 && (abs >= 1e5 || abs < 1e-3)) return value.toExponential(2);
+  return String(Number(value.toPrecision(4)));
+}
+
+/** ISO timestamp → "2025-01-31 14:05" in local time; the input unchanged if it does not parse. */
+export function formatDateTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}`
+  );
+}
+
+/** [484, 256] → "484 × 256"; a scalar's empty shape → "scalar". */
+export function formatShape(shape: readonly number[]): string {
+  return shape.length === 0 ? 'scalar' : shape.join(' × ');
+}
+
+/** Π shape (1 for a scalar). */
+export function shapeSize(shape: readonly number[]): number {
+  return shape.reduce((product, dim) => product * dim, 1);
+}
+
+function signed(weight: number): string {
+  return weight < 0 ? `−${Math.abs(weight)}` : `+${weight}`;
+}
+
+/** The weights of a reward, e.g. "cheese +1 · reach topRight +0.5 · step −0.01". */
+export function formatRewardWeights(reward: RewardSpec): string {
+  const parts = [
+    ...Object.entries(reward.collect).map(([kind, w]) => `${kind} ${signed(w)}`),
+    ...Object.entries(reward.reach).map(([region, w]) => `reach ${region} ${signed(w)}`),
+  ];
+  if (reward.stepCost !== 0) parts.push(`step ${signed(reward.stepCost)}`);
+  return parts.length === 0 ? 'no weights' : parts.join(' · ');
+}
+
+/** First 12 hex digits of a digest, enough to tell checkpoints apart at a glance. */
+export function shortHash(sha256: string): string {
+  return sha256.slice(0, 12);
+}

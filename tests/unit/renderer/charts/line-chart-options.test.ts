@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import {
+  RAW_LINE_OPACITY,
+  RAW_SERIES_SUFFIX,
+  buildLineChartOptions,
+  formatMetricsTooltip,
+  legendLabel,
+} from '../../../../src-renderer/charts/line-chart-options';
+import { SERIES_PALETTE } from '../../../../src-renderer/charts/palette';
+import type { MetricSeries } from '@shared';
+
+const returns: MetricSeries = {
+  key: 'charts/episodic_return',
+  steps: [0, 10, 20],
+  values: [0, 10, 0],
+  totalPoints: 3,
+};
+const coin: MetricSeries = {
+  key: 'charts/episodic_return/coin',
+  steps: [0, 10],
+  values: [1, 2],
+  totalPoints: 2,
+};
+
+interface LineLike {
+  id: string;
+  name: string;
+  color: string;
+  data: [number, number][];
+  lineStyle: { width: number; opacity?: number };
+}
+
+function lines(smoothing: number, series: MetricSeries[] = [returns, coin]): LineLike[] {
+  return buildLineChartOptions({ series, smoothing }).series as unknown as LineLike[];
+}
+
+describe('buildLineChartOptions', () => {
+  it('draws one full-opacity line per key, in palette order, when smoothing is 0', () => {
+    const out = lines(0);
+    expect(out.map((l) => l.id)).toEqual([returns.key, coin.key]);
+    expect(out.map((l) => l.color)).toEqual([SERIES_PALETTE[0], SERIES_PALETTE[1]]);
+    expect(out[0]?.data).toEqual([
+      [0, 0],
+      [10, 10],
+      [20, 0],
+    ]);
+  });
+
+  it('adds a faint raw line under each smoothed line, sharing its name so the legend toggles both', () => {
+    const out = lines(0.5);
+    expect(out).toHaveLength(4);
+    const raw = out.find((l) => l.id === `${returns.key}${RAW_SERIES_SUFFIX}`);
+    const smooth = out.find((l) => l.id === returns.key);
+    expect(raw?.name).toBe(returns.key);
+    expect(smooth?.name).toBe(returns.key);
+    expect(raw?.color).toBe(smooth?.color);
+    expect(raw?.lineStyle.opacity).toBe(RAW_LINE_OPACITY);
+    expect(raw?.data.map((p) => p[1])).toEqual([0, 10, 0]);
+    // Smoothed values damp the spike: s2 = 0.5·10 / 0.75
+    expect(smooth?.data[1]?.[1]).toBeCloseTo(5 / 0.75, 12);
+    expect(smooth?.data[1]?.[0]).toBe(10);
+  });
+
+  it('uses environment steps on a value x axis and lists each key once in the legend', () => {
+    const option = buildLineChartOptions({ series: [returns, coin], smoothing: 0.6 });
+    expect(option.xAxis).toMatchObject({ type: 'value', min: 'dataMin', max: 'dataMax' });
+    expect(option.legend).toMatchObject({ data: [returns.key, coin.key] });
+    expect(option.tooltip).toMatchObject({ trigger: 'axis' });
+  });
+
+  it('rejects a smoothing weight outside [0, 1) and mismatched series', () => {
+    expect(() => buildLineChartOptions({ series: [returns], smoothing: 1 })).toThrow(
+      /smoothing must be in \[0, 1\)/,
+    );
+    expect(() =>
+      buildLineChartOptions({
+        series: [{ key: 'bad', steps: [1], values: [], totalPoints: 1 }],
+        smoothing: 0,
+      }),
+    ).toThrow(/"bad" has 1 steps but 0 values/);
+  });
+});
+
+describe('legendLabel', () => {
+  it('names a family’s variants by their suffix and the family key by its metric name', () => {
+    expect(legendLabel('charts/episodic_return', 'charts/episodic_return')).toBe('episodic_return');
+    expect(legendLabel('charts/episodic_return/coin', 'charts/episodic_return')).toBe('coin');
+    expect(legendLabel('losses/entropy', undefined)).toBe('losses/entropy');
+  });
+});
+
+describe('formatMetricsTooltip', () => {
+  it('shows the step and, per key, the smoothed value with the raw one beside it', () => {
+    const html = formatMetricsTooltip([
+      {
+        seriesId: `${returns.key}${RAW_SERIES_SUFFIX}`,
+        seriesName: returns.key,
+        color: '#4e79a7',
+        value: [12000, 9.5],
+      },
+      { seriesId: returns.key, seriesName: returns.key, color: '#4e79a7', value: [12000, 7.25] },
+    ]);
+    expect(html).toContain('step 12,000');
+    expect(html).toContain('charts/episodic_return: <b>7.25</b>');
+    expect(html).toContain('raw 9.5');
+  });
+
+  it('escapes HTML in key names', () => {
+    const html = formatMetricsTooltip({
+      seriesId: '<x>',
+      seriesName: '<img src=x>',
+      color: '#000',
+      value: [1, 2],
+    });
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&#60;img');
+  });
+});
