@@ -9,6 +9,7 @@ const entries = {
   serve: 'src-main/server/serve.ts',
   cli: 'src-main/cli/index.ts',
   worker: 'src-main/jobs/worker.ts',
+  'diff-worker': 'src-main/api/weights-diff-worker.ts',
 };
 
 const entryPoints = Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
@@ -23,11 +24,7 @@ await build({
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
-  external: [
-    'electron',
-    'better-sqlite3',
-    '@tensorflow/*',
-    'bufferutil',
-    'utf-8-validate',
-  ],
+  // import.meta is only read behind a typeof __dirname guard, so its emptiness in CJS is expected.
+  logOverride: { 'empty-import-meta': 'silent' },
+  external: ['electron', 'better-sqlite3', '@tensorflow/*', 'bufferutil', 'utf-8-validate'],
 });

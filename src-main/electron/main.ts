@@ -8,6 +8,7 @@ import { toErrorPayload } from '../shared';
 import { trustedUrlMatcher, wireIpc } from './ipc-wiring';
 import { buildMenu } from './menu';
 import { hardenSession, hardenWebContents } from './security';
+import { createUtilityProcessLauncher } from './utility-launcher';
 
 app.setName('Deltascope');
 if (process.env.DELTASCOPE_HOME) app.setPath('userData', process.env.DELTASCOPE_HOME);
@@ -40,6 +41,7 @@ function start(): void {
     mode: 'electron',
     version: APP_VERSION,
     bus,
+    jobLauncher: createUtilityProcessLauncher(__dirname),
   });
   const lastOpened = service.recentFiles().find((entry) => entry.exists)?.path;
   try {
@@ -70,7 +72,17 @@ function start(): void {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('will-quit', () => service.dispose());
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    // Let running training jobs write their last checkpoint before the app goes away.
+    event.preventDefault();
+    quitting = true;
+    void service.disposeJobs().finally(() => {
+      service.dispose();
+      app.quit();
+    });
+  });
 }
 
 function createWindow(): BrowserWindow {

@@ -1,6 +1,6 @@
 // The sandboxed preload: a generic proxy over the two IPC channels. It knows no method names;
 // the renderer's api client is typed by the contract.
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../shared/ipc-channels';
 
 type WireEventLike = { event: string; payload: unknown };
@@ -14,4 +14,6 @@ contextBridge.exposeInMainWorld('deltascopeHost', {
     ipcRenderer.on(IPC_EVENT_CHANNEL, wrapped);
     return () => ipcRenderer.removeListener(IPC_EVENT_CHANNEL, wrapped);
   },
+  // Files dropped from the operating system carry no path in the sandbox; Electron resolves it here.
+  pathForFile: (file: File): string => webUtils.getPathForFile(file),
 });

@@ -78,10 +78,14 @@ export async function runServe(
   log('Press Ctrl+C to stop.');
 
   const stop = () => {
-    void server.close().then(() => {
-      service.dispose();
-      process.exit(0);
-    });
+    log('Stopping: running jobs write their last checkpoint first…');
+    void server
+      .close()
+      .then(() => service.disposeJobs())
+      .finally(() => {
+        service.dispose();
+        process.exit(0);
+      });
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -5,6 +5,8 @@ export interface DeltascopeHost {
   readonly mode: 'electron';
   call(method: string, params: unknown): Promise<CallResult>;
   onEvent(listener: (event: WireEvent) => void): () => void;
+  /** The file-system path of a File dropped from the operating system (Electron only). */
+  pathForFile(file: File): string;
 }
 
 declare global {
