@@ -1,0 +1,112 @@
+// Public API of src-main/weights: pure functions over Float32Array (see README.md).
+// The fs wrappers in formats/*-file.ts are exported too; they are the only Node-dependent part.
+
+export {
+  formatShape,
+  isValidShape,
+  mapTensorData,
+  packTensorMap,
+  paramCount,
+  shapeSize,
+  tensorMapFromManifest,
+  tensorMapFromTensors,
+  tensorParamCounts,
+  type NamedTensor,
+  type PackedTensors,
+  type TensorMap,
+} from './tensor-map';
+export {
+  assertMatchingTensors,
+  defaultLabels,
+  describeMismatches,
+  matchTensorMaps,
+  mismatchError,
+  type TensorMatch,
+  type TensorMismatch,
+} from './tensor-match';
+
+export { DEFAULT_HISTOGRAM_BINS, type DeltaHistogram } from './delta-histogram';
+export {
+  accumulateDelta,
+  createDeltaAccumulator,
+  deltaStats,
+  DEFAULT_EPSILON,
+  finishDeltaStats,
+  mergeDeltaAccumulators,
+  type DeltaAccumulator,
+  type DeltaStats,
+  type DeltaStatsOptions,
+} from './delta-stats';
+export {
+  addTensorDiff,
+  createModelDiff,
+  diffCheckpoints,
+  finishModelDiff,
+  type CheckpointDiff,
+  type DiffOptions,
+  type ModelDiffAccumulator,
+  type TensorDiff,
+} from './diff';
+
+export {
+  addMaps,
+  alphaGrid,
+  arithmeticProvenance,
+  combineArrays,
+  linearCombination,
+  linspace,
+  subtractMaps,
+  type AlphaPoint,
+  type ArithmeticProvenanceInput,
+  type LinearTerm,
+} from './arithmetic';
+export { parseFormula, type FormulaBindings, type FormulaTerm, type LinearFormula } from './formula';
+export { randomDirectionLike, randomTensorLike } from './random-direction';
+export { createRng, deriveSeed, hashString, mulberry32, type Rng } from './prng';
+
+export {
+  AGGREGATOR_KINDS,
+  aggregateDeltas,
+  aggregateTensor,
+  aggregationRecipe,
+  DEFAULT_NULL_EPSILON,
+  DEFAULT_VARIANCE_EPSILON,
+  type AggregateOptions,
+  type AggregationRecipe,
+  type AggregatorKind,
+  type AggregatorSpec,
+  type TensorAggregationInput,
+} from './aggregate';
+export type { DareParams } from './aggregate-dare';
+export type { TiesParams } from './aggregate-ties';
+
+export {
+  DEFAULT_TILE_SIZE,
+  heatmapOverview,
+  heatmapTile,
+  levelSize,
+  levelToFit,
+  matrixShape,
+  poolMatrix,
+  symmetricColorScale,
+  tensorAsMatrix,
+  type ColorScale,
+  type HeatmapMatrix,
+  type HeatmapTile,
+  type MatrixLayout,
+  type TileRequest,
+} from './heatmap-tiles';
+export { kthLargestAbs, kthSmallestAbs } from './select';
+
+export { readSafetensors, writeSafetensors, type ImportedWeights } from './formats/safetensors';
+export {
+  DEFAULT_MAX_SHARD_BYTES,
+  readTfjsModel,
+  writeTfjsModel,
+  type ImportedTfjsModel,
+  type ShardResolver,
+  type TfjsModelFiles,
+  type TfjsWriteOptions,
+} from './formats/tfjs-layers';
+export { readSafetensorsFile, writeSafetensorsFile } from './formats/safetensors-file';
+export { readTfjsModelFile, writeTfjsModelFile } from './formats/tfjs-file';
