@@ -5,7 +5,18 @@ import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 import globals from 'globals';
 
-const folders = ['shared', 'engine', 'weights', 'protocol', 'store', 'jobs', 'api', 'server', 'electron', 'cli'];
+const folders = [
+  'shared',
+  'engine',
+  'weights',
+  'protocol',
+  'store',
+  'jobs',
+  'api',
+  'server',
+  'electron',
+  'cli',
+];
 
 /** Folders each src-main folder may import (besides itself). */
 const allowed = {
@@ -28,7 +39,10 @@ const extraBans = {
   ],
   engine: [{ group: ['better-sqlite3', 'ws'], message: 'engine/ uses the tfjs API only.' }],
   weights: [
-    { group: ['better-sqlite3', 'ws', '@tensorflow/*'], message: 'weights/ is pure functions over typed arrays.' },
+    {
+      group: ['better-sqlite3', 'ws', '@tensorflow/*'],
+      message: 'weights/ is pure functions over typed arrays.',
+    },
   ],
 };
 

@@ -28,12 +28,29 @@ if (!existsSync(binding)) {
   cpSync(source, work, { recursive: true, filter: (path) => !path.includes(`${join(source, 'build')}`) });
   const prebuild = resolve(require.resolve('prebuild-install/package.json'), '..', 'bin.js');
   const ok =
-    run(process.execPath, [prebuild, '--runtime', 'electron', '--target', electronVersion, '--arch', process.arch], work) ||
-    run('npx', ['--yes', 'node-gyp', 'rebuild', '--release', `--target=${electronVersion}`, `--arch=${process.arch}`,
-      '--dist-url=https://electronjs.org/headers'], work);
+    run(
+      process.execPath,
+      [prebuild, '--runtime', 'electron', '--target', electronVersion, '--arch', process.arch],
+      work,
+    ) ||
+    run(
+      'npx',
+      [
+        '--yes',
+        'node-gyp',
+        'rebuild',
+        '--release',
+        `--target=${electronVersion}`,
+        `--arch=${process.arch}`,
+        '--dist-url=https://electronjs.org/headers',
+      ],
+      work,
+    );
   const built = join(work, 'build', 'Release', 'better_sqlite3.node');
   if (!ok || !existsSync(built)) {
-    console.error('Could not get better-sqlite3 for Electron (no network?). The headless mode works offline: npm run serve');
+    console.error(
+      'Could not get better-sqlite3 for Electron (no network?). The headless mode works offline: npm run serve',
+    );
     process.exit(1);
   }
   mkdirSync(target, { recursive: true });
@@ -45,7 +62,9 @@ let electronBinary;
 try {
   electronBinary = require('electron'); // downloads Electron's binary on first use
 } catch (error) {
-  console.error(`Electron's binary is not available (${error.message}). The headless mode works offline: npm run serve`);
+  console.error(
+    `Electron's binary is not available (${error.message}). The headless mode works offline: npm run serve`,
+  );
   process.exit(1);
 }
 const child = spawn(electronBinary, [root, ...process.argv.slice(2)], {
