@@ -1,11 +1,15 @@
 import { basename, resolve } from 'node:path';
 import { DeltascopeError, type ApiHandlers, type DatabaseInfo, type MetricSeries } from '../shared';
+import { createNodeForkLauncher, JobQueue, type WorkerLauncher } from '../jobs';
 import { createDatabase, openDatabase, openOrCreateDatabase, type DeltascopeDb } from '../store';
 import { defaultDatabasePath } from './app-paths';
 import { downsampleMinMax } from './downsample';
+import { createEvaluationHandlers } from './evaluation-handlers';
 import type { EventBus } from './event-bus';
 import { listDirectory } from './file-browser';
+import { createJobsHandlers } from './jobs-handlers';
 import { RecentFiles } from './recent-files';
+import { createWeightsHandlers } from './weights-handlers';
 
 export interface ApiServiceOptions {
   appDataDir: string;
@@ -14,6 +18,10 @@ export interface ApiServiceOptions {
   bus: EventBus;
   /** Name of the tfjs backend when one has been initialised in this process. */
   computeBackend?: () => string | null;
+  /** Starts training workers; default: child_process.fork of out/main/worker.cjs (Electron passes a utilityProcess launcher). */
+  jobLauncher?: WorkerLauncher;
+  /** Training jobs running at once; default: the number of cores. */
+  jobParallelism?: number;
 }
 
 /**
@@ -26,10 +34,17 @@ export class ApiService {
   private db: DeltascopeDb | null = null;
   private readonly recent: RecentFiles;
   readonly defaultDatabasePath: string;
+  readonly jobs: JobQueue;
 
   constructor(private readonly options: ApiServiceOptions) {
     this.recent = new RecentFiles(options.appDataDir);
     this.defaultDatabasePath = defaultDatabasePath(options.appDataDir);
+    this.jobs = new JobQueue({
+      launcher: options.jobLauncher ?? createNodeForkLauncher(),
+      ...(options.jobParallelism === undefined ? {} : { parallelism: options.jobParallelism }),
+      emit: (event, payload) => options.bus.emit(event, payload),
+      onWritten: (path) => this.announceWrite(path),
+    });
     this.handlers = this.createHandlers();
   }
 
@@ -64,6 +79,16 @@ export class ApiService {
     this.options.bus.emit('db.changed', { info: null, reason: 'closed' });
   }
 
+  /** A job wrote to `path`: if it is the open file, windows refresh what they show of it. */
+  private announceWrite(path: string): void {
+    if (this.db === null || resolve(this.db.path) !== resolve(path)) return;
+    try {
+      this.options.bus.emit('db.changed', { info: this.info(), reason: 'written' });
+    } catch {
+      // A busy or vanished file: the next write or a manual refresh shows the change.
+    }
+  }
+
   private info(): DatabaseInfo {
     const db = this.database();
     return db.info(resolve(db.path) === resolve(this.defaultDatabasePath));
@@ -76,7 +101,7 @@ export class ApiService {
         mode: this.options.mode,
         platform: process.platform,
         defaultDatabasePath: this.defaultDatabasePath,
-        computeBackend: this.options.computeBackend?.() ?? null,
+        computeBackend: this.options.computeBackend?.() ?? this.jobs.lastBackend(),
       }),
       'db.current': () => (this.db ? this.info() : null),
       'db.open': ({ path }) => this.openPath(path, 'open'),
@@ -109,6 +134,16 @@ export class ApiService {
           };
         });
       },
+      ...createJobsHandlers(this.jobs, () => this.database()),
+      ...createEvaluationHandlers({
+        database: () => this.database(),
+        onWritten: () => this.announceWrite(this.database().path),
+      }),
+      ...createWeightsHandlers({
+        database: () => this.database(),
+        emit: (event, payload) => this.options.bus.emit(event, payload),
+        onWritten: () => this.announceWrite(this.database().path),
+      }),
     };
   }
 
@@ -120,6 +155,11 @@ export class ApiService {
   dispose(): void {
     this.db?.close();
     this.db = null;
+  }
+
+  /** Cancels the session's jobs and waits for their workers to write a last checkpoint and end. */
+  async disposeJobs(): Promise<void> {
+    await this.jobs.dispose();
   }
 
   get currentFileName(): string | null {

@@ -9,6 +9,8 @@ export interface CliCommand {
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
+  /** Raw writes to a terminal, for progress redrawn with \r; absent when stdout is not a TTY. */
+  ttyWrite?(text: string): void;
 }
 
 /** A usage mistake: printed with the command's help hint, exit code 2. */

@@ -4,6 +4,7 @@ import { runCli } from './main';
 runCli(process.argv.slice(2), {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  ...(process.stdout.isTTY ? { ttyWrite: (text: string) => process.stdout.write(text) } : {}),
 }).then(
   (code) => {
     process.exitCode = code;

@@ -1,10 +1,25 @@
 import { APP_VERSION } from '../api';
 import { DeltascopeError, toErrorPayload } from '../shared';
+import { combineCommand } from './combine-command';
 import { UsageError, type CliCommand, type CliIo } from './command';
+import { diffCommand } from './diff-command';
+import { evalCommand } from './eval-command';
+import { exportCommand } from './export-command';
+import { importCommand } from './import-command';
 import { infoCommand } from './info-command';
 import { serveCommand } from './serve-cli-command';
+import { trainCommand } from './train-command';
 
-export const COMMANDS: CliCommand[] = [infoCommand, serveCommand];
+export const COMMANDS: CliCommand[] = [
+  infoCommand,
+  trainCommand,
+  serveCommand,
+  evalCommand,
+  importCommand,
+  exportCommand,
+  diffCommand,
+  combineCommand,
+];
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

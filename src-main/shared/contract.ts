@@ -9,7 +9,10 @@ import {
   RecentFileSchema,
   RunNodeSchema,
 } from './domain';
+import { evaluationMethods } from './contract-evaluation';
+import { weightsMethods } from './contract-weights';
 import { ErrorPayload } from './errors';
+import { TrainingSpecSchema } from './training-spec';
 
 /**
  * The one API contract between the renderer and the main side. Every call and every pushed event
@@ -20,6 +23,33 @@ import { ErrorPayload } from './errors';
 
 const none = z.object({}).strict();
 const id = z.number().int().positive();
+
+/** A job of the main side's queue (training runs in worker processes). */
+export const JobInfoSchema = z.object({
+  jobId: z.string(),
+  kind: z.enum(['training']),
+  label: z.string(),
+  state: JobStateSchema,
+  /** The database file the job writes to, and its run there. */
+  dbPath: z.string(),
+  runId: z.number().int(),
+  /** Env steps done and the run's budget. */
+  done: z.number(),
+  total: z.number(),
+  ratePerSecond: z.number().nullable(),
+  etaSeconds: z.number().nullable(),
+  /** Compute backend of the worker (e.g. "wasm"), once it has started. */
+  backend: z.string().nullable(),
+  lastCheckpointId: z.number().int().nullable(),
+  /** Why the job failed or how it ended, for the user. */
+  message: z.string().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type JobInfo = z.output<typeof JobInfoSchema>;
+
+const JobStartedSchema = z.object({ jobId: z.string(), runId: z.number().int() });
 
 export const methods = {
   'app.info': {
@@ -106,6 +136,28 @@ export const methods = {
       .strict(),
     response: z.array(MetricSeriesSchema),
   },
+  'jobs.list': {
+    doc: 'Jobs of this session (queued, running and finished), oldest first.',
+    request: none,
+    response: z.array(JobInfoSchema),
+  },
+  'jobs.startTraining': {
+    doc: 'Create a run in the open database from a training spec and queue its training job.',
+    request: z.object({ spec: TrainingSpecSchema }).strict(),
+    response: JobStartedSchema,
+  },
+  'jobs.cancel': {
+    doc: 'Cancel a job: a queued one at once; a running one after it writes a last checkpoint (run status cancelled).',
+    request: z.object({ jobId: z.string().min(1) }).strict(),
+    response: JobInfoSchema,
+  },
+  'jobs.resume': {
+    doc: 'Queue a job that continues a training run of the open database from its latest checkpoint.',
+    request: z.object({ runId: id }).strict(),
+    response: JobStartedSchema,
+  },
+  ...evaluationMethods,
+  ...weightsMethods,
 } as const satisfies Record<string, { doc: string; request: z.ZodType; response: z.ZodType }>;
 
 export const events = {

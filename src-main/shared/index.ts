@@ -5,3 +5,4 @@ export * from './metric-keys';
 export * from './reward';
 export * from './validate';
 export * from './gridmaze-config';
+export * from './training-spec';

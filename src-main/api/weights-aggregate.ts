@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import {
+  RELEVANCE_MAP_ARTIFACT_KIND,
+  RelevanceMapSummarySchema,
+  type AggregatorSpecPayload,
+  type RelevanceMapSummary,
+} from '../shared/contract-weights';
+import type { TensorEntry } from '../shared/domain';
+import { DeltascopeError } from '../shared/errors';
+import type { ArtifactSummary, DeltascopeDb } from '../store';
+import {
+  aggregateTensor,
+  aggregationRecipe,
+  assertMatchingTensors,
+  combineArrays,
+  type AggregatorSpec,
+} from '../weights';
+import type { WeightSources } from './weights-sources';
+
+/**
+ * weights.aggregate: folds Δᵢ = θᵢ − θ_base into one per-parameter relevance map, tensor by tensor
+ * (only one tensor's deltas exist at a time), and stores it as an artifact of kind "relevance-map":
+ * recipe = how to recompute it, manifest = the summary plus where each tensor sits in `data`,
+ * data = the map as little-endian float32.
+ */
+
+export interface AggregateParams {
+  base: number;
+  deltas: number[];
+  aggregator: AggregatorSpecPayload;
+  nullDelta?: number | undefined;
+  name?: string | undefined;
+}
+
+const FLOAT32_BYTES = 4;
+
+/** Per-tensor figures of a map m: Σ|m_t| / Σ|m|, max |m_t|, mean m_t. */
+function tensorSummaries(outputs: { name: string; shape: number[]; data: Float32Array }[]) {
+  const l1 = outputs.map(({ data }) => {
+    let sum = 0;
+    for (let i = 0; i < data.length; i++) sum += Math.abs(data[i]!);
+    return sum;
+  });
+  const totalL1 = l1.reduce((s, v) => s + v, 0);
+  return outputs.map(({ name, shape, data }, t) => {
+    let maxAbs = 0;
+    let sum = 0;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      sum += v;
+      if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
+    }
+    return {
+      name,
+      shape,
+      massShare: totalL1 === 0 ? 0 : l1[t]! / totalL1,
+      maxAbs,
+      mean: data.length === 0 ? 0 : sum / data.length,
+    };
+  });
+}
+
+function checkSpec(params: AggregateParams): void {
+  const spec = params.aggregator;
+  if (spec.kind === 'null-normalized' && params.nullDelta === undefined) {
+    throw new DeltascopeError(
+      'INVALID_SPEC',
+      'The null-normalized aggregator needs `nullDelta`: a null-control checkpoint fine-tuned from the base on the same reward.',
+    );
+  }
+  if (spec.kind === 'variance-ratio' && spec.groups.length !== params.deltas.length) {
+    throw new DeltascopeError(
+      'INVALID_SPEC',
+      `variance-ratio needs one group per delta: ${params.deltas.length} deltas but ${spec.groups.length} groups.`,
+    );
+  }
+}
+
+export function aggregateCheckpoints(
+  db: DeltascopeDb,
+  sources: WeightSources,
+  params: AggregateParams,
+): RelevanceMapSummary {
+  checkSpec(params);
+  const spec = params.aggregator as AggregatorSpec;
+  const baseCheckpoint = db.checkpoints.get(params.base);
+  const experimentId = db.runs.get(baseCheckpoint.runId).experimentId;
+  const base = sources.checkpoint(params.base).map;
+  const inputs = params.deltas.map((id) => sources.checkpoint(id).map);
+  const nullMap = params.nullDelta === undefined ? undefined : sources.checkpoint(params.nullDelta).map;
+  const labels = [`base checkpoint ${params.base}`, ...params.deltas.map((id) => `checkpoint ${id}`)];
+  if (params.nullDelta !== undefined) labels.push(`null checkpoint ${params.nullDelta}`);
+  const names = assertMatchingTensors(
+    nullMap === undefined ? [base, ...inputs] : [base, ...inputs, nullMap],
+    labels,
+  );
+
+  const outputs = names.map((name) => {
+    const b = base.get(name)!;
+    const deltaOf = (map: typeof base) => combineArrays([1, -1], [map.get(name)!.data, b.data]);
+    const data = aggregateTensor(spec, {
+      name,
+      deltas: inputs.map(deltaOf),
+      ...(nullMap === undefined ? {} : { nullDelta: deltaOf(nullMap) }),
+    });
+    return { name, shape: [...b.shape], data };
+  });
+
+  const paramCount = outputs.reduce((sum, o) => sum + o.data.length, 0);
+  const bytes = new Uint8Array(paramCount * FLOAT32_BYTES);
+  const entries: TensorEntry[] = [];
+  let offset = 0;
+  for (const { name, shape, data } of outputs) {
+    bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
+    entries.push({ name, shape, dtype: 'float32', byteOffset: offset, byteLength: data.byteLength });
+    offset += data.byteLength;
+  }
+  const recipe = { ...aggregationRecipe(spec, params.deltas, params.nullDelta), base: params.base };
+  const tensors = tensorSummaries(outputs);
+  const name =
+    params.name ??
+    `${spec.kind} of ${params.deltas.length} delta${params.deltas.length === 1 ? '' : 's'} over #${params.base}`;
+  const { id } = db.artifacts.put({
+    experimentId,
+    kind: RELEVANCE_MAP_ARTIFACT_KIND,
+    name,
+    recipe,
+    manifest: { tensors, entries, paramCount },
+    data: bytes,
+  });
+  const stored = db.artifacts.list(experimentId).find((a) => a.id === id)!;
+  return toRelevanceSummary(stored);
+}
+
+const StoredManifestSchema = z.object({
+  tensors: RelevanceMapSummarySchema.shape.tensors,
+  paramCount: z.number().int(),
+});
+
+/** The summary of a stored relevance map; DATABASE_CORRUPT if its recipe or manifest does not parse. */
+export function toRelevanceSummary(artifact: ArtifactSummary): RelevanceMapSummary {
+  const recipe = RelevanceMapSummarySchema.shape.recipe.safeParse(artifact.recipe);
+  const manifest = StoredManifestSchema.safeParse(artifact.manifest);
+  if (!recipe.success || !manifest.success) {
+    throw new DeltascopeError(
+      'DATABASE_CORRUPT',
+      `Relevance map artifact ${artifact.id} ("${artifact.name}") has an unreadable recipe or manifest.`,
+      { artifactId: artifact.id },
+    );
+  }
+  return {
+    artifactId: artifact.id,
+    experimentId: artifact.experimentId,
+    name: artifact.name,
+    recipe: recipe.data,
+    tensors: manifest.data.tensors,
+    paramCount: manifest.data.paramCount,
+    createdAt: artifact.createdAt,
+  };
+}
+
+export function listRelevanceMaps(db: DeltascopeDb): RelevanceMapSummary[] {
+  return db.artifacts
+    .list()
+    .filter((a) => a.kind === RELEVANCE_MAP_ARTIFACT_KIND)
+    .map(toRelevanceSummary);
+}

@@ -1,0 +1,214 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { DiffComputeResult, TensorDiffPayload } from '../shared/contract-weights';
+import type { EventName, EventPayload } from '../shared';
+import { DeltascopeError, fromErrorPayload } from '../shared/errors';
+import {
+  diffCheckpoints,
+  matchTensorMaps,
+  matrixShape,
+  mismatchError,
+  type DeltaStats,
+  type TensorDiff,
+} from '../weights';
+import type { DiffWorkerInput, DiffWorkerMessage } from './weights-diff-messages';
+import type { LoadedSource } from './weights-sources';
+
+/**
+ * diff.compute: statistics of Δ = B − A. Diffs of at least `workerThreshold` parameters run in a
+ * worker thread (the main process's event loop keeps serving tiles, IPC and menus) and report
+ * `job.progress`; smaller ones run inline, where a thread would cost more than the diff.
+ */
+
+/** Parameters from which a diff moves to a worker thread. */
+export const DEFAULT_DIFF_WORKER_THRESHOLD = 2_000_000;
+/** At most one progress event per this many milliseconds (plus the last one). */
+const PROGRESS_INTERVAL_MS = 100;
+
+export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+
+export interface DiffRequest {
+  epsilon: number;
+  partial: boolean;
+  bins: number;
+  jobId?: string | undefined;
+}
+
+export interface DiffRunnerOptions {
+  emit: Emit;
+  workerThreshold?: number;
+}
+
+function moduleDir(): string {
+  return typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+}
+
+/** out/main/diff-worker.cjs in the bundle; from source (tests, tsx scripts) the .ts entry through tsx. */
+function startWorker(input: DiffWorkerInput): Worker {
+  const dir = moduleDir();
+  const bundled = join(dir, 'diff-worker.cjs');
+  if (existsSync(bundled)) return new Worker(bundled, { workerData: input });
+  const source = join(dir, 'weights-diff-worker.ts');
+  if (!existsSync(source)) {
+    throw new DeltascopeError(
+      'INTERNAL',
+      `The diff worker is missing: neither ${bundled} nor ${source} exists. Run \`node scripts/build-main.mjs\`.`,
+    );
+  }
+  const tsx = createRequire(join(dir, 'noop.js')).resolve('tsx/cjs');
+  const code = `require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`;
+  return new Worker(code, { eval: true, workerData: input });
+}
+
+/** Per-tensor rows of the result: layout of the tensor's heatmap and its share of ‖Δ‖². */
+function tensorRows(tensors: readonly TensorDiff[], model: DeltaStats): TensorDiffPayload[] {
+  const total = model.l2 * model.l2;
+  return tensors.map((t) => {
+    const { rows, cols, layout } = matrixShape(t.shape);
+    return {
+      name: t.name,
+      shape: t.shape,
+      layout,
+      matrixRows: rows,
+      matrixCols: cols,
+      stats: t.stats,
+      shareOfChange: total === 0 ? null : (t.stats.l2 * t.stats.l2) / total,
+    };
+  });
+}
+
+/** Runs diffs inline or in worker threads; keeps the running ones so they can be cancelled. */
+export class DiffRunner {
+  private readonly running = new Map<string, () => void>();
+  private sequence = 0;
+  private readonly threshold: number;
+
+  constructor(private readonly options: DiffRunnerOptions) {
+    this.threshold = options.workerThreshold ?? DEFAULT_DIFF_WORKER_THRESHOLD;
+  }
+
+  async compute(a: LoadedSource, b: LoadedSource, request: DiffRequest): Promise<DiffComputeResult> {
+    const started = performance.now();
+    const labels: [string, string] = [a.side.label, b.side.label];
+    const { common, mismatches } = matchTensorMaps([a.map, b.map], labels);
+    if (mismatches.length > 0 && !request.partial) throw mismatchError(mismatches, labels);
+    const params = common.reduce((sum, name) => sum + a.map.get(name)!.data.length, 0);
+    const options = { epsilon: request.epsilon, bins: request.bins };
+    let jobId: string | null = null;
+    let tensors: TensorDiff[];
+    let model: DeltaStats;
+    if (params < this.threshold) {
+      ({ tensors, model } = diffCheckpoints(a.map, b.map, { ...options, partial: true, labels }));
+    } else {
+      jobId = request.jobId ?? `diff-${++this.sequence}`;
+      ({ tensors, model } = await this.inWorker(jobId, `Diff ${labels[0]} → ${labels[1]}`, {
+        a: { manifest: a.manifest, weights: a.weights },
+        b: { manifest: b.manifest, weights: b.weights },
+        names: common,
+        labels,
+        options,
+      }));
+    }
+    return {
+      a: a.side,
+      b: b.side,
+      tensors: tensorRows(tensors, model),
+      model,
+      skipped: mismatches,
+      jobId,
+      elapsedMs: performance.now() - started,
+    };
+  }
+
+  /** Stops a running worker diff; its compute() rejects with CANCELLED. */
+  cancel(jobId: string): boolean {
+    const stop = this.running.get(jobId);
+    if (stop === undefined) return false;
+    stop();
+    return true;
+  }
+
+  /** Terminates every running diff (on shutdown). */
+  dispose(): void {
+    for (const stop of [...this.running.values()]) stop();
+  }
+
+  private inWorker(
+    jobId: string,
+    label: string,
+    input: DiffWorkerInput,
+  ): Promise<{ tensors: TensorDiff[]; model: DeltaStats }> {
+    if (this.running.has(jobId)) {
+      throw new DeltascopeError('INVALID_PAYLOAD', `A diff with job id "${jobId}" is already running.`);
+    }
+    const { emit } = this.options;
+    const started = performance.now();
+    let lastProgress = -Infinity;
+    return new Promise((resolvePromise, rejectPromise) => {
+      let worker: Worker | null = null;
+      let settled = false;
+      const finish = (
+        error: DeltascopeError | null,
+        value?: { tensors: TensorDiff[]; model: DeltaStats },
+      ) => {
+        if (settled) return;
+        settled = true;
+        this.running.delete(jobId);
+        void worker?.terminate();
+        if (error === null) {
+          emit('job.state', { jobId, label, state: 'done' });
+          resolvePromise(value!);
+        } else {
+          const state = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
+          emit('job.state', { jobId, label, state, message: error.message });
+          rejectPromise(error);
+        }
+      };
+      // Cancellable from the moment listeners hear "running" (they may cancel inside the event).
+      this.running.set(jobId, () =>
+        finish(new DeltascopeError('CANCELLED', `${label} was cancelled.`, { jobId })),
+      );
+      emit('job.state', { jobId, label, state: 'running' });
+      if (settled) return;
+      try {
+        worker = startWorker(input);
+      } catch (error) {
+        finish(error instanceof DeltascopeError ? error : new DeltascopeError('INTERNAL', String(error)));
+        return;
+      }
+      worker.on('message', (message: DiffWorkerMessage) => {
+        if (message.type === 'progress') {
+          const now = performance.now();
+          if (now - lastProgress < PROGRESS_INTERVAL_MS && message.done < message.total) return;
+          lastProgress = now;
+          const seconds = (now - started) / 1000;
+          const rate = seconds > 0 ? message.done / seconds : null;
+          emit('job.progress', {
+            jobId,
+            label,
+            done: message.done,
+            total: message.total,
+            unit: 'params',
+            ratePerSecond: rate,
+            etaSeconds: rate !== null && rate > 0 ? (message.total - message.done) / rate : null,
+            latest: {},
+          });
+        } else if (message.type === 'done') {
+          finish(null, { tensors: message.tensors, model: message.model });
+        } else {
+          finish(fromErrorPayload(message.error));
+        }
+      });
+      worker.on('error', (error) =>
+        finish(new DeltascopeError('INTERNAL', `${label} failed in its worker thread: ${error.message}`)),
+      );
+      worker.on('exit', (code) => {
+        if (!settled)
+          finish(new DeltascopeError('INTERNAL', `${label}: the worker thread exited (code ${code}).`));
+      });
+    });
+  }
+}

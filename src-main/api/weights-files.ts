@@ -1,0 +1,139 @@
+import { existsSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import type { ModelFileFormat } from '../shared/contract-weights';
+import { DeltascopeError } from '../shared/errors';
+import type { DeltascopeDb } from '../store';
+import { writeSafetensorsFile, writeTfjsModelFile } from '../weights';
+import { readModelFile, resolveModelFile, type ModelFile, type WeightSources } from './weights-sources';
+
+/**
+ * weights.inspect / weights.import / weights.export: model files in and out of a database. A file is
+ * parsed completely before the first write, and the rows of an import are written in one
+ * transaction, so a malformed file leaves the database untouched.
+ */
+
+/** The reward of an imported run: unknown, so it weights nothing. */
+const IMPORTED_REWARD = { name: 'imported', collect: {}, stepCost: 0, reach: {} };
+
+/** Name of the run an import creates: the file name without extension (the folder name for tfjs). */
+function runNameFor(file: ModelFile): string {
+  if (file.format === 'tfjs') return basename(dirname(file.path));
+  return basename(file.path, extname(file.path));
+}
+
+export async function inspectModelFile(path: string) {
+  const file = resolveModelFile(path);
+  const imported = await readModelFile(file);
+  const tensors = [...imported.tensors.values()].map((t) => ({
+    name: t.name,
+    shape: [...t.shape],
+    sourceDtype: imported.sourceDtypes[t.name] ?? 'float32',
+  }));
+  let paramCount = 0;
+  for (const t of imported.tensors.values()) paramCount += t.data.length;
+  return { file: file.path, format: file.format, tensors, paramCount, metadata: imported.metadata };
+}
+
+export async function importModelFile(
+  db: DeltascopeDb,
+  params: { path: string; label?: string | undefined; experiment: string },
+) {
+  const file = resolveModelFile(params.path);
+  const imported = await readModelFile(file);
+  if (imported.tensors.size === 0) {
+    throw new DeltascopeError('INVALID_FILE', `${file.label}: the file holds no tensors.`, {
+      file: file.path,
+    });
+  }
+  const runName = runNameFor(file);
+  return db.transaction(() => {
+    const experiment = db.experiments.findOrCreate(params.experiment);
+    const run =
+      db.runs.listByExperiment(experiment.id).find((r) => r.name === runName && r.phase === 'imported') ??
+      db.runs.create({
+        experimentId: experiment.id,
+        name: runName,
+        phase: 'imported',
+        reward: IMPORTED_REWARD,
+        seed: null,
+        status: 'done',
+        config: { source: { file: file.path, format: file.format, metadata: imported.metadata } },
+      });
+    const checkpoint = db.checkpoints.put({
+      runId: run.id,
+      step: db.runs.get(run.id).checkpointCount,
+      label: params.label ?? basename(file.path),
+      tensors: [...imported.tensors.values()].map((t) => ({
+        name: t.name,
+        shape: [...t.shape],
+        data: t.data,
+      })),
+      provenance: {
+        kind: 'import',
+        description: `imported from ${file.path} (${file.format})`,
+        inputs: [],
+        details: {
+          file: file.path,
+          format: file.format,
+          metadata: imported.metadata,
+          sourceDtypes: imported.sourceDtypes,
+        },
+      },
+    });
+    return {
+      checkpoint,
+      runId: run.id,
+      experimentId: experiment.id,
+      format: file.format,
+      sourceDtypes: imported.sourceDtypes,
+    };
+  });
+}
+
+function refuseExisting(path: string, overwrite: boolean): void {
+  if (!overwrite && existsSync(path)) {
+    throw new DeltascopeError(
+      'FILE_EXISTS',
+      `${path} already exists; choose another name or allow overwriting.`,
+      {
+        path,
+      },
+    );
+  }
+}
+
+/** fs failures while writing, as IO_ERROR naming the path. */
+async function writing<T>(path: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof DeltascopeError) throw error;
+    throw new DeltascopeError('IO_ERROR', `cannot write ${path}: ${(error as Error).message}`, { path });
+  }
+}
+
+export async function exportCheckpoint(
+  db: DeltascopeDb,
+  sources: WeightSources,
+  params: { checkpointId: number; path: string; format: ModelFileFormat; overwrite: boolean },
+) {
+  const checkpoint = db.checkpoints.get(params.checkpointId);
+  const { map } = sources.checkpoint(params.checkpointId);
+  const counts = { tensorCount: checkpoint.tensorCount, paramCount: checkpoint.paramCount };
+  const target = resolve(params.path);
+  if (params.format === 'safetensors') {
+    refuseExisting(target, params.overwrite);
+    const metadata = {
+      generatedBy: 'Deltascope',
+      checkpointId: String(checkpoint.id),
+      label: checkpoint.label,
+      sha256: checkpoint.sha256,
+    };
+    await writing(target, () => writeSafetensorsFile(target, map, metadata));
+    return { format: params.format, paths: [target], ...counts };
+  }
+  const dir = extname(target).toLowerCase() === '.json' ? dirname(target) : target;
+  refuseExisting(join(dir, 'model.json'), params.overwrite);
+  const paths = await writing(dir, () => writeTfjsModelFile(dir, map));
+  return { format: params.format, paths, ...counts };
+}

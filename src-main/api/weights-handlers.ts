@@ -1,0 +1,82 @@
+import type { z } from 'zod';
+import type { weightsMethods, WeightsMethodName } from '../shared/contract-weights';
+import type { DeltascopeDb } from '../store';
+import { aggregateCheckpoints, listRelevanceMaps } from './weights-aggregate';
+import { compareDeltas } from './weights-compare';
+import { combineCheckpoints, randomDirectionCheckpoint } from './weights-derive';
+import { DiffRunner, type Emit } from './weights-diff';
+import { exportCheckpoint, importModelFile, inspectModelFile } from './weights-files';
+import { WeightSources } from './weights-sources';
+import { cellPayload, heatmapTilePayload, overviewPayload, TensorViews } from './weights-tiles';
+
+/**
+ * The weights methods of the contract (shared/contract-weights.ts): diffs, heatmap tiles, checkpoint
+ * arithmetic, aggregation and model files, over the pure engine in src-main/weights. Loaded
+ * checkpoints and computed tensor views are cached (LRU) across calls.
+ */
+
+type Params<M extends WeightsMethodName> = z.output<(typeof weightsMethods)[M]['request']>;
+type Response<M extends WeightsMethodName> = z.output<(typeof weightsMethods)[M]['response']>;
+export type WeightsHandlers = { [M in WeightsMethodName]: (params: Params<M>) => Promise<Response<M>> };
+
+export interface WeightsHandlerOptions {
+  database: () => DeltascopeDb;
+  /** Pushes job.progress / job.state of large diffs. */
+  emit: Emit;
+  /** Called after checkpoints or artifacts were written to the open database. */
+  onWritten?: () => void;
+  /** Parameters from which a diff runs in a worker thread (default 2 000 000). */
+  diffWorkerThreshold?: number;
+  /** Bytes of loaded checkpoints kept between calls (default 768 MiB). */
+  cacheBytes?: number;
+}
+
+export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHandlers {
+  const { database } = options;
+  const sources = new WeightSources(database, options.cacheBytes);
+  const views = new TensorViews();
+  const diffs = new DiffRunner({
+    emit: options.emit,
+    ...(options.diffWorkerThreshold === undefined ? {} : { workerThreshold: options.diffWorkerThreshold }),
+  });
+  const written = <T>(value: T): T => {
+    options.onWritten?.();
+    return value;
+  };
+  const pair = async (
+    p: Params<'diff.tile'> | Params<'diff.cell'> | Params<'diff.overview'> | Params<'diff.compute'>,
+  ) => [await sources.load(p.a), await sources.load(p.b)] as const;
+
+  return {
+    'diff.compute': async (p) => {
+      const [a, b] = await pair(p);
+      return diffs.compute(a, b, p);
+    },
+    'diff.cancel': async ({ jobId }) => ({ cancelled: diffs.cancel(jobId) }),
+    'diff.tile': async (p) => {
+      const [a, b] = await pair(p);
+      return heatmapTilePayload(views, a, b, p);
+    },
+    'diff.cell': async (p) => {
+      const [a, b] = await pair(p);
+      return cellPayload(a, b, p);
+    },
+    'diff.overview': async (p) => {
+      const [a, b] = await pair(p);
+      return overviewPayload(views, a, b, p);
+    },
+    'diff.compareMany': async (p) => {
+      const base = await sources.load(p.base);
+      const others = [];
+      for (const ref of p.others) others.push(await sources.load(ref));
+      return compareDeltas(base, others, p.partial);
+    },
+    'weights.combine': async (p) => written(combineCheckpoints(database(), sources, p)),
+    'weights.randomDirection': async (p) => written(randomDirectionCheckpoint(database(), sources, p)),
+    'weights.aggregate': async (p) => written(aggregateCheckpoints(database(), sources, p)),
+    'weights.relevanceMaps': async () => listRelevanceMaps(database()),
+    'weights.inspect': async ({ path }) => inspectModelFile(path),
+    'weights.import': async (p) => written(await importModelFile(database(), p)),
+    'weights.export': async (p) => exportCheckpoint(database(), sources, p),
+  };
+}

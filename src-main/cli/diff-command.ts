@@ -1,0 +1,140 @@
+import { parseArgs } from 'node:util';
+import type { DeltaStatsPayload, DiffComputeResult } from '../shared/contract-weights';
+import { parseParams } from '../shared/validate';
+import { UsageError, type CliCommand } from './command';
+import { parseNumber, parseRef, withWeights } from './weights-cli';
+
+const HELP = `Usage: deltascope diff <a> <b> [--db <file.deltascope>] [options]
+
+Statistics of the weight change Δ = B − A, per tensor and for the whole model:
+‖Δ‖₂, ‖Δ‖/‖A‖, max |Δ|, mean and std of Δ, the share of |Δ| > ε, cosine(A, B),
+sign flips, and each tensor's share of ‖Δ‖². <a> and <b> are checkpoint ids of
+the database (12 or #12) or model files (.safetensors, a tfjs model.json or its
+folder); two files need no database.
+
+Options:
+  --db <file>      the database holding the checkpoints
+  --epsilon <e>    threshold of "|Δ| > ε" (default 1e-6)
+  --partial        diff the tensors both share and list the rest, instead of failing
+  --json           print the full result (with histograms) as JSON
+  -h, --help       show this help`;
+
+function fmt(x: number | null): string {
+  if (x === null) return '—';
+  if (x === 0) return '0';
+  const abs = Math.abs(x);
+  return abs >= 1e4 || abs < 1e-3 ? x.toExponential(2) : x.toPrecision(4);
+}
+
+const pct = (x: number | null): string => (x === null ? '—' : `${(100 * x).toFixed(1)}%`);
+
+function row(name: string, shape: string, s: DeltaStatsPayload, share: number | null): string[] {
+  return [
+    name,
+    shape,
+    String(s.count + s.nonFinite),
+    fmt(s.l2),
+    fmt(s.relativeL2),
+    fmt(s.maxAbs),
+    fmt(s.mean),
+    fmt(s.std),
+    pct(s.fractionAboveEpsilon),
+    fmt(s.cosine),
+    String(s.signFlips),
+    pct(share),
+  ];
+}
+
+/** Text table: the first two columns left-aligned, numbers right-aligned. */
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+export function formatDiff(diff: DiffComputeResult): string[] {
+  const header = [
+    'tensor',
+    'shape',
+    'params',
+    '‖Δ‖',
+    '‖Δ‖/‖A‖',
+    'max|Δ|',
+    'mean',
+    'std',
+    '|Δ|>ε',
+    'cos(A,B)',
+    'flips',
+    'of ‖Δ‖²',
+  ];
+  const rows = diff.tensors.map((t) => row(t.name, `[${t.shape.join(',')}]`, t.stats, t.shareOfChange));
+  const count = diff.tensors.length;
+  const total = row(
+    'total',
+    `${count} tensor${count === 1 ? '' : 's'}`,
+    diff.model,
+    diff.tensors.length > 0 ? 1 : null,
+  );
+  const describe = (side: DiffComputeResult['a']) =>
+    side.checkpoint === null
+      ? `${side.label} (${side.source} file)`
+      : `${side.label} "${side.checkpoint.label}" (run ${side.runName}, step ${side.checkpoint.step})`;
+  const lines = [
+    `A: ${describe(diff.a)}`,
+    `B: ${describe(diff.b)}`,
+    `Δ = B − A, ε = ${diff.model.epsilon}`,
+    '',
+    ...table(header, [...rows, total]),
+  ];
+  if (diff.model.nonFinite > 0) lines.push('', `${diff.model.nonFinite} elements with NaN/±∞ were skipped.`);
+  if (diff.skipped.length > 0) {
+    lines.push('', `Skipped ${diff.skipped.length} tensors (--partial):`);
+    for (const s of diff.skipped) {
+      lines.push(
+        s.kind === 'shape'
+          ? `  ${s.name}: shapes ${s.shapes.map((shape) => (shape ? `[${shape.join(',')}]` : 'none')).join(' vs ')}`
+          : `  ${s.name}: only in ${s.presentIn.join(', ')}`,
+      );
+    }
+  }
+  return lines;
+}
+
+export const diffCommand: CliCommand = {
+  name: 'diff',
+  summary: 'statistics of the weight change between two checkpoints or model files',
+  help: HELP,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        db: { type: 'string' },
+        epsilon: { type: 'string' },
+        partial: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      io.out(HELP);
+      return 0;
+    }
+    if (positionals.length !== 2) throw new UsageError('diff needs two checkpoints or model files: <a> <b>.');
+    const params = parseParams('diff.compute', {
+      a: parseRef(positionals[0]!),
+      b: parseRef(positionals[1]!),
+      partial: values.partial === true,
+      ...(values.epsilon === undefined ? {} : { epsilon: parseNumber(values.epsilon, '--epsilon') }),
+    });
+    const diff = await withWeights(values.db, io, (handlers) => handlers['diff.compute'](params));
+    if (values.json) io.out(JSON.stringify(diff, null, 2));
+    else for (const line of formatDiff(diff)) io.out(line);
+    return 0;
+  },
+};

@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createNodeForkLauncher, JobQueue, parseTrainingSpec, type JobStarted } from '../jobs';
+import { DeltascopeError, type EventPayload, type JobInfo } from '../shared';
+import { openOrCreateDatabase, type DeltascopeDb } from '../store';
+import { UsageError, type CliCommand, type CliIo } from './command';
+import { formatCount, formatTrainProgress } from './train-progress';
+
+const HELP = `Usage: deltascope train <spec.json> --db <file.deltascope>
+       deltascope train --resume <runId> --db <file.deltascope>
+
+Trains a PPO policy on the gridmaze environment as the training spec says (see
+resources/training/*.json), in a worker process, writing metrics and checkpoints
+(weights, optimizer and resume state) to the database, which is created if missing.
+Shows steps, %, steps/s, ETA and the latest return and success while it runs.
+
+Ctrl+C cancels cleanly: a last checkpoint is written and the run is marked
+cancelled (a second Ctrl+C stops at once, keeping the previous checkpoint).
+--resume continues a cancelled or interrupted run from its latest checkpoint; on
+the same compute backend it ends with the same weights as an uninterrupted run.
+
+Options:
+  --db <file>        the database to write (required)
+  --resume <runId>   continue run <runId> instead of starting a new one
+  -h, --help         show this help`;
+
+/** Non-TTY output: one plain progress line at most this often (and always the last). */
+const PLAIN_INTERVAL_MS = 2000;
+/** Exit code after Ctrl+C (128 + SIGINT), as shells expect. */
+const EXIT_CANCELLED = 130;
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'train a policy from a training spec (headless, with progress)',
+  help: HELP,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        db: { type: 'string' },
+        resume: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      io.out(HELP);
+      return 0;
+    }
+    if (values.db === undefined) throw new UsageError('train needs --db <file.deltascope>.');
+    const resumeRunId = values.resume === undefined ? null : parseRunId(values.resume);
+    if (resumeRunId === null && positionals.length !== 1)
+      throw new UsageError('train needs exactly one spec file (or --resume <runId>).');
+    if (resumeRunId !== null && positionals.length > 0)
+      throw new UsageError('train --resume takes no spec file.');
+    const spec = resumeRunId === null ? readSpec(positionals[0]!) : null;
+
+    const progress = new ProgressPrinter(io);
+    const queue = new JobQueue({
+      launcher: createNodeForkLauncher(),
+      parallelism: 1,
+      emit: (event, payload) => {
+        if (event === 'job.progress') progress.update(payload as EventPayload<'job.progress'>);
+      },
+    });
+    const db = openOrCreateDatabase(values.db);
+    let started: JobStarted;
+    try {
+      started = resumeRunId === null ? queue.startTraining(db, spec) : queue.resume(db, resumeRunId);
+      describeStart(db, started, resumeRunId !== null, io);
+    } finally {
+      db.close();
+    }
+
+    let interrupts = 0;
+    const onSigint = (): void => {
+      interrupts += 1;
+      progress.interrupt();
+      if (interrupts === 1) {
+        io.err('Cancelling: writing a last checkpoint… (Ctrl+C again to stop at once)');
+        queue.cancel(started.jobId);
+      } else {
+        queue.kill(started.jobId);
+      }
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+    try {
+      const info = await queue.wait(started.jobId);
+      progress.finish();
+      return report(info, values.db, io);
+    } finally {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    }
+  },
+};
+
+function parseRunId(text: string): number {
+  const id = Number(text);
+  if (!Number.isSafeInteger(id) || id < 1)
+    throw new UsageError(`--resume needs a run id (a positive integer); got "${text}".`);
+  return id;
+}
+
+/** Reads and validates the spec file; errors name the file and the invalid fields. */
+function readSpec(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new DeltascopeError(
+      'FILE_NOT_FOUND',
+      `Cannot read the training spec ${path}: ${(error as Error).message}`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new DeltascopeError('INVALID_SPEC', `${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    return parseTrainingSpec(raw);
+  } catch (error) {
+    if (error instanceof DeltascopeError) throw new DeltascopeError(error.code, `${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+function describeStart(db: DeltascopeDb, started: JobStarted, resumed: boolean, io: CliIo): void {
+  const run = db.runs.get(started.runId);
+  const experiment = db.experiments.get(run.experimentId);
+  const from = resumed && run.lastStep !== null ? ` from step ${formatCount(run.lastStep)}` : '';
+  io.out(
+    `${resumed ? 'Resuming' : 'Training'} run #${run.id} "${run.name}" of experiment "${experiment.name}"${from} → ${db.path}`,
+  );
+}
+
+function report(info: JobInfo, dbPath: string, io: CliIo): number {
+  const checkpoint = info.lastCheckpointId === null ? '' : `, last checkpoint #${info.lastCheckpointId}`;
+  const backend = info.backend === null ? '' : ` on ${info.backend}`;
+  if (info.state === 'done') {
+    io.out(`Done: run #${info.runId}, ${formatCount(info.done)} env steps${backend}${checkpoint}.`);
+    return 0;
+  }
+  if (info.state === 'cancelled') {
+    io.out(`Cancelled: run #${info.runId} at step ${formatCount(info.done)}${checkpoint}.`);
+    io.out(`Continue with: deltascope train --resume ${info.runId} --db ${dbPath}`);
+    return EXIT_CANCELLED;
+  }
+  throw new DeltascopeError('JOB_FAILED', `run #${info.runId} failed: ${info.message ?? 'unknown error'}`);
+}
+
+/** A bar redrawn in place on a terminal; otherwise a plain line every few seconds. */
+class ProgressPrinter {
+  private last: EventPayload<'job.progress'> | null = null;
+  private printed: EventPayload<'job.progress'> | null = null;
+  private printedAt = 0;
+  private drawn = false;
+
+  constructor(private readonly io: CliIo) {}
+
+  update(progress: EventPayload<'job.progress'>): void {
+    this.last = progress;
+    if (this.io.ttyWrite !== undefined) {
+      this.io.ttyWrite(`\r${formatTrainProgress(progress)}\x1b[K`);
+      this.drawn = true;
+    } else if (Date.now() - this.printedAt >= PLAIN_INTERVAL_MS) {
+      this.print(progress);
+    }
+  }
+
+  /** Ends the redrawn line so that a message can follow. */
+  interrupt(): void {
+    if (this.drawn) this.io.ttyWrite?.('\n');
+    this.drawn = false;
+  }
+
+  /** Leaves the final progress on screen: ends the bar's line, or prints the last plain line if it was skipped. */
+  finish(): void {
+    if (this.io.ttyWrite !== undefined) this.interrupt();
+    else if (this.last !== null && this.last !== this.printed) this.print(this.last);
+  }
+
+  private print(progress: EventPayload<'job.progress'>): void {
+    this.printed = progress;
+    this.printedAt = Date.now();
+    this.io.out(formatTrainProgress(progress));
+  }
+}

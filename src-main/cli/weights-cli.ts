@@ -1,0 +1,56 @@
+import { createWeightsHandlers, type WeightsHandlers } from '../api/weights-handlers';
+import type { EventPayload } from '../shared';
+import type { CheckpointRef } from '../shared/contract-weights';
+import { openDatabase, type DeltascopeDb } from '../store';
+import { UsageError, type CliIo } from './command';
+
+/** Shared plumbing of the weights commands (import, export, diff, combine). */
+
+/** `12` or `#12` is a stored checkpoint; anything else is a model file. */
+export function parseRef(text: string): CheckpointRef {
+  const match = /^#?(\d+)$/.exec(text);
+  if (match) {
+    const checkpointId = Number(match[1]);
+    if (checkpointId < 1) throw new UsageError(`checkpoint ids start at 1; got "${text}"`);
+    return { checkpointId };
+  }
+  return { file: text };
+}
+
+export function parseNumber(value: string, what: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new UsageError(`${what} must be a number; got "${value}"`);
+  return n;
+}
+
+/**
+ * Runs `use` with the weights handlers over the database at `dbPath` (or none: calls that need one
+ * then fail with NO_DATABASE), printing large-diff progress on a terminal, and closes it after.
+ */
+export async function withWeights<T>(
+  dbPath: string | undefined,
+  io: CliIo,
+  use: (handlers: WeightsHandlers) => Promise<T>,
+): Promise<T> {
+  const db: DeltascopeDb | null = dbPath === undefined ? null : openDatabase(dbPath);
+  let drawn = false;
+  const handlers = createWeightsHandlers({
+    database: () => {
+      if (db === null) throw new UsageError('this needs a database: pass --db <file.deltascope>.');
+      return db;
+    },
+    emit: (event, payload) => {
+      if (io.ttyWrite === undefined || event !== 'job.progress') return;
+      const p = payload as EventPayload<'job.progress'>;
+      io.ttyWrite(`\r${p.label}: ${((100 * p.done) / Math.max(1, p.total)).toFixed(0)}%`);
+      drawn = true;
+    },
+  });
+  try {
+    return await use(handlers);
+  } finally {
+    if (drawn) io.ttyWrite?.('\n');
+    db?.close();
+  }
+}

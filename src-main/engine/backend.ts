@@ -1,0 +1,154 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { DeltascopeError } from '../shared/errors';
+
+/**
+ * Picks the TensorFlow.js backend at run time: tfjs-node-gpu → tfjs-node → wasm → cpu, or the one
+ * named by `DELTASCOPE_BACKEND`. The native packages are optional dependencies that often cannot
+ * install (their install step downloads libtensorflow), so they are loaded by a dynamic import and
+ * their absence is normal. The 'cpu' backend is 20–200× slower than wasm: use it as a numerical
+ * reference, not for training.
+ */
+
+export const BACKEND_CHOICES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+export interface BackendInfo {
+  /** Our name for the backend (one of BACKEND_CHOICES). */
+  name: BackendChoice;
+  /** Whether SIMD kernels run (wasm: the SIMD build loaded; native: always). */
+  simd: boolean;
+  /** Whether kernels may use several threads (wasm in Node: no). */
+  threads: boolean;
+}
+
+export interface InitBackendOptions {
+  /** Folder holding the tfjs-backend-wasm `.wasm` files; default `DELTASCOPE_WASM_DIR` or the package's dist folder. */
+  wasmDir?: string;
+}
+
+/** tfjs's registered name of each choice. */
+const TF_NAMES: Record<BackendChoice, string> = {
+  'node-gpu': 'tensorflow',
+  node: 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
+
+const NATIVE_PACKAGES: Partial<Record<BackendChoice, string>> = {
+  'node-gpu': '@tensorflow/tfjs-node-gpu',
+  node: '@tensorflow/tfjs-node',
+};
+
+let active: BackendInfo | null = null;
+let wasmPathsSet = false;
+
+function isBackendChoice(value: string): value is BackendChoice {
+  return (BACKEND_CHOICES as readonly string[]).includes(value);
+}
+
+/**
+ * A `require` for resolving package files: the real one in the esbuild CJS bundle (out/main, the
+ * packaged app); in ESM runs (tsx, vitest: started from the project root) one rooted at the working
+ * directory. (`import.meta.url` would work in ESM but makes esbuild warn when bundling to CJS.)
+ */
+function nodeRequire(): NodeJS.Require {
+  return typeof require === 'function' ? require : createRequire(path.join(process.cwd(), 'index.js'));
+}
+
+/** The wasm files' folder: explicit > env > the installed package (its app.asar.unpacked twin when packaged). */
+export function resolveWasmDir(explicit?: string): string {
+  const chosen = explicit ?? process.env.DELTASCOPE_WASM_DIR;
+  if (chosen !== undefined && chosen !== '') return chosen.endsWith(path.sep) ? chosen : chosen + path.sep;
+  const pkg = nodeRequire().resolve('@tensorflow/tfjs-backend-wasm/package.json');
+  const dist = path.join(path.dirname(pkg), 'dist') + path.sep;
+  return dist.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
+}
+
+async function tryNative(choice: BackendChoice): Promise<boolean> {
+  const pkg = NATIVE_PACKAGES[choice];
+  if (pkg === undefined) return false;
+  try {
+    await import(/* @vite-ignore */ pkg);
+  } catch {
+    return false;
+  }
+  return tf.findBackend(TF_NAMES[choice]) !== null && (await tf.setBackend(TF_NAMES[choice]));
+}
+
+async function tryWasm(wasmDir: string | undefined): Promise<boolean> {
+  if (!wasmPathsSet) {
+    setWasmPaths(resolveWasmDir(wasmDir));
+    wasmPathsSet = true;
+  }
+  try {
+    return await tf.setBackend('wasm');
+  } catch {
+    return false;
+  }
+}
+
+async function trySet(choice: BackendChoice, options: InitBackendOptions): Promise<boolean> {
+  if (choice === 'wasm') return tryWasm(options.wasmDir);
+  if (choice === 'cpu') return tf.setBackend('cpu');
+  return tryNative(choice);
+}
+
+function describe(choice: BackendChoice): BackendInfo {
+  if (choice === 'wasm') {
+    return {
+      name: choice,
+      simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
+      threads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
+    };
+  }
+  return { name: choice, simd: choice !== 'cpu', threads: choice !== 'cpu' };
+}
+
+/**
+ * Activates a backend and returns what it is. `preferred` (or env `DELTASCOPE_BACKEND`) forces one
+ * choice and fails with BACKEND_UNAVAILABLE if it cannot load; otherwise the first that loads wins.
+ */
+export async function initBackend(
+  preferred?: BackendChoice,
+  options: InitBackendOptions = {},
+): Promise<BackendInfo> {
+  const fromEnv = process.env.DELTASCOPE_BACKEND;
+  if (preferred === undefined && fromEnv !== undefined && fromEnv !== '' && !isBackendChoice(fromEnv)) {
+    throw new DeltascopeError(
+      'BACKEND_UNAVAILABLE',
+      `DELTASCOPE_BACKEND is "${fromEnv}"; expected one of ${BACKEND_CHOICES.join(', ')}`,
+    );
+  }
+  const forced = preferred ?? (fromEnv !== undefined && isBackendChoice(fromEnv) ? fromEnv : undefined);
+  if (
+    active !== null &&
+    (forced === undefined || forced === active.name) &&
+    tf.getBackend() === TF_NAMES[active.name]
+  ) {
+    return active;
+  }
+  const chain = forced === undefined ? BACKEND_CHOICES : [forced];
+  for (const choice of chain) {
+    if (await trySet(choice, options)) {
+      await tf.ready();
+      active = describe(choice);
+      return active;
+    }
+  }
+  throw new DeltascopeError(
+    'BACKEND_UNAVAILABLE',
+    forced === undefined
+      ? 'no TensorFlow.js backend could be loaded (tried node-gpu, node, wasm, cpu)'
+      : `the TensorFlow.js backend "${forced}" could not be loaded` +
+          (forced.startsWith('node') ? ` (is ${NATIVE_PACKAGES[forced]} installed?)` : ''),
+  );
+}
+
+/** The backend set by the last initBackend call, or null before any. */
+export function activeBackend(): BackendInfo | null {
+  return active;
+}

@@ -1,0 +1,583 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { DeltascopeError } from '../shared/errors';
+import { METRIC_KEYS, perRewardKey } from '../shared/metric-keys';
+import type { EpisodeRecord, VecEnv } from './env-types';
+import { MaskedAdam, type AdamState } from './nn/masked-adam';
+import type { PolicyNetwork } from './nn/network';
+import type { WeightTensor } from './nn/weights-io';
+import { createRng, type RngState } from './random';
+
+/**
+ * PPO with a clipped surrogate, GAE(λ) and a clipped value loss, in one file, CleanRL style; the
+ * algorithm and defaults of shared/bench/reference_ppo.py. Reads top to bottom: config → derived
+ * sizes → rollout (one forward pass for all envs per step, actions sampled on the host from the
+ * softmax with a seeded PRNG) → GAE with truncations bootstrapped from V(final obs) → minibatch
+ * updates. The loss and its gradient w.r.t. the heads' output [logits | value] are computed on the
+ * host (256 rows: dozens of tiny tensor kernels would cost more than the arithmetic) and enter
+ * autodiff as one custom-gradient op; the network and Adam do the rest.
+ * Arrays named b… hold the whole batch (t-major: row t·numEnvs + i), mb… one minibatch.
+ */
+
+// ----------------------------------------------------------------------------- config
+export interface PpoConfig {
+  /** Parallel environments (the env passed in must have this many). */
+  numEnvs: number;
+  /** Rollout steps per environment per iteration. */
+  numSteps: number;
+  /** Env-step budget: sets the iteration count and the learning-rate annealing horizon. */
+  totalTimesteps: number;
+  /** Adam learning rate (the start value when annealed). */
+  learningRate: number;
+  /** Anneal the learning rate linearly to 0 over the run. */
+  annealLr: boolean;
+  /** Adam epsilon. */
+  adamEps: number;
+  /** Discount factor γ. */
+  gamma: number;
+  /** GAE λ. */
+  gaeLambda: number;
+  /** PPO epochs over each batch. */
+  updateEpochs: number;
+  /** Minibatches per epoch. */
+  numMinibatches: number;
+  /** Normalise advantages per minibatch (its mean and std). */
+  normAdv: boolean;
+  /** Ratio clip ε; also the value-clip range. */
+  clipCoef: number;
+  /** Use the clipped value loss. */
+  clipVloss: boolean;
+  /** Entropy bonus coefficient. */
+  entCoef: number;
+  /** Value loss coefficient. */
+  vfCoef: number;
+  /** Clip the global gradient norm to this. */
+  maxGradNorm: number;
+  /** Stop an update's epochs early once approx-KL exceeds this; null = never (the reference). */
+  targetKl: number | null;
+  /** Seed of the action-sampling and minibatch-shuffling streams. */
+  seed: number;
+  /** Finished episodes in the success-rate window of `charts/success`. */
+  successWindow: number;
+}
+
+export const DEFAULT_PPO_CONFIG: PpoConfig = {
+  numEnvs: 64,
+  numSteps: 128,
+  totalTimesteps: 3_000_000,
+  learningRate: 2.5e-4,
+  annealLr: true,
+  adamEps: 1e-5,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  updateEpochs: 4,
+  numMinibatches: 32,
+  normAdv: true,
+  clipCoef: 0.2,
+  clipVloss: true,
+  entCoef: 0.01,
+  vfCoef: 0.5,
+  maxGradNorm: 0.5,
+  targetKl: null,
+  seed: 1,
+  successWindow: 1000,
+};
+
+/** Random-stream ids (see random/prng deriveSeed64) of the trainer's two generators. */
+const ACTION_STREAM = 0x5050;
+const MINIBATCH_STREAM = 0x5051;
+
+// ----------------------------------------------------------------------------- loss
+export interface MinibatchData {
+  actions: Int32Array;
+  logProbs: Float32Array;
+  advantages: Float32Array;
+  returns: Float32Array;
+  values: Float32Array;
+}
+
+export interface MinibatchStats {
+  loss: number;
+  policyLoss: number;
+  valueLoss: number;
+  entropy: number;
+  approxKl: number;
+  clipFraction: number;
+}
+
+/**
+ * loss = mean(max(−A·r, −A·clip(r, 1±ε))) − c_ent·mean(H) + c_vf·0.5·mean(max((v−R)², (v_clip−R)²)),
+ * r = exp(log π(a) − log π_old(a)), v_clip = v_old + clip(v − v_old, ±ε), A normalised per minibatch
+ * (unbiased std, as torch). z holds rows [logits (numActions) | value]; dz receives dloss/dz, with
+ * the subgradients torch takes at ties (max splits, clamp passes inside its closed range).
+ */
+export function ppoMinibatchLoss(
+  z: ArrayLike<number>,
+  numActions: number,
+  mb: MinibatchData,
+  config: Pick<PpoConfig, 'clipCoef' | 'clipVloss' | 'normAdv' | 'entCoef' | 'vfCoef'>,
+  dz: { length: number; [index: number]: number },
+): MinibatchStats {
+  const n = mb.actions.length;
+  const width = numActions + 1;
+  if (z.length !== n * width || dz.length !== n * width) {
+    throw new DeltascopeError(
+      'SHAPE_MISMATCH',
+      `loss input z has ${z.length} values; expected ${n}×${width}`,
+    );
+  }
+  const { clipCoef: eps, entCoef, vfCoef } = config;
+  let mean = 0;
+  let std = 1;
+  if (config.normAdv) {
+    for (let i = 0; i < n; i++) mean += mb.advantages[i]!;
+    mean /= n;
+    let sq = 0;
+    for (let i = 0; i < n; i++) sq += (mb.advantages[i]! - mean) ** 2;
+    std = Math.sqrt(sq / Math.max(1, n - 1)) + 1e-8;
+  }
+  let pgSum = 0;
+  let vSum = 0;
+  let entSum = 0;
+  let klSum = 0;
+  let clipped = 0;
+  for (let i = 0; i < n; i++) {
+    const row = i * width;
+    let max = -Infinity;
+    for (let j = 0; j < numActions; j++) max = Math.max(max, z[row + j]!);
+    let sumExp = 0;
+    for (let j = 0; j < numActions; j++) sumExp += Math.exp(z[row + j]! - max);
+    const lse = max + Math.log(sumExp);
+    let entropy = 0;
+    for (let j = 0; j < numActions; j++) {
+      const logp = z[row + j]! - lse;
+      entropy -= Math.exp(logp) * logp;
+    }
+    const action = mb.actions[i]!;
+    const logRatio = z[row + action]! - lse - mb.logProbs[i]!;
+    const ratio = Math.exp(logRatio);
+    const adv = config.normAdv ? (mb.advantages[i]! - mean) / std : mb.advantages[i]!;
+    const pg1 = -adv * ratio;
+    const pg2 = -adv * Math.min(Math.max(ratio, 1 - eps), 1 + eps);
+    pgSum += Math.max(pg1, pg2);
+    const dLogp = pg1 >= pg2 ? -adv * ratio : 0; // the clipped branch has zero slope outside [1−ε, 1+ε]
+    for (let j = 0; j < numActions; j++) {
+      const logp = z[row + j]! - lse;
+      const p = Math.exp(logp);
+      dz[row + j] = (dLogp * ((j === action ? 1 : 0) - p) + entCoef * p * (logp + entropy)) / n;
+    }
+    entSum += entropy;
+    klSum += ratio - 1 - logRatio;
+    if (Math.abs(ratio - 1) > eps) clipped += 1;
+
+    const v = z[row + numActions]!;
+    const ret = mb.returns[i]!;
+    const unclipped = (v - ret) ** 2;
+    let dv = v - ret;
+    if (config.clipVloss) {
+      const vOld = mb.values[i]!;
+      const vClip = vOld + Math.min(Math.max(v - vOld, -eps), eps);
+      const clippedLoss = (vClip - ret) ** 2;
+      vSum += 0.5 * Math.max(unclipped, clippedLoss);
+      if (unclipped < clippedLoss) dv = 0; // then v is outside the clip range: the clipped branch is flat
+    } else {
+      vSum += 0.5 * unclipped;
+    }
+    dz[row + numActions] = (vfCoef * dv) / n;
+  }
+  const policyLoss = pgSum / n;
+  const valueLoss = vSum / n;
+  const entropy = entSum / n;
+  return {
+    loss: policyLoss - entCoef * entropy + vfCoef * valueLoss,
+    policyLoss,
+    valueLoss,
+    entropy,
+    approxKl: klSum / n,
+    clipFraction: clipped / n,
+  };
+}
+
+// ----------------------------------------------------------------------------- trainer
+export interface PpoTimings {
+  rolloutMs: number;
+  /** Part of rolloutMs spent inside env.step. */
+  envMs: number;
+  gaeMs: number;
+  updateMs: number;
+  iterationMs: number;
+}
+
+export interface PpoIteration {
+  /** 1-based index of the iteration just run. */
+  iteration: number;
+  numIterations: number;
+  /** Env steps taken so far. */
+  globalStep: number;
+  /** True after the last iteration of the budget. */
+  done: boolean;
+  /** Keys from shared/metric-keys (per-reward variants via perRewardKey). */
+  metrics: Record<string, number>;
+  /** Episodes that finished during this iteration's rollout. */
+  episodes: EpisodeRecord[];
+  timings: PpoTimings;
+}
+
+/** Everything needed to continue a run exactly (same backend ⇒ same final weights). */
+export interface PpoState {
+  iteration: number;
+  globalStep: number;
+  weights: WeightTensor[];
+  optimizer: AdamState;
+  rng: { actions: RngState; minibatches: RngState };
+  env: unknown;
+  nextObs: Float32Array;
+  /** Per reward name, the 0/1 successes in the window, oldest first. */
+  successes: Record<string, number[]>;
+}
+
+export interface PpoTrainer {
+  readonly config: PpoConfig;
+  readonly numIterations: number;
+  readonly optimizer: MaskedAdam;
+  /** One rollout + GAE + update. */
+  iterate(): PpoIteration;
+  state(): PpoState;
+  restoreState(state: PpoState): void;
+}
+
+export interface PpoTrainerOptions {
+  env: VecEnv;
+  network: PolicyNetwork;
+  config?: Partial<PpoConfig>;
+  /** Per-parameter element masks (1 train, 0 frozen) for sparse fine-tuning. */
+  masks?: Record<string, Float32Array>;
+}
+
+function checkConfig(c: PpoConfig, env: VecEnv, net: PolicyNetwork): void {
+  const fail = (msg: string): never => {
+    throw new DeltascopeError('INVALID_SPEC', `PPO config: ${msg}`);
+  };
+  if (env.numEnvs !== c.numEnvs) fail(`numEnvs is ${c.numEnvs} but the environment has ${env.numEnvs}`);
+  if ((c.numEnvs * c.numSteps) % c.numMinibatches !== 0) {
+    fail(`batch ${c.numEnvs}×${c.numSteps} does not split into ${c.numMinibatches} minibatches`);
+  }
+  if (Math.floor(c.totalTimesteps / (c.numEnvs * c.numSteps)) < 1) {
+    fail(`totalTimesteps ${c.totalTimesteps} is less than one batch (${c.numEnvs * c.numSteps})`);
+  }
+  const [ch, h, w] = net.spec.obsShape;
+  if (ch * h * w !== env.obsSize || net.spec.numActions !== env.numActions) {
+    fail(
+      `network expects obs ${ch}×${h}×${w} and ${net.spec.numActions} actions; env has ${env.obsSize} and ${env.numActions}`,
+    );
+  }
+}
+
+/** A fixed-size window of the latest 0/1 outcomes. */
+class Window {
+  private readonly items: number[] = [];
+  constructor(private readonly size: number) {}
+  push(x: number): void {
+    this.items.push(x);
+    if (this.items.length > this.size) this.items.shift();
+  }
+  mean(): number | null {
+    return this.items.length === 0 ? null : this.items.reduce((a, b) => a + b, 0) / this.items.length;
+  }
+  values(): number[] {
+    return [...this.items];
+  }
+  load(values: readonly number[]): void {
+    this.items.length = 0;
+    values.slice(-this.size).forEach((x) => this.items.push(x));
+  }
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** 1 − Var(y − ŷ)/Var(y); NaN when Var(y) = 0. */
+function explainedVariance(pred: Float32Array, target: Float32Array): number {
+  let my = 0;
+  let md = 0;
+  for (let i = 0; i < target.length; i++) {
+    my += target[i]!;
+    md += target[i]! - pred[i]!;
+  }
+  my /= target.length;
+  md /= target.length;
+  let vy = 0;
+  let vd = 0;
+  for (let i = 0; i < target.length; i++) {
+    vy += (target[i]! - my) ** 2;
+    vd += (target[i]! - pred[i]! - md) ** 2;
+  }
+  return vy === 0 ? NaN : 1 - vd / vy;
+}
+
+export function createPpoTrainer(options: PpoTrainerOptions): PpoTrainer {
+  const { env, network: net } = options;
+  const config: PpoConfig = { ...DEFAULT_PPO_CONFIG, ...options.config };
+  checkConfig(config, env, net);
+
+  // ---- derived sizes, computed once
+  const N = config.numEnvs;
+  const T = config.numSteps;
+  const batchSize = N * T;
+  const minibatchSize = batchSize / config.numMinibatches;
+  const numIterations = Math.floor(config.totalTimesteps / batchSize);
+  const obsSize = env.obsSize;
+  const A = env.numActions;
+  const width = A + 1; // network output row: logits, then the value
+
+  const optimizer = new MaskedAdam(net.params, {
+    learningRate: config.learningRate,
+    epsilon: config.adamEps,
+    maxGradNorm: config.maxGradNorm,
+  });
+  for (const [name, mask] of Object.entries(options.masks ?? {})) optimizer.setMask(name, mask);
+  const variables = net.params.map((p) => p.variable);
+  const actionRng = createRng(config.seed, ACTION_STREAM);
+  const minibatchRng = createRng(config.seed, MINIBATCH_STREAM);
+
+  // ---- storage, allocated once
+  const bObs = new Float32Array(batchSize * obsSize);
+  const bActions = new Int32Array(batchSize);
+  const bLogProbs = new Float32Array(batchSize);
+  const bValues = new Float32Array(batchSize);
+  const bRewards = new Float32Array(batchSize);
+  const bDones = new Uint8Array(batchSize);
+  const bBootstrap = new Float32Array(batchSize); // V(final obs) where the episode was truncated, else 0
+  const bAdvantages = new Float32Array(batchSize);
+  const bReturns = new Float32Array(batchSize);
+  const nextObs = new Float32Array(N * obsSize);
+  const finalObsRows = new Float32Array(N * obsSize);
+  const truncatedEnvs = new Int32Array(N);
+  const stepActions = new Int32Array(N);
+  const lastGae = new Float64Array(N);
+  const perm = new Int32Array(batchSize);
+  const mbObs = new Float32Array(minibatchSize * obsSize);
+  const mb: MinibatchData = {
+    actions: new Int32Array(minibatchSize),
+    logProbs: new Float32Array(minibatchSize),
+    advantages: new Float32Array(minibatchSize),
+    returns: new Float32Array(minibatchSize),
+    values: new Float32Array(minibatchSize),
+  };
+  const dz = new Float32Array(minibatchSize * width);
+  const windows = new Map(env.rewardNames.map((name) => [name, new Window(config.successWindow)]));
+  const trainRewardName = env.rewardNames[env.trainRewardIndex]!;
+
+  let iteration = 0;
+  let globalStep = 0;
+  nextObs.set(env.reset());
+
+  /** Network output rows [logits | value] for the first `rows` observations of `obs`. */
+  function evaluate(obs: Float32Array, rows: number): Float32Array {
+    const out = tf.tidy(() => net.forward(tf.tensor2d(obs.subarray(0, rows * obsSize), [rows, obsSize])));
+    const data = out.dataSync() as Float32Array;
+    out.dispose();
+    return data;
+  }
+
+  /** Samples a ~ softmax(logits) of row i with one uniform draw; returns log π(a). */
+  function sampleAction(z: Float32Array, i: number, into: number): number {
+    const row = i * width;
+    let max = -Infinity;
+    for (let j = 0; j < A; j++) max = Math.max(max, z[row + j]!);
+    let sum = 0;
+    for (let j = 0; j < A; j++) sum += Math.exp(z[row + j]! - max);
+    const u = actionRng.float() * sum;
+    let action = A - 1;
+    let cumulative = 0;
+    for (let j = 0; j < A; j++) {
+      cumulative += Math.exp(z[row + j]! - max);
+      if (u < cumulative) {
+        action = j;
+        break;
+      }
+    }
+    stepActions[i] = action;
+    bActions[into] = action;
+    return z[row + action]! - max - Math.log(sum);
+  }
+
+  /** The loss as one autodiff op over the heads' output; its statistics land in `stats`. */
+  function lossOp(stats: MinibatchStats[]): (z: tf.Tensor) => tf.Scalar {
+    return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const z = args[0] as tf.Tensor2D;
+      const s = ppoMinibatchLoss(z.dataSync() as Float32Array, A, mb, config, dz);
+      stats.push(s);
+      const grad = dz.slice(); // a copy: the cpu backend keeps the array it is given
+      return {
+        value: tf.scalar(s.loss),
+        gradFunc: (dy: tf.Tensor) => [tf.mul(tf.tensor2d(grad, z.shape), dy)],
+      };
+    }) as (z: tf.Tensor) => tf.Scalar;
+  }
+
+  function iterate(): PpoIteration {
+    if (iteration >= numIterations) {
+      throw new DeltascopeError('INVALID_SPEC', `the run has finished its ${numIterations} iterations`);
+    }
+    iteration += 1;
+    const lr = config.annealLr
+      ? (1 - (iteration - 1) / numIterations) * config.learningRate
+      : config.learningRate;
+    const t0 = performance.now();
+
+    // ---- rollout
+    let envMs = 0;
+    const episodes: EpisodeRecord[] = [];
+    bBootstrap.fill(0);
+    for (let t = 0; t < T; t++) {
+      const base = t * N;
+      bObs.set(nextObs, base * obsSize);
+      const z = evaluate(nextObs, N);
+      for (let i = 0; i < N; i++) {
+        bLogProbs[base + i] = sampleAction(z, i, base + i);
+        bValues[base + i] = z[i * width + A]!;
+      }
+      const e0 = performance.now();
+      const step = env.step(stepActions);
+      envMs += performance.now() - e0;
+      let truncatedCount = 0;
+      for (let i = 0; i < N; i++) {
+        bRewards[base + i] = step.rewards[i]!;
+        bDones[base + i] = step.terminated[i]! | step.truncated[i]!;
+        if (step.truncated[i]) {
+          finalObsRows.set(step.finalObs.subarray(i * obsSize, (i + 1) * obsSize), truncatedCount * obsSize);
+          truncatedEnvs[truncatedCount++] = i;
+        }
+      }
+      if (truncatedCount > 0) {
+        // bootstrap a truncated episode from the value of its real final state
+        const zFinal = evaluate(finalObsRows, truncatedCount);
+        for (let k = 0; k < truncatedCount; k++)
+          bBootstrap[base + truncatedEnvs[k]!] = zFinal[k * width + A]!;
+      }
+      nextObs.set(step.obs);
+      for (const episode of step.episodes) {
+        episodes.push(episode);
+        for (const [name, window] of windows) window.push(episode.success[name] ? 1 : 0);
+      }
+    }
+    const zNext = evaluate(nextObs, N);
+    globalStep += batchSize;
+    const t1 = performance.now();
+
+    // ---- GAE(λ): δ_t = r_t + γ((1−d_t)V(s_t+1) + boot_t) − V(s_t), A_t = δ_t + γλ(1−d_t)A_t+1
+    lastGae.fill(0);
+    for (let t = T - 1; t >= 0; t--) {
+      for (let i = 0; i < N; i++) {
+        const k = t * N + i;
+        const vNext = t === T - 1 ? zNext[i * width + A]! : bValues[k + N]!;
+        const notDone = 1 - bDones[k]!;
+        const delta = bRewards[k]! + config.gamma * (notDone * vNext + bBootstrap[k]!) - bValues[k]!;
+        lastGae[i] = delta + config.gamma * config.gaeLambda * notDone * lastGae[i]!;
+        bAdvantages[k] = lastGae[i]!;
+        bReturns[k] = lastGae[i]! + bValues[k]!;
+      }
+    }
+    const t2 = performance.now();
+
+    // ---- update: epochs × minibatches of a fresh permutation
+    const stats: MinibatchStats[] = [];
+    const loss = lossOp(stats);
+    for (let epoch = 0; epoch < config.updateEpochs; epoch++) {
+      for (let i = 0; i < batchSize; i++) perm[i] = i;
+      minibatchRng.shuffle(perm);
+      for (let start = 0; start < batchSize; start += minibatchSize) {
+        for (let r = 0; r < minibatchSize; r++) {
+          const k = perm[start + r]!;
+          mbObs.set(bObs.subarray(k * obsSize, (k + 1) * obsSize), r * obsSize);
+          mb.actions[r] = bActions[k]!;
+          mb.logProbs[r] = bLogProbs[k]!;
+          mb.advantages[r] = bAdvantages[k]!;
+          mb.returns[r] = bReturns[k]!;
+          mb.values[r] = bValues[k]!;
+        }
+        tf.tidy(() => {
+          const x = tf.tensor2d(mbObs, [minibatchSize, obsSize]);
+          const { grads } = tf.variableGrads(() => loss(net.forward(x)), variables);
+          optimizer.step(
+            variables.map((v) => grads[v.name]!),
+            lr,
+          );
+        });
+      }
+      if (config.targetKl !== null && stats[stats.length - 1]!.approxKl > config.targetKl) break;
+    }
+    const t3 = performance.now();
+
+    // ---- metrics
+    const metrics: Record<string, number> = {
+      [METRIC_KEYS.learningRate]: lr,
+      [METRIC_KEYS.stepsPerSecond]: batchSize / ((t3 - t0) / 1000),
+      [METRIC_KEYS.policyLoss]: mean(stats.map((s) => s.policyLoss)),
+      [METRIC_KEYS.valueLoss]: mean(stats.map((s) => s.valueLoss)),
+      [METRIC_KEYS.entropy]: mean(stats.map((s) => s.entropy)),
+      [METRIC_KEYS.approxKl]: mean(stats.map((s) => s.approxKl)),
+      [METRIC_KEYS.clipFraction]: mean(stats.map((s) => s.clipFraction)),
+    };
+    const ev = explainedVariance(bValues, bReturns);
+    if (!Number.isNaN(ev)) metrics[METRIC_KEYS.explainedVariance] = ev;
+    if (episodes.length > 0) {
+      metrics[METRIC_KEYS.episodicReturn] = mean(episodes.map((e) => e.returns[trainRewardName] ?? 0));
+      metrics[METRIC_KEYS.episodicLength] = mean(episodes.map((e) => e.length));
+      for (const name of env.rewardNames) {
+        metrics[perRewardKey(METRIC_KEYS.episodicReturn, name)] = mean(
+          episodes.map((e) => e.returns[name] ?? 0),
+        );
+      }
+    }
+    for (const [name, window] of windows) {
+      const rate = window.mean();
+      if (rate === null) continue;
+      metrics[perRewardKey(METRIC_KEYS.success, name)] = rate;
+      if (name === trainRewardName) metrics[METRIC_KEYS.success] = rate;
+    }
+    return {
+      iteration,
+      numIterations,
+      globalStep,
+      done: iteration >= numIterations,
+      metrics,
+      episodes,
+      timings: { rolloutMs: t1 - t0, envMs, gaeMs: t2 - t1, updateMs: t3 - t2, iterationMs: t3 - t0 },
+    };
+  }
+
+  function state(): PpoState {
+    return {
+      iteration,
+      globalStep,
+      weights: net.exportWeights(),
+      optimizer: optimizer.exportState(),
+      rng: { actions: actionRng.getState(), minibatches: minibatchRng.getState() },
+      env: env.snapshot(),
+      nextObs: nextObs.slice(),
+      successes: Object.fromEntries([...windows].map(([name, w]) => [name, w.values()])),
+    };
+  }
+
+  function restoreState(s: PpoState): void {
+    if (s.nextObs.length !== nextObs.length) {
+      throw new DeltascopeError(
+        'SHAPE_MISMATCH',
+        `PPO state has ${s.nextObs.length} observation values; this run needs ${nextObs.length}`,
+      );
+    }
+    net.importWeights(s.weights);
+    optimizer.importState(s.optimizer);
+    actionRng.setState(s.rng.actions);
+    minibatchRng.setState(s.rng.minibatches);
+    env.restore(s.env);
+    nextObs.set(s.nextObs);
+    for (const [name, window] of windows) window.load(s.successes[name] ?? []);
+    iteration = s.iteration;
+    globalStep = s.globalStep;
+  }
+
+  return { config, numIterations, optimizer, iterate, state, restoreState };
+}

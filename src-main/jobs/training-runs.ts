@@ -1,0 +1,71 @@
+import type { RunSummary } from '../shared/domain';
+import { DeltascopeError } from '../shared/errors';
+import { TrainingSpecSchema, type TrainingSpec } from '../shared/training-spec';
+import { describeIssues } from '../shared/validate';
+import type { DeltascopeDb } from '../store';
+
+/**
+ * Training runs in the store: a run row whose `config` is its parsed TrainingSpec (every default
+ * filled in, so the run stays reproducible when defaults change), created before its job starts.
+ */
+
+/** Parses a spec; throws INVALID_SPEC naming every invalid field (e.g. `spec.ppo.numEnvs`). */
+export function parseTrainingSpec(raw: unknown, root = 'spec'): TrainingSpec {
+  const result = TrainingSpecSchema.safeParse(raw);
+  if (!result.success) {
+    throw new DeltascopeError('INVALID_SPEC', `Invalid training spec: ${describeIssues(result.error, root)}`);
+  }
+  return result.data;
+}
+
+/** The spec a training run was created with; INVALID_SPEC if the run was not made by a training job. */
+export function specOfRun(run: RunSummary): TrainingSpec {
+  const notTrainable = (problem: string): DeltascopeError =>
+    new DeltascopeError(
+      'INVALID_SPEC',
+      `run ${run.id} ("${run.name}") has no training spec in its config, so it cannot be trained (${problem}).`,
+      { runId: run.id },
+    );
+  // Every field of a spec has a default, so `{}` would parse: a stored spec is the resolved one.
+  const missing = STORED_SPEC_KEYS.filter((key) => !(key in run.config));
+  if (missing.length > 0) throw notTrainable(`it lacks ${missing.join(', ')}`);
+  const result = TrainingSpecSchema.safeParse(run.config);
+  if (!result.success) throw notTrainable(describeIssues(result.error, 'config'));
+  return result.data;
+}
+
+const STORED_SPEC_KEYS = ['version', 'env', 'rewards', 'net', 'ppo', 'totalSteps', 'seed'] as const;
+
+/** Creates the experiment (if absent) and the run of a spec, status 'created'; returns the run. */
+export function createTrainingRun(db: DeltascopeDb, spec: TrainingSpec): RunSummary {
+  const reward = spec.rewards.find((r) => r.name === spec.trainReward)!;
+  return db.transaction(() => {
+    if (spec.init !== undefined) db.checkpoints.get(spec.init.checkpointId);
+    if (spec.trainableMask !== undefined) db.artifacts.get(spec.trainableMask.artifactId);
+    const experiment = db.experiments.findOrCreate(spec.experiment);
+    return db.runs.create({
+      experimentId: experiment.id,
+      name: spec.run,
+      phase: spec.phase,
+      reward,
+      seed: spec.seed,
+      config: spec as unknown as Record<string, unknown>,
+      parentCheckpointId: spec.init?.checkpointId ?? null,
+      status: 'created',
+    });
+  });
+}
+
+/** Checks that a run can continue training: a training run that has not finished. Returns it. */
+export function checkResumable(db: DeltascopeDb, runId: number): RunSummary {
+  const run = db.runs.get(runId);
+  specOfRun(run);
+  if (run.status === 'done') {
+    throw new DeltascopeError(
+      'INVALID_PAYLOAD',
+      `run ${run.id} ("${run.name}") has finished its budget; start a new run (spec.init = its last checkpoint) to train further.`,
+      { runId },
+    );
+  }
+  return run;
+}

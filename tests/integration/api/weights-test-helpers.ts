@@ -1,0 +1,124 @@
+import { join } from 'node:path';
+import { ApiService, dispatch, EventBus } from '../../../src-main/api';
+import type { MethodName, MethodRequest, MethodResponse, WireEvent } from '../../../src-main/shared';
+import type { ErrorPayload } from '../../../src-main/shared/errors';
+import { createDatabase } from '../../../src-main/store';
+
+/**
+ * A tiny database whose deltas are known exactly (every value a multiple of 1/8, so float32 holds
+ * them without rounding):
+ *   #A  base:      dense.kernel [3,4] = k/8, dense.bias [4] = 0, conv.kernel [2,2,3,5] = −k/8
+ *   #B  A + Δ:     Δ dense.kernel = +0.5 at (1,2) and −0.25 at (2,3); Δ dense.bias = [1, −1, 0, 0];
+ *                  Δ conv.kernel = +6 at W[1,0,2,4] (mosaic cell (2·2+1, 4·2+0) = (5, 8)): −5.5 → 0.5, a sign flip
+ *   #C  a different model: dense.kernel [4,4], no dense.bias, an extra `head.bias` [2]
+ *   #D  A + 2Δ (a second fine-tune along the same direction)
+ */
+export interface WeightsFixture {
+  path: string;
+  experimentId: number;
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+}
+
+export const DENSE_SHAPE = [3, 4];
+export const CONV_SHAPE = [2, 2, 3, 5];
+
+function range(n: number, f: (k: number) => number): Float32Array {
+  return Float32Array.from({ length: n }, (_, k) => f(k));
+}
+
+export function baseTensors() {
+  return [
+    { name: 'dense.kernel', shape: DENSE_SHAPE, data: range(12, (k) => k / 8) },
+    { name: 'dense.bias', shape: [4], data: new Float32Array(4) },
+    { name: 'conv.kernel', shape: CONV_SHAPE, data: range(60, (k) => -k / 8) },
+  ];
+}
+
+/** Δ as a map of flat index → value per tensor. */
+export const DELTA: Record<string, [number, number][]> = {
+  'dense.kernel': [
+    [1 * 4 + 2, 0.5],
+    [2 * 4 + 3, -0.25],
+  ],
+  'dense.bias': [
+    [0, 1],
+    [1, -1],
+  ],
+  // W[y=1, x=0, i=2, o=4] in [kh=2, kw=2, in=3, out=5]: ((1·2 + 0)·3 + 2)·5 + 4
+  'conv.kernel': [[((1 * 2 + 0) * 3 + 2) * 5 + 4, 6]],
+};
+
+export function shifted(scale: number) {
+  return baseTensors().map((t) => {
+    const data = t.data.slice();
+    for (const [index, value] of DELTA[t.name]!) data[index]! += scale * value;
+    return { ...t, data };
+  });
+}
+
+export function writeWeightsDatabase(dir: string): WeightsFixture {
+  const path = join(dir, 'weights.deltascope');
+  const db = createDatabase(path);
+  try {
+    const experiment = db.experiments.create({ name: 'weights-test' });
+    const run = db.runs.create({
+      experimentId: experiment.id,
+      name: 'base',
+      phase: 'pretrain',
+      reward: { name: 'RA', collect: { cheese: 1 } },
+      seed: 1,
+      config: { note: 'copied to derived runs' },
+    });
+    const put = (
+      step: number,
+      label: string,
+      tensors: { name: string; shape: number[]; data: Float32Array }[],
+    ) =>
+      db.checkpoints.put({
+        runId: run.id,
+        step,
+        label,
+        tensors,
+        provenance: { kind: 'fixture', description: label },
+      }).id;
+    const a = put(0, 'A', baseTensors());
+    const b = put(1, 'B', shifted(1));
+    const c = put(2, 'C', [
+      { name: 'dense.kernel', shape: [4, 4], data: new Float32Array(16) },
+      { name: 'conv.kernel', shape: CONV_SHAPE, data: new Float32Array(60) },
+      { name: 'head.bias', shape: [2], data: new Float32Array(2) },
+    ]);
+    const d = put(3, 'D', shifted(2));
+    return { path, experimentId: experiment.id, a, b, c, d };
+  } finally {
+    db.close();
+  }
+}
+
+/** An ApiService on `dbPath` whose calls go through dispatch (payload validation included). */
+export function weightsService(dir: string, dbPath: string) {
+  const bus = new EventBus();
+  const events: WireEvent[] = [];
+  bus.subscribe((event) => events.push(event));
+  const service = new ApiService({
+    appDataDir: join(dir, 'app-data'),
+    mode: 'browser',
+    version: 'test',
+    bus,
+  });
+  service.openPath(dbPath, 'open');
+  async function call<M extends MethodName>(method: M, params: MethodRequest<M>): Promise<MethodResponse<M>> {
+    const result = await dispatch(service.handlers, method, params);
+    if (!result.ok) throw Object.assign(new Error(result.error.message), { payload: result.error });
+    return result.result as MethodResponse<M>;
+  }
+  async function fail<M extends MethodName>(method: M, params: MethodRequest<M>): Promise<ErrorPayload> {
+    const result = await dispatch(service.handlers, method, params);
+    if (result.ok) throw new Error(`${method} succeeded but was expected to fail`);
+    return result.error;
+  }
+  return { service, bus, events, call, fail };
+}
