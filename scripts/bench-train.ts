@@ -198,7 +198,13 @@ async function runOurs(args: Args): Promise<Record<string, unknown>> {
     const outOfTime = args.maxSeconds > 0 && (performance.now() - start) / 1000 >= args.maxSeconds;
     if (reached || outOfTime) break;
   }
-  if (throughput && args.profile) await profileIteration(() => trainer.iterate(), args.numSteps, batch / 32);
+  if (throughput && args.profile) {
+    await profileIteration(
+      () => trainer.iterate(),
+      args.numSteps,
+      trainer.config.updateEpochs * trainer.config.numMinibatches,
+    );
+  }
   const info = {
     net: args.net,
     size: args.size,
@@ -215,7 +221,8 @@ async function runOurs(args: Args): Promise<Record<string, unknown>> {
     const k = timings.length;
     const sum = (f: (t: PpoTimings) => number): number => timings.reduce((a, t) => a + f(t), 0);
     const total = sum((t) => t.iterationMs);
-    const minibatches = k * 4 * 32;
+    const perIteration = trainer.config.updateEpochs * trainer.config.numMinibatches;
+    const minibatches = k * perIteration;
     return {
       mode: 'throughput',
       ...info,
@@ -228,7 +235,7 @@ async function runOurs(args: Args): Promise<Record<string, unknown>> {
       iteration_ms: round(total / k, 1),
       timed_iterations: k,
       batch,
-      minibatch: batch / 32,
+      minibatch: batch / trainer.config.numMinibatches,
     };
   }
   const success = successes.length ? successes.reduce((a, b) => a + b, 0) / successes.length : 0;
