@@ -7,12 +7,14 @@ import { evalCommand } from './eval-command';
 import { exportCommand } from './export-command';
 import { importCommand } from './import-command';
 import { infoCommand } from './info-command';
+import { runCommand } from './run-command';
 import { serveCommand } from './serve-cli-command';
 import { trainCommand } from './train-command';
 
 export const COMMANDS: CliCommand[] = [
   infoCommand,
   trainCommand,
+  runCommand,
   serveCommand,
   evalCommand,
   importCommand,

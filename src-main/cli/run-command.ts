@@ -1,0 +1,214 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createNodeForkLauncher, JobQueue } from '../jobs';
+import { ProtocolRunner, type ProtocolRunSummary } from '../jobs/protocol-runner';
+import { createProtocolExperiment, loadProtocol, parseExperimentSpec } from '../jobs/protocol-store';
+import { countByKind } from '../protocol';
+import { DeltascopeError, type EventPayload } from '../shared';
+import { openOrCreateDatabase } from '../store';
+import { UsageError, type CliCommand, type CliIo } from './command';
+import { formatDuration } from './train-progress';
+
+const HELP = `Usage: deltascope run <experiment.json> --db <file.deltascope>
+       deltascope run --resume <experimentId> --db <file.deltascope>
+
+Runs the objective-isolation protocol an experiment spec describes (see
+resources/experiments/*.json): per seed, pretrain MA on RA; fine-tune MBᵢ on each
+RBᵢ and null controls on RA; derive MA − α·Δᵢ, MA + α·Δᵢ and MA − α·rᵢ for each α;
+recover each (and MA) on RA; evaluate everything; store the analyses (update
+signals, negation table, superposition maps, known-answer check) as artifacts.
+
+Training runs in worker processes (--jobs at once); evaluations and analyses run
+here. Every finished node is recorded in the database: Ctrl+C stops cleanly
+(running trainings write a last checkpoint), and --resume continues where the
+experiment stopped without redoing finished nodes.
+
+Options:
+  --db <file>            the database to write (required; created if missing)
+  --resume <id>          continue experiment <id> instead of starting a new one
+  --retry-failed         with --resume: run failed nodes again
+  --jobs <n>             training jobs at once (default 2)
+  -h, --help             show this help`;
+
+const PLAIN_INTERVAL_MS = 2000;
+const EXIT_CANCELLED = 130;
+
+function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`${flag} needs a positive integer; got "${text}".`);
+  return n;
+}
+
+function readSpecFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new DeltascopeError(
+      'FILE_NOT_FOUND',
+      `Cannot read the experiment spec ${path}: ${(error as Error).message}`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new DeltascopeError('INVALID_SPEC', `${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    return parseExperimentSpec(raw);
+  } catch (error) {
+    if (error instanceof DeltascopeError) throw new DeltascopeError(error.code, `${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** One progress line: bar, nodes done/total, %, ETA, running and failed counts. */
+export function formatProtocolProgress(progress: EventPayload<'job.progress'>, barWidth = 24): string {
+  const fraction = progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0;
+  const filled = Math.round(fraction * barWidth);
+  return [
+    `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]`,
+    `${(fraction * 100).toFixed(1).padStart(5)}%`,
+    `${progress.done}/${progress.total} nodes`,
+    `ETA ${progress.etaSeconds === null ? '–' : formatDuration(progress.etaSeconds)}`,
+    `running ${progress.latest['protocol/running'] ?? 0}`,
+    `failed ${progress.latest['protocol/failed'] ?? 0}`,
+  ].join('  ');
+}
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'run an objective-isolation experiment (train, derive, recover, evaluate, analyse)',
+  help: HELP,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        db: { type: 'string' },
+        resume: { type: 'string' },
+        'retry-failed': { type: 'boolean' },
+        jobs: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      io.out(HELP);
+      return 0;
+    }
+    if (values.db === undefined) throw new UsageError('run needs --db <file.deltascope>.');
+    const resumeId = values.resume === undefined ? null : positiveInt(values.resume, '--resume');
+    if (resumeId === null && positionals.length !== 1)
+      throw new UsageError('run needs exactly one experiment spec file (or --resume <experimentId>).');
+    if (resumeId !== null && positionals.length > 0) throw new UsageError('run --resume takes no spec file.');
+    if (resumeId === null && values['retry-failed'])
+      throw new UsageError('--retry-failed goes with --resume.');
+    const slots = values.jobs === undefined ? 2 : positiveInt(values.jobs, '--jobs');
+    const spec = resumeId === null ? readSpecFile(positionals[0]!) : null;
+
+    const db = openOrCreateDatabase(values.db);
+    let experimentId: number;
+    try {
+      const stored = resumeId === null ? createProtocolExperiment(db, spec) : loadProtocol(db, resumeId);
+      experimentId = stored.experimentId;
+      const kinds = countByKind(stored.graph);
+      io.out(
+        `${resumeId === null ? 'Running' : 'Resuming'} experiment #${experimentId} "${stored.spec.name}": ` +
+          `${stored.graph.nodes.length} nodes (${kinds.train} trainings, ${kinds.derive} derived checkpoints, ` +
+          `${kinds.evaluate} evaluations, ${kinds.analysis} analyses) → ${db.path}`,
+      );
+    } finally {
+      db.close();
+    }
+
+    const progress = new ProgressLine(io);
+    const queue = new JobQueue({ launcher: createNodeForkLauncher(), parallelism: slots });
+    const runner = new ProtocolRunner(values.db, experimentId, {
+      queue,
+      trainingSlots: slots,
+      retryFailed: values['retry-failed'] === true,
+      emit: (event, payload) => {
+        if (event === 'job.progress') progress.update(payload as EventPayload<'job.progress'>);
+      },
+    });
+    let interrupts = 0;
+    const onSigint = (): void => {
+      interrupts += 1;
+      progress.interrupt();
+      if (interrupts === 1) {
+        io.err('Stopping: running trainings write a last checkpoint… (Ctrl+C again to stop at once)');
+        runner.stop();
+      } else {
+        for (const job of queue.list()) queue.kill(job.jobId);
+      }
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+    try {
+      const summary = await runner.run();
+      progress.finish();
+      return report(summary, values.db, io);
+    } finally {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+      await queue.dispose();
+    }
+  },
+};
+
+function report(summary: ProtocolRunSummary, dbPath: string, io: CliIo): number {
+  const resume = `deltascope run --resume ${summary.experimentId} --db ${dbPath}`;
+  if (summary.done === summary.total) {
+    io.out(`Done: experiment #${summary.experimentId}, ${summary.total} nodes (${summary.doneNow} run now).`);
+    return 0;
+  }
+  if (summary.stopped) {
+    io.out(`Stopped: ${summary.done}/${summary.total} nodes done. Continue with: ${resume}`);
+    return EXIT_CANCELLED;
+  }
+  for (const failure of summary.failed) io.err(`failed: ${failure.nodeId}: ${failure.error}`);
+  throw new DeltascopeError(
+    'JOB_FAILED',
+    `${summary.failed.length} node(s) failed and ${summary.blocked} could not run; ${summary.done}/${summary.total} done. ` +
+      `Retry with: ${resume} --retry-failed`,
+  );
+}
+
+/** A bar redrawn in place on a terminal; otherwise a plain line every few seconds. */
+class ProgressLine {
+  private last: EventPayload<'job.progress'> | null = null;
+  private printedAt = 0;
+  private printed: EventPayload<'job.progress'> | null = null;
+  private drawn = false;
+
+  constructor(private readonly io: CliIo) {}
+
+  update(progress: EventPayload<'job.progress'>): void {
+    this.last = progress;
+    if (this.io.ttyWrite !== undefined) {
+      this.io.ttyWrite(`\r${formatProtocolProgress(progress)}\x1b[K`);
+      this.drawn = true;
+    } else if (Date.now() - this.printedAt >= PLAIN_INTERVAL_MS) {
+      this.print(progress);
+    }
+  }
+
+  interrupt(): void {
+    if (this.drawn) this.io.ttyWrite?.('\n');
+    this.drawn = false;
+  }
+
+  finish(): void {
+    if (this.io.ttyWrite !== undefined) this.interrupt();
+    else if (this.last !== null && this.last !== this.printed) this.print(this.last);
+  }
+
+  private print(progress: EventPayload<'job.progress'>): void {
+    this.printed = progress;
+    this.printedAt = Date.now();
+    this.io.out(formatProtocolProgress(progress));
+  }
+}

@@ -1,0 +1,286 @@
+import { DeltascopeError } from '../shared/errors';
+import { rbTargetKind } from '../shared/experiment-spec';
+import {
+  deltaOf,
+  knownAnswerCheck,
+  localizationTable,
+  MASK_SELECTIONS,
+  negationTable,
+  nodeIds,
+  PROTOCOL_ARTIFACT_KINDS,
+  superpose,
+  SUPERPOSITION_FORMAT,
+  updateSignals,
+  type JobNode,
+  type NodeOutputs,
+} from '../protocol';
+import { packTensorMap, type TensorMap } from '../weights';
+import {
+  artifactOf,
+  checkpointOf,
+  evaluationOf,
+  superpositionOf,
+  type NodeContext,
+  type Params,
+} from './protocol-nodes';
+import { checkpointMap, completeNode, jsonArtifact } from './protocol-store';
+
+/**
+ * The analysis nodes of the protocol graph: each reads the checkpoints and evaluations of its deps,
+ * computes a pure analysis from src-main/protocol and stores it as a JSON artifact (superposition:
+ * also one float32 relevance-map artifact per aggregator) with its node state, in one transaction.
+ */
+
+/** The fine-tuned maps of a replication: RB fine-tunes and null controls, with MA. */
+function finetunedMaps(
+  ctx: NodeContext,
+  seed: number,
+): {
+  base: { nodeId: string; checkpointId: number; map: TensorMap };
+  rbs: { label: string; nodeId: string; checkpointId: number; map: TensorMap }[];
+  nulls: { label: string; nodeId: string; checkpointId: number; map: TensorMap }[];
+} {
+  const { spec } = ctx.protocol;
+  const load = (label: string, nodeId: string) => {
+    const checkpointId = checkpointOf(ctx, nodeId);
+    return { label, nodeId, checkpointId, map: checkpointMap(ctx.db, checkpointId) };
+  };
+  const base = load('MA', nodeIds.pretrain(seed));
+  return {
+    base,
+    rbs: spec.rbs.map((rb) => load(rb.name, nodeIds.finetune(seed, rb.name))),
+    nulls: Array.from({ length: spec.nullControls }, (_, k) => load(`null-${k}`, nodeIds.null(seed, k))),
+  };
+}
+
+export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<'analysis'>): NodeOutputs {
+  const { experimentId, spec } = ctx.protocol;
+  const s = node.seed;
+  const recipe = { protocol: experimentId, nodeId: node.id, analysis: params.analysis, deps: node.deps };
+  switch (params.analysis) {
+    case 'update-signals': {
+      const maps = finetunedMaps(ctx, s);
+      const result = updateSignals(s, maps.base, [
+        ...maps.rbs.map((d) => ({ ...d, role: 'rb' as const })),
+        ...maps.nulls.map((d) => ({ ...d, role: 'null' as const })),
+      ]);
+      return completeNode(ctx.db, experimentId, node.id, () => ({
+        artifactId: ctx.db.artifacts.put(
+          jsonArtifact(
+            experimentId,
+            PROTOCOL_ARTIFACT_KINDS.updateSignals,
+            `update signals, seed ${s}`,
+            recipe,
+            result,
+            {
+              seed: s,
+              deltas: result.deltas.length,
+              tensors: result.tensors.length,
+            },
+          ),
+        ).id,
+      }));
+    }
+    case 'negation': {
+      const evalOf = (target: string) => ({
+        checkpointId: checkpointOf(ctx, target),
+        result: evaluationOf(ctx, nodeIds.evaluate(target)),
+      });
+      const points = ctx.protocol.graph.nodes
+        .filter((n) => n.seed === s && n.params.kind === 'derive')
+        .map((n) => {
+          const p = n.params as Params<'derive'>;
+          const recovered = nodeIds.recover(n.id);
+          return {
+            rb: p.rb,
+            variant: p.variant,
+            alpha: p.alpha,
+            checkpointId: checkpointOf(ctx, n.id),
+            before: evaluationOf(ctx, nodeIds.evaluate(n.id)),
+            recoveredCheckpointId: checkpointOf(ctx, recovered),
+            after: evaluationOf(ctx, nodeIds.evaluate(recovered)),
+          };
+        });
+      const table = negationTable({
+        seed: s,
+        raName: spec.ra.name,
+        rbs: spec.rbs.map((rb) => ({ name: rb.name, targetKind: rbTargetKind(rb) })),
+        base: evalOf(nodeIds.pretrain(s)),
+        control: evalOf(nodeIds.recoverControl(s)),
+        finetuned: spec.rbs.map((rb) => ({ rb: rb.name, ...evalOf(nodeIds.finetune(s, rb.name)) })),
+        points,
+        confidence: spec.confidence,
+        bootstrapResamples: spec.bootstrapResamples,
+      });
+      return completeNode(ctx.db, experimentId, node.id, () => ({
+        artifactId: ctx.db.artifacts.put(
+          jsonArtifact(
+            experimentId,
+            PROTOCOL_ARTIFACT_KINDS.negation,
+            `negation test, seed ${s}`,
+            recipe,
+            table,
+            {
+              seed: s,
+              rows: table.rows.length,
+              episodes: table.episodes,
+            },
+          ),
+        ).id,
+      }));
+    }
+    case 'superposition':
+      return runSuperposition(ctx, node, recipe);
+    case 'localization': {
+      const loc = spec.localization;
+      if (loc === null) throw new DeltascopeError('INVALID_SPEC', 'spec.localization is not set');
+      const evalOf = (target: string) => ({
+        checkpointId: checkpointOf(ctx, target),
+        result: evaluationOf(ctx, nodeIds.evaluate(target)),
+      });
+      const masked = MASK_SELECTIONS.flatMap((selection) =>
+        loc.kPercents.map((kPercent) => {
+          const maskArtifactId = artifactOf(ctx, nodeIds.relevanceMask(s, selection, kPercent));
+          const maskRecipe = ctx.db.artifacts.get(maskArtifactId).recipe as {
+            selected: number;
+            total: number;
+          };
+          return {
+            selection,
+            kPercent,
+            selected: maskRecipe.selected,
+            total: maskRecipe.total,
+            maskArtifactId,
+            ...evalOf(nodeIds.localize(s, selection, kPercent)),
+          };
+        }),
+      );
+      const table = localizationTable({
+        seed: s,
+        rbNew: loc.rbNew.name,
+        aggregator: loc.aggregator,
+        base: evalOf(nodeIds.pretrain(s)),
+        full: evalOf(nodeIds.localizeFull(s)),
+        masked,
+        confidence: spec.confidence,
+        bootstrapResamples: spec.bootstrapResamples,
+      });
+      return completeNode(ctx.db, experimentId, node.id, () => ({
+        artifactId: ctx.db.artifacts.put(
+          jsonArtifact(
+            experimentId,
+            PROTOCOL_ARTIFACT_KINDS.localization,
+            `localization test, seed ${s}`,
+            recipe,
+            table,
+            {
+              seed: s,
+              rows: table.rows.length,
+              rbNew: table.rbNew,
+            },
+          ),
+        ).id,
+      }));
+    }
+    case 'known-answer': {
+      if (spec.knownAnswer === null) throw new DeltascopeError('INVALID_SPEC', 'spec.knownAnswer is not set');
+      const check = knownAnswerCheck(
+        s,
+        spec.knownAnswer.tensor,
+        superpositionOf(ctx, nodeIds.analysis(s, 'superposition')).maps,
+      );
+      return completeNode(ctx.db, experimentId, node.id, () => ({
+        artifactId: ctx.db.artifacts.put(
+          jsonArtifact(
+            experimentId,
+            PROTOCOL_ARTIFACT_KINDS.knownAnswer,
+            `known-answer check, seed ${s}`,
+            recipe,
+            check,
+            {
+              seed: s,
+              plantedTensor: check.plantedTensor,
+              pass: check.pass,
+            },
+          ),
+        ).id,
+      }));
+    }
+  }
+}
+
+/** Relevance maps (float32 artifacts, tensor manifest) plus the JSON summary that points at them. */
+function runSuperposition(ctx: NodeContext, node: JobNode, recipe: Record<string, unknown>): NodeOutputs {
+  const { experimentId, spec } = ctx.protocol;
+  const s = node.seed;
+  const maps = finetunedMaps(ctx, s);
+  const toDelta = (d: { label: string; checkpointId: number; map: TensorMap }) => ({
+    label: d.label,
+    checkpointId: d.checkpointId,
+    map: deltaOf(maps.base.map, d.map),
+  });
+  const result = superpose({
+    seed: s,
+    base: maps.base.map,
+    rbDeltas: maps.rbs.map(toDelta),
+    nullDeltas: maps.nulls.map(toDelta),
+    aggregators: spec.aggregators,
+    tiesDensity: spec.tiesDensity,
+    dareDropProbability: spec.dareDropProbability,
+  });
+  const mapArtifact = (aggregator: string, map: TensorMap, mapRecipe: unknown) => {
+    const packed = packTensorMap(map);
+    return ctx.db.artifacts.put({
+      experimentId,
+      kind: PROTOCOL_ARTIFACT_KINDS.relevanceMap,
+      name: `relevance map ${aggregator}, seed ${s}`,
+      recipe: { ...recipe, aggregation: mapRecipe },
+      manifest: packed.manifest,
+      data: new Uint8Array(packed.weights.buffer, packed.weights.byteOffset, packed.weights.byteLength),
+    }).id;
+  };
+  return completeNode(ctx.db, experimentId, node.id, () => {
+    const mapsOut = result.maps.map((m) => ({
+      aggregator: m.aggregator,
+      recipe: m.recipe,
+      artifactId: mapArtifact(m.aggregator, m.map, m.recipe),
+      concentration: m.concentration,
+    }));
+    const nullOut =
+      result.nullMap === null
+        ? null
+        : {
+            artifactId: mapArtifact('null-drift', result.nullMap.map, {
+              aggregator: 'mean-abs',
+              inputs: maps.nulls.map((n) => n.checkpointId),
+            }),
+            concentration: result.nullMap.concentration,
+          };
+    const summary = {
+      format: SUPERPOSITION_FORMAT,
+      seed: s,
+      base: { nodeId: maps.base.nodeId, checkpointId: maps.base.checkpointId },
+      rbInputs: maps.rbs.map((d) => ({ label: d.label, nodeId: d.nodeId, checkpointId: d.checkpointId })),
+      nullInputs: maps.nulls.map((d) => ({ label: d.label, nodeId: d.nodeId, checkpointId: d.checkpointId })),
+      maps: mapsOut,
+      nullMap: nullOut,
+    };
+    const id = ctx.db.artifacts.put(
+      jsonArtifact(
+        experimentId,
+        PROTOCOL_ARTIFACT_KINDS.superposition,
+        `superposition, seed ${s}`,
+        recipe,
+        summary,
+        {
+          seed: s,
+          aggregators: mapsOut.map((m) => m.aggregator),
+        },
+      ),
+    ).id;
+    return {
+      artifactId: id,
+      artifactIds: [...mapsOut.map((m) => m.artifactId), ...(nullOut === null ? [] : [nullOut.artifactId])],
+    };
+  });
+}

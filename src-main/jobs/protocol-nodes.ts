@@ -1,0 +1,220 @@
+import { EvaluationRecordSchema, type EvaluationResult } from '../shared/contract-evaluation';
+import { TensorEntrySchema } from '../shared/domain';
+import { DeltascopeError } from '../shared/errors';
+import {
+  decodeJson,
+  derivedMap,
+  deriveFormula,
+  relevanceMask,
+  type JobNode,
+  type NodeOutputs,
+  type NodeParams,
+  type TensorConcentration,
+} from '../protocol';
+import type { DeltascopeDb } from '../store';
+import { arithmeticProvenance, tensorMapFromManifest, type TensorMap } from '../weights';
+import { checkpointMap, completeNode, type StoredProtocol } from './protocol-store';
+import { trainableMaskArtifact } from './trainable-mask';
+
+/**
+ * The non-training, non-analysis nodes of the protocol graph (masks, derived checkpoints,
+ * evaluations), run in the runner's process, and the helpers that read a node's deps' outputs. Each
+ * writes what it makes together with its `done` state in one transaction.
+ */
+
+export interface NodeContext {
+  db: DeltascopeDb;
+  protocol: StoredProtocol;
+  /** Outputs of the nodes done so far. */
+  outputs: ReadonlyMap<string, NodeOutputs>;
+}
+
+export function outputOf(ctx: NodeContext, nodeId: string): NodeOutputs {
+  const out = ctx.outputs.get(nodeId);
+  if (out === undefined) throw new DeltascopeError('INTERNAL', `node ${nodeId} has no outputs yet`);
+  return out;
+}
+
+export function checkpointOf(ctx: NodeContext, nodeId: string): number {
+  const id = outputOf(ctx, nodeId).checkpointId;
+  if (id === undefined) throw new DeltascopeError('INTERNAL', `node ${nodeId} made no checkpoint`);
+  return id;
+}
+
+export function artifactOf(ctx: NodeContext, nodeId: string): number {
+  const id = outputOf(ctx, nodeId).artifactId;
+  if (id === undefined) throw new DeltascopeError('INTERNAL', `node ${nodeId} made no artifact`);
+  return id;
+}
+
+export type Params<K extends NodeParams['kind']> = Extract<NodeParams, { kind: K }>;
+
+/** The known-answer mask: 1 on the planted tensor, 0 elsewhere. */
+export function runMaskNode(ctx: NodeContext, node: JobNode, params: Params<'mask'>): NodeOutputs {
+  const base = checkpointMap(ctx.db, checkpointOf(ctx, params.from));
+  if (!base.has(params.tensor)) {
+    throw new DeltascopeError(
+      'INVALID_SPEC',
+      `spec.knownAnswer.tensor: the network has no tensor \`${params.tensor}\` (it has ${[...base.keys()].join(', ')})`,
+    );
+  }
+  const masks = [...base.values()].map((t) => ({
+    name: t.name,
+    shape: t.shape,
+    data: new Float32Array(t.data.length).fill(t.name === params.tensor ? 1 : 0),
+  }));
+  return completeNode(ctx.db, ctx.protocol.experimentId, node.id, () => ({
+    artifactId: ctx.db.artifacts.put(
+      trainableMaskArtifact(ctx.protocol.experimentId, `${node.id}: train only ${params.tensor}`, masks, {
+        protocol: ctx.protocol.experimentId,
+        nodeId: node.id,
+        tensor: params.tensor,
+      }),
+    ).id,
+  }));
+}
+
+/** A stored relevance map (float32 data with a tensor manifest) as a tensor map. */
+export function relevanceMapOf(ctx: NodeContext, artifactId: number): TensorMap {
+  const artifact = ctx.db.artifacts.get(artifactId);
+  const manifest = TensorEntrySchema.array().safeParse(artifact.manifest);
+  if (artifact.data === null || !manifest.success || artifact.data.byteLength % 4 !== 0) {
+    throw new DeltascopeError('DATABASE_CORRUPT', `artifact ${artifactId} is not a relevance map`);
+  }
+  return tensorMapFromManifest(
+    manifest.data,
+    new Float32Array(artifact.data.slice().buffer),
+    `artifact ${artifactId}`,
+  );
+}
+
+/** The superposition JSON of a node: which artifact holds each aggregator's map. */
+export function superpositionOf(
+  ctx: NodeContext,
+  nodeId: string,
+): { maps: { aggregator: string; artifactId: number; concentration: TensorConcentration[] }[] } {
+  const id = artifactOf(ctx, nodeId);
+  return decodeJson(ctx.db.artifacts.get(id).data, `artifact ${id}`) as {
+    maps: { aggregator: string; artifactId: number; concentration: TensorConcentration[] }[];
+  };
+}
+
+/** Localization mask: the top, bottom or random k % of a relevance map trainable, the rest frozen. */
+export function runRelevanceMaskNode(
+  ctx: NodeContext,
+  node: JobNode,
+  params: Params<'relevance-mask'>,
+): NodeOutputs {
+  const entry = superpositionOf(ctx, params.from).maps.find((m) => m.aggregator === params.aggregator);
+  if (entry === undefined) {
+    throw new DeltascopeError(
+      'INVALID_SPEC',
+      `spec.localization.aggregator: no "${params.aggregator}" map was made`,
+    );
+  }
+  const { masks, selected, total } = relevanceMask(
+    relevanceMapOf(ctx, entry.artifactId),
+    params.selection,
+    params.kPercent,
+    params.randomSeed,
+  );
+  const recipe = {
+    protocol: ctx.protocol.experimentId,
+    nodeId: node.id,
+    relevanceMap: entry.artifactId,
+    ...params,
+    selected,
+    total,
+  };
+  return completeNode(ctx.db, ctx.protocol.experimentId, node.id, () => ({
+    artifactId: ctx.db.artifacts.put(
+      trainableMaskArtifact(
+        ctx.protocol.experimentId,
+        `${node.id}: ${params.selection} ${params.kPercent}% of ${params.aggregator}`,
+        masks,
+        recipe,
+      ),
+    ).id,
+  }));
+}
+
+/** The derived run of a replication (phase "derived"), created on first use with MA's run config. */
+function derivedRunId(ctx: NodeContext, seed: number, baseCheckpointId: number): number {
+  const name = `s${seed}/derived`;
+  const { db } = ctx;
+  const existing = db.runs.listByExperiment(ctx.protocol.experimentId).find((run) => run.name === name);
+  if (existing !== undefined) return existing.id;
+  const baseRun = db.runs.get(db.checkpoints.get(baseCheckpointId).runId);
+  return db.runs.create({
+    experimentId: ctx.protocol.experimentId,
+    name,
+    phase: 'derived',
+    reward: baseRun.reward,
+    seed,
+    config: baseRun.config,
+    parentCheckpointId: baseCheckpointId,
+    status: 'done',
+  }).id;
+}
+
+export function runDeriveNode(ctx: NodeContext, node: JobNode, params: Params<'derive'>): NodeOutputs {
+  const baseId = checkpointOf(ctx, params.base);
+  const tunedId = checkpointOf(ctx, params.target);
+  const map = derivedMap(
+    checkpointMap(ctx.db, baseId),
+    checkpointMap(ctx.db, tunedId),
+    params.variant,
+    params.alpha,
+    params.randomSeed,
+  );
+  const formula = deriveFormula(baseId, tunedId, params.variant, params.alpha, params.randomSeed);
+  return completeNode(ctx.db, ctx.protocol.experimentId, node.id, () => {
+    const runId = derivedRunId(ctx, node.seed, baseId);
+    const checkpoint = ctx.db.checkpoints.put({
+      runId,
+      step: ctx.db.runs.get(runId).checkpointCount,
+      label: node.id,
+      parentCheckpointId: baseId,
+      tensors: [...map.values()].map((t) => ({ name: t.name, shape: [...t.shape], data: t.data })),
+      provenance: arithmeticProvenance({
+        formula,
+        inputs: [baseId, tunedId],
+        description: `${params.variant} RB "${params.rb}" at α = ${params.alpha}: ${formula}`,
+        details: { protocolNode: node.id, variant: params.variant, alpha: params.alpha, rb: params.rb },
+      }),
+    });
+    return { runId, checkpointId: checkpoint.id };
+  });
+}
+
+export async function runEvaluateNode(
+  ctx: NodeContext,
+  node: JobNode,
+  params: Params<'evaluate'>,
+): Promise<NodeOutputs> {
+  const checkpointId = checkpointOf(ctx, params.target);
+  const { evaluateForProtocol } = await import('./protocol-evaluate');
+  const { artifact } = await evaluateForProtocol(
+    ctx.db,
+    ctx.protocol.spec,
+    ctx.protocol.graph.evalRewards,
+    checkpointId,
+    ctx.protocol.experimentId,
+  );
+  return completeNode(ctx.db, ctx.protocol.experimentId, node.id, () => ({
+    checkpointId,
+    artifactId: ctx.db.artifacts.put(artifact).id,
+  }));
+}
+
+/** The evaluation result stored by an evaluate node. */
+export function evaluationOf(ctx: NodeContext, evalNodeId: string): EvaluationResult {
+  const id = artifactOf(ctx, evalNodeId);
+  const parsed = EvaluationRecordSchema.safeParse({
+    ...(decodeJson(ctx.db.artifacts.get(id).data, `evaluation artifact ${id}`) as object),
+    id,
+  });
+  if (!parsed.success)
+    throw new DeltascopeError('DATABASE_CORRUPT', `evaluation artifact ${id} is not an evaluation record`);
+  return parsed.data.result;
+}

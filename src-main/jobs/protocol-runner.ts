@@ -1,0 +1,301 @@
+import { DeltascopeError } from '../shared/errors';
+import {
+  nodeCost,
+  nodeStatuses,
+  trainingSpecOfNode,
+  type JobNode,
+  type NodeOutputs,
+  type NodeParams,
+} from '../protocol';
+import { openDatabase, type DeltascopeDb } from '../store';
+import type { JobEventSink, JobQueue } from './job-queue';
+import { runAnalysisNode } from './protocol-analyses';
+import {
+  runDeriveNode,
+  runEvaluateNode,
+  runMaskNode,
+  runRelevanceMaskNode,
+  type NodeContext,
+} from './protocol-nodes';
+import { completeNode, failNode, loadProtocol, readNodeStates, type StoredProtocol } from './protocol-store';
+
+/**
+ * Runs a protocol experiment's job graph: training nodes go to the job queue (at most `trainingSlots`
+ * at once, each in its own worker), the other nodes (derive, mask, evaluate, analysis) run here one at
+ * a time. Every node's outcome is appended to the store, so a new runner on the same experiment skips
+ * what is done, resumes interrupted training runs from their last checkpoint, and (on request) retries
+ * what failed. Progress of the whole experiment is one `job.progress` stream (unit "nodes").
+ */
+
+export interface ProtocolRunnerOptions {
+  queue: JobQueue;
+  emit?: JobEventSink;
+  /** Training jobs this runner keeps in the queue at once; default 2. */
+  trainingSlots?: number;
+  /** Run nodes whose stored state is `failed` again (default: leave them, and what depends on them). */
+  retryFailed?: boolean;
+  /** Called after each node finished (done or failed), e.g. to stop a runner in tests. */
+  onNode?: (nodeId: string, status: 'done' | 'failed') => void;
+}
+
+export interface ProtocolRunSummary {
+  experimentId: number;
+  total: number;
+  done: number;
+  /** Nodes done by this call (the others were done before). */
+  doneNow: number;
+  failed: { nodeId: string; error: string }[];
+  /** Nodes not run because a dependency failed. */
+  blocked: number;
+  /** True when stop() ended the run early. */
+  stopped: boolean;
+}
+
+export class ProtocolRunner {
+  private stopping = false;
+  private readonly trainingJobs = new Map<string, string>();
+  private readonly jobId: string;
+
+  constructor(
+    private readonly dbPath: string,
+    private readonly experimentId: number,
+    private readonly options: ProtocolRunnerOptions,
+  ) {
+    const slots = options.trainingSlots ?? 2;
+    if (!Number.isInteger(slots) || slots < 1) {
+      throw new DeltascopeError('INVALID_PAYLOAD', `trainingSlots must be a positive integer; got ${slots}`);
+    }
+    this.jobId = `protocol-${experimentId}`;
+  }
+
+  /** Stops launching nodes and cancels running training jobs (each writes a last checkpoint). */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const jobId of this.trainingJobs.values()) this.options.queue.cancel(jobId);
+  }
+
+  async run(): Promise<ProtocolRunSummary> {
+    const db = openDatabase(this.dbPath);
+    try {
+      return await this.runWith(db);
+    } finally {
+      db.close();
+    }
+  }
+
+  private async runWith(db: DeltascopeDb): Promise<ProtocolRunSummary> {
+    const protocol = loadProtocol(db, this.experimentId);
+    const { graph } = protocol;
+    const label = `protocol "${protocol.spec.name}" (experiment #${this.experimentId})`;
+    const outputs = new Map<string, NodeOutputs>();
+    const failed = new Map<string, string>();
+    for (const [nodeId, state] of readNodeStates(db, this.experimentId)) {
+      if (state.status === 'done') outputs.set(nodeId, state.outputs);
+      else if (!this.options.retryFailed) failed.set(nodeId, state.error ?? 'failed');
+    }
+    const doneBefore = outputs.size;
+    const cost = new Map(graph.nodes.map((node) => [node.id, nodeCost(protocol.spec, node)]));
+    const totalCost = [...cost.values()].reduce((a, b) => a + b, 0);
+    const work = { before: sumCost(cost, outputs.keys()), now: 0 };
+    const running = new Map<string, Promise<void>>();
+    const slots = this.options.trainingSlots ?? 2;
+    const started = Date.now();
+    const ctx: NodeContext = { db, protocol, outputs };
+    const trainingIds = new Set(
+      graph.nodes.filter((node) => node.params.kind === 'train').map((node) => node.id),
+    );
+    this.emitState(label, 'running');
+
+    const finish = (node: JobNode, result: NodeOutputs | Error): void => {
+      if (result instanceof Error) {
+        // A node cut short by stop() is not a failure: the next runner resumes it.
+        if (!this.stopping) {
+          failed.set(node.id, result.message);
+          failNode(db, this.experimentId, node.id, result.message);
+          this.options.onNode?.(node.id, 'failed');
+        }
+      } else {
+        outputs.set(node.id, result);
+        work.now += cost.get(node.id) ?? 0;
+        this.options.onNode?.(node.id, 'done');
+      }
+      this.emitProgress(label, graph.nodes.length, outputs.size, started, running.size, failed.size, {
+        remaining: totalCost - work.before - work.now,
+        doneNow: work.now,
+        nodesNow: outputs.size - doneBefore,
+      });
+    };
+    const launch = (node: JobNode): void => {
+      const work = this.execute(ctx, node).then(
+        (result) => finish(node, result),
+        (error: unknown) => finish(node, error instanceof Error ? error : new Error(String(error))),
+      );
+      running.set(
+        node.id,
+        work.finally(() => running.delete(node.id)),
+      );
+    };
+
+    this.emitProgress(label, graph.nodes.length, outputs.size, started, 0, failed.size, {
+      remaining: totalCost - work.before,
+      doneNow: 0,
+      nodesNow: 0,
+    });
+    for (;;) {
+      if (!this.stopping) {
+        const status = nodeStatuses(
+          graph,
+          new Set(outputs.keys()),
+          new Set(failed.keys()),
+          new Set(running.keys()),
+        );
+        const ready = graph.nodes.filter((node) => status.get(node.id) === 'ready');
+        let trainingRunning = [...running.keys()].filter((id) => trainingIds.has(id)).length;
+        let localRunning = running.size - trainingRunning;
+        for (const node of ready) {
+          if (node.params.kind === 'train') {
+            if (trainingRunning >= slots) continue;
+            trainingRunning += 1;
+          } else {
+            if (localRunning >= 1) continue;
+            localRunning += 1;
+          }
+          launch(node);
+        }
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+    }
+
+    const status = nodeStatuses(graph, new Set(outputs.keys()), new Set(failed.keys()), new Set());
+    const blocked = [...status.values()].filter((s) => s === 'blocked').length;
+    const complete = outputs.size === graph.nodes.length;
+    this.emitState(
+      label,
+      complete ? 'done' : this.stopping ? 'cancelled' : 'failed',
+      complete
+        ? undefined
+        : `${outputs.size}/${graph.nodes.length} nodes done, ${failed.size} failed, ${blocked} blocked`,
+    );
+    return {
+      experimentId: this.experimentId,
+      total: graph.nodes.length,
+      done: outputs.size,
+      doneNow: outputs.size - doneBefore,
+      failed: [...failed].map(([nodeId, error]) => ({ nodeId, error })),
+      blocked,
+      stopped: this.stopping,
+    };
+  }
+
+  private async execute(ctx: NodeContext, node: JobNode): Promise<NodeOutputs> {
+    const params: NodeParams = node.params;
+    switch (params.kind) {
+      case 'train':
+        return this.runTraining(ctx, node, params);
+      case 'mask':
+        return runMaskNode(ctx, node, params);
+      case 'relevance-mask':
+        return runRelevanceMaskNode(ctx, node, params);
+      case 'derive':
+        return runDeriveNode(ctx, node, params);
+      case 'evaluate':
+        return runEvaluateNode(ctx, node, params);
+      case 'analysis':
+        // Let queued messages (job progress, a stop) through before a long synchronous analysis.
+        await new Promise((resolve) => setImmediate(resolve));
+        return runAnalysisNode(ctx, node, params);
+    }
+  }
+
+  /** A training node: its run is named by the node id, so a rerun finds and continues it. */
+  private async runTraining(
+    ctx: NodeContext,
+    node: JobNode,
+    params: Extract<NodeParams, { kind: 'train' }>,
+  ): Promise<NodeOutputs> {
+    const { db, protocol } = ctx;
+    const existing = db.runs.listByExperiment(protocol.experimentId).find((run) => run.name === node.id);
+    let runId: number;
+    if (existing?.status !== 'done') {
+      const output = (id: string | null): number | null =>
+        id === null ? null : (ctx.outputs.get(id)?.checkpointId ?? null);
+      const artifact = (id: string | null): number | null =>
+        id === null ? null : (ctx.outputs.get(id)?.artifactId ?? null);
+      const started =
+        existing === undefined
+          ? this.options.queue.startTraining(
+              db,
+              trainingSpecOfNode(protocol.spec, protocol.graph, node, {
+                initCheckpointId: output(params.initFrom),
+                maskArtifactId: artifact(params.maskFrom),
+              }),
+            )
+          : this.options.queue.resume(db, existing.id);
+      this.trainingJobs.set(node.id, started.jobId);
+      if (this.stopping) this.options.queue.cancel(started.jobId);
+      const info = await this.options.queue
+        .wait(started.jobId)
+        .finally(() => this.trainingJobs.delete(node.id));
+      if (info.state !== 'done') {
+        throw new DeltascopeError(
+          'JOB_FAILED',
+          `training run #${started.runId} (${node.id}) ${info.state}: ${info.message ?? ''}`.trim(),
+        );
+      }
+      runId = started.runId;
+    } else {
+      runId = existing.id;
+    }
+    const last = db.checkpoints.latestForRun(runId);
+    if (last === null)
+      throw new DeltascopeError('JOB_FAILED', `training run #${runId} (${node.id}) wrote no checkpoint`);
+    return completeNode(db, protocol.experimentId, node.id, () => ({ runId, checkpointId: last.id }));
+  }
+
+  /** `work`: node costs (protocol nodeCost) left and done in this session, and nodes done in it; ETA = cost left / cost rate. */
+  private emitProgress(
+    label: string,
+    total: number,
+    done: number,
+    started: number,
+    running: number,
+    failed: number,
+    work: { remaining: number; doneNow: number; nodesNow: number },
+  ): void {
+    const seconds = (Date.now() - started) / 1000;
+    const workRate = work.doneNow > 0 && seconds > 0 ? work.doneNow / seconds : null;
+    this.options.emit?.('job.progress', {
+      jobId: this.jobId,
+      label,
+      done,
+      total,
+      unit: 'nodes',
+      ratePerSecond: seconds > 0 && work.nodesNow > 0 ? work.nodesNow / seconds : null,
+      etaSeconds: workRate === null ? null : work.remaining / workRate,
+      latest: { 'protocol/running': running, 'protocol/failed': failed },
+    });
+  }
+
+  private emitState(
+    label: string,
+    state: 'running' | 'done' | 'failed' | 'cancelled',
+    message?: string,
+  ): void {
+    this.options.emit?.('job.state', {
+      jobId: this.jobId,
+      label,
+      state,
+      ...(message === undefined ? {} : { message }),
+    });
+  }
+}
+
+function sumCost(cost: ReadonlyMap<string, number>, ids: Iterable<string>): number {
+  let sum = 0;
+  for (const id of ids) sum += cost.get(id) ?? 0;
+  return sum;
+}
+
+export type { StoredProtocol };

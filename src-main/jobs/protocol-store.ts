@@ -1,0 +1,172 @@
+import { DeltascopeError } from '../shared/errors';
+import { ExperimentSpecSchema, type ExperimentSpec } from '../shared/experiment-spec';
+import { describeIssues } from '../shared/validate';
+import {
+  buildJobGraph,
+  countByKind,
+  JOB_GRAPH_FORMAT,
+  PROTOCOL_ARTIFACT_KINDS,
+  decodeJson,
+  encodeJson,
+  latestNodeStates,
+  type JobGraph,
+  type NodeOutputs,
+  type NodeState,
+} from '../protocol';
+import type { DeltascopeDb, PutArtifactInput } from '../store';
+import { tensorMapFromManifest, type TensorMap } from '../weights';
+
+/**
+ * The protocol in the store: the experiment row holds the resolved spec (experiments.spec), one
+ * `protocol-graph` artifact holds the job graph, and every finished or failed node appends a
+ * `protocol-node` artifact (its NodeState as the manifest). Nothing is updated in place, so a kill at
+ * any moment leaves a graph that resumes from the last node written.
+ */
+
+export interface StoredProtocol {
+  experimentId: number;
+  spec: ExperimentSpec;
+  graph: JobGraph;
+  graphArtifactId: number;
+}
+
+/** Parses an experiment spec; INVALID_SPEC naming every invalid field (e.g. `spec.rbs.0.name`). */
+export function parseExperimentSpec(raw: unknown, root = 'spec'): ExperimentSpec {
+  const result = ExperimentSpecSchema.safeParse(raw);
+  if (!result.success) {
+    throw new DeltascopeError(
+      'INVALID_SPEC',
+      `Invalid experiment spec: ${describeIssues(result.error, root)}`,
+    );
+  }
+  return result.data;
+}
+
+/** Creates the experiment (its name must be new) with its spec and job graph; nothing runs yet. */
+export function createProtocolExperiment(db: DeltascopeDb, raw: unknown): StoredProtocol {
+  const spec = parseExperimentSpec(raw);
+  const graph = buildJobGraph(spec);
+  return db.transaction(() => {
+    const experiment = db.experiments.create({
+      name: spec.name,
+      description: `objective-isolation protocol: ${spec.rbs.length} RBs, ${spec.seeds} seed(s), ${graph.nodes.length} nodes`,
+      spec,
+    });
+    const { id } = db.artifacts.put({
+      experimentId: experiment.id,
+      kind: PROTOCOL_ARTIFACT_KINDS.graph,
+      name: `job graph of "${spec.name}"`,
+      recipe: { format: JOB_GRAPH_FORMAT, specVersion: spec.version },
+      manifest: {
+        encoding: 'json-utf8',
+        format: JOB_GRAPH_FORMAT,
+        summary: { nodes: graph.nodes.length, byKind: countByKind(graph) },
+      },
+      data: encodeJson(graph),
+    });
+    return { experimentId: experiment.id, spec, graph, graphArtifactId: id };
+  });
+}
+
+/** The stored spec and graph of a protocol experiment; NOT_FOUND if it is not one. */
+export function loadProtocol(db: DeltascopeDb, experimentId: number): StoredProtocol {
+  const experiment = db.experiments.get(experimentId);
+  const graphArtifact = db.artifacts.list(experimentId).find((a) => a.kind === PROTOCOL_ARTIFACT_KINDS.graph);
+  if (graphArtifact === undefined) {
+    throw new DeltascopeError(
+      'NOT_FOUND',
+      `experiment ${experimentId} ("${experiment.name}") was not made by \`deltascope run\`: it has no job graph.`,
+      { experimentId },
+    );
+  }
+  const spec = parseExperimentSpec(db.experiments.getSpec(experimentId), `experiment ${experimentId} spec`);
+  const graph = decodeJson(
+    db.artifacts.get(graphArtifact.id).data,
+    `artifact ${graphArtifact.id}`,
+  ) as JobGraph;
+  if (graph.format !== JOB_GRAPH_FORMAT || !Array.isArray(graph.nodes)) {
+    throw new DeltascopeError(
+      'DATABASE_CORRUPT',
+      `artifact ${graphArtifact.id} is not a ${JOB_GRAPH_FORMAT} job graph`,
+    );
+  }
+  return { experimentId, spec, graph, graphArtifactId: graphArtifact.id };
+}
+
+/** The latest state of every node that has finished or failed. */
+export function readNodeStates(db: DeltascopeDb, experimentId: number): Map<string, NodeState> {
+  return latestNodeStates(
+    db.artifacts
+      .list(experimentId)
+      .filter((a) => a.kind === PROTOCOL_ARTIFACT_KINDS.node)
+      .map((a) => a.manifest),
+  );
+}
+
+/**
+ * Writes a node's results and its `done` state in one transaction: `write` puts what the node made
+ * (checkpoints, artifacts) and returns the outputs. A kill before the commit leaves neither.
+ */
+export function completeNode(
+  db: DeltascopeDb,
+  experimentId: number,
+  nodeId: string,
+  write: () => NodeOutputs,
+): NodeOutputs {
+  return db.transaction(() => {
+    const outputs = write();
+    putNodeState(db, experimentId, {
+      nodeId,
+      status: 'done',
+      outputs,
+      error: null,
+      finishedAt: new Date().toISOString(),
+    });
+    return outputs;
+  });
+}
+
+export function failNode(db: DeltascopeDb, experimentId: number, nodeId: string, error: string): void {
+  putNodeState(db, experimentId, {
+    nodeId,
+    status: 'failed',
+    outputs: {},
+    error,
+    finishedAt: new Date().toISOString(),
+  });
+}
+
+function putNodeState(db: DeltascopeDb, experimentId: number, state: NodeState): void {
+  db.artifacts.put({
+    experimentId,
+    kind: PROTOCOL_ARTIFACT_KINDS.node,
+    name: state.nodeId,
+    recipe: { experimentId, nodeId: state.nodeId },
+    manifest: state,
+  });
+}
+
+/** A JSON artifact input in the protocol's convention (manifest: encoding, format, summary). */
+export function jsonArtifact(
+  experimentId: number,
+  kind: string,
+  name: string,
+  recipe: unknown,
+  value: { format: string },
+  summary: Record<string, unknown> = {},
+): PutArtifactInput {
+  return {
+    experimentId,
+    kind,
+    name,
+    recipe,
+    manifest: { encoding: 'json-utf8', format: value.format, summary },
+    data: encodeJson(value),
+  };
+}
+
+/** A checkpoint's tensors as a map of views into one copy of its weights. */
+export function checkpointMap(db: DeltascopeDb, checkpointId: number): TensorMap {
+  const { manifest, weights } = db.checkpoints.readWeights(checkpointId);
+  return tensorMapFromManifest(manifest, weights, `checkpoint ${checkpointId}`);
+}

@@ -1,0 +1,77 @@
+// Public API of src-main/protocol: experiment specs → job graphs, and the analyses (pure functions).
+export {
+  buildJobGraph,
+  checkGraph,
+  countByKind,
+  DERIVE_VARIANTS,
+  JOB_GRAPH_FORMAT,
+  MASK_SELECTIONS,
+  nodeCost,
+  nodeIds,
+  nodeStatuses,
+  nullControlSeed,
+  type AnalysisKind,
+  type DeriveVariant,
+  type JobGraph,
+  type JobNode,
+  type MaskSelection,
+  type NodeKind,
+  type NodeParams,
+  type NodeStatus,
+  type TrainRole,
+} from './job-graph';
+export { trainingSpecOfNode, type ResolvedInputs } from './node-specs';
+export {
+  decodeJson,
+  encodeJson,
+  latestNodeStates,
+  NodeOutputsSchema,
+  NodeStateSchema,
+  PROTOCOL_ARTIFACT_KINDS,
+  type JsonArtifactManifest,
+  type NodeOutputs,
+  type NodeState,
+} from './artifacts';
+export { derivedMap, deriveFormula } from './derive';
+export {
+  cosineOf,
+  updateSignals,
+  UPDATE_SIGNALS_FORMAT,
+  type DeltaInput,
+  type DeltaRole,
+  type DeltaStatsSummary,
+  type UpdateSignals,
+} from './update-signals';
+export {
+  NEGATION_FORMAT,
+  negationTable,
+  pairedDifference,
+  type NegationDifference,
+  type NegationInput,
+  type NegationMeasures,
+  type NegationPointInput,
+  type NegationRow,
+  type NegationTable,
+} from './negation';
+export {
+  concentrationOf,
+  deltaOf,
+  KNOWN_ANSWER_FORMAT,
+  knownAnswerCheck,
+  superpose,
+  SUPERPOSITION_FORMAT,
+  type KnownAnswerCheck,
+  type RelevanceMapResult,
+  type SuperpositionInput,
+  type SuperpositionResult,
+  type TensorConcentration,
+} from './superposition';
+export {
+  fractionRecoveredCi,
+  LOCALIZATION_FORMAT,
+  localizationTable,
+  maskSize,
+  relevanceMask,
+  type LocalizationInput,
+  type LocalizationTable,
+} from './localization';

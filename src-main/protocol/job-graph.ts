@@ -1,0 +1,329 @@
+import { DeltascopeError } from '../shared/errors';
+import { effectiveRbReward, type ExperimentSpec } from '../shared/experiment-spec';
+import type { RewardSpec } from '../shared/reward';
+
+/**
+ * The objective-isolation protocol as a job graph, per seed s:
+ *   pretrain MA on RA → [mask (known-answer only)] → fine-tune MBᵢ on each RBᵢ and null controls on RA
+ *   → derived checkpoints MA − α·Δᵢ, MA + α·Δᵢ, MA − α·rᵢ (rᵢ random with Δᵢ's per-tensor norms)
+ *   → recovery on RA of each derived checkpoint and of MA → evaluations → analyses;
+ * with a localization test, the superposition map then gives top/random/bottom-k % masks, MA is
+ * fine-tuned on the held-out RB_new under each mask and fully, and the localization analysis compares them.
+ * Pure data: ids are stable strings (`s1/finetune/coin`), so a stored graph and a freshly built one
+ * name the same nodes, and a runner can resume by id.
+ */
+
+export const JOB_GRAPH_FORMAT = 'deltascope.protocol.graph/1';
+
+export type DeriveVariant = 'negate' | 'add' | 'random';
+export const DERIVE_VARIANTS: readonly DeriveVariant[] = ['negate', 'add', 'random'];
+
+export type TrainRole = 'pretrain' | 'finetune' | 'null' | 'recover' | 'localize';
+export type AnalysisKind = 'update-signals' | 'negation' | 'superposition' | 'known-answer' | 'localization';
+export type MaskSelection = 'top' | 'random' | 'bottom';
+export const MASK_SELECTIONS: readonly MaskSelection[] = ['top', 'random', 'bottom'];
+
+export type NodeParams =
+  | {
+      kind: 'train';
+      role: TrainRole;
+      /** Name of the reward PPO maximises (one of `evalRewards` of the graph). */
+      trainReward: string;
+      steps: number;
+      seed: number;
+      /** Node whose output checkpoint the run starts from; null = fresh weights. */
+      initFrom: string | null;
+      /** Node whose output is the trainable-mask artifact; null = everything trainable. */
+      maskFrom: string | null;
+      /** RBᵢ name for fine-tunes; the derived checkpoint's node for recoveries. */
+      subject: string | null;
+    }
+  | { kind: 'mask'; from: string; tensor: string }
+  | {
+      kind: 'relevance-mask';
+      /** The superposition analysis node whose map is used. */
+      from: string;
+      aggregator: string;
+      selection: MaskSelection;
+      kPercent: number;
+      randomSeed: number;
+    }
+  | {
+      kind: 'derive';
+      base: string;
+      target: string;
+      rb: string;
+      variant: DeriveVariant;
+      alpha: number;
+      randomSeed: number;
+    }
+  | { kind: 'evaluate'; target: string }
+  | { kind: 'analysis'; analysis: AnalysisKind };
+
+export type NodeKind = NodeParams['kind'];
+
+export interface JobNode {
+  /** Stable id, e.g. `s1/derive/coin/negate/0.5`; also the name of the node's run. */
+  id: string;
+  /** Replication seed the node belongs to. */
+  seed: number;
+  deps: string[];
+  params: NodeParams;
+}
+
+export interface JobGraph {
+  format: typeof JOB_GRAPH_FORMAT;
+  /** Every reward logged by training runs and reported by evaluations: RA, each RBᵢ, then RB_new. */
+  evalRewards: RewardSpec[];
+  nodes: JobNode[];
+}
+
+/** Stable node ids. */
+export const nodeIds = {
+  pretrain: (s: number) => `s${s}/pretrain`,
+  mask: (s: number) => `s${s}/mask`,
+  finetune: (s: number, rb: string) => `s${s}/finetune/${rb}`,
+  null: (s: number, k: number) => `s${s}/null/${k}`,
+  derive: (s: number, rb: string, variant: DeriveVariant, alpha: number) =>
+    `s${s}/derive/${rb}/${variant}/${alpha}`,
+  recover: (target: string) => `${target}/recover`,
+  recoverControl: (s: number) => `s${s}/control/recover`,
+  evaluate: (target: string) => `${target}/eval`,
+  analysis: (s: number, kind: AnalysisKind) => `s${s}/analysis/${kind}`,
+  relevanceMask: (s: number, selection: MaskSelection, k: number) => `s${s}/localize/mask/${selection}/${k}`,
+  localize: (s: number, selection: MaskSelection, k: number) => `s${s}/localize/${selection}/${k}`,
+  localizeFull: (s: number) => `s${s}/localize/full`,
+};
+
+/** Seed of null control k of replication seed s: far from every other seed of the experiment. */
+export function nullControlSeed(s: number, k: number): number {
+  return (s + 7919 * (k + 1)) % 2 ** 31;
+}
+
+/** Builds every node of the experiment, in an order where each node follows its deps. */
+export function buildJobGraph(spec: ExperimentSpec): JobGraph {
+  const nodes: JobNode[] = [];
+  const add = (node: JobNode): string => {
+    nodes.push(node);
+    return node.id;
+  };
+  const evaluate = (s: number, target: string): string =>
+    add({ id: nodeIds.evaluate(target), seed: s, deps: [target], params: { kind: 'evaluate', target } });
+  const ra = spec.ra.name;
+  const train = (
+    s: number,
+    id: string,
+    deps: string[],
+    params: Omit<Extract<NodeParams, { kind: 'train' }>, 'kind'>,
+  ): string => add({ id, seed: s, deps, params: { kind: 'train', ...params } });
+
+  for (let r = 0; r < spec.seeds; r++) {
+    const s = spec.seedBase + r;
+    const pretrain = train(s, nodeIds.pretrain(s), [], {
+      role: 'pretrain',
+      trainReward: ra,
+      steps: spec.pretrainSteps,
+      seed: s,
+      initFrom: null,
+      maskFrom: null,
+      subject: null,
+    });
+    const mask =
+      spec.knownAnswer === null
+        ? null
+        : add({
+            id: nodeIds.mask(s),
+            seed: s,
+            deps: [pretrain],
+            params: { kind: 'mask', from: pretrain, tensor: spec.knownAnswer.tensor },
+          });
+    const fineDeps = mask === null ? [pretrain] : [pretrain, mask];
+    const evals: string[] = [evaluate(s, pretrain)];
+    const finetunes = spec.rbs.map((rb) => {
+      const id = train(s, nodeIds.finetune(s, rb.name), fineDeps, {
+        role: 'finetune',
+        trainReward: rb.name,
+        steps: spec.finetuneSteps,
+        seed: s,
+        initFrom: pretrain,
+        maskFrom: mask,
+        subject: rb.name,
+      });
+      evals.push(evaluate(s, id));
+      return id;
+    });
+    const nulls = Array.from({ length: spec.nullControls }, (_, k) => {
+      const id = train(s, nodeIds.null(s, k), fineDeps, {
+        role: 'null',
+        trainReward: ra,
+        steps: spec.finetuneSteps,
+        seed: nullControlSeed(s, k),
+        initFrom: pretrain,
+        maskFrom: mask,
+        subject: null,
+      });
+      evals.push(evaluate(s, id));
+      return id;
+    });
+    const recoverEvals: string[] = [];
+    const recover = (target: string, id: string): void => {
+      const recovered = train(s, id, [target], {
+        role: 'recover',
+        trainReward: ra,
+        steps: spec.recoverySteps,
+        seed: s,
+        initFrom: target,
+        maskFrom: null,
+        subject: target,
+      });
+      recoverEvals.push(evaluate(s, recovered));
+    };
+    recover(pretrain, nodeIds.recoverControl(s));
+    spec.rbs.forEach((rb, i) => {
+      for (const variant of DERIVE_VARIANTS) {
+        for (const alpha of spec.alphas) {
+          const id = add({
+            id: nodeIds.derive(s, rb.name, variant, alpha),
+            seed: s,
+            deps: [pretrain, finetunes[i]!],
+            params: {
+              kind: 'derive',
+              base: pretrain,
+              target: finetunes[i]!,
+              rb: rb.name,
+              variant,
+              alpha,
+              randomSeed: s * 1000 + i,
+            },
+          });
+          evals.push(evaluate(s, id));
+          recover(id, nodeIds.recover(id));
+        }
+      }
+    });
+    const analysis = (kind: AnalysisKind, deps: string[]): string =>
+      add({ id: nodeIds.analysis(s, kind), seed: s, deps, params: { kind: 'analysis', analysis: kind } });
+    analysis('update-signals', [pretrain, ...finetunes, ...nulls]);
+    analysis('negation', [...evals, ...recoverEvals]);
+    const superposition = analysis('superposition', [pretrain, ...finetunes, ...nulls]);
+    if (spec.knownAnswer !== null) analysis('known-answer', [superposition]);
+    if (spec.localization !== null) {
+      const loc = spec.localization;
+      const localize = (id: string, deps: string[], maskFrom: string | null): string => {
+        const trained = train(s, id, deps, {
+          role: 'localize',
+          trainReward: loc.rbNew.name,
+          steps: loc.steps,
+          seed: s,
+          initFrom: pretrain,
+          maskFrom,
+          subject: loc.rbNew.name,
+        });
+        return evaluate(s, trained);
+      };
+      const locEvals = [localize(nodeIds.localizeFull(s), [pretrain], null)];
+      for (const selection of MASK_SELECTIONS) {
+        for (const k of loc.kPercents) {
+          const mask = add({
+            id: nodeIds.relevanceMask(s, selection, k),
+            seed: s,
+            deps: [superposition],
+            params: {
+              kind: 'relevance-mask',
+              from: superposition,
+              aggregator: loc.aggregator,
+              selection,
+              kPercent: k,
+              randomSeed: s * 1000 + 999,
+            },
+          });
+          locEvals.push(localize(nodeIds.localize(s, selection, k), [pretrain, mask], mask));
+        }
+      }
+      analysis('localization', [evals[0]!, ...locEvals]);
+    }
+  }
+  checkGraph(nodes);
+  return {
+    format: JOB_GRAPH_FORMAT,
+    evalRewards: [
+      spec.ra,
+      ...spec.rbs.map((rb) => effectiveRbReward(spec.ra, rb)),
+      ...(spec.localization === null ? [] : [effectiveRbReward(spec.ra, spec.localization.rbNew)]),
+    ],
+    nodes,
+  };
+}
+
+/** Unique ids, and every dep names an earlier node (so the list is a topological order). */
+export function checkGraph(nodes: readonly JobNode[]): void {
+  const seen = new Set<string>();
+  for (const node of nodes) {
+    if (seen.has(node.id))
+      throw new DeltascopeError('INTERNAL', `job graph: node id "${node.id}" appears twice`);
+    for (const dep of node.deps) {
+      if (!seen.has(dep)) {
+        throw new DeltascopeError(
+          'INTERNAL',
+          `job graph: node "${node.id}" depends on "${dep}", which does not precede it`,
+        );
+      }
+    }
+    seen.add(node.id);
+  }
+}
+
+export type NodeStatus = 'pending' | 'ready' | 'running' | 'done' | 'failed' | 'blocked';
+
+/**
+ * Status of every node from what is done, failed and running: ready = pending with all deps done;
+ * blocked = a dep failed or is blocked (until the failure is retried).
+ */
+export function nodeStatuses(
+  graph: JobGraph,
+  done: ReadonlySet<string>,
+  failed: ReadonlySet<string>,
+  running: ReadonlySet<string>,
+): Map<string, NodeStatus> {
+  const status = new Map<string, NodeStatus>();
+  for (const node of graph.nodes) {
+    if (done.has(node.id)) status.set(node.id, 'done');
+    else if (running.has(node.id)) status.set(node.id, 'running');
+    else if (failed.has(node.id)) status.set(node.id, 'failed');
+    else if (node.deps.some((dep) => ['failed', 'blocked'].includes(status.get(dep) ?? ''))) {
+      status.set(node.id, 'blocked');
+    } else if (node.deps.every((dep) => status.get(dep) === 'done')) status.set(node.id, 'ready');
+    else status.set(node.id, 'pending');
+  }
+  return status;
+}
+
+/** Node counts by kind, for progress and reports. */
+export function countByKind(graph: JobGraph): Record<NodeKind, number> {
+  const counts: Record<NodeKind, number> = {
+    train: 0,
+    mask: 0,
+    'relevance-mask': 0,
+    derive: 0,
+    evaluate: 0,
+    analysis: 0,
+  };
+  for (const node of graph.nodes) counts[node.params.kind] += 1;
+  return counts;
+}
+
+/**
+ * Rough cost of a node in env-step equivalents, for ETAs: training = its env steps; evaluation =
+ * episodes × horizon / 4 (forward passes only); derive, masks and analyses = one PPO batch each.
+ */
+export function nodeCost(spec: ExperimentSpec, node: JobNode): number {
+  const batch = spec.ppo.numEnvs * spec.ppo.numSteps;
+  switch (node.params.kind) {
+    case 'train':
+      return node.params.steps;
+    case 'evaluate':
+      return (spec.evalEpisodes * spec.env.horizon) / 4;
+    default:
+      return batch;
+  }
+}

@@ -1,0 +1,218 @@
+import { createRng } from '../engine/random';
+import { BOOTSTRAP_STREAM, bootstrapMeanCi, quantileSorted, type Interval } from '../engine/stats';
+import type { EvaluationResult } from '../shared/contract-evaluation';
+import { DeltascopeError } from '../shared/errors';
+import { kthLargestAbs, kthSmallestAbs, type NamedTensor, type TensorMap } from '../weights';
+import type { MaskSelection } from './job-graph';
+import { pairedDifference } from './negation';
+
+/**
+ * The localization test: if the relevance map locates the objective, fine-tuning MA on a held-out
+ * reward RB_new with only the map's top-k % parameters trainable should recover more of a full
+ * fine-tune's gain than a random or the bottom k %. fraction = (x̄_mask − x̄_MA) / (x̄_full − x̄_MA) on
+ * RB_new's return, with a paired bootstrap over the shared held-out episodes.
+ */
+
+export const LOCALIZATION_FORMAT = 'deltascope.protocol.localization/1';
+
+/** Random-stream id of the random-k % mask draws. */
+const MASK_STREAM = 0x4d41;
+
+/** k = ⌈kPercent/100 · N⌉ elements, at least 1. */
+export function maskSize(total: number, kPercent: number): number {
+  return Math.min(total, Math.max(1, Math.ceil((kPercent / 100) * total)));
+}
+
+/**
+ * A 0/1 mask over the whole map choosing k elements: 'top' the k largest |m| (ties at the threshold
+ * taken in map order), 'bottom' the k smallest, 'random' k elements drawn uniformly without replacement.
+ */
+export function relevanceMask(
+  map: TensorMap,
+  selection: MaskSelection,
+  kPercent: number,
+  seed: number,
+): { masks: NamedTensor[]; selected: number; total: number } {
+  const tensors = [...map.values()];
+  const total = tensors.reduce((sum, t) => sum + t.data.length, 0);
+  if (total === 0) throw new DeltascopeError('INVALID_SPEC', 'relevanceMask: the map has no parameters');
+  const k = maskSize(total, kPercent);
+  const values = new Float32Array(total);
+  let offset = 0;
+  for (const t of tensors) {
+    for (let i = 0; i < t.data.length; i++)
+      values[offset + i] = Number.isFinite(t.data[i]) ? Math.abs(t.data[i]!) : 0;
+    offset += t.data.length;
+  }
+  const chosen = new Uint8Array(total);
+  if (selection === 'random') {
+    const rng = createRng(seed, MASK_STREAM);
+    const order = new Uint32Array(total).map((_, i) => i);
+    for (let i = 0; i < k; i++) {
+      const j = i + rng.int(total - i);
+      const swap = order[i]!;
+      order[i] = order[j]!;
+      order[j] = swap;
+      chosen[order[i]!] = 1;
+    }
+  } else {
+    const top = selection === 'top';
+    const threshold = top ? kthLargestAbs(values, k) : kthSmallestAbs(values, k);
+    let picked = 0;
+    for (let i = 0; i < total; i++) {
+      if (top ? values[i]! > threshold : values[i]! < threshold) {
+        chosen[i] = 1;
+        picked += 1;
+      }
+    }
+    for (let i = 0; i < total && picked < k; i++) {
+      if (chosen[i] === 0 && values[i] === threshold) {
+        chosen[i] = 1;
+        picked += 1;
+      }
+    }
+  }
+  offset = 0;
+  const masks = tensors.map((t) => {
+    const data = Float32Array.from(chosen.subarray(offset, offset + t.data.length));
+    offset += t.data.length;
+    return { name: t.name, shape: [...t.shape], data };
+  });
+  return { masks, selected: k, total };
+}
+
+export interface Sampling {
+  confidence: number;
+  bootstrapResamples: number;
+  seed: number;
+}
+
+/**
+ * Paired bootstrap of (x̄ − z̄)/(ȳ − z̄) over shared episodes: the same resampled indices for x, y, z;
+ * the interval is over resamples with a non-zero denominator; null when the sample's denominator is 0.
+ */
+export function fractionRecoveredCi(
+  x: readonly number[],
+  y: readonly number[],
+  z: readonly number[],
+  s: Sampling,
+): Interval | null {
+  const n = x.length;
+  if (y.length !== n || z.length !== n || n === 0) {
+    throw new DeltascopeError(
+      'SHAPE_MISMATCH',
+      `fraction recovered needs three evaluations of the same episodes; got ${x.length}, ${y.length}, ${z.length}`,
+    );
+  }
+  const meanOf = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / n;
+  const denominator = meanOf(y) - meanOf(z);
+  if (denominator === 0) return null;
+  const rng = createRng(s.seed, BOOTSTRAP_STREAM);
+  const ratios: number[] = [];
+  for (let b = 0; b < s.bootstrapResamples; b++) {
+    let sx = 0;
+    let sy = 0;
+    let sz = 0;
+    for (let i = 0; i < n; i++) {
+      const j = rng.int(n);
+      sx += x[j]!;
+      sy += y[j]!;
+      sz += z[j]!;
+    }
+    if (sy !== sz) ratios.push((sx - sz) / (sy - sz));
+  }
+  const estimate = (meanOf(x) - meanOf(z)) / denominator;
+  if (ratios.length === 0) return { estimate, low: estimate, high: estimate };
+  ratios.sort((a, b) => a - b);
+  const tail = (1 - s.confidence) / 2;
+  return { estimate, low: quantileSorted(ratios, tail), high: quantileSorted(ratios, 1 - tail) };
+}
+
+export interface LocalizationInput {
+  seed: number;
+  rbNew: string;
+  aggregator: string;
+  base: { checkpointId: number; result: EvaluationResult };
+  full: { checkpointId: number; result: EvaluationResult };
+  masked: {
+    selection: MaskSelection;
+    kPercent: number;
+    selected: number;
+    total: number;
+    maskArtifactId: number;
+    checkpointId: number;
+    result: EvaluationResult;
+  }[];
+  confidence: number;
+  bootstrapResamples: number;
+}
+
+export interface LocalizationTable {
+  format: typeof LOCALIZATION_FORMAT;
+  seed: number;
+  rbNew: string;
+  aggregator: string;
+  confidence: number;
+  episodes: number;
+  base: { checkpointId: number; rbNewReturn: Interval };
+  full: { checkpointId: number; rbNewReturn: Interval; gainOverBase: Interval };
+  rows: {
+    selection: MaskSelection;
+    kPercent: number;
+    /** Trainable elements and all elements. */
+    selected: number;
+    total: number;
+    maskArtifactId: number;
+    checkpointId: number;
+    rbNewReturn: Interval;
+    gainOverBase: Interval;
+    /** Share of the full fine-tune's gain; null when the full fine-tune gained exactly nothing. */
+    fractionOfFull: Interval | null;
+  }[];
+}
+
+function returnsOf(result: EvaluationResult, reward: string): number[] {
+  const returns = result.perEpisode.returns[reward];
+  if (returns === undefined)
+    throw new DeltascopeError('INVALID_SPEC', `the evaluation has no reward "${reward}"`);
+  return returns;
+}
+
+export function localizationTable(input: LocalizationInput): LocalizationTable {
+  const s: Sampling = {
+    confidence: input.confidence,
+    bootstrapResamples: input.bootstrapResamples,
+    seed: input.seed,
+  };
+  const boot = { resamples: s.bootstrapResamples, confidence: s.confidence, seed: s.seed };
+  const base = returnsOf(input.base.result, input.rbNew);
+  const full = returnsOf(input.full.result, input.rbNew);
+  return {
+    format: LOCALIZATION_FORMAT,
+    seed: input.seed,
+    rbNew: input.rbNew,
+    aggregator: input.aggregator,
+    confidence: input.confidence,
+    episodes: base.length,
+    base: { checkpointId: input.base.checkpointId, rbNewReturn: bootstrapMeanCi(base, boot) },
+    full: {
+      checkpointId: input.full.checkpointId,
+      rbNewReturn: bootstrapMeanCi(full, boot),
+      gainOverBase: pairedDifference(full, base, s),
+    },
+    rows: input.masked.map((m) => {
+      const x = returnsOf(m.result, input.rbNew);
+      return {
+        selection: m.selection,
+        kPercent: m.kPercent,
+        selected: m.selected,
+        total: m.total,
+        maskArtifactId: m.maskArtifactId,
+        checkpointId: m.checkpointId,
+        rbNewReturn: bootstrapMeanCi(x, boot),
+        gainOverBase: pairedDifference(x, base, s),
+        fractionOfFull: fractionRecoveredCi(x, full, base, s),
+      };
+    }),
+  };
+}

@@ -1,0 +1,213 @@
+import { bootstrapMeanCi, wilsonInterval, type Interval } from '../engine/stats';
+import type { EvaluationResult } from '../shared/contract-evaluation';
+import { DeltascopeError } from '../shared/errors';
+import type { DeriveVariant } from './job-graph';
+
+/**
+ * The negation test of one replication: for each RBᵢ, variant (MA − α·Δᵢ, MA + α·Δᵢ, MA − α·rᵢ) and α,
+ * P(collect RBᵢ's object) and the RA return before and after recovery on RA, and paired differences
+ * against the random-direction control at the same α and against MA recovered the same way (the
+ * control). Evaluations share the held-out mazes (same seed and numEnvs), so differences are taken
+ * per episode and bootstrapped: CI of mean(xₑ − yₑ).
+ */
+
+export const NEGATION_FORMAT = 'deltascope.protocol.negation/1';
+
+export interface NegationPointInput {
+  rb: string;
+  variant: DeriveVariant;
+  alpha: number;
+  checkpointId: number;
+  before: EvaluationResult;
+  recoveredCheckpointId: number;
+  after: EvaluationResult;
+}
+
+export interface NegationInput {
+  seed: number;
+  raName: string;
+  rbs: { name: string; targetKind: string | null }[];
+  /** MA and MA after the same recovery training (the control). */
+  base: { checkpointId: number; result: EvaluationResult };
+  control: { checkpointId: number; result: EvaluationResult };
+  finetuned: { rb: string; checkpointId: number; result: EvaluationResult }[];
+  points: NegationPointInput[];
+  confidence: number;
+  bootstrapResamples: number;
+}
+
+/** What is measured on one evaluation. `targetCollect` is null when RBᵢ names no object kind. */
+export interface NegationMeasures {
+  targetCollect: Interval | null;
+  raReturn: Interval;
+  rbReturn: Interval;
+}
+
+/** Paired differences (this − reference), CIs by bootstrap over episodes. */
+export interface NegationDifference {
+  targetCollect: Interval | null;
+  raReturn: Interval;
+}
+
+export interface NegationRow {
+  rb: string;
+  variant: DeriveVariant;
+  alpha: number;
+  checkpointId: number;
+  recoveredCheckpointId: number;
+  before: NegationMeasures;
+  after: NegationMeasures;
+  /** After recovery, minus the random-direction point at the same α (null for the random variant itself). */
+  afterVsRandom: NegationDifference | null;
+  /** After recovery, minus MA after recovery. */
+  afterVsControl: NegationDifference;
+}
+
+export interface NegationTable {
+  format: typeof NEGATION_FORMAT;
+  seed: number;
+  raName: string;
+  confidence: number;
+  bootstrapResamples: number;
+  episodes: number;
+  rbs: { name: string; targetKind: string | null }[];
+  /** Measures per RB name, of MA and of MA after recovery. */
+  base: { checkpointId: number; measures: Record<string, NegationMeasures> };
+  control: { checkpointId: number; measures: Record<string, NegationMeasures> };
+  finetuned: { rb: string; checkpointId: number; measures: NegationMeasures }[];
+  rows: NegationRow[];
+}
+
+interface Sampling {
+  confidence: number;
+  bootstrapResamples: number;
+  seed: number;
+}
+
+/** 1 where the kind was collected in an episode, else 0. */
+function collectIndicator(result: EvaluationResult, kind: string): number[] {
+  const steps = result.perEpisode.collectedAtStep[kind];
+  if (steps === undefined) {
+    throw new DeltascopeError(
+      'INVALID_SPEC',
+      `the evaluation has no kind "${kind}" (has ${result.kinds.map((k) => k.kind).join(', ')})`,
+    );
+  }
+  return steps.map((step) => (step > 0 ? 1 : 0));
+}
+
+function returnsOf(result: EvaluationResult, reward: string): number[] {
+  const returns = result.perEpisode.returns[reward];
+  if (returns === undefined) {
+    throw new DeltascopeError(
+      'INVALID_SPEC',
+      `the evaluation has no reward "${reward}" (has ${Object.keys(result.perEpisode.returns).join(', ')})`,
+    );
+  }
+  return returns;
+}
+
+function measures(
+  result: EvaluationResult,
+  ra: string,
+  rb: { name: string; targetKind: string | null },
+  s: Sampling,
+): NegationMeasures {
+  const boot = { resamples: s.bootstrapResamples, confidence: s.confidence, seed: s.seed };
+  let targetCollect: Interval | null = null;
+  if (rb.targetKind !== null) {
+    const hits = collectIndicator(result, rb.targetKind);
+    targetCollect = wilsonInterval(
+      hits.reduce((a, b) => a + b, 0),
+      hits.length,
+      s.confidence,
+    );
+  }
+  return {
+    targetCollect,
+    raReturn: bootstrapMeanCi(returnsOf(result, ra), boot),
+    rbReturn: bootstrapMeanCi(returnsOf(result, rb.name), boot),
+  };
+}
+
+/** Mean of xₑ − yₑ with a bootstrap CI; the two samples must be the same episodes. */
+export function pairedDifference(x: readonly number[], y: readonly number[], s: Sampling): Interval {
+  if (x.length !== y.length) {
+    throw new DeltascopeError(
+      'SHAPE_MISMATCH',
+      `paired difference of ${x.length} and ${y.length} episodes: evaluate both with the same episodes, seed and numEnvs`,
+    );
+  }
+  return bootstrapMeanCi(
+    x.map((v, e) => v - y[e]!),
+    { resamples: s.bootstrapResamples, confidence: s.confidence, seed: s.seed },
+  );
+}
+
+function difference(
+  x: EvaluationResult,
+  y: EvaluationResult,
+  ra: string,
+  targetKind: string | null,
+  s: Sampling,
+): NegationDifference {
+  return {
+    targetCollect:
+      targetKind === null
+        ? null
+        : pairedDifference(collectIndicator(x, targetKind), collectIndicator(y, targetKind), s),
+    raReturn: pairedDifference(returnsOf(x, ra), returnsOf(y, ra), s),
+  };
+}
+
+export function negationTable(input: NegationInput): NegationTable {
+  const s: Sampling = {
+    confidence: input.confidence,
+    bootstrapResamples: input.bootstrapResamples,
+    seed: input.seed,
+  };
+  const rbByName = new Map(input.rbs.map((rb) => [rb.name, rb]));
+  const rbOf = (name: string): { name: string; targetKind: string | null } => {
+    const rb = rbByName.get(name);
+    if (rb === undefined) throw new DeltascopeError('INVALID_SPEC', `negation: unknown RB "${name}"`);
+    return rb;
+  };
+  const key = (p: { rb: string; variant: string; alpha: number }): string =>
+    `${p.rb}|${p.variant}|${p.alpha}`;
+  const byKey = new Map(input.points.map((p) => [key(p), p]));
+  const rows = input.points.map((point): NegationRow => {
+    const rb = rbOf(point.rb);
+    const random = point.variant === 'random' ? undefined : byKey.get(key({ ...point, variant: 'random' }));
+    return {
+      rb: point.rb,
+      variant: point.variant,
+      alpha: point.alpha,
+      checkpointId: point.checkpointId,
+      recoveredCheckpointId: point.recoveredCheckpointId,
+      before: measures(point.before, input.raName, rb, s),
+      after: measures(point.after, input.raName, rb, s),
+      afterVsRandom:
+        random === undefined ? null : difference(point.after, random.after, input.raName, rb.targetKind, s),
+      afterVsControl: difference(point.after, input.control.result, input.raName, rb.targetKind, s),
+    };
+  });
+  const perRb = (result: EvaluationResult): Record<string, NegationMeasures> =>
+    Object.fromEntries(input.rbs.map((rb) => [rb.name, measures(result, input.raName, rb, s)]));
+  return {
+    format: NEGATION_FORMAT,
+    seed: input.seed,
+    raName: input.raName,
+    confidence: input.confidence,
+    bootstrapResamples: input.bootstrapResamples,
+    episodes: input.base.result.episodes,
+    rbs: input.rbs.map((rb) => ({ ...rb })),
+    base: { checkpointId: input.base.checkpointId, measures: perRb(input.base.result) },
+    control: { checkpointId: input.control.checkpointId, measures: perRb(input.control.result) },
+    finetuned: input.finetuned.map((f) => ({
+      rb: f.rb,
+      checkpointId: f.checkpointId,
+      measures: measures(f.result, input.raName, rbOf(f.rb), s),
+    })),
+    rows,
+  };
+}

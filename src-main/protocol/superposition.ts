@@ -1,0 +1,198 @@
+import type { AggregatorChoice } from '../shared/experiment-spec';
+import { DeltascopeError } from '../shared/errors';
+import {
+  aggregateDeltas,
+  assertMatchingTensors,
+  linearCombination,
+  mapTensorData,
+  type AggregationRecipe,
+  type AggregatorSpec,
+  type TensorMap,
+} from '../weights';
+
+/**
+ * Superposition of one replication: the RB deltas Δᵢ = MBᵢ − MA folded by each aggregator into a
+ * relevance map m; per tensor t, concentration = share of the map's mass, massₜ = Σ|mₜ| / Σ|m|, next to
+ * the null-drift map's share (mean |Δ_null| over the null controls) and the tensor's share of the
+ * parameters. A map that merely tracks size has share ≈ sizeShare; one that tracks ordinary training
+ * drift has share ≈ nullShare.
+ */
+
+export const SUPERPOSITION_FORMAT = 'deltascope.protocol.superposition/1';
+
+export interface TensorConcentration {
+  tensor: string;
+  count: number;
+  /** count / total parameters. */
+  sizeShare: number;
+  /** Σ|mₜ| / Σ|m|; 0 for an all-zero map. */
+  share: number;
+  /** Mean |m| over the tensor. */
+  meanAbs: number;
+}
+
+export interface RelevanceMapResult {
+  aggregator: AggregatorChoice;
+  recipe: AggregationRecipe;
+  map: TensorMap;
+  concentration: TensorConcentration[];
+}
+
+export interface SuperpositionInput {
+  seed: number;
+  base: TensorMap;
+  rbDeltas: { label: string; checkpointId: number; map: TensorMap }[];
+  nullDeltas: { label: string; checkpointId: number; map: TensorMap }[];
+  aggregators: readonly AggregatorChoice[];
+  tiesDensity: number;
+  dareDropProbability: number;
+}
+
+export interface SuperpositionResult {
+  seed: number;
+  maps: RelevanceMapResult[];
+  /** mean |Δ_null| over the null controls, or null without null controls. */
+  nullMap: { map: TensorMap; concentration: TensorConcentration[] } | null;
+}
+
+/** Δ = B − A for every delta input (the fine-tuned maps arrive whole). */
+export function deltaOf(base: TensorMap, tuned: TensorMap): TensorMap {
+  return linearCombination([
+    { coefficient: 1, map: tuned, label: 'the fine-tuned checkpoint' },
+    { coefficient: -1, map: base, label: 'MA' },
+  ]);
+}
+
+/** massₜ = Σ|mₜ|; share = massₜ / Σₜ massₜ (0 when the map is all zero). */
+export function concentrationOf(map: TensorMap): TensorConcentration[] {
+  const rows = [...map.values()].map((tensor) => {
+    let mass = 0;
+    for (let i = 0; i < tensor.data.length; i++) mass += Math.abs(tensor.data[i]!);
+    return { tensor: tensor.name, count: tensor.data.length, mass };
+  });
+  const totalMass = rows.reduce((sum, row) => sum + row.mass, 0);
+  const totalCount = rows.reduce((sum, row) => sum + row.count, 0);
+  return rows.map((row) => ({
+    tensor: row.tensor,
+    count: row.count,
+    sizeShare: totalCount === 0 ? 0 : row.count / totalCount,
+    share: totalMass === 0 ? 0 : row.mass / totalMass,
+    meanAbs: row.count === 0 ? 0 : row.mass / row.count,
+  }));
+}
+
+function aggregatorSpec(choice: AggregatorChoice, input: SuperpositionInput): AggregatorSpec {
+  switch (choice) {
+    case 'ties':
+      return { kind: 'ties', density: input.tiesDensity };
+    case 'dare':
+      return { kind: 'dare', dropProbability: input.dareDropProbability, seed: input.seed };
+    case 'null-normalized':
+      return { kind: 'null-normalized' };
+    default:
+      return { kind: choice };
+  }
+}
+
+/** |x| per element, as a new map (relevance is about magnitude; signed aggregates keep their sign in `recipe`). */
+function absMap(map: TensorMap): TensorMap {
+  return mapTensorData(map, (tensor) => tensor.data.map(Math.abs));
+}
+
+/** Null-drift map: mean over null controls of |Δ_null|. */
+function nullDriftMap(nullDeltas: readonly TensorMap[]): TensorMap {
+  return aggregateDeltas({ kind: 'mean-abs' }, nullDeltas).map;
+}
+
+export function superpose(input: SuperpositionInput): SuperpositionResult {
+  if (input.rbDeltas.length === 0)
+    throw new DeltascopeError('INVALID_SPEC', 'superposition needs at least one RB delta');
+  assertMatchingTensors(
+    [input.base, ...input.rbDeltas.map((d) => d.map), ...input.nullDeltas.map((d) => d.map)],
+    ['MA', ...input.rbDeltas.map((d) => d.label), ...input.nullDeltas.map((d) => d.label)],
+  );
+  const rbMaps = input.rbDeltas.map((d) => d.map);
+  const inputs = input.rbDeltas.map((d) => d.checkpointId);
+  // null-normalized divides by the mean null delta (signed), as the aggregator's definition says.
+  const meanNull =
+    input.nullDeltas.length === 0
+      ? undefined
+      : aggregateDeltas(
+          { kind: 'mean' },
+          input.nullDeltas.map((d) => d.map),
+        ).map;
+  const maps = input.aggregators.map((choice): RelevanceMapResult => {
+    if (choice === 'null-normalized' && meanNull === undefined) {
+      throw new DeltascopeError(
+        'INVALID_SPEC',
+        'the null-normalized aggregator needs at least one null control',
+      );
+    }
+    const { map, recipe } = aggregateDeltas(aggregatorSpec(choice, input), rbMaps, {
+      inputs,
+      labels: input.rbDeltas.map((d) => d.label),
+      ...(choice === 'null-normalized'
+        ? { nullDelta: meanNull, nullInput: input.nullDeltas[0]!.checkpointId }
+        : {}),
+    });
+    const relevance = absMap(map);
+    return { aggregator: choice, recipe, map: relevance, concentration: concentrationOf(relevance) };
+  });
+  const nullMap = input.nullDeltas.length === 0 ? null : nullDriftMap(input.nullDeltas.map((d) => d.map));
+  return {
+    seed: input.seed,
+    maps,
+    nullMap: nullMap === null ? null : { map: nullMap, concentration: concentrationOf(nullMap) },
+  };
+}
+
+export const KNOWN_ANSWER_FORMAT = 'deltascope.protocol.known-answer/1';
+
+export interface KnownAnswerCheck {
+  format: typeof KNOWN_ANSWER_FORMAT;
+  seed: number;
+  plantedTensor: string;
+  /** Per aggregator: the tensor of largest share, the planted tensor's share and rank (1 = top). */
+  aggregators: {
+    aggregator: string;
+    topTensor: string;
+    plantedShare: number;
+    plantedRank: number;
+    pass: boolean;
+  }[];
+  /** Every aggregator puts the planted tensor first. */
+  pass: boolean;
+}
+
+/** Where each map concentrates, against the tensor the fine-tunes were restricted to. */
+export function knownAnswerCheck(
+  seed: number,
+  plantedTensor: string,
+  maps: readonly { aggregator: string; concentration: readonly TensorConcentration[] }[],
+): KnownAnswerCheck {
+  const rows = maps.map((m) => {
+    const sorted = [...m.concentration].sort((x, y) => y.share - x.share);
+    const rank = sorted.findIndex((row) => row.tensor === plantedTensor) + 1;
+    if (rank === 0) {
+      throw new DeltascopeError(
+        'INVALID_SPEC',
+        `known-answer: the planted tensor \`${plantedTensor}\` is not in the map (has ${m.concentration.map((c) => c.tensor).join(', ')})`,
+      );
+    }
+    const planted = sorted[rank - 1]!;
+    return {
+      aggregator: m.aggregator,
+      topTensor: sorted[0]!.tensor,
+      plantedShare: planted.share,
+      plantedRank: rank,
+      pass: rank === 1 && planted.share > 0,
+    };
+  });
+  return {
+    format: KNOWN_ANSWER_FORMAT,
+    seed,
+    plantedTensor,
+    aggregators: rows,
+    pass: rows.every((r) => r.pass),
+  };
+}

@@ -1,0 +1,41 @@
+// Public surface of the heatmap renderer (see README.md).
+export {
+  buildColorLut,
+  divergingColor,
+  NEUTRAL_COLOR,
+  NAN_COLOR,
+  rgbToHex,
+  type ColorLut,
+  type Rgb,
+} from './color-map';
+export { colorizeValues } from './colorize';
+export {
+  createNormalizer,
+  DEFAULT_LOG_DECADES,
+  scaleTicks,
+  valueAt,
+  type ScaleMode,
+  type ValueScale,
+} from './value-scale';
+export { maxAbs, percentileAbs, robustLimit } from './robust-scale';
+export { formatIndex, layoutOf, tensorIndexOfCell, type MatrixLayout } from './cell-index';
+export {
+  cellAt,
+  fitView,
+  levelForScale,
+  tilesCovering,
+  topLevel,
+  type HeatmapView,
+  type TileAddress,
+  type Viewport,
+} from './view-transform';
+export {
+  createHeatmapRenderer,
+  type BlockGrid,
+  type FrameInfo,
+  type HeatmapRenderer,
+  type HeatmapTileData,
+  type TileSource,
+} from './heatmap-canvas';
+export { drawColorBar, DEFAULT_COLOR_BAR_STYLE, type ColorBarStyle } from './color-bar';
+export { canvasToPngBlob, composeHeatmapImage } from './heatmap-export';

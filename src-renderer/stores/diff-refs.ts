@@ -1,0 +1,111 @@
+import type { CheckpointSummary, ExperimentNode, RunNode } from '@shared';
+import type { CheckpointRef } from '@shared/contract-weights';
+import { buildTreeIndex, type TreeIndex } from './runs-tree-model';
+
+/** Naming and picking the two sides of a diff: stored checkpoints or model files on disk. */
+
+/** "c:12" or "f:/data/model.safetensors": equal keys name the same side. */
+export function refKey(ref: CheckpointRef): string {
+  return 'checkpointId' in ref ? `c:${ref.checkpointId}` : `f:${ref.file}`;
+}
+
+/** The last path segment of a file path (either separator). */
+export function fileBaseName(path: string): string {
+  return (
+    path
+      .split(/[\\/]/)
+      .filter((part) => part !== '')
+      .pop() ?? path
+  );
+}
+
+/** "coin / coin @ 200704" for a checkpoint of the tree, the file name for a file. */
+export function refLabel(ref: CheckpointRef, index: TreeIndex): string {
+  if ('file' in ref) return fileBaseName(ref.file);
+  const entry = index.checkpoints.get(ref.checkpointId);
+  return entry === undefined
+    ? `checkpoint ${ref.checkpointId}`
+    : `${entry.run.name} / ${entry.checkpoint.label}`;
+}
+
+export interface CheckpointChoice {
+  id: number;
+  checkpoint: CheckpointSummary;
+  run: RunNode;
+  experiment: ExperimentNode;
+  /** "experiment / run / label": what a picker shows and filters on. */
+  text: string;
+}
+
+/** Every checkpoint of the tree in tree order, for a picker. */
+export function checkpointChoices(tree: readonly ExperimentNode[]): CheckpointChoice[] {
+  const choices: CheckpointChoice[] = [];
+  for (const experiment of tree) {
+    for (const run of experiment.runs) {
+      for (const checkpoint of run.checkpoints) {
+        choices.push({
+          id: checkpoint.id,
+          checkpoint,
+          run,
+          experiment,
+          text: `${experiment.name} / ${run.name} / ${checkpoint.label}`,
+        });
+      }
+    }
+  }
+  return choices;
+}
+
+/** Choices whose text holds every space-separated word of `query` (case-insensitive). */
+export function filterChoices(choices: readonly CheckpointChoice[], query: string): CheckpointChoice[] {
+  const words = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((word) => word !== '');
+  if (words.length === 0) return [...choices];
+  return choices.filter((choice) => {
+    const text = choice.text.toLowerCase();
+    return words.every((word) => text.includes(word));
+  });
+}
+
+/** The latest checkpoint (by step, then id) of a run, or null. */
+function lastCheckpoint(run: RunNode): CheckpointSummary | null {
+  let best: CheckpointSummary | null = null;
+  for (const checkpoint of run.checkpoints) {
+    if (
+      best === null ||
+      checkpoint.step > best.step ||
+      (checkpoint.step === best.step && checkpoint.id > best.id)
+    )
+      best = checkpoint;
+  }
+  return best;
+}
+
+/**
+ * What "compare deltas against A" starts with: B, plus the last checkpoint of every run that was
+ * started from A (the fine-tunes of a pretrained model), each once.
+ */
+export function defaultCompareTargets(
+  tree: readonly ExperimentNode[],
+  a: CheckpointRef,
+  b: CheckpointRef,
+): CheckpointRef[] {
+  const targets: CheckpointRef[] = [b];
+  if (!('checkpointId' in a)) return targets;
+  const index = buildTreeIndex(tree);
+  const base = index.checkpoints.get(a.checkpointId);
+  if (base === undefined) return targets;
+  const seen = new Set([refKey(a), refKey(b)]);
+  for (const run of base.experiment.runs) {
+    if (run.parentCheckpointId !== a.checkpointId) continue;
+    const last = lastCheckpoint(run);
+    if (last === null) continue;
+    const ref = { checkpointId: last.id };
+    if (seen.has(refKey(ref))) continue;
+    seen.add(refKey(ref));
+    targets.push(ref);
+  }
+  return targets;
+}

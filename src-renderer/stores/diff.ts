@@ -1,0 +1,291 @@
+import { defineStore } from 'pinia';
+import { computed, markRaw, ref, shallowRef } from 'vue';
+import { DeltascopeError, type MethodResponse } from '@shared';
+import type {
+  CheckpointRef,
+  DiffComputeResult,
+  DiffView,
+  OverviewTilePayload,
+} from '@shared/contract-weights';
+import { useApi } from '../api/provider';
+import { sortTensors, type DiffColumnKey, type SortDirection } from './diff-model';
+import { defaultCompareTargets, refKey } from './diff-refs';
+import { useNavigationStore } from './navigation';
+import { errorMessage, useNoticesStore } from './notices';
+import { useRunsStore, type LoadState } from './runs';
+
+export type DiffTab = 'layers' | 'overview' | 'compare';
+export type CompareResult = MethodResponse<'diff.compareMany'>;
+
+export interface DiffPair {
+  a: CheckpointRef;
+  b: CheckpointRef;
+}
+
+export interface DiffProgress {
+  done: number;
+  total: number;
+  unit: string;
+}
+
+/** The open diff (Δ = B − A): its statistics, the table's sort, the heatmap settings, comparisons. */
+export const useDiffStore = defineStore('diff', () => {
+  const pair = shallowRef<DiffPair | null>(null);
+  const result = shallowRef<DiffComputeResult | null>(null);
+  const state = ref<LoadState>('idle');
+  const error = ref<{ code: string; message: string } | null>(null);
+  const progress = ref<DiffProgress | null>(null);
+  /** Threshold of the frac>ε column. */
+  const epsilon = ref(1e-6);
+  /** Diff only the tensors both sides share (set after a mismatch, on request). */
+  const partial = ref(false);
+  const tab = ref<DiffTab>('layers');
+  const selectedTensor = ref<string | null>(null);
+  const sortKey = ref<DiffColumnKey>('l2');
+  const sortDirection = ref<SortDirection>('desc');
+  const chartStat = ref<DiffColumnKey>('l2');
+  /** Heatmap: what it shows, the percentile of |v| that saturates, and the log mapping. */
+  const heatmapView = ref<DiffView>('delta');
+  const percentile = ref(99);
+  const logScale = ref(false);
+  const logDecades = ref(3);
+  const overview = shallowRef<OverviewTilePayload[] | null>(null);
+  const overviewState = ref<LoadState>('idle');
+  const compareTargets = shallowRef<CheckpointRef[]>([]);
+  const compareResult = shallowRef<CompareResult | null>(null);
+  const compareState = ref<LoadState>('idle');
+  /** The tensor whose cosine matrix is shown; null for the whole model. */
+  const compareTensor = ref<string | null>(null);
+
+  const sortedTensors = computed(() =>
+    result.value === null ? [] : sortTensors(result.value.tensors, sortKey.value, sortDirection.value),
+  );
+  const selected = computed(
+    () => result.value?.tensors.find((tensor) => tensor.name === selectedTensor.value) ?? null,
+  );
+
+  let computeRequest = 0;
+  let overviewRequest = 0;
+  let compareRequest = 0;
+  let jobId: string | null = null;
+
+  /** Opens the diff of `b` against `a` in the Diff view and computes it. */
+  async function open(a: CheckpointRef, b: CheckpointRef): Promise<void> {
+    if (refKey(a) === refKey(b)) {
+      useNoticesStore().push('info', 'That is the same checkpoint twice; pick two different ones to diff.');
+      return;
+    }
+    pair.value = markRaw({ a, b });
+    result.value = null;
+    partial.value = false;
+    tab.value = 'layers';
+    selectedTensor.value = null;
+    overview.value = null;
+    overviewState.value = 'idle';
+    compareResult.value = null;
+    compareState.value = 'idle';
+    compareTensor.value = null;
+    compareTargets.value = markRaw(defaultCompareTargets(useRunsStore().tree, a, b));
+    useNavigationStore().show('diff');
+    await compute();
+  }
+
+  async function compute(): Promise<void> {
+    const current = pair.value;
+    if (current === null) return;
+    const request = ++computeRequest;
+    jobId = `diff-${Date.now().toString(36)}-${request}`;
+    state.value = 'loading';
+    error.value = null;
+    progress.value = null;
+    try {
+      const reply = await useApi()['diff.compute']({
+        a: current.a,
+        b: current.b,
+        epsilon: epsilon.value,
+        partial: partial.value,
+        jobId,
+      });
+      if (request !== computeRequest) return;
+      result.value = markRaw(reply);
+      state.value = 'ready';
+      if (selectedTensor.value !== null && !reply.tensors.some((t) => t.name === selectedTensor.value))
+        selectedTensor.value = null;
+    } catch (caught) {
+      if (request !== computeRequest) return;
+      state.value = 'error';
+      const code = caught instanceof DeltascopeError ? caught.code : 'INTERNAL';
+      error.value = { code, message: errorMessage(caught) };
+      if (code !== 'CANCELLED') useNoticesStore().reportError(caught, 'Computing the diff');
+    } finally {
+      if (request === computeRequest) progress.value = null;
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    if (jobId === null || state.value !== 'loading') return;
+    try {
+      await useApi()['diff.cancel']({ jobId });
+    } catch (caught) {
+      useNoticesStore().reportError(caught, 'Cancelling the diff');
+    }
+  }
+
+  function swap(): Promise<void> {
+    const current = pair.value;
+    return current === null ? Promise.resolve() : open(current.b, current.a);
+  }
+
+  function setEpsilon(value: number): void {
+    if (!(Number.isFinite(value) && value >= 0) || value === epsilon.value) return;
+    epsilon.value = value;
+    void compute();
+  }
+
+  function diffSharedTensors(): void {
+    partial.value = true;
+    void compute();
+  }
+
+  function sortBy(key: DiffColumnKey): void {
+    if (sortKey.value === key) sortDirection.value = sortDirection.value === 'asc' ? 'desc' : 'asc';
+    else {
+      sortKey.value = key;
+      sortDirection.value = key === 'name' || key === 'shape' ? 'asc' : 'desc';
+    }
+  }
+
+  function selectTensor(name: string | null): void {
+    selectedTensor.value = name;
+    if (name !== null) tab.value = 'layers';
+  }
+
+  async function loadOverview(): Promise<void> {
+    const current = pair.value;
+    if (current === null || overviewState.value === 'loading') return;
+    const request = ++overviewRequest;
+    overviewState.value = 'loading';
+    try {
+      const reply = await useApi()['diff.overview']({
+        a: current.a,
+        b: current.b,
+        view: 'delta',
+        maxSize: 64,
+        percentile: percentile.value,
+        partial: partial.value,
+      });
+      if (request !== overviewRequest) return;
+      overview.value = markRaw(reply.tensors.map((tile) => markRaw(tile)));
+      overviewState.value = 'ready';
+    } catch (caught) {
+      if (request !== overviewRequest) return;
+      overviewState.value = 'error';
+      useNoticesStore().reportError(caught, 'Reading the whole-model overview');
+    }
+  }
+
+  function setCompareTargets(targets: readonly CheckpointRef[]): void {
+    compareTargets.value = markRaw([...targets]);
+  }
+
+  /** Cosine similarity between the deltas (target − A) of every compare target. */
+  async function runCompare(): Promise<void> {
+    const current = pair.value;
+    if (current === null) return;
+    if (compareTargets.value.length < 2) {
+      useNoticesStore().push('info', 'Pick at least two checkpoints to compare their deltas against A.');
+      return;
+    }
+    const request = ++compareRequest;
+    compareState.value = 'loading';
+    try {
+      const reply = await useApi()['diff.compareMany']({
+        base: current.a,
+        others: [...compareTargets.value],
+        partial: partial.value,
+      });
+      if (request !== compareRequest) return;
+      compareResult.value = markRaw(reply);
+      compareState.value = 'ready';
+      if (compareTensor.value !== null && !reply.tensors.some((t) => t.name === compareTensor.value))
+        compareTensor.value = null;
+    } catch (caught) {
+      if (request !== compareRequest) return;
+      compareState.value = 'error';
+      useNoticesStore().reportError(caught, 'Comparing the deltas');
+    }
+  }
+
+  /** Forgets the diff: a different database was opened, or it was closed. */
+  function reset(): void {
+    computeRequest += 1;
+    overviewRequest += 1;
+    compareRequest += 1;
+    jobId = null;
+    pair.value = null;
+    result.value = null;
+    state.value = 'idle';
+    error.value = null;
+    progress.value = null;
+    selectedTensor.value = null;
+    overview.value = null;
+    overviewState.value = 'idle';
+    compareTargets.value = [];
+    compareResult.value = null;
+    compareState.value = 'idle';
+    compareTensor.value = null;
+  }
+
+  function listen(): void {
+    const api = useApi();
+    api.onEvent('job.progress', (event) => {
+      if (event.jobId === jobId && state.value === 'loading')
+        progress.value = { done: event.done, total: event.total, unit: event.unit };
+    });
+    api.onEvent('db.changed', ({ reason }) => {
+      if (reason === 'written') return;
+      reset();
+      useNavigationStore().reset();
+    });
+  }
+
+  return {
+    pair,
+    result,
+    state,
+    error,
+    progress,
+    epsilon,
+    partial,
+    tab,
+    selectedTensor,
+    sortKey,
+    sortDirection,
+    chartStat,
+    heatmapView,
+    percentile,
+    logScale,
+    logDecades,
+    overview,
+    overviewState,
+    compareTargets,
+    compareResult,
+    compareState,
+    compareTensor,
+    sortedTensors,
+    selected,
+    open,
+    compute,
+    cancel,
+    swap,
+    setEpsilon,
+    diffSharedTensors,
+    sortBy,
+    selectTensor,
+    loadOverview,
+    setCompareTargets,
+    runCompare,
+    reset,
+    listen,
+  };
+});

@@ -1,0 +1,51 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+
+/**
+ * The screens of an open database: the run browser, an experiment's lineage graph, the open diff,
+ * the training monitor and the agent viewer.
+ */
+export type AppView = 'runs' | 'lineage' | 'diff' | 'train' | 'agent';
+
+export const useNavigationStore = defineStore('navigation', () => {
+  const view = ref<AppView>('runs');
+  /** The experiment the lineage view shows; null until one is chosen. */
+  const lineageExperimentId = ref<number | null>(null);
+  /** Bumped to open the "Compare…" dialog (a button, a menu, a shortcut). */
+  const compareDialogOpen = ref(false);
+
+  function show(next: AppView): void {
+    view.value = next;
+  }
+
+  function showLineage(experimentId: number): void {
+    lineageExperimentId.value = experimentId;
+    view.value = 'lineage';
+  }
+
+  function openCompareDialog(): void {
+    compareDialogOpen.value = true;
+  }
+
+  function closeCompareDialog(): void {
+    compareDialogOpen.value = false;
+  }
+
+  /** Back to the run browser: a different database was opened, or it was closed. */
+  function reset(): void {
+    view.value = 'runs';
+    lineageExperimentId.value = null;
+    compareDialogOpen.value = false;
+  }
+
+  return {
+    view,
+    lineageExperimentId,
+    compareDialogOpen,
+    show,
+    showLineage,
+    openCompareDialog,
+    closeCompareDialog,
+    reset,
+  };
+});

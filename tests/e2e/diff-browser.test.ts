@@ -1,0 +1,225 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PATTERN_TENSOR, writeDiffDatabase } from '../fixtures/diff-db';
+import { launchChromium } from './helpers/browser';
+import { decodePng, type RgbaImage } from './helpers/png';
+import { ensureBuilt, startServe, type ServeProcess } from './helpers/server';
+
+let dir = '';
+let server: ServeProcess | null = null;
+let browser: Browser | null = null;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'deltascope-e2e-diff-'));
+  const db = join(dir, 'diff.deltascope');
+  writeDiffDatabase(db);
+  mkdirSync(join(dir, 'app-data'));
+  ensureBuilt();
+  server = await startServe(db, join(dir, 'app-data'));
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(server.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+type Rgb = [number, number, number];
+
+function pixel(image: RgbaImage, x: number, y: number): Rgb {
+  const o = (Math.round(y) * image.width + Math.round(x)) * 4;
+  return [image.data[o] as number, image.data[o + 1] as number, image.data[o + 2] as number];
+}
+
+/** Pixels of the element's own border, left out of the search for the matrix. */
+const FRAME_PX = 3;
+
+/** The bounding box of the pixels that differ from the canvas background (the matrix and its outline). */
+function matrixBox(image: RgbaImage): { x0: number; y0: number; x1: number; y1: number } {
+  const background = pixel(image, FRAME_PX, FRAME_PX);
+  let x0 = image.width;
+  let y0 = image.height;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = FRAME_PX; y < image.height - FRAME_PX; y++) {
+    for (let x = FRAME_PX; x < image.width - FRAME_PX; x++) {
+      const [r, g, b] = pixel(image, x, y);
+      if (Math.abs(r - background[0]) + Math.abs(g - background[1]) + Math.abs(b - background[2]) <= 6)
+        continue;
+      x0 = Math.min(x0, x);
+      y0 = Math.min(y0, y);
+      x1 = Math.max(x1, x);
+      y1 = Math.max(y1, y);
+    }
+  }
+  return { x0, y0, x1, y1 };
+}
+
+const isReddish = ([r, g, b]: Rgb): boolean => r > g + 50 && r > b + 30;
+const isBluish = ([r, g, b]: Rgb): boolean => b > r + 40 && b > g;
+const isNeutral = ([r, g, b]: Rgb): boolean =>
+  Math.min(r, g, b) > 225 && Math.max(r, g, b) - Math.min(r, g, b) < 12;
+
+/** The tree row of a run or checkpoint (rows are labelled "name, …"). */
+function treeItem(name: string) {
+  return page.getByRole('treeitem', { name: new RegExp(`^${name},`) });
+}
+
+describe('checkpoint diffs in Chromium against the headless server', () => {
+  it('opens the diff of two checkpoints dragged together in the run tree', async () => {
+    await page.getByRole('tree').waitFor({ timeout: 30_000 });
+    for (const run of ['base', 'tuned']) {
+      await treeItem(run).click();
+      await page.keyboard.press('ArrowRight');
+    }
+    // Dragging B onto A opens Δ = B − A.
+    await treeItem('tuned @ 2000').dragTo(treeItem('base @ 1000'));
+    const table = page.getByTestId('diff-layer-table');
+    await table.waitFor({ timeout: 30_000 });
+    await expect(
+      page.getByTestId('diff-view').getByRole('heading', { level: 2 }).innerText(),
+    ).resolves.toMatch(/base @ 1000[\s\S]*tuned @ 2000/);
+  });
+
+  it('lists the changed tensor first by ‖Δ‖₂ and every unchanged one with ‖Δ‖₂ = 0', async () => {
+    const rows = page.locator('[data-testid="diff-layer-table"] tbody tr');
+    await expect(rows.count()).resolves.toBe(8);
+    await expect(rows.first().getAttribute('data-tensor')).resolves.toBe(PATTERN_TENSOR);
+    const l2Column = await page
+      .locator('[data-testid="diff-layer-table"] thead th')
+      .evaluateAll((cells) => cells.findIndex((cell) => cell.querySelector('[data-column="l2"]') !== null));
+    const l2 = await rows.evaluateAll(
+      (trs, column) => trs.map((tr) => (tr.children[column] as HTMLElement).innerText.trim()),
+      l2Column,
+    );
+    // ‖Δ‖₂ of ±1 on two 48×32 quadrants: √3072 ≈ 55.43.
+    expect(l2[0]).toBe('55.43');
+    expect(l2.slice(1)).toEqual(Array(7).fill('0'));
+  });
+
+  it('draws the tensor’s heatmap: red where Δ = +1, blue where Δ = −1, neutral where unchanged', async () => {
+    await page.locator(`[data-testid="diff-layer-table"] tbody tr[data-tensor="${PATTERN_TENSOR}"]`).click();
+    await page.locator('[data-testid="diff-heatmap"][data-state="ready"]').waitFor({ timeout: 30_000 });
+    const canvas = page.getByTestId('diff-heatmap-canvas');
+    const png = await canvas.screenshot();
+    if (process.env.DELTASCOPE_E2E_SHOTS !== undefined)
+      writeFileSync(join(process.env.DELTASCOPE_E2E_SHOTS, 'diff-heatmap.png'), png);
+    const image = decodePng(png);
+    const { x0, y0, x1, y1 } = matrixBox(image);
+    const width = x1 - x0;
+    const height = y1 - y0;
+    // 96 rows × 64 cols, fitted to the canvas: taller than wide, most of the canvas height.
+    expect(height).toBeGreaterThan(image.height * 0.8);
+    expect(height / width).toBeCloseTo(96 / 64, 1);
+    const at = (fx: number, fy: number): Rgb => pixel(image, x0 + fx * width, y0 + fy * height);
+    for (const [fx, fy] of [
+      [0.25, 0.25],
+      [0.1, 0.1],
+      [0.4, 0.4],
+    ] as const) {
+      expect(isReddish(at(fx, fy)), `top-left at (${fx}, ${fy}) is ${at(fx, fy)}`).toBe(true);
+    }
+    for (const [fx, fy] of [
+      [0.75, 0.75],
+      [0.9, 0.9],
+      [0.6, 0.6],
+    ] as const) {
+      expect(isBluish(at(fx, fy)), `bottom-right at (${fx}, ${fy}) is ${at(fx, fy)}`).toBe(true);
+    }
+    for (const [fx, fy] of [
+      [0.75, 0.25],
+      [0.25, 0.75],
+      [0.9, 0.1],
+      [0.1, 0.9],
+    ] as const) {
+      expect(isNeutral(at(fx, fy)), `unchanged cell at (${fx}, ${fy}) is ${at(fx, fy)}`).toBe(true);
+    }
+  });
+
+  it('shows the tensor name, index, A, B and Δ of the cell under the pointer', async () => {
+    const canvas = page.getByTestId('diff-heatmap-canvas');
+    const box = await canvas.boundingBox();
+    if (box === null) throw new Error('the heatmap canvas has no bounding box');
+    const image = decodePng(await canvas.screenshot());
+    const { x0, y0, x1, y1 } = matrixBox(image);
+    // The centre of the bottom-right quadrant: row ≥ 48 and col ≥ 32, where Δ = −1.
+    await page.mouse.move(box.x + x0 + 0.75 * (x1 - x0), box.y + y0 + 0.75 * (y1 - y0));
+    const tooltip = page.getByTestId('heatmap-tooltip');
+    await tooltip.waitFor();
+    await expect
+      .poll(async () => tooltip.innerText(), { timeout: 10_000 })
+      .toMatch(new RegExp(`${PATTERN_TENSOR.replaceAll('.', '\\.')}\\[(\\d+), (\\d+)\\][\\s\\S]*Δ\\s*-1\\b`));
+    const [, row, col] = /\[(\d+), (\d+)\]/.exec(await tooltip.innerText()) ?? [];
+    expect(Number(row)).toBeGreaterThanOrEqual(48);
+    expect(Number(col)).toBeGreaterThanOrEqual(32);
+    await page.mouse.move(box.x - 20, box.y - 20);
+  });
+
+  it('opens a diff from the keyboard: Compare…, pick A, pick B, Enter', async () => {
+    await page.getByTestId('compare-button').click();
+    const dialog = page.getByTestId('compare-dialog');
+    await dialog.waitFor();
+    const filter = page.getByTestId('compare-filter');
+    await filter.fill('other');
+    await filter.press('Enter');
+    await filter.fill('tuned');
+    await filter.press('Enter');
+    await expect(page.getByTestId('compare-side-a').innerText()).resolves.toContain('other @ 2000');
+    await expect(page.getByTestId('compare-side-b').innerText()).resolves.toContain('tuned @ 2000');
+    await filter.press('Enter');
+    await dialog.waitFor({ state: 'detached' });
+    await expect
+      .poll(() => page.getByTestId('diff-view').getByRole('heading', { level: 2 }).innerText(), {
+        timeout: 30_000,
+      })
+      .toMatch(/other @ 2000[\s\S]*tuned @ 2000/);
+    // Δ = tuned − other: the pattern tensor first, then the policy kernel the other run changed.
+    const second = page.locator('[data-testid="diff-layer-table"] tbody tr').nth(1);
+    await expect.poll(() => second.getAttribute('data-tensor'), { timeout: 30_000 }).toBe('policy.kernel');
+  });
+
+  it('opens a diff by dragging one checkpoint onto another in the lineage graph', async () => {
+    await page.locator('nav [data-view="lineage"]').click();
+    const graph = page.getByTestId('lineage-graph');
+    await graph.waitFor();
+    // base, then its two fine-tunes, each a node.
+    await expect(graph.locator('[data-checkpoint]').count()).resolves.toBe(3);
+    await graph
+      .getByRole('button', { name: /^other, other @ 2000/ })
+      .dragTo(graph.getByRole('button', { name: /^base, base @ 1000/ }));
+    await expect
+      .poll(() => page.getByTestId('diff-view').getByRole('heading', { level: 2 }).innerText(), {
+        timeout: 30_000,
+      })
+      .toMatch(/base @ 1000[\s\S]*other @ 2000/);
+    const first = page.locator('[data-testid="diff-layer-table"] tbody tr').first();
+    await expect.poll(() => first.getAttribute('data-tensor'), { timeout: 30_000 }).toBe('policy.kernel');
+  });
+
+  it('explains that files dropped from the OS need the desktop app in a browser', async () => {
+    await page.evaluate(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(['not really weights'], 'a.safetensors'));
+      data.items.add(new File(['not really weights'], 'b.safetensors'));
+      document.body.dispatchEvent(
+        new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }),
+      );
+      document.body.dispatchEvent(
+        new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }),
+      );
+    });
+    const toast = page.getByTestId('toast').filter({ hasText: 'desktop app' });
+    await toast.waitFor({ timeout: 10_000 });
+    await expect(toast.innerText()).resolves.toContain('Compare…');
+    expect(pageErrors).toEqual([]);
+  });
+});

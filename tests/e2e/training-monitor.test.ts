@@ -1,0 +1,217 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERIES_PALETTE } from '../../src-renderer/charts/palette';
+import { MAZE_COLORS } from '../../src-renderer/maze/maze-colors';
+import { createDatabase } from '../../src-main/store';
+import { launchChromium } from './helpers/browser';
+import { colorCoverage, cropRows, decodePng } from './helpers/png';
+import { ensureBuilt, startServe, type ServeProcess } from './helpers/server';
+
+/** The chart's legend row; the plot grid starts below it (see charts/line-chart-options.ts). */
+const LEGEND_HEIGHT_PX = 30;
+/** Env steps of the tiny spec: 8 envs × 32 steps per iteration, 320 iterations (a few seconds on wasm). */
+const TOTAL_STEPS = 81_920;
+/** A 5×5 maze, a 32-32 MLP, a checkpoint every 20 iterations: a run that finishes in seconds. */
+const TINY_SPEC = {
+  experiment: 'e2e-monitor',
+  run: 'tiny-from-ui',
+  env: { size: 5, kinds: ['cheese', 'coin'], horizon: 32 },
+  rewards: [
+    { name: 'RA', collect: { cheese: 1 } },
+    { name: 'RB', collect: { coin: 1 } },
+  ],
+  trainReward: 'RA',
+  net: { kind: 'mlp', hidden: [32, 32] },
+  ppo: { numEnvs: 8, numSteps: 32, numMinibatches: 4, updateEpochs: 2, learningRate: 0.001 },
+  totalSteps: TOTAL_STEPS,
+  seed: 3,
+  checkpointEvery: 5120,
+};
+/** Set to a folder to keep screenshots of each screen for a human to look at. */
+const SHOTS_DIR = process.env.DELTASCOPE_E2E_SHOTS;
+
+let dir = '';
+let server: ServeProcess | null = null;
+let browser: Browser | null = null;
+let page: Page;
+const pageErrors: string[] = [];
+
+async function shot(name: string, target: Page | Locator = page): Promise<Buffer> {
+  const png = await target.screenshot();
+  if (SHOTS_DIR !== undefined) {
+    mkdirSync(SHOTS_DIR, { recursive: true });
+    writeFileSync(join(SHOTS_DIR, `${name}.png`), png);
+  }
+  return png;
+}
+
+async function progressDone(): Promise<number> {
+  return Number(
+    await page.getByTestId('training-monitor').getByTestId('training-progress').getAttribute('data-done'),
+  );
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'deltascope-e2e-train-'));
+  const db = join(dir, 'fresh.deltascope');
+  createDatabase(db).close();
+  mkdirSync(join(dir, 'app-data'));
+  ensureBuilt();
+  server = await startServe(db, join(dir, 'app-data'));
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(server.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+describe('training monitor and agent viewer in Chromium against the headless server', () => {
+  it('starts a tiny training from the dialog, shows its progress moving and its curves, and ends done', async () => {
+    await page.getByTestId('empty-database').waitFor({ timeout: 30_000 });
+    await page
+      .getByRole('navigation', { name: 'Views' })
+      .getByRole('button', { name: /^Train/ })
+      .click();
+    await page.getByTestId('new-training').click();
+    const dialog = page.getByTestId('training-dialog');
+    await dialog.waitFor();
+    await page.getByTestId('training-preset').selectOption('tiny-5x5');
+    await shot('train-dialog');
+
+    // The advanced editor holds the whole spec; the form follows it.
+    const json = page.getByTestId('training-json');
+    await dialog.locator('summary').click();
+    await json.fill(JSON.stringify({ ...TINY_SPEC, totalSteps: 100 }, null, 2));
+    const totalField = page.getByTestId('training-total-steps');
+    await expect(totalField.inputValue()).resolves.toBe('100');
+    // A budget below one iteration is refused next to its field, and nothing can be started.
+    await expect(dialog.getByTestId('field-error').innerText()).resolves.toContain('less than one iteration');
+    await expect(page.getByTestId('training-start').isDisabled()).resolves.toBe(true);
+    await totalField.fill(String(TOTAL_STEPS));
+    await expect(dialog.getByTestId('field-error').count()).resolves.toBe(0);
+    await expect(page.getByTestId('training-run').inputValue()).resolves.toBe('tiny-from-ui');
+    await page.getByTestId('training-start').click();
+    await dialog.waitFor({ state: 'detached' });
+
+    const monitor = page.getByTestId('training-monitor');
+    await monitor.waitFor();
+    // The run's name comes with the experiment tree, re-read once the job has created the run.
+    await monitor.getByRole('heading', { name: /tiny-from-ui/ }).waitFor({ timeout: 15_000 });
+
+    // The bar moves: a first reading inside the run, then a larger one.
+    await page.waitForFunction(
+      (total) => {
+        const bar = document.querySelector(
+          '[data-testid="training-monitor"] [data-testid="training-progress"]',
+        );
+        const done = Number(bar?.getAttribute('data-done') ?? 0);
+        return done > 0 && done < total;
+      },
+      TOTAL_STEPS,
+      { timeout: 45_000, polling: 50 },
+    );
+    const first = await progressDone();
+    await page.waitForFunction(
+      (before) => {
+        const bar = document.querySelector(
+          '[data-testid="training-monitor"] [data-testid="training-progress"]',
+        );
+        return Number(bar?.getAttribute('data-done') ?? 0) > before;
+      },
+      first,
+      { timeout: 30_000, polling: 50 },
+    );
+    expect(await progressDone()).toBeGreaterThan(first);
+    const chart = monitor.locator('[data-testid="metrics-chart"][data-family="charts/episodic_return"]');
+    await chart.waitFor({ timeout: 30_000 });
+    await shot('train-monitor-running');
+
+    await monitor
+      .locator('[data-testid="monitor-run-status"][data-status="done"]')
+      .waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="job-item"][data-state="done"]').waitFor({ timeout: 15_000 });
+    expect(await progressDone()).toBe(TOTAL_STEPS);
+    await expect(page.getByTestId('monitor-backend').innerText()).resolves.toMatch(/wasm|cpu/);
+    await expect(page.getByTestId('compute-backend').innerText()).resolves.toMatch(/wasm|cpu/);
+
+    // The overall return is the chart's first series: its line, below the legend, spans the plot.
+    const canvasBox = chart.locator('[data-testid="metrics-chart-canvas"]');
+    await page.waitForTimeout(300);
+    const plot = cropRows(decodePng(await shot('train-return-chart', canvasBox)), LEGEND_HEIGHT_PX);
+    const line = colorCoverage(plot, SERIES_PALETTE[0], 40);
+    expect(line.pixels).toBeGreaterThan(300);
+    expect(line.maxX - line.minX).toBeGreaterThan(plot.width * 0.6);
+    await expect(monitor.locator('[data-family="charts/success"]').count()).resolves.toBe(1);
+    await shot('train-monitor-done');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('opens the agent viewer on the trained checkpoint and draws walls, agent and trail', async () => {
+    await page.getByTestId('monitor-view-agent').click();
+    const view = page.getByTestId('agent-view');
+    await view.waitFor();
+    const step = page.getByTestId('agent-step');
+    await step.waitFor({ timeout: 30_000 });
+    await expect(step.innerText()).resolves.toMatch(/^Step 0 of \d+/);
+
+    // → steps forward (the key is the viewer's, not a scroll), then the canvas shows the trail.
+    await page.getByTestId('agent-scrub').blur();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await expect(step.innerText()).resolves.toMatch(/^Step 2 of/);
+    await page.keyboard.press('ArrowLeft');
+    await expect(step.innerText()).resolves.toMatch(/^Step 1 of/);
+    // Space plays (the step advances on its own) and pauses again.
+    await page.keyboard.press(' ');
+    await page.waitForFunction(
+      () =>
+        !/^Step 1 of/.test(document.querySelector('[data-testid="agent-step"]')?.textContent?.trim() ?? ''),
+    );
+    await page.keyboard.press(' ');
+    await expect(page.getByTestId('agent-play').innerText()).resolves.toContain('Play');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    await expect(step.innerText()).resolves.toMatch(/^Step 1 of/);
+    await expect(page.getByTestId('action-bars').getByRole('listitem').count()).resolves.toBe(4);
+    await expect(page.getByTestId('agent-value').innerText()).resolves.toMatch(/\d/);
+
+    const maze = decodePng(await shot('agent-maze', page.getByTestId('maze-canvas').locator('canvas')));
+    const area = maze.width * maze.height;
+    // A 5×5 maze has its 16 border cells and some inner ones as walls: a large dark share.
+    const walls = colorCoverage(maze, MAZE_COLORS.wall, 12);
+    expect(walls.pixels).toBeGreaterThan(area * 0.2);
+    expect(walls.columns).toBeGreaterThan(maze.width * 0.5);
+    // The agent is a disc of radius a third of a cell (π/9 of one of 25 cells): present, not everywhere.
+    const agent = colorCoverage(maze, MAZE_COLORS.agent, 20);
+    expect(agent.pixels).toBeGreaterThan(area * 0.005);
+    expect(agent.pixels).toBeLessThan(area * 0.05);
+    expect(colorCoverage(maze, MAZE_COLORS.floor, 6).pixels).toBeGreaterThan(area * 0.1);
+
+    // The visitation map of one maze tints the visited cells.
+    await page.getByTestId('visitation-run').click();
+    const heat = page.getByTestId('visitation-canvas').locator('canvas');
+    await heat.waitFor({ timeout: 30_000 });
+    const heatImage = decodePng(await shot('agent-visitation', heat));
+    expect(colorCoverage(heatImage, MAZE_COLORS.wall, 12).pixels).toBeGreaterThan(area * 0.05);
+
+    // Evaluate: mean return per reward with its interval, and P(collect) per kind.
+    await page.getByTestId('agent-evaluate').getByRole('spinbutton').fill('64');
+    await page.getByTestId('agent-evaluate').getByRole('spinbutton').press('Tab');
+    await page.getByTestId('evaluate-run').click();
+    const rewards = page.getByTestId('evaluation-rewards');
+    await rewards.waitFor({ timeout: 30_000 });
+    await expect(rewards.locator('tbody tr').count()).resolves.toBe(2);
+    await expect(page.getByTestId('evaluation-kinds').locator('tbody tr').count()).resolves.toBe(2);
+    await page.getByTestId('evaluation-list').waitFor();
+    await shot('agent-view-full', page);
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,248 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ProtocolRunner } from '../../../src-main/jobs/protocol-runner';
+import { createProtocolExperiment, readNodeStates } from '../../../src-main/jobs/protocol-store';
+import {
+  PROTOCOL_ARTIFACT_KINDS,
+  decodeJson,
+  type KnownAnswerCheck,
+  type LocalizationTable,
+  type NegationTable,
+  type UpdateSignals,
+} from '../../../src-main/protocol';
+import type { EventPayload } from '../../../src-main/shared';
+import { createDatabase, openDatabase, type DeltascopeDb } from '../../../src-main/store';
+import { makeTempDir } from '../../helpers/temp-dir';
+import { sourceQueue, tinyExperiment } from './protocol-test-helpers';
+
+const temp = makeTempDir('protocol');
+afterAll(() => temp.cleanup());
+
+function jsonOf<T>(db: DeltascopeDb, kind: string, experimentId: number): T[] {
+  return db.artifacts
+    .list(experimentId)
+    .filter((a) => a.kind === kind)
+    .map((a) => decodeJson(db.artifacts.get(a.id).data, `artifact ${a.id}`) as T);
+}
+
+/** Every number reachable in a JSON value (nulls allowed, NaN/∞ not). */
+function numbersIn(value: unknown): number[] {
+  if (typeof value === 'number') return [value];
+  if (Array.isArray(value)) return value.flatMap(numbersIn);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(numbersIn);
+  return [];
+}
+
+describe('the objective-isolation protocol runner', () => {
+  it('runs the whole tiny graph, stores every analysis with the right shapes, and finds a planted tensor', async () => {
+    const path = join(temp.dir, 'full.deltascope');
+    const db = createDatabase(path);
+    const { experimentId, graph } = createProtocolExperiment(
+      db,
+      tinyExperiment({ name: 'known-answer', knownAnswer: { tensor: 'policy.kernel' } }),
+    );
+    db.close();
+    const queue = sourceQueue();
+    const progress: EventPayload<'job.progress'>[] = [];
+    const summary = await new ProtocolRunner(path, experimentId, {
+      queue,
+      emit: (event, payload) => {
+        if (event === 'job.progress') progress.push(payload as EventPayload<'job.progress'>);
+      },
+    }).run();
+    await queue.dispose();
+    expect(summary.failed).toEqual([]);
+    expect(summary.done).toBe(graph.nodes.length);
+    expect(progress.at(-1)).toMatchObject({
+      done: graph.nodes.length,
+      total: graph.nodes.length,
+      unit: 'nodes',
+    });
+
+    const reopened = openDatabase(path);
+    try {
+      const [signals] = jsonOf<UpdateSignals>(reopened, PROTOCOL_ARTIFACT_KINDS.updateSignals, experimentId);
+      expect(signals!.deltas.map((d) => [d.label, d.role])).toEqual([
+        ['coin', 'rb'],
+        ['gem', 'rb'],
+        ['null-0', 'null'],
+      ]);
+      expect(signals!.cosine).toHaveLength(3);
+      expect(signals!.cosine.every((row) => row.length === 3)).toBe(true);
+      expect(signals!.cosine[0]![0]).toBeCloseTo(1, 6);
+      expect(signals!.deltas[0]!.perTensor).toHaveLength(signals!.tensors.length);
+      // Masked fine-tunes change the planted tensor only.
+      const planted = signals!.tensors.findIndex((t) => t.name === 'policy.kernel');
+      for (const delta of signals!.deltas) {
+        delta.perTensor.forEach((stats, t) =>
+          t === planted ? expect(stats.l2).toBeGreaterThan(0) : expect(stats.l2).toBe(0),
+        );
+      }
+
+      const [negation] = jsonOf<NegationTable>(reopened, PROTOCOL_ARTIFACT_KINDS.negation, experimentId);
+      // 2 RBs × 3 variants × 2 alphas.
+      expect(negation!.rows).toHaveLength(12);
+      const row = negation!.rows.find((r) => r.rb === 'coin' && r.variant === 'negate' && r.alpha === 1)!;
+      expect(row.before.targetCollect!.low).toBeLessThanOrEqual(row.before.targetCollect!.estimate);
+      expect(row.afterVsRandom).not.toBeNull();
+      expect(
+        negation!.rows.filter((r) => r.variant === 'random').every((r) => r.afterVsRandom === null),
+      ).toBe(true);
+      expect(numbersIn(negation).every(Number.isFinite)).toBe(true);
+
+      const [superposition] = jsonOf<{
+        maps: { aggregator: string; artifactId: number; concentration: { share: number }[] }[];
+      }>(reopened, PROTOCOL_ARTIFACT_KINDS.superposition, experimentId);
+      expect(superposition!.maps.map((m) => m.aggregator)).toEqual([
+        'mean',
+        'median',
+        'sign-agreement',
+        'ties',
+        'dare',
+        'null-normalized',
+      ]);
+      for (const map of superposition!.maps) {
+        expect(map.concentration.reduce((sum, c) => sum + c.share, 0)).toBeCloseTo(1, 6);
+        expect(reopened.artifacts.get(map.artifactId).kind).toBe(PROTOCOL_ARTIFACT_KINDS.relevanceMap);
+      }
+      expect(numbersIn(superposition).every(Number.isFinite)).toBe(true);
+
+      const [check] = jsonOf<KnownAnswerCheck>(reopened, PROTOCOL_ARTIFACT_KINDS.knownAnswer, experimentId);
+      expect(check!.plantedTensor).toBe('policy.kernel');
+      expect(check!.aggregators.map((a) => a.topTensor)).toEqual(Array(6).fill('policy.kernel'));
+      expect(check!.pass).toBe(true);
+    } finally {
+      reopened.close();
+    }
+  }, 240_000);
+
+  it('resumes a stopped experiment without redoing finished nodes', async () => {
+    const path = join(temp.dir, 'resume.deltascope');
+    const db = createDatabase(path);
+    const { experimentId, graph } = createProtocolExperiment(
+      db,
+      tinyExperiment({
+        name: 'resume',
+        alphas: [1],
+        finetuneSteps: 64 * 30,
+        localization: {
+          rbNew: { name: 'both', collect: { coin: 1, red_gem: 1 } },
+          kPercents: [20],
+          steps: 128,
+        },
+      }),
+    );
+    db.close();
+
+    // Stop while the coin fine-tune is mid-run (its first progress), so that its run is cut short.
+    let first: ProtocolRunner | null = null;
+    const queue = sourceQueue(2, (event, payload) => {
+      const progress = payload as EventPayload<'job.progress'>;
+      if (
+        event === 'job.progress' &&
+        progress.label.includes('s1/finetune/coin') &&
+        progress.done < progress.total
+      ) {
+        first?.stop();
+      }
+    });
+    first = new ProtocolRunner(path, experimentId, { queue });
+    const stopped = await first.run();
+    expect(stopped.stopped).toBe(true);
+    expect(stopped.done).toBeGreaterThanOrEqual(1);
+    expect(stopped.done).toBeLessThan(graph.nodes.length);
+    const coinRun = (): { status: string; lastStep: number | null } => {
+      const store = openDatabase(path);
+      try {
+        return store.runs.listByExperiment(experimentId).find((run) => run.name === 's1/finetune/coin')!;
+      } finally {
+        store.close();
+      }
+    };
+    expect(coinRun().status).toBe('cancelled');
+    expect(coinRun().lastStep).toBeLessThan(64 * 30);
+
+    const resumed = await new ProtocolRunner(path, experimentId, { queue }).run();
+    await queue.dispose();
+    expect(resumed.failed).toEqual([]);
+    expect(resumed.done).toBe(graph.nodes.length);
+    expect(resumed.doneNow).toBe(graph.nodes.length - stopped.done);
+    expect(coinRun()).toMatchObject({ status: 'done', lastStep: 64 * 30 });
+
+    const reopened = openDatabase(path);
+    try {
+      // One state per node, and one run per training node: nothing was done twice.
+      const nodeArtifacts = reopened.artifacts
+        .list(experimentId)
+        .filter((a) => a.kind === PROTOCOL_ARTIFACT_KINDS.node);
+      expect(nodeArtifacts).toHaveLength(graph.nodes.length);
+      expect(readNodeStates(reopened, experimentId).size).toBe(graph.nodes.length);
+      const trainNodes = graph.nodes
+        .filter((n) => n.params.kind === 'train')
+        .map((n) => n.id)
+        .sort();
+      const runNames = reopened.runs
+        .listByExperiment(experimentId)
+        .filter((run) => run.phase !== 'derived')
+        .map((run) => run.name)
+        .sort();
+      expect(runNames).toEqual(trainNodes);
+      expect(jsonOf(reopened, PROTOCOL_ARTIFACT_KINDS.negation, experimentId)).toHaveLength(1);
+      const [localization] = jsonOf<LocalizationTable>(
+        reopened,
+        PROTOCOL_ARTIFACT_KINDS.localization,
+        experimentId,
+      );
+      expect(localization!.rows.map((r) => [r.selection, r.kPercent])).toEqual([
+        ['top', 20],
+        ['random', 20],
+        ['bottom', 20],
+      ]);
+      for (const row of localization!.rows) {
+        expect(row.selected).toBe(Math.ceil(0.2 * row.total));
+        expect(reopened.artifacts.get(row.maskArtifactId).kind).toBe('trainable-mask');
+      }
+      expect(numbersIn(localization).every(Number.isFinite)).toBe(true);
+    } finally {
+      reopened.close();
+    }
+  }, 240_000);
+
+  it('records a failed node with its reason, blocks what depends on it, and leaves it failed until asked to retry', async () => {
+    const path = join(temp.dir, 'failure.deltascope');
+    const db = createDatabase(path);
+    const { experimentId } = createProtocolExperiment(
+      db,
+      tinyExperiment({
+        name: 'failure',
+        knownAnswer: { tensor: 'torso.nope.kernel' },
+        nullControls: 0,
+        aggregators: ['mean'],
+      }),
+    );
+    db.close();
+    const queue = sourceQueue();
+    const first = await new ProtocolRunner(path, experimentId, { queue }).run();
+    expect(first.failed).toHaveLength(1);
+    expect(first.failed[0]!.nodeId).toBe('s1/mask');
+    expect(first.failed[0]!.error).toContain('torso.nope.kernel');
+    expect(first.blocked).toBeGreaterThan(0);
+    expect(first.done + first.blocked + 1).toBe(first.total);
+
+    const again = await new ProtocolRunner(path, experimentId, { queue }).run();
+    expect(again.doneNow).toBe(0);
+    expect(again.failed.map((f) => f.nodeId)).toEqual(['s1/mask']);
+    const retried = await new ProtocolRunner(path, experimentId, { queue, retryFailed: true }).run();
+    await queue.dispose();
+    expect(retried.failed.map((f) => f.nodeId)).toEqual(['s1/mask']);
+    const store = openDatabase(path);
+    try {
+      const states = store.artifacts
+        .list(experimentId)
+        .filter((a) => a.kind === PROTOCOL_ARTIFACT_KINDS.node && a.name === 's1/mask');
+      expect(states).toHaveLength(2);
+    } finally {
+      store.close();
+    }
+  }, 120_000);
+});
