@@ -3,6 +3,7 @@
  *
  *   npm run bench:train -- --mode throughput [--net cnn] [--iterations 6] [--vs-reference]
  *   npm run bench:train -- --mode solve --size 7 --max-steps 1000000 [--seed 2] [--vs-reference]
+ *   add --update-workers 2 to compute each minibatch's gradient on two threads (ours only)
  *
  * Prints progress lines, then one JSON line with the reference's fields (plus `backend`, `rss_mb_*`).
  * With --vs-reference the reference runs afterwards in the same process tree (not concurrently: the
@@ -42,6 +43,7 @@ interface Args {
   backend: BackendChoice | undefined;
   vsReference: boolean;
   profile: boolean;
+  updateWorkers: number;
 }
 
 const DEFAULTS: Args = {
@@ -67,6 +69,7 @@ const DEFAULTS: Args = {
   backend: undefined,
   vsReference: false,
   profile: false,
+  updateWorkers: 1,
 };
 
 /** Flags shared with reference_ppo.py, forwarded verbatim by --vs-reference. */
@@ -154,12 +157,13 @@ async function runOurs(args: Args): Promise<Record<string, unknown>> {
       numSteps: args.numSteps,
       seed: args.seed,
       successWindow: args.successWindow,
+      updateWorkers: args.updateWorkers,
       totalTimesteps: throughput
         ? (args.warmupIterations + args.iterations + (args.profile ? 1 : 0)) * batch
         : args.maxSteps,
     },
   });
-  const tag = `[ours ${args.mode} ${args.net} S=${args.size} ${args.view} ${backend.name}]`;
+  const tag = `[ours ${args.mode} ${args.net} S=${args.size} ${args.view} ${backend.name} ×${args.updateWorkers}]`;
   const successes: number[] = [];
   const timings: PpoTimings[] = [];
   const curve: [number, number][] = [];
@@ -205,8 +209,10 @@ async function runOurs(args: Args): Promise<Record<string, unknown>> {
       trainer.config.updateEpochs * trainer.config.numMinibatches,
     );
   }
+  trainer.dispose();
   const info = {
     net: args.net,
+    update_workers: args.updateWorkers,
     size: args.size,
     view: args.view,
     terminate_on: args.terminateOn,

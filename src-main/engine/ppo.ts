@@ -5,6 +5,9 @@ import type { EpisodeRecord, VecEnv } from './env-types';
 import { MaskedAdam, type AdamState } from './nn/masked-adam';
 import type { PolicyNetwork } from './nn/network';
 import type { WeightTensor } from './nn/weights-io';
+import { advantageMoments, ppoMinibatchLoss, type MinibatchData, type MinibatchStats } from './ppo-loss';
+import { shardGradients } from './ppo-shard';
+import { createUpdatePool, type UpdatePool } from './ppo-update-pool';
 import { createRng, type RngState } from './random';
 
 /**
@@ -58,6 +61,12 @@ export interface PpoConfig {
   seed: number;
   /** Finished episodes in the success-rate window of `charts/success`. */
   successWindow: number;
+  /**
+   * Threads computing each minibatch's gradient: 1 = this thread only; 2 = this thread and one
+   * worker_thread with its own tfjs instance, each on half the rows (a different float summation
+   * order than 1, so runs with 1 and 2 differ slightly; each is deterministic).
+   */
+  updateWorkers: number;
 }
 
 export const DEFAULT_PPO_CONFIG: PpoConfig = {
@@ -80,122 +89,22 @@ export const DEFAULT_PPO_CONFIG: PpoConfig = {
   targetKl: null,
   seed: 1,
   successWindow: 1000,
+  updateWorkers: 1,
 };
 
 /** Random-stream ids (see random/prng deriveSeed64) of the trainer's two generators. */
 const ACTION_STREAM = 0x5050;
 const MINIBATCH_STREAM = 0x5051;
 
-// ----------------------------------------------------------------------------- loss
-export interface MinibatchData {
-  actions: Int32Array;
-  logProbs: Float32Array;
-  advantages: Float32Array;
-  returns: Float32Array;
-  values: Float32Array;
-}
-
-export interface MinibatchStats {
-  loss: number;
-  policyLoss: number;
-  valueLoss: number;
-  entropy: number;
-  approxKl: number;
-  clipFraction: number;
-}
-
-/**
- * loss = mean(max(−A·r, −A·clip(r, 1±ε))) − c_ent·mean(H) + c_vf·0.5·mean(max((v−R)², (v_clip−R)²)),
- * r = exp(log π(a) − log π_old(a)), v_clip = v_old + clip(v − v_old, ±ε), A normalised per minibatch
- * (unbiased std, as torch). z holds rows [logits (numActions) | value]; dz receives dloss/dz, with
- * the subgradients torch takes at ties (max splits, clamp passes inside its closed range).
- */
-export function ppoMinibatchLoss(
-  z: ArrayLike<number>,
-  numActions: number,
-  mb: MinibatchData,
-  config: Pick<PpoConfig, 'clipCoef' | 'clipVloss' | 'normAdv' | 'entCoef' | 'vfCoef'>,
-  dz: { length: number; [index: number]: number },
-): MinibatchStats {
-  const n = mb.actions.length;
-  const width = numActions + 1;
-  if (z.length !== n * width || dz.length !== n * width) {
-    throw new DeltascopeError(
-      'SHAPE_MISMATCH',
-      `loss input z has ${z.length} values; expected ${n}×${width}`,
-    );
-  }
-  const { clipCoef: eps, entCoef, vfCoef } = config;
-  let mean = 0;
-  let std = 1;
-  if (config.normAdv) {
-    for (let i = 0; i < n; i++) mean += mb.advantages[i]!;
-    mean /= n;
-    let sq = 0;
-    for (let i = 0; i < n; i++) sq += (mb.advantages[i]! - mean) ** 2;
-    std = Math.sqrt(sq / Math.max(1, n - 1)) + 1e-8;
-  }
-  let pgSum = 0;
-  let vSum = 0;
-  let entSum = 0;
-  let klSum = 0;
-  let clipped = 0;
-  for (let i = 0; i < n; i++) {
-    const row = i * width;
-    let max = -Infinity;
-    for (let j = 0; j < numActions; j++) max = Math.max(max, z[row + j]!);
-    let sumExp = 0;
-    for (let j = 0; j < numActions; j++) sumExp += Math.exp(z[row + j]! - max);
-    const lse = max + Math.log(sumExp);
-    let entropy = 0;
-    for (let j = 0; j < numActions; j++) {
-      const logp = z[row + j]! - lse;
-      entropy -= Math.exp(logp) * logp;
-    }
-    const action = mb.actions[i]!;
-    const logRatio = z[row + action]! - lse - mb.logProbs[i]!;
-    const ratio = Math.exp(logRatio);
-    const adv = config.normAdv ? (mb.advantages[i]! - mean) / std : mb.advantages[i]!;
-    const pg1 = -adv * ratio;
-    const pg2 = -adv * Math.min(Math.max(ratio, 1 - eps), 1 + eps);
-    pgSum += Math.max(pg1, pg2);
-    const dLogp = pg1 >= pg2 ? -adv * ratio : 0; // the clipped branch has zero slope outside [1−ε, 1+ε]
-    for (let j = 0; j < numActions; j++) {
-      const logp = z[row + j]! - lse;
-      const p = Math.exp(logp);
-      dz[row + j] = (dLogp * ((j === action ? 1 : 0) - p) + entCoef * p * (logp + entropy)) / n;
-    }
-    entSum += entropy;
-    klSum += ratio - 1 - logRatio;
-    if (Math.abs(ratio - 1) > eps) clipped += 1;
-
-    const v = z[row + numActions]!;
-    const ret = mb.returns[i]!;
-    const unclipped = (v - ret) ** 2;
-    let dv = v - ret;
-    if (config.clipVloss) {
-      const vOld = mb.values[i]!;
-      const vClip = vOld + Math.min(Math.max(v - vOld, -eps), eps);
-      const clippedLoss = (vClip - ret) ** 2;
-      vSum += 0.5 * Math.max(unclipped, clippedLoss);
-      if (unclipped < clippedLoss) dv = 0; // then v is outside the clip range: the clipped branch is flat
-    } else {
-      vSum += 0.5 * unclipped;
-    }
-    dz[row + numActions] = (vfCoef * dv) / n;
-  }
-  const policyLoss = pgSum / n;
-  const valueLoss = vSum / n;
-  const entropy = entSum / n;
-  return {
-    loss: policyLoss - entCoef * entropy + vfCoef * valueLoss,
-    policyLoss,
-    valueLoss,
-    entropy,
-    approxKl: klSum / n,
-    clipFraction: clipped / n,
-  };
-}
+// ----------------------------------------------------------------------------- loss: ppo-loss.ts
+export {
+  advantageMoments,
+  ppoMinibatchLoss,
+  type MinibatchData,
+  type MinibatchStats,
+  type MinibatchWhole,
+  type PpoLossConfig,
+} from './ppo-loss';
 
 // ----------------------------------------------------------------------------- trainer
 export interface PpoTimings {
@@ -243,6 +152,8 @@ export interface PpoTrainer {
   iterate(): PpoIteration;
   state(): PpoState;
   restoreState(state: PpoState): void;
+  /** Stops the update worker, if any (updateWorkers 2); the trainer cannot iterate afterwards. */
+  dispose(): void;
 }
 
 export interface PpoTrainerOptions {
@@ -258,6 +169,11 @@ function checkConfig(c: PpoConfig, env: VecEnv, net: PolicyNetwork): void {
     throw new DeltascopeError('INVALID_SPEC', `PPO config: ${msg}`);
   };
   if (env.numEnvs !== c.numEnvs) fail(`numEnvs is ${c.numEnvs} but the environment has ${env.numEnvs}`);
+  if (c.updateWorkers !== 1 && c.updateWorkers !== 2)
+    fail(`updateWorkers is ${c.updateWorkers}; expected 1 or 2`);
+  if (c.updateWorkers === 2 && (c.numEnvs * c.numSteps) / c.numMinibatches < 2) {
+    fail('a minibatch of one row cannot be split between two update workers');
+  }
   if ((c.numEnvs * c.numSteps) % c.numMinibatches !== 0) {
     fail(`batch ${c.numEnvs}×${c.numSteps} does not split into ${c.numMinibatches} minibatches`);
   }
@@ -365,6 +281,18 @@ export function createPpoTrainer(options: PpoTrainerOptions): PpoTrainer {
     values: new Float32Array(minibatchSize),
   };
   const dz = new Float32Array(minibatchSize * width);
+  // data-parallel update: this thread takes the first hostRows rows of each minibatch, the worker the rest
+  const hostRows = Math.ceil(minibatchSize / 2);
+  const pool: UpdatePool | null =
+    config.updateWorkers === 2 ? createUpdatePool(net, minibatchSize - hostRows, config) : null;
+  const hostObs = mbObs.subarray(0, hostRows * obsSize);
+  const hostMb: MinibatchData = {
+    actions: mb.actions.subarray(0, hostRows),
+    logProbs: mb.logProbs.subarray(0, hostRows),
+    advantages: mb.advantages.subarray(0, hostRows),
+    returns: mb.returns.subarray(0, hostRows),
+    values: mb.values.subarray(0, hostRows),
+  };
   const windows = new Map(env.rewardNames.map((name) => [name, new Window(config.successWindow)]));
   const trainRewardName = env.rewardNames[env.trainRewardIndex]!;
 
@@ -416,7 +344,35 @@ export function createPpoTrainer(options: PpoTrainerOptions): PpoTrainer {
     }) as (z: tf.Tensor) => tf.Scalar;
   }
 
+  /** One Adam step from this thread's half and the worker's half of the minibatch gradient. */
+  function dataParallelStep(updatePool: UpdatePool, lr: number): MinibatchStats {
+    const moments = config.normAdv ? advantageMoments(mb.advantages) : { mean: 0, std: 1 };
+    const whole = { rows: minibatchSize, ...moments };
+    updatePool.startShard(mbObs, mb, hostRows, minibatchSize - hostRows, whole);
+    const own = shardGradients(net, hostObs, hostMb, config, whole);
+    const theirs = updatePool.finishShard();
+    own.grads.forEach((g, k) => {
+      const other = theirs.grads[k]!;
+      for (let i = 0; i < g.length; i++) g[i] = g[i]! + other[i]!;
+    });
+    optimizer.stepArrays(own.grads, lr);
+    updatePool.setWeights(optimizer.stepValues);
+    const s = own.stats;
+    const t = theirs.stats;
+    return {
+      loss: s.loss + t.loss,
+      policyLoss: s.policyLoss + t.policyLoss,
+      valueLoss: s.valueLoss + t.valueLoss,
+      entropy: s.entropy + t.entropy,
+      approxKl: s.approxKl + t.approxKl,
+      clipFraction: s.clipFraction + t.clipFraction,
+    };
+  }
+
+  let disposed = false;
+
   function iterate(): PpoIteration {
+    if (disposed) throw new DeltascopeError('INVALID_SPEC', 'the PPO trainer was disposed');
     if (iteration >= numIterations) {
       throw new DeltascopeError('INVALID_SPEC', `the run has finished its ${numIterations} iterations`);
     }
@@ -484,6 +440,7 @@ export function createPpoTrainer(options: PpoTrainerOptions): PpoTrainer {
     // ---- update: epochs × minibatches of a fresh permutation
     const stats: MinibatchStats[] = [];
     const loss = lossOp(stats);
+    pool?.setWeights(variables.map((v) => v.dataSync() as Float32Array));
     for (let epoch = 0; epoch < config.updateEpochs; epoch++) {
       for (let i = 0; i < batchSize; i++) perm[i] = i;
       minibatchRng.shuffle(perm);
@@ -496,6 +453,10 @@ export function createPpoTrainer(options: PpoTrainerOptions): PpoTrainer {
           mb.advantages[r] = bAdvantages[k]!;
           mb.returns[r] = bReturns[k]!;
           mb.values[r] = bValues[k]!;
+        }
+        if (pool !== null) {
+          stats.push(dataParallelStep(pool, lr));
+          continue;
         }
         tf.tidy(() => {
           const x = tf.tensor2d(mbObs, [minibatchSize, obsSize]);
@@ -579,5 +540,16 @@ export function createPpoTrainer(options: PpoTrainerOptions): PpoTrainer {
     globalStep = s.globalStep;
   }
 
-  return { config, numIterations, optimizer, iterate, state, restoreState };
+  return {
+    config,
+    numIterations,
+    optimizer,
+    iterate,
+    state,
+    restoreState,
+    dispose: () => {
+      disposed = true;
+      pool?.dispose();
+    },
+  };
 }

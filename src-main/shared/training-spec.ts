@@ -84,6 +84,12 @@ export const PpoSpecSchema = z
     successWindow: positiveInt()
       .default(1000)
       .describe('Finished episodes in the success-rate window of charts/success.'),
+    updateWorkers: z
+      .union([z.literal(1), z.literal(2)])
+      .default(1)
+      .describe(
+        'Threads computing each minibatch gradient: 1, or 2 (this thread and a worker, half the rows each; deterministic per count, not bit-equal to 1).',
+      ),
   })
   .strict()
   .describe('PPO settings; omitted fields take the benchmark defaults.');

@@ -41,6 +41,60 @@ export interface AdamState {
   moments: { name: string; m: Float32Array; v: Float32Array }[];
 }
 
+interface AdamStepConstants {
+  beta1: number;
+  beta2: number;
+  /** Gradient scale of the norm clip. */
+  clip: number;
+  /** lr/(1 − β₁ᵗ). */
+  stepSize: number;
+  /** √(1 − β₂ᵗ). */
+  sqrtBias2: number;
+  epsilon: number;
+}
+
+// The two hot loops are free functions over locals: as methods reading `this` per element they ran
+// about 2× slower (1M parameters: 13 ms a step). The arithmetic is unchanged, bit for bit.
+
+/** start + Σ g² over the elements of one parameter (at `offset` in the flat mask) whose mask is not 0. */
+function addSquares(start: number, g: Float32Array, mask: Uint8Array | null, offset: number): number {
+  let sum = start; // one running sum across parameters, as before: the same rounding
+  const n = g.length;
+  if (mask === null) {
+    for (let i = 0; i < n; i++) sum += g[i]! * g[i]!;
+  } else {
+    for (let i = 0; i < n; i++) if (mask[offset + i] !== 0) sum += g[i]! * g[i]!;
+  }
+  return sum;
+}
+
+/**
+ * m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − s·m/(√v/√(1−β₂ᵗ) + ε) with g clipped, in place over
+ * one parameter (its moments at `offset` of the flat m, v, mask); m and v are read back as float32.
+ */
+function adamUpdate(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  offset: number,
+  mask: Uint8Array | null,
+  c: AdamStepConstants,
+): void {
+  const { beta1, beta2, clip, stepSize, sqrtBias2, epsilon } = c;
+  const n = p.length;
+  for (let i = 0; i < n; i++) {
+    const j = offset + i;
+    if (mask !== null && mask[j] === 0) continue;
+    const gi = g[i]! * clip;
+    const mj = Math.fround(beta1 * m[j]! + (1 - beta1) * gi);
+    const vj = Math.fround(beta2 * v[j]! + (1 - beta2) * gi * gi);
+    m[j] = mj;
+    v[j] = vj;
+    p[i] = p[i]! - (stepSize * mj) / (Math.sqrt(vj) / sqrtBias2 + epsilon);
+  }
+}
+
 export class MaskedAdam {
   readonly config: AdamConfig;
   private readonly params: readonly NamedParam[];
@@ -144,7 +198,20 @@ export class MaskedAdam {
         );
       }
     });
-    const g = grads.map((x) => x.dataSync() as Float32Array);
+    this.stepArrays(
+      grads.map((x) => x.dataSync() as Float32Array),
+      learningRate,
+    );
+  }
+
+  /** As `step`, from gradients already on the host (parameter order, flat, row-major). */
+  stepArrays(g: readonly Float32Array[], learningRate = this.config.learningRate): void {
+    if (g.length !== this.params.length || g.some((x, i) => x.length !== this.sizes[i])) {
+      throw new DeltascopeError(
+        'SHAPE_MISMATCH',
+        `optimizer got gradients of sizes [${g.map((x) => x.length).join(',')}]; the parameters have [${this.sizes.join(',')}]`,
+      );
+    }
     this.gradNorm = Math.sqrt(this.maskedSquaredNorm(g));
     const { beta1, beta2, epsilon, maxGradNorm } = this.config;
     const clip = maxGradNorm === null ? 1 : Math.min(1, maxGradNorm / (this.gradNorm + 1e-6));
@@ -157,32 +224,28 @@ export class MaskedAdam {
     this.params.forEach((param, k) => {
       const p = this.values[k]!;
       if (this.uploaded[k] !== param.variable.dataId) p.set(param.variable.dataSync() as Float32Array);
-      const gk = g[k]!;
-      const offset = this.offsets[k]!;
-      for (let i = 0; i < p.length; i++) {
-        const j = offset + i;
-        if (mask !== null && mask[j] === 0) continue;
-        const gi = gk[i]! * clip;
-        const mj = beta1 * m[j]! + (1 - beta1) * gi;
-        const vj = beta2 * v[j]! + (1 - beta2) * gi * gi;
-        m[j] = mj;
-        v[j] = vj;
-        p[i] = p[i]! - (stepSize * m[j]!) / (Math.sqrt(v[j]!) / sqrtBias2 + epsilon);
-      }
+      adamUpdate(p, g[k]!, m, v, this.offsets[k]!, mask, {
+        beta1,
+        beta2,
+        clip,
+        stepSize,
+        sqrtBias2,
+        epsilon,
+      });
       tf.tidy(() => param.variable.assign(tf.tensor(uploadCopy ? p.slice() : p, param.variable.shape)));
       this.uploaded[k] = param.variable.dataId;
     });
   }
 
+  /** Host copies of the parameters as of the last step (parameter order; do not modify). */
+  get stepValues(): readonly Float32Array[] {
+    return this.values;
+  }
+
   /** Σ g² over the unmasked elements. */
   private maskedSquaredNorm(g: readonly Float32Array[]): number {
     let sum = 0;
-    g.forEach((gk, k) => {
-      const offset = this.offsets[k]!;
-      for (let i = 0; i < gk.length; i++) {
-        if (this.mask === null || this.mask[offset + i] !== 0) sum += gk[i]! * gk[i]!;
-      }
-    });
+    g.forEach((gk, k) => (sum = addSquares(sum, gk, this.mask, this.offsets[k]!)));
     return sum;
   }
 

@@ -104,37 +104,42 @@ describe('PPO trainer', () => {
     expect(result.episodes.length).toBe(8 * 2); // 16 steps, horizon 8
   });
 
-  it('learns the 5×5 maze: success well above the random-policy floor measured here', () => {
-    const numEnvs = 16;
-    // the floor: a uniformly random policy on the same environment, 3000 episodes
-    const env = createGridMaze(MAZE, [RA], { numEnvs, seed: 123 });
-    env.reset();
-    const rng = createRng(7);
-    const actions = new Int32Array(numEnvs);
-    let episodes = 0;
-    let successes = 0;
-    while (episodes < 3000) {
-      for (let i = 0; i < numEnvs; i++) actions[i] = rng.int(4);
-      for (const e of env.step(actions).episodes) {
-        episodes += 1;
-        successes += e.success.RA ? 1 : 0;
+  it.each([1, 2])(
+    'learns the 5×5 maze with %i update worker(s): success well above the random-policy floor measured here',
+    (updateWorkers) => {
+      const numEnvs = 16;
+      // the floor: a uniformly random policy on the same environment, 3000 episodes
+      const env = createGridMaze(MAZE, [RA], { numEnvs, seed: 123 });
+      env.reset();
+      const rng = createRng(7);
+      const actions = new Int32Array(numEnvs);
+      let episodes = 0;
+      let successes = 0;
+      while (episodes < 3000) {
+        for (let i = 0; i < numEnvs; i++) actions[i] = rng.int(4);
+        for (const e of env.step(actions).episodes) {
+          episodes += 1;
+          successes += e.success.RA ? 1 : 0;
+        }
       }
-    }
-    const floor = successes / episodes;
+      const floor = successes / episodes;
 
-    const trainer = makeTrainer({
-      numEnvs,
-      numSteps: 32,
-      numMinibatches: 4,
-      totalTimesteps: numEnvs * 32 * 60,
-      seed: 3,
-      successWindow: 500,
-    });
-    let success = 0;
-    for (let i = 0; i < trainer.numIterations; i++)
-      success = trainer.iterate().metrics['charts/success'] ?? 0;
-    expect(floor).toBeGreaterThan(0.25);
-    expect(floor).toBeLessThan(0.45);
-    expect(success).toBeGreaterThan(floor + 0.15);
-  });
+      const trainer = makeTrainer({
+        numEnvs,
+        numSteps: 32,
+        numMinibatches: 4,
+        totalTimesteps: numEnvs * 32 * 60,
+        seed: 3,
+        successWindow: 500,
+        updateWorkers,
+      });
+      let success = 0;
+      for (let i = 0; i < trainer.numIterations; i++)
+        success = trainer.iterate().metrics['charts/success'] ?? 0;
+      trainer.dispose();
+      expect(floor).toBeGreaterThan(0.25);
+      expect(floor).toBeLessThan(0.45);
+      expect(success).toBeGreaterThan(floor + 0.15);
+    },
+  );
 });

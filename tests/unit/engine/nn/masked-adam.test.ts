@@ -127,4 +127,27 @@ describe('MaskedAdam', () => {
       }),
     ).toThrow(/optimizer state of `p0` has 2\/2 moments; the parameter has 8 elements/);
   });
+  it('steps from host arrays exactly as from tensors, and rejects a wrong-sized gradient', () => {
+    const init = [Array.from(fixture(7, 31)), Array.from(fixture(3, 32))];
+    const fromTensors = makeParams(init);
+    const fromArrays = makeParams(init);
+    const a = new MaskedAdam(fromTensors, { maxGradNorm: 0.5 });
+    const b = new MaskedAdam(fromArrays, { maxGradNorm: 0.5 });
+    for (let step = 0; step < 3; step++) {
+      const grads = [Float32Array.from(fixture(7, 40 + step)), Float32Array.from(fixture(3, 50 + step))];
+      tf.tidy(() =>
+        a.step(
+          grads.map((g) => tf.tensor1d(g)),
+          1e-2,
+        ),
+      );
+      b.stepArrays(grads, 1e-2);
+    }
+    fromArrays.forEach((p, i) => expect(read(p)).toEqual(read(fromTensors[i]!)));
+    expect(b.exportState()).toEqual(a.exportState());
+    expect(Array.from(b.stepValues[0]!)).toEqual(read(fromArrays[0]!));
+    expect(() => b.stepArrays([new Float32Array(7), new Float32Array(2)])).toThrow(
+      /sizes \[7,2\]; the parameters have \[7,3\]/,
+    );
+  });
 });
