@@ -14,8 +14,8 @@ import {
   assertMatchingTensors,
   combineArrays,
   type AggregatorSpec,
+  type TensorMap,
 } from '../weights';
-import type { WeightSources } from './weights-sources';
 
 /**
  * weights.aggregate: folds Δᵢ = θᵢ − θ_base into one per-parameter relevance map, tensor by tensor
@@ -33,6 +33,7 @@ export interface AggregateParams {
 }
 
 const FLOAT32_BYTES = 4;
+const EMPTY = new Float32Array(0);
 
 /** Per-tensor figures of a map m: Σ|m_t| / Σ|m|, max |m_t|, mean m_t. */
 function tensorSummaries(outputs: { name: string; shape: number[]; data: Float32Array }[]) {
@@ -76,32 +77,30 @@ function checkSpec(params: AggregateParams): void {
   }
 }
 
-export function aggregateCheckpoints(
-  db: DeltascopeDb,
-  sources: WeightSources,
-  params: AggregateParams,
-): RelevanceMapSummary {
+export function aggregateCheckpoints(db: DeltascopeDb, params: AggregateParams): RelevanceMapSummary {
   checkSpec(params);
   const spec = params.aggregator as AggregatorSpec;
   const baseCheckpoint = db.checkpoints.get(params.base);
   const experimentId = db.runs.get(baseCheckpoint.runId).experimentId;
-  const base = sources.checkpoint(params.base).map;
-  const inputs = params.deltas.map((id) => sources.checkpoint(id).map);
-  const nullMap = params.nullDelta === undefined ? undefined : sources.checkpoint(params.nullDelta).map;
+  // Match names and shapes from the manifests alone, then stream: for each tensor, read just that
+  // tensor of the base and of every input, so no checkpoint is ever held whole.
+  const shapeMap = (id: number): TensorMap =>
+    new Map(
+      db.checkpoints.get(id).tensors.map((t) => [t.name, { name: t.name, shape: t.shape, data: EMPTY }]),
+    );
+  const inputIds = params.nullDelta === undefined ? params.deltas : [...params.deltas, params.nullDelta];
   const labels = [`base checkpoint ${params.base}`, ...params.deltas.map((id) => `checkpoint ${id}`)];
   if (params.nullDelta !== undefined) labels.push(`null checkpoint ${params.nullDelta}`);
-  const names = assertMatchingTensors(
-    nullMap === undefined ? [base, ...inputs] : [base, ...inputs, nullMap],
-    labels,
-  );
+  const names = assertMatchingTensors([shapeMap(params.base), ...inputIds.map(shapeMap)], labels);
 
   const outputs = names.map((name) => {
-    const b = base.get(name)!;
-    const deltaOf = (map: typeof base) => combineArrays([1, -1], [map.get(name)!.data, b.data]);
+    const b = db.checkpoints.readTensor(params.base, name);
+    const deltaOf = (id: number) =>
+      combineArrays([1, -1], [db.checkpoints.readTensor(id, name).data, b.data]);
     const data = aggregateTensor(spec, {
       name,
-      deltas: inputs.map(deltaOf),
-      ...(nullMap === undefined ? {} : { nullDelta: deltaOf(nullMap) }),
+      deltas: params.deltas.map(deltaOf),
+      ...(params.nullDelta === undefined ? {} : { nullDelta: deltaOf(params.nullDelta) }),
     });
     return { name, shape: [...b.shape], data };
   });

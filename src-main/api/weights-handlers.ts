@@ -73,7 +73,7 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
     },
     'weights.combine': async (p) => written(combineCheckpoints(database(), sources, p)),
     'weights.randomDirection': async (p) => written(randomDirectionCheckpoint(database(), sources, p)),
-    'weights.aggregate': async (p) => written(aggregateCheckpoints(database(), sources, p)),
+    'weights.aggregate': async (p) => written(aggregateCheckpoints(database(), p)),
     'weights.relevanceMaps': async () => listRelevanceMaps(database()),
     'weights.inspect': async ({ path }) => inspectModelFile(path),
     'weights.import': async (p) => written(await importModelFile(database(), p)),

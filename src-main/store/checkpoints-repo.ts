@@ -175,6 +175,37 @@ export class CheckpointsRepo {
     return sliceTensors(manifest, weights);
   }
 
+  /**
+   * One tensor, read with SQL substr() so only its bytes leave SQLite: aggregations over many
+   * checkpoints stream tensor by tensor instead of holding every checkpoint whole. The whole-blob
+   * sha256 cannot be checked on a partial read; readWeights does that.
+   */
+  readTensor(id: number, name: string): { shape: number[]; data: Float32Array } {
+    requireId(id, 'checkpoint id');
+    return this.ctx.read(() => {
+      const summary = this.getSummary(id);
+      const entry = this.readManifest(id, summary.byteLength).find((tensor) => tensor.name === name);
+      if (entry === undefined) {
+        throw new DeltascopeError('NOT_FOUND', `Checkpoint ${id} has no tensor \`${name}\`.`, {
+          checkpointId: id,
+          tensor: name,
+        });
+      }
+      const row = this.ctx
+        .statement('SELECT substr(weights, ?, ?) AS bytes FROM checkpoints WHERE id = ?')
+        .get(entry.byteOffset + 1, entry.byteLength, id) as { bytes: Buffer | null } | undefined;
+      const bytes = row?.bytes ?? Buffer.alloc(0);
+      if (bytes.byteLength !== entry.byteLength) {
+        throw new DeltascopeError(
+          'DATABASE_CORRUPT',
+          `${this.ctx.path} is damaged (tensor \`${name}\` of checkpoint ${id} has ${bytes.byteLength} bytes, expected ${entry.byteLength}).`,
+          { path: this.ctx.path, checkpointId: id },
+        );
+      }
+      return { shape: [...entry.shape], data: float32View(bytes) };
+    });
+  }
+
   readResume(id: number): { optimizerState: Uint8Array | null; resumeState: unknown } {
     requireId(id, 'checkpoint id');
     return this.ctx.run(() => {

@@ -186,3 +186,33 @@ describe('checkpoints', () => {
     }
   });
 });
+
+describe('reading one tensor at a time', () => {
+  it('returns exactly the bytes readTensors gives, for every tensor, without the others', () => {
+    const first = awkwardFloats(3 * 1001);
+    const second = awkwardFloats(17);
+    const put = db.checkpoints.put({
+      runId,
+      step: 7,
+      label: 'streamed',
+      tensors: [
+        { name: 'torso.dense1.kernel', shape: [3, 1001], data: first },
+        { name: 'torso.dense1.bias', shape: [17], data: second },
+      ],
+      provenance: { kind: 'fixture', description: 'per-tensor read' },
+    });
+    const whole = db.checkpoints.readTensors(put.id);
+    for (const name of ['torso.dense1.kernel', 'torso.dense1.bias']) {
+      const one = db.checkpoints.readTensor(put.id, name);
+      expect(one.shape).toEqual(whole.get(name)!.shape);
+      expect(bytesOf(one.data).equals(bytesOf(whole.get(name)!.data))).toBe(true);
+    }
+  });
+
+  it('names the checkpoint and the tensor when the tensor does not exist', () => {
+    const { id } = db.checkpoints.put(smallCheckpoint(runId, 8));
+    expect(() => db.checkpoints.readTensor(id, 'no.such.tensor')).toThrow(
+      new RegExp(`Checkpoint ${id} has no tensor \`no\\.such\\.tensor\``),
+    );
+  });
+});
