@@ -93,6 +93,11 @@ export const ExperimentSpecSchema = z
       .regex(/^\S(.*\S)?$/, 'must not start or end with whitespace')
       .default('objective-isolation')
       .describe('Experiment name (unique in the database); every run of the protocol belongs to it.'),
+    description: z
+      .string()
+      .max(4000)
+      .default('')
+      .describe('What the experiment (or preset) is for and why its settings were chosen.'),
     env: GridMazeConfigSchema.prefault({ size: 7 }).describe('The gridmaze environment of every run.'),
     ra: RewardSpecSchema.prefault({ name: 'RA', collect: { cheese: 1 } }).describe(
       'RA: the reward MA is pretrained on, the null controls fine-tune on and recovery trains on.',
