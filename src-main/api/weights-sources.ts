@@ -1,7 +1,13 @@
 import { statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { CheckpointRef, CheckpointSide, ModelFileFormat } from '../shared/contract-weights';
-import type { TensorEntry } from '../shared/domain';
+import { z } from 'zod';
+import {
+  RELEVANCE_MAP_ARTIFACT_KIND,
+  type CheckpointRef,
+  type CheckpointSide,
+  type ModelFileFormat,
+} from '../shared/contract-weights';
+import { TensorEntrySchema, type TensorEntry } from '../shared/domain';
 import { DeltascopeError } from '../shared/errors';
 import type { DeltascopeDb } from '../store';
 import {
@@ -14,8 +20,8 @@ import {
 import { ByteLruCache } from './weights-cache';
 
 /**
- * Where the tensors of a CheckpointRef come from: a stored checkpoint of the open database or a model
- * file on disk. Loaded weights are copied once into a SharedArrayBuffer, so a worker thread can diff
+ * Where the tensors of a CheckpointRef come from: a stored checkpoint of the open database, a model
+ * file on disk, or a stored relevance map (an artifact of weights.aggregate). Loaded weights are copied once into a SharedArrayBuffer, so a worker thread can diff
  * them without another copy, and kept in a byte-bounded LRU cache keyed by open connection and
  * checkpoint id (or by file path, size and mtime).
  */
@@ -39,6 +45,9 @@ export interface ModelFile {
 }
 
 const FLOAT32_BYTES = 4;
+
+/** The part of a relevance map's manifest that locates its tensors in `data` (weights-aggregate.ts). */
+const RelevanceManifestSchema = z.object({ entries: z.array(TensorEntrySchema) });
 
 /** Decides a file's format from its name: `.safetensors`, `*.json` (tfjs), or a folder holding model.json. */
 export function resolveModelFile(path: string): ModelFile {
@@ -113,7 +122,9 @@ export class WeightSources {
   }
 
   async load(ref: CheckpointRef): Promise<LoadedSource> {
-    return 'checkpointId' in ref ? this.checkpoint(ref.checkpointId) : this.file(ref.file);
+    if ('checkpointId' in ref) return this.checkpoint(ref.checkpointId);
+    if ('artifactId' in ref) return this.relevanceMap(ref.artifactId);
+    return this.file(ref.file);
   }
 
   /** A stored checkpoint of the open database (NOT_FOUND naming it if absent). */
@@ -143,6 +154,60 @@ export class WeightSources {
       manifest: stored.manifest,
       weights,
       map: tensorMapFromManifest(stored.manifest, weights, label),
+    };
+    this.cache.set(key, source, weights.byteLength);
+    return source;
+  }
+
+  /**
+   * A stored relevance map as a tensor map (NOT_FOUND if absent, INVALID_SPEC if the artifact is of
+   * another kind, DATABASE_CORRUPT if its manifest or data do not fit together).
+   */
+  relevanceMap(artifactId: number): LoadedSource {
+    const db = this.database();
+    const key = `db:${databaseSerial(db)}@${artifactId}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const artifact = db.artifacts.get(artifactId);
+    if (artifact.kind !== RELEVANCE_MAP_ARTIFACT_KIND) {
+      throw new DeltascopeError(
+        'INVALID_SPEC',
+        `artifact ${artifactId} is a '${artifact.kind}', not a relevance map; only artifacts of weights.aggregate can be drawn or diffed.`,
+        { artifactId, kind: artifact.kind },
+      );
+    }
+    const label = `relevance map ${artifactId}`;
+    const manifest = RelevanceManifestSchema.safeParse(artifact.manifest);
+    if (!manifest.success || artifact.data === null || artifact.data.byteLength % FLOAT32_BYTES !== 0) {
+      throw new DeltascopeError(
+        'DATABASE_CORRUPT',
+        `${label} ("${artifact.name}") has an unreadable manifest or no float32 data.`,
+        { artifactId },
+      );
+    }
+    const weights = new Float32Array(new SharedArrayBuffer(artifact.data.byteLength));
+    new Uint8Array(weights.buffer).set(artifact.data);
+    const entries = manifest.data.entries;
+    let map: TensorMap;
+    try {
+      map = tensorMapFromManifest(entries, weights, label);
+    } catch (error) {
+      throw new DeltascopeError('DATABASE_CORRUPT', (error as Error).message, { artifactId });
+    }
+    const source: LoadedSource = {
+      key,
+      side: {
+        label,
+        source: 'relevance-map',
+        checkpoint: null,
+        runName: null,
+        file: null,
+        tensorCount: entries.length,
+        paramCount: weights.length,
+      },
+      manifest: entries,
+      weights,
+      map,
     };
     this.cache.set(key, source, weights.byteLength);
     return source;

@@ -10,9 +10,10 @@ import { CheckpointSummarySchema } from './domain';
  * The renderer never receives a whole checkpoint: a diff returns statistics, and tensors travel as
  * pooled heatmap tiles whose values are base64 of little-endian float32 (`decodeFloat32Base64`).
  *
- * Conventions: Δ = B − A. A `CheckpointRef` names a stored checkpoint or a model file on the main
+ * Conventions: Δ = B − A. A `CheckpointRef` names a stored checkpoint, a model file on the main
  * side's disk (.safetensors, or a tfjs model.json / its folder), so two files dropped from the OS can
- * be diffed without importing them. Heatmap coordinates are cells of the tensor's 2-D view (rows ×
+ * be diffed without importing them, or a stored relevance map (`{ artifactId }`; with a = b and view
+ * 'a', the tile, cell and overview methods draw the map itself). Heatmap coordinates are cells of the tensor's 2-D view (rows ×
  * cols, see `MatrixLayoutSchema`); level L pools 2^L × 2^L cells into one, keeping the value of
  * largest |v| (sign kept), so a single spike stays visible at every zoom.
  */
@@ -27,7 +28,10 @@ const powerOfTwo = (min: number, max: number) =>
     .max(max)
     .refine((n) => (n & (n - 1)) === 0, 'must be a power of two');
 
-/** A stored checkpoint, or a model file read from disk (never written to the database). */
+/**
+ * A stored checkpoint, a model file read from disk (never written to the database), or a stored
+ * relevance map: diffing a map against itself with view 'a' draws the map.
+ */
 export const CheckpointRefSchema = z.union([
   z.object({ checkpointId: id }).strict(),
   z
@@ -37,6 +41,9 @@ export const CheckpointRefSchema = z.union([
         .min(1)
         .describe('Path of a .safetensors file, a tfjs model.json, or a folder holding model.json.'),
     })
+    .strict(),
+  z
+    .object({ artifactId: id.describe('A stored relevance map (weights.aggregate), read as a tensor map.') })
     .strict(),
 ]);
 export type CheckpointRef = z.output<typeof CheckpointRefSchema>;
@@ -49,8 +56,8 @@ export type ModelFileFormat = z.output<typeof ModelFileFormatSchema>;
 export const CheckpointSideSchema = z.object({
   /** "checkpoint 12" or the file name: the name every message uses. */
   label: z.string(),
-  source: z.enum(['checkpoint', ...MODEL_FILE_FORMATS]),
-  /** The stored checkpoint (null for a file). */
+  source: z.enum(['checkpoint', ...MODEL_FILE_FORMATS, 'relevance-map']),
+  /** The stored checkpoint (null for a file or a relevance map). */
   checkpoint: CheckpointSummarySchema.nullable(),
   /** Name of the checkpoint's run (null for a file). */
   runName: z.string().nullable(),

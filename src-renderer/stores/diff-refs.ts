@@ -2,11 +2,12 @@ import type { CheckpointSummary, ExperimentNode, RunNode } from '@shared';
 import type { CheckpointRef } from '@shared/contract-weights';
 import { buildTreeIndex, type TreeIndex } from './runs-tree-model';
 
-/** Naming and picking the two sides of a diff: stored checkpoints or model files on disk. */
+/** Naming and picking the two sides of a diff: stored checkpoints, model files on disk, relevance maps. */
 
-/** "c:12" or "f:/data/model.safetensors": equal keys name the same side. */
+/** "c:12", "f:/data/model.safetensors" or "m:3": equal keys name the same side. */
 export function refKey(ref: CheckpointRef): string {
-  return 'checkpointId' in ref ? `c:${ref.checkpointId}` : `f:${ref.file}`;
+  if ('checkpointId' in ref) return `c:${ref.checkpointId}`;
+  return 'artifactId' in ref ? `m:${ref.artifactId}` : `f:${ref.file}`;
 }
 
 /** The last path segment of a file path (either separator). */
@@ -22,6 +23,7 @@ export function fileBaseName(path: string): string {
 /** "coin / coin @ 200704" for a checkpoint of the tree, the file name for a file. */
 export function refLabel(ref: CheckpointRef, index: TreeIndex): string {
   if ('file' in ref) return fileBaseName(ref.file);
+  if ('artifactId' in ref) return `relevance map ${ref.artifactId}`;
   const entry = index.checkpoints.get(ref.checkpointId);
   return entry === undefined
     ? `checkpoint ${ref.checkpointId}`

@@ -27,7 +27,7 @@ function fineTuneTree(): ExperimentNode[] {
 }
 
 describe('diff sides', () => {
-  it('keys and names checkpoints and files', () => {
+  it('keys and names checkpoints, files and relevance maps', () => {
     const index = buildTreeIndex(sampleTree());
     expect(refKey({ checkpointId: 7 })).toBe('c:7');
     expect(refKey({ file: '/m/a.safetensors' })).toBe('f:/m/a.safetensors');
@@ -35,6 +35,8 @@ describe('diff sides', () => {
     expect(refLabel({ checkpointId: 999 }, index)).toBe('checkpoint 999');
     expect(refLabel({ file: 'C:\\models\\tuned.safetensors' }, index)).toBe('tuned.safetensors');
     expect(fileBaseName('/a/b/model.json')).toBe('model.json');
+    expect(refKey({ artifactId: 3 })).toBe('m:3');
+    expect(refLabel({ artifactId: 3 }, index)).toBe('relevance map 3');
   });
 
   it('lists every checkpoint for a picker and filters on all typed words', () => {

@@ -1,0 +1,205 @@
+import type { CheckpointSummary, ExperimentNode, MethodRequest } from '@shared';
+import type { AggregatorSpecPayload, CheckpointRef, RelevanceMapSummary } from '@shared/contract-weights';
+
+/**
+ * The "Aggregate deltas…" form as plain data and the pure steps around it: which fine-tunes a base
+ * pre-checks, the weights.aggregate request a filled-in form makes (or the message saying what is
+ * missing), and the per-tensor mass shares of a stored map as bars and CSV.
+ */
+
+export type AggregateRequest = MethodRequest<'weights.aggregate'>;
+export type AggregatorKind = AggregatorSpecPayload['kind'];
+
+export const AGGREGATORS: readonly { kind: AggregatorKind; label: string; description: string }[] = [
+  { kind: 'mean', label: 'Mean', description: 'mean of the deltas' },
+  { kind: 'median', label: 'Median', description: 'elementwise median of the deltas' },
+  { kind: 'mean-abs', label: 'Mean |Δ|', description: 'mean of the absolute deltas' },
+  {
+    kind: 'sign-agreement',
+    label: 'Sign agreement',
+    description: 'how consistently the deltas share a sign',
+  },
+  { kind: 'ties', label: 'TIES', description: 'trim to the top density, elect a sign, merge' },
+  { kind: 'dare', label: 'DARE', description: 'drop entries at random and rescale' },
+  {
+    kind: 'null-normalized',
+    label: 'Null-normalised',
+    description: '|mean Δ| over |Δ| of a null-control fine-tune',
+  },
+  {
+    kind: 'variance-ratio',
+    label: 'Variance ratio',
+    description: 'between-group over within-group variance of the deltas',
+  },
+];
+
+export interface AggregateForm {
+  base: number | null;
+  /** Fine-tuned checkpoints, in the order they were checked. */
+  deltas: number[];
+  kind: AggregatorKind;
+  /** TIES: share of entries each delta keeps, and the scale of the merged delta. */
+  density: number;
+  lambda: number;
+  /** DARE: drop probability, seed and how the rescaled deltas combine. */
+  dropProbability: number;
+  seed: number;
+  combine: 'mean' | 'sum';
+  /** null-normalized: the null-control checkpoint. */
+  nullCheckpoint: number | null;
+  /** variance-ratio: the group (objective) of each checked delta, by checkpoint id. */
+  groups: Record<number, string>;
+  name: string;
+}
+
+export function defaultAggregateForm(): AggregateForm {
+  return {
+    base: null,
+    deltas: [],
+    kind: 'mean',
+    density: 0.2,
+    lambda: 1,
+    dropProbability: 0.9,
+    seed: 0,
+    combine: 'mean',
+    nullCheckpoint: null,
+    groups: {},
+    name: '',
+  };
+}
+
+/** What the dialog starts from when opened on a diff's deltas: base A and the checked targets. */
+export interface AggregatePreset {
+  base: number;
+  deltas: number[];
+}
+
+/** The preset of "Aggregate these deltas…": null unless A and every target are stored checkpoints. */
+export function aggregatePreset(
+  base: CheckpointRef,
+  targets: readonly CheckpointRef[],
+): AggregatePreset | null {
+  if (!('checkpointId' in base)) return null;
+  const deltas: number[] = [];
+  for (const target of targets) {
+    if (!('checkpointId' in target)) return null;
+    if (target.checkpointId !== base.checkpointId && !deltas.includes(target.checkpointId))
+      deltas.push(target.checkpointId);
+  }
+  return deltas.length === 0 ? null : { base: base.checkpointId, deltas };
+}
+
+/** The latest checkpoint (by step, then id) of a list, or null. */
+function latest(checkpoints: readonly CheckpointSummary[]): CheckpointSummary | null {
+  let best: CheckpointSummary | null = null;
+  for (const c of checkpoints) {
+    if (best === null || c.step > best.step || (c.step === best.step && c.id > best.id)) best = c;
+  }
+  return best;
+}
+
+/** The last checkpoint of every run started from `baseId`: the fine-tunes a base pre-checks. */
+export function childCheckpoints(tree: readonly ExperimentNode[], baseId: number): number[] {
+  const children: number[] = [];
+  for (const experiment of tree) {
+    for (const run of experiment.runs) {
+      if (run.parentCheckpointId !== baseId) continue;
+      const last = latest(run.checkpoints);
+      if (last !== null && last.id !== baseId) children.push(last.id);
+    }
+  }
+  return children;
+}
+
+/** The group of each delta for variance-ratio: its run's reward name, the natural objective label. */
+export function defaultGroups(
+  tree: readonly ExperimentNode[],
+  ids: readonly number[],
+): Record<number, string> {
+  const groups: Record<number, string> = {};
+  for (const experiment of tree) {
+    for (const run of experiment.runs) {
+      for (const c of run.checkpoints) if (ids.includes(c.id)) groups[c.id] = run.reward.name;
+    }
+  }
+  return groups;
+}
+
+function aggregatorSpec(form: AggregateForm): AggregatorSpecPayload | string {
+  switch (form.kind) {
+    case 'ties':
+      if (!(form.density > 0 && form.density <= 1)) return 'TIES density must be in (0, 1].';
+      if (!Number.isFinite(form.lambda)) return 'TIES λ must be a finite number.';
+      return { kind: 'ties', density: form.density, lambda: form.lambda };
+    case 'dare':
+      if (!(form.dropProbability >= 0 && form.dropProbability < 1))
+        return 'DARE drop probability must be in [0, 1).';
+      if (!Number.isInteger(form.seed)) return 'DARE seed must be a whole number.';
+      return { kind: 'dare', dropProbability: form.dropProbability, seed: form.seed, combine: form.combine };
+    case 'null-normalized':
+      return { kind: 'null-normalized' };
+    case 'variance-ratio': {
+      const groups = form.deltas.map((id) => (form.groups[id] ?? '').trim());
+      const missing = form.deltas.filter((_, i) => groups[i] === '');
+      if (missing.length > 0)
+        return `Name the group (objective) of checkpoint${missing.length === 1 ? '' : 's'} ${missing.join(', ')}.`;
+      if (new Set(groups).size < 2) return 'Variance ratio needs at least two different groups.';
+      return { kind: 'variance-ratio', groups };
+    }
+    default:
+      return { kind: form.kind };
+  }
+}
+
+/** The weights.aggregate request of a filled-in form, or a message saying what to fix. */
+export function buildAggregateRequest(form: AggregateForm): AggregateRequest | { error: string } {
+  if (form.base === null) return { error: 'Pick the base checkpoint.' };
+  const deltas = form.deltas.filter((id) => id !== form.base);
+  if (deltas.length === 0) return { error: 'Check at least one fine-tuned checkpoint.' };
+  if (deltas.length > 64) return { error: `At most 64 fine-tuned checkpoints (${deltas.length} checked).` };
+  const aggregator = aggregatorSpec({ ...form, deltas });
+  if (typeof aggregator === 'string') return { error: aggregator };
+  const request: AggregateRequest = { base: form.base, deltas, aggregator };
+  if (form.kind === 'null-normalized') {
+    if (form.nullCheckpoint === null) return { error: 'Pick the null-control checkpoint.' };
+    if (form.nullCheckpoint === form.base || deltas.includes(form.nullCheckpoint))
+      return { error: 'The null-control checkpoint must differ from the base and the fine-tunes.' };
+    request.nullDelta = form.nullCheckpoint;
+  }
+  const name = form.name.trim();
+  if (name !== '') request.name = name;
+  return request;
+}
+
+export interface MassShareBar {
+  name: string;
+  value: number;
+}
+
+/** Σ|m_t| / Σ|m| per tensor, largest first (ties by name), as the bar chart draws it. */
+export function massShareBars(map: RelevanceMapSummary): MassShareBar[] {
+  return map.tensors
+    .map((t) => ({ name: t.name, value: t.massShare }))
+    .sort((x, y) => y.value - x.value || x.name.localeCompare(y.name));
+}
+
+/** One CSV row per tensor: name, shape, mass share, max |m|, mean m, largest share first. */
+export function massShareRows(map: RelevanceMapSummary): (string | number)[][] {
+  const byName = new Map(map.tensors.map((t) => [t.name, t]));
+  return massShareBars(map).map(({ name }) => {
+    const t = byName.get(name)!;
+    return [t.name, t.shape.join('x'), t.massShare, t.maxAbs, t.mean];
+  });
+}
+
+export const MASS_SHARE_COLUMNS = ['tensor', 'shape', 'mass_share', 'max_abs', 'mean'] as const;
+
+/** "mean over base #1 of #2, #3" (plus the aggregator's parameters): what the list shows under a map's name. */
+export function describeRecipe(map: RelevanceMapSummary): string {
+  const { aggregator, base, inputs, params } = map.recipe;
+  const extras = Object.entries(params)
+    .filter(([key]) => key !== 'groups')
+    .map(([key, value]) => `${key} ${String(value)}`);
+  const tail = extras.length > 0 ? ` · ${extras.join(', ')}` : '';
+  return `${aggregator} over base #${base} of #${inputs.join(', #')}${tail}`;
+}

@@ -1,0 +1,160 @@
+import { defineStore } from 'pinia';
+import { computed, markRaw, ref, shallowRef } from 'vue';
+import type { OverviewTilePayload, RelevanceMapSummary } from '@shared/contract-weights';
+import { useApi } from '../api/provider';
+import { useNavigationStore } from './navigation';
+import { errorMessage, useNoticesStore } from './notices';
+import type { LoadState } from './runs';
+import type { AggregatePreset, AggregateRequest } from './relevance-model';
+
+/**
+ * Relevance maps (weights.aggregate artifacts): the stored list, the open map with its whole-model
+ * overview and chosen tensor, and the "Aggregate deltas…" dialog. A map is drawn through the diff
+ * methods with both sides `{ artifactId }` and view 'a'.
+ */
+export const useRelevanceStore = defineStore('relevance', () => {
+  const maps = shallowRef<RelevanceMapSummary[]>([]);
+  const state = ref<LoadState>('idle');
+  const selectedId = ref<number | null>(null);
+  const overview = shallowRef<OverviewTilePayload[] | null>(null);
+  const overviewState = ref<LoadState>('idle');
+  const selectedTensor = ref<string | null>(null);
+  const dialogOpen = ref(false);
+  /** Base and deltas the dialog starts with (from a diff's "Compare deltas"), or null. */
+  const dialogPreset = shallowRef<AggregatePreset | null>(null);
+  const aggregating = ref(false);
+  const aggregateError = ref<string | null>(null);
+
+  const selected = computed(() => maps.value.find((m) => m.artifactId === selectedId.value) ?? null);
+  const selectedTile = computed(
+    () => overview.value?.find((tile) => tile.name === selectedTensor.value) ?? null,
+  );
+
+  let listRequest = 0;
+  let overviewRequest = 0;
+  let listening = false;
+
+  async function load(): Promise<void> {
+    const request = ++listRequest;
+    state.value = 'loading';
+    try {
+      const reply = await useApi()['weights.relevanceMaps']({});
+      if (request !== listRequest) return;
+      maps.value = markRaw(reply);
+      state.value = 'ready';
+      if (selectedId.value !== null && selected.value === null) select(null);
+    } catch (caught) {
+      if (request !== listRequest) return;
+      state.value = 'error';
+      useNoticesStore().reportError(caught, 'Listing the relevance maps');
+    }
+  }
+
+  /** Opens a map: its overview is fetched, and its largest-share tensor chosen. */
+  function select(artifactId: number | null): void {
+    selectedId.value = artifactId;
+    overview.value = null;
+    overviewState.value = 'idle';
+    const map = selected.value;
+    selectedTensor.value =
+      map === null || map.tensors.length === 0
+        ? null
+        : map.tensors.reduce((best, t) => (t.massShare > best.massShare ? t : best)).name;
+    if (map !== null) void loadOverview();
+  }
+
+  async function loadOverview(): Promise<void> {
+    const artifactId = selectedId.value;
+    if (artifactId === null) return;
+    const request = ++overviewRequest;
+    overviewState.value = 'loading';
+    const ref = { artifactId };
+    try {
+      const reply = await useApi()['diff.overview']({ a: ref, b: ref, view: 'a', maxSize: 64 });
+      if (request !== overviewRequest) return;
+      overview.value = markRaw(reply.tensors.map((tile) => markRaw(tile)));
+      overviewState.value = 'ready';
+    } catch (caught) {
+      if (request !== overviewRequest) return;
+      overviewState.value = 'error';
+      useNoticesStore().reportError(caught, 'Reading the relevance map');
+    }
+  }
+
+  /** Opens "Aggregate deltas…" (in the relevance view), optionally on a given base and deltas. */
+  function openDialog(preset: AggregatePreset | null = null): void {
+    aggregateError.value = null;
+    dialogPreset.value = preset;
+    dialogOpen.value = true;
+    useNavigationStore().show('relevance');
+  }
+
+  function closeDialog(): void {
+    dialogOpen.value = false;
+  }
+
+  /** Runs weights.aggregate; on success the new map opens. False (and a message) on failure. */
+  async function aggregate(request: AggregateRequest): Promise<boolean> {
+    aggregating.value = true;
+    aggregateError.value = null;
+    try {
+      const summary = await useApi()['weights.aggregate'](request);
+      await load();
+      select(summary.artifactId);
+      useNavigationStore().show('relevance');
+      useNoticesStore().push('info', `Saved relevance map ${summary.artifactId}: ${summary.name}.`);
+      return true;
+    } catch (caught) {
+      aggregateError.value = errorMessage(caught);
+      return false;
+    } finally {
+      aggregating.value = false;
+    }
+  }
+
+  function reset(): void {
+    listRequest += 1;
+    overviewRequest += 1;
+    maps.value = [];
+    state.value = 'idle';
+    selectedId.value = null;
+    overview.value = null;
+    overviewState.value = 'idle';
+    selectedTensor.value = null;
+    dialogOpen.value = false;
+    dialogPreset.value = null;
+    aggregateError.value = null;
+  }
+
+  /** Forgets the maps when another database opens (subscribed once, on first use). */
+  function listen(): void {
+    if (listening) return;
+    listening = true;
+    useApi().onEvent('db.changed', ({ reason }) => {
+      if (reason !== 'written') reset();
+    });
+  }
+
+  return {
+    maps,
+    state,
+    selectedId,
+    selected,
+    overview,
+    overviewState,
+    selectedTensor,
+    selectedTile,
+    dialogOpen,
+    dialogPreset,
+    aggregating,
+    aggregateError,
+    load,
+    select,
+    loadOverview,
+    openDialog,
+    closeDialog,
+    aggregate,
+    reset,
+    listen,
+  };
+});

@@ -1,0 +1,228 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PATTERN_TENSOR, writeDiffDatabase, type DiffDatabase } from '../fixtures/diff-db';
+import { launchChromium } from './helpers/browser';
+import { decodePng, type RgbaImage } from './helpers/png';
+import { ensureBuilt, startServe, type ServeProcess } from './helpers/server';
+
+/**
+ * Relevance maps from the UI: "Aggregate deltas…" over the diff-db fixture's base with its two
+ * fine-tunes pre-checked, aggregator mean. The tuned run's Δ is +1 / −1 on two quadrants of the
+ * pattern tensor and the other run leaves that tensor alone, so the map there is +½ / −½ / 0: the
+ * same picture as the diff, which the heatmap must draw.
+ */
+let dir = '';
+let fixture: DiffDatabase;
+let server: ServeProcess | null = null;
+let browser: Browser | null = null;
+let page: Page;
+const pageErrors: string[] = [];
+const shots = process.env.DELTASCOPE_E2E_SHOTS;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'deltascope-e2e-relevance-'));
+  const db = join(dir, 'diff.deltascope');
+  fixture = writeDiffDatabase(db);
+  mkdirSync(join(dir, 'app-data'));
+  ensureBuilt();
+  server = await startServe(db, join(dir, 'app-data'));
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(server.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+type Rgb = [number, number, number];
+
+function pixel(image: RgbaImage, x: number, y: number): Rgb {
+  const o = (Math.round(y) * image.width + Math.round(x)) * 4;
+  return [image.data[o] as number, image.data[o + 1] as number, image.data[o + 2] as number];
+}
+
+const FRAME_PX = 3;
+
+/** The bounding box of the pixels that differ from the canvas background. */
+function matrixBox(image: RgbaImage): { x0: number; y0: number; x1: number; y1: number } {
+  const background = pixel(image, FRAME_PX, FRAME_PX);
+  let [x0, y0, x1, y1] = [image.width, image.height, -1, -1];
+  for (let y = FRAME_PX; y < image.height - FRAME_PX; y++) {
+    for (let x = FRAME_PX; x < image.width - FRAME_PX; x++) {
+      const [r, g, b] = pixel(image, x, y);
+      if (Math.abs(r - background[0]) + Math.abs(g - background[1]) + Math.abs(b - background[2]) <= 6)
+        continue;
+      x0 = Math.min(x0, x);
+      y0 = Math.min(y0, y);
+      x1 = Math.max(x1, x);
+      y1 = Math.max(y1, y);
+    }
+  }
+  return { x0, y0, x1, y1 };
+}
+
+const isReddish = ([r, g, b]: Rgb): boolean => r > g + 50 && r > b + 30;
+const isBluish = ([r, g, b]: Rgb): boolean => b > r + 40 && b > g;
+const isNeutral = ([r, g, b]: Rgb): boolean =>
+  Math.min(r, g, b) > 225 && Math.max(r, g, b) - Math.min(r, g, b) < 12;
+
+async function shot(name: string): Promise<void> {
+  if (shots !== undefined) await page.screenshot({ path: join(shots, name), fullPage: true });
+}
+
+describe('relevance maps in Chromium against the headless server', () => {
+  it('aggregates the two fine-tunes of the base from the keyboard-accessible dialog', async () => {
+    await page.locator('nav [data-view="relevance"]').click({ timeout: 30_000 });
+    await page.getByTestId('relevance-view').waitFor();
+    await page.getByTestId('aggregate-open').click();
+    const dialog = page.getByTestId('aggregate-dialog');
+    await dialog.waitFor();
+    // The base select has the focus; pick the base by keyboard-equivalent selectOption.
+    await expect(page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).resolves.toBe(
+      'aggregate-base',
+    );
+    await page.getByTestId('aggregate-base').selectOption(String(fixture.baseCheckpointId));
+    const checked = page.locator('[data-testid="aggregate-deltas"] input:checked');
+    await expect
+      .poll(() =>
+        checked.evaluateAll((inputs) => inputs.map((i) => Number(i.getAttribute('data-checkpoint')))),
+      )
+      .toEqual([fixture.tunedCheckpointId, fixture.otherCheckpointId]);
+    await expect(page.getByTestId('aggregate-kind').inputValue()).resolves.toBe('mean');
+    await shot('aggregate-dialog.png');
+    await page.getByTestId('aggregate-run').focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor({ state: 'detached', timeout: 30_000 });
+    const listed = page.locator('[data-testid="relevance-list"] [data-artifact]');
+    await expect(listed.count()).resolves.toBe(1);
+    await expect(listed.first().getAttribute('aria-pressed')).resolves.toBe('true');
+    await expect(listed.first().innerText()).resolves.toContain(
+      `mean over base #${fixture.baseCheckpointId} of #${fixture.tunedCheckpointId}, #${fixture.otherCheckpointId}`,
+    );
+  });
+
+  it('shows where the mass sits and every tensor of the map', async () => {
+    const overview = page.getByTestId('relevance-overview');
+    await overview.locator(`[data-tensor="${PATTERN_TENSOR}"]`).waitFor({ timeout: 30_000 });
+    await expect(overview.locator('[data-tensor]').count()).resolves.toBe(8);
+    // The pattern tensor holds nearly all of Σ|m| (the other run's small noise is the rest).
+    await expect(
+      page.locator('[data-testid="relevance-list"] [data-artifact]').first().innerText(),
+    ).resolves.toMatch(new RegExp(`${PATTERN_TENSOR.replaceAll('.', '\\.')} 99\\.\\d%`));
+    await page.getByTestId('relevance-mass-chart').locator('canvas').first().waitFor();
+  });
+
+  it('draws the map’s heatmap: red where the mean is +½, blue where −½, neutral where 0', async () => {
+    const heatmap = page.locator(`[data-testid="diff-heatmap"][data-tensor="${PATTERN_TENSOR}"]`);
+    await heatmap.and(page.locator('[data-state="ready"]')).waitFor({ timeout: 30_000 });
+    // The map is drawn as itself: no Δ/A/B switch.
+    await expect(heatmap.getByRole('radiogroup').count()).resolves.toBe(0);
+    await shot('relevance-view.png');
+    // The "Saved relevance map" toast would cover part of the canvas.
+    for (const dismiss of await page.getByTestId('toast').getByRole('button', { name: 'Dismiss' }).all())
+      await dismiss.click();
+    await heatmap.scrollIntoViewIfNeeded();
+    const canvas = heatmap.getByTestId('diff-heatmap-canvas');
+    const png = await canvas.screenshot();
+    if (shots !== undefined) writeFileSync(join(shots, 'relevance-heatmap.png'), png);
+    const image = decodePng(png);
+    const { x0, y0, x1, y1 } = matrixBox(image);
+    const width = x1 - x0;
+    const height = y1 - y0;
+    expect(height / width).toBeCloseTo(96 / 64, 1);
+    const at = (fx: number, fy: number): Rgb => pixel(image, x0 + fx * width, y0 + fy * height);
+    for (const [fx, fy] of [
+      [0.25, 0.25],
+      [0.1, 0.1],
+      [0.4, 0.4],
+    ] as const)
+      expect(isReddish(at(fx, fy)), `top-left at (${fx}, ${fy}) is ${at(fx, fy)}`).toBe(true);
+    for (const [fx, fy] of [
+      [0.75, 0.75],
+      [0.9, 0.9],
+      [0.6, 0.6],
+    ] as const)
+      expect(isBluish(at(fx, fy)), `bottom-right at (${fx}, ${fy}) is ${at(fx, fy)}`).toBe(true);
+    for (const [fx, fy] of [
+      [0.75, 0.25],
+      [0.25, 0.75],
+      [0.9, 0.1],
+      [0.1, 0.9],
+    ] as const)
+      expect(isNeutral(at(fx, fy)), `zero cell at (${fx}, ${fy}) is ${at(fx, fy)}`).toBe(true);
+  });
+
+  it('reads the mean (½ of the tuned run’s +1) under the pointer', async () => {
+    const canvas = page.getByTestId('diff-heatmap-canvas');
+    const box = await canvas.boundingBox();
+    if (box === null) throw new Error('the heatmap canvas has no bounding box');
+    const { x0, y0, x1, y1 } = matrixBox(decodePng(await canvas.screenshot()));
+    await page.mouse.move(box.x + x0 + 0.25 * (x1 - x0), box.y + y0 + 0.25 * (y1 - y0));
+    const tooltip = page.getByTestId('heatmap-tooltip');
+    await tooltip.waitFor();
+    await expect.poll(async () => tooltip.innerText(), { timeout: 10_000 }).toMatch(/relevance\s*0\.5\b/);
+    await page.mouse.move(box.x - 20, box.y - 20);
+    if (shots !== undefined)
+      writeFileSync(
+        join(shots, 'relevance-panel.png'),
+        await page.getByTestId('relevance-panel').screenshot(),
+      );
+  });
+
+  it('says what is missing, then stores a TIES map with its density as a second map', async () => {
+    await page.getByTestId('aggregate-open').click();
+    const dialog = page.getByTestId('aggregate-dialog');
+    await dialog.waitFor();
+    await page.getByTestId('aggregate-base').selectOption(String(fixture.baseCheckpointId));
+    await page.getByTestId('aggregate-kind').selectOption('null-normalized');
+    await page.getByTestId('aggregate-run').click();
+    await expect(dialog.getByRole('alert').innerText()).resolves.toBe('Pick the null-control checkpoint.');
+    await page.getByTestId('aggregate-kind').selectOption('ties');
+    await expect(dialog.getByRole('alert').count()).resolves.toBe(0);
+    const density = page.getByTestId('aggregate-params').getByLabel('density');
+    await density.fill('0.5');
+    await shot('aggregate-dialog-ties.png');
+    await density.press('Enter');
+    await dialog.waitFor({ state: 'detached', timeout: 30_000 });
+    const listed = page.locator('[data-testid="relevance-list"] [data-artifact]');
+    await expect(listed.count()).resolves.toBe(2);
+    await expect(listed.nth(1).getAttribute('aria-pressed')).resolves.toBe('true');
+    await expect(listed.nth(1).innerText()).resolves.toContain('density 0.5');
+    await page
+      .locator(`[data-testid="diff-heatmap"][data-tensor="${PATTERN_TENSOR}"][data-state="ready"]`)
+      .waitFor({ timeout: 30_000 });
+  });
+
+  it('opens the dialog on the deltas of a diff’s "Compare deltas" tab', async () => {
+    await page.getByTestId('compare-button').click();
+    const filter = page.getByTestId('compare-filter');
+    await filter.fill('base @');
+    await filter.press('Enter');
+    await filter.fill('tuned @');
+    await filter.press('Enter');
+    await filter.press('Enter');
+    await page.getByTestId('diff-layer-table').waitFor({ timeout: 30_000 });
+    await page.locator('[role="tab"][data-tab="compare"]').click();
+    await page.getByTestId('compare-aggregate').click();
+    const dialog = page.getByTestId('aggregate-dialog');
+    await dialog.waitFor();
+    await expect(page.getByTestId('aggregate-base').inputValue()).resolves.toBe(
+      String(fixture.baseCheckpointId),
+    );
+    const checked = page.locator('[data-testid="aggregate-deltas"] input:checked');
+    await expect(
+      checked.evaluateAll((inputs) => inputs.map((i) => Number(i.getAttribute('data-checkpoint')))),
+    ).resolves.toEqual([fixture.tunedCheckpointId, fixture.otherCheckpointId]);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect(page.getByTestId('relevance-view').isVisible()).resolves.toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+});
