@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { DeltascopeError, type ApiHandlers, type DatabaseInfo, type MetricSeries } from '../shared';
 import { createNodeForkLauncher, JobQueue, type WorkerLauncher } from '../jobs';
@@ -8,6 +9,7 @@ import { createEvaluationHandlers } from './evaluation-handlers';
 import type { EventBus } from './event-bus';
 import { listDirectory } from './file-browser';
 import { createJobsHandlers } from './jobs-handlers';
+import { createProtocolHandlers, ProtocolSessions } from './protocol-handlers';
 import { RecentFiles } from './recent-files';
 import { createWeightsHandlers } from './weights-handlers';
 
@@ -35,6 +37,8 @@ export class ApiService {
   private readonly recent: RecentFiles;
   readonly defaultDatabasePath: string;
   readonly jobs: JobQueue;
+  /** Protocol experiments run by this session (stopped before the job queue on dispose). */
+  readonly protocols: ProtocolSessions;
 
   constructor(private readonly options: ApiServiceOptions) {
     this.recent = new RecentFiles(options.appDataDir);
@@ -43,6 +47,14 @@ export class ApiService {
       launcher: options.jobLauncher ?? createNodeForkLauncher(),
       ...(options.jobParallelism === undefined ? {} : { parallelism: options.jobParallelism }),
       emit: (event, payload) => options.bus.emit(event, payload),
+      onWritten: (path) => this.announceWrite(path),
+    });
+    this.protocols = new ProtocolSessions({
+      database: () => this.database(),
+      queue: this.jobs,
+      emit: (event, payload) => options.bus.emit(event, payload),
+      appDataDir: options.appDataDir,
+      parallelism: options.jobParallelism ?? availableParallelism(),
       onWritten: (path) => this.announceWrite(path),
     });
     this.handlers = this.createHandlers();
@@ -139,6 +151,7 @@ export class ApiService {
         database: () => this.database(),
         onWritten: () => this.announceWrite(this.database().path),
       }),
+      ...createProtocolHandlers(this.protocols.options, this.protocols),
       ...createWeightsHandlers({
         database: () => this.database(),
         emit: (event, payload) => this.options.bus.emit(event, payload),
@@ -159,6 +172,7 @@ export class ApiService {
 
   /** Cancels the session's jobs and waits for their workers to write a last checkpoint and end. */
   async disposeJobs(): Promise<void> {
+    await this.protocols.stopAll();
     await this.jobs.dispose();
   }
 

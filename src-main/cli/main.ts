@@ -7,6 +7,7 @@ import { evalCommand } from './eval-command';
 import { exportCommand } from './export-command';
 import { importCommand } from './import-command';
 import { infoCommand } from './info-command';
+import { reportCommand } from './report-command';
 import { runCommand } from './run-command';
 import { serveCommand } from './serve-cli-command';
 import { trainCommand } from './train-command';
@@ -15,6 +16,7 @@ export const COMMANDS: CliCommand[] = [
   infoCommand,
   trainCommand,
   runCommand,
+  reportCommand,
   serveCommand,
   evalCommand,
   importCommand,

@@ -75,3 +75,5 @@ export {
   type LocalizationInput,
   type LocalizationTable,
 } from './localization';
+export { formatInterval, formatNumber, includesZero, reportStatements } from './statements';
+export { buildReportHtml, reportCsvTables, type ReportCurve } from './report-html';

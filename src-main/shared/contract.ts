@@ -10,6 +10,7 @@ import {
   RunNodeSchema,
 } from './domain';
 import { evaluationMethods } from './contract-evaluation';
+import { protocolMethods } from './contract-protocol';
 import { weightsMethods } from './contract-weights';
 import { ErrorPayload } from './errors';
 import { TrainingSpecSchema } from './training-spec';
@@ -158,6 +159,7 @@ export const methods = {
   },
   ...evaluationMethods,
   ...weightsMethods,
+  ...protocolMethods,
 } as const satisfies Record<string, { doc: string; request: z.ZodType; response: z.ZodType }>;
 
 export const events = {

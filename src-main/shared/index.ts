@@ -6,3 +6,4 @@ export * from './reward';
 export * from './validate';
 export * from './gridmaze-config';
 export * from './training-spec';
+export * from './contract-protocol';

@@ -3,9 +3,10 @@ import { ref } from 'vue';
 
 /**
  * The screens of an open database: the run browser, an experiment's lineage graph, the open diff,
- * the training monitor and the agent viewer.
+ * the relevance maps, the training monitor, the agent viewer and the objective-isolation protocol
+ * (designer, progress, report).
  */
-export type AppView = 'runs' | 'lineage' | 'diff' | 'train' | 'agent';
+export type AppView = 'runs' | 'lineage' | 'diff' | 'relevance' | 'train' | 'agent' | 'protocol';
 
 export const useNavigationStore = defineStore('navigation', () => {
   const view = ref<AppView>('runs');

@@ -1,0 +1,193 @@
+import { evaluatePolicy } from '../engine/evaluate';
+import type { PolicyFn } from '../engine/policy-rollout';
+import { readNodeStates, loadProtocol } from '../jobs/protocol-store';
+import { decodeJson, nodeIds, reportStatements, type NodeState, type ReportCurve } from '../protocol';
+import {
+  KnownAnswerDataSchema,
+  LocalizationDataSchema,
+  METRIC_KEYS,
+  NegationTableSchema,
+  PROTOCOL_REPORT_FORMAT,
+  SuperpositionDataSchema,
+  type ProtocolReport,
+  type ReportSeed,
+  type SuccessFigure,
+} from '../shared';
+import type { EvaluationResult } from '../shared/contract-evaluation';
+import type { DeltascopeDb } from '../store';
+import { computeRewardSimilarity } from './protocol-similarity';
+import type { z } from 'zod';
+
+/**
+ * The report of a protocol experiment, read from the store: the analyses' artifacts as stored, the
+ * success figures of MA and each MBᵢ from their evaluations, a uniform-random policy's success on the
+ * same held-out mazes (the floor), the reward similarity, and the statements. Works on a partly run
+ * experiment: what is missing is null.
+ */
+
+/** Transitions sampled for the report's similarity matrix. */
+const REPORT_SIMILARITY_SAMPLES = 5000;
+/** |ρ| above which a pair of rewards is flagged. */
+export const ORTHOGONALITY_THRESHOLD = 0.3;
+const ACTIONS = 4;
+
+/** A policy with all logits 0 (uniform over the actions) and V = 0. */
+const uniformPolicy: PolicyFn = (_obs, batch) => new Float32Array(batch * (ACTIONS + 1));
+
+function jsonOfNode(db: DeltascopeDb, states: Map<string, NodeState>, nodeId: string): unknown {
+  const state = states.get(nodeId);
+  const id = state?.status === 'done' ? state.outputs.artifactId : undefined;
+  if (id === undefined) return null;
+  return decodeJson(db.artifacts.get(id).data, `artifact ${id}`);
+}
+
+function parsedOrNull<S extends z.ZodType>(schema: S, value: unknown): z.output<S> | null {
+  if (value === null) return null;
+  const parsed = schema.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
+
+function evaluationOfNode(
+  db: DeltascopeDb,
+  states: Map<string, NodeState>,
+  target: string,
+): { checkpointId: number | null; result: EvaluationResult } | null {
+  const record = jsonOfNode(db, states, nodeIds.evaluate(target)) as {
+    checkpointId?: number;
+    result?: EvaluationResult;
+  } | null;
+  if (record?.result === undefined) return null;
+  return { checkpointId: record.checkpointId ?? null, result: record.result };
+}
+
+function figure(
+  subject: string,
+  reward: string,
+  evaluation: { checkpointId: number | null; result: EvaluationResult } | null,
+): SuccessFigure | null {
+  const row = evaluation?.result.rewards.find((r) => r.name === reward);
+  if (evaluation === null || row === undefined) return null;
+  return {
+    subject,
+    reward,
+    checkpointId: evaluation.checkpointId,
+    success: row.success,
+    meanReturn: row.meanReturn,
+  };
+}
+
+/** The report data of experiment `experimentId` (statements included). */
+export function buildProtocolReport(db: DeltascopeDb, experimentId: number): ProtocolReport {
+  const { spec, graph } = loadProtocol(db, experimentId);
+  const experiment = db.experiments.get(experimentId);
+  const states = readNodeStates(db, experimentId);
+  const done = [...states.values()].filter((s) => s.status === 'done').length;
+  const failed = [...states.values()].filter((s) => s.status === 'failed').length;
+  const evalRewards = graph.evalRewards;
+
+  let similarity: ProtocolReport['similarity'] = null;
+  try {
+    similarity = computeRewardSimilarity(spec.env, evalRewards, {
+      samples: REPORT_SIMILARITY_SAMPLES,
+      threshold: ORTHOGONALITY_THRESHOLD,
+      seed: spec.seedBase,
+    });
+  } catch {
+    similarity = null;
+  }
+
+  const floor = evaluatePolicy(
+    uniformPolicy,
+    { env: spec.env, rewards: evalRewards },
+    {
+      episodes: spec.evalEpisodes,
+      policy: 'sampled',
+      seed: spec.evalSeed,
+      bootstrapResamples: spec.bootstrapResamples,
+      confidence: spec.confidence,
+    },
+  );
+
+  const seeds: ReportSeed[] = [];
+  for (let r = 0; r < spec.seeds; r++) {
+    const s = spec.seedBase + r;
+    const ma = evaluationOfNode(db, states, nodeIds.pretrain(s));
+    const success = [
+      figure('MA', spec.ra.name, ma),
+      figure('random policy', spec.ra.name, { checkpointId: null, result: floor }),
+      ...spec.rbs.flatMap((rb) => [
+        figure(`MB:${rb.name}`, rb.name, evaluationOfNode(db, states, nodeIds.finetune(s, rb.name))),
+        figure(`MA on ${rb.name}`, rb.name, ma),
+        figure('random policy', rb.name, { checkpointId: null, result: floor }),
+      ]),
+    ].filter((f): f is SuccessFigure => f !== null);
+    const signals = jsonOfNode(db, states, nodeIds.analysis(s, 'update-signals'));
+    seeds.push({
+      seed: s,
+      success,
+      updateSignals:
+        signals !== null && typeof signals === 'object' ? (signals as Record<string, unknown>) : null,
+      negation: parsedOrNull(NegationTableSchema, jsonOfNode(db, states, nodeIds.analysis(s, 'negation'))),
+      superposition: parsedOrNull(
+        SuperpositionDataSchema,
+        jsonOfNode(db, states, nodeIds.analysis(s, 'superposition')),
+      ),
+      knownAnswer: parsedOrNull(
+        KnownAnswerDataSchema,
+        jsonOfNode(db, states, nodeIds.analysis(s, 'known-answer')),
+      ),
+      localization: parsedOrNull(
+        LocalizationDataSchema,
+        jsonOfNode(db, states, nodeIds.analysis(s, 'localization')),
+      ),
+    });
+  }
+
+  const runs: ProtocolReport['runs'] = [];
+  for (const node of graph.nodes) {
+    const runId = states.get(node.id)?.outputs.runId;
+    if (node.params.kind !== 'train' || runId === undefined) continue;
+    runs.push({
+      nodeId: node.id,
+      role: node.params.role,
+      trainReward: node.params.trainReward,
+      seed: node.seed,
+      runId,
+    });
+  }
+
+  const base = { spec, similarity, seeds };
+  return {
+    format: PROTOCOL_REPORT_FORMAT,
+    experimentId,
+    name: spec.name,
+    createdAt: experiment.createdAt,
+    generatedAt: new Date().toISOString(),
+    spec,
+    progress: { done, total: graph.nodes.length, failed, complete: done === graph.nodes.length },
+    similarity,
+    runs,
+    seeds,
+    statements: reportStatements(base),
+  };
+}
+
+/** Episodic return on the run's own reward over steps, for the training curves of pretrain and fine-tunes. */
+export function reportCurves(db: DeltascopeDb, report: ProtocolReport): ReportCurve[] {
+  return report.runs
+    .filter((run) => run.role === 'pretrain' || run.role === 'finetune' || run.role === 'localize')
+    .map((run) => {
+      const keys = db.metrics.keys(run.runId);
+      const perReward = `${METRIC_KEYS.episodicReturn}/${run.trainReward}`;
+      const key = keys.includes(perReward) ? perReward : METRIC_KEYS.episodicReturn;
+      const series = db.metrics.series(run.runId, key);
+      return {
+        label: run.nodeId,
+        runId: run.runId,
+        key,
+        steps: Array.from(series.steps),
+        values: Array.from(series.values),
+      };
+    })
+    .filter((curve) => curve.steps.length > 0);
+}

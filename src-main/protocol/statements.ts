@@ -1,0 +1,237 @@
+import type {
+  LocalizationData,
+  NegationTableData,
+  ProtocolReport,
+  ReportSeed,
+  ReportStatement,
+  RewardSimilarityResult,
+  SuperpositionData,
+  KnownAnswerData,
+} from '../shared';
+
+/**
+ * Short sentences saying what the report's numbers show and what they do not. Every interval is
+ * printed as `estimate [low, high]`; an interval that includes 0 is called a null result in so many
+ * words; a comparison is a finding only when the two intervals do not overlap.
+ */
+
+type Interval = { estimate: number; low: number; high: number };
+type StatementInput = Pick<ProtocolReport, 'spec' | 'similarity' | 'seeds'>;
+
+const MINUS = '\u2212';
+
+/** x with a Unicode minus, `digits` decimals, and a sign when `signed`. */
+export function formatNumber(x: number, digits = 2, signed = false): string {
+  const text = Math.abs(x).toFixed(digits);
+  if (x < 0 && Number(text) !== 0) return `${MINUS}${text}`;
+  return signed && Number(text) !== 0 ? `+${text}` : text;
+}
+
+/** "0.71 [0.60, 0.80]" or, as percent, "71% [60, 80]". */
+export function formatInterval(ci: Interval, how: { percent?: boolean; signed?: boolean } = {}): string {
+  if (how.percent) {
+    const p = (x: number): string => formatNumber(x * 100, 0, how.signed === true);
+    return `${p(ci.estimate)}% [${p(ci.low)}, ${p(ci.high)}]`;
+  }
+  const n = (x: number): string => formatNumber(x, 2, how.signed === true);
+  return `${n(ci.estimate)} [${n(ci.low)}, ${n(ci.high)}]`;
+}
+
+/** low ≤ 0 ≤ high. */
+export function includesZero(ci: Interval): boolean {
+  return ci.low <= 0 && ci.high >= 0;
+}
+
+/** a's interval lies wholly above b's. */
+function above(a: Interval, b: Interval): boolean {
+  return a.low > b.high;
+}
+
+function successStatements(seed: ReportSeed): ReportStatement[] {
+  const out: ReportStatement[] = [];
+  const ma = seed.success.find((s) => s.subject === 'MA');
+  const floor = seed.success.find((s) => s.subject === 'random policy');
+  if (ma !== undefined && floor !== undefined) {
+    const beats = above(ma.success, floor.success);
+    out.push({
+      seed: seed.seed,
+      topic: 'success',
+      kind: beats ? 'finding' : 'null-result',
+      text:
+        `MA succeeds on ${ma.reward} in ${formatInterval(ma.success, { percent: true })} of held-out episodes ` +
+        `vs ${formatInterval(floor.success, { percent: true })} for a uniform-random policy` +
+        (beats
+          ? '.'
+          : ': the intervals overlap, so MA has not clearly learned RA and the later analyses rest on a weak MA.'),
+    });
+  }
+  for (const mb of seed.success.filter((s) => s.subject.startsWith('MB:'))) {
+    const maOnRb = seed.success.find((s) => s.subject === `MA on ${mb.reward}`);
+    const gain = maOnRb === undefined ? null : above(mb.success, maOnRb.success);
+    out.push({
+      seed: seed.seed,
+      topic: 'success',
+      kind: gain === false ? 'null-result' : 'finding',
+      text:
+        `${mb.subject.replace('MB:', 'MB ')} succeeds on ${mb.reward} in ${formatInterval(mb.success, { percent: true })}` +
+        (maOnRb === undefined
+          ? '.'
+          : ` vs ${formatInterval(maOnRb.success, { percent: true })} for MA` +
+            (gain
+              ? '.'
+              : ': the fine-tune did not clearly change behaviour, so its delta may carry little of RB.')),
+    });
+  }
+  return out;
+}
+
+function similarityStatements(similarity: RewardSimilarityResult | null): ReportStatement[] {
+  if (similarity === null) return [];
+  if (similarity.warnings.length === 0) {
+    return [
+      {
+        seed: null,
+        topic: 'similarity',
+        kind: 'note',
+        text: `Every pair among RA and the RBs has |ρ| ≤ ${similarity.threshold} on random-policy transitions: the rewards are close to orthogonal.`,
+      },
+    ];
+  }
+  return similarity.warnings.map((w) => ({
+    seed: null,
+    topic: 'similarity' as const,
+    kind: 'note' as const,
+    text: w.message,
+  }));
+}
+
+/** The rows at the largest α of each RB and variant (the strongest intervention). */
+function strongestRows(table: NegationTableData): NegationTableData['rows'] {
+  const best = new Map<string, NegationTableData['rows'][number]>();
+  for (const row of table.rows) {
+    const key = `${row.rb}/${row.variant}`;
+    const current = best.get(key);
+    if (current === undefined || row.alpha > current.alpha) best.set(key, row);
+  }
+  return [...best.values()];
+}
+
+function negationStatements(seed: number, table: NegationTableData): ReportStatement[] {
+  const out: ReportStatement[] = [];
+  const kinds = new Map(table.rbs.map((rb) => [rb.name, rb.targetKind]));
+  for (const row of strongestRows(table)) {
+    if (row.variant === 'random') continue;
+    const kind = kinds.get(row.rb) ?? null;
+    const sign = row.variant === 'negate' ? '−' : '+';
+    const subject = `MA ${sign} ${row.alpha}·Δ(${row.rb}), after recovery`;
+    const diff = row.afterVsControl.targetCollect;
+    if (diff === null || kind === null) {
+      const ra = row.afterVsControl.raReturn;
+      out.push({
+        seed,
+        topic: 'negation',
+        kind: includesZero(ra) ? 'null-result' : 'finding',
+        text: `${subject}: ${formatInterval(ra, { signed: true })} in ${table.raName} return vs control${includesZero(ra) ? ' — the interval includes 0 (null result).' : '.'}`,
+      });
+      continue;
+    }
+    const vsRandom = row.afterVsRandom?.targetCollect ?? null;
+    out.push({
+      seed,
+      topic: 'negation',
+      kind: includesZero(diff) ? 'null-result' : 'finding',
+      text:
+        `${subject}: ${formatInterval(diff, { signed: true })} in P(${kind}) vs control` +
+        (includesZero(diff) ? ' — the interval includes 0, so no lean is shown (null result)' : '') +
+        (vsRandom === null
+          ? '.'
+          : `; ${formatInterval(vsRandom, { signed: true })} vs a random direction of the same size${includesZero(vsRandom) ? ' (includes 0: not distinguishable from a random perturbation)' : ''}.`),
+    });
+  }
+  return out;
+}
+
+function superpositionStatements(seed: number, data: SuperpositionData): ReportStatement[] {
+  const nullShare = (tensor: string): number | null =>
+    data.nullMap?.concentration.find((c) => c.tensor === tensor)?.share ?? null;
+  return data.maps.map((map): ReportStatement => {
+    const top = [...map.concentration].sort((a, b) => b.share - a.share)[0];
+    if (top === undefined) {
+      return { seed, topic: 'superposition', kind: 'note', text: `${map.aggregator} map: empty.` };
+    }
+    const drift = nullShare(top.tensor);
+    return {
+      seed,
+      topic: 'superposition',
+      kind: 'note',
+      text:
+        `${map.aggregator} map puts ${formatNumber(top.share * 100, 0)}% of its mass in ${top.tensor} ` +
+        `(${formatNumber(top.sizeShare * 100, 0)}% of the parameters` +
+        (drift === null ? '' : `; the null-drift map puts ${formatNumber(drift * 100, 0)}% there`) +
+        `). Concentration alone does not show that the tensor carries the objective; the localization test does.`,
+    };
+  });
+}
+
+function knownAnswerStatements(seed: number, check: KnownAnswerData): ReportStatement[] {
+  const failed = check.aggregators
+    .filter((a) => !a.pass)
+    .map((a) => `${a.aggregator} (rank ${a.plantedRank})`);
+  return [
+    {
+      seed,
+      topic: 'known-answer',
+      kind: check.pass ? 'finding' : 'null-result',
+      text: check.pass
+        ? `Known-answer check passed: every aggregator ranks the planted tensor ${check.plantedTensor} first.`
+        : `Known-answer check failed for ${failed.join(', ')}: those maps do not find the planted tensor ${check.plantedTensor}.`,
+    },
+  ];
+}
+
+function localizationStatements(seed: number, table: LocalizationData): ReportStatement[] {
+  const out: ReportStatement[] = [];
+  if (includesZero(table.full.gainOverBase)) {
+    out.push({
+      seed,
+      topic: 'localization',
+      kind: 'null-result',
+      text: `The full fine-tune on ${table.rbNew} gains ${formatInterval(table.full.gainOverBase, { signed: true })} in return over MA — the interval includes 0, so fractions of its gain are not meaningful.`,
+    });
+  }
+  const ks = [...new Set(table.rows.map((r) => r.kPercent))].sort((a, b) => a - b);
+  for (const k of ks) {
+    const at = (selection: string): LocalizationData['rows'][number] | undefined =>
+      table.rows.find((r) => r.kPercent === k && r.selection === selection);
+    const top = at('top');
+    const random = at('random');
+    if (top?.fractionOfFull == null) continue;
+    const rnd = random?.fractionOfFull ?? null;
+    const beats = rnd !== null && above(top.fractionOfFull, rnd);
+    out.push({
+      seed,
+      topic: 'localization',
+      kind: beats ? 'finding' : 'null-result',
+      text:
+        `top-${k}% mask (${table.aggregator} map) recovers ${formatInterval(top.fractionOfFull, { percent: true })} of the full fine-tune's gain on ${table.rbNew}` +
+        (rnd === null
+          ? '.'
+          : ` vs ${formatInterval(rnd, { percent: true })} for random` +
+            (beats ? '.' : ': the intervals overlap, so the map does not beat a random mask here.')),
+    });
+  }
+  return out;
+}
+
+/** Every statement of the report, seed by seed, in the order of the report's sections. */
+export function reportStatements(report: StatementInput): ReportStatement[] {
+  const out: ReportStatement[] = [...similarityStatements(report.similarity)];
+  for (const seed of report.seeds) {
+    out.push(...successStatements(seed));
+    if (seed.negation !== null) out.push(...negationStatements(seed.seed, seed.negation));
+    if (seed.superposition !== null) out.push(...superpositionStatements(seed.seed, seed.superposition));
+    if (seed.knownAnswer !== null) out.push(...knownAnswerStatements(seed.seed, seed.knownAnswer));
+    if (seed.localization !== null) out.push(...localizationStatements(seed.seed, seed.localization));
+  }
+  return out;
+}

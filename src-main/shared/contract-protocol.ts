@@ -1,0 +1,401 @@
+import { z } from 'zod';
+import { IntervalSchema } from './contract-evaluation';
+import { ExperimentSpecSchema } from './experiment-spec';
+import { GridMazeConfigSchema } from './gridmaze-config';
+import { RewardSpecSchema } from './reward';
+
+/**
+ * The objective-isolation protocol over the API (spread into `methods` of contract.ts): design
+ * (validate, presets, reward similarity), running (start/status/stop/resume/retryFailed/list) and the
+ * report (data and a self-contained HTML export). Experiments run in the background through the
+ * service's job queue; their progress is the `job.progress` stream with jobId `protocol-<experimentId>`
+ * (unit "nodes") and `job.state` on start and end.
+ *
+ * Artifact shapes (negation table, superposition, localization, …) are documented in
+ * src-main/protocol/README.md; the schemas below mirror them for the renderer.
+ */
+
+const id = z.number().int().positive();
+const count = z.number().int().nonnegative();
+const experimentRef = z.object({ experimentId: id }).strict();
+
+/** A correlation or distance; null where undefined (a reward constant on the sample). */
+const matrix = z.array(z.array(z.number().nullable()));
+
+/** One invalid field: `path` is dotted from the spec root, e.g. "rbs.0.name". */
+export const SpecFieldErrorSchema = z.object({ path: z.string(), message: z.string() });
+export type SpecFieldError = z.output<typeof SpecFieldErrorSchema>;
+
+export const PROTOCOL_NODE_KINDS = [
+  'train',
+  'mask',
+  'relevance-mask',
+  'derive',
+  'evaluate',
+  'analysis',
+] as const;
+export const ProtocolNodeKindSchema = z.enum(PROTOCOL_NODE_KINDS);
+
+export const ProtocolEstimateSchema = z.object({
+  /** Env steps of every training node (pretrain, fine-tunes, null controls, recoveries, localization). */
+  trainingSteps: count,
+  /** Episodes played by every evaluation node. */
+  evaluationEpisodes: count,
+  /** Training env steps per second measured on this machine (one short PPO burst, cached per net/PPO shape); null when not measured. */
+  stepsPerSecond: z.number().nullable(),
+  /** Training jobs run at once (the queue's parallelism, capped by the runner's slots). */
+  parallelRuns: z.number().int().positive(),
+  /** Estimated wall time in seconds; null without a throughput measurement. */
+  seconds: z.number().nullable(),
+  /** How the estimate was made, in one sentence for the user. */
+  basis: z.string(),
+});
+export type ProtocolEstimate = z.output<typeof ProtocolEstimateSchema>;
+
+export const ProtocolValidationSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(false), errors: z.array(SpecFieldErrorSchema).min(1) }),
+  z.object({
+    ok: z.literal(true),
+    /** The spec with every default filled in. */
+    spec: ExperimentSpecSchema,
+    nodes: count,
+    nodesByKind: z.record(ProtocolNodeKindSchema, count),
+    /** Training runs of the graph (PPO jobs). */
+    trainingRuns: count,
+    estimate: ProtocolEstimateSchema.nullable(),
+  }),
+]);
+export type ProtocolValidation = z.output<typeof ProtocolValidationSchema>;
+
+export const RewardSimilarityWarningSchema = z.object({
+  a: z.string(),
+  b: z.string(),
+  pearson: z.number(),
+  message: z.string(),
+});
+
+export const RewardSimilarityResultSchema = z.object({
+  names: z.array(z.string()),
+  /** pearson[a][b] = ρ(R_a, R_b) over random-policy transitions. */
+  pearson: matrix,
+  /** epic[a][b] = D_EPIC(R_a, R_b) ∈ [0, 1]. */
+  epic: matrix,
+  samples: count,
+  /** |ρ| above the threshold between the first reward (RA) and an RB, or between two RBs. */
+  warnings: z.array(RewardSimilarityWarningSchema),
+  threshold: z.number(),
+});
+export type RewardSimilarityResult = z.output<typeof RewardSimilarityResultSchema>;
+
+export const ProtocolPresetSchema = z.object({
+  /** File name without `.json`, e.g. "tiny-5x5". */
+  id: z.string(),
+  file: z.string(),
+  /** The preset's `name` field (the experiment name it creates). */
+  name: z.string(),
+  /** The raw JSON as written in the file (defaults not filled in), to load into the designer. */
+  spec: z.record(z.string(), z.unknown()),
+  /** Null when the preset validates; else its field errors. */
+  errors: z.array(SpecFieldErrorSchema).nullable(),
+});
+export type ProtocolPreset = z.output<typeof ProtocolPresetSchema>;
+
+export const ProtocolNodeOutputsSchema = z.object({
+  runId: id.optional(),
+  checkpointId: id.optional(),
+  artifactId: id.optional(),
+  artifactIds: z.array(id).optional(),
+});
+
+export const PROTOCOL_NODE_STATUSES = ['pending', 'ready', 'running', 'done', 'failed', 'blocked'] as const;
+
+export const ProtocolNodeInfoSchema = z.object({
+  id: z.string(),
+  kind: ProtocolNodeKindSchema,
+  seed: z.number().int(),
+  deps: z.array(z.string()),
+  status: z.enum(PROTOCOL_NODE_STATUSES),
+  outputs: ProtocolNodeOutputsSchema,
+  error: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  /** Training nodes: the training job's progress while it runs (env steps). */
+  progress: z.object({ done: z.number(), total: z.number() }).nullable(),
+});
+export type ProtocolNodeInfo = z.output<typeof ProtocolNodeInfoSchema>;
+
+/** idle: nothing running in this session; the other states are of this session's runner. */
+export const PROTOCOL_STATES = ['idle', 'running', 'stopping', 'done', 'failed', 'cancelled'] as const;
+
+export const ProtocolStatusSchema = z.object({
+  experimentId: id,
+  name: z.string(),
+  /** `protocol-<experimentId>`: the jobId of its job.progress / job.state events. */
+  jobId: z.string(),
+  state: z.enum(PROTOCOL_STATES),
+  done: count,
+  total: count,
+  failed: count,
+  blocked: count,
+  running: count,
+  /** Seconds left from the cost rate of this session's finished nodes; null before any finished. */
+  etaSeconds: z.number().nullable(),
+  nodes: z.array(ProtocolNodeInfoSchema),
+});
+export type ProtocolStatus = z.output<typeof ProtocolStatusSchema>;
+
+export const ProtocolListItemSchema = z.object({
+  experimentId: id,
+  name: z.string(),
+  createdAt: z.string(),
+  state: z.enum(PROTOCOL_STATES),
+  done: count,
+  total: count,
+  failed: count,
+});
+export type ProtocolListItem = z.output<typeof ProtocolListItemSchema>;
+
+const ProtocolStartedSchema = z.object({ experimentId: id, jobId: z.string() });
+
+// ---- Report data: the analyses' artifacts (protocol/README.md) -----------------------------------
+
+const interval = IntervalSchema;
+const NegationMeasuresSchema = z.object({
+  targetCollect: interval.nullable(),
+  raReturn: interval,
+  rbReturn: interval,
+});
+const NegationDifferenceSchema = z.object({ targetCollect: interval.nullable(), raReturn: interval });
+export const NegationTableSchema = z.object({
+  format: z.string(),
+  seed: z.number().int(),
+  raName: z.string(),
+  confidence: z.number(),
+  bootstrapResamples: count,
+  episodes: count,
+  rbs: z.array(z.object({ name: z.string(), targetKind: z.string().nullable() })),
+  base: z.object({ checkpointId: id, measures: z.record(z.string(), NegationMeasuresSchema) }),
+  control: z.object({ checkpointId: id, measures: z.record(z.string(), NegationMeasuresSchema) }),
+  finetuned: z.array(z.object({ rb: z.string(), checkpointId: id, measures: NegationMeasuresSchema })),
+  rows: z.array(
+    z.object({
+      rb: z.string(),
+      variant: z.enum(['negate', 'add', 'random']),
+      alpha: z.number(),
+      checkpointId: id,
+      recoveredCheckpointId: id,
+      before: NegationMeasuresSchema,
+      after: NegationMeasuresSchema,
+      afterVsRandom: NegationDifferenceSchema.nullable(),
+      afterVsControl: NegationDifferenceSchema,
+    }),
+  ),
+});
+export type NegationTableData = z.output<typeof NegationTableSchema>;
+
+export const TensorConcentrationSchema = z.object({
+  tensor: z.string(),
+  count: count,
+  sizeShare: z.number(),
+  share: z.number(),
+  meanAbs: z.number(),
+});
+export const SuperpositionDataSchema = z.object({
+  format: z.string(),
+  seed: z.number().int(),
+  maps: z.array(
+    z.object({
+      aggregator: z.string(),
+      artifactId: id,
+      concentration: z.array(TensorConcentrationSchema),
+    }),
+  ),
+  nullMap: z.object({ artifactId: id, concentration: z.array(TensorConcentrationSchema) }).nullable(),
+});
+export type SuperpositionData = z.output<typeof SuperpositionDataSchema>;
+
+export const KnownAnswerDataSchema = z.object({
+  format: z.string(),
+  seed: z.number().int(),
+  plantedTensor: z.string(),
+  aggregators: z.array(
+    z.object({
+      aggregator: z.string(),
+      topTensor: z.string(),
+      plantedShare: z.number(),
+      plantedRank: z.number().int(),
+      pass: z.boolean(),
+    }),
+  ),
+  pass: z.boolean(),
+});
+export type KnownAnswerData = z.output<typeof KnownAnswerDataSchema>;
+
+export const LocalizationDataSchema = z.object({
+  format: z.string(),
+  seed: z.number().int(),
+  rbNew: z.string(),
+  aggregator: z.string(),
+  confidence: z.number(),
+  episodes: count,
+  base: z.object({ checkpointId: id, rbNewReturn: interval }),
+  full: z.object({ checkpointId: id, rbNewReturn: interval, gainOverBase: interval }),
+  rows: z.array(
+    z.object({
+      selection: z.enum(['top', 'random', 'bottom']),
+      kPercent: z.number(),
+      selected: count,
+      total: count,
+      maskArtifactId: id,
+      checkpointId: id,
+      rbNewReturn: interval,
+      gainOverBase: interval,
+      fractionOfFull: interval.nullable(),
+    }),
+  ),
+});
+export type LocalizationData = z.output<typeof LocalizationDataSchema>;
+
+/** Success (share of episodes collecting the reward's object) of one checkpoint on one reward. */
+export const SuccessFigureSchema = z.object({
+  /** "MA", "MB:coin", "random policy". */
+  subject: z.string(),
+  reward: z.string(),
+  checkpointId: id.nullable(),
+  success: interval,
+  meanReturn: interval,
+});
+export type SuccessFigure = z.output<typeof SuccessFigureSchema>;
+
+export const ReportSeedSchema = z.object({
+  seed: z.number().int(),
+  /** MA on RA, each MBᵢ on RBᵢ, and the uniform-random policy on RA (the floor). */
+  success: z.array(SuccessFigureSchema),
+  /** The protocol-update-signals artifact (UpdateSignals of protocol/update-signals.ts) or null. */
+  updateSignals: z.record(z.string(), z.unknown()).nullable(),
+  negation: NegationTableSchema.nullable(),
+  superposition: SuperpositionDataSchema.nullable(),
+  knownAnswer: KnownAnswerDataSchema.nullable(),
+  localization: LocalizationDataSchema.nullable(),
+});
+export type ReportSeed = z.output<typeof ReportSeedSchema>;
+
+export const ReportRunSchema = z.object({
+  nodeId: z.string(),
+  /** pretrain, finetune, null, recover, localize. */
+  role: z.string(),
+  trainReward: z.string(),
+  seed: z.number().int(),
+  runId: id,
+});
+
+/** `finding`: the CI excludes 0 (or the check passed); `null-result`: it includes 0; `note`: context. */
+export const STATEMENT_KINDS = ['finding', 'null-result', 'note'] as const;
+export const ReportStatementSchema = z.object({
+  seed: z.number().int().nullable(),
+  topic: z.enum(['success', 'similarity', 'negation', 'superposition', 'known-answer', 'localization']),
+  kind: z.enum(STATEMENT_KINDS),
+  text: z.string(),
+});
+export type ReportStatement = z.output<typeof ReportStatementSchema>;
+
+export const PROTOCOL_REPORT_FORMAT = 'deltascope.protocol.report/1';
+
+export const ProtocolReportSchema = z.object({
+  format: z.literal(PROTOCOL_REPORT_FORMAT),
+  experimentId: id,
+  name: z.string(),
+  createdAt: z.string(),
+  generatedAt: z.string(),
+  spec: ExperimentSpecSchema,
+  progress: z.object({ done: count, total: count, failed: count, complete: z.boolean() }),
+  /** Similarity of RA, every RBᵢ (effective reward) and RB_new; null if it could not be computed. */
+  similarity: RewardSimilarityResultSchema.nullable(),
+  /** Training runs for the curves (metrics.series on these run ids). */
+  runs: z.array(ReportRunSchema),
+  seeds: z.array(ReportSeedSchema),
+  statements: z.array(ReportStatementSchema),
+});
+export type ProtocolReport = z.output<typeof ProtocolReportSchema>;
+
+export const protocolMethods = {
+  'protocol.validate': {
+    doc: 'Check an experiment spec: field errors, or the resolved spec with node counts and an estimated wall time.',
+    request: z
+      .object({
+        spec: z.unknown(),
+        /** Measure training throughput on this machine if not cached (a ~1–3 s PPO burst). Default true. */
+        estimate: z.boolean().default(true),
+      })
+      .strict(),
+    response: ProtocolValidationSchema,
+  },
+  'rewards.similarity': {
+    doc: 'Pearson and EPIC matrices of rewards in one env (the first reward is RA), with warnings when |ρ| exceeds the threshold.',
+    request: z
+      .object({
+        env: GridMazeConfigSchema,
+        rewards: z.array(RewardSpecSchema).min(2).max(16),
+        samples: z.number().int().min(100).max(200_000).default(5000),
+        threshold: z.number().gt(0).lt(1).default(0.3),
+        seed: count.default(0),
+      })
+      .strict(),
+    response: RewardSimilarityResultSchema,
+  },
+  'protocol.presets': {
+    doc: 'The experiment presets shipped in resources/experiments.',
+    request: z.object({}).strict(),
+    response: z.array(ProtocolPresetSchema),
+  },
+  'protocol.start': {
+    doc: 'Create a protocol experiment in the open database and run it in the background; progress as job.progress (jobId protocol-<id>).',
+    request: z
+      .object({
+        spec: z.unknown(),
+        /** Training jobs of this experiment at once (default 2). */
+        trainingSlots: z.number().int().min(1).max(16).optional(),
+      })
+      .strict(),
+    response: ProtocolStartedSchema,
+  },
+  'protocol.status': {
+    doc: 'Every node of a protocol experiment with its status and outputs; done/total and ETA.',
+    request: experimentRef,
+    response: ProtocolStatusSchema,
+  },
+  'protocol.stop': {
+    doc: 'Stop a running protocol: no new nodes; running training jobs write a last checkpoint. Resume later.',
+    request: experimentRef,
+    response: ProtocolStatusSchema,
+  },
+  'protocol.resume': {
+    doc: 'Run a protocol experiment again from where it stopped (failed nodes stay failed).',
+    request: experimentRef,
+    response: ProtocolStartedSchema,
+  },
+  'protocol.retryFailed': {
+    doc: 'Run a protocol experiment again, retrying its failed nodes.',
+    request: experimentRef,
+    response: ProtocolStartedSchema,
+  },
+  'protocol.list': {
+    doc: 'Protocol experiments of the open database, oldest first.',
+    request: z.object({}).strict(),
+    response: z.array(ProtocolListItemSchema),
+  },
+  'protocol.report': {
+    doc: 'The report data of a protocol experiment: spec, reward similarity, run ids, analyses, statements.',
+    request: experimentRef,
+    response: ProtocolReportSchema,
+  },
+  'protocol.exportReport': {
+    doc: 'Write the report as one self-contained HTML file, with CSV tables next to it (<name>-negation.csv, …).',
+    request: z
+      .object({
+        experimentId: id,
+        path: z.string().min(1).describe('The .html file to write (overwritten).'),
+      })
+      .strict(),
+    response: z.object({ htmlPath: z.string(), csvPaths: z.array(z.string()) }),
+  },
+} as const;

@@ -1,0 +1,210 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PARAMETER_SHARE_COLOR } from '../../src-renderer/charts/concentration-options';
+import { divergingStops } from '../../src-renderer/charts/cosine-matrix-options';
+import { SERIES_PALETTE } from '../../src-renderer/charts/palette';
+import { createDatabase } from '../../src-main/store';
+import { launchChromium } from './helpers/browser';
+import { colorCoverage, cropRows, decodePng } from './helpers/png';
+import { REPO_ROOT, ensureBuilt, startServe, type ServeProcess } from './helpers/server';
+
+/**
+ * The demo preset shrunk to seconds (budgets of resources/experiments/tiny-5x5.json): a 5×5 maze, a
+ * 16-unit MLP, one PPO iteration of 64 steps per training, two α values, one localization k.
+ */
+function shrink(spec: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...spec,
+    name: 'e2e-protocol',
+    env: { size: 5, kinds: ['cheese', 'coin', 'red_gem', 'blue_gem'], horizon: 16 },
+    net: { kind: 'mlp', hidden: [16] },
+    ppo: { numEnvs: 4, numSteps: 16, numMinibatches: 2, updateEpochs: 2, learningRate: 0.001 },
+    pretrainSteps: 256,
+    finetuneSteps: 128,
+    recoverySteps: 64,
+    alphas: [0.5, 1],
+    evalEpisodes: 24,
+    bootstrapResamples: 200,
+    localization: { rbNew: { name: 'blue', collect: { blue_gem: 1 } }, kPercents: [10], steps: 64 },
+  };
+}
+/** The name of the demo experiment, as resources/experiments/demo.json sets it. */
+const DEMO_NAME = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'resources', 'experiments', 'demo.json'), 'utf8')) as {
+    name: string;
+  }
+).name;
+/** The chart's legend row; the plot grid starts below it (see charts/interval-lines-options.ts). */
+const LEGEND_HEIGHT_PX = 30;
+/** Set to a folder to keep screenshots of each screen for a human to look at. */
+const SHOTS_DIR = process.env.DELTASCOPE_E2E_SHOTS;
+
+let dir = '';
+let server: ServeProcess | null = null;
+let browser: Browser | null = null;
+let page: Page;
+const pageErrors: string[] = [];
+
+async function shot(name: string, target: Page | Locator = page): Promise<Buffer> {
+  const png = await target.screenshot(target === page ? { fullPage: true } : {});
+  if (SHOTS_DIR !== undefined) {
+    mkdirSync(SHOTS_DIR, { recursive: true });
+    writeFileSync(join(SHOTS_DIR, `${name}.png`), png);
+  }
+  return png;
+}
+
+/** The PNG of a chart's canvas (below its legend when `legend`), after ECharts has painted it. */
+async function chartImage(figure: Locator, name: string, legend: boolean) {
+  await figure.locator('canvas').first().waitFor();
+  await page.waitForTimeout(300);
+  const image = decodePng(await shot(name, figure.locator('canvas').first()));
+  return legend ? cropRows(image, LEGEND_HEIGHT_PX) : image;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'deltascope-e2e-protocol-'));
+  const db = join(dir, 'fresh.deltascope');
+  createDatabase(db).close();
+  mkdirSync(join(dir, 'app-data'));
+  ensureBuilt();
+  server = await startServe(db, join(dir, 'app-data'));
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(server.url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+describe('protocol designer, progress and report in Chromium against the headless server', () => {
+  it('designs a tiny experiment from the demo preset, shows the reward similarity, and launches it', async () => {
+    await page.getByTestId('empty-database').waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId('run-demo').count()).resolves.toBe(1);
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('button', { name: 'Protocol' }).click();
+    const designer = page.getByTestId('protocol-designer');
+    await designer.waitFor();
+    await page.getByTestId('protocol-preset').selectOption('demo');
+    await page.getByTestId('protocol-load-preset').click();
+    await expect(page.getByTestId('protocol-name').inputValue()).resolves.toBe(DEMO_NAME);
+    await shot('protocol-designer-top');
+
+    // Shrink the preset through the JSON editor, then set one budget through the form.
+    await page.getByTestId('protocol-json-toggle').click();
+    const json = page.getByTestId('protocol-json');
+    const preset = JSON.parse(await json.inputValue()) as Record<string, unknown>;
+    await json.fill(JSON.stringify({ ...shrink(preset), pretrainSteps: 10 }, null, 2));
+    await expect(page.getByTestId('protocol-size').inputValue()).resolves.toBe('5');
+    // A budget below one PPO iteration is refused next to its field, and nothing can be launched.
+    const pretrain = page.getByTestId('protocol-pretrainSteps');
+    await expect(
+      designer.locator('[data-testid="field-error"][data-path="pretrainSteps"]').innerText(),
+    ).resolves.toContain('less than one PPO iteration');
+    await expect(page.getByTestId('protocol-launch').isDisabled()).resolves.toBe(true);
+    await pretrain.fill('256');
+    await expect(designer.getByTestId('field-error').count()).resolves.toBe(0);
+    await expect(page.getByTestId('alpha-chips').locator('.is-full').innerText()).resolves.toBe('1');
+
+    // The similarity of RA, coin, gem and RB_new: ρ(RA, RA) = 1 is the diverging map's +1 colour.
+    const pearson = page.getByTestId('similarity-pearson');
+    await pearson.waitFor({ timeout: 30_000 });
+    const matrix = await chartImage(pearson, 'protocol-similarity-pearson', false);
+    const plusOne = colorCoverage(matrix, divergingStops()[10] as string, 24);
+    expect(plusOne.pixels).toBeGreaterThan(400);
+    // "gem" as RA plus its component correlates with RA: the designer warns, and stops when undone.
+    const plus = page.getByRole('checkbox', { name: 'gem is RA plus this component' });
+    await plus.check();
+    await expect(page.getByTestId('similarity-warnings').innerText({ timeout: 15_000 })).resolves.toContain(
+      'gem',
+    );
+    await shot('protocol-similarity-warning', page.getByTestId('similarity-panel'));
+    await plus.uncheck();
+    await page.getByTestId('similarity-warnings').waitFor({ state: 'detached', timeout: 15_000 });
+    await page.getByTestId('protocol-estimate').waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId('protocol-estimate').innerText()).resolves.toMatch(
+      /nodes · \d+ training runs/,
+    );
+    await shot('protocol-designer');
+
+    await page.getByTestId('protocol-launch').click();
+    await page.getByTestId('protocol-experiment').waitFor();
+    await page.getByTestId('protocol-node').first().waitFor({ timeout: 15_000 });
+    await shot('protocol-running');
+  });
+
+  it('runs every node to done and shows the report with its statements and drawn charts', async () => {
+    await page.locator('[data-testid="protocol-state"][data-state="done"]').waitFor({ timeout: 150_000 });
+    const statuses = await page
+      .getByTestId('protocol-node')
+      .evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-status')));
+    expect(statuses.length).toBeGreaterThan(20);
+    expect(statuses.every((status) => status === 'done')).toBe(true);
+    const bar = page.getByTestId('protocol-progress');
+    await expect(bar.getAttribute('data-done')).resolves.toBe(String(statuses.length));
+    await shot('protocol-done');
+
+    await page.getByTestId('protocol-open-report').click();
+    const report = page.getByTestId('protocol-report');
+    await report.waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId('protocol-statement').count()).resolves.toBeGreaterThan(0);
+    await expect(page.getByTestId('protocol-spec-summary').innerText()).resolves.toContain('5×5');
+    await expect(page.getByTestId('negation-table').locator('tbody tr').count()).resolves.toBe(12);
+
+    // The negation plot: the MA − α·Δ line (first palette colour, drawn over the references) spans
+    // the α axis.
+    const negation = await chartImage(page.getByTestId('negation-chart'), 'protocol-negation', true);
+    const line = colorCoverage(negation, SERIES_PALETTE[0], 30);
+    expect(line.pixels).toBeGreaterThan(150);
+    expect(line.maxX - line.minX).toBeGreaterThan(negation.width * 0.5);
+    // Concentration: grey parameter-share bars beside the first aggregator's bars.
+    const bars = await chartImage(page.getByTestId('concentration-chart'), 'protocol-concentration', true);
+    expect(colorCoverage(bars, PARAMETER_SHARE_COLOR, 8).pixels).toBeGreaterThan(100);
+    expect(colorCoverage(bars, SERIES_PALETTE[0], 8).pixels).toBeGreaterThan(50);
+    await page.getByTestId('localization-chart').waitFor();
+    await expect(page.getByTestId('localization-table').locator('tbody tr').count()).resolves.toBe(3);
+    await report.locator('[data-testid="metrics-chart"]').first().waitFor({ timeout: 15_000 });
+    // "Export HTML report…" writes the report (and its CSV tables) where the main side runs.
+    await page.getByTestId('protocol-export-html').click();
+    const htmlPath = join(dir, 'e2e-report.html');
+    await page.getByRole('textbox', { name: 'HTML file to write' }).fill(htmlPath);
+    await page.getByRole('button', { name: 'Write' }).click();
+    await page.getByText(`Report written to ${htmlPath}`).waitFor({ timeout: 30_000 });
+    expect(readFileSync(htmlPath, 'utf8')).toContain('<html');
+    await shot('protocol-report-bottom');
+    await report.locator('[data-testid="metrics-chart"]').first().scrollIntoViewIfNeeded();
+    await shot('protocol-report-curves');
+    await page.getByTestId('protocol-spec-summary').scrollIntoViewIfNeeded();
+    await shot('protocol-report-spec');
+    await page.getByTestId('protocol-statements').scrollIntoViewIfNeeded();
+    await shot('protocol-report');
+    // A fine-tune's delta opens in the diff view.
+    await page.getByTestId('open-delta-coin').click();
+    await page.getByTestId('diff-summary').waitFor({ timeout: 30_000 });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('"Run the demo" on the start screen opens the default database, launches the demo and can stop it', async () => {
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.getByTestId('start-view').waitFor();
+    await page.getByTestId('run-demo').click();
+    await page.getByTestId('protocol-experiment').waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId('open-database').innerText()).resolves.toContain('default');
+    await page.getByTestId('protocol-node').first().waitFor({ timeout: 15_000 });
+    await expect(page.locator('.experiment__title').innerText()).resolves.toBe(DEMO_NAME);
+    await shot('protocol-demo-running');
+    await page.getByTestId('protocol-stop').click();
+    await page
+      .locator('[data-testid="protocol-state"]:not([data-state="running"]):not([data-state="stopping"])')
+      .waitFor({ timeout: 60_000 });
+    await page.getByTestId('protocol-resume').waitFor();
+    await shot('protocol-demo-stopped');
+    expect(pageErrors).toEqual([]);
+  });
+});

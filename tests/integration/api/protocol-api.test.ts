@@ -1,0 +1,230 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiService, dispatch, EventBus } from '../../../src-main/api';
+import { createNodeForkLauncher } from '../../../src-main/jobs';
+import type {
+  CallResult,
+  ProtocolPreset,
+  ProtocolReport,
+  ProtocolStatus,
+  ProtocolValidation,
+  RewardSimilarityResult,
+  WireEvent,
+} from '../../../src-main/shared';
+import { makeTempDir } from '../../helpers/temp-dir';
+import { WORKER_SOURCE } from '../jobs/jobs-test-helpers';
+import { tinyExperiment } from '../jobs/protocol-test-helpers';
+
+const temp = makeTempDir('protocol-api');
+const events: WireEvent[] = [];
+let service: ApiService;
+
+async function call<T>(method: string, params: unknown): Promise<T> {
+  const result: CallResult = await dispatch(service.handlers, method, params);
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.result as T;
+}
+
+async function failure(method: string, params: unknown): Promise<{ code: string; message: string }> {
+  const result = await dispatch(service.handlers, method, params);
+  if (result.ok) throw new Error(`${method} succeeded but should have failed`);
+  return result.error;
+}
+
+/** Resolves once a job.state event of the protocol after events[from] says it ended. */
+function ended(jobId: string, from = 0): Promise<string> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      const last = events
+        .slice(from)
+        .filter((e) => e.event === 'job.state' && (e.payload as { jobId: string }).jobId === jobId)
+        .at(-1);
+      const state = (last?.payload as { state?: string } | undefined)?.state;
+      if (state !== undefined && state !== 'running') {
+        clearInterval(timer);
+        resolve(state);
+      }
+    }, 50);
+  });
+}
+
+beforeAll(() => {
+  const bus = new EventBus();
+  bus.subscribe((event) => events.push(event));
+  service = new ApiService({
+    appDataDir: join(temp.dir, 'app-data'),
+    mode: 'browser',
+    version: 'test',
+    bus,
+    jobLauncher: createNodeForkLauncher({ entry: WORKER_SOURCE, execArgv: ['--import', 'tsx'] }),
+    jobParallelism: 2,
+  });
+  service.openPath(join(temp.dir, 'protocol.deltascope'), 'create');
+});
+
+afterAll(async () => {
+  await service.disposeJobs();
+  service.dispose();
+  temp.cleanup();
+});
+
+describe('protocol design over the API', () => {
+  it('protocol.validate names every invalid field of a spec', async () => {
+    const result = await call<ProtocolValidation>('protocol.validate', {
+      spec: tinyExperiment({
+        rbs: [{ name: 'coin', collect: { gold: 1 } }, { name: 'coin' }],
+        pretrainSteps: 10,
+      }),
+      estimate: false,
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const paths = result.errors.map((e) => e.path);
+    expect(paths).toContain('rbs.0.collect.gold');
+    expect(paths).toContain('rbs.1.name');
+    expect(paths).toContain('pretrainSteps');
+  });
+
+  it('protocol.validate resolves a valid spec with node counts and a measured wall-time estimate', async () => {
+    const result = await call<ProtocolValidation>('protocol.validate', { spec: tinyExperiment() });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.spec.confidence).toBe(0.95);
+    expect(result.nodesByKind.train).toBe(result.trainingRuns);
+    expect(result.trainingRuns).toBe(17);
+    expect(result.nodes).toBeGreaterThan(result.trainingRuns);
+    expect(result.estimate!.stepsPerSecond).toBeGreaterThan(0);
+    expect(result.estimate!.seconds).toBeGreaterThan(0);
+    expect(result.estimate!.trainingSteps).toBe(256 + 2 * 128 + 128 + 64 * 13);
+    expect(existsSync(join(temp.dir, 'app-data', 'throughput-cache.json'))).toBe(true);
+  });
+
+  it('rewards.similarity flags an RB that overlaps RA', async () => {
+    const result = await call<RewardSimilarityResult>('rewards.similarity', {
+      env: { size: 5, kinds: ['cheese', 'coin'], horizon: 16 },
+      rewards: [
+        { name: 'RA', collect: { cheese: 1 } },
+        { name: 'coin', collect: { coin: 1 } },
+        { name: 'more-cheese', collect: { cheese: 1, coin: 0.1 } },
+      ],
+      samples: 2000,
+    });
+    expect(result.names).toEqual(['RA', 'coin', 'more-cheese']);
+    expect(result.pearson[0]![0]).toBeCloseTo(1, 6);
+    expect(result.epic[0]![2]).toBeLessThan(0.2);
+    expect(result.warnings.map((w) => [w.a, w.b])).toContainEqual(['RA', 'more-cheese']);
+    expect(result.warnings.map((w) => [w.a, w.b])).not.toContainEqual(['RA', 'coin']);
+  });
+
+  it('protocol.presets lists the shipped presets, each valid', async () => {
+    const presets = await call<ProtocolPreset[]>('protocol.presets', {});
+    const tiny = presets.find((p) => p.id === 'tiny-5x5');
+    expect(tiny?.errors).toBeNull();
+    expect(tiny?.spec).toHaveProperty('rbs');
+    expect(presets.map((p) => p.id)).toContain('demo');
+  });
+});
+
+describe('running a protocol over the API', () => {
+  let experimentId: number;
+
+  it('protocol.start refuses an invalid spec and names the field', async () => {
+    const error = await failure('protocol.start', { spec: tinyExperiment({ alphas: [0.5, 0.5] }) });
+    expect(error.code).toBe('INVALID_SPEC');
+    expect(error.message).toContain('spec.alphas.1');
+  });
+
+  it('protocol.start runs the tiny spec in the background to completion, with progress and status', async () => {
+    events.length = 0;
+    const started = await call<{ experimentId: number; jobId: string }>('protocol.start', {
+      spec: tinyExperiment({ name: 'api-tiny', alphas: [1] }),
+    });
+    experimentId = started.experimentId;
+    expect(started.jobId).toBe(`protocol-${experimentId}`);
+    const early = await call<ProtocolStatus>('protocol.status', { experimentId });
+    expect(early.state).toBe('running');
+    expect(early.nodes.find((n) => n.id === 's1/pretrain')?.kind).toBe('train');
+    expect(await failure('protocol.resume', { experimentId })).toMatchObject({ code: 'INVALID_PAYLOAD' });
+
+    expect(await ended(started.jobId)).toBe('done');
+    const status = await call<ProtocolStatus>('protocol.status', { experimentId });
+    expect(status).toMatchObject({ state: 'done', failed: 0, running: 0 });
+    expect(status.done).toBe(status.total);
+    expect(status.nodes.every((n) => n.status === 'done')).toBe(true);
+    expect(status.nodes.find((n) => n.id === 's1/pretrain')?.outputs.runId).toBeGreaterThan(0);
+    const progress = events.filter(
+      (e) => e.event === 'job.progress' && (e.payload as { jobId: string }).jobId === started.jobId,
+    );
+    expect(progress.at(-1)?.payload).toMatchObject({
+      done: status.total,
+      total: status.total,
+      unit: 'nodes',
+    });
+
+    const list = await call<{ experimentId: number; state: string }[]>('protocol.list', {});
+    expect(list).toContainEqual(expect.objectContaining({ experimentId, state: 'done' }));
+  }, 120_000);
+
+  it('protocol.report returns the analyses, success figures and statements', async () => {
+    const report = await call<ProtocolReport>('protocol.report', { experimentId });
+    expect(report.progress.complete).toBe(true);
+    expect(report.similarity?.names).toEqual(['RA', 'coin', 'gem']);
+    expect(report.runs.map((r) => r.role)).toContain('pretrain');
+    const [seed] = report.seeds;
+    expect(seed!.negation!.rows).toHaveLength(2 * 3);
+    expect(seed!.superposition!.maps.length).toBeGreaterThan(0);
+    expect(seed!.success.map((s) => s.subject)).toEqual(
+      expect.arrayContaining(['MA', 'random policy', 'MB:coin', 'MB:gem']),
+    );
+    const texts = report.statements.map((s) => s.text);
+    expect(texts.some((t) => t.startsWith('MA succeeds on RA'))).toBe(true);
+    expect(texts.some((t) => t.includes('P(coin) vs control'))).toBe(true);
+  });
+
+  it('protocol.exportReport writes the HTML report and CSV tables next to it', async () => {
+    const path = join(temp.dir, 'out', 'tiny-report.html');
+    const written = await call<{ htmlPath: string; csvPaths: string[] }>('protocol.exportReport', {
+      experimentId,
+      path,
+    });
+    expect(written.htmlPath).toBe(path);
+    expect(written.csvPaths).toContain(join(temp.dir, 'out', 'tiny-report-negation.csv'));
+    const html = readFileSync(path, 'utf8');
+    expect(html).toContain('<h3>Negation</h3>');
+    expect(html).not.toMatch(/<script|<link|src="http/);
+    const negationCsv = readFileSync(join(temp.dir, 'out', 'tiny-report-negation.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(negationCsv).toHaveLength(1 + 6);
+  });
+
+  it('protocol.stop stops a running experiment without failing nodes, and protocol.resume finishes it', async () => {
+    const started = await call<{ experimentId: number; jobId: string }>('protocol.start', {
+      spec: tinyExperiment({ name: 'api-stop', alphas: [1], nullControls: 0, aggregators: ['mean'] }),
+    });
+    const id = started.experimentId;
+    let status = await call<ProtocolStatus>('protocol.status', { experimentId: id });
+    while (status.done === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = await call<ProtocolStatus>('protocol.status', { experimentId: id });
+    }
+    const from = events.length;
+    const stopping = await call<ProtocolStatus>('protocol.stop', { experimentId: id });
+    expect(stopping.state).toBe('stopping');
+    expect(await ended(started.jobId, from)).toBe('cancelled');
+    const stopped = await call<ProtocolStatus>('protocol.status', { experimentId: id });
+    expect(stopped).toMatchObject({ state: 'cancelled', failed: 0 });
+    expect(stopped.done).toBeLessThan(stopped.total);
+
+    const again = events.length;
+    await call('protocol.resume', { experimentId: id });
+    expect(await ended(started.jobId, again)).toBe('done');
+    const finished = await call<ProtocolStatus>('protocol.status', { experimentId: id });
+    expect(finished.done).toBe(finished.total);
+  }, 120_000);
+
+  it('protocol.status of an unknown experiment is NOT_FOUND', async () => {
+    expect((await failure('protocol.status', { experimentId: 999 })).code).toBe('NOT_FOUND');
+  });
+});

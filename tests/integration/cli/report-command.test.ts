@@ -1,0 +1,50 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../src-main/cli/main';
+import { createProtocolExperiment } from '../../../src-main/jobs/protocol-store';
+import { createDatabase } from '../../../src-main/store';
+import { makeTempDir } from '../../helpers/temp-dir';
+import { tinyExperiment } from '../jobs/protocol-test-helpers';
+
+const temp = makeTempDir('cli-report');
+afterAll(() => temp.cleanup());
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('deltascope report', () => {
+  it('explains itself and refuses wrong usage on stderr', async () => {
+    const help = await cli('report', '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('--out <file>');
+    const noOut = await cli('report', '1', '--db', join(temp.dir, 'x.deltascope'));
+    expect(noOut.code).toBe(2);
+    expect(noOut.err).toContain('--out');
+    expect((await cli('report', 'abc', '--db', 'x', '--out', 'y')).code).toBe(2);
+  });
+
+  it('writes a partial report of an experiment that has not run yet, and names a missing experiment', async () => {
+    const dbPath = join(temp.dir, 'partial.deltascope');
+    const db = createDatabase(dbPath);
+    const { experimentId } = createProtocolExperiment(db, tinyExperiment({ name: 'not-run' }));
+    db.close();
+    const out = join(temp.dir, 'partial.html');
+    const result = await cli('report', String(experimentId), '--db', dbPath, '--out', out);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain(out);
+    const html = readFileSync(out, 'utf8');
+    expect(html).toContain('incomplete');
+    expect(html).toContain('Pearson ρ');
+    expect(existsSync(join(temp.dir, 'partial-similarity.csv'))).toBe(true);
+    expect(existsSync(join(temp.dir, 'partial-negation.csv'))).toBe(false);
+
+    const missing = await cli('report', '99', '--db', dbPath, '--out', join(temp.dir, 'm.html'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/99/);
+  });
+});

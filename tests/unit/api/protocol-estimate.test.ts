@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { estimateProtocol } from '../../../src-main/api/protocol-estimate';
+import { similarityWarnings } from '../../../src-main/api/protocol-similarity';
+import { buildJobGraph } from '../../../src-main/protocol';
+import { ExperimentSpecSchema } from '../../../src-main/shared/experiment-spec';
+
+const spec = ExperimentSpecSchema.parse({
+  env: { size: 5, kinds: ['cheese', 'coin'], horizon: 16 },
+  rbs: [{ name: 'coin', collect: { coin: 1 } }],
+  ppo: { numEnvs: 4, numSteps: 16, numMinibatches: 2 },
+  pretrainSteps: 6400,
+  finetuneSteps: 640,
+  recoverySteps: 64,
+  nullControls: 0,
+  alphas: [1],
+  aggregators: ['mean'],
+  evalEpisodes: 10,
+});
+const graph = buildJobGraph(spec);
+
+describe('protocol wall-time estimate', () => {
+  it('counts training steps and episodes, and says when there is no measurement', () => {
+    const none = estimateProtocol(spec, graph, null, 2);
+    const runs = graph.nodes.filter((n) => n.params.kind === 'train').length;
+    expect(none.trainingSteps).toBe(6400 + 640 + 64 * (runs - 2));
+    expect(none.evaluationEpisodes).toBe(10 * graph.nodes.filter((n) => n.params.kind === 'evaluate').length);
+    expect(none.seconds).toBeNull();
+    expect(none.basis).toContain('No throughput measurement');
+  });
+
+  it('is bounded below by the pretrain → fine-tune → recovery chain and adds start-up per run', () => {
+    const fast = estimateProtocol(spec, graph, { stepsPerSecond: 1000, overheadSeconds: 0 }, 64);
+    expect(fast.seconds).toBeCloseTo((6400 + 640 + 64) / 1000, 6);
+    const withStartup = estimateProtocol(spec, graph, { stepsPerSecond: 1000, overheadSeconds: 2 }, 64);
+    const runs = graph.nodes.filter((n) => n.params.kind === 'train').length;
+    expect(withStartup.seconds! - fast.seconds!).toBeCloseTo((runs * 2) / 64, 6);
+    const serial = estimateProtocol(spec, graph, { stepsPerSecond: 1000, overheadSeconds: 0 }, 1);
+    expect(serial.seconds!).toBeGreaterThan(fast.seconds!);
+  });
+});
+
+describe('reward similarity warnings', () => {
+  it('flags |ρ| above the threshold between RA and an RB or between two RBs, not NaN pairs', () => {
+    const warnings = similarityWarnings(
+      ['RA', 'coin', 'gem', 'flat'],
+      [
+        [1, -0.5, 0.1, null],
+        [-0.5, 1, 0.35, null],
+        [0.1, 0.35, 1, null],
+        [null, null, null, null],
+      ],
+      0.3,
+    );
+    expect(warnings.map((w) => [w.a, w.b])).toEqual([
+      ['RA', 'coin'],
+      ['coin', 'gem'],
+    ]);
+    expect(warnings[0]!.message).toContain('coin is far from orthogonal to RA');
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { formatInterval, includesZero, reportStatements } from '../../../src-main/protocol';
+import { iv, reportFixture } from './report-fixture';
+
+function texts(report: ReturnType<typeof reportFixture>, topic?: string): string[] {
+  return reportStatements(report)
+    .filter((s) => topic === undefined || s.topic === topic)
+    .map((s) => s.text);
+}
+
+describe('automatic report statements', () => {
+  it('formats intervals with a real minus sign and as percentages', () => {
+    expect(formatInterval({ estimate: -0.12, low: -0.2, high: -0.05 }, { signed: true })).toBe(
+      '−0.12 [−0.20, −0.05]',
+    );
+    expect(formatInterval({ estimate: 0.71, low: 0.6, high: 0.8 }, { percent: true })).toBe('71% [60, 80]');
+    expect(includesZero({ estimate: 0.1, low: -0.01, high: 0.2 })).toBe(true);
+    expect(includesZero({ estimate: 0.1, low: 0.01, high: 0.2 })).toBe(false);
+  });
+
+  it('reports a negation lean whose CI excludes 0 as a finding, with its interval vs control', () => {
+    const statements = reportStatements(
+      reportFixture({ negateLean: { estimate: -0.12, low: -0.2, high: -0.05 } }),
+    );
+    const coin = statements.find(
+      (s) => s.topic === 'negation' && s.text.includes('Δ(coin)') && s.text.includes('−'),
+    );
+    expect(coin?.kind).toBe('finding');
+    expect(coin?.text).toContain(
+      'MA − 1·Δ(coin), after recovery: −0.12 [−0.20, −0.05] in P(coin) vs control',
+    );
+    expect(coin?.text).not.toContain('null result');
+  });
+
+  it('says plainly when a negation CI includes 0 (null result)', () => {
+    const statements = reportStatements(
+      reportFixture({ negateLean: { estimate: -0.02, low: -0.09, high: 0.05 } }),
+    );
+    const coin = statements.find((s) => s.topic === 'negation' && s.text.startsWith('MA − 1·Δ(coin)'));
+    expect(coin?.kind).toBe('null-result');
+    expect(coin?.text).toContain('includes 0');
+  });
+
+  it('compares the top-k mask with a random mask, a finding only when the intervals separate', () => {
+    const separated = texts(reportFixture(), 'localization');
+    expect(separated).toContain(
+      "top-5% mask (mean map) recovers 71% [60, 80] of the full fine-tune's gain on blue vs 22% [15, 30] for random.",
+    );
+    const overlapping = reportStatements(
+      reportFixture({ topFraction: iv(0.3, 0.1), randomFraction: iv(0.25, 0.1) }),
+    ).find((s) => s.topic === 'localization');
+    expect(overlapping?.kind).toBe('null-result');
+    expect(overlapping?.text).toContain('does not beat a random mask');
+  });
+
+  it("reports MA's success on RA against the random-policy floor and each MB's success on its RB", () => {
+    const success = reportStatements(reportFixture()).filter((s) => s.topic === 'success');
+    expect(success[0]).toMatchObject({ kind: 'finding' });
+    expect(success[0]!.text).toBe(
+      'MA succeeds on RA in 87% [82, 92] of held-out episodes vs 12% [7, 17] for a uniform-random policy.',
+    );
+    expect(success[1]!.text).toBe('MB coin succeeds on coin in 70% [65, 75] vs 30% [25, 35] for MA.');
+    const weak = reportStatements(reportFixture({ maSuccess: iv(0.15) })).find((s) => s.topic === 'success');
+    expect(weak?.kind).toBe('null-result');
+    expect(weak?.text).toContain('has not clearly learned RA');
+  });
+
+  it('passes reward-similarity warnings through and notes what concentration does not show', () => {
+    expect(texts(reportFixture(), 'similarity')).toEqual(['coin and gem overlap: ρ = 0.40']);
+    const mean = texts(reportFixture(), 'superposition')[0];
+    expect(mean).toContain(
+      'mean map puts 50% of its mass in policy.kernel (14% of the parameters; the null-drift map puts 15% there)',
+    );
+    expect(mean).toContain('does not show');
+  });
+});
