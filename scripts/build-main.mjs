@@ -10,6 +10,7 @@ const entries = {
   cli: 'src-main/cli/index.ts',
   worker: 'src-main/jobs/worker.ts',
   'diff-worker': 'src-main/api/weights-diff-worker.ts',
+  'aggregate-worker': 'src-main/api/weights-aggregate-worker.ts',
   'ppo-update-worker': 'src-main/engine/ppo-update-worker.ts',
 };
 

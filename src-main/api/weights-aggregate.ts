@@ -77,13 +77,30 @@ function checkSpec(params: AggregateParams): void {
   }
 }
 
-export function aggregateCheckpoints(db: DeltascopeDb, params: AggregateParams): RelevanceMapSummary {
+/** What an aggregation reads and how: validated, with the tensor names matched across every input. */
+export interface AggregatePlan {
+  params: AggregateParams;
+  spec: AggregatorSpec;
+  experimentId: number;
+  /** Tensors to fold, in the base's order. */
+  names: string[];
+}
+
+/** One tensor of a relevance map. */
+export interface AggregateOutput {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** Reads one tensor of one checkpoint (the store's readTensor, from any connection). */
+export type ReadTensor = (checkpointId: number, name: string) => { shape: number[]; data: Float32Array };
+
+/** Checks the spec and matches names and shapes from the manifests alone (no weights read). */
+export function planAggregation(db: DeltascopeDb, params: AggregateParams): AggregatePlan {
   checkSpec(params);
-  const spec = params.aggregator as AggregatorSpec;
   const baseCheckpoint = db.checkpoints.get(params.base);
   const experimentId = db.runs.get(baseCheckpoint.runId).experimentId;
-  // Match names and shapes from the manifests alone, then stream: for each tensor, read just that
-  // tensor of the base and of every input, so no checkpoint is ever held whole.
   const shapeMap = (id: number): TensorMap =>
     new Map(
       db.checkpoints.get(id).tensors.map((t) => [t.name, { name: t.name, shape: t.shape, data: EMPTY }]),
@@ -92,19 +109,48 @@ export function aggregateCheckpoints(db: DeltascopeDb, params: AggregateParams):
   const labels = [`base checkpoint ${params.base}`, ...params.deltas.map((id) => `checkpoint ${id}`)];
   if (params.nullDelta !== undefined) labels.push(`null checkpoint ${params.nullDelta}`);
   const names = assertMatchingTensors([shapeMap(params.base), ...inputIds.map(shapeMap)], labels);
+  return { params, spec: params.aggregator as AggregatorSpec, experimentId, names };
+}
 
-  const outputs = names.map((name) => {
-    const b = db.checkpoints.readTensor(params.base, name);
-    const deltaOf = (id: number) =>
-      combineArrays([1, -1], [db.checkpoints.readTensor(id, name).data, b.data]);
+/** Parameters an aggregation folds (elements of the base's matched tensors). */
+export function aggregationSize(db: DeltascopeDb, plan: AggregatePlan): number {
+  const wanted = new Set(plan.names);
+  return db.checkpoints
+    .get(plan.params.base)
+    .tensors.filter((t) => wanted.has(t.name))
+    .reduce((sum, t) => sum + t.shape.reduce((n, d) => n * d, 1), 0);
+}
+
+/**
+ * m_t = aggregate(θᵢ,t − θ_base,t) for each tensor t, streaming: only one tensor of the base and of
+ * every input is read at a time. Calls `onTensor(done, total)` after each tensor.
+ */
+export function computeAggregation(
+  read: ReadTensor,
+  plan: Pick<AggregatePlan, 'params' | 'spec' | 'names'>,
+  onTensor?: (done: number, total: number) => void,
+): AggregateOutput[] {
+  const { params, spec, names } = plan;
+  return names.map((name, t) => {
+    const b = read(params.base, name);
+    const deltaOf = (id: number) => combineArrays([1, -1], [read(id, name).data, b.data]);
     const data = aggregateTensor(spec, {
       name,
       deltas: params.deltas.map(deltaOf),
       ...(params.nullDelta === undefined ? {} : { nullDelta: deltaOf(params.nullDelta) }),
     });
+    onTensor?.(t + 1, names.length);
     return { name, shape: [...b.shape], data };
   });
+}
 
+/** Stores a computed map as a "relevance-map" artifact (one write) and returns its summary. */
+export function storeAggregation(
+  db: DeltascopeDb,
+  plan: AggregatePlan,
+  outputs: readonly AggregateOutput[],
+): RelevanceMapSummary {
+  const { params, spec, experimentId } = plan;
   const paramCount = outputs.reduce((sum, o) => sum + o.data.length, 0);
   const bytes = new Uint8Array(paramCount * FLOAT32_BYTES);
   const entries: TensorEntry[] = [];
@@ -115,7 +161,7 @@ export function aggregateCheckpoints(db: DeltascopeDb, params: AggregateParams):
     offset += data.byteLength;
   }
   const recipe = { ...aggregationRecipe(spec, params.deltas, params.nullDelta), base: params.base };
-  const tensors = tensorSummaries(outputs);
+  const tensors = tensorSummaries([...outputs]);
   const name =
     params.name ??
     `${spec.kind} of ${params.deltas.length} delta${params.deltas.length === 1 ? '' : 's'} over #${params.base}`;
@@ -129,6 +175,13 @@ export function aggregateCheckpoints(db: DeltascopeDb, params: AggregateParams):
   });
   const stored = db.artifacts.list(experimentId).find((a) => a.id === id)!;
   return toRelevanceSummary(stored);
+}
+
+/** The whole aggregation inline, on the calling thread. */
+export function aggregateCheckpoints(db: DeltascopeDb, params: AggregateParams): RelevanceMapSummary {
+  const plan = planAggregation(db, params);
+  const read: ReadTensor = (id, name) => db.checkpoints.readTensor(id, name);
+  return storeAggregation(db, plan, computeAggregation(read, plan));
 }
 
 const StoredManifestSchema = z.object({

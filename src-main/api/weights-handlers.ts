@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import type { weightsMethods, WeightsMethodName } from '../shared/contract-weights';
 import type { DeltascopeDb } from '../store';
-import { aggregateCheckpoints, listRelevanceMaps } from './weights-aggregate';
+import { listRelevanceMaps } from './weights-aggregate';
+import { AggregateRunner } from './weights-aggregate-runner';
 import { compareDeltas } from './weights-compare';
 import { combineCheckpoints, randomDirectionCheckpoint } from './weights-derive';
 import { DiffRunner, type Emit } from './weights-diff';
@@ -21,12 +22,14 @@ export type WeightsHandlers = { [M in WeightsMethodName]: (params: Params<M>) =>
 
 export interface WeightsHandlerOptions {
   database: () => DeltascopeDb;
-  /** Pushes job.progress / job.state of large diffs. */
+  /** Pushes job.progress / job.state of large diffs and aggregations. */
   emit: Emit;
   /** Called after checkpoints or artifacts were written to the open database. */
   onWritten?: () => void;
   /** Parameters from which a diff runs in a worker thread (default 2 000 000). */
   diffWorkerThreshold?: number;
+  /** Parameters from which an aggregation runs in a worker thread (default 2 000 000). */
+  aggregateWorkerThreshold?: number;
   /** Bytes of loaded checkpoints kept between calls (default 768 MiB). */
   cacheBytes?: number;
 }
@@ -38,6 +41,12 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
   const diffs = new DiffRunner({
     emit: options.emit,
     ...(options.diffWorkerThreshold === undefined ? {} : { workerThreshold: options.diffWorkerThreshold }),
+  });
+  const aggregates = new AggregateRunner({
+    emit: options.emit,
+    ...(options.aggregateWorkerThreshold === undefined
+      ? {}
+      : { workerThreshold: options.aggregateWorkerThreshold }),
   });
   const written = <T>(value: T): T => {
     options.onWritten?.();
@@ -52,7 +61,8 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
       const [a, b] = await pair(p);
       return diffs.compute(a, b, p);
     },
-    'diff.cancel': async ({ jobId }) => ({ cancelled: diffs.cancel(jobId) }),
+    // One cancel for every worker job of this service: large diffs and large aggregations.
+    'diff.cancel': async ({ jobId }) => ({ cancelled: diffs.cancel(jobId) || aggregates.cancel(jobId) }),
     'diff.tile': async (p) => {
       const [a, b] = await pair(p);
       return heatmapTilePayload(views, a, b, p);
@@ -73,7 +83,7 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
     },
     'weights.combine': async (p) => written(combineCheckpoints(database(), sources, p)),
     'weights.randomDirection': async (p) => written(randomDirectionCheckpoint(database(), sources, p)),
-    'weights.aggregate': async (p) => written(aggregateCheckpoints(database(), p)),
+    'weights.aggregate': async (p) => written(await aggregates.aggregate(database(), p)),
     'weights.relevanceMaps': async () => listRelevanceMaps(database()),
     'weights.inspect': async ({ path }) => inspectModelFile(path),
     'weights.import': async (p) => written(await importModelFile(database(), p)),

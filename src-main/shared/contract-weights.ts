@@ -322,7 +322,7 @@ export const weightsMethods = {
     response: DiffComputeResultSchema,
   },
   'diff.cancel': {
-    doc: 'Stops a running large diff; its diff.compute call fails with CANCELLED. False if no such diff is running.',
+    doc: 'Stops a running large diff or aggregation (by the jobId of diff.compute or weights.aggregate); that call fails with CANCELLED and an aggregation stores nothing. False if no such job is running.',
     request: z.object({ jobId: z.string().min(1) }).strict(),
     response: z.object({ cancelled: z.boolean() }),
   },
@@ -458,7 +458,7 @@ export const weightsMethods = {
     response: z.object({ runId: z.number().int(), checkpoint: CheckpointSummarySchema }),
   },
   'weights.aggregate': {
-    doc: 'Folds the deltas (each checkpoint − base) into one per-parameter relevance map, stored as an artifact.',
+    doc: 'Folds the deltas (each checkpoint − base) into one per-parameter relevance map, stored as an artifact. Large maps run in a worker thread and emit job.progress (unit "tensors").',
     request: z
       .object({
         base: id,
@@ -470,6 +470,14 @@ export const weightsMethods = {
         aggregator: AggregatorSpecSchema,
         nullDelta: id.optional().describe('A null-control checkpoint; its Δ normalises "null-normalized".'),
         name: z.string().min(1).max(200).optional(),
+        jobId: z
+          .string()
+          .min(1)
+          .max(64)
+          .optional()
+          .describe(
+            "Id for this aggregation's job.progress / job.state events (large maps run in a worker thread) and diff.cancel; default: generated.",
+          ),
       })
       .strict(),
     response: RelevanceMapSummarySchema,

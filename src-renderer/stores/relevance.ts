@@ -7,6 +7,13 @@ import { errorMessage, useNoticesStore } from './notices';
 import type { LoadState } from './runs';
 import type { AggregatePreset, AggregateRequest } from './relevance-model';
 
+/** A large aggregation's progress: tensors folded of all, and the seconds left (null: unknown yet). */
+export interface AggregateProgress {
+  done: number;
+  total: number;
+  etaSeconds: number | null;
+}
+
 /**
  * Relevance maps (weights.aggregate artifacts): the stored list, the open map with its whole-model
  * overview and chosen tensor, and the "Aggregate deltas…" dialog. A map is drawn through the diff
@@ -24,6 +31,8 @@ export const useRelevanceStore = defineStore('relevance', () => {
   const dialogPreset = shallowRef<AggregatePreset | null>(null);
   const aggregating = ref(false);
   const aggregateError = ref<string | null>(null);
+  /** Tensors folded so far by a large aggregation (its worker's job.progress), or null. */
+  const aggregateProgress = ref<AggregateProgress | null>(null);
 
   const selected = computed(() => maps.value.find((m) => m.artifactId === selectedId.value) ?? null);
   const selectedTile = computed(
@@ -33,6 +42,9 @@ export const useRelevanceStore = defineStore('relevance', () => {
   let listRequest = 0;
   let overviewRequest = 0;
   let listening = false;
+  let aggregateSequence = 0;
+  /** The running aggregation's job id: its progress events are picked out by it, and it cancels. */
+  let aggregateJobId: string | null = null;
 
   async function load(): Promise<void> {
     const request = ++listRequest;
@@ -97,8 +109,11 @@ export const useRelevanceStore = defineStore('relevance', () => {
   async function aggregate(request: AggregateRequest): Promise<boolean> {
     aggregating.value = true;
     aggregateError.value = null;
+    aggregateProgress.value = null;
+    const jobId = `aggregate-${Date.now().toString(36)}-${++aggregateSequence}`;
+    aggregateJobId = jobId;
     try {
-      const summary = await useApi()['weights.aggregate'](request);
+      const summary = await useApi()['weights.aggregate']({ ...request, jobId });
       await load();
       select(summary.artifactId);
       useNavigationStore().show('relevance');
@@ -108,7 +123,19 @@ export const useRelevanceStore = defineStore('relevance', () => {
       aggregateError.value = errorMessage(caught);
       return false;
     } finally {
+      if (aggregateJobId === jobId) aggregateJobId = null;
       aggregating.value = false;
+      aggregateProgress.value = null;
+    }
+  }
+
+  /** Stops the running aggregation (only large ones, run in a worker, can stop); it saves nothing. */
+  async function cancelAggregate(): Promise<void> {
+    if (aggregateJobId === null || !aggregating.value) return;
+    try {
+      await useApi()['diff.cancel']({ jobId: aggregateJobId });
+    } catch (caught) {
+      useNoticesStore().reportError(caught, 'Stopping the aggregation');
     }
   }
 
@@ -130,8 +157,13 @@ export const useRelevanceStore = defineStore('relevance', () => {
   function listen(): void {
     if (listening) return;
     listening = true;
-    useApi().onEvent('db.changed', ({ reason }) => {
+    const api = useApi();
+    api.onEvent('db.changed', ({ reason }) => {
       if (reason !== 'written') reset();
+    });
+    api.onEvent('job.progress', (event) => {
+      if (event.jobId !== aggregateJobId || !aggregating.value) return;
+      aggregateProgress.value = { done: event.done, total: event.total, etaSeconds: event.etaSeconds };
     });
   }
 
@@ -148,12 +180,14 @@ export const useRelevanceStore = defineStore('relevance', () => {
     dialogPreset,
     aggregating,
     aggregateError,
+    aggregateProgress,
     load,
     select,
     loadOverview,
     openDialog,
     closeDialog,
     aggregate,
+    cancelAggregate,
     reset,
     listen,
   };

@@ -1,0 +1,173 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { RelevanceMapSummary } from '../shared/contract-weights';
+import { DeltascopeError, fromErrorPayload } from '../shared/errors';
+import type { DeltascopeDb } from '../store';
+import {
+  aggregateCheckpoints,
+  aggregationSize,
+  planAggregation,
+  storeAggregation,
+  type AggregateOutput,
+  type AggregateParams,
+} from './weights-aggregate';
+import type { AggregateWorkerInput, AggregateWorkerMessage } from './weights-aggregate-messages';
+import type { Emit } from './weights-diff';
+
+/**
+ * weights.aggregate off the main event loop: aggregations of at least `workerThreshold` parameters
+ * are folded in a worker thread that reads the database through its own connection and reports
+ * `job.progress` (tensors done / total, with ETA); the main side then stores the map in one write.
+ * Smaller ones, and databases with no file to reopen, run inline. A running one stops on
+ * `cancel(jobId)` (the handler wires diff.cancel to it): the call fails with CANCELLED and no
+ * artifact is written.
+ */
+
+/** Parameters from which an aggregation moves to a worker thread. */
+export const DEFAULT_AGGREGATE_WORKER_THRESHOLD = 2_000_000;
+
+export interface AggregateRequest extends AggregateParams {
+  jobId?: string | undefined;
+}
+
+export interface AggregateRunnerOptions {
+  emit: Emit;
+  workerThreshold?: number;
+}
+
+function moduleDir(): string {
+  return typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+}
+
+/** out/main/aggregate-worker.cjs in the bundle; from source (tests, tsx scripts) the .ts entry through tsx. */
+function startWorker(input: AggregateWorkerInput): Worker {
+  const dir = moduleDir();
+  const bundled = join(dir, 'aggregate-worker.cjs');
+  if (existsSync(bundled)) return new Worker(bundled, { workerData: input });
+  const source = join(dir, 'weights-aggregate-worker.ts');
+  if (!existsSync(source)) {
+    throw new DeltascopeError(
+      'INTERNAL',
+      `The aggregation worker is missing: neither ${bundled} nor ${source} exists. Run \`node scripts/build-main.mjs\`.`,
+    );
+  }
+  const tsx = createRequire(join(dir, 'noop.js')).resolve('tsx/cjs');
+  const code = `require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`;
+  return new Worker(code, { eval: true, workerData: input });
+}
+
+/** Runs aggregations inline or in worker threads; keeps the running ones so they can be cancelled. */
+export class AggregateRunner {
+  private readonly running = new Map<string, () => void>();
+  private sequence = 0;
+  private readonly threshold: number;
+
+  constructor(private readonly options: AggregateRunnerOptions) {
+    this.threshold = options.workerThreshold ?? DEFAULT_AGGREGATE_WORKER_THRESHOLD;
+  }
+
+  async aggregate(db: DeltascopeDb, request: AggregateRequest): Promise<RelevanceMapSummary> {
+    const { jobId: requested, ...params } = request;
+    const plan = planAggregation(db, params);
+    if (aggregationSize(db, plan) < this.threshold || !existsSync(db.path)) {
+      return aggregateCheckpoints(db, params);
+    }
+    const jobId = requested ?? `aggregate-${++this.sequence}`;
+    const label = `Aggregate ${params.aggregator.kind} of ${params.deltas.length} delta${params.deltas.length === 1 ? '' : 's'} over #${params.base}`;
+    const outputs = await this.inWorker(jobId, label, {
+      databasePath: db.path,
+      base: params.base,
+      deltas: params.deltas,
+      nullDelta: params.nullDelta,
+      spec: plan.spec,
+      names: plan.names,
+    });
+    return storeAggregation(db, plan, outputs);
+  }
+
+  /** Stops a running worker aggregation; its aggregate() rejects with CANCELLED. */
+  cancel(jobId: string): boolean {
+    const stop = this.running.get(jobId);
+    if (stop === undefined) return false;
+    stop();
+    return true;
+  }
+
+  /** Terminates every running aggregation (on shutdown). */
+  dispose(): void {
+    for (const stop of [...this.running.values()]) stop();
+  }
+
+  private inWorker(jobId: string, label: string, input: AggregateWorkerInput): Promise<AggregateOutput[]> {
+    if (this.running.has(jobId)) {
+      throw new DeltascopeError(
+        'INVALID_PAYLOAD',
+        `An aggregation with job id "${jobId}" is already running.`,
+      );
+    }
+    const { emit } = this.options;
+    const started = performance.now();
+    return new Promise((resolvePromise, rejectPromise) => {
+      let worker: Worker | null = null;
+      let settled = false;
+      const finish = (error: DeltascopeError | null, value?: AggregateOutput[]) => {
+        if (settled) return;
+        settled = true;
+        this.running.delete(jobId);
+        void worker?.terminate();
+        if (error === null) {
+          emit('job.state', { jobId, label, state: 'done' });
+          resolvePromise(value!);
+        } else {
+          const state = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
+          emit('job.state', { jobId, label, state, message: error.message });
+          rejectPromise(error);
+        }
+      };
+      // Cancellable from the moment listeners hear "running" (they may cancel inside the event).
+      this.running.set(jobId, () =>
+        finish(new DeltascopeError('CANCELLED', `${label} was cancelled.`, { jobId })),
+      );
+      emit('job.state', { jobId, label, state: 'running' });
+      if (settled) return;
+      try {
+        worker = startWorker(input);
+      } catch (error) {
+        finish(error instanceof DeltascopeError ? error : new DeltascopeError('INTERNAL', String(error)));
+        return;
+      }
+      worker.on('message', (message: AggregateWorkerMessage) => {
+        if (settled) return;
+        if (message.type === 'progress') {
+          // One event per tensor: tensors are few (tens to hundreds), unlike a diff's chunks.
+          const seconds = (performance.now() - started) / 1000;
+          const rate = seconds > 0 ? message.done / seconds : null;
+          emit('job.progress', {
+            jobId,
+            label,
+            done: message.done,
+            total: message.total,
+            unit: 'tensors',
+            ratePerSecond: rate,
+            etaSeconds: rate !== null && rate > 0 ? (message.total - message.done) / rate : null,
+            latest: {},
+          });
+        } else if (message.type === 'done') {
+          finish(null, message.outputs);
+        } else {
+          finish(fromErrorPayload(message.error));
+        }
+      });
+      worker.on('error', (error) =>
+        finish(new DeltascopeError('INTERNAL', `${label} failed in its worker thread: ${error.message}`)),
+      );
+      worker.on('exit', (code) => {
+        if (!settled)
+          finish(new DeltascopeError('INTERNAL', `${label}: the worker thread exited (code ${code}).`));
+      });
+    });
+  }
+}
