@@ -8,7 +8,9 @@ import {
   negationTable,
   nodeIds,
   PROTOCOL_ARTIFACT_KINDS,
+  objectiveGroups,
   superpose,
+  varianceRatio,
   SUPERPOSITION_FORMAT,
   updateSignals,
   type JobNode,
@@ -219,11 +221,14 @@ function runSuperposition(ctx: NodeContext, node: JobNode, recipe: Record<string
     checkpointId: d.checkpointId,
     map: deltaOf(maps.base.map, d.map),
   });
+  const rbDeltas = maps.rbs.map(toDelta);
+  const nullDeltas = maps.nulls.map(toDelta);
+  const ratio = varianceRatio(objectiveGroups(rbDeltas, nullDeltas, spec.ra.name));
   const result = superpose({
     seed: s,
     base: maps.base.map,
-    rbDeltas: maps.rbs.map(toDelta),
-    nullDeltas: maps.nulls.map(toDelta),
+    rbDeltas,
+    nullDeltas,
     aggregators: spec.aggregators,
     tiesDensity: spec.tiesDensity,
     dareDropProbability: spec.dareDropProbability,
@@ -256,6 +261,19 @@ function runSuperposition(ctx: NodeContext, node: JobNode, recipe: Record<string
             }),
             concentration: result.nullMap.concentration,
           };
+    // Not one of spec.aggregators: computed whenever the grouping defines it, else recorded as skipped.
+    const ratioOut =
+      ratio.status === 'computed'
+        ? {
+            status: ratio.status,
+            groups: ratio.groups,
+            artifactId: mapArtifact('variance-ratio', ratio.map, {
+              aggregator: 'variance-ratio',
+              groups: ratio.groups,
+            }),
+            concentration: ratio.concentration,
+          }
+        : ratio;
     const summary = {
       format: SUPERPOSITION_FORMAT,
       seed: s,
@@ -264,6 +282,7 @@ function runSuperposition(ctx: NodeContext, node: JobNode, recipe: Record<string
       nullInputs: maps.nulls.map((d) => ({ label: d.label, nodeId: d.nodeId, checkpointId: d.checkpointId })),
       maps: mapsOut,
       nullMap: nullOut,
+      varianceRatio: ratioOut,
     };
     const id = ctx.db.artifacts.put(
       jsonArtifact(
@@ -275,12 +294,17 @@ function runSuperposition(ctx: NodeContext, node: JobNode, recipe: Record<string
         {
           seed: s,
           aggregators: mapsOut.map((m) => m.aggregator),
+          varianceRatio: ratio.status,
         },
       ),
     ).id;
     return {
       artifactId: id,
-      artifactIds: [...mapsOut.map((m) => m.artifactId), ...(nullOut === null ? [] : [nullOut.artifactId])],
+      artifactIds: [
+        ...mapsOut.map((m) => m.artifactId),
+        ...(nullOut === null ? [] : [nullOut.artifactId]),
+        ...(ratioOut.status === 'computed' ? [ratioOut.artifactId] : []),
+      ],
     };
   });
 }

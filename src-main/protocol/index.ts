@@ -58,13 +58,17 @@ export {
   deltaOf,
   KNOWN_ANSWER_FORMAT,
   knownAnswerCheck,
+  objectiveGroups,
   superpose,
   SUPERPOSITION_FORMAT,
+  varianceRatio,
+  type DeltaGroup,
   type KnownAnswerCheck,
   type RelevanceMapResult,
   type SuperpositionInput,
   type SuperpositionResult,
   type TensorConcentration,
+  type VarianceRatioResult,
 } from './superposition';
 export {
   fractionRecoveredCi,

@@ -146,6 +146,92 @@ export function superpose(input: SuperpositionInput): SuperpositionResult {
   };
 }
 
+/** Deltas of one objective: an RB's deltas, or the null controls (objective RA). */
+export interface DeltaGroup {
+  label: string;
+  deltas: readonly TensorMap[];
+}
+
+/** The variance-ratio relevance map, or why it was not defined for these deltas. */
+export type VarianceRatioResult =
+  | {
+      status: 'computed';
+      groups: { label: string; size: number }[];
+      map: TensorMap;
+      concentration: TensorConcentration[];
+    }
+  | { status: 'skipped'; groups: { label: string; size: number }[]; reason: string };
+
+/** Groups a replication's deltas by objective: one group per RB, the null controls as the RA group. */
+export function objectiveGroups(
+  rbDeltas: readonly { label: string; map: TensorMap }[],
+  nullDeltas: readonly { map: TensorMap }[],
+  raName: string,
+): DeltaGroup[] {
+  const byLabel = new Map<string, TensorMap[]>();
+  for (const d of rbDeltas) byLabel.set(d.label, [...(byLabel.get(d.label) ?? []), d.map]);
+  const groups = [...byLabel].map(([label, deltas]) => ({ label, deltas }));
+  if (nullDeltas.length > 0) groups.push({ label: raName, deltas: nullDeltas.map((d) => d.map) });
+  return groups;
+}
+
+/** Floor of the within-objective variance, so a parameter no delta moves gets ratio 0, not NaN. */
+const VARIANCE_FLOOR = 1e-12;
+
+/**
+ * Per parameter, F = [Σ_g n_g (x̄_g − x̄)² / (G − 1)] / [Σ_g Σ_i (x_gi − x̄_g)² / (N − G) + 1e-12];
+ * defined when G ≥ 2 groups and N − G ≥ 1 (some group has ≥ 2 deltas), else skipped with the reason.
+ */
+export function varianceRatio(groups: readonly DeltaGroup[]): VarianceRatioResult {
+  const sizes = groups.map((g) => ({ label: g.label, size: g.deltas.length }));
+  const n = sizes.reduce((sum, g) => sum + g.size, 0);
+  const g = groups.filter((group) => group.deltas.length > 0);
+  if (g.length < 2) {
+    return {
+      status: 'skipped',
+      groups: sizes,
+      reason: `needs at least 2 objectives with deltas; has ${g.length}`,
+    };
+  }
+  if (n - g.length < 1) {
+    return {
+      status: 'skipped',
+      groups: sizes,
+      reason:
+        'every objective has a single delta, so the within-objective variance is undefined ' +
+        '(needs ≥ 2 null controls, or ≥ 2 deltas of one RB)',
+    };
+  }
+  const all = g.flatMap((group) => group.deltas);
+  assertMatchingTensors(
+    all,
+    g.flatMap((group) => group.deltas.map((_, i) => `${group.label} delta ${i}`)),
+  );
+  const map = mapTensorData(all[0]!, (tensor) => {
+    const out = new Float32Array(tensor.data.length);
+    const datas = g.map((group) => group.deltas.map((d) => d.get(tensor.name)!.data));
+    for (let j = 0; j < out.length; j++) {
+      let grand = 0;
+      const means = datas.map((members) => {
+        let sum = 0;
+        for (const data of members) sum += data[j]!;
+        grand += sum;
+        return sum / members.length;
+      });
+      grand /= n;
+      let between = 0;
+      let within = 0;
+      datas.forEach((members, k) => {
+        between += members.length * (means[k]! - grand) ** 2;
+        for (const data of members) within += (data[j]! - means[k]!) ** 2;
+      });
+      out[j] = between / (g.length - 1) / (within / (n - g.length) + VARIANCE_FLOOR);
+    }
+    return out;
+  });
+  return { status: 'computed', groups: sizes, map, concentration: concentrationOf(map) };
+}
+
 export const KNOWN_ANSWER_FORMAT = 'deltascope.protocol.known-answer/1';
 
 export interface KnownAnswerCheck {

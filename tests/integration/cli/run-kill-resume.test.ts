@@ -1,0 +1,169 @@
+import { execFile, spawn } from 'node:child_process';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadProtocol } from '../../../src-main/jobs/protocol-store';
+import { decodeJson, PROTOCOL_ARTIFACT_KINDS } from '../../../src-main/protocol';
+import { openDatabase } from '../../../src-main/store';
+import { makeTempDir } from '../../helpers/temp-dir';
+import { integrityCheck } from '../jobs/jobs-test-helpers';
+import { tinyExperiment } from '../jobs/protocol-test-helpers';
+
+const execFileAsync = promisify(execFile);
+const root = resolve('.');
+const bin = join(root, 'bin/deltascope.cjs');
+const temp = makeTempDir('cli-run-kill');
+
+function newestMtime(dir: string): number {
+  return Math.max(
+    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
+      const path = join(dir, entry.name);
+      return entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
+    }),
+  );
+}
+
+function bundleMtime(): number {
+  try {
+    return Math.min(
+      ...['cli.cjs', 'worker.cjs'].map((file) => statSync(join(root, 'out/main', file)).mtimeMs),
+    );
+  } catch {
+    return 0;
+  }
+}
+
+// The CLI runs the bundle in out/main; rebuild it when the sources are newer.
+beforeAll(async () => {
+  if (bundleMtime() < newestMtime(join(root, 'src-main'))) {
+    await execFileAsync(process.execPath, [join(root, 'scripts/build-main.mjs')], { cwd: root });
+  }
+}, 120_000);
+afterAll(() => temp.cleanup());
+
+/** Protocol-node states written so far, read without a write lock (the CLI may be writing). */
+function doneNodeCount(dbPath: string): number {
+  try {
+    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    try {
+      const row = db
+        .prepare('SELECT COUNT(*) AS n FROM artifacts WHERE kind = ?')
+        .get(PROTOCOL_ARTIFACT_KINDS.node) as { n: number };
+      return row.n;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return 0; // not created yet, or busy
+  }
+}
+
+describe('deltascope run, killed mid-graph', () => {
+  it('resumes after SIGKILL of the CLI and its workers without redoing done nodes', async () => {
+    const dbPath = join(temp.dir, 'killed.deltascope');
+    const specPath = join(temp.dir, 'kill.json');
+    writeFileSync(
+      specPath,
+      JSON.stringify(
+        tinyExperiment({
+          name: 'cli-kill',
+          rbs: [{ name: 'coin', collect: { coin: 1 } }],
+          // Two null controls: the superposition's variance ratio is defined.
+          nullControls: 2,
+          aggregators: ['mean'],
+          alphas: [1],
+          // Long enough that the fine-tunes are still training when the first nodes are done.
+          finetuneSteps: 8192,
+        }),
+      ),
+    );
+    const env = { ...process.env, DELTASCOPE_HOME: temp.dir };
+    const child = spawn(process.execPath, [bin, 'run', specPath, '--db', dbPath], {
+      cwd: root,
+      env,
+      detached: true,
+      stdio: 'ignore',
+    });
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    let exitedEarly = false;
+    void exited.then(() => (exitedEarly = true));
+    while (!exitedEarly && doneNodeCount(dbPath) < 2) {
+      await new Promise((wait) => setTimeout(wait, 100));
+    }
+    expect(exitedEarly, 'the run finished before it could be killed').toBe(false);
+    process.kill(-child.pid!, 'SIGKILL');
+    await exited;
+
+    expect(integrityCheck(dbPath)).toBe('ok');
+    const before = openDatabase(dbPath);
+    const doneBefore = new Set(
+      before.artifacts
+        .list(1)
+        .filter((a) => a.kind === PROTOCOL_ARTIFACT_KINDS.node)
+        .map((a) => a.name),
+    );
+    const { graph } = loadProtocol(before, 1);
+    const interrupted = before.runs
+      .listByExperiment(1)
+      .filter((run) => run.status !== 'done')
+      .map((run) => run.name);
+    before.close();
+    // The kill caught at least one training run mid-way (the resume must continue it).
+    expect(interrupted.length).toBeGreaterThan(0);
+    expect(doneBefore.size).toBeGreaterThanOrEqual(2);
+    expect(doneBefore.size).toBeLessThan(graph.nodes.length);
+
+    const { stdout } = await execFileAsync(process.execPath, [bin, 'run', '--resume', '1', '--db', dbPath], {
+      cwd: root,
+      env,
+    });
+    expect(stdout).toMatch(/Done: experiment #1/);
+
+    const db = openDatabase(dbPath);
+    try {
+      const artifacts = db.artifacts.list(1);
+      const states = artifacts.filter((a) => a.kind === PROTOCOL_ARTIFACT_KINDS.node);
+      const perNode = new Map<string, number>();
+      for (const state of states) perNode.set(state.name, (perNode.get(state.name) ?? 0) + 1);
+      // Every node done exactly once: nothing done before the kill was redone.
+      expect([...perNode.values()].every((n) => n === 1)).toBe(true);
+      expect(perNode.size).toBe(graph.nodes.length);
+      for (const nodeId of doneBefore) expect(perNode.get(nodeId)).toBe(1);
+
+      const runs = db.runs.listByExperiment(1);
+      const trainNodes = graph.nodes.filter((node) => node.params.kind === 'train').map((node) => node.id);
+      // One run per training node: the interrupted ones were continued, not started again.
+      for (const nodeId of trainNodes) {
+        const named = runs.filter((run) => run.name === nodeId);
+        expect(
+          named.map((run) => run.status),
+          nodeId,
+        ).toEqual(['done']);
+      }
+
+      const kinds = new Set(artifacts.map((a) => a.kind));
+      for (const kind of [
+        PROTOCOL_ARTIFACT_KINDS.updateSignals,
+        PROTOCOL_ARTIFACT_KINDS.negation,
+        PROTOCOL_ARTIFACT_KINDS.superposition,
+      ]) {
+        expect(kinds.has(kind), kind).toBe(true);
+      }
+      const superposition = artifacts.find((a) => a.kind === PROTOCOL_ARTIFACT_KINDS.superposition)!;
+      const data = decodeJson(db.artifacts.get(superposition.id).data, 'superposition') as {
+        varianceRatio: { status: string; artifactId: number; groups: { label: string; size: number }[] };
+      };
+      expect(data.varianceRatio.status).toBe('computed');
+      expect(data.varianceRatio.groups).toEqual([
+        { label: 'coin', size: 1 },
+        { label: 'RA', size: 2 },
+      ]);
+      expect(db.artifacts.get(data.varianceRatio.artifactId).kind).toBe(PROTOCOL_ARTIFACT_KINDS.relevanceMap);
+    } finally {
+      db.close();
+    }
+    expect(integrityCheck(dbPath)).toBe('ok');
+  }, 300_000);
+});
