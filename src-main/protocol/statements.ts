@@ -154,23 +154,54 @@ function negationStatements(seed: number, table: NegationTableData): ReportState
 function superpositionStatements(seed: number, data: SuperpositionData): ReportStatement[] {
   const nullShare = (tensor: string): number | null =>
     data.nullMap?.concentration.find((c) => c.tensor === tensor)?.share ?? null;
-  return data.maps.map((map): ReportStatement => {
-    const top = [...map.concentration].sort((a, b) => b.share - a.share)[0];
-    if (top === undefined) {
-      return { seed, topic: 'superposition', kind: 'note', text: `${map.aggregator} map: empty.` };
-    }
-    const drift = nullShare(top.tensor);
-    return {
+  return [
+    ...data.maps.map((map): ReportStatement => {
+      const top = [...map.concentration].sort((a, b) => b.share - a.share)[0];
+      if (top === undefined) {
+        return { seed, topic: 'superposition', kind: 'note', text: `${map.aggregator} map: empty.` };
+      }
+      const drift = nullShare(top.tensor);
+      return {
+        seed,
+        topic: 'superposition',
+        kind: 'note',
+        text:
+          `${map.aggregator} map puts ${formatNumber(top.share * 100, 0)}% of its mass in ${top.tensor} ` +
+          `(${formatNumber(top.sizeShare * 100, 0)}% of the parameters` +
+          (drift === null ? '' : `; the null-drift map puts ${formatNumber(drift * 100, 0)}% there`) +
+          `). Concentration alone does not show that the tensor carries the objective; the localization test does.`,
+      };
+    }),
+    ...varianceRatioStatements(seed, data),
+  ];
+}
+
+function varianceRatioStatements(seed: number, data: SuperpositionData): ReportStatement[] {
+  const ratio = data.varianceRatio;
+  if (ratio === undefined) return [];
+  const groups = ratio.groups.map((g) => `${g.label} ×${g.size}`).join(', ');
+  if (ratio.status === 'skipped') {
+    return [
+      {
+        seed,
+        topic: 'superposition',
+        kind: 'note',
+        text: `Variance-ratio map not computed (${groups}): ${ratio.reason}`,
+      },
+    ];
+  }
+  const top = [...ratio.concentration].sort((a, b) => b.share - a.share)[0];
+  if (top === undefined) return [];
+  return [
+    {
       seed,
       topic: 'superposition',
       kind: 'note',
       text:
-        `${map.aggregator} map puts ${formatNumber(top.share * 100, 0)}% of its mass in ${top.tensor} ` +
-        `(${formatNumber(top.sizeShare * 100, 0)}% of the parameters` +
-        (drift === null ? '' : `; the null-drift map puts ${formatNumber(drift * 100, 0)}% there`) +
-        `). Concentration alone does not show that the tensor carries the objective; the localization test does.`,
-    };
-  });
+        `variance-ratio map (between / within objectives; ${groups}) puts ${formatNumber(top.share * 100, 0)}% ` +
+        `of its mass in ${top.tensor} (${formatNumber(top.sizeShare * 100, 0)}% of the parameters).`,
+    },
+  ];
 }
 
 function knownAnswerStatements(seed: number, check: KnownAnswerData): ReportStatement[] {

@@ -210,6 +210,22 @@ export const SuperpositionDataSchema = z.object({
     }),
   ),
   nullMap: z.object({ artifactId: id, concentration: z.array(TensorConcentrationSchema) }).nullable(),
+  /** Between- / within-objective variance ratio; absent in artifacts written before it existed. */
+  varianceRatio: z
+    .discriminatedUnion('status', [
+      z.object({
+        status: z.literal('computed'),
+        groups: z.array(z.object({ label: z.string(), size: z.number().int() })),
+        artifactId: id,
+        concentration: z.array(TensorConcentrationSchema),
+      }),
+      z.object({
+        status: z.literal('skipped'),
+        groups: z.array(z.object({ label: z.string(), size: z.number().int() })),
+        reason: z.string(),
+      }),
+    ])
+    .optional(),
 });
 export type SuperpositionData = z.output<typeof SuperpositionDataSchema>;
 

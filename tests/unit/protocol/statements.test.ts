@@ -73,4 +73,30 @@ describe('automatic report statements', () => {
     );
     expect(mean).toContain('does not show');
   });
+
+  it('states the variance-ratio map when computed, and why when it was skipped', () => {
+    const computed = reportFixture();
+    const seed = computed.seeds[0]!;
+    seed.superposition!.varianceRatio = {
+      status: 'computed',
+      groups: [
+        { label: 'coin', size: 1 },
+        { label: 'RA', size: 2 },
+      ],
+      artifactId: 9,
+      concentration: [{ tensor: 'policy.kernel', share: 0.8, sizeShare: 0.1 }],
+    };
+    expect(texts(computed, 'superposition').at(-1)).toBe(
+      'variance-ratio map (between / within objectives; coin ×1, RA ×2) puts 80% of its mass in policy.kernel (10% of the parameters).',
+    );
+    const skipped = reportFixture();
+    skipped.seeds[0]!.superposition!.varianceRatio = {
+      status: 'skipped',
+      groups: [{ label: 'coin', size: 1 }],
+      reason: 'every objective has a single delta',
+    };
+    expect(texts(skipped, 'superposition').at(-1)).toBe(
+      'Variance-ratio map not computed (coin ×1): every objective has a single delta',
+    );
+  });
 });
