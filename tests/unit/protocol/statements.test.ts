@@ -84,7 +84,7 @@ describe('automatic report statements', () => {
         { label: 'RA', size: 2 },
       ],
       artifactId: 9,
-      concentration: [{ tensor: 'policy.kernel', share: 0.8, sizeShare: 0.1 }],
+      concentration: [{ tensor: 'policy.kernel', count: 64, share: 0.8, sizeShare: 0.1, meanAbs: 0.2 }],
     };
     expect(texts(computed, 'superposition').at(-1)).toBe(
       'variance-ratio map (between / within objectives; coin ×1, RA ×2) puts 80% of its mass in policy.kernel (10% of the parameters).',
