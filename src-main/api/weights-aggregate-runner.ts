@@ -15,7 +15,7 @@ import {
   type AggregateParams,
 } from './weights-aggregate';
 import type { AggregateWorkerInput, AggregateWorkerMessage } from './weights-aggregate-messages';
-import type { Emit } from './weights-diff';
+import { runWorkerJob, type Emit } from './worker-job';
 
 /**
  * weights.aggregate off the main event loop: aggregations of at least `workerThreshold` parameters
@@ -110,37 +110,14 @@ export class AggregateRunner {
     }
     const { emit } = this.options;
     const started = performance.now();
-    return new Promise((resolvePromise, rejectPromise) => {
-      let worker: Worker | null = null;
-      let settled = false;
-      const finish = (error: DeltascopeError | null, value?: AggregateOutput[]) => {
-        if (settled) return;
-        settled = true;
-        this.running.delete(jobId);
-        void worker?.terminate();
-        if (error === null) {
-          emit('job.state', { jobId, label, state: 'done' });
-          resolvePromise(value!);
-        } else {
-          const state = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
-          emit('job.state', { jobId, label, state, message: error.message });
-          rejectPromise(error);
-        }
-      };
-      // Cancellable from the moment listeners hear "running" (they may cancel inside the event).
-      this.running.set(jobId, () =>
-        finish(new DeltascopeError('CANCELLED', `${label} was cancelled.`, { jobId })),
-      );
-      emit('job.state', { jobId, label, state: 'running' });
-      if (settled) return;
-      try {
-        worker = startWorker(input);
-      } catch (error) {
-        finish(error instanceof DeltascopeError ? error : new DeltascopeError('INTERNAL', String(error)));
-        return;
-      }
-      worker.on('message', (message: AggregateWorkerMessage) => {
-        if (settled) return;
+    return runWorkerJob<AggregateOutput[], AggregateWorkerMessage>({
+      jobId,
+      label,
+      emit,
+      running: this.running,
+      start: () => startWorker(input),
+      onMessage: (message, job) => {
+        if (job.settled()) return;
         if (message.type === 'progress') {
           // One event per tensor: tensors are few (tens to hundreds), unlike a diff's chunks.
           const seconds = (performance.now() - started) / 1000;
@@ -156,18 +133,11 @@ export class AggregateRunner {
             latest: {},
           });
         } else if (message.type === 'done') {
-          finish(null, message.outputs);
+          job.finish(null, message.outputs);
         } else {
-          finish(fromErrorPayload(message.error));
+          job.finish(fromErrorPayload(message.error));
         }
-      });
-      worker.on('error', (error) =>
-        finish(new DeltascopeError('INTERNAL', `${label} failed in its worker thread: ${error.message}`)),
-      );
-      worker.on('exit', (code) => {
-        if (!settled)
-          finish(new DeltascopeError('INTERNAL', `${label}: the worker thread exited (code ${code}).`));
-      });
+      },
     });
   }
 }

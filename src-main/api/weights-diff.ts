@@ -4,7 +4,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DiffComputeResult, TensorDiffPayload } from '../shared/contract-weights';
-import type { EventName, EventPayload } from '../shared';
 import { DeltascopeError, fromErrorPayload } from '../shared/errors';
 import {
   diffCheckpoints,
@@ -15,6 +14,7 @@ import {
   type TensorDiff,
 } from '../weights';
 import type { DiffWorkerInput, DiffWorkerMessage } from './weights-diff-messages';
+import { runWorkerJob, type Emit } from './worker-job';
 import type { LoadedSource } from './weights-sources';
 
 /**
@@ -28,7 +28,7 @@ export const DEFAULT_DIFF_WORKER_THRESHOLD = 2_000_000;
 /** At most one progress event per this many milliseconds (plus the last one). */
 const PROGRESS_INTERVAL_MS = 100;
 
-export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+export type { Emit } from './worker-job';
 
 export interface DiffRequest {
   epsilon: number;
@@ -147,39 +147,13 @@ export class DiffRunner {
     const { emit } = this.options;
     const started = performance.now();
     let lastProgress = -Infinity;
-    return new Promise((resolvePromise, rejectPromise) => {
-      let worker: Worker | null = null;
-      let settled = false;
-      const finish = (
-        error: DeltascopeError | null,
-        value?: { tensors: TensorDiff[]; model: DeltaStats },
-      ) => {
-        if (settled) return;
-        settled = true;
-        this.running.delete(jobId);
-        void worker?.terminate();
-        if (error === null) {
-          emit('job.state', { jobId, label, state: 'done' });
-          resolvePromise(value!);
-        } else {
-          const state = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
-          emit('job.state', { jobId, label, state, message: error.message });
-          rejectPromise(error);
-        }
-      };
-      // Cancellable from the moment listeners hear "running" (they may cancel inside the event).
-      this.running.set(jobId, () =>
-        finish(new DeltascopeError('CANCELLED', `${label} was cancelled.`, { jobId })),
-      );
-      emit('job.state', { jobId, label, state: 'running' });
-      if (settled) return;
-      try {
-        worker = startWorker(input);
-      } catch (error) {
-        finish(error instanceof DeltascopeError ? error : new DeltascopeError('INTERNAL', String(error)));
-        return;
-      }
-      worker.on('message', (message: DiffWorkerMessage) => {
+    return runWorkerJob<{ tensors: TensorDiff[]; model: DeltaStats }, DiffWorkerMessage>({
+      jobId,
+      label,
+      emit,
+      running: this.running,
+      start: () => startWorker(input),
+      onMessage: (message, job) => {
         if (message.type === 'progress') {
           const now = performance.now();
           if (now - lastProgress < PROGRESS_INTERVAL_MS && message.done < message.total) return;
@@ -197,18 +171,11 @@ export class DiffRunner {
             latest: {},
           });
         } else if (message.type === 'done') {
-          finish(null, { tensors: message.tensors, model: message.model });
+          job.finish(null, { tensors: message.tensors, model: message.model });
         } else {
-          finish(fromErrorPayload(message.error));
+          job.finish(fromErrorPayload(message.error));
         }
-      });
-      worker.on('error', (error) =>
-        finish(new DeltascopeError('INTERNAL', `${label} failed in its worker thread: ${error.message}`)),
-      );
-      worker.on('exit', (code) => {
-        if (!settled)
-          finish(new DeltascopeError('INTERNAL', `${label}: the worker thread exited (code ${code}).`));
-      });
+      },
     });
   }
 }
