@@ -7,6 +7,7 @@ import { countByKind } from '../protocol';
 import { DeltascopeError, type EventPayload } from '../shared';
 import { openOrCreateDatabase } from '../store';
 import { UsageError, type CliCommand, type CliIo } from './command';
+import { ProgressPrinter } from './progress-printer';
 import { formatDuration } from './train-progress';
 
 const HELP = `Usage: deltascope run <experiment.json> --db <file.deltascope>
@@ -30,7 +31,6 @@ Options:
   --jobs <n>             training jobs at once (default 2)
   -h, --help             show this help`;
 
-const PLAIN_INTERVAL_MS = 2000;
 const EXIT_CANCELLED = 130;
 
 function positiveInt(text: string, flag: string): number {
@@ -124,7 +124,7 @@ export const runCommand: CliCommand = {
       db.close();
     }
 
-    const progress = new ProgressLine(io);
+    const progress = new ProgressPrinter(io, formatProtocolProgress);
     const queue = new JobQueue({ launcher: createNodeForkLauncher(), parallelism: slots });
     const runner = new ProtocolRunner(values.db, experimentId, {
       queue,
@@ -175,40 +175,4 @@ function report(summary: ProtocolRunSummary, dbPath: string, io: CliIo): number 
     `${summary.failed.length} node(s) failed and ${summary.blocked} could not run; ${summary.done}/${summary.total} done. ` +
       `Retry with: ${resume} --retry-failed`,
   );
-}
-
-/** A bar redrawn in place on a terminal; otherwise a plain line every few seconds. */
-class ProgressLine {
-  private last: EventPayload<'job.progress'> | null = null;
-  private printedAt = 0;
-  private printed: EventPayload<'job.progress'> | null = null;
-  private drawn = false;
-
-  constructor(private readonly io: CliIo) {}
-
-  update(progress: EventPayload<'job.progress'>): void {
-    this.last = progress;
-    if (this.io.ttyWrite !== undefined) {
-      this.io.ttyWrite(`\r${formatProtocolProgress(progress)}\x1b[K`);
-      this.drawn = true;
-    } else if (Date.now() - this.printedAt >= PLAIN_INTERVAL_MS) {
-      this.print(progress);
-    }
-  }
-
-  interrupt(): void {
-    if (this.drawn) this.io.ttyWrite?.('\n');
-    this.drawn = false;
-  }
-
-  finish(): void {
-    if (this.io.ttyWrite !== undefined) this.interrupt();
-    else if (this.last !== null && this.last !== this.printed) this.print(this.last);
-  }
-
-  private print(progress: EventPayload<'job.progress'>): void {
-    this.printed = progress;
-    this.printedAt = Date.now();
-    this.io.out(formatProtocolProgress(progress));
-  }
 }

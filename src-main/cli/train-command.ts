@@ -4,6 +4,7 @@ import { createNodeForkLauncher, JobQueue, parseTrainingSpec, type JobStarted } 
 import { DeltascopeError, type EventPayload, type JobInfo } from '../shared';
 import { openOrCreateDatabase, type DeltascopeDb } from '../store';
 import { UsageError, type CliCommand, type CliIo } from './command';
+import { ProgressPrinter } from './progress-printer';
 import { formatCount, formatTrainProgress } from './train-progress';
 
 const HELP = `Usage: deltascope train <spec.json> --db <file.deltascope>
@@ -24,8 +25,6 @@ Options:
   --resume <runId>   continue run <runId> instead of starting a new one
   -h, --help         show this help`;
 
-/** Non-TTY output: one plain progress line at most this often (and always the last). */
-const PLAIN_INTERVAL_MS = 2000;
 /** Exit code after Ctrl+C (128 + SIGINT), as shells expect. */
 const EXIT_CANCELLED = 130;
 
@@ -56,7 +55,7 @@ export const trainCommand: CliCommand = {
       throw new UsageError('train --resume takes no spec file.');
     const spec = resumeRunId === null ? readSpec(positionals[0]!) : null;
 
-    const progress = new ProgressPrinter(io);
+    const progress = new ProgressPrinter(io, formatTrainProgress);
     const queue = new JobQueue({
       launcher: createNodeForkLauncher(),
       parallelism: 1,
@@ -151,42 +150,4 @@ function report(info: JobInfo, dbPath: string, io: CliIo): number {
     return EXIT_CANCELLED;
   }
   throw new DeltascopeError('JOB_FAILED', `run #${info.runId} failed: ${info.message ?? 'unknown error'}`);
-}
-
-/** A bar redrawn in place on a terminal; otherwise a plain line every few seconds. */
-class ProgressPrinter {
-  private last: EventPayload<'job.progress'> | null = null;
-  private printed: EventPayload<'job.progress'> | null = null;
-  private printedAt = 0;
-  private drawn = false;
-
-  constructor(private readonly io: CliIo) {}
-
-  update(progress: EventPayload<'job.progress'>): void {
-    this.last = progress;
-    if (this.io.ttyWrite !== undefined) {
-      this.io.ttyWrite(`\r${formatTrainProgress(progress)}\x1b[K`);
-      this.drawn = true;
-    } else if (Date.now() - this.printedAt >= PLAIN_INTERVAL_MS) {
-      this.print(progress);
-    }
-  }
-
-  /** Ends the redrawn line so that a message can follow. */
-  interrupt(): void {
-    if (this.drawn) this.io.ttyWrite?.('\n');
-    this.drawn = false;
-  }
-
-  /** Leaves the final progress on screen: ends the bar's line, or prints the last plain line if it was skipped. */
-  finish(): void {
-    if (this.io.ttyWrite !== undefined) this.interrupt();
-    else if (this.last !== null && this.last !== this.printed) this.print(this.last);
-  }
-
-  private print(progress: EventPayload<'job.progress'>): void {
-    this.printed = progress;
-    this.printedAt = Date.now();
-    this.io.out(formatTrainProgress(progress));
-  }
 }
