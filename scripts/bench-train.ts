@@ -163,7 +163,7 @@ async function runOurs(args: Args): Promise<Record<string, unknown>> {
         : args.maxSteps,
     },
   });
-  const tag = `[ours ${args.mode} ${args.net} S=${args.size} ${args.view} ${backend.name} ×${args.updateWorkers}]`;
+  const tag = `[ours ${args.mode} ${args.net} S=${args.size} ${args.view} ${backend.label} ×${args.updateWorkers}]`;
   const successes: number[] = [];
   const timings: PpoTimings[] = [];
   const curve: [number, number][] = [];
@@ -220,6 +220,7 @@ async function runOurs(args: Args): Promise<Record<string, unknown>> {
     backend: backend.name,
     simd: backend.simd,
     threads: backend.threads,
+    blas: backend.blas,
     rss_mb_start: rssStart,
     rss_mb_end: rssMb(),
   };

@@ -46,7 +46,7 @@ async function withPolicy<T>(
   const backend = await initBackend();
   const loaded = loadPolicy(db, params.checkpointId, params.setup ?? {});
   try {
-    return use(loaded, backend.name);
+    return use(loaded, backend.label);
   } finally {
     loaded.network.dispose();
   }

@@ -4,6 +4,8 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DeltascopeError } from '../shared/errors';
+import { blasAddon, blasLabel, installBlasKernels, uninstallBlasKernels } from './native-blas';
+import { setAdamKernels, setWasmMatMulNative } from './nn/kernel-caps';
 
 /**
  * Picks the TensorFlow.js backend at run time: tfjs-node-gpu → tfjs-node → wasm → cpu, or the one
@@ -23,6 +25,10 @@ export interface BackendInfo {
   simd: boolean;
   /** Whether kernels may use several threads (wasm in Node: no). */
   threads: boolean;
+  /** The native BLAS computing wasm's matMul and conv2d kernels (see native-blas.ts), e.g. "OpenBLAS Haswell"; null when none. */
+  blas: string | null;
+  /** What runs and evaluations record: the name, plus the BLAS when one is in use ("wasm+OpenBLAS Haswell"). */
+  label: string;
 }
 
 export interface InitBackendOptions {
@@ -97,15 +103,24 @@ async function trySet(choice: BackendChoice, options: InitBackendOptions): Promi
   return tryNative(choice);
 }
 
+/** The wasm backend's description, with (when `nativeBlas` and it loads) the BLAS kernels installed. */
+function describeWasm(nativeBlas: boolean): BackendInfo {
+  const blasInfo = nativeBlas ? installBlasKernels() : null;
+  const blas = blasInfo === null ? null : blasLabel(blasInfo);
+  setWasmMatMulNative(blas !== null);
+  setAdamKernels(blas === null ? null : blasAddon());
+  return {
+    name: 'wasm',
+    simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
+    threads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
+    blas,
+    label: blas === null ? 'wasm' : `wasm+${blas}`,
+  };
+}
+
 function describe(choice: BackendChoice): BackendInfo {
-  if (choice === 'wasm') {
-    return {
-      name: choice,
-      simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
-      threads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
-    };
-  }
-  return { name: choice, simd: choice !== 'cpu', threads: choice !== 'cpu' };
+  if (choice === 'wasm') return describeWasm(true);
+  return { name: choice, simd: choice !== 'cpu', threads: choice !== 'cpu', blas: null, label: choice };
 }
 
 /**
@@ -146,6 +161,19 @@ export async function initBackend(
       : `the TensorFlow.js backend "${forced}" could not be loaded` +
           (forced.startsWith('node') ? ` (is ${NATIVE_PACKAGES[forced]} installed?)` : ''),
   );
+}
+
+/**
+ * Switches the wasm backend's matMul/conv kernels between the native BLAS (when it loads) and
+ * tfjs-wasm's own, e.g. to compare the two; returns the updated backend info. Needs wasm active.
+ */
+export function setNativeBlas(enabled: boolean): BackendInfo {
+  if (active?.name !== 'wasm' || tf.getBackend() !== 'wasm') {
+    throw new DeltascopeError('BACKEND_UNAVAILABLE', 'setNativeBlas needs the wasm backend to be active');
+  }
+  if (!enabled) uninstallBlasKernels();
+  active = describeWasm(enabled);
+  return active;
 }
 
 /** The backend set by the last initBackend call, or null before any. */

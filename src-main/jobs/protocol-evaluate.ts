@@ -68,7 +68,7 @@ export async function evaluateForProtocol(
       checkpointLabel: checkpoint.label,
       checkpointStep: checkpoint.step,
       createdAt: new Date().toISOString(),
-      backend: backend.name,
+      backend: backend.label,
       elapsedSeconds,
       episodesPerSecond: spec.evalEpisodes / Math.max(elapsedSeconds, 1e-9),
       result,

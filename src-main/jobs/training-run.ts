@@ -43,7 +43,7 @@ export async function runTraining(
   onEvent: (event: TrainingEvent) => void,
 ): Promise<TrainingOutcome> {
   const spec = specOfRun(db.runs.get(runId));
-  const backend = (await initBackend()).name;
+  const backend = (await initBackend()).label;
   const session = createTrainingSession(db, spec);
   try {
     const { trainer } = session;

@@ -27,3 +27,35 @@ export function activationGrad(dy: tf.Tensor, y: tf.Tensor, activation: Activati
   if (activation === 'tanh') return tf.mul(dy, tf.sub(1, tf.square(y)));
   return dy;
 }
+
+/**
+ * act(a·b + bias) as one _FusedMatMul kernel call. tf.fused.matMul splits a relu into matMul + add +
+ * relu while a gradient is being recorded (it cannot differentiate the fused kernel); inside our
+ * customGrad ops the gradient is ours, so the fused kernel is always right and saves two passes.
+ */
+export function fusedMatMulKernel(
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  bias: tf.Tensor,
+  activation: 'linear' | 'relu',
+): tf.Tensor2D {
+  const attrs = { transposeA: false, transposeB: false, activation, leakyreluAlpha: 0 };
+  // the kernel takes rank-3 operands (tf.fused.matMul reshapes them the same way)
+  const a3 = tf.reshape(a, [1, ...a.shape]);
+  const b3 = tf.reshape(b, [1, ...b.shape]);
+  const out = tf.engine().runKernel(tf._FusedMatMul, { a: a3, b: b3, bias }, attrs) as tf.Tensor3D;
+  return tf.reshape(out, [a.shape[0], b.shape[1]]);
+}
+
+/** act(conv2d(x, filter, stride 1, same) + bias) as one FusedConv2D kernel call (see fusedMatMulKernel). */
+export function fusedConvKernel(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  bias: tf.Tensor,
+  activation: 'linear' | 'relu',
+): tf.Tensor4D {
+  const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation, leakyreluAlpha: 0 };
+  return tf
+    .engine()
+    .runKernel(tf.FusedConv2D, { x, filter, bias }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}

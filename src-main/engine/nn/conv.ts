@@ -1,11 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { activationGrad, applyUnfused, fusedActivation, type Activation } from './activation';
+import {
+  activationGrad,
+  applyUnfused,
+  fusedActivation,
+  fusedConvKernel,
+  type Activation,
+} from './activation';
 import { columnSum } from './dense';
+import { hasConvFilterGradKernel } from './kernel-caps';
 import { checkShape } from './shape-check';
 
 /**
  * 2-D convolution (NHWC, stride 1, odd square kernel, 'same' zero padding p = (k−1)/2) with a
- * gradient built from forward conv2d calls: wasm has no Conv2DBackpropFilter kernel.
+ * gradient built from forward conv2d calls: plain wasm has no Conv2DBackpropFilter kernel (where
+ * the backend has one — native BLAS, tfjs-node — dW comes from it in one call).
  *   dW = conv2d(xᵀ, dZᵀ, pad p): x as [Cin, H, W, N] (batch↔channels), dZ as the filter [H, W, N, Cout],
  *        giving [Cin, k, k, Cout] → [k, k, Cin, Cout];
  *   dX = conv2d(dZ, flip(W)ᵀ, pad p): the kernel rotated 180° with in/out channels swapped.
@@ -27,14 +35,7 @@ function checkConv(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor): void {
 
 /** y = act(conv2d(x, W, same) + b). */
 function forward(x: tf.Tensor4D, kernel: tf.Tensor4D, bias: tf.Tensor, activation: Activation): tf.Tensor4D {
-  const z = tf.fused.conv2d({
-    x,
-    filter: kernel,
-    strides: 1,
-    pad: 'same',
-    bias,
-    activation: fusedActivation(activation),
-  });
+  const z = fusedConvKernel(x, kernel, bias, fusedActivation(activation));
   return applyUnfused(z, activation) as tf.Tensor4D;
 }
 
@@ -53,12 +54,22 @@ function samePadding(p: number): [[number, number], [number, number], [number, n
 
 /** dW (see the file comment) and db = Σ_{n,h,w} dZ. */
 function paramGrads(x: tf.Tensor4D, dz: tf.Tensor4D, k: number): Tensors {
+  const cout = dz.shape[3];
+  return [filterGradient(x, dz, k), columnSum(tf.reshape(dz, [-1, cout]))];
+}
+
+function filterGradient(x: tf.Tensor4D, dz: tf.Tensor4D, k: number): tf.Tensor4D {
   const pad = (k - 1) / 2;
+  if (hasConvFilterGradKernel()) {
+    const filterShape: [number, number, number, number] = [k, k, x.shape[3], dz.shape[3]];
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape };
+    return tf
+      .engine()
+      .runKernel(tf.Conv2DBackpropFilter, { x, dy: dz }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+  }
   const xT = tf.transpose(x, [3, 1, 2, 0]);
   const dzAsFilter = tf.transpose(dz, [1, 2, 0, 3]);
-  const dW = tf.transpose(tf.conv2d(xT, dzAsFilter, 1, samePadding(pad)), [1, 2, 0, 3]);
-  const cout = dz.shape[3];
-  return [dW, columnSum(tf.reshape(dz, [-1, cout]))];
+  return tf.transpose(tf.conv2d(xT, dzAsFilter, 1, samePadding(pad)), [1, 2, 0, 3]);
 }
 
 /** dX = conv2d(dZ, W rotated 180° with Cin↔Cout, pad p). */

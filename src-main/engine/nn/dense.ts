@@ -1,11 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { activationGrad, applyUnfused, fusedActivation, type Activation } from './activation';
+import {
+  activationGrad,
+  applyUnfused,
+  fusedActivation,
+  fusedMatMulKernel,
+  type Activation,
+} from './activation';
+import { transposedMatMulIsFast } from './kernel-caps';
 import { checkShape } from './shape-check';
 
 /**
- * Dense layers with hand-written gradients. On wasm, matMul with a transpose flag falls to a scalar
- * loop (≈15× slower than the XNNPACK path), so every product below transposes explicitly and calls a
- * plain matMul; the bias gradient is 1ᵀ·dZ (a matMul), because wasm's column Sum is slow too.
+ * Dense layers with hand-written gradients. On plain wasm, matMul with a transpose flag falls to a
+ * scalar loop (≈15× slower than the XNNPACK path), so there every product below transposes
+ * explicitly and calls a plain matMul; where the flags are fast (native BLAS, tfjs-node) they are
+ * used instead. The bias gradient is 1ᵀ·dZ (a matMul), because wasm's column Sum is slow too.
  */
 
 type Tensors = tf.Tensor[];
@@ -34,18 +42,19 @@ function checkDense(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor): void {
 
 /** z = x·W + b with the tanh/relu/linear activation: y = act(z). */
 function forward(x: tf.Tensor, kernel: tf.Tensor, bias: tf.Tensor, activation: Activation): tf.Tensor2D {
-  const z = tf.fused.matMul({
-    a: flatten(x),
-    b: kernel as tf.Tensor2D,
-    bias,
-    activation: fusedActivation(activation),
-  });
+  const z = fusedMatMulKernel(flatten(x), kernel as tf.Tensor2D, bias, fusedActivation(activation));
   return applyUnfused(z, activation) as tf.Tensor2D;
 }
 
 /** x as [batch, features] (a free reshape). */
 function flatten(x: tf.Tensor): tf.Tensor2D {
   return x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [x.shape[0]!, featureSize(x)]);
+}
+
+/** op(a)·op(b), with explicit transposes where the backend's transpose flags are slow. */
+function matMulT(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D {
+  if (transposedMatMulIsFast()) return tf.matMul(a, b, transposeA, transposeB);
+  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
 }
 
 /** 1ᵀ·m: column sums of a 2-D tensor as a 1-D tensor. */
@@ -63,9 +72,9 @@ function paramGrads(x: tf.Tensor, dz: tf.Tensor): Tensors {
   const [batch, inSize] = x2.shape;
   const outSize = dz2.shape[1];
   const dW =
-    batch * inSize > batch * outSize + inSize * outSize
+    !transposedMatMulIsFast() && batch * inSize > batch * outSize + inSize * outSize
       ? tf.transpose(tf.matMul(tf.transpose(dz2), x2))
-      : tf.matMul(tf.transpose(x2), dz2);
+      : matMulT(x2, dz2, true, false);
   return [dW, columnSum(dz2)];
 }
 
@@ -85,7 +94,7 @@ function denseOp(activation: Activation): (...inputs: tf.Tensor[]) => tf.Tensor2
       gradFunc: (dy: tf.Tensor, saved: Tensors) => {
         const [sx, sk, sy] = saved as [tf.Tensor, tf.Tensor2D, tf.Tensor2D];
         const dz = activationGrad(dy, sy, activation) as tf.Tensor2D;
-        return [tf.reshape(tf.matMul(dz, tf.transpose(sk)), sx.shape), ...paramGrads(sx, dz)];
+        return [tf.reshape(matMulT(dz, sk, false, true), sx.shape), ...paramGrads(sx, dz)];
       },
     };
   }) as (...inputs: tf.Tensor[]) => tf.Tensor2D;
@@ -139,7 +148,7 @@ export function denseHeads(
     const [input, ...params] = inputs;
     const kernel = tf.concat(params.filter((_, i) => i % 2 === 0) as tf.Tensor2D[], 1);
     const bias = tf.concat(params.filter((_, i) => i % 2 === 1) as tf.Tensor1D[], 0);
-    const z = tf.fused.matMul({ a: input as tf.Tensor2D, b: kernel, bias });
+    const z = fusedMatMulKernel(input as tf.Tensor2D, kernel, bias, 'linear');
     save([input!, kernel]);
     return {
       value: z,
@@ -148,7 +157,7 @@ export function denseHeads(
         const [dW, db] = paramGrads(sx, dz) as [tf.Tensor2D, tf.Tensor1D];
         const dWs = tf.split(dW, sizes, 1);
         const dbs = tf.split(db, sizes, 0);
-        return [tf.matMul(dz as tf.Tensor2D, tf.transpose(sk)), ...dWs.flatMap((w, i) => [w, dbs[i]!])];
+        return [matMulT(dz as tf.Tensor2D, sk, false, true), ...dWs.flatMap((w, i) => [w, dbs[i]!])];
       },
     };
   }) as (...inputs: tf.Tensor[]) => tf.Tensor2D;

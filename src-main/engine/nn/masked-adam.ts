@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DeltascopeError } from '../../shared/errors';
 import type { NamedParam } from './weights-io';
+import { nativeAdamKernels } from './kernel-caps';
 
 /**
  * Adam as torch.optim.Adam (bias-corrected: p ← p − (lr/(1−β₁ᵗ))·m / (√v/√(1−β₂ᵗ) + ε)) with a global
@@ -219,19 +220,24 @@ export class MaskedAdam {
     const stepSize = learningRate / (1 - beta1 ** this.t);
     const sqrtBias2 = Math.sqrt(1 - beta2 ** this.t);
     const { m, v, mask } = this;
+    const native = nativeAdamKernels();
     // wasm copies a tensor's values into its heap; other backends may keep the array we pass
     const uploadCopy = tf.getBackend() !== 'wasm';
     this.params.forEach((param, k) => {
       const p = this.values[k]!;
       if (this.uploaded[k] !== param.variable.dataId) p.set(param.variable.dataSync() as Float32Array);
-      adamUpdate(p, g[k]!, m, v, this.offsets[k]!, mask, {
-        beta1,
-        beta2,
-        clip,
-        stepSize,
-        sqrtBias2,
-        epsilon,
-      });
+      if (native !== null) {
+        native.adam(p, g[k]!, m, v, this.offsets[k]!, mask, beta1, beta2, clip, stepSize, sqrtBias2, epsilon);
+      } else {
+        adamUpdate(p, g[k]!, m, v, this.offsets[k]!, mask, {
+          beta1,
+          beta2,
+          clip,
+          stepSize,
+          sqrtBias2,
+          epsilon,
+        });
+      }
       tf.tidy(() => param.variable.assign(tf.tensor(uploadCopy ? p.slice() : p, param.variable.shape)));
       this.uploaded[k] = param.variable.dataId;
     });
@@ -245,7 +251,13 @@ export class MaskedAdam {
   /** Σ g² over the unmasked elements. */
   private maskedSquaredNorm(g: readonly Float32Array[]): number {
     let sum = 0;
-    g.forEach((gk, k) => (sum = addSquares(sum, gk, this.mask, this.offsets[k]!)));
+    const native = nativeAdamKernels();
+    g.forEach((gk, k) => {
+      sum =
+        native !== null
+          ? native.sumSquares(sum, gk, this.mask, this.offsets[k]!)
+          : addSquares(sum, gk, this.mask, this.offsets[k]!);
+    });
     return sum;
   }
 

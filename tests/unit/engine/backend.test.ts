@@ -12,7 +12,8 @@ describe('backend selection', () => {
 
   it('loads wasm with SIMD and reports it as the active backend', async () => {
     const info = await initBackend('wasm');
-    expect(info).toEqual({ name: 'wasm', simd: true, threads: false });
+    expect(info).toMatchObject({ name: 'wasm', simd: true, threads: false });
+    expect(info.label).toBe(info.blas === null ? 'wasm' : `wasm+${info.blas}`);
     expect(activeBackend()).toEqual(info);
     expect(tf.getBackend()).toBe('wasm');
   });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, type BackendChoice } from '../../../../src-main/engine/backend';
+import { initBackend, setNativeBlas, type BackendChoice } from '../../../../src-main/engine/backend';
 import { conv2d } from '../../../../src-main/engine/nn/conv';
 import { dense, denseHeads } from '../../../../src-main/engine/nn/dense';
 import { convRef, denseRef, dot, finiteDifference, fixture, relativeError, type Act } from './reference-math';
@@ -33,12 +33,20 @@ function tensorOf(data: Float64Array, shape: number[]): tf.Tensor {
   return tf.tensor(Float32Array.from(data), shape);
 }
 
-for (const backend of ['wasm', 'cpu'] as BackendChoice[]) {
-  describe(`layer gradients on ${backend}`, () => {
+// 'wasm' uses the native BLAS kernels when the machine has a BLAS (their gradients take the transpose
+// flags and the Conv2DBackpropFilter kernel); 'wasm-plain' forces tfjs-wasm's own kernels and the
+// explicit-transpose / forward-conv gradients.
+for (const variant of ['wasm', 'wasm-plain', 'cpu'] as const) {
+  const backend: BackendChoice = variant === 'cpu' ? 'cpu' : 'wasm';
+  describe(`layer gradients on ${variant}`, () => {
     beforeAll(async () => {
       await initBackend(backend);
+      if (variant === 'wasm-plain') setNativeBlas(false);
     });
-    afterAll(() => tf.disposeVariables());
+    afterAll(() => {
+      if (variant === 'wasm-plain') setNativeBlas(true);
+      tf.disposeVariables();
+    });
 
     for (const activation of ['linear', 'relu', 'tanh'] as Act[]) {
       it(`dense (${activation}) matches finite differences for x, W and b`, () => {

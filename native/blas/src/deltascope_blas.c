@@ -1,0 +1,547 @@
+/*
+ * deltascope_blas: single-precision GEMM and im2col convolution for the tfjs wasm backend, computed
+ * by the machine's optimised BLAS (OpenBLAS, or Apple Accelerate) on the wasm heap in place.
+ *
+ * The BLAS library is opened at run time with dlopen, so the addon builds without BLAS headers and
+ * loads on machines without BLAS (load() then throws and the engine keeps the plain wasm kernels).
+ *
+ * Every buffer argument is a Float32Array over the whole wasm heap plus element offsets; each call
+ * checks that every matrix it touches lies inside the array before any arithmetic, so a wrong
+ * offset is a RangeError, never a write outside the heap.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#ifdef _WIN32
+#include <windows.h>
+#define dlopen(name, flags) ((void *)LoadLibraryA(name))
+#define dlsym(lib, name) ((void *)GetProcAddress((HMODULE)(lib), (name)))
+#define dlclose(lib) FreeLibrary((HMODULE)(lib))
+#else
+#include <dlfcn.h>
+#endif
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <math.h>
+#include <string.h>
+
+enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
+enum { ACT_LINEAR = 0, ACT_RELU = 1 };
+
+typedef void (*sgemm_fn)(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                         int ldc);
+
+static void *g_lib = NULL;
+static sgemm_fn g_sgemm = NULL;
+static char g_library[512] = "";
+
+/* Per-environment (main thread or worker thread) im2col buffer, grown on demand. */
+typedef struct {
+  float *data;
+  size_t len;
+} Scratch;
+
+/* ------------------------------------------------------------------------------- N-API helpers */
+
+#define CHECK(call)                                                                                \
+  do {                                                                                             \
+    if ((call) != napi_ok) {                                                                       \
+      napi_throw_error(env, "DELTASCOPE_BLAS", "N-API call failed: " #call);                      \
+      return NULL;                                                                                 \
+    }                                                                                              \
+  } while (0)
+
+static int get_i64(napi_env env, napi_value v, const char *name, int64_t *out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be a number", name);
+    napi_throw_type_error(env, "DELTASCOPE_BLAS", msg);
+    return 0;
+  }
+  napi_get_value_int64(env, v, out);
+  return 1;
+}
+
+/* The Float32Array's data and length (in elements). */
+static int get_heap(napi_env env, napi_value v, float **data, size_t *len) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  void *ptr;
+  napi_value buf;
+  size_t off;
+  napi_is_typedarray(env, v, &is_typed);
+  if (!is_typed || napi_get_typedarray_info(env, v, &type, len, &ptr, &buf, &off) != napi_ok ||
+      type != napi_float32_array) {
+    napi_throw_type_error(env, "DELTASCOPE_BLAS", "heap must be a Float32Array");
+    return 0;
+  }
+  *data = (float *)ptr;
+  return 1;
+}
+
+/* [offset, offset + count) lies inside the heap. */
+static int in_heap(napi_env env, const char *what, int64_t offset, int64_t count, size_t len) {
+  if (offset < 0 || count < 0 || (uint64_t)(offset + count) > (uint64_t)len) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s [%lld, +%lld) lies outside the heap of %zu floats", what,
+             (long long)offset, (long long)count, len);
+    napi_throw_range_error(env, "DELTASCOPE_BLAS", msg);
+    return 0;
+  }
+  return 1;
+}
+
+static int loaded(napi_env env) {
+  if (g_sgemm == NULL) {
+    napi_throw_error(env, "DELTASCOPE_BLAS", "no BLAS library is loaded (call load() first)");
+    return 0;
+  }
+  return 1;
+}
+
+/* ------------------------------------------------------------------------------- load / info */
+
+static const char *DEFAULT_LIBRARIES[] = {
+#if defined(_WIN32)
+    "libopenblas.dll",
+#elif defined(__APPLE__)
+    "/System/Library/Frameworks/Accelerate.framework/Accelerate",
+    "libopenblas.dylib",
+#else
+    "libopenblas.so.0",
+    "libopenblasp-r0.so",
+    "libopenblas.so",
+    "libblas.so.3",
+#endif
+    NULL};
+
+static napi_value make_info(napi_env env) {
+  napi_value info, v;
+  CHECK(napi_create_object(env, &info));
+  CHECK(napi_create_string_utf8(env, g_library, NAPI_AUTO_LENGTH, &v));
+  CHECK(napi_set_named_property(env, info, "library", v));
+  char *(*get_config)(void) = (char *(*)(void))dlsym(g_lib, "openblas_get_config");
+  char *(*get_core)(void) = (char *(*)(void))dlsym(g_lib, "openblas_get_corename");
+  int (*get_threads)(void) = (int (*)(void))dlsym(g_lib, "openblas_get_num_threads");
+  if (get_config != NULL) {
+    CHECK(napi_create_string_utf8(env, get_config(), NAPI_AUTO_LENGTH, &v));
+    CHECK(napi_set_named_property(env, info, "config", v));
+  }
+  if (get_core != NULL) {
+    CHECK(napi_create_string_utf8(env, get_core(), NAPI_AUTO_LENGTH, &v));
+    CHECK(napi_set_named_property(env, info, "core", v));
+  }
+  if (get_threads != NULL) {
+    CHECK(napi_create_int32(env, get_threads(), &v));
+    CHECK(napi_set_named_property(env, info, "threads", v));
+  }
+  return info;
+}
+
+/* load(libraryPath: string | null, threads: number) → { library, config?, core?, threads? } */
+static napi_value load(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  char requested[512] = "";
+  napi_valuetype t = napi_undefined;
+  if (argc >= 1) napi_typeof(env, argv[0], &t);
+  if (t == napi_string) {
+    size_t n;
+    CHECK(napi_get_value_string_utf8(env, argv[0], requested, sizeof requested, &n));
+  }
+  int64_t threads = 1;
+  if (argc >= 2 && !get_i64(env, argv[1], "threads", &threads)) return NULL;
+
+  if (g_sgemm == NULL) {
+    const char *tried = requested[0] != '\0' ? requested : NULL;
+    for (int i = 0; g_lib == NULL && (tried != NULL ? i == 0 : DEFAULT_LIBRARIES[i] != NULL); i++) {
+      const char *name = tried != NULL ? tried : DEFAULT_LIBRARIES[i];
+      void *lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+      if (lib != NULL && dlsym(lib, "cblas_sgemm") != NULL) {
+        g_lib = lib;
+        snprintf(g_library, sizeof g_library, "%s", name);
+      } else if (lib != NULL) {
+        dlclose(lib);
+      }
+    }
+    if (g_lib == NULL) {
+      char msg[700];
+      snprintf(msg, sizeof msg, "no BLAS library with cblas_sgemm could be opened (tried %s)",
+               tried != NULL ? tried : "libopenblas.so.0, libopenblasp-r0.so, libopenblas.so, libblas.so.3");
+      napi_throw_error(env, "BLAS_UNAVAILABLE", msg);
+      return NULL;
+    }
+    g_sgemm = (sgemm_fn)dlsym(g_lib, "cblas_sgemm");
+  }
+  void (*set_threads)(int) = (void (*)(int))dlsym(g_lib, "openblas_set_num_threads");
+  if (set_threads != NULL && threads > 0) set_threads((int)threads);
+  return make_info(env);
+}
+
+/* ------------------------------------------------------------------------------- kernels */
+
+/* C[m×n] (row-major, at cOff) = op(A)·op(B) + bias, then the activation. bias: biasOff < 0 for
+ * none, else biasLen 1 (a scalar) or n (one per column). */
+static void gemm_bias_act(int trans_a, int trans_b, int m, int n, int k, const float *a,
+                          const float *b, float *c, const float *bias, int64_t bias_len, int act) {
+  float beta = 0.0f;
+  if (bias != NULL) {
+    for (int i = 0; i < m; i++) {
+      float *row = c + (size_t)i * n;
+      if (bias_len == 1) {
+        for (int j = 0; j < n; j++) row[j] = bias[0];
+      } else {
+        memcpy(row, bias, sizeof(float) * (size_t)n);
+      }
+    }
+    beta = 1.0f;
+  }
+  if (k == 0) {
+    if (bias == NULL) memset(c, 0, sizeof(float) * (size_t)m * n);
+  } else {
+    g_sgemm(ROW_MAJOR, trans_a ? TRANS : NO_TRANS, trans_b ? TRANS : NO_TRANS, m, n, k, 1.0f, a,
+            trans_a ? m : k, b, trans_b ? k : n, beta, c, n);
+  }
+  if (act == ACT_RELU) {
+    size_t total = (size_t)m * n;
+    for (size_t i = 0; i < total; i++) c[i] = c[i] > 0.0f ? c[i] : 0.0f;
+  }
+}
+
+/*
+ * gemm(heap, transA, transB, batch, m, n, k, aOff, aStride, bOff, bStride, cOff, biasOff, biasLen,
+ *      act): for each batch index i, C_i = op(A_i)·op(B_i) (+ bias, activation), where
+ *      A_i starts at aOff + i·aStride (aStride 0 broadcasts one matrix), likewise B; C is dense.
+ */
+static napi_value gemm(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 15;
+  napi_value argv[15];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 15) {
+    napi_throw_type_error(env, "DELTASCOPE_BLAS", "gemm takes 15 arguments");
+    return NULL;
+  }
+  float *heap;
+  size_t len;
+  int64_t ta, tb, batch, m, n, k, a_off, a_stride, b_off, b_stride, c_off, bias_off, bias_len, act;
+  if (!get_heap(env, argv[0], &heap, &len) || !get_i64(env, argv[1], "transA", &ta) ||
+      !get_i64(env, argv[2], "transB", &tb) || !get_i64(env, argv[3], "batch", &batch) ||
+      !get_i64(env, argv[4], "m", &m) || !get_i64(env, argv[5], "n", &n) ||
+      !get_i64(env, argv[6], "k", &k) || !get_i64(env, argv[7], "aOff", &a_off) ||
+      !get_i64(env, argv[8], "aStride", &a_stride) || !get_i64(env, argv[9], "bOff", &b_off) ||
+      !get_i64(env, argv[10], "bStride", &b_stride) || !get_i64(env, argv[11], "cOff", &c_off) ||
+      !get_i64(env, argv[12], "biasOff", &bias_off) ||
+      !get_i64(env, argv[13], "biasLen", &bias_len) || !get_i64(env, argv[14], "act", &act))
+    return NULL;
+  if (!loaded(env)) return NULL;
+  if (batch < 1 || m < 0 || n < 0 || k < 0 || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX ||
+      (act != ACT_LINEAR && act != ACT_RELU) || (bias_off >= 0 && bias_len != 1 && bias_len != n)) {
+    napi_throw_range_error(env, "DELTASCOPE_BLAS", "gemm: invalid sizes, activation or bias length");
+    return NULL;
+  }
+  if (!in_heap(env, "A", a_off, a_stride * (batch - 1) + m * k, len) ||
+      !in_heap(env, "B", b_off, b_stride * (batch - 1) + k * n, len) ||
+      !in_heap(env, "C", c_off, batch * m * n, len) ||
+      (bias_off >= 0 && !in_heap(env, "bias", bias_off, bias_len, len)))
+    return NULL;
+  for (int64_t i = 0; i < batch; i++) {
+    gemm_bias_act((int)ta, (int)tb, (int)m, (int)n, (int)k, heap + a_off + i * a_stride,
+                  heap + b_off + i * b_stride, heap + c_off + i * m * n,
+                  bias_off >= 0 ? heap + bias_off : NULL, bias_len, (int)act);
+  }
+  return NULL;
+}
+
+static float *scratch(napi_env env, size_t count) {
+  Scratch *s = NULL;
+  if (napi_get_instance_data(env, (void **)&s) != napi_ok || s == NULL) return NULL;
+  if (count > s->len) {
+    free(s->data);
+    s->data = (float *)malloc(sizeof(float) * count);
+    s->len = s->data == NULL ? 0 : count;
+  }
+  return s->data;
+}
+
+static void free_scratch(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  Scratch *s = (Scratch *)data;
+  free(s->data);
+  free(s);
+}
+
+/* im2col: row (n, oy, ox) of `buf` holds the receptive field of that output pixel in (fy, fx, c)
+ * order, matching the HWIO filter's row order; cells in the zero padding read 0. */
+static void im2col(const float *x, float *buf, int64_t batch, int64_t in_h, int64_t in_w, int64_t in_c,
+                   int64_t f_h, int64_t f_w, int64_t out_h, int64_t out_w, int64_t s_h, int64_t s_w,
+                   int64_t d_h, int64_t d_w, int64_t pad_t, int64_t pad_l) {
+  int64_t cols = f_h * f_w * in_c;
+  float *row = buf;
+  for (int64_t b = 0; b < batch; b++) {
+    const float *xb = x + b * in_h * in_w * in_c;
+    for (int64_t oy = 0; oy < out_h; oy++) {
+      for (int64_t ox = 0; ox < out_w; ox++) {
+        float *dst = row;
+        for (int64_t fy = 0; fy < f_h; fy++) {
+          int64_t iy = oy * s_h - pad_t + fy * d_h;
+          for (int64_t fx = 0; fx < f_w; fx++) {
+            int64_t ix = ox * s_w - pad_l + fx * d_w;
+            if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) {
+              memset(dst, 0, sizeof(float) * (size_t)in_c);
+            } else {
+              memcpy(dst, xb + (iy * in_w + ix) * in_c, sizeof(float) * (size_t)in_c);
+            }
+            dst += in_c;
+          }
+        }
+        row += cols;
+      }
+    }
+  }
+}
+
+/*
+ * conv2d(heap, xOff, batch, inH, inW, inC, fOff, fH, fW, outC, outH, outW, strideH, strideW,
+ *        dilH, dilW, padTop, padLeft, outOff, biasOff, biasLen, act): NHWC input, HWIO filter,
+ *        NHWC output; y = act(im2col(x)·W + b). Zero padding; any stride and dilation.
+ * conv2dFilterGrad(the same arguments, with fOff the filter gradient dW (written) and outOff the
+ *        output gradient dY (read); biasOff −1, act 0): dW = im2col(x)ᵀ·dY.
+ */
+static napi_value conv_common(napi_env env, napi_callback_info cbinfo, int filter_grad) {
+  size_t argc = 22;
+  napi_value argv[22];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 22) {
+    napi_throw_type_error(env, "DELTASCOPE_BLAS", "conv2d takes 22 arguments");
+    return NULL;
+  }
+  static const char *names[] = {"xOff",   "batch",   "inH",     "inW",    "inC",    "fOff",
+                                "fH",     "fW",      "outC",    "outH",   "outW",   "strideH",
+                                "strideW", "dilH",   "dilW",    "padTop", "padLeft", "outOff",
+                                "biasOff", "biasLen", "act"};
+  int64_t p[21];
+  float *heap;
+  size_t len;
+  if (!get_heap(env, argv[0], &heap, &len)) return NULL;
+  for (int i = 0; i < 21; i++)
+    if (!get_i64(env, argv[i + 1], names[i], &p[i])) return NULL;
+  if (!loaded(env)) return NULL;
+  int64_t x_off = p[0], batch = p[1], in_h = p[2], in_w = p[3], in_c = p[4], f_off = p[5];
+  int64_t f_h = p[6], f_w = p[7], out_c = p[8], out_h = p[9], out_w = p[10];
+  int64_t s_h = p[11], s_w = p[12], d_h = p[13], d_w = p[14], pad_t = p[15], pad_l = p[16];
+  int64_t out_off = p[17], bias_off = p[18], bias_len = p[19], act = p[20];
+  int64_t rows = batch * out_h * out_w, cols = f_h * f_w * in_c;
+  if (batch < 1 || in_h < 1 || in_w < 1 || in_c < 1 || f_h < 1 || f_w < 1 || out_c < 1 ||
+      out_h < 1 || out_w < 1 || s_h < 1 || s_w < 1 || d_h < 1 || d_w < 1 || rows > INT32_MAX ||
+      cols > INT32_MAX || (act != ACT_LINEAR && act != ACT_RELU) ||
+      (bias_off >= 0 && bias_len != 1 && bias_len != out_c) || (filter_grad && bias_off >= 0)) {
+    napi_throw_range_error(env, "DELTASCOPE_BLAS", "conv2d: invalid sizes, activation or bias length");
+    return NULL;
+  }
+  if (!in_heap(env, "x", x_off, batch * in_h * in_w * in_c, len) ||
+      !in_heap(env, "filter", f_off, cols * out_c, len) ||
+      !in_heap(env, "output", out_off, rows * out_c, len) ||
+      (bias_off >= 0 && !in_heap(env, "bias", bias_off, bias_len, len)))
+    return NULL;
+  const float *x = heap + x_off;
+  const float *cols_data;
+  int direct = f_h == 1 && f_w == 1 && s_h == 1 && s_w == 1 && pad_t == 0 && pad_l == 0 &&
+               out_h == in_h && out_w == in_w;
+  if (direct) {
+    cols_data = x; /* a 1×1 stride-1 unpadded convolution is a plain matrix product */
+  } else {
+    float *buf = scratch(env, (size_t)rows * (size_t)cols);
+    if (buf == NULL) {
+      napi_throw_error(env, "DELTASCOPE_BLAS", "conv2d: out of memory for the im2col buffer");
+      return NULL;
+    }
+    im2col(x, buf, batch, in_h, in_w, in_c, f_h, f_w, out_h, out_w, s_h, s_w, d_h, d_w, pad_t, pad_l);
+    cols_data = buf;
+  }
+  if (filter_grad) {
+    gemm_bias_act(1, 0, (int)cols, (int)out_c, (int)rows, cols_data, heap + out_off, heap + f_off,
+                  NULL, 0, ACT_LINEAR);
+  } else {
+    gemm_bias_act(0, 0, (int)rows, (int)out_c, (int)cols, cols_data, heap + f_off, heap + out_off,
+                  bias_off >= 0 ? heap + bias_off : NULL, bias_len, (int)act);
+  }
+  return NULL;
+}
+
+static napi_value conv2d(napi_env env, napi_callback_info cbinfo) { return conv_common(env, cbinfo, 0); }
+
+static napi_value conv2d_filter_grad(napi_env env, napi_callback_info cbinfo) {
+  return conv_common(env, cbinfo, 1);
+}
+
+/* ------------------------------------------------------------------------------- Adam */
+
+/* A typed array's data and length in elements, checking its element type. */
+static int get_array(napi_env env, napi_value v, napi_typedarray_type want, const char *name,
+                     void **data, size_t *len) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  napi_value buf;
+  size_t off;
+  napi_is_typedarray(env, v, &is_typed);
+  if (!is_typed || napi_get_typedarray_info(env, v, &type, len, data, &buf, &off) != napi_ok ||
+      type != want) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be a %s", name,
+             want == napi_float32_array ? "Float32Array" : "Uint8Array");
+    napi_throw_type_error(env, "DELTASCOPE_BLAS", msg);
+    return 0;
+  }
+  return 1;
+}
+
+static int get_f64(napi_env env, napi_value v, const char *name, double *out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be a number", name);
+    napi_throw_type_error(env, "DELTASCOPE_BLAS", msg);
+    return 0;
+  }
+  napi_get_value_double(env, v, out);
+  return 1;
+}
+
+typedef struct {
+  double beta1, one_minus_b1, beta2, one_minus_b2, clip, step_size, sqrt_bias2, epsilon;
+} AdamConstants;
+
+/* The element-wise update over n elements; vectorised (AVX2 clone where the CPU has it). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void adam_dense(float *restrict p, const float *restrict g, float *restrict m,
+                       float *restrict v, size_t n, const AdamConstants *c) {
+  const double beta1 = c->beta1, one_minus_b1 = c->one_minus_b1, beta2 = c->beta2;
+  const double one_minus_b2 = c->one_minus_b2, clip = c->clip, step_size = c->step_size;
+  const double sqrt_bias2 = c->sqrt_bias2, epsilon = c->epsilon;
+  for (size_t i = 0; i < n; i++) {
+    const double gi = (double)g[i] * clip;
+    const float mj = (float)(beta1 * (double)m[i] + one_minus_b1 * gi);
+    const float vj = (float)(beta2 * (double)v[i] + one_minus_b2 * gi * gi);
+    m[i] = mj;
+    v[i] = vj;
+    p[i] = (float)((double)p[i] - (step_size * (double)mj) / (sqrt((double)vj) / sqrt_bias2 + epsilon));
+  }
+}
+
+/*
+ * adam(p, g, m, v, offset, mask | null, beta1, beta2, clip, stepSize, sqrtBias2, epsilon): the
+ * update of nn/masked-adam.ts's adamUpdate, in the same double-precision arithmetic in the same
+ * order (compiled with -ffp-contract=off), so both give bit-identical parameters and moments:
+ *   g' = g·clip; m ← f32(β₁m + (1−β₁)g'); v ← f32(β₂v + (1−β₂)g'g'); p ← f32(p − s·m/(√v/c₂ + ε)).
+ * p and g hold one parameter; m, v (and the mask) are flat over all parameters, read at `offset`.
+ */
+static napi_value adam(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 12;
+  napi_value argv[12];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 12) {
+    napi_throw_type_error(env, "DELTASCOPE_BLAS", "adam takes 12 arguments");
+    return NULL;
+  }
+  float *p, *g, *m, *v;
+  uint8_t *mask = NULL;
+  size_t np, ng, nm, nv, nmask = 0;
+  int64_t offset;
+  double beta1, beta2, clip, step_size, sqrt_bias2, epsilon;
+  napi_valuetype mask_type;
+  napi_typeof(env, argv[5], &mask_type);
+  if (!get_array(env, argv[0], napi_float32_array, "p", (void **)&p, &np) ||
+      !get_array(env, argv[1], napi_float32_array, "g", (void **)&g, &ng) ||
+      !get_array(env, argv[2], napi_float32_array, "m", (void **)&m, &nm) ||
+      !get_array(env, argv[3], napi_float32_array, "v", (void **)&v, &nv) ||
+      !get_i64(env, argv[4], "offset", &offset) ||
+      (mask_type != napi_null &&
+       !get_array(env, argv[5], napi_uint8_array, "mask", (void **)&mask, &nmask)) ||
+      !get_f64(env, argv[6], "beta1", &beta1) || !get_f64(env, argv[7], "beta2", &beta2) ||
+      !get_f64(env, argv[8], "clip", &clip) || !get_f64(env, argv[9], "stepSize", &step_size) ||
+      !get_f64(env, argv[10], "sqrtBias2", &sqrt_bias2) ||
+      !get_f64(env, argv[11], "epsilon", &epsilon))
+    return NULL;
+  if (ng != np || offset < 0 || (uint64_t)offset + np > nm || nv != nm ||
+      (mask != NULL && nmask != nm)) {
+    napi_throw_range_error(env, "DELTASCOPE_BLAS",
+                           "adam: g must match p, and m, v (and mask) must hold offset + p.length");
+    return NULL;
+  }
+  m += offset;
+  v += offset;
+  if (mask != NULL) mask += offset;
+  const AdamConstants c = {beta1, 1 - beta1, beta2, 1 - beta2, clip, step_size, sqrt_bias2, epsilon};
+  if (mask == NULL) {
+    adam_dense(p, g, m, v, np, &c);
+  } else {
+    for (size_t i = 0; i < np; i++)
+      if (mask[i] != 0) adam_dense(p + i, g + i, m + i, v + i, 1, &c);
+  }
+  return NULL;
+}
+
+/* sumSquares(start, g, mask | null, offset): start + Σ g² (unmasked elements) in the order of
+ * nn/masked-adam.ts's addSquares: one running double sum, element by element. */
+static napi_value sum_squares(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 4) {
+    napi_throw_type_error(env, "DELTASCOPE_BLAS", "sumSquares takes 4 arguments");
+    return NULL;
+  }
+  double sum;
+  float *g;
+  uint8_t *mask = NULL;
+  size_t ng, nmask = 0;
+  int64_t offset;
+  napi_valuetype mask_type;
+  napi_typeof(env, argv[2], &mask_type);
+  if (!get_f64(env, argv[0], "start", &sum) ||
+      !get_array(env, argv[1], napi_float32_array, "g", (void **)&g, &ng) ||
+      (mask_type != napi_null &&
+       !get_array(env, argv[2], napi_uint8_array, "mask", (void **)&mask, &nmask)) ||
+      !get_i64(env, argv[3], "offset", &offset))
+    return NULL;
+  if (offset < 0 || (mask != NULL && (uint64_t)offset + ng > nmask)) {
+    napi_throw_range_error(env, "DELTASCOPE_BLAS", "sumSquares: the mask must hold offset + g.length");
+    return NULL;
+  }
+  if (mask == NULL) {
+    for (size_t i = 0; i < ng; i++) sum += (double)g[i] * (double)g[i];
+  } else {
+    for (size_t i = 0; i < ng; i++)
+      if (mask[offset + i] != 0) sum += (double)g[i] * (double)g[i];
+  }
+  napi_value out;
+  CHECK(napi_create_double(env, sum, &out));
+  return out;
+}
+
+/* ------------------------------------------------------------------------------- module */
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"load", NULL, load, NULL, NULL, NULL, napi_default, NULL},
+      {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2dFilterGrad", NULL, conv2d_filter_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
+      {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
+  };
+  Scratch *s = (Scratch *)calloc(1, sizeof(Scratch));
+  if (s == NULL || napi_set_instance_data(env, s, free_scratch, NULL) != napi_ok ||
+      napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) {
+    return NULL;
+  }
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

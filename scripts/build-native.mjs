@@ -1,0 +1,60 @@
+// Builds the native BLAS addon (native/blas) with node-gyp and copies it to
+// out/native/deltascope_blas.node, where the engine looks for it (src-main/engine/native-blas.ts).
+// The addon is optional: without a C compiler or Node's headers the engine keeps tfjs-wasm's own
+// kernels, so a failed build prints why and exits 0 — unless DELTASCOPE_REQUIRE_BLAS=1 (CI sets it),
+// where it fails. Skipped when the built file is newer than the addon's sources.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const addonDir = path.join(root, 'native', 'blas');
+const sources = [path.join(addonDir, 'binding.gyp'), path.join(addonDir, 'src', 'deltascope_blas.c')];
+const target = path.join(root, 'out', 'native', 'deltascope_blas.node');
+const required = process.env.DELTASCOPE_REQUIRE_BLAS === '1';
+
+function fail(reason) {
+  const message = `native BLAS addon not built: ${reason}. Training still works on tfjs-wasm's own (slower) kernels.`;
+  if (required) {
+    console.error(`error: ${message} (DELTASCOPE_REQUIRE_BLAS=1)`);
+    process.exit(1);
+  }
+  console.warn(`warning: ${message}`);
+  process.exit(0);
+}
+
+function nodeGyp() {
+  const candidates = [
+    process.env.npm_config_node_gyp,
+    path.join(
+      path.dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
+  ];
+  return candidates.find((file) => file !== undefined && file !== '' && existsSync(file));
+}
+
+const newest = Math.max(...sources.map((file) => statSync(file).mtimeMs));
+if (existsSync(target) && statSync(target).mtimeMs >= newest) process.exit(0);
+
+const gyp = nodeGyp();
+if (gyp === undefined) fail('node-gyp was not found (it comes with npm)');
+const result = spawnSync(process.execPath, [gyp, 'rebuild', '--release'], {
+  cwd: addonDir,
+  encoding: 'utf8',
+});
+if (result.status !== 0) {
+  fail(
+    `node-gyp failed:\n${(result.stderr || result.stdout || String(result.error)).trim().split('\n').slice(-8).join('\n')}`,
+  );
+}
+mkdirSync(path.dirname(target), { recursive: true });
+copyFileSync(path.join(addonDir, 'build', 'Release', 'deltascope_blas.node'), target);
+console.log(`built ${path.relative(root, target)}`);

@@ -1,0 +1,443 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { AdamKernels } from './nn/kernel-caps';
+
+/**
+ * Native BLAS for the wasm backend. tfjs-wasm's matMul runs 128-bit SIMD kernels (≈40 GFLOP/s on
+ * the benchmark's shapes) where the machine's OpenBLAS reaches ≈120: the `deltascope_blas` addon
+ * (native/blas, built by `npm install` when a C compiler is present) opens OpenBLAS (or Apple
+ * Accelerate) at run time and computes on the wasm heap in place, and this module registers it as
+ * the wasm backend's BatchMatMul, _FusedMatMul, Conv2D and FusedConv2D kernels. Every case the
+ * addon does not cover (other dtypes, general broadcasting, prelu/elu activations, NCHW) goes to the
+ * original wasm kernel. It also adds the Conv2DBackpropFilter kernel that wasm lacks (dW =
+ * im2col(x)ᵀ·dY), which nn/conv.ts uses when the backend has one.
+ *
+ * `DELTASCOPE_BLAS=off` keeps the plain wasm kernels; `DELTASCOPE_BLAS=<path>` opens that library;
+ * `DELTASCOPE_BLAS_THREADS` sets BLAS's threads (default 1: each training job is its own process).
+ */
+
+/** What the addon reports after loading a BLAS library. */
+export interface BlasInfo {
+  /** The library file that was opened, e.g. "libopenblas.so.0". */
+  library: string;
+  /** OpenBLAS's build string, when the library is OpenBLAS. */
+  config?: string;
+  /** OpenBLAS's kernel family, e.g. "Haswell" or "SkylakeX". */
+  core?: string;
+  threads?: number;
+}
+
+/** The addon's functions (native/blas/src/deltascope_blas.c documents each argument). */
+export interface BlasAddon {
+  load(library: string | null, threads: number): BlasInfo;
+  gemm(
+    heap: Float32Array,
+    transA: number,
+    transB: number,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    aOff: number,
+    aStride: number,
+    bOff: number,
+    bStride: number,
+    cOff: number,
+    biasOff: number,
+    biasLen: number,
+    act: number,
+  ): void;
+  conv2d(heap: Float32Array, ...sizes: number[]): void;
+  conv2dFilterGrad(heap: Float32Array, ...sizes: number[]): void;
+  adam: AdamKernels['adam'];
+  sumSquares: AdamKernels['sumSquares'];
+}
+
+const ADDON_FILE = 'deltascope_blas.node';
+const ACT_CODES: Readonly<Record<string, number>> = { linear: 0, relu: 1 };
+const KERNELS = [tf.BatchMatMul, tf._FusedMatMul, tf.Conv2D, tf.FusedConv2D] as const;
+
+/** The wasm backend's internals these kernels use (tfjs-backend-wasm's BackendWasm). */
+interface WasmHeapBackend {
+  wasm: { HEAPF32: Float32Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+function isWasmHeapBackend(value: unknown): value is WasmHeapBackend {
+  if (typeof value !== 'object' || value === null) return false;
+  const candidate = value as Partial<WasmHeapBackend>;
+  return (
+    typeof candidate.makeOutput === 'function' &&
+    typeof candidate.dataIdMap === 'object' &&
+    candidate.wasm?.HEAPF32 instanceof Float32Array
+  );
+}
+
+/** Where the built addon may be: env override, next to the bundle (out/native), the source tree. */
+function addonCandidates(): string[] {
+  const explicit = process.env.DELTASCOPE_BLAS_ADDON;
+  const here = typeof __dirname === 'string' ? __dirname : process.cwd();
+  const bundled = path.join(here, '..', 'native', ADDON_FILE);
+  return [
+    ...(explicit !== undefined && explicit !== '' ? [explicit] : []),
+    bundled.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`),
+    path.join(process.cwd(), 'out', 'native', ADDON_FILE),
+    path.join(process.cwd(), 'native', 'blas', 'build', 'Release', ADDON_FILE),
+  ];
+}
+
+/** Why the native BLAS is not in use, or null when it is. */
+let unavailableReason: string | null = 'not loaded yet';
+let loadedInfo: BlasInfo | null = null;
+
+let loadedAddon: BlasAddon | null = null;
+
+/** The loaded addon (its Adam loops need no BLAS library), or null. */
+export function blasAddon(): BlasAddon | null {
+  return unavailableReason === null ? loadedAddon : null;
+}
+
+/** Loads the addon and a BLAS library; null (with `blasUnavailableReason()`) when either is missing. */
+export function loadBlas(): { addon: BlasAddon; info: BlasInfo } | null {
+  const setting = process.env.DELTASCOPE_BLAS ?? '';
+  if (setting === 'off' || setting === '0') {
+    unavailableReason = 'DELTASCOPE_BLAS=off';
+    return null;
+  }
+  const file = addonCandidates().find((candidate) => existsSync(candidate));
+  if (file === undefined) {
+    unavailableReason = `the ${ADDON_FILE} addon is not built (npm install builds it when a C compiler is present)`;
+    return null;
+  }
+  const threads = Number(process.env.DELTASCOPE_BLAS_THREADS ?? '1');
+  try {
+    const addon = createRequire(file)(file) as BlasAddon;
+    const info = addon.load(
+      setting === '' || setting === 'on' ? null : setting,
+      Number.isInteger(threads) ? threads : 1,
+    );
+    unavailableReason = null;
+    loadedInfo = info;
+    loadedAddon = addon;
+    return { addon, info };
+  } catch (error) {
+    unavailableReason = error instanceof Error ? error.message : String(error);
+    return null;
+  }
+}
+
+export function blasUnavailableReason(): string | null {
+  return unavailableReason;
+}
+
+/** The BLAS in use by the wasm kernels, or null. */
+export function activeBlas(): BlasInfo | null {
+  return unavailableReason === null ? loadedInfo : null;
+}
+
+/** A short label such as "OpenBLAS Haswell" for run metadata and the UI. */
+export function blasLabel(info: BlasInfo): string {
+  if (info.config?.startsWith('OpenBLAS') === true)
+    return `OpenBLAS${info.core !== undefined ? ` ${info.core}` : ''}`;
+  return path.basename(info.library);
+}
+
+// ----------------------------------------------------------------------------------- kernels
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type Original = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
+
+/** Element offset of a float32 tensor on the wasm heap. */
+function offsetOf(backend: WasmHeapBackend, tensor: tf.TensorInfo): number {
+  const data = backend.dataIdMap.get(tensor.dataId);
+  if (data === undefined) throw new Error('native BLAS kernel: a tensor is not on the wasm heap');
+  return data.memoryOffset / 4;
+}
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Bias offset and length when it broadcasts along the last axis (size 1 or n), else null. */
+function biasArgs(
+  backend: WasmHeapBackend,
+  bias: tf.TensorInfo | undefined,
+  n: number,
+): [number, number] | null {
+  if (bias === undefined) return [-1, 0];
+  if (bias.dtype !== 'float32') return null;
+  const count = size(bias.shape);
+  const lastAxisOnly = bias.shape.slice(0, -1).every((d) => d === 1);
+  if (count === 1 || (count === n && lastAxisOnly && bias.shape[bias.shape.length - 1] === n)) {
+    return [offsetOf(backend, bias), count];
+  }
+  return null;
+}
+
+interface MatMulPlan {
+  outShape: number[];
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  aStride: number;
+  bStride: number;
+}
+
+/** Shapes of op(A)·op(B) with batch dims equal or one side unbatched; null for anything else. */
+function planMatMul(
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+): MatMulPlan | null {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return null;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const k = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
+  const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const batchA = size(outerA);
+  const batchB = size(outerB);
+  if (k !== kb || m === 0 || n === 0 || batchA === 0 || batchB === 0) return null;
+  let outer: number[];
+  if (batchB === 1 && outerB.length <= outerA.length) outer = outerA;
+  else if (batchA === 1 && outerA.length <= outerB.length) outer = outerB;
+  else if (outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i])) outer = outerA;
+  else return null;
+  return {
+    outShape: [...outer, m, n],
+    batch: Math.max(batchA, batchB),
+    m,
+    n,
+    k,
+    aStride: batchA === 1 ? 0 : m * k,
+    bStride: batchB === 1 ? 0 : k * n,
+  };
+}
+
+function matMulKernel(addon: BlasAddon, original: Original, fused: boolean): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { a, b, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
+    const transposeA = attrs?.transposeA === true;
+    const transposeB = attrs?.transposeB === true;
+    const activation = fused ? String(attrs?.activation ?? 'linear') : 'linear';
+    const act = ACT_CODES[activation];
+    const plan = a !== undefined && b !== undefined ? planMatMul(a, b, transposeA, transposeB) : null;
+    if (
+      !isWasmHeapBackend(backend) ||
+      plan === null ||
+      act === undefined ||
+      preluActivationWeights !== undefined
+    ) {
+      return original(args);
+    }
+    const biasAt = biasArgs(backend, bias, plan.n);
+    if (biasAt === null) return original(args);
+    const out = backend.makeOutput(plan.outShape, 'float32');
+    addon.gemm(
+      backend.wasm.HEAPF32, // read after makeOutput: an allocation may grow (replace) the heap
+      transposeA ? 1 : 0,
+      transposeB ? 1 : 0,
+      plan.batch,
+      plan.m,
+      plan.n,
+      plan.k,
+      offsetOf(backend, a!),
+      plan.aStride,
+      offsetOf(backend, b!),
+      plan.bStride,
+      offsetOf(backend, out),
+      biasAt[0],
+      biasAt[1],
+      act,
+    );
+    return out;
+  };
+}
+
+type ConvAttrs = {
+  strides: number | [number, number];
+  dilations: number | [number, number];
+  pad: 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dataFormat?: 'NHWC' | 'NCHW';
+  activation?: string;
+};
+
+function convKernel(addon: BlasAddon, original: Original, fused: boolean): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend } = args;
+    const attrs = args.attrs as unknown as ConvAttrs;
+    const { x, filter, bias, preluActivationWeights } = inputs as Record<string, tf.TensorInfo | undefined>;
+    const act = ACT_CODES[fused ? (attrs.activation ?? 'linear') : 'linear'];
+    if (
+      !isWasmHeapBackend(backend) ||
+      x === undefined ||
+      filter === undefined ||
+      x.dtype !== 'float32' ||
+      filter.dtype !== 'float32' ||
+      x.shape.length !== 4 ||
+      filter.shape.length !== 4 ||
+      (attrs.dataFormat ?? 'NHWC') !== 'NHWC' ||
+      act === undefined ||
+      preluActivationWeights !== undefined ||
+      size(x.shape) === 0
+    ) {
+      return original(args);
+    }
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      attrs.dilations,
+      attrs.pad,
+      attrs.dimRoundingMode,
+    );
+    const biasAt = biasArgs(backend, bias, info.outChannels);
+    if (biasAt === null || info.outHeight < 1 || info.outWidth < 1) return original(args);
+    const out = backend.makeOutput(
+      [info.batchSize, info.outHeight, info.outWidth, info.outChannels],
+      'float32',
+    );
+    addon.conv2d(
+      backend.wasm.HEAPF32,
+      offsetOf(backend, x),
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      offsetOf(backend, filter),
+      info.filterHeight,
+      info.filterWidth,
+      info.outChannels,
+      info.outHeight,
+      info.outWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.dilationHeight,
+      info.dilationWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+      offsetOf(backend, out),
+      biasAt[0],
+      biasAt[1],
+      act,
+    );
+    return out;
+  };
+}
+
+/** dW = im2col(x)ᵀ·dY for NHWC float32 tensors; the wasm backend has no kernel of its own to fall back on. */
+function convFilterGradKernel(addon: BlasAddon): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend } = args;
+    const attrs = args.attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
+    const { x, dy } = inputs as Record<string, tf.TensorInfo | undefined>;
+    if (!isWasmHeapBackend(backend) || x === undefined || dy === undefined) {
+      throw new Error('Conv2DBackpropFilter (native BLAS): needs x and dy on the wasm backend');
+    }
+    if (x.dtype !== 'float32' || dy.dtype !== 'float32' || x.shape.length !== 4 || dy.shape.length !== 4) {
+      throw new Error(
+        `Conv2DBackpropFilter (native BLAS): needs rank-4 float32 x and dy, got ${x.shape} and ${dy.shape}`,
+      );
+    }
+    if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') {
+      throw new Error('Conv2DBackpropFilter (native BLAS): only NHWC is supported');
+    }
+    const info = tf.backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      attrs.filterShape,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+    );
+    const expected = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+    if (dy.shape.some((d, i) => d !== expected[i])) {
+      throw new Error(`Conv2DBackpropFilter (native BLAS): dy has shape ${dy.shape}, expected ${expected}`);
+    }
+    const dW = backend.makeOutput([...attrs.filterShape], 'float32');
+    addon.conv2dFilterGrad(
+      backend.wasm.HEAPF32,
+      offsetOf(backend, x),
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      offsetOf(backend, dW),
+      info.filterHeight,
+      info.filterWidth,
+      info.outChannels,
+      info.outHeight,
+      info.outWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.dilationHeight,
+      info.dilationWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+      offsetOf(backend, dy),
+      -1,
+      0,
+      0,
+    );
+    return dW;
+  };
+}
+
+const originals = new Map<string, tf.KernelConfig>();
+
+/**
+ * Registers the native kernels for the wasm backend (idempotent). Returns the BLAS in use, or null
+ * when the addon or a BLAS library is missing — the wasm kernels then stay as they are.
+ */
+export function installBlasKernels(): BlasInfo | null {
+  if (originals.size > 0) return activeBlas();
+  const loaded = loadBlas();
+  if (loaded === null) return null;
+  for (const name of KERNELS) {
+    const config = tf.getKernel(name, 'wasm');
+    if (config === undefined) {
+      unavailableReason = `the wasm backend has no ${name} kernel to accelerate`;
+      return null;
+    }
+    originals.set(name, config);
+  }
+  const original = (name: string): Original => originals.get(name)!.kernelFunc as Original;
+  const replacements: Record<string, tf.KernelFunc> = {
+    [tf.BatchMatMul]: matMulKernel(loaded.addon, original(tf.BatchMatMul), false),
+    [tf._FusedMatMul]: matMulKernel(loaded.addon, original(tf._FusedMatMul), true),
+    [tf.Conv2D]: convKernel(loaded.addon, original(tf.Conv2D), false),
+    [tf.FusedConv2D]: convKernel(loaded.addon, original(tf.FusedConv2D), true),
+  };
+  for (const name of KERNELS) {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ ...originals.get(name)!, kernelFunc: replacements[name]! });
+  }
+  tf.registerKernel({
+    kernelName: tf.Conv2DBackpropFilter,
+    backendName: 'wasm',
+    kernelFunc: convFilterGradKernel(loaded.addon),
+  });
+  return loaded.info;
+}
+
+/** Puts the plain wasm kernels back (tests compare both paths). */
+export function uninstallBlasKernels(): void {
+  if (originals.size === 0) return;
+  for (const [name, config] of originals) {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(config);
+  }
+  tf.unregisterKernel(tf.Conv2DBackpropFilter, 'wasm');
+  originals.clear();
+  unavailableReason = 'the plain wasm kernels were put back';
+}
