@@ -11,8 +11,8 @@ import type { AdamKernels } from './nn/kernel-caps';
  * Accelerate) at run time and computes on the wasm heap in place, and this module registers it as
  * the wasm backend's BatchMatMul, _FusedMatMul, Conv2D and FusedConv2D kernels. Every case the
  * addon does not cover (other dtypes, general broadcasting, prelu/elu activations, NCHW) goes to the
- * original wasm kernel. It also adds the Conv2DBackpropFilter kernel that wasm lacks (dW =
- * im2col(x)ᵀ·dY), which nn/conv.ts uses when the backend has one.
+ * original wasm kernel. It also computes Conv2DBackpropInput (dX = col2im(dY·Wᵀ)) and adds the
+ * Conv2DBackpropFilter kernel that wasm lacks (dW = im2col(x)ᵀ·dY), which nn/conv.ts uses then.
  *
  * `DELTASCOPE_BLAS=off` keeps the plain wasm kernels; `DELTASCOPE_BLAS=<path>` opens that library;
  * `DELTASCOPE_BLAS_THREADS` sets BLAS's threads (default 1: each training job is its own process).
@@ -51,17 +51,26 @@ export interface BlasAddon {
   ): void;
   conv2d(heap: Float32Array, ...sizes: number[]): void;
   conv2dFilterGrad(heap: Float32Array, ...sizes: number[]): void;
+  conv2dInputGrad(heap: Float32Array, ...sizes: number[]): void;
   adam: AdamKernels['adam'];
   sumSquares: AdamKernels['sumSquares'];
 }
 
 const ADDON_FILE = 'deltascope_blas.node';
 const ACT_CODES: Readonly<Record<string, number>> = { linear: 0, relu: 1 };
-const KERNELS = [tf.BatchMatMul, tf._FusedMatMul, tf.Conv2D, tf.FusedConv2D] as const;
+const KERNELS = [
+  tf.BatchMatMul,
+  tf._FusedMatMul,
+  tf.Conv2D,
+  tf.FusedConv2D,
+  tf.Conv2DBackpropInput,
+  tf.Identity,
+] as const;
 
 /** The wasm backend's internals these kernels use (tfjs-backend-wasm's BackendWasm). */
 interface WasmHeapBackend {
   wasm: { HEAPF32: Float32Array };
+  incRef(dataId: object): void;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
@@ -71,6 +80,7 @@ function isWasmHeapBackend(value: unknown): value is WasmHeapBackend {
   const candidate = value as Partial<WasmHeapBackend>;
   return (
     typeof candidate.makeOutput === 'function' &&
+    typeof candidate.incRef === 'function' &&
     typeof candidate.dataIdMap === 'object' &&
     candidate.wasm?.HEAPF32 instanceof Float32Array
   );
@@ -393,6 +403,79 @@ function convFilterGradKernel(addon: BlasAddon): tf.KernelFunc {
   };
 }
 
+/** dX = col2im(dY·Wᵀ) for NHWC float32 tensors; other cases go to wasm's own Conv2DBackpropInput. */
+function convInputGradKernel(addon: BlasAddon, original: Original): tf.KernelFunc {
+  return (args) => {
+    const { inputs, backend } = args;
+    const attrs = args.attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
+    const { dy, filter } = inputs as Record<string, tf.TensorInfo | undefined>;
+    if (
+      !isWasmHeapBackend(backend) ||
+      dy === undefined ||
+      filter === undefined ||
+      dy.dtype !== 'float32' ||
+      filter.dtype !== 'float32' ||
+      dy.shape.length !== 4 ||
+      filter.shape.length !== 4 ||
+      (attrs.dataFormat ?? 'NHWC') !== 'NHWC' ||
+      size(attrs.inputShape) === 0
+    ) {
+      return original(args);
+    }
+    const info = tf.backend_util.computeConv2DInfo(
+      attrs.inputShape,
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+    );
+    const expected = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+    if (dy.shape.some((d, i) => d !== expected[i])) return original(args);
+    const dX = backend.makeOutput([...attrs.inputShape], 'float32');
+    addon.conv2dInputGrad(
+      backend.wasm.HEAPF32,
+      offsetOf(backend, dX),
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      offsetOf(backend, filter),
+      info.filterHeight,
+      info.filterWidth,
+      info.outChannels,
+      info.outHeight,
+      info.outWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.dilationHeight,
+      info.dilationWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+      offsetOf(backend, dy),
+      -1,
+      0,
+      0,
+    );
+    return dX;
+  };
+}
+
+/**
+ * Identity without a copy: the output shares the input's buffer and bumps its reference count, as
+ * wasm's own Reshape (and the cpu backend's Identity) do; tfjs tensors are immutable, so sharing is
+ * safe. tfjs clones every tensor a customGrad op saves, and wasm's Identity copied each one
+ * (0.7 ms per CNN minibatch).
+ */
+function sharedIdentityKernel(original: Original): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    if (!isWasmHeapBackend(args.backend) || x === undefined || x.dtype === 'string') return original(args);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  };
+}
+
 const originals = new Map<string, tf.KernelConfig>();
 
 /**
@@ -417,6 +500,8 @@ export function installBlasKernels(): BlasInfo | null {
     [tf._FusedMatMul]: matMulKernel(loaded.addon, original(tf._FusedMatMul), true),
     [tf.Conv2D]: convKernel(loaded.addon, original(tf.Conv2D), false),
     [tf.FusedConv2D]: convKernel(loaded.addon, original(tf.FusedConv2D), true),
+    [tf.Conv2DBackpropInput]: convInputGradKernel(loaded.addon, original(tf.Conv2DBackpropInput)),
+    [tf.Identity]: sharedIdentityKernel(original(tf.Identity)),
   };
   for (const name of KERNELS) {
     tf.unregisterKernel(name, 'wasm');

@@ -274,44 +274,77 @@ static void free_scratch(napi_env env, void *data, void *hint) {
   free(s);
 }
 
-/* im2col: row (n, oy, ox) of `buf` holds the receptive field of that output pixel in (fy, fx, c)
- * order, matching the HWIO filter's row order; cells in the zero padding read 0. */
-static void im2col(const float *x, float *buf, int64_t batch, int64_t in_h, int64_t in_w, int64_t in_c,
-                   int64_t f_h, int64_t f_w, int64_t out_h, int64_t out_w, int64_t s_h, int64_t s_w,
-                   int64_t d_h, int64_t d_w, int64_t pad_t, int64_t pad_l) {
-  int64_t cols = f_h * f_w * in_c;
-  float *row = buf;
-  for (int64_t b = 0; b < batch; b++) {
-    const float *xb = x + b * in_h * in_w * in_c;
-    for (int64_t oy = 0; oy < out_h; oy++) {
-      for (int64_t ox = 0; ox < out_w; ox++) {
-        float *dst = row;
-        for (int64_t fy = 0; fy < f_h; fy++) {
-          int64_t iy = oy * s_h - pad_t + fy * d_h;
-          for (int64_t fx = 0; fx < f_w; fx++) {
-            int64_t ix = ox * s_w - pad_l + fx * d_w;
-            if (iy < 0 || iy >= in_h || ix < 0 || ix >= in_w) {
-              memset(dst, 0, sizeof(float) * (size_t)in_c);
-            } else {
-              memcpy(dst, xb + (iy * in_w + ix) * in_c, sizeof(float) * (size_t)in_c);
-            }
-            dst += in_c;
-          }
+/* The geometry of one NHWC convolution with an HWIO filter. */
+typedef struct {
+  int64_t batch, in_h, in_w, in_c, f_h, f_w, out_c, out_h, out_w, s_h, s_w, d_h, d_w, pad_t, pad_l;
+} ConvShape;
+
+/* im2col over output rows [r0, r1): row r = (n, oy, ox) of `buf` (relative to r0) holds that output
+ * pixel's receptive field in (fy, fx, c) order, matching the HWIO filter's rows; padding reads 0. */
+static void im2col_rows(const float *x, float *buf, const ConvShape *c, int64_t r0, int64_t r1) {
+  const int64_t cols = c->f_h * c->f_w * c->in_c, plane = c->out_h * c->out_w;
+  for (int64_t r = r0; r < r1; r++) {
+    const int64_t b = r / plane, oy = (r % plane) / c->out_w, ox = r % c->out_w;
+    const float *xb = x + b * c->in_h * c->in_w * c->in_c;
+    float *dst = buf + (r - r0) * cols;
+    for (int64_t fy = 0; fy < c->f_h; fy++) {
+      const int64_t iy = oy * c->s_h - c->pad_t + fy * c->d_h;
+      for (int64_t fx = 0; fx < c->f_w; fx++) {
+        const int64_t ix = ox * c->s_w - c->pad_l + fx * c->d_w;
+        /* plain loops, not memcpy/memset: channel runs are short (4 floats for the first layer) */
+        if (iy < 0 || iy >= c->in_h || ix < 0 || ix >= c->in_w) {
+          for (int64_t k = 0; k < c->in_c; k++) dst[k] = 0.0f;
+        } else {
+          const float *src = xb + (iy * c->in_w + ix) * c->in_c;
+          for (int64_t k = 0; k < c->in_c; k++) dst[k] = src[k];
         }
-        row += cols;
+        dst += c->in_c;
       }
     }
   }
+}
+
+/* The adjoint of im2col_rows: adds each row's receptive-field values back into dx. */
+static void col2im_rows(const float *buf, float *dx, const ConvShape *c, int64_t r0, int64_t r1) {
+  const int64_t cols = c->f_h * c->f_w * c->in_c, plane = c->out_h * c->out_w;
+  for (int64_t r = r0; r < r1; r++) {
+    const int64_t b = r / plane, oy = (r % plane) / c->out_w, ox = r % c->out_w;
+    float *dxb = dx + b * c->in_h * c->in_w * c->in_c;
+    const float *src = buf + (r - r0) * cols;
+    for (int64_t fy = 0; fy < c->f_h; fy++) {
+      const int64_t iy = oy * c->s_h - c->pad_t + fy * c->d_h;
+      for (int64_t fx = 0; fx < c->f_w; fx++) {
+        const int64_t ix = ox * c->s_w - c->pad_l + fx * c->d_w;
+        if (iy >= 0 && iy < c->in_h && ix >= 0 && ix < c->in_w) {
+          float *dst = dxb + (iy * c->in_w + ix) * c->in_c;
+          for (int64_t k = 0; k < c->in_c; k++) dst[k] += src[k];
+        }
+        src += c->in_c;
+      }
+    }
+  }
+}
+
+enum { CONV_FORWARD = 0, CONV_FILTER_GRAD = 1, CONV_INPUT_GRAD = 2 };
+
+/* Output rows per block: the block's im2col buffer stays about 512 KiB, inside the L2 cache, so
+ * it is written and read by the GEMM without a round trip to memory. */
+static int64_t block_rows(int64_t cols) {
+  const int64_t rows = (int64_t)(512 * 1024 / sizeof(float)) / (cols > 0 ? cols : 1);
+  return rows < 64 ? 64 : rows;
 }
 
 /*
  * conv2d(heap, xOff, batch, inH, inW, inC, fOff, fH, fW, outC, outH, outW, strideH, strideW,
  *        dilH, dilW, padTop, padLeft, outOff, biasOff, biasLen, act): NHWC input, HWIO filter,
  *        NHWC output; y = act(im2col(x)·W + b). Zero padding; any stride and dilation.
- * conv2dFilterGrad(the same arguments, with fOff the filter gradient dW (written) and outOff the
- *        output gradient dY (read); biasOff −1, act 0): dW = im2col(x)ᵀ·dY.
+ * conv2dFilterGrad(the same arguments; fOff is the filter gradient dW (written), outOff the output
+ *        gradient dY (read); biasOff −1, act 0): dW = im2col(x)ᵀ·dY.
+ * conv2dInputGrad(the same arguments; xOff is the input gradient dX (written), fOff the filter W,
+ *        outOff dY; biasOff −1, act 0): dX = col2im(dY·Wᵀ).
+ * All three work in blocks of output rows (see block_rows).
  */
-static napi_value conv_common(napi_env env, napi_callback_info cbinfo, int filter_grad) {
+static napi_value conv_common(napi_env env, napi_callback_info cbinfo, int mode) {
   size_t argc = 22;
   napi_value argv[22];
   CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
@@ -330,52 +363,69 @@ static napi_value conv_common(napi_env env, napi_callback_info cbinfo, int filte
   for (int i = 0; i < 21; i++)
     if (!get_i64(env, argv[i + 1], names[i], &p[i])) return NULL;
   if (!loaded(env)) return NULL;
-  int64_t x_off = p[0], batch = p[1], in_h = p[2], in_w = p[3], in_c = p[4], f_off = p[5];
-  int64_t f_h = p[6], f_w = p[7], out_c = p[8], out_h = p[9], out_w = p[10];
-  int64_t s_h = p[11], s_w = p[12], d_h = p[13], d_w = p[14], pad_t = p[15], pad_l = p[16];
-  int64_t out_off = p[17], bias_off = p[18], bias_len = p[19], act = p[20];
-  int64_t rows = batch * out_h * out_w, cols = f_h * f_w * in_c;
-  if (batch < 1 || in_h < 1 || in_w < 1 || in_c < 1 || f_h < 1 || f_w < 1 || out_c < 1 ||
-      out_h < 1 || out_w < 1 || s_h < 1 || s_w < 1 || d_h < 1 || d_w < 1 || rows > INT32_MAX ||
-      cols > INT32_MAX || (act != ACT_LINEAR && act != ACT_RELU) ||
-      (bias_off >= 0 && bias_len != 1 && bias_len != out_c) || (filter_grad && bias_off >= 0)) {
+  const ConvShape c = {p[1], p[2], p[3], p[4], p[6], p[7], p[8], p[9], p[10],
+                       p[11], p[12], p[13], p[14], p[15], p[16]};
+  const int64_t x_off = p[0], f_off = p[5], out_off = p[17], bias_off = p[18], bias_len = p[19];
+  const int64_t act = p[20];
+  const int64_t rows = c.batch * c.out_h * c.out_w, cols = c.f_h * c.f_w * c.in_c;
+  if (c.batch < 1 || c.in_h < 1 || c.in_w < 1 || c.in_c < 1 || c.f_h < 1 || c.f_w < 1 ||
+      c.out_c < 1 || c.out_h < 1 || c.out_w < 1 || c.s_h < 1 || c.s_w < 1 || c.d_h < 1 ||
+      c.d_w < 1 || rows > INT32_MAX || cols > INT32_MAX || (act != ACT_LINEAR && act != ACT_RELU) ||
+      (bias_off >= 0 && bias_len != 1 && bias_len != c.out_c) ||
+      (mode != CONV_FORWARD && (bias_off >= 0 || act != ACT_LINEAR))) {
     napi_throw_range_error(env, "DELTASCOPE_BLAS", "conv2d: invalid sizes, activation or bias length");
     return NULL;
   }
-  if (!in_heap(env, "x", x_off, batch * in_h * in_w * in_c, len) ||
-      !in_heap(env, "filter", f_off, cols * out_c, len) ||
-      !in_heap(env, "output", out_off, rows * out_c, len) ||
+  if (!in_heap(env, mode == CONV_INPUT_GRAD ? "dx" : "x", x_off, c.batch * c.in_h * c.in_w * c.in_c, len) ||
+      !in_heap(env, mode == CONV_FILTER_GRAD ? "dW" : "filter", f_off, cols * c.out_c, len) ||
+      !in_heap(env, mode == CONV_FORWARD ? "output" : "dy", out_off, rows * c.out_c, len) ||
       (bias_off >= 0 && !in_heap(env, "bias", bias_off, bias_len, len)))
     return NULL;
-  const float *x = heap + x_off;
-  const float *cols_data;
-  int direct = f_h == 1 && f_w == 1 && s_h == 1 && s_w == 1 && pad_t == 0 && pad_l == 0 &&
-               out_h == in_h && out_w == in_w;
-  if (direct) {
-    cols_data = x; /* a 1×1 stride-1 unpadded convolution is a plain matrix product */
-  } else {
-    float *buf = scratch(env, (size_t)rows * (size_t)cols);
-    if (buf == NULL) {
-      napi_throw_error(env, "DELTASCOPE_BLAS", "conv2d: out of memory for the im2col buffer");
-      return NULL;
-    }
-    im2col(x, buf, batch, in_h, in_w, in_c, f_h, f_w, out_h, out_w, s_h, s_w, d_h, d_w, pad_t, pad_l);
-    cols_data = buf;
+  float *x = heap + x_off, *w = heap + f_off, *y = heap + out_off;
+  const float *bias = bias_off >= 0 ? heap + bias_off : NULL;
+  const int direct = c.f_h == 1 && c.f_w == 1 && c.s_h == 1 && c.s_w == 1 && c.pad_t == 0 &&
+                     c.pad_l == 0 && c.out_h == c.in_h && c.out_w == c.in_w;
+  if (direct) { /* a 1×1 stride-1 unpadded convolution is a plain matrix product */
+    if (mode == CONV_FORWARD) gemm_bias_act(0, 0, (int)rows, (int)c.out_c, (int)cols, x, w, y, bias, bias_len, (int)act);
+    if (mode == CONV_FILTER_GRAD) gemm_bias_act(1, 0, (int)cols, (int)c.out_c, (int)rows, x, y, w, NULL, 0, ACT_LINEAR);
+    if (mode == CONV_INPUT_GRAD) gemm_bias_act(0, 1, (int)rows, (int)cols, (int)c.out_c, y, w, x, NULL, 0, ACT_LINEAR);
+    return NULL;
   }
-  if (filter_grad) {
-    gemm_bias_act(1, 0, (int)cols, (int)out_c, (int)rows, cols_data, heap + out_off, heap + f_off,
-                  NULL, 0, ACT_LINEAR);
-  } else {
-    gemm_bias_act(0, 0, (int)rows, (int)out_c, (int)cols, cols_data, heap + f_off, heap + out_off,
-                  bias_off >= 0 ? heap + bias_off : NULL, bias_len, (int)act);
+  const int64_t step = block_rows(cols);
+  float *buf = scratch(env, (size_t)(step < rows ? step : rows) * (size_t)cols);
+  if (buf == NULL) {
+    napi_throw_error(env, "DELTASCOPE_BLAS", "conv2d: out of memory for the im2col buffer");
+    return NULL;
+  }
+  if (mode == CONV_INPUT_GRAD) memset(x, 0, sizeof(float) * (size_t)(c.batch * c.in_h * c.in_w * c.in_c));
+  for (int64_t r0 = 0; r0 < rows; r0 += step) {
+    const int64_t r1 = r0 + step < rows ? r0 + step : rows, n = r1 - r0;
+    if (mode == CONV_FORWARD) {
+      im2col_rows(x, buf, &c, r0, r1);
+      gemm_bias_act(0, 0, (int)n, (int)c.out_c, (int)cols, buf, w, y + r0 * c.out_c, bias, bias_len, (int)act);
+    } else if (mode == CONV_FILTER_GRAD) {
+      im2col_rows(x, buf, &c, r0, r1);
+      g_sgemm(ROW_MAJOR, TRANS, NO_TRANS, (int)cols, (int)c.out_c, (int)n, 1.0f, buf, (int)cols,
+              y + r0 * c.out_c, (int)c.out_c, r0 == 0 ? 0.0f : 1.0f, w, (int)c.out_c);
+    } else {
+      g_sgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)n, (int)cols, (int)c.out_c, 1.0f, y + r0 * c.out_c,
+              (int)c.out_c, w, (int)c.out_c, 0.0f, buf, (int)cols);
+      col2im_rows(buf, x, &c, r0, r1);
+    }
   }
   return NULL;
 }
 
-static napi_value conv2d(napi_env env, napi_callback_info cbinfo) { return conv_common(env, cbinfo, 0); }
+static napi_value conv2d(napi_env env, napi_callback_info cbinfo) {
+  return conv_common(env, cbinfo, CONV_FORWARD);
+}
 
 static napi_value conv2d_filter_grad(napi_env env, napi_callback_info cbinfo) {
-  return conv_common(env, cbinfo, 1);
+  return conv_common(env, cbinfo, CONV_FILTER_GRAD);
+}
+
+static napi_value conv2d_input_grad(napi_env env, napi_callback_info cbinfo) {
+  return conv_common(env, cbinfo, CONV_INPUT_GRAD);
 }
 
 /* ------------------------------------------------------------------------------- Adam */
@@ -533,6 +583,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gemm", NULL, gemm, NULL, NULL, NULL, napi_default, NULL},
       {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dFilterGrad", NULL, conv2d_filter_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2dInputGrad", NULL, conv2d_input_grad, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
   };

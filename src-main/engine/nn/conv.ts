@@ -7,7 +7,7 @@ import {
   type Activation,
 } from './activation';
 import { columnSum } from './dense';
-import { hasConvFilterGradKernel } from './kernel-caps';
+import { convBackpropKernelsAreFast, hasConvFilterGradKernel } from './kernel-caps';
 import { checkShape } from './shape-check';
 
 /**
@@ -72,9 +72,20 @@ function filterGradient(x: tf.Tensor4D, dz: tf.Tensor4D, k: number): tf.Tensor4D
   return tf.transpose(tf.conv2d(xT, dzAsFilter, 1, samePadding(pad)), [1, 2, 0, 3]);
 }
 
-/** dX = conv2d(dZ, W rotated 180° with Cin↔Cout, pad p). */
+/** dX = conv2d(dZ, W rotated 180° with Cin↔Cout, pad p), or the Conv2DBackpropInput kernel where it is fast. */
 function inputGradient(dz: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
   const k = kernel.shape[0];
+  if (convBackpropKernelsAreFast()) {
+    const inputShape = [...dz.shape.slice(0, 3), kernel.shape[2]];
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape };
+    return tf
+      .engine()
+      .runKernel(
+        tf.Conv2DBackpropInput,
+        { dy: dz, filter: kernel },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor4D;
+  }
   const flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]);
   return tf.conv2d(dz, flipped, 1, samePadding((k - 1) / 2));
 }

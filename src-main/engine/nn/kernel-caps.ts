@@ -19,6 +19,15 @@ export function transposedMatMulIsFast(): boolean {
   return tf.getBackend() !== 'wasm' || wasmMatMulNative;
 }
 
+/**
+ * Whether conv2d's own backprop kernels (Conv2DBackpropInput/Filter) are the fast way to the conv
+ * gradients: on native BLAS, tfjs-node and cpu; plain wasm has no filter kernel and its input
+ * kernel is no faster than the flipped forward conv2d.
+ */
+export function convBackpropKernelsAreFast(): boolean {
+  return tf.getBackend() !== 'wasm' || wasmMatMulNative;
+}
+
 /** Whether the active backend has a Conv2DBackpropFilter kernel (dW = im2col(x)ᵀ·dY in one call). */
 export function hasConvFilterGradKernel(): boolean {
   return tf.getKernel(tf.Conv2DBackpropFilter, tf.getBackend()) !== undefined;

@@ -180,33 +180,44 @@ const CASES: Case[] = [
       }),
   },
   {
-    name: 'Conv2DBackpropFilter, same padding',
+    name: 'conv2d over more rows than one im2col block',
     shapes: [
-      [3, 7, 7, 4],
-      [3, 7, 7, 6],
+      [4, 30, 30, 8],
+      [3, 3, 8, 5],
     ],
-    op: (x, dy) =>
-      tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: x!, dy: dy! }, {
-        strides: 1,
-        pad: 'same',
-        dataFormat: 'NHWC',
-        filterShape: [3, 3, 4, 6],
-      } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    op: (x, f) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'),
   },
-  {
-    name: 'Conv2DBackpropFilter, valid, stride 2',
-    shapes: [
-      [2, 9, 9, 3],
-      [2, 4, 4, 5],
-    ],
-    op: (x, dy) =>
-      tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: x!, dy: dy! }, {
-        strides: 2,
-        pad: 'valid',
-        dataFormat: 'NHWC',
-        filterShape: [3, 3, 3, 5],
-      } as unknown as tf.NamedAttrMap) as tf.Tensor,
-  },
+  ...(
+    [
+      ['same', 1, [3, 7, 7, 4], [3, 3, 4, 6], [3, 7, 7, 6]],
+      ['valid', 2, [2, 9, 9, 3], [3, 3, 3, 5], [2, 4, 4, 5]],
+      ['valid', 1, [2, 5, 5, 6], [1, 1, 6, 3], [2, 5, 5, 3]],
+      ['same', 1, [4, 30, 30, 8], [3, 3, 8, 5], [4, 30, 30, 5]],
+    ] as const
+  ).flatMap(([pad, strides, xShape, filterShape, dyShape]): Case[] => [
+    {
+      name: `Conv2DBackpropFilter, ${pad}, stride ${strides}, filter ${filterShape.join('×')}`,
+      shapes: [[...xShape], [...dyShape]],
+      op: (x, dy) =>
+        tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: x!, dy: dy! }, {
+          strides,
+          pad,
+          dataFormat: 'NHWC',
+          filterShape: [...filterShape],
+        } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    },
+    {
+      name: `Conv2DBackpropInput, ${pad}, stride ${strides}, filter ${filterShape.join('×')}`,
+      shapes: [[...dyShape], [...filterShape]],
+      op: (dy, filter) =>
+        tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: dy!, filter: filter! }, {
+          strides,
+          pad,
+          dataFormat: 'NHWC',
+          inputShape: [...xShape],
+        } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    },
+  ]),
 ];
 
 async function resultOn(backend: 'cpu' | 'wasm', c: Case): Promise<{ shape: number[]; data: Float32Array }> {
