@@ -462,33 +462,35 @@ static int get_f64(napi_env env, napi_value v, const char *name, double *out) {
 }
 
 typedef struct {
-  double beta1, one_minus_b1, beta2, one_minus_b2, clip, step_size, sqrt_bias2, epsilon;
+  float beta1, one_minus_b1, beta2, one_minus_b2, clip, step_size, sqrt_bias2, epsilon;
 } AdamConstants;
 
-/* The element-wise update over n elements; vectorised (AVX2 clone where the CPU has it). */
+/* The element-wise update over n elements, in float32 (vectorised; AVX2 clone where the CPU has it). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 __attribute__((target_clones("avx2", "default")))
 #endif
 static void adam_dense(float *restrict p, const float *restrict g, float *restrict m,
                        float *restrict v, size_t n, const AdamConstants *c) {
-  const double beta1 = c->beta1, one_minus_b1 = c->one_minus_b1, beta2 = c->beta2;
-  const double one_minus_b2 = c->one_minus_b2, clip = c->clip, step_size = c->step_size;
-  const double sqrt_bias2 = c->sqrt_bias2, epsilon = c->epsilon;
+  const float b1 = c->beta1, ob1 = c->one_minus_b1, b2 = c->beta2, ob2 = c->one_minus_b2;
+  const float clip = c->clip, step_size = c->step_size, sqrt_bias2 = c->sqrt_bias2;
+  const float epsilon = c->epsilon;
   for (size_t i = 0; i < n; i++) {
-    const double gi = (double)g[i] * clip;
-    const float mj = (float)(beta1 * (double)m[i] + one_minus_b1 * gi);
-    const float vj = (float)(beta2 * (double)v[i] + one_minus_b2 * gi * gi);
+    const float gi = g[i] * clip;
+    const float mj = b1 * m[i] + ob1 * gi;
+    const float vj = b2 * v[i] + (ob2 * gi) * gi;
+    const float denom = sqrtf(vj) / sqrt_bias2 + epsilon;
     m[i] = mj;
     v[i] = vj;
-    p[i] = (float)((double)p[i] - (step_size * (double)mj) / (sqrt((double)vj) / sqrt_bias2 + epsilon));
+    p[i] = p[i] - step_size * (mj / denom);
   }
 }
 
 /*
  * adam(p, g, m, v, offset, mask | null, beta1, beta2, clip, stepSize, sqrtBias2, epsilon): the
- * update of nn/masked-adam.ts's adamUpdate, in the same double-precision arithmetic in the same
- * order (compiled with -ffp-contract=off), so both give bit-identical parameters and moments:
- *   g' = g·clip; m ← f32(β₁m + (1−β₁)g'); v ← f32(β₂v + (1−β₂)g'g'); p ← f32(p − s·m/(√v/c₂ + ε)).
+ * update of nn/masked-adam.ts's adamUpdate with the same float32 operations in the same order
+ * (compiled with -ffp-contract=off: no fused multiply-adds), so both give bit-identical parameters
+ * and moments:
+ *   g' = g·clip; m ← β₁m + (1−β₁)g'; v ← β₂v + ((1−β₂)g')g'; p ← p − s·(m/(√v/c₂ + ε)).
  * p and g hold one parameter; m, v (and the mask) are flat over all parameters, read at `offset`.
  */
 static napi_value adam(napi_env env, napi_callback_info cbinfo) {
@@ -527,7 +529,9 @@ static napi_value adam(napi_env env, napi_callback_info cbinfo) {
   m += offset;
   v += offset;
   if (mask != NULL) mask += offset;
-  const AdamConstants c = {beta1, 1 - beta1, beta2, 1 - beta2, clip, step_size, sqrt_bias2, epsilon};
+  /* the constants rounded to float32 once, from the same doubles as Math.fround(…) in JS */
+  const AdamConstants c = {(float)beta1, (float)(1 - beta1), (float)beta2, (float)(1 - beta2),
+                           (float)clip, (float)step_size, (float)sqrt_bias2, (float)epsilon};
   if (mask == NULL) {
     adam_dense(p, g, m, v, np, &c);
   } else {
