@@ -4,6 +4,7 @@
  *   npm run bench:train -- --mode throughput [--net cnn] [--iterations 6] [--vs-reference]
  *   npm run bench:train -- --mode solve --size 7 --max-steps 1000000 [--seed 2] [--vs-reference]
  *   add --update-workers 2 to compute each minibatch's gradient on two threads (ours only)
+ *   add --threads 2 for two BLAS threads on both sides (ours: DELTASCOPE_BLAS_THREADS; the reference: its --threads)
  *
  * Prints progress lines, then one JSON line with the reference's fields (plus `backend`, `rss_mb_*`).
  * With --vs-reference the reference runs afterwards in the same process tree (not concurrently: the
@@ -44,6 +45,7 @@ interface Args {
   vsReference: boolean;
   profile: boolean;
   updateWorkers: number;
+  threads: number;
 }
 
 const DEFAULTS: Args = {
@@ -70,6 +72,7 @@ const DEFAULTS: Args = {
   vsReference: false,
   profile: false,
   updateWorkers: 1,
+  threads: 1,
 };
 
 /** Flags shared with reference_ppo.py, forwarded verbatim by --vs-reference. */
@@ -93,6 +96,7 @@ const SHARED_FLAGS = [
   'curve-every',
   'num-envs',
   'num-steps',
+  'threads',
 ];
 
 function camel(flag: string): string {
@@ -122,6 +126,7 @@ const rssMb = (): number => Math.round(process.memoryUsage().rss / 2 ** 20);
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
 
 async function runOurs(args: Args): Promise<Record<string, unknown>> {
+  process.env.DELTASCOPE_BLAS_THREADS = String(args.threads); // read when the native BLAS loads
   const backend = await initBackend(args.backend);
   const kinds = OBJECT_KINDS.slice(0, args.numKinds);
   const weights = args.rewardWeights.split(',').map(Number);
@@ -219,8 +224,9 @@ async function runOurs(args: Args): Promise<Record<string, unknown>> {
     loops: args.loops,
     backend: backend.name,
     simd: backend.simd,
-    threads: backend.threads,
+    wasm_threads: backend.threads,
     blas: backend.blas,
+    threads: backend.blas === null ? 1 : args.threads,
     rss_mb_start: rssStart,
     rss_mb_end: rssMb(),
   };
