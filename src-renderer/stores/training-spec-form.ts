@@ -26,6 +26,7 @@ export const FORM_FIELDS = [
   'net.kind',
   'totalSteps',
   'seed',
+  'ppo.updateWorkers',
 ] as const;
 export type FormField = (typeof FORM_FIELDS)[number] | 'advanced';
 

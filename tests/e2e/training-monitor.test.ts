@@ -84,6 +84,12 @@ describe('training monitor and agent viewer in Chromium against the headless ser
     const dialog = page.getByTestId('training-dialog');
     await dialog.waitFor();
     await page.getByTestId('training-preset').selectOption('tiny-5x5');
+    // Gradient threads default to 1; choosing 2 lands in the spec's ppo block (the JSON editor shows it).
+    const workers = page.getByTestId('training-update-workers');
+    await expect(workers.inputValue()).resolves.toBe('1');
+    await workers.selectOption('2');
+    await expect(page.getByTestId('training-json').inputValue()).resolves.toMatch(/"updateWorkers": 2/);
+    await workers.selectOption('1');
     await shot('train-dialog');
 
     // The advanced editor holds the whole spec; the form follows it.

@@ -51,6 +51,16 @@ describe('validateDraft', () => {
     expect(fieldsOf(setIn(tiny(), ['env', 'size'], 6))).toEqual(['env.size']);
     expect(fieldsOf(setIn(tiny(), ['rewards', 1, 'collect', 'red_gem'], 1))).toEqual(['rewards']);
     expect(fieldsOf({ ...tiny(), run: ' padded' })).toEqual(['run']);
+    expect(fieldsOf(setIn(tiny(), ['ppo', 'updateWorkers'], 3))).toEqual(['ppo.updateWorkers']);
+  });
+
+  it('shows the gradient threads with the default of 1 and keeps a choice of 2 in the spec', () => {
+    expect(draftValue(tiny(), 'ppo.updateWorkers')).toBe(1);
+    const two = setIn(tiny(), ['ppo', 'updateWorkers'], 2);
+    expect(draftValue(two, 'ppo.updateWorkers')).toBe(2);
+    const result = validateDraft(two);
+    expect(result.ok && result.spec.ppo.updateWorkers).toBe(2);
+    expect(result.ok && result.spec.ppo.numEnvs).toBe(8);
   });
 
   it('sends problems outside the form to the advanced editor, with their path', () => {
