@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, setNativeBlas } from '../../../src-main/engine/backend';
 import { blasAddon, blasUnavailableReason, loadBlas } from '../../../src-main/engine/native-blas';
@@ -348,4 +351,28 @@ describe('native BLAS kernels of the wasm backend', () => {
       );
     },
   );
+
+  it('a broken addon file or a library without BLAS leaves the plain kernels and names the cause', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deltascope-blas-'));
+    try {
+      const broken = join(dir, 'deltascope_blas.node');
+      writeFileSync(broken, 'not a shared object');
+      process.env.DELTASCOPE_BLAS_ADDON = broken;
+      expect(loadBlas()).toBeNull();
+      expect(blasUnavailableReason()).toMatch(/deltascope_blas\.node|invalid ELF|not a valid|too short/i);
+      delete process.env.DELTASCOPE_BLAS_ADDON;
+      // a library that opens but has no cblas_sgemm (in a fresh process: the addon keeps what it opened)
+      const addon = join(process.cwd(), 'out', 'native', 'deltascope_blas.node');
+      if (existsSync(addon)) {
+        const script = `try { require(${JSON.stringify(addon)}).load('libc.so.6', 1); console.log('loaded'); } catch (e) { console.log(e.message); }`;
+        const out = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' }).stdout;
+        expect(out).toContain('no BLAS library with cblas_sgemm could be opened (tried libc.so.6)');
+      }
+    } finally {
+      delete process.env.DELTASCOPE_BLAS_ADDON;
+      delete process.env.DELTASCOPE_BLAS;
+      rmSync(dir, { recursive: true, force: true });
+      loadBlas();
+    }
+  });
 });
