@@ -11,6 +11,9 @@
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
+#ifdef _MSC_VER
+#define restrict __restrict
+#endif
 #ifdef _WIN32
 #include <windows.h>
 #define dlopen(name, flags) ((void *)LoadLibraryA(name))
