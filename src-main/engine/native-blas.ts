@@ -27,6 +27,8 @@ export interface BlasInfo {
   /** OpenBLAS's kernel family, e.g. "Haswell" or "SkylakeX". */
   core?: string;
   threads?: number;
+  /** The library computing the convolutions when it is not BLAS, e.g. "oneDNN 2.6.3". */
+  convolutions?: string;
 }
 
 /** The addon's functions (native/blas/src/deltascope_blas.c documents each argument). */
@@ -52,6 +54,8 @@ export interface BlasAddon {
   conv2d(heap: Float32Array, ...sizes: number[]): void;
   conv2dFilterGrad(heap: Float32Array, ...sizes: number[]): void;
   conv2dInputGrad(heap: Float32Array, ...sizes: number[]): void;
+  /** Whether oneDNN computes the convolutions from now on (false when it is unavailable). */
+  setConvLibrary(enabled: boolean): boolean;
   adam: AdamKernels['adam'];
   sumSquares: AdamKernels['sumSquares'];
 }
@@ -148,11 +152,13 @@ export function activeBlas(): BlasInfo | null {
   return unavailableReason === null ? loadedInfo : null;
 }
 
-/** A short label such as "OpenBLAS Haswell" for run metadata and the UI. */
+/** A short label such as "OpenBLAS Haswell+oneDNN 2.6.3" for run metadata and the UI. */
 export function blasLabel(info: BlasInfo): string {
-  if (info.config?.startsWith('OpenBLAS') === true)
-    return `OpenBLAS${info.core !== undefined ? ` ${info.core}` : ''}`;
-  return path.basename(info.library);
+  const blas =
+    info.config?.startsWith('OpenBLAS') === true
+      ? `OpenBLAS${info.core !== undefined ? ` ${info.core}` : ''}`
+      : path.basename(info.library);
+  return info.convolutions === undefined ? blas : `${blas}+${info.convolutions}`;
 }
 
 // ----------------------------------------------------------------------------------- kernels

@@ -28,6 +28,24 @@
 #include <math.h>
 #include <string.h>
 
+/*
+ * oneDNN (Debian: libdnnl2, the library torch's CPU convolutions use) computes the convolutions when
+ * the addon was built with its v2 headers (libdnnl-dev) and libdnnl.so.2 opens at run time: its
+ * AVX-512/AVX2 JIT kernels run the CNN's skinny convolutions 2–3× faster than im2col + BLAS. It is
+ * opened with dlopen like BLAS, so the addon never needs it to load.
+ */
+#if defined(__GNUC__) && defined(__has_include)
+#if __has_include(<oneapi/dnnl/dnnl.h>)
+#include <oneapi/dnnl/dnnl.h>
+#if DNNL_VERSION_MAJOR == 2
+#define HAVE_DNNL 1
+#endif
+#endif
+#endif
+#ifndef HAVE_DNNL
+#define HAVE_DNNL 0
+#endif
+
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
 enum { ACT_LINEAR = 0, ACT_RELU = 1 };
 
@@ -39,10 +57,33 @@ static void *g_lib = NULL;
 static sgemm_fn g_sgemm = NULL;
 static char g_library[512] = "";
 
-/* Per-environment (main thread or worker thread) im2col buffer, grown on demand. */
+#if HAVE_DNNL
+/* One cached oneDNN convolution (per mode and geometry) with its memory objects and, where the
+ * primitive wants blocked weights, the reorder between our HWIO layout and its own. */
+typedef struct {
+  int state; /* 0 empty, 1 ready, −1 oneDNN refused this geometry (use im2col) */
+  int64_t key[20];
+  unsigned long last_use;
+  dnnl_primitive_desc_t pd;
+  dnnl_primitive_t prim;
+  dnnl_memory_t m_src, m_wei, m_dst, m_bias, m_user_wei;
+  dnnl_primitive_t reorder; /* HWIO → blocked (forward, input gradient) or back (filter gradient) */
+  float *wei_buf;
+} ConvPrim;
+#define CONV_CACHE 24
+#endif
+
+/* Per-environment (main thread or worker thread) state: the im2col buffer, grown on demand, and
+ * the oneDNN engine, stream and convolution cache (a stream must not be shared between threads). */
 typedef struct {
   float *data;
   size_t len;
+#if HAVE_DNNL
+  dnnl_engine_t engine;
+  dnnl_stream_t stream;
+  ConvPrim cache[CONV_CACHE];
+  unsigned long tick;
+#endif
 } Scratch;
 
 /* ------------------------------------------------------------------------------- N-API helpers */
@@ -120,6 +161,77 @@ static const char *DEFAULT_LIBRARIES[] = {
 #endif
     NULL};
 
+/* ------------------------------------------------------------------------------- oneDNN */
+
+#if HAVE_DNNL
+#define DNNL_FUNCTIONS(X)                                                                          \
+  X(dnnl_engine_create) X(dnnl_engine_destroy) X(dnnl_stream_create) X(dnnl_stream_destroy)        \
+  X(dnnl_stream_wait) X(dnnl_memory_desc_init_by_tag) X(dnnl_convolution_forward_desc_init)        \
+  X(dnnl_convolution_backward_data_desc_init) X(dnnl_convolution_backward_weights_desc_init)       \
+  X(dnnl_primitive_desc_create) X(dnnl_primitive_desc_destroy) X(dnnl_primitive_desc_query_md)     \
+  X(dnnl_primitive_create) X(dnnl_primitive_destroy) X(dnnl_primitive_execute)                     \
+  X(dnnl_memory_create) X(dnnl_memory_destroy) X(dnnl_memory_set_data_handle)                     \
+  X(dnnl_memory_desc_equal) X(dnnl_memory_desc_get_size) X(dnnl_reorder_primitive_desc_create)     \
+  X(dnnl_primitive_attr_create) X(dnnl_primitive_attr_destroy) X(dnnl_primitive_attr_set_post_ops) \
+  X(dnnl_post_ops_create) X(dnnl_post_ops_destroy) X(dnnl_post_ops_append_eltwise) X(dnnl_version)
+#define DNNL_POINTER(f) static __typeof__(f) *p_##f = NULL;
+DNNL_FUNCTIONS(DNNL_POINTER)
+static void *g_dnnl = NULL;
+static int g_dnnl_tried = 0;
+static int g_dnnl_use = 1; /* setConvLibrary(false) keeps the convolutions on im2col + BLAS */
+
+/* Opens libdnnl.so.2 once per process (unless DELTASCOPE_DNNL=off) and gives this environment an
+ * engine and a stream; `threads` sets OpenMP's threads for this thread (oneDNN's runtime). */
+static void dnnl_open(Scratch *s, int threads) {
+  if (!g_dnnl_tried) {
+    g_dnnl_tried = 1;
+    const char *setting = getenv("DELTASCOPE_DNNL");
+    if (setting != NULL && (strcmp(setting, "off") == 0 || strcmp(setting, "0") == 0)) return;
+    void *lib = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) return;
+    int complete = 1;
+#define DNNL_RESOLVE(f)                                                                            \
+  p_##f = (__typeof__(f) *)dlsym(lib, #f);                                                         \
+  complete = complete && p_##f != NULL;
+    DNNL_FUNCTIONS(DNNL_RESOLVE)
+    if (!complete || p_dnnl_version()->major != 2) {
+      dlclose(lib);
+      return;
+    }
+    g_dnnl = lib;
+  }
+  if (g_dnnl == NULL || s->engine != NULL) return;
+  void (*omp_threads)(int) = (void (*)(int))dlsym(g_dnnl, "omp_set_num_threads");
+  if (omp_threads != NULL && threads > 0) omp_threads(threads);
+  if (p_dnnl_engine_create(&s->engine, dnnl_cpu, 0) != dnnl_success) {
+    s->engine = NULL;
+    return;
+  }
+  if (p_dnnl_stream_create(&s->stream, s->engine, dnnl_stream_default_flags) != dnnl_success) {
+    p_dnnl_engine_destroy(s->engine);
+    s->engine = NULL;
+    s->stream = NULL;
+  }
+}
+
+static void conv_prim_free(ConvPrim *e) {
+  if (e->prim != NULL) p_dnnl_primitive_destroy(e->prim);
+  if (e->pd != NULL) p_dnnl_primitive_desc_destroy(e->pd);
+  if (e->reorder != NULL) p_dnnl_primitive_destroy(e->reorder);
+  dnnl_memory_t mems[] = {e->m_src, e->m_wei, e->m_dst, e->m_bias, e->m_user_wei};
+  for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
+    if (mems[i] != NULL) p_dnnl_memory_destroy(mems[i]);
+  free(e->wei_buf);
+  memset(e, 0, sizeof *e);
+}
+#endif
+
+static Scratch *env_state(napi_env env) {
+  Scratch *s = NULL;
+  if (napi_get_instance_data(env, (void **)&s) != napi_ok) return NULL;
+  return s;
+}
+
 static napi_value make_info(napi_env env) {
   napi_value info, v;
   CHECK(napi_create_object(env, &info));
@@ -140,6 +252,16 @@ static napi_value make_info(napi_env env) {
     CHECK(napi_create_int32(env, get_threads(), &v));
     CHECK(napi_set_named_property(env, info, "threads", v));
   }
+#if HAVE_DNNL
+  Scratch *s = env_state(env);
+  if (s != NULL && s->engine != NULL) {
+    const dnnl_version_t *version = p_dnnl_version();
+    char text[64];
+    snprintf(text, sizeof text, "oneDNN %d.%d.%d", version->major, version->minor, version->patch);
+    CHECK(napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &v));
+    CHECK(napi_set_named_property(env, info, "convolutions", v));
+  }
+#endif
   return info;
 }
 
@@ -181,6 +303,10 @@ static napi_value load(napi_env env, napi_callback_info cbinfo) {
   }
   void (*set_threads)(int) = (void (*)(int))dlsym(g_lib, "openblas_set_num_threads");
   if (set_threads != NULL && threads > 0) set_threads((int)threads);
+#if HAVE_DNNL
+  Scratch *state = env_state(env);
+  if (state != NULL) dnnl_open(state, (int)threads);
+#endif
   return make_info(env);
 }
 
@@ -273,6 +399,11 @@ static void free_scratch(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
   Scratch *s = (Scratch *)data;
+#if HAVE_DNNL
+  for (int i = 0; i < CONV_CACHE; i++) conv_prim_free(&s->cache[i]);
+  if (s->stream != NULL) p_dnnl_stream_destroy(s->stream);
+  if (s->engine != NULL) p_dnnl_engine_destroy(s->engine);
+#endif
   free(s->data);
   free(s);
 }
@@ -337,6 +468,178 @@ static int64_t block_rows(int64_t cols) {
   return rows < 64 ? 64 : rows;
 }
 
+#if HAVE_DNNL
+/* A memory object over no buffer yet (handles are set per call), or NULL. */
+static dnnl_memory_t dnnl_mem(const dnnl_memory_desc_t *md, dnnl_engine_t engine) {
+  dnnl_memory_t m = NULL;
+  return p_dnnl_memory_create(&m, md, engine, DNNL_MEMORY_NONE) == dnnl_success ? m : NULL;
+}
+
+/* Builds the cached primitive for one convolution; 0 when oneDNN refuses it. */
+static int conv_prim_build(Scratch *s, ConvPrim *e, int mode, const ConvShape *c, int has_bias,
+                           int relu) {
+  const int64_t pad_b = (c->out_h - 1) * c->s_h + c->f_h - c->in_h - c->pad_t;
+  const int64_t pad_r = (c->out_w - 1) * c->s_w + c->f_w - c->in_w - c->pad_l;
+  if (pad_b < 0 || pad_r < 0) return 0;
+  dnnl_memory_desc_t src, dst, wei_any, wei_user, bias;
+  dnnl_dims_t src_dims = {c->batch, c->in_c, c->in_h, c->in_w};
+  dnnl_dims_t dst_dims = {c->batch, c->out_c, c->out_h, c->out_w};
+  dnnl_dims_t wei_dims = {c->out_c, c->in_c, c->f_h, c->f_w};
+  dnnl_dims_t bias_dims = {c->out_c};
+  dnnl_dims_t strides = {c->s_h, c->s_w}, pad_l = {c->pad_t, c->pad_l}, pad_rb = {pad_b, pad_r};
+  if (p_dnnl_memory_desc_init_by_tag(&src, 4, src_dims, dnnl_f32, dnnl_nhwc) != dnnl_success ||
+      p_dnnl_memory_desc_init_by_tag(&dst, 4, dst_dims, dnnl_f32, dnnl_nhwc) != dnnl_success ||
+      p_dnnl_memory_desc_init_by_tag(&wei_any, 4, wei_dims, dnnl_f32, dnnl_format_tag_any) != dnnl_success ||
+      p_dnnl_memory_desc_init_by_tag(&wei_user, 4, wei_dims, dnnl_f32, dnnl_hwio) != dnnl_success ||
+      p_dnnl_memory_desc_init_by_tag(&bias, 1, bias_dims, dnnl_f32, dnnl_x) != dnnl_success)
+    return 0;
+  /* the forward descriptor (the primitive itself, or the hint the backward ones need) */
+  dnnl_convolution_desc_t fwd_desc;
+  if (p_dnnl_convolution_forward_desc_init(&fwd_desc, dnnl_forward_training, dnnl_convolution_direct,
+                                           &src, &wei_any, has_bias ? &bias : NULL, &dst, strides,
+                                           pad_l, pad_rb) != dnnl_success)
+    return 0;
+  dnnl_primitive_attr_t attr = NULL;
+  dnnl_post_ops_t ops = NULL;
+  if (relu) {
+    if (p_dnnl_primitive_attr_create(&attr) != dnnl_success) return 0;
+    if (p_dnnl_post_ops_create(&ops) != dnnl_success ||
+        p_dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f) != dnnl_success ||
+        p_dnnl_primitive_attr_set_post_ops(attr, ops) != dnnl_success) {
+      if (ops != NULL) p_dnnl_post_ops_destroy(ops);
+      p_dnnl_primitive_attr_destroy(attr);
+      return 0;
+    }
+  }
+  dnnl_primitive_desc_t fwd_pd = NULL;
+  dnnl_status_t status = p_dnnl_primitive_desc_create(&fwd_pd, &fwd_desc, attr, s->engine, NULL);
+  if (ops != NULL) p_dnnl_post_ops_destroy(ops);
+  if (attr != NULL) p_dnnl_primitive_attr_destroy(attr);
+  if (status != dnnl_success) return 0;
+  if (mode == CONV_FORWARD) {
+    e->pd = fwd_pd;
+  } else {
+    dnnl_convolution_desc_t desc;
+    status = mode == CONV_INPUT_GRAD
+                 ? p_dnnl_convolution_backward_data_desc_init(&desc, dnnl_convolution_direct, &src,
+                                                              &wei_any, &dst, strides, pad_l, pad_rb)
+                 : p_dnnl_convolution_backward_weights_desc_init(&desc, dnnl_convolution_direct, &src,
+                                                                 &wei_any, NULL, &dst, strides,
+                                                                 pad_l, pad_rb);
+    if (status == dnnl_success)
+      status = p_dnnl_primitive_desc_create(&e->pd, &desc, NULL, s->engine, fwd_pd);
+    p_dnnl_primitive_desc_destroy(fwd_pd);
+    if (status != dnnl_success) {
+      e->pd = NULL;
+      return 0;
+    }
+  }
+  if (p_dnnl_primitive_create(&e->prim, e->pd) != dnnl_success) return 0;
+  /* the primitive's own weights layout; a reorder to or from our HWIO one when they differ */
+  const dnnl_memory_desc_t *wei = p_dnnl_primitive_desc_query_md(
+      e->pd, mode == CONV_FILTER_GRAD ? dnnl_query_diff_weights_md : dnnl_query_weights_md, 0);
+  const dnnl_memory_desc_t *src_md = p_dnnl_primitive_desc_query_md(
+      e->pd, mode == CONV_INPUT_GRAD ? dnnl_query_diff_src_md : dnnl_query_src_md, 0);
+  const dnnl_memory_desc_t *dst_md = p_dnnl_primitive_desc_query_md(
+      e->pd, mode == CONV_FORWARD ? dnnl_query_dst_md : dnnl_query_diff_dst_md, 0);
+  if (wei == NULL || src_md == NULL || dst_md == NULL || !p_dnnl_memory_desc_equal(src_md, &src) ||
+      !p_dnnl_memory_desc_equal(dst_md, &dst))
+    return 0; /* it wants other activation layouts: not worth the reorders */
+  e->m_src = dnnl_mem(&src, s->engine);
+  e->m_dst = dnnl_mem(&dst, s->engine);
+  e->m_wei = dnnl_mem(wei, s->engine);
+  if (has_bias) e->m_bias = dnnl_mem(&bias, s->engine);
+  if (e->m_src == NULL || e->m_dst == NULL || e->m_wei == NULL || (has_bias && e->m_bias == NULL))
+    return 0;
+  if (!p_dnnl_memory_desc_equal(wei, &wei_user)) {
+    dnnl_primitive_desc_t rpd = NULL;
+    const dnnl_memory_desc_t *from = mode == CONV_FILTER_GRAD ? wei : &wei_user;
+    const dnnl_memory_desc_t *to = mode == CONV_FILTER_GRAD ? &wei_user : wei;
+    if (p_dnnl_reorder_primitive_desc_create(&rpd, from, s->engine, to, s->engine, NULL) != dnnl_success)
+      return 0;
+    status = p_dnnl_primitive_create(&e->reorder, rpd);
+    p_dnnl_primitive_desc_destroy(rpd);
+    e->m_user_wei = dnnl_mem(&wei_user, s->engine);
+    e->wei_buf = (float *)malloc(p_dnnl_memory_desc_get_size(wei) + 64);
+    if (status != dnnl_success || e->m_user_wei == NULL || e->wei_buf == NULL) return 0;
+    p_dnnl_memory_set_data_handle(e->m_wei, e->wei_buf);
+  }
+  return 1;
+}
+
+/* The cached primitive for this convolution (built on first use), or NULL to use im2col. */
+static ConvPrim *conv_prim(Scratch *s, int mode, const ConvShape *c, int has_bias, int relu) {
+  if (!g_dnnl_use || s == NULL || s->engine == NULL || c->d_h != 1 || c->d_w != 1) return NULL;
+  const int64_t key[20] = {mode + 1, c->batch, c->in_h, c->in_w, c->in_c, c->f_h, c->f_w,
+                           c->out_c, c->out_h, c->out_w, c->s_h, c->s_w, c->pad_t, c->pad_l,
+                           has_bias, relu};
+  ConvPrim *oldest = &s->cache[0];
+  s->tick++;
+  for (int i = 0; i < CONV_CACHE; i++) {
+    ConvPrim *e = &s->cache[i];
+    if (e->state != 0 && memcmp(e->key, key, sizeof key) == 0) {
+      e->last_use = s->tick;
+      return e->state == 1 ? e : NULL;
+    }
+    if (e->state == 0 || e->last_use < oldest->last_use) oldest = e;
+  }
+  conv_prim_free(oldest);
+  memcpy(oldest->key, key, sizeof key);
+  oldest->last_use = s->tick;
+  if (conv_prim_build(s, oldest, mode, c, has_bias, relu)) {
+    oldest->state = 1;
+    return oldest;
+  }
+  conv_prim_free(oldest);
+  memcpy(oldest->key, key, sizeof key);
+  oldest->last_use = s->tick;
+  oldest->state = -1; /* remembered, so a refused geometry is not rebuilt on every call */
+  return NULL;
+}
+
+/* Runs one cached convolution on heap buffers: x (dX for the input gradient), w (dW for the
+ * filter gradient), y (dY for both gradients), bias. 0 on a oneDNN error. */
+static int conv_prim_run(Scratch *s, ConvPrim *e, int mode, float *x, float *w, float *y,
+                         const float *bias) {
+  if (e->reorder != NULL) {
+    p_dnnl_memory_set_data_handle(e->m_user_wei, w);
+    if (mode != CONV_FILTER_GRAD) {
+      dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, e->m_user_wei}, {DNNL_ARG_TO, e->m_wei}};
+      if (p_dnnl_primitive_execute(e->reorder, s->stream, 2, args) != dnnl_success) return 0;
+    }
+  } else {
+    p_dnnl_memory_set_data_handle(e->m_wei, w);
+  }
+  p_dnnl_memory_set_data_handle(e->m_src, x);
+  p_dnnl_memory_set_data_handle(e->m_dst, y);
+  dnnl_exec_arg_t args[4];
+  int n = 0;
+  if (mode == CONV_FORWARD) {
+    args[n++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, e->m_src};
+    args[n++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, e->m_wei};
+    args[n++] = (dnnl_exec_arg_t){DNNL_ARG_DST, e->m_dst};
+    if (e->m_bias != NULL) {
+      p_dnnl_memory_set_data_handle(e->m_bias, (void *)bias);
+      args[n++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, e->m_bias};
+    }
+  } else if (mode == CONV_INPUT_GRAD) {
+    args[n++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_SRC, e->m_src};
+    args[n++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, e->m_wei};
+    args[n++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_DST, e->m_dst};
+  } else {
+    args[n++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, e->m_src};
+    args[n++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_WEIGHTS, e->m_wei};
+    args[n++] = (dnnl_exec_arg_t){DNNL_ARG_DIFF_DST, e->m_dst};
+  }
+  if (p_dnnl_primitive_execute(e->prim, s->stream, n, args) != dnnl_success) return 0;
+  if (e->reorder != NULL && mode == CONV_FILTER_GRAD) {
+    dnnl_exec_arg_t back[] = {{DNNL_ARG_FROM, e->m_wei}, {DNNL_ARG_TO, e->m_user_wei}};
+    if (p_dnnl_primitive_execute(e->reorder, s->stream, 2, back) != dnnl_success) return 0;
+  }
+  return p_dnnl_stream_wait(s->stream) == dnnl_success;
+}
+#endif
+
 /*
  * conv2d(heap, xOff, batch, inH, inW, inC, fOff, fH, fW, outC, outH, outW, strideH, strideW,
  *        dilH, dilW, padTop, padLeft, outOff, biasOff, biasLen, act): NHWC input, HWIO filter,
@@ -388,6 +691,18 @@ static napi_value conv_common(napi_env env, napi_callback_info cbinfo, int mode)
   const float *bias = bias_off >= 0 ? heap + bias_off : NULL;
   const int direct = c.f_h == 1 && c.f_w == 1 && c.s_h == 1 && c.s_w == 1 && c.pad_t == 0 &&
                      c.pad_l == 0 && c.out_h == c.in_h && c.out_w == c.in_w;
+#if HAVE_DNNL
+  {
+    Scratch *state = env_state(env);
+    ConvPrim *prim = conv_prim(state, mode, &c, bias != NULL && bias_len == c.out_c, (int)act);
+    if (prim != NULL && (bias == NULL || bias_len == c.out_c)) {
+      if (!conv_prim_run(state, prim, mode, x, w, y, bias)) {
+        napi_throw_error(env, "DELTASCOPE_BLAS", "conv2d: a oneDNN convolution failed");
+      }
+      return NULL;
+    }
+  }
+#endif
   if (direct) { /* a 1×1 stride-1 unpadded convolution is a plain matrix product */
     if (mode == CONV_FORWARD) gemm_bias_act(0, 0, (int)rows, (int)c.out_c, (int)cols, x, w, y, bias, bias_len, (int)act);
     if (mode == CONV_FILTER_GRAD) gemm_bias_act(1, 0, (int)cols, (int)c.out_c, (int)rows, x, y, w, NULL, 0, ACT_LINEAR);
@@ -582,6 +897,28 @@ static napi_value sum_squares(napi_env env, napi_callback_info cbinfo) {
   return out;
 }
 
+/* setConvLibrary(enabled: boolean) → whether oneDNN computes the convolutions from now on (false
+ * when it is not available); tests compare both paths. */
+static napi_value set_conv_library(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1];
+  bool enabled = false;
+  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_bool(env, argv[0], &enabled) != napi_ok) {
+    napi_throw_type_error(env, "DELTASCOPE_BLAS", "setConvLibrary takes a boolean");
+    return NULL;
+  }
+  napi_value out;
+#if HAVE_DNNL
+  g_dnnl_use = enabled;
+  Scratch *s = env_state(env);
+  CHECK(napi_get_boolean(env, enabled && s != NULL && s->engine != NULL, &out));
+#else
+  CHECK(napi_get_boolean(env, false, &out));
+#endif
+  return out;
+}
+
 /* ------------------------------------------------------------------------------- module */
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -593,6 +930,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"conv2dInputGrad", NULL, conv2d_input_grad, NULL, NULL, NULL, napi_default, NULL},
       {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
+      {"setConvLibrary", NULL, set_conv_library, NULL, NULL, NULL, napi_default, NULL},
   };
   Scratch *s = (Scratch *)calloc(1, sizeof(Scratch));
   if (s == NULL || napi_set_instance_data(env, s, free_scratch, NULL) != napi_ok ||

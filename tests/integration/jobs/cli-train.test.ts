@@ -81,7 +81,7 @@ describe('deltascope train', () => {
     // Not a TTY: plain progress lines, the last one complete.
     expect(stdout).toMatch(/100\.0% {2}4,096\/4,096 steps .* steps\/s {2}ETA 0:00/);
     expect(stdout).toMatch(
-      /Done: run #1, 4,096 env steps on (node-gpu|node|cpu|wasm(\+[\w .-]+)?), last checkpoint #\d+\./,
+      /Done: run #1, 4,096 env steps on (node-gpu|node|cpu|wasm(\+[\w .+-]+)?), last checkpoint #\d+\./,
     );
 
     const db = openDatabase(dbPath);

@@ -24,6 +24,13 @@ const SYSTEM_OPENBLAS = [
 ];
 const machineHasOpenBlas = SYSTEM_OPENBLAS.some((file) => existsSync(file));
 const required = machineHasOpenBlas || process.env.DELTASCOPE_REQUIRE_BLAS === '1';
+/** Debian's oneDNN (libdnnl2) with its headers (libdnnl-dev, for the addon's build): convolutions must use it. */
+const machineHasDnnl =
+  required &&
+  existsSync('/usr/include/oneapi/dnnl/dnnl.h') &&
+  ['/usr/lib/x86_64-linux-gnu/libdnnl.so.2', '/usr/lib/aarch64-linux-gnu/libdnnl.so.2'].some((f) =>
+    existsSync(f),
+  );
 
 function randomTensor(shape: number[], seed: number): tf.Tensor {
   const rng = createRng(seed);
@@ -250,10 +257,16 @@ describe('native BLAS kernels of the wasm backend', () => {
     expect(info.label).toBe(`wasm+${info.blas}`);
   });
 
-  for (const c of CASES) {
-    it(`${c.name} equals the cpu backend's result`, async () => {
+  // Convolutions run on oneDNN where it is available, else on im2col + BLAS: both paths are checked.
+  const convLibraryOff = [true, false];
+  for (const [c, viaIm2col] of CASES.flatMap((c) =>
+    /conv|Conv/.test(c.name) ? convLibraryOff.map((off) => [c, off] as const) : [[c, false] as const],
+  )) {
+    it(`${c.name}${viaIm2col ? ' (im2col, oneDNN off)' : ''} equals the cpu backend's result`, async () => {
       const expected = await resultOn('cpu', c);
-      const actual = await resultOn('wasm', c);
+      const addon = blasAddon();
+      addon?.setConvLibrary(!viaIm2col);
+      const actual = await resultOn('wasm', c).finally(() => addon?.setConvLibrary(true));
       expect(actual.shape).toEqual(expected.shape);
       let worst = 0;
       for (let i = 0; i < expected.data.length; i++) {
@@ -262,7 +275,8 @@ describe('native BLAS kernels of the wasm backend', () => {
           Math.abs(actual.data[i]! - expected.data[i]!) / (1 + Math.abs(expected.data[i]!)),
         );
       }
-      expect(worst).toBeLessThan(2e-5);
+      // float32 sums in another order: a few ulps per term of the longest reduction (3,600 terms)
+      expect(worst).toBeLessThan(1e-4);
     });
   }
 
@@ -282,6 +296,15 @@ describe('native BLAS kernels of the wasm backend', () => {
     for (let i = 0; i < plain.length; i++) worst = Math.max(worst, Math.abs(native[i]! - plain[i]!));
     expect(worst).toBeLessThan(1e-4);
   });
+
+  it.runIf(machineHasDnnl)(
+    'computes the convolutions with oneDNN where it is installed, and says so',
+    async () => {
+      const info = await initBackend('wasm');
+      expect(info.blas).toMatch(/^OpenBLAS .*\+oneDNN 2\.\d+\.\d+$/);
+      expect(blasAddon()!.setConvLibrary(true)).toBe(true);
+    },
+  );
 
   it.runIf(required)('refuses offsets outside the heap with a RangeError naming the matrix', () => {
     const loaded = loadBlas();
