@@ -187,6 +187,12 @@ static void dnnl_open(Scratch *s, int threads) {
     g_dnnl_tried = 1;
     const char *setting = getenv("DELTASCOPE_DNNL");
     if (setting != NULL && (strcmp(setting, "off") == 0 || strcmp(setting, "0") == 0)) return;
+#ifndef _WIN32
+    /* OpenMP's idle threads spin by default; with several threads they would fight OpenBLAS's own
+     * pool and the JS thread for the cores (as torch's reference sets it too). Read when libgomp
+     * loads with libdnnl, so set before; an explicit setting wins. */
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+#endif
     void *lib = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
     if (lib == NULL) return;
     int complete = 1;
