@@ -279,6 +279,33 @@ function matMulKernel(addon: BlasAddon, original: Original, fused: boolean): tf.
   };
 }
 
+/**
+ * The addon's convolution arguments after the heap, up to the bias: xOff, batch, inH, inW, inC, fOff,
+ * fH, fW, outC, outH, outW, strides, dilations, top and left padding, outOff (see deltascope_blas.c).
+ */
+function convSizes(info: tf.backend_util.Conv2DInfo, xOff: number, fOff: number, outOff: number): number[] {
+  return [
+    xOff,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    fOff,
+    info.filterHeight,
+    info.filterWidth,
+    info.outChannels,
+    info.outHeight,
+    info.outWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+    outOff,
+  ];
+}
+
 type ConvAttrs = {
   strides: number | [number, number];
   dilations: number | [number, number];
@@ -325,24 +352,7 @@ function convKernel(addon: BlasAddon, original: Original, fused: boolean): tf.Ke
     );
     addon.conv2d(
       backend.wasm.HEAPF32,
-      offsetOf(backend, x),
-      info.batchSize,
-      info.inHeight,
-      info.inWidth,
-      info.inChannels,
-      offsetOf(backend, filter),
-      info.filterHeight,
-      info.filterWidth,
-      info.outChannels,
-      info.outHeight,
-      info.outWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.dilationHeight,
-      info.dilationWidth,
-      info.padInfo.top,
-      info.padInfo.left,
-      offsetOf(backend, out),
+      ...convSizes(info, offsetOf(backend, x), offsetOf(backend, filter), offsetOf(backend, out)),
       biasAt[0],
       biasAt[1],
       act,
@@ -383,24 +393,7 @@ function convFilterGradKernel(addon: BlasAddon): tf.KernelFunc {
     const dW = backend.makeOutput([...attrs.filterShape], 'float32');
     addon.conv2dFilterGrad(
       backend.wasm.HEAPF32,
-      offsetOf(backend, x),
-      info.batchSize,
-      info.inHeight,
-      info.inWidth,
-      info.inChannels,
-      offsetOf(backend, dW),
-      info.filterHeight,
-      info.filterWidth,
-      info.outChannels,
-      info.outHeight,
-      info.outWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.dilationHeight,
-      info.dilationWidth,
-      info.padInfo.top,
-      info.padInfo.left,
-      offsetOf(backend, dy),
+      ...convSizes(info, offsetOf(backend, x), offsetOf(backend, dW), offsetOf(backend, dy)),
       -1,
       0,
       0,
@@ -441,24 +434,7 @@ function convInputGradKernel(addon: BlasAddon, original: Original): tf.KernelFun
     const dX = backend.makeOutput([...attrs.inputShape], 'float32');
     addon.conv2dInputGrad(
       backend.wasm.HEAPF32,
-      offsetOf(backend, dX),
-      info.batchSize,
-      info.inHeight,
-      info.inWidth,
-      info.inChannels,
-      offsetOf(backend, filter),
-      info.filterHeight,
-      info.filterWidth,
-      info.outChannels,
-      info.outHeight,
-      info.outWidth,
-      info.strideHeight,
-      info.strideWidth,
-      info.dilationHeight,
-      info.dilationWidth,
-      info.padInfo.top,
-      info.padInfo.left,
-      offsetOf(backend, dy),
+      ...convSizes(info, offsetOf(backend, dX), offsetOf(backend, filter), offsetOf(backend, dy)),
       -1,
       0,
       0,

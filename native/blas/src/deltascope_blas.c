@@ -96,33 +96,57 @@ typedef struct {
     }                                                                                              \
   } while (0)
 
-static int get_i64(napi_env env, napi_value v, const char *name, int64_t *out) {
+/* The call's first `want` arguments into argv; else a TypeError naming the function. */
+static int get_args(napi_env env, napi_callback_info cbinfo, size_t want, napi_value *argv,
+                    const char *name) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) == napi_ok && argc >= want) return 1;
+  char msg[128];
+  snprintf(msg, sizeof msg, "%s takes %zu arguments", name, want);
+  napi_throw_type_error(env, "DELTASCOPE_BLAS", msg);
+  return 0;
+}
+
+/* Whether v is a number; else a TypeError naming the argument. */
+static int check_number(napi_env env, napi_value v, const char *name) {
   napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) {
+  if (napi_typeof(env, v, &t) == napi_ok && t == napi_number) return 1;
+  char msg[128];
+  snprintf(msg, sizeof msg, "%s must be a number", name);
+  napi_throw_type_error(env, "DELTASCOPE_BLAS", msg);
+  return 0;
+}
+
+static int get_i64(napi_env env, napi_value v, const char *name, int64_t *out) {
+  return check_number(env, v, name) && napi_get_value_int64(env, v, out) == napi_ok;
+}
+
+static int get_f64(napi_env env, napi_value v, const char *name, double *out) {
+  return check_number(env, v, name) && napi_get_value_double(env, v, out) == napi_ok;
+}
+
+/* A typed array's data and length in elements, checking its element type. */
+static int get_array(napi_env env, napi_value v, napi_typedarray_type want, const char *name,
+                     void **data, size_t *len) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  napi_value buf;
+  size_t off;
+  napi_is_typedarray(env, v, &is_typed);
+  if (!is_typed || napi_get_typedarray_info(env, v, &type, len, data, &buf, &off) != napi_ok ||
+      type != want) {
     char msg[128];
-    snprintf(msg, sizeof msg, "%s must be a number", name);
+    snprintf(msg, sizeof msg, "%s must be a %s", name,
+             want == napi_float32_array ? "Float32Array" : "Uint8Array");
     napi_throw_type_error(env, "DELTASCOPE_BLAS", msg);
     return 0;
   }
-  napi_get_value_int64(env, v, out);
   return 1;
 }
 
 /* The Float32Array's data and length (in elements). */
 static int get_heap(napi_env env, napi_value v, float **data, size_t *len) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  void *ptr;
-  napi_value buf;
-  size_t off;
-  napi_is_typedarray(env, v, &is_typed);
-  if (!is_typed || napi_get_typedarray_info(env, v, &type, len, &ptr, &buf, &off) != napi_ok ||
-      type != napi_float32_array) {
-    napi_throw_type_error(env, "DELTASCOPE_BLAS", "heap must be a Float32Array");
-    return 0;
-  }
-  *data = (float *)ptr;
-  return 1;
+  return get_array(env, v, napi_float32_array, "heap", (void **)data, len);
 }
 
 /* [offset, offset + count) lies inside the heap. */
@@ -352,13 +376,8 @@ static void gemm_bias_act(int trans_a, int trans_b, int m, int n, int k, const f
  *      A_i starts at aOff + i·aStride (aStride 0 broadcasts one matrix), likewise B; C is dense.
  */
 static napi_value gemm(napi_env env, napi_callback_info cbinfo) {
-  size_t argc = 15;
   napi_value argv[15];
-  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
-  if (argc < 15) {
-    napi_throw_type_error(env, "DELTASCOPE_BLAS", "gemm takes 15 arguments");
-    return NULL;
-  }
+  if (!get_args(env, cbinfo, 15, argv, "gemm")) return NULL;
   float *heap;
   size_t len;
   int64_t ta, tb, batch, m, n, k, a_off, a_stride, b_off, b_stride, c_off, bias_off, bias_len, act;
@@ -657,13 +676,8 @@ static int conv_prim_run(Scratch *s, ConvPrim *e, int mode, float *x, float *w, 
  * All three work in blocks of output rows (see block_rows).
  */
 static napi_value conv_common(napi_env env, napi_callback_info cbinfo, int mode) {
-  size_t argc = 22;
   napi_value argv[22];
-  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
-  if (argc < 22) {
-    napi_throw_type_error(env, "DELTASCOPE_BLAS", "conv2d takes 22 arguments");
-    return NULL;
-  }
+  if (!get_args(env, cbinfo, 22, argv, "conv2d")) return NULL;
   static const char *names[] = {"xOff",   "batch",   "inH",     "inW",    "inC",    "fOff",
                                 "fH",     "fW",      "outC",    "outH",   "outW",   "strideH",
                                 "strideW", "dilH",   "dilW",    "padTop", "padLeft", "outOff",
@@ -754,36 +768,6 @@ static napi_value conv2d_input_grad(napi_env env, napi_callback_info cbinfo) {
 
 /* ------------------------------------------------------------------------------- Adam */
 
-/* A typed array's data and length in elements, checking its element type. */
-static int get_array(napi_env env, napi_value v, napi_typedarray_type want, const char *name,
-                     void **data, size_t *len) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  napi_value buf;
-  size_t off;
-  napi_is_typedarray(env, v, &is_typed);
-  if (!is_typed || napi_get_typedarray_info(env, v, &type, len, data, &buf, &off) != napi_ok ||
-      type != want) {
-    char msg[128];
-    snprintf(msg, sizeof msg, "%s must be a %s", name,
-             want == napi_float32_array ? "Float32Array" : "Uint8Array");
-    napi_throw_type_error(env, "DELTASCOPE_BLAS", msg);
-    return 0;
-  }
-  return 1;
-}
-
-static int get_f64(napi_env env, napi_value v, const char *name, double *out) {
-  napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) {
-    char msg[128];
-    snprintf(msg, sizeof msg, "%s must be a number", name);
-    napi_throw_type_error(env, "DELTASCOPE_BLAS", msg);
-    return 0;
-  }
-  napi_get_value_double(env, v, out);
-  return 1;
-}
 
 typedef struct {
   float beta1, one_minus_b1, beta2, one_minus_b2, clip, step_size, sqrt_bias2, epsilon;
@@ -818,13 +802,8 @@ static void adam_dense(float *restrict p, const float *restrict g, float *restri
  * p and g hold one parameter; m, v (and the mask) are flat over all parameters, read at `offset`.
  */
 static napi_value adam(napi_env env, napi_callback_info cbinfo) {
-  size_t argc = 12;
   napi_value argv[12];
-  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
-  if (argc < 12) {
-    napi_throw_type_error(env, "DELTASCOPE_BLAS", "adam takes 12 arguments");
-    return NULL;
-  }
+  if (!get_args(env, cbinfo, 12, argv, "adam")) return NULL;
   float *p, *g, *m, *v;
   uint8_t *mask = NULL;
   size_t np, ng, nm, nv, nmask = 0;
@@ -868,13 +847,8 @@ static napi_value adam(napi_env env, napi_callback_info cbinfo) {
 /* sumSquares(start, g, mask | null, offset): start + Σ g² (unmasked elements) in the order of
  * nn/masked-adam.ts's addSquares: one running double sum, element by element. */
 static napi_value sum_squares(napi_env env, napi_callback_info cbinfo) {
-  size_t argc = 4;
   napi_value argv[4];
-  CHECK(napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL));
-  if (argc < 4) {
-    napi_throw_type_error(env, "DELTASCOPE_BLAS", "sumSquares takes 4 arguments");
-    return NULL;
-  }
+  if (!get_args(env, cbinfo, 4, argv, "sumSquares")) return NULL;
   double sum;
   float *g;
   uint8_t *mask = NULL;
