@@ -46,7 +46,12 @@ if (existsSync(target) && statSync(target).mtimeMs >= newest) process.exit(0);
 
 const gyp = nodeGyp();
 if (gyp === undefined) fail('node-gyp was not found (it comes with npm)');
-const result = spawnSync(process.execPath, [gyp, 'rebuild', '--release'], {
+// Node's own headers, when npm has not said where they are (a run outside npm): node-gyp would
+// otherwise try to download them.
+const prefix = path.dirname(path.dirname(process.execPath));
+const localHeaders = existsSync(path.join(prefix, 'include', 'node', 'node_api.h'));
+const nodedir = process.env.npm_config_nodedir || !localHeaders ? [] : [`--nodedir=${prefix}`];
+const result = spawnSync(process.execPath, [gyp, 'rebuild', '--release', ...nodedir], {
   cwd: addonDir,
   encoding: 'utf8',
 });
