@@ -9,8 +9,9 @@ const HELP = `Usage: deltascope diff <a> <b> [--db <file.deltascope>] [options]
 Statistics of the weight change Δ = B − A, per tensor and for the whole model:
 ‖Δ‖₂, ‖Δ‖/‖A‖, max |Δ|, mean and std of Δ, the share of |Δ| > ε, cosine(A, B),
 sign flips, and each tensor's share of ‖Δ‖². <a> and <b> are checkpoint ids of
-the database (12 or #12) or model files (.safetensors, a tfjs model.json or its
-folder); two files need no database.
+the database (12 or #12), relevance maps stored by an aggregation (map:5), or
+model files (.safetensors, a tfjs model.json or its folder); two files need no
+database.
 
 Options:
   --db <file>      the database holding the checkpoints
@@ -80,9 +81,11 @@ export function formatDiff(diff: DiffComputeResult): string[] {
     diff.tensors.length > 0 ? 1 : null,
   );
   const describe = (side: DiffComputeResult['a']) =>
-    side.checkpoint === null
-      ? `${side.label} (${side.source} file)`
-      : `${side.label} "${side.checkpoint.label}" (run ${side.runName}, step ${side.checkpoint.step})`;
+    side.checkpoint !== null
+      ? `${side.label} "${side.checkpoint.label}" (run ${side.runName}, step ${side.checkpoint.step})`
+      : side.source === 'relevance-map'
+        ? side.label
+        : `${side.label} (${side.source} file)`;
   const lines = [
     `A: ${describe(diff.a)}`,
     `B: ${describe(diff.b)}`,

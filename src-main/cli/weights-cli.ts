@@ -6,8 +6,19 @@ import { UsageError, type CliIo } from './command';
 
 /** Shared plumbing of the weights commands (import, export, diff, combine). */
 
-/** `12` or `#12` is a stored checkpoint; anything else is a model file. */
+/**
+ * `12` or `#12` is a stored checkpoint, `map:5` (or `map:#5`) a stored relevance map (an artifact of
+ * weights.aggregate, as `deltascope info` and the report list them); anything else is a model file.
+ */
 export function parseRef(text: string): CheckpointRef {
+  const map = /^map:#?(\d+)$/.exec(text);
+  if (map) {
+    const artifactId = Number(map[1]);
+    if (artifactId < 1) throw new UsageError(`relevance map ids start at 1; got "${text}"`);
+    return { artifactId };
+  }
+  if (text.startsWith('map:'))
+    throw new UsageError(`a relevance map is named map:<id>, e.g. map:5; got "${text}"`);
   const match = /^#?(\d+)$/.exec(text);
   if (match) {
     const checkpointId = Number(match[1]);

@@ -8,7 +8,7 @@ import type { DiffComputeResult } from '../../../src-main/shared/contract-weight
 import { openDatabase } from '../../../src-main/store';
 import { tensorMapFromTensors, writeSafetensors } from '../../../src-main/weights';
 import { makeTempDir } from '../../helpers/temp-dir';
-import { writeWeightsDatabase, type WeightsFixture } from '../api/weights-test-helpers';
+import { weightsService, writeWeightsDatabase, type WeightsFixture } from '../api/weights-test-helpers';
 
 const execFileAsync = promisify(execFile);
 const root = resolve('.');
@@ -135,6 +135,39 @@ describe('deltascope diff', () => {
     );
     expect(partial.code).toBe(0);
     expect(partial.stdout).toContain('Skipped 3 tensors (--partial):');
+  });
+
+  it('diffs a stored relevance map (map:<id>) against a checkpoint; a malformed map name is a usage error', async () => {
+    const api = weightsService(temp.dir, fixture.path);
+    let mapId: number;
+    try {
+      const made = await api.call('weights.aggregate', {
+        base: fixture.a,
+        deltas: [fixture.b],
+        aggregator: { kind: 'mean' },
+      });
+      mapId = made.artifactId;
+    } finally {
+      api.service.dispose();
+    }
+    const { code, stdout, stderr } = await deltascope(
+      'diff',
+      `map:${mapId}`,
+      `#${fixture.a}`,
+      '--db',
+      fixture.path,
+    );
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout.split('\n')[0]).toMatch(new RegExp(`^A: .*${mapId}`));
+    expect(stdout).toContain(`B: checkpoint ${fixture.a} "A"`);
+    expect(stdout).toMatch(/\ntotal\s+3 tensors\s+76\s/);
+    const bad = await deltascope('diff', 'map:x', `#${fixture.a}`, '--db', fixture.path);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('a relevance map is named map:<id>, e.g. map:5; got "map:x"');
+    const missing = await deltascope('diff', 'map:999', `#${fixture.a}`, '--db', fixture.path);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/999/);
   });
 
   it('exits 2 on a usage mistake', async () => {
