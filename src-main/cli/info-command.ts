@@ -5,8 +5,9 @@ import { UsageError, type CliCommand } from './command';
 
 const HELP = `Usage: deltascope info <file.deltascope> [--json]
 
-Shows what a Deltascope database holds: schema version, size, counts, and each
-experiment's runs (phase, reward, seed, checkpoints, last step).
+Shows what a Deltascope database holds: schema version, size, counts, each
+experiment's runs (phase, reward, seed, checkpoints, last step) and its stored
+relevance maps, named map:<id> as \`deltascope diff\` takes them.
 
 Options:
   --json       print one JSON object instead of text
@@ -32,8 +33,23 @@ export const infoCommand: CliCommand = {
     try {
       const info = db.info(false);
       const tree = db.tree();
+      const maps = db.artifacts
+        .list()
+        .filter((artifact) => artifact.kind === 'relevance-map')
+        .map((artifact) => ({
+          ref: `map:${artifact.id}`,
+          id: artifact.id,
+          name: artifact.name,
+          experimentId: artifact.experimentId,
+        }));
       if (values.json) {
-        io.out(JSON.stringify({ ...info, experiments: tree.map(summariseExperiment) }, null, 2));
+        io.out(
+          JSON.stringify(
+            { ...info, experiments: tree.map(summariseExperiment), relevanceMaps: maps },
+            null,
+            2,
+          ),
+        );
       } else {
         io.out(`${info.path}`);
         io.out(`  schema v${info.schemaVersion}, ${formatBytes(info.sizeBytes)}`);
@@ -53,6 +69,12 @@ export const infoCommand: CliCommand = {
               `    run #${run.id} ${run.name} [${run.phase}] reward ${run.reward.name}${seed}, ${run.status}, ${last}`,
             );
           }
+          for (const map of maps.filter((m) => m.experimentId === experiment.id)) {
+            io.out(`    relevance map ${map.ref} ${map.name}`);
+          }
+        }
+        for (const map of maps.filter((m) => m.experimentId === null)) {
+          io.out(`  relevance map ${map.ref} ${map.name}`);
         }
       }
       return 0;

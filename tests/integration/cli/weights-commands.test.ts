@@ -162,6 +162,13 @@ describe('deltascope diff', () => {
     expect(stdout.split('\n')[0]).toMatch(new RegExp(`^A: .*${mapId}`));
     expect(stdout).toContain(`B: checkpoint ${fixture.a} "A"`);
     expect(stdout).toMatch(/\ntotal\s+3 tensors\s+76\s/);
+    // `deltascope info` lists the map under the name diff takes
+    const info = await deltascope('info', fixture.path);
+    expect(info.stdout).toMatch(new RegExp(`\\n {2,4}relevance map map:${mapId} \\S`));
+    const json = JSON.parse((await deltascope('info', fixture.path, '--json')).stdout) as {
+      relevanceMaps: { ref: string }[];
+    };
+    expect(json.relevanceMaps.map((m) => m.ref)).toContain(`map:${mapId}`);
     const bad = await deltascope('diff', 'map:x', `#${fixture.a}`, '--db', fixture.path);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('a relevance map is named map:<id>, e.g. map:5; got "map:x"');
