@@ -92,7 +92,8 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
         .filter((n) => n.seed === s && n.params.kind === 'derive')
         .map((n) => {
           const p = n.params as Params<'derive'>;
-          const recovered = nodeIds.recover(n.id);
+          // α = 0 has no recovery node of its own: it would repeat the control (see job-graph.ts)
+          const recovered = p.alpha === 0 ? nodeIds.recoverControl(s) : nodeIds.recover(n.id);
           return {
             rb: p.rb,
             variant: p.variant,

@@ -197,7 +197,9 @@ export function buildJobGraph(spec: ExperimentSpec): JobGraph {
             },
           });
           evals.push(evaluate(s, id));
-          recover(id, nodeIds.recover(id));
+          // At α = 0 every variant is MA itself, and its recovery is exactly the control's (same
+          // weights, seed and budget): the negation analysis reads the control there instead.
+          if (alpha !== 0) recover(id, nodeIds.recover(id));
         }
       }
     });

@@ -39,7 +39,7 @@ describe('the objective-isolation protocol runner', () => {
     const db = createDatabase(path);
     const { experimentId, graph } = createProtocolExperiment(
       db,
-      tinyExperiment({ name: 'known-answer', knownAnswer: { tensor: 'policy.kernel' } }),
+      tinyExperiment({ name: 'known-answer', knownAnswer: { tensor: 'policy.kernel' }, alphas: [0, 1] }),
     );
     db.close();
     const queue = sourceQueue();
@@ -82,6 +82,11 @@ describe('the objective-isolation protocol runner', () => {
       const [negation] = jsonOf<NegationTable>(reopened, PROTOCOL_ARTIFACT_KINDS.negation, experimentId);
       // 2 RBs × 3 variants × 2 alphas.
       expect(negation!.rows).toHaveLength(12);
+      // α = 0 is MA itself: no recovery of its own, the control's (so the difference is exactly 0)
+      for (const zero of negation!.rows.filter((r) => r.alpha === 0)) {
+        expect(zero.recoveredCheckpointId).toBe(negation!.control.checkpointId);
+        expect(zero.afterVsControl.raReturn.estimate).toBe(0);
+      }
       const row = negation!.rows.find((r) => r.rb === 'coin' && r.variant === 'negate' && r.alpha === 1)!;
       expect(row.before.targetCollect!.low).toBeLessThanOrEqual(row.before.targetCollect!.estimate);
       expect(row.afterVsRandom).not.toBeNull();

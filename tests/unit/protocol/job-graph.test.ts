@@ -42,6 +42,18 @@ describe('buildJobGraph', () => {
     expect(graph.evalRewards.map((r) => r.name)).toEqual(['RA', 'coin', 'gem']);
   });
 
+  it('at α = 0 derives and evaluates MA itself but trains no recovery: it would repeat the control', () => {
+    const withZero = buildJobGraph({ ...spec, seeds: 1, alphas: [0, 1] });
+    // 2 RBs × 3 variants × 2 alphas derived; recoveries only for α = 1 (6) plus the control
+    expect(countByKind(withZero)).toMatchObject({ derive: 12, train: 1 + 2 + 2 + 1 + 6 });
+    const ids = new Set(withZero.nodes.map((n) => n.id));
+    expect(ids.has(nodeIds.derive(3, 'coin', 'negate', 0))).toBe(true);
+    expect(ids.has(nodeIds.evaluate(nodeIds.derive(3, 'coin', 'negate', 0)))).toBe(true);
+    expect(ids.has(nodeIds.recover(nodeIds.derive(3, 'coin', 'negate', 0)))).toBe(false);
+    expect(ids.has(nodeIds.recover(nodeIds.derive(3, 'coin', 'negate', 1)))).toBe(true);
+    expect(ids.has(nodeIds.recoverControl(3))).toBe(true);
+  });
+
   it('lists each node after its deps, with stable readable ids', () => {
     const position = new Map(graph.nodes.map((node, i) => [node.id, i]));
     for (const node of graph.nodes)
