@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createNodeForkLauncher, JobQueue } from '../jobs';
 import { ProtocolRunner, type ProtocolRunSummary } from '../jobs/protocol-runner';
@@ -6,6 +5,7 @@ import { createProtocolExperiment, loadProtocol, parseExperimentSpec } from '../
 import { countByKind } from '../protocol';
 import { DeltascopeError, type EventPayload } from '../shared';
 import { openOrCreateDatabase } from '../store';
+import { readSpecFile } from './spec-file';
 import { UsageError, type CliCommand, type CliIo } from './command';
 import { ProgressPrinter } from './progress-printer';
 import { formatDuration } from './train-progress';
@@ -38,30 +38,6 @@ function positiveInt(text: string, flag: string): number {
   if (!Number.isSafeInteger(n) || n < 1)
     throw new UsageError(`${flag} needs a positive integer; got "${text}".`);
   return n;
-}
-
-function readSpecFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new DeltascopeError(
-      'FILE_NOT_FOUND',
-      `Cannot read the experiment spec ${path}: ${(error as Error).message}`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new DeltascopeError('INVALID_SPEC', `${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  try {
-    return parseExperimentSpec(raw);
-  } catch (error) {
-    if (error instanceof DeltascopeError) throw new DeltascopeError(error.code, `${path}: ${error.message}`);
-    throw error;
-  }
 }
 
 /** One progress line: bar, nodes done/total, %, ETA, running and failed counts. */
@@ -107,7 +83,8 @@ export const runCommand: CliCommand = {
     if (resumeId === null && values['retry-failed'])
       throw new UsageError('--retry-failed goes with --resume.');
     const slots = values.jobs === undefined ? 2 : positiveInt(values.jobs, '--jobs');
-    const spec = resumeId === null ? readSpecFile(positionals[0]!) : null;
+    const spec =
+      resumeId === null ? readSpecFile(positionals[0]!, 'experiment spec', parseExperimentSpec) : null;
 
     const db = openOrCreateDatabase(values.db);
     let experimentId: number;

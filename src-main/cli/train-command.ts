@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createNodeForkLauncher, JobQueue, parseTrainingSpec, type JobStarted } from '../jobs';
 import { DeltascopeError, type EventPayload, type JobInfo } from '../shared';
 import { openOrCreateDatabase, type DeltascopeDb } from '../store';
+import { readSpecFile } from './spec-file';
 import { UsageError, type CliCommand, type CliIo } from './command';
 import { ProgressPrinter } from './progress-printer';
 import { formatCount, formatTrainProgress } from './train-progress';
@@ -53,7 +53,8 @@ export const trainCommand: CliCommand = {
       throw new UsageError('train needs exactly one spec file (or --resume <runId>).');
     if (resumeRunId !== null && positionals.length > 0)
       throw new UsageError('train --resume takes no spec file.');
-    const spec = resumeRunId === null ? readSpec(positionals[0]!) : null;
+    const spec =
+      resumeRunId === null ? readSpecFile(positionals[0]!, 'training spec', parseTrainingSpec) : null;
 
     const progress = new ProgressPrinter(io, formatTrainProgress);
     const queue = new JobQueue({
@@ -101,31 +102,6 @@ function parseRunId(text: string): number {
   if (!Number.isSafeInteger(id) || id < 1)
     throw new UsageError(`--resume needs a run id (a positive integer); got "${text}".`);
   return id;
-}
-
-/** Reads and validates the spec file; errors name the file and the invalid fields. */
-function readSpec(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new DeltascopeError(
-      'FILE_NOT_FOUND',
-      `Cannot read the training spec ${path}: ${(error as Error).message}`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (error) {
-    throw new DeltascopeError('INVALID_SPEC', `${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  try {
-    return parseTrainingSpec(raw);
-  } catch (error) {
-    if (error instanceof DeltascopeError) throw new DeltascopeError(error.code, `${path}: ${error.message}`);
-    throw error;
-  }
 }
 
 function describeStart(db: DeltascopeDb, started: JobStarted, resumed: boolean, io: CliIo): void {
