@@ -1,8 +1,5 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { RelevanceMapSummary } from '../shared/contract-weights';
 import { DeltascopeError, fromErrorPayload } from '../shared/errors';
 import type { DeltascopeDb } from '../store';
@@ -15,7 +12,7 @@ import {
   type AggregateParams,
 } from './weights-aggregate';
 import type { AggregateWorkerInput, AggregateWorkerMessage } from './weights-aggregate-messages';
-import { runWorkerJob, type Emit } from './worker-job';
+import { runWorkerJob, startWorkerThread, type Emit } from './worker-job';
 
 /**
  * weights.aggregate off the main event loop: aggregations of at least `workerThreshold` parameters
@@ -38,25 +35,8 @@ export interface AggregateRunnerOptions {
   workerThreshold?: number;
 }
 
-function moduleDir(): string {
-  return typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
-}
-
-/** out/main/aggregate-worker.cjs in the bundle; from source (tests, tsx scripts) the .ts entry through tsx. */
 function startWorker(input: AggregateWorkerInput): Worker {
-  const dir = moduleDir();
-  const bundled = join(dir, 'aggregate-worker.cjs');
-  if (existsSync(bundled)) return new Worker(bundled, { workerData: input });
-  const source = join(dir, 'weights-aggregate-worker.ts');
-  if (!existsSync(source)) {
-    throw new DeltascopeError(
-      'INTERNAL',
-      `The aggregation worker is missing: neither ${bundled} nor ${source} exists. Run \`node scripts/build-main.mjs\`.`,
-    );
-  }
-  const tsx = createRequire(join(dir, 'noop.js')).resolve('tsx/cjs');
-  const code = `require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`;
-  return new Worker(code, { eval: true, workerData: input });
+  return startWorkerThread('aggregate-worker.cjs', 'weights-aggregate-worker.ts', 'aggregation', input);
 }
 
 /** Runs aggregations inline or in worker threads; keeps the running ones so they can be cancelled. */

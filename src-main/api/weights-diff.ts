@@ -1,8 +1,4 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { DiffComputeResult, TensorDiffPayload } from '../shared/contract-weights';
 import { DeltascopeError, fromErrorPayload } from '../shared/errors';
 import {
@@ -14,7 +10,7 @@ import {
   type TensorDiff,
 } from '../weights';
 import type { DiffWorkerInput, DiffWorkerMessage } from './weights-diff-messages';
-import { runWorkerJob, type Emit } from './worker-job';
+import { runWorkerJob, startWorkerThread, type Emit } from './worker-job';
 import type { LoadedSource } from './weights-sources';
 
 /**
@@ -42,25 +38,8 @@ export interface DiffRunnerOptions {
   workerThreshold?: number;
 }
 
-function moduleDir(): string {
-  return typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
-}
-
-/** out/main/diff-worker.cjs in the bundle; from source (tests, tsx scripts) the .ts entry through tsx. */
 function startWorker(input: DiffWorkerInput): Worker {
-  const dir = moduleDir();
-  const bundled = join(dir, 'diff-worker.cjs');
-  if (existsSync(bundled)) return new Worker(bundled, { workerData: input });
-  const source = join(dir, 'weights-diff-worker.ts');
-  if (!existsSync(source)) {
-    throw new DeltascopeError(
-      'INTERNAL',
-      `The diff worker is missing: neither ${bundled} nor ${source} exists. Run \`node scripts/build-main.mjs\`.`,
-    );
-  }
-  const tsx = createRequire(join(dir, 'noop.js')).resolve('tsx/cjs');
-  const code = `require(${JSON.stringify(tsx)}); require(${JSON.stringify(source)});`;
-  return new Worker(code, { eval: true, workerData: input });
+  return startWorkerThread('diff-worker.cjs', 'weights-diff-worker.ts', 'diff', input);
 }
 
 /** Per-tensor rows of the result: layout of the tensor's heatmap and its share of ‖Δ‖². */
