@@ -1,37 +1,23 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PATTERN_TENSOR, writeDiffDatabase } from '../fixtures/diff-db';
-import { launchChromium } from './helpers/browser';
 import { decodePng, type RgbaImage } from './helpers/png';
-import { ensureBuilt, startServe, type ServeProcess } from './helpers/server';
+import { closeSession, openSession, type E2eSession } from './helpers/session';
 
-let dir = '';
-let server: ServeProcess | null = null;
-let browser: Browser | null = null;
+let session: E2eSession | null = null;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'deltascope-e2e-diff-'));
-  const db = join(dir, 'diff.deltascope');
-  writeDiffDatabase(db);
-  mkdirSync(join(dir, 'app-data'));
-  ensureBuilt();
-  server = await startServe(db, join(dir, 'app-data'));
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(server.url);
+  session = await openSession('diff', 'diff.deltascope', (db) => {
+    writeDiffDatabase(db);
+  });
+  ({ page, pageErrors } = session);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (dir !== '') rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => closeSession(session));
 
 type Rgb = [number, number, number];
 

@@ -1,15 +1,14 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARAMETER_SHARE_COLOR } from '../../src-renderer/charts/concentration-options';
 import { divergingStops } from '../../src-renderer/charts/cosine-matrix-options';
 import { SERIES_PALETTE } from '../../src-renderer/charts/palette';
 import { createDatabase } from '../../src-main/store';
-import { launchChromium } from './helpers/browser';
 import { colorCoverage, cropRows, decodePng } from './helpers/png';
-import { REPO_ROOT, ensureBuilt, startServe, type ServeProcess } from './helpers/server';
+import { REPO_ROOT } from './helpers/server';
+import { closeSession, openSession, type E2eSession } from './helpers/session';
 
 /**
  * The demo preset shrunk to seconds (budgets of resources/experiments/tiny-5x5.json): a 5×5 maze, a
@@ -43,10 +42,9 @@ const LEGEND_HEIGHT_PX = 30;
 const SHOTS_DIR = process.env.DELTASCOPE_E2E_SHOTS;
 
 let dir = '';
-let server: ServeProcess | null = null;
-let browser: Browser | null = null;
+let session: E2eSession | null = null;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 async function shot(name: string, target: Page | Locator = page): Promise<Buffer> {
   const png = await target.screenshot(target === page ? { fullPage: true } : {});
@@ -66,23 +64,13 @@ async function chartImage(figure: Locator, name: string, legend: boolean) {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'deltascope-e2e-protocol-'));
-  const db = join(dir, 'fresh.deltascope');
-  createDatabase(db).close();
-  mkdirSync(join(dir, 'app-data'));
-  ensureBuilt();
-  server = await startServe(db, join(dir, 'app-data'));
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(server.url);
+  session = await openSession('protocol', 'fresh.deltascope', (db) => {
+    createDatabase(db).close();
+  });
+  ({ dir, page, pageErrors } = session);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (dir !== '') rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => closeSession(session));
 
 describe('protocol designer, progress and report in Chromium against the headless server', () => {
   it('designs a tiny experiment from the demo preset, shows the reward similarity, and launches it', async () => {

@@ -1,12 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PATTERN_TENSOR, writeDiffDatabase, type DiffDatabase } from '../fixtures/diff-db';
-import { launchChromium } from './helpers/browser';
 import { decodePng, type RgbaImage } from './helpers/png';
-import { ensureBuilt, startServe, type ServeProcess } from './helpers/server';
+import { closeSession, openSession, type E2eSession } from './helpers/session';
 
 /**
  * Relevance maps from the UI: "Aggregate deltas…" over the diff-db fixture's base with its two
@@ -14,32 +12,25 @@ import { ensureBuilt, startServe, type ServeProcess } from './helpers/server';
  * pattern tensor and the other run leaves that tensor alone, so the map there is +½ / −½ / 0: the
  * same picture as the diff, which the heatmap must draw.
  */
-let dir = '';
 let fixture: DiffDatabase;
-let server: ServeProcess | null = null;
-let browser: Browser | null = null;
+let session: E2eSession | null = null;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 const shots = process.env.DELTASCOPE_E2E_SHOTS;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'deltascope-e2e-relevance-'));
-  const db = join(dir, 'diff.deltascope');
-  fixture = writeDiffDatabase(db);
-  mkdirSync(join(dir, 'app-data'));
-  ensureBuilt();
-  server = await startServe(db, join(dir, 'app-data'));
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(server.url);
+  session = await openSession(
+    'relevance',
+    'diff.deltascope',
+    (db) => {
+      fixture = writeDiffDatabase(db);
+    },
+    { width: 1400, height: 1000 },
+  );
+  ({ page, pageErrors } = session);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (dir !== '') rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => closeSession(session));
 
 type Rgb = [number, number, number];
 

@@ -1,42 +1,29 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERIES_PALETTE } from '../../src-renderer/charts/palette';
 import { writeSampleDatabase } from '../fixtures/sample-db';
-import { launchChromium } from './helpers/browser';
 import { colorCoverage, cropRows, decodePng } from './helpers/png';
-import { ensureBuilt, startServe, type ServeProcess } from './helpers/server';
+import { closeSession, openSession, type E2eSession } from './helpers/session';
 
 /** The chart's legend row; the plot grid starts below it (see charts/line-chart-options.ts). */
 const LEGEND_HEIGHT_PX = 30;
 
 let dir = '';
-let server: ServeProcess | null = null;
-let browser: Browser | null = null;
+let session: E2eSession | null = null;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'deltascope-e2e-'));
-  const db = join(dir, 'sample.deltascope');
-  writeSampleDatabase(db);
-  writeFileSync(join(dir, 'not-a-db.deltascope'), 'These are notes, not a database.\n');
-  mkdirSync(join(dir, 'app-data'));
-  ensureBuilt();
-  server = await startServe(db, join(dir, 'app-data'));
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(server.url);
+  session = await openSession('browser', 'sample.deltascope', (db, dir) => {
+    writeSampleDatabase(db);
+    writeFileSync(join(dir, 'not-a-db.deltascope'), 'These are notes, not a database.\n');
+  });
+  ({ dir, page, pageErrors } = session);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (dir !== '') rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => closeSession(session));
 
 /** The tree row of a run (rows are labelled "name, phase, reward …"). */
 function treeItem(runName: string) {

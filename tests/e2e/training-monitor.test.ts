@@ -1,14 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERIES_PALETTE } from '../../src-renderer/charts/palette';
 import { MAZE_COLORS } from '../../src-renderer/maze/maze-colors';
 import { createDatabase } from '../../src-main/store';
-import { launchChromium } from './helpers/browser';
 import { colorCoverage, cropRows, decodePng } from './helpers/png';
-import { ensureBuilt, startServe, type ServeProcess } from './helpers/server';
+import { closeSession, openSession, type E2eSession } from './helpers/session';
 
 /** The chart's legend row; the plot grid starts below it (see charts/line-chart-options.ts). */
 const LEGEND_HEIGHT_PX = 30;
@@ -33,11 +31,9 @@ const TINY_SPEC = {
 /** Set to a folder to keep screenshots of each screen for a human to look at. */
 const SHOTS_DIR = process.env.DELTASCOPE_E2E_SHOTS;
 
-let dir = '';
-let server: ServeProcess | null = null;
-let browser: Browser | null = null;
+let session: E2eSession | null = null;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
 async function shot(name: string, target: Page | Locator = page): Promise<Buffer> {
   const png = await target.screenshot();
@@ -55,23 +51,13 @@ async function progressDone(): Promise<number> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'deltascope-e2e-train-'));
-  const db = join(dir, 'fresh.deltascope');
-  createDatabase(db).close();
-  mkdirSync(join(dir, 'app-data'));
-  ensureBuilt();
-  server = await startServe(db, join(dir, 'app-data'));
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(server.url);
+  session = await openSession('train', 'fresh.deltascope', (db) => {
+    createDatabase(db).close();
+  });
+  ({ page, pageErrors } = session);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (dir !== '') rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => closeSession(session));
 
 describe('training monitor and agent viewer in Chromium against the headless server', () => {
   it('starts a tiny training from the dialog, shows its progress moving and its curves, and ends done', async () => {
