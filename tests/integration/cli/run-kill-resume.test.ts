@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProtocol } from '../../../src-main/jobs/protocol-store';
 import { decodeJson, PROTOCOL_ARTIFACT_KINDS } from '../../../src-main/protocol';
 import { openDatabase } from '../../../src-main/store';
+import { ensureFreshBundle } from '../../helpers/fresh-bundle';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { integrityCheck } from '../jobs/jobs-test-helpers';
 import { tinyExperiment } from '../jobs/protocol-test-helpers';
@@ -16,30 +17,9 @@ const root = resolve('.');
 const bin = join(root, 'bin/deltascope.cjs');
 const temp = makeTempDir('cli-run-kill');
 
-function newestMtime(dir: string): number {
-  return Math.max(
-    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-      const path = join(dir, entry.name);
-      return entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
-    }),
-  );
-}
-
-function bundleMtime(): number {
-  try {
-    return Math.min(
-      ...['cli.cjs', 'worker.cjs'].map((file) => statSync(join(root, 'out/main', file)).mtimeMs),
-    );
-  } catch {
-    return 0;
-  }
-}
-
 // The CLI runs the bundle in out/main; rebuild it when the sources are newer.
 beforeAll(async () => {
-  if (bundleMtime() < newestMtime(join(root, 'src-main'))) {
-    await execFileAsync(process.execPath, [join(root, 'scripts/build-main.mjs')], { cwd: root });
-  }
+  await ensureFreshBundle(['cli.cjs', 'worker.cjs']);
 }, 120_000);
 afterAll(() => temp.cleanup());
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { runCli } from '../../../src-main/cli/main';
 import type { DiffComputeResult } from '../../../src-main/shared/contract-weights';
 import { openDatabase } from '../../../src-main/store';
 import { tensorMapFromTensors, writeSafetensors } from '../../../src-main/weights';
+import { ensureFreshBundle } from '../../helpers/fresh-bundle';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { weightsService, writeWeightsDatabase, type WeightsFixture } from '../api/weights-test-helpers';
 
@@ -40,25 +41,6 @@ async function deltascopeBin(...args: string[]): Promise<{ code: number; stdout:
   }
 }
 
-function newestMtime(dir: string): number {
-  return Math.max(
-    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-      const path = join(dir, entry.name);
-      return entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
-    }),
-  );
-}
-
-function bundleMtime(): number {
-  try {
-    return Math.min(
-      ...['cli.cjs', 'diff-worker.cjs'].map((f) => statSync(join(root, 'out/main', f)).mtimeMs),
-    );
-  } catch {
-    return 0;
-  }
-}
-
 function checkpointCount(): number {
   const db = openDatabase(fixture.path);
   try {
@@ -71,9 +53,7 @@ function checkpointCount(): number {
 beforeAll(async () => {
   fixture = writeWeightsDatabase(temp.dir);
   // The bin runs the bundle in out/main; rebuild it when the sources are newer.
-  if (bundleMtime() < newestMtime(join(root, 'src-main'))) {
-    await execFileAsync(process.execPath, [join(root, 'scripts/build-main.mjs')], { cwd: root });
-  }
+  await ensureFreshBundle(['cli.cjs', 'diff-worker.cjs']);
 });
 afterAll(() => temp.cleanup());
 

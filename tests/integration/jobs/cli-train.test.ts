@@ -1,9 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src-main/store';
+import { ensureFreshBundle } from '../../helpers/fresh-bundle';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { integrityCheck, tinySpec } from './jobs-test-helpers';
 
@@ -12,31 +13,9 @@ const root = resolve('.');
 const bin = join(root, 'bin/deltascope.cjs');
 const temp = makeTempDir('jobs-cli');
 
-/** Newest modification time of the files under `dir` (recursively). */
-function newestMtime(dir: string): number {
-  return Math.max(
-    ...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-      const path = join(dir, entry.name);
-      return entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs;
-    }),
-  );
-}
-
-function bundleMtime(): number {
-  try {
-    return Math.min(
-      ...['cli.cjs', 'worker.cjs'].map((file) => statSync(join(root, 'out/main', file)).mtimeMs),
-    );
-  } catch {
-    return 0;
-  }
-}
-
 // The CLI runs the bundle in out/main; rebuild it when the sources are newer.
 beforeAll(async () => {
-  if (bundleMtime() < newestMtime(join(root, 'src-main'))) {
-    await execFileAsync(process.execPath, [join(root, 'scripts/build-main.mjs')], { cwd: root });
-  }
+  await ensureFreshBundle(['cli.cjs', 'worker.cjs']);
 });
 afterAll(() => temp.cleanup());
 
