@@ -14,7 +14,8 @@ To use a remote training box, forward the port: ssh -L 5183:127.0.0.1:5183 box, 
 open the printed URL with the same port on your machine.
 
 Options:
-  --db <file>      database to open at start (default: the default database in the app-data folder)
+  --db <file>      database to open at start, created if it does not exist (default: the default
+                   database in the app-data folder)
   --port <n>       port to listen on (default 5183; 0 picks a free one)
   --static <dir>   folder of the built renderer (default: out/renderer next to this program)
   -h, --help       show this help`;
@@ -69,8 +70,13 @@ export async function runServe(
     version: APP_VERSION,
     bus,
   });
-  if (values.db) service.openPath(values.db, 'open');
-  else service.openPath(service.defaultDatabasePath, 'default');
+  if (values.db) {
+    // a path that does not exist yet becomes a new database (as `train` and `run` do); an existing
+    // file must be a Deltascope database, and is refused untouched otherwise
+    const created = !existsSync(resolve(values.db));
+    service.openPath(values.db, created ? 'create' : 'open');
+    if (created) log(`Created a new database: ${service.database().path}`);
+  } else service.openPath(service.defaultDatabasePath, 'default');
 
   const server = await startServer({ handlers: service.handlers, bus, staticDir, port });
   log(`Deltascope ${APP_VERSION} is serving ${server.url}`);
