@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PATTERN_TENSOR, writeDiffDatabase } from '../fixtures/diff-db';
-import { decodePng, type RgbaImage } from './helpers/png';
+import { decodePng, isBluish, isNeutral, isReddish, matrixBox, pixel, type Rgb } from './helpers/png';
 import { closeSession, openSession, type E2eSession } from './helpers/session';
 
 let session: E2eSession | null = null;
@@ -18,42 +18,6 @@ beforeAll(async () => {
 });
 
 afterAll(() => closeSession(session));
-
-type Rgb = [number, number, number];
-
-function pixel(image: RgbaImage, x: number, y: number): Rgb {
-  const o = (Math.round(y) * image.width + Math.round(x)) * 4;
-  return [image.data[o] as number, image.data[o + 1] as number, image.data[o + 2] as number];
-}
-
-/** Pixels of the element's own border, left out of the search for the matrix. */
-const FRAME_PX = 3;
-
-/** The bounding box of the pixels that differ from the canvas background (the matrix and its outline). */
-function matrixBox(image: RgbaImage): { x0: number; y0: number; x1: number; y1: number } {
-  const background = pixel(image, FRAME_PX, FRAME_PX);
-  let x0 = image.width;
-  let y0 = image.height;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = FRAME_PX; y < image.height - FRAME_PX; y++) {
-    for (let x = FRAME_PX; x < image.width - FRAME_PX; x++) {
-      const [r, g, b] = pixel(image, x, y);
-      if (Math.abs(r - background[0]) + Math.abs(g - background[1]) + Math.abs(b - background[2]) <= 6)
-        continue;
-      x0 = Math.min(x0, x);
-      y0 = Math.min(y0, y);
-      x1 = Math.max(x1, x);
-      y1 = Math.max(y1, y);
-    }
-  }
-  return { x0, y0, x1, y1 };
-}
-
-const isReddish = ([r, g, b]: Rgb): boolean => r > g + 50 && r > b + 30;
-const isBluish = ([r, g, b]: Rgb): boolean => b > r + 40 && b > g;
-const isNeutral = ([r, g, b]: Rgb): boolean =>
-  Math.min(r, g, b) > 225 && Math.max(r, g, b) - Math.min(r, g, b) < 12;
 
 /** The tree row of a run or checkpoint (rows are labelled "name, …"). */
 function treeItem(name: string) {

@@ -167,3 +167,38 @@ export function colorCoverage(image: RgbaImage, hex: string, tolerance: number):
     maxX: xs.length === 0 ? -1 : Math.max(...xs),
   };
 }
+
+export type Rgb = [number, number, number];
+
+/** The colour of the pixel at (x, y), rounded to whole pixels. */
+export function pixel(image: RgbaImage, x: number, y: number): Rgb {
+  const o = (Math.round(y) * image.width + Math.round(x)) * 4;
+  return [image.data[o] as number, image.data[o + 1] as number, image.data[o + 2] as number];
+}
+
+/** Pixels of an element's own border, left out of the search for a heatmap's matrix. */
+const FRAME_PX = 3;
+
+/** The bounding box of the pixels that differ from the canvas background (the matrix and its outline). */
+export function matrixBox(image: RgbaImage): { x0: number; y0: number; x1: number; y1: number } {
+  const background = pixel(image, FRAME_PX, FRAME_PX);
+  let [x0, y0, x1, y1] = [image.width, image.height, -1, -1];
+  for (let y = FRAME_PX; y < image.height - FRAME_PX; y++) {
+    for (let x = FRAME_PX; x < image.width - FRAME_PX; x++) {
+      const [r, g, b] = pixel(image, x, y);
+      if (Math.abs(r - background[0]) + Math.abs(g - background[1]) + Math.abs(b - background[2]) <= 6)
+        continue;
+      x0 = Math.min(x0, x);
+      y0 = Math.min(y0, y);
+      x1 = Math.max(x1, x);
+      y1 = Math.max(y1, y);
+    }
+  }
+  return { x0, y0, x1, y1 };
+}
+
+/** The diverging heatmap's colours: red for Δ > 0, blue for Δ < 0, near-white for 0. */
+export const isReddish = ([r, g, b]: Rgb): boolean => r > g + 50 && r > b + 30;
+export const isBluish = ([r, g, b]: Rgb): boolean => b > r + 40 && b > g;
+export const isNeutral = ([r, g, b]: Rgb): boolean =>
+  Math.min(r, g, b) > 225 && Math.max(r, g, b) - Math.min(r, g, b) < 12;
