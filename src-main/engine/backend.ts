@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DeltascopeError } from '../shared/errors';
 import { blasAddon, blasLabel, installBlasKernels, uninstallBlasKernels } from './native-blas';
-import { setAdamKernels, setWasmMatMulNative } from './nn/kernel-caps';
+import { setAdamKernels, setWasmKernelsNative } from './nn/kernel-caps';
 
 /**
  * Picks the TensorFlow.js backend at run time: tfjs-node-gpu → tfjs-node → wasm → cpu, or the one
@@ -107,7 +107,7 @@ async function trySet(choice: BackendChoice, options: InitBackendOptions): Promi
 function describeWasm(nativeBlas: boolean): BackendInfo {
   const blasInfo = nativeBlas ? installBlasKernels() : null;
   const blas = blasInfo === null ? null : blasLabel(blasInfo);
-  setWasmMatMulNative(blas !== null);
+  setWasmKernelsNative(blas !== null);
   setAdamKernels(blas === null ? null : blasAddon());
   return {
     name: 'wasm',

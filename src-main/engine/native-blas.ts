@@ -5,14 +5,14 @@ import path from 'node:path';
 import type { AdamKernels } from './nn/kernel-caps';
 
 /**
- * Native BLAS for the wasm backend. tfjs-wasm's matMul runs 128-bit SIMD kernels (≈40 GFLOP/s on
+ * Native kernels for the wasm backend. tfjs-wasm's matMul runs 128-bit SIMD kernels (≈40 GFLOP/s on
  * the benchmark's shapes) where the machine's OpenBLAS reaches ≈120: the `deltascope_blas` addon
  * (native/blas, built by `npm install` when a C compiler is present) opens OpenBLAS (or Apple
- * Accelerate) at run time and computes on the wasm heap in place, and this module registers it as
- * the wasm backend's BatchMatMul, _FusedMatMul, Conv2D and FusedConv2D kernels. Every case the
- * addon does not cover (other dtypes, general broadcasting, prelu/elu activations, NCHW) goes to the
- * original wasm kernel. It also computes Conv2DBackpropInput (dX = col2im(dY·Wᵀ)) and adds the
- * Conv2DBackpropFilter kernel that wasm lacks (dW = im2col(x)ᵀ·dY), which nn/conv.ts uses then.
+ * Accelerate), and oneDNN for the convolutions where installed, at run time and computes on the wasm
+ * heap in place. This module registers it as the wasm backend's BatchMatMul, _FusedMatMul, Conv2D,
+ * FusedConv2D and Conv2DBackpropInput kernels (every case the addon does not cover — other dtypes,
+ * general broadcasting, prelu/elu activations, NCHW — goes to the original kernel), adds the
+ * Conv2DBackpropFilter kernel that wasm lacks, and makes Identity share its input's buffer.
  *
  * `DELTASCOPE_BLAS=off` keeps the plain wasm kernels; `DELTASCOPE_BLAS=<path>` opens that library;
  * `DELTASCOPE_BLAS_THREADS` sets BLAS's threads (default 1: each training job is its own process).
@@ -62,15 +62,6 @@ export interface BlasAddon {
 
 const ADDON_FILE = 'deltascope_blas.node';
 const ACT_CODES: Readonly<Record<string, number>> = { linear: 0, relu: 1 };
-const KERNELS = [
-  tf.BatchMatMul,
-  tf._FusedMatMul,
-  tf.Conv2D,
-  tf.FusedConv2D,
-  tf.Conv2DBackpropInput,
-  tf.Identity,
-] as const;
-
 /** The wasm backend's internals these kernels use (tfjs-backend-wasm's BackendWasm). */
 interface WasmHeapBackend {
   wasm: { HEAPF32: Float32Array };
@@ -103,28 +94,30 @@ function addonCandidates(): string[] {
   ];
 }
 
-/** Why the native BLAS is not in use, or null when it is. */
-let unavailableReason: string | null = 'not loaded yet';
-let loadedInfo: BlasInfo | null = null;
+/** The addon and its BLAS while the native kernels are in use; else why not. */
+let loaded: { addon: BlasAddon; info: BlasInfo } | null = null;
+let unavailableReason = 'not loaded yet';
 
-let loadedAddon: BlasAddon | null = null;
-
-/** The loaded addon (its Adam loops need no BLAS library), or null. */
+/** The addon in use (its Adam loops serve MaskedAdam), or null. */
 export function blasAddon(): BlasAddon | null {
-  return unavailableReason === null ? loadedAddon : null;
+  return loaded?.addon ?? null;
+}
+
+function unavailable(reason: string): null {
+  loaded = null;
+  unavailableReason = reason;
+  return null;
 }
 
 /** Loads the addon and a BLAS library; null (with `blasUnavailableReason()`) when either is missing. */
 export function loadBlas(): { addon: BlasAddon; info: BlasInfo } | null {
   const setting = process.env.DELTASCOPE_BLAS ?? '';
-  if (setting === 'off' || setting === '0') {
-    unavailableReason = 'DELTASCOPE_BLAS=off';
-    return null;
-  }
+  if (setting === 'off' || setting === '0') return unavailable('DELTASCOPE_BLAS=off');
   const file = addonCandidates().find((candidate) => existsSync(candidate));
   if (file === undefined) {
-    unavailableReason = `the ${ADDON_FILE} addon is not built (npm install builds it when a C compiler is present)`;
-    return null;
+    return unavailable(
+      `the ${ADDON_FILE} addon is not built (npm install builds it when a C compiler is present)`,
+    );
   }
   const threads = Number(process.env.DELTASCOPE_BLAS_THREADS ?? '1');
   try {
@@ -133,23 +126,21 @@ export function loadBlas(): { addon: BlasAddon; info: BlasInfo } | null {
       setting === '' || setting === 'on' ? null : setting,
       Number.isInteger(threads) ? threads : 1,
     );
-    unavailableReason = null;
-    loadedInfo = info;
-    loadedAddon = addon;
-    return { addon, info };
+    loaded = { addon, info };
+    return loaded;
   } catch (error) {
-    unavailableReason = error instanceof Error ? error.message : String(error);
-    return null;
+    return unavailable(error instanceof Error ? error.message : String(error));
   }
 }
 
+/** Why the native kernels are not in use, or null when they are. */
 export function blasUnavailableReason(): string | null {
-  return unavailableReason;
+  return loaded === null ? unavailableReason : null;
 }
 
 /** The BLAS in use by the wasm kernels, or null. */
 export function activeBlas(): BlasInfo | null {
-  return unavailableReason === null ? loadedInfo : null;
+  return loaded?.info ?? null;
 }
 
 /** A short label such as "OpenBLAS Haswell+oneDNN 2.6.3" for run metadata and the UI. */
@@ -361,6 +352,28 @@ function convKernel(addon: BlasAddon, original: Original, fused: boolean): tf.Ke
   };
 }
 
+/**
+ * The geometry of a backprop kernel's convolution (x of `inShape` with a filter of `filterShape`, no
+ * dilation), or null when dy's shape is not that convolution's output.
+ */
+function backpropGeometry(
+  inShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: ConvAttrs,
+  dy: tf.TensorInfo,
+): tf.backend_util.Conv2DInfo | null {
+  const info = tf.backend_util.computeConv2DInfo(
+    inShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const expected = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
+  return dy.shape.every((d, i) => d === expected[i]) ? info : null;
+}
+
 /** dW = im2col(x)ᵀ·dY for NHWC float32 tensors; the wasm backend has no kernel of its own to fall back on. */
 function convFilterGradKernel(addon: BlasAddon): tf.KernelFunc {
   return (args) => {
@@ -378,17 +391,11 @@ function convFilterGradKernel(addon: BlasAddon): tf.KernelFunc {
     if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') {
       throw new Error('Conv2DBackpropFilter (native BLAS): only NHWC is supported');
     }
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as [number, number, number, number],
-      attrs.filterShape,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-    );
-    const expected = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
-    if (dy.shape.some((d, i) => d !== expected[i])) {
-      throw new Error(`Conv2DBackpropFilter (native BLAS): dy has shape ${dy.shape}, expected ${expected}`);
+    const info = backpropGeometry(x.shape, attrs.filterShape, attrs, dy);
+    if (info === null) {
+      throw new Error(
+        `Conv2DBackpropFilter (native BLAS): dy has shape ${dy.shape}, which the convolution does not give`,
+      );
     }
     const dW = backend.makeOutput([...attrs.filterShape], 'float32');
     addon.conv2dFilterGrad(
@@ -421,16 +428,8 @@ function convInputGradKernel(addon: BlasAddon, original: Original): tf.KernelFun
     ) {
       return original(args);
     }
-    const info = tf.backend_util.computeConv2DInfo(
-      attrs.inputShape,
-      filter.shape as [number, number, number, number],
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-    );
-    const expected = [info.batchSize, info.outHeight, info.outWidth, info.outChannels];
-    if (dy.shape.some((d, i) => d !== expected[i])) return original(args);
+    const info = backpropGeometry(attrs.inputShape, filter.shape, attrs, dy);
+    if (info === null) return original(args);
     const dX = backend.makeOutput([...attrs.inputShape], 'float32');
     addon.conv2dInputGrad(
       backend.wasm.HEAPF32,
@@ -458,6 +457,16 @@ function sharedIdentityKernel(original: Original): tf.KernelFunc {
   };
 }
 
+/** The wasm kernels replaced, each built from the addon and the original it falls back to. */
+const REPLACEMENTS: Readonly<Record<string, (addon: BlasAddon, original: Original) => tf.KernelFunc>> = {
+  [tf.BatchMatMul]: (addon, original) => matMulKernel(addon, original, false),
+  [tf._FusedMatMul]: (addon, original) => matMulKernel(addon, original, true),
+  [tf.Conv2D]: (addon, original) => convKernel(addon, original, false),
+  [tf.FusedConv2D]: (addon, original) => convKernel(addon, original, true),
+  [tf.Conv2DBackpropInput]: convInputGradKernel,
+  [tf.Identity]: (_addon, original) => sharedIdentityKernel(original),
+};
+
 const originals = new Map<string, tf.KernelConfig>();
 
 /**
@@ -466,35 +475,24 @@ const originals = new Map<string, tf.KernelConfig>();
  */
 export function installBlasKernels(): BlasInfo | null {
   if (originals.size > 0) return activeBlas();
-  const loaded = loadBlas();
-  if (loaded === null) return null;
-  for (const name of KERNELS) {
-    const config = tf.getKernel(name, 'wasm');
-    if (config === undefined) {
-      unavailableReason = `the wasm backend has no ${name} kernel to accelerate`;
-      return null;
-    }
+  const native = loadBlas();
+  if (native === null) return null;
+  const names = Object.keys(REPLACEMENTS);
+  const missing = names.find((name) => tf.getKernel(name, 'wasm') === undefined);
+  if (missing !== undefined) return unavailable(`the wasm backend has no ${missing} kernel to accelerate`);
+  for (const name of names) {
+    const config = tf.getKernel(name, 'wasm')!;
     originals.set(name, config);
-  }
-  const original = (name: string): Original => originals.get(name)!.kernelFunc as Original;
-  const replacements: Record<string, tf.KernelFunc> = {
-    [tf.BatchMatMul]: matMulKernel(loaded.addon, original(tf.BatchMatMul), false),
-    [tf._FusedMatMul]: matMulKernel(loaded.addon, original(tf._FusedMatMul), true),
-    [tf.Conv2D]: convKernel(loaded.addon, original(tf.Conv2D), false),
-    [tf.FusedConv2D]: convKernel(loaded.addon, original(tf.FusedConv2D), true),
-    [tf.Conv2DBackpropInput]: convInputGradKernel(loaded.addon, original(tf.Conv2DBackpropInput)),
-    [tf.Identity]: sharedIdentityKernel(original(tf.Identity)),
-  };
-  for (const name of KERNELS) {
     tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ ...originals.get(name)!, kernelFunc: replacements[name]! });
+    const kernelFunc = REPLACEMENTS[name]!(native.addon, config.kernelFunc as Original);
+    tf.registerKernel({ ...config, kernelFunc });
   }
   tf.registerKernel({
     kernelName: tf.Conv2DBackpropFilter,
     backendName: 'wasm',
-    kernelFunc: convFilterGradKernel(loaded.addon),
+    kernelFunc: convFilterGradKernel(native.addon),
   });
-  return loaded.info;
+  return native.info;
 }
 
 /** Puts the plain wasm kernels back (tests compare both paths). */
@@ -506,5 +504,5 @@ export function uninstallBlasKernels(): void {
   }
   tf.unregisterKernel(tf.Conv2DBackpropFilter, 'wasm');
   originals.clear();
-  unavailableReason = 'the plain wasm kernels were put back';
+  unavailable('the plain wasm kernels were put back');
 }

@@ -8,6 +8,7 @@ import {
   negationTable,
   nodeIds,
   PROTOCOL_ARTIFACT_KINDS,
+  recoveryOfDerived,
   objectiveGroups,
   superpose,
   varianceRatio,
@@ -92,8 +93,7 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
         .filter((n) => n.seed === s && n.params.kind === 'derive')
         .map((n) => {
           const p = n.params as Params<'derive'>;
-          // α = 0 has no recovery node of its own: it would repeat the control (see job-graph.ts)
-          const recovered = p.alpha === 0 ? nodeIds.recoverControl(s) : nodeIds.recover(n.id);
+          const recovered = recoveryOfDerived(s, n.id, p.alpha);
           return {
             rb: p.rb,
             variant: p.variant,

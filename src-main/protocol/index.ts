@@ -10,6 +10,7 @@ export {
   nodeIds,
   nodeStatuses,
   nullControlSeed,
+  recoveryOfDerived,
   type AnalysisKind,
   type DeriveVariant,
   type JobGraph,

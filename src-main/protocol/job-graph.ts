@@ -95,6 +95,15 @@ export const nodeIds = {
   localizeFull: (s: number) => `s${s}/localize/full`,
 };
 
+/**
+ * The recovery node of derived point `deriveId` of seed s at `alpha`: its own, except at α = 0, where
+ * every variant is MA itself and its recovery would be exactly the control's (same weights, seed and
+ * budget), so the control's serves.
+ */
+export function recoveryOfDerived(s: number, deriveId: string, alpha: number): string {
+  return alpha === 0 ? nodeIds.recoverControl(s) : nodeIds.recover(deriveId);
+}
+
 /** Seed of null control k of replication seed s: far from every other seed of the experiment. */
 export function nullControlSeed(s: number, k: number): number {
   return (s + 7919 * (k + 1)) % 2 ** 31;
@@ -197,9 +206,8 @@ export function buildJobGraph(spec: ExperimentSpec): JobGraph {
             },
           });
           evals.push(evaluate(s, id));
-          // At α = 0 every variant is MA itself, and its recovery is exactly the control's (same
-          // weights, seed and budget): the negation analysis reads the control there instead.
-          if (alpha !== 0) recover(id, nodeIds.recover(id));
+          const recovery = recoveryOfDerived(s, id, alpha);
+          if (recovery === nodeIds.recover(id)) recover(id, recovery);
         }
       }
     });

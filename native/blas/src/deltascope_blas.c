@@ -244,7 +244,8 @@ static void dnnl_open(Scratch *s, int threads) {
   }
 }
 
-static void conv_prim_free(ConvPrim *e) {
+/* Releases an entry's oneDNN objects and buffer; its key, state and last use stay. */
+static void conv_prim_release(ConvPrim *e) {
   if (e->prim != NULL) p_dnnl_primitive_destroy(e->prim);
   if (e->pd != NULL) p_dnnl_primitive_desc_destroy(e->pd);
   if (e->reorder != NULL) p_dnnl_primitive_destroy(e->reorder);
@@ -252,7 +253,11 @@ static void conv_prim_free(ConvPrim *e) {
   for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
     if (mems[i] != NULL) p_dnnl_memory_destroy(mems[i]);
   free(e->wei_buf);
-  memset(e, 0, sizeof *e);
+  e->prim = NULL;
+  e->pd = NULL;
+  e->reorder = NULL;
+  e->m_src = e->m_wei = e->m_dst = e->m_bias = e->m_user_wei = NULL;
+  e->wei_buf = NULL;
 }
 #endif
 
@@ -410,8 +415,8 @@ static napi_value gemm(napi_env env, napi_callback_info cbinfo) {
 }
 
 static float *scratch(napi_env env, size_t count) {
-  Scratch *s = NULL;
-  if (napi_get_instance_data(env, (void **)&s) != napi_ok || s == NULL) return NULL;
+  Scratch *s = env_state(env);
+  if (s == NULL) return NULL;
   if (count > s->len) {
     free(s->data);
     s->data = (float *)malloc(sizeof(float) * count);
@@ -425,7 +430,7 @@ static void free_scratch(napi_env env, void *data, void *hint) {
   (void)hint;
   Scratch *s = (Scratch *)data;
 #if HAVE_DNNL
-  for (int i = 0; i < CONV_CACHE; i++) conv_prim_free(&s->cache[i]);
+  for (int i = 0; i < CONV_CACHE; i++) conv_prim_release(&s->cache[i]);
   if (s->stream != NULL) p_dnnl_stream_destroy(s->stream);
   if (s->engine != NULL) p_dnnl_engine_destroy(s->engine);
 #endif
@@ -608,17 +613,12 @@ static ConvPrim *conv_prim(Scratch *s, int mode, const ConvShape *c, int has_bia
     }
     if (e->state == 0 || e->last_use < oldest->last_use) oldest = e;
   }
-  conv_prim_free(oldest);
+  conv_prim_release(oldest);
   memcpy(oldest->key, key, sizeof key);
   oldest->last_use = s->tick;
-  if (conv_prim_build(s, oldest, mode, c, has_bias, relu)) {
-    oldest->state = 1;
-    return oldest;
-  }
-  conv_prim_free(oldest);
-  memcpy(oldest->key, key, sizeof key);
-  oldest->last_use = s->tick;
-  oldest->state = -1; /* remembered, so a refused geometry is not rebuilt on every call */
+  oldest->state = conv_prim_build(s, oldest, mode, c, has_bias, relu) ? 1 : -1;
+  if (oldest->state == 1) return oldest;
+  conv_prim_release(oldest); /* a refused geometry stays remembered, so it is not rebuilt each call */
   return NULL;
 }
 
@@ -712,10 +712,10 @@ static napi_value conv_common(napi_env env, napi_callback_info cbinfo, int mode)
   const int direct = c.f_h == 1 && c.f_w == 1 && c.s_h == 1 && c.s_w == 1 && c.pad_t == 0 &&
                      c.pad_l == 0 && c.out_h == c.in_h && c.out_w == c.in_w;
 #if HAVE_DNNL
-  {
+  if (bias == NULL || bias_len == c.out_c) { /* oneDNN takes a bias per channel, not a scalar */
     Scratch *state = env_state(env);
-    ConvPrim *prim = conv_prim(state, mode, &c, bias != NULL && bias_len == c.out_c, (int)act);
-    if (prim != NULL && (bias == NULL || bias_len == c.out_c)) {
+    ConvPrim *prim = conv_prim(state, mode, &c, bias != NULL, (int)act);
+    if (prim != NULL) {
       if (!conv_prim_run(state, prim, mode, x, w, y, bias)) {
         napi_throw_error(env, "DELTASCOPE_BLAS", "conv2d: a oneDNN convolution failed");
       }

@@ -7,7 +7,7 @@ import {
   type Activation,
 } from './activation';
 import { columnSum } from './dense';
-import { convBackpropKernelsAreFast, hasConvFilterGradKernel } from './kernel-caps';
+import { fullKernelSet } from './kernel-caps';
 import { checkShape } from './shape-check';
 
 /**
@@ -60,7 +60,7 @@ function paramGrads(x: tf.Tensor4D, dz: tf.Tensor4D, k: number): Tensors {
 
 function filterGradient(x: tf.Tensor4D, dz: tf.Tensor4D, k: number): tf.Tensor4D {
   const pad = (k - 1) / 2;
-  if (hasConvFilterGradKernel()) {
+  if (fullKernelSet()) {
     const filterShape: [number, number, number, number] = [k, k, x.shape[3], dz.shape[3]];
     const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape };
     return tf
@@ -75,7 +75,7 @@ function filterGradient(x: tf.Tensor4D, dz: tf.Tensor4D, k: number): tf.Tensor4D
 /** dX = conv2d(dZ, W rotated 180° with Cin↔Cout, pad p), or the Conv2DBackpropInput kernel where it is fast. */
 function inputGradient(dz: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
   const k = kernel.shape[0];
-  if (convBackpropKernelsAreFast()) {
+  if (fullKernelSet()) {
     const inputShape = [...dz.shape.slice(0, 3), kernel.shape[2]];
     const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape };
     return tf

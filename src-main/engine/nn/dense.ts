@@ -6,7 +6,7 @@ import {
   fusedMatMulKernel,
   type Activation,
 } from './activation';
-import { transposedMatMulIsFast } from './kernel-caps';
+import { fullKernelSet } from './kernel-caps';
 import { checkShape } from './shape-check';
 
 /**
@@ -53,7 +53,7 @@ function flatten(x: tf.Tensor): tf.Tensor2D {
 
 /** op(a)·op(b), with explicit transposes where the backend's transpose flags are slow. */
 function matMulT(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D {
-  if (transposedMatMulIsFast()) return tf.matMul(a, b, transposeA, transposeB);
+  if (fullKernelSet()) return tf.matMul(a, b, transposeA, transposeB);
   return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
 }
 
@@ -72,7 +72,7 @@ function paramGrads(x: tf.Tensor, dz: tf.Tensor): Tensors {
   const [batch, inSize] = x2.shape;
   const outSize = dz2.shape[1];
   const dW =
-    !transposedMatMulIsFast() && batch * inSize > batch * outSize + inSize * outSize
+    !fullKernelSet() && batch * inSize > batch * outSize + inSize * outSize
       ? tf.transpose(tf.matMul(tf.transpose(dz2), x2))
       : matMulT(x2, dz2, true, false);
   return [dW, columnSum(dz2)];

@@ -7,35 +7,25 @@ import * as tf from '@tensorflow/tfjs-core';
  * neither limit holds.
  */
 
-let wasmMatMulNative = false;
+let wasmKernelsNative = false;
 
-/** Set by the engine when it installs (true) or removes (false) the native BLAS kernels of wasm. */
-export function setWasmMatMulNative(native: boolean): void {
-  wasmMatMulNative = native;
-}
-
-/** Whether tf.matMul(a, b, transposeA, transposeB) is as fast as a plain product on the active backend. */
-export function transposedMatMulIsFast(): boolean {
-  return tf.getBackend() !== 'wasm' || wasmMatMulNative;
+/** Set by the engine when it installs (true) or removes (false) the native kernels of wasm. */
+export function setWasmKernelsNative(native: boolean): void {
+  wasmKernelsNative = native;
 }
 
 /**
- * Whether conv2d's own backprop kernels (Conv2DBackpropInput/Filter) are the fast way to the conv
- * gradients: on native BLAS, tfjs-node and cpu; plain wasm has no filter kernel and its input
- * kernel is no faster than the flipped forward conv2d.
+ * Whether the active backend runs matMul's transpose flags and conv2d's backprop kernels
+ * (Conv2DBackpropInput, Conv2DBackpropFilter) at full speed: every backend but plain tfjs-wasm,
+ * whose flags fall to a scalar loop and which has no filter-gradient kernel.
  */
-export function convBackpropKernelsAreFast(): boolean {
-  return tf.getBackend() !== 'wasm' || wasmMatMulNative;
-}
-
-/** Whether the active backend has a Conv2DBackpropFilter kernel (dW = im2col(x)ᵀ·dY in one call). */
-export function hasConvFilterGradKernel(): boolean {
-  return tf.getKernel(tf.Conv2DBackpropFilter, tf.getBackend()) !== undefined;
+export function fullKernelSet(): boolean {
+  return tf.getBackend() !== 'wasm' || wasmKernelsNative;
 }
 
 /**
- * Native versions of MaskedAdam's two host loops (native/blas: the same double-precision arithmetic
- * in the same order, so parameters and moments are bit-identical to the JS loops; tested).
+ * Native versions of MaskedAdam's two host loops (native/blas: the same float32 operations in the
+ * same order, so parameters and moments are bit-identical to the JS loops; tested).
  */
 export interface AdamKernels {
   adam(
