@@ -1,7 +1,15 @@
 // Bundles every main-side entry point (Electron shell, preload, headless server, CLI, job worker)
 // into CommonJS files under out/main with esbuild. Native and heavyweight packages stay external.
+// First it builds the optional native kernels (scripts/build-native.mjs: skipped when up to date,
+// a warning when they cannot be built, an error only under DELTASCOPE_REQUIRE_BLAS=1).
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+
+const native = spawnSync(process.execPath, [new URL('./build-native.mjs', import.meta.url).pathname], {
+  stdio: 'inherit',
+});
+if (native.status !== 0) process.exit(native.status ?? 1);
 
 const entries = {
   'electron-main': 'src-main/electron/main.ts',
