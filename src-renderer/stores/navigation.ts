@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
+import { useNoticesStore } from './notices';
 
 /**
  * The screens of an open database: the run browser, an experiment's lineage graph, the open diff,
@@ -15,13 +16,15 @@ export const useNavigationStore = defineStore('navigation', () => {
   /** Bumped to open the "Compare…" dialog (a button, a menu, a shortcut). */
   const compareDialogOpen = ref(false);
 
+  /** Moves to a screen; the toasts of the screen left behind go (see clearOnNavigation). */
   function show(next: AppView): void {
+    if (view.value !== next) useNoticesStore().clearOnNavigation();
     view.value = next;
   }
 
   function showLineage(experimentId: number): void {
     lineageExperimentId.value = experimentId;
-    view.value = 'lineage';
+    show('lineage');
   }
 
   function openCompareDialog(): void {
@@ -34,7 +37,7 @@ export const useNavigationStore = defineStore('navigation', () => {
 
   /** Back to the run browser: a different database was opened, or it was closed. */
   function reset(): void {
-    view.value = 'runs';
+    show('runs');
     lineageExperimentId.value = null;
     compareDialogOpen.value = false;
   }
