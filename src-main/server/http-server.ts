@@ -8,6 +8,8 @@ import { readStaticFile, resolveStaticFile } from './static-files';
 
 export const LOOPBACK_HOST = '127.0.0.1';
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** A refused body is read and dropped up to this size (so the client sees the 413); beyond it the socket is closed. */
+const MAX_DRAIN_BYTES = 4 * MAX_BODY_BYTES;
 
 /** The renderer's CSP when served over HTTP (Electron loads the same page from file://). */
 const CONTENT_SECURITY_POLICY = [
@@ -49,6 +51,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const token = options.token ?? randomBytes(24).toString('base64url');
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  let port = 0;
 
   const server = createServer((request, response) => {
     handleHttp(request, response, options, token).catch((error: unknown) => {
@@ -58,6 +61,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   server.on('upgrade', (request, socket, head) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
+    // A browser always sends Origin: a page of another site (or another port) must not reach the
+    // events even if it learnt the token. Clients that send none (Node, curl) cannot be driven by a page.
+    if (!originAllowed(request.headers.origin, port)) {
+      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+      return;
+    }
     if (
       !isLoopbackHost(request.headers.host) ||
       url.pathname !== '/events' ||
@@ -83,7 +93,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server.once('error', reject);
     server.listen(options.port ?? 0, LOOPBACK_HOST, () => resolvePromise());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
 
   return {
     url: `http://${LOOPBACK_HOST}:${port}/?token=${token}`,
@@ -126,6 +136,16 @@ async function handleHttp(
     try {
       body = JSON.parse(await readBody(request));
     } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        return sendJson(
+          response,
+          413,
+          failure(
+            'INVALID_PAYLOAD',
+            `Request body is larger than ${MAX_BODY_BYTES} bytes (${MAX_BODY_BYTES / 1024 / 1024} MB); send less per call.`,
+          ),
+        );
+      }
       return sendJson(
         response,
         400,
@@ -190,17 +210,31 @@ function sendJson(response: ServerResponse, status: number, body: CallResult): v
   response.end(JSON.stringify(body));
 }
 
+class BodyTooLarge extends Error {}
+
+/**
+ * The body as text, refused (BodyTooLarge) past MAX_BODY_BYTES — at once when Content-Length says so.
+ * A refused body is still read and dropped, so the client gets to read the 413 instead of a reset;
+ * past MAX_DRAIN_BYTES the socket is closed.
+ */
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
+    const refuse = (): void => {
+      refused = true;
+      chunks.length = 0;
+      reject(new BodyTooLarge());
+    };
+    if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) refuse();
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error(`body larger than ${MAX_BODY_BYTES} bytes`));
-        request.destroy();
+      if (refused) {
+        if (size > MAX_DRAIN_BYTES) request.destroy();
         return;
       }
+      if (size > MAX_BODY_BYTES) return refuse();
       chunks.push(chunk);
     });
     request.on('end', () => resolvePromise(Buffer.concat(chunks).toString('utf8')));
@@ -213,6 +247,12 @@ function tokenMatches(given: string | null, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** No Origin (not a browser), or this server's own: http://127.0.0.1:<port> or http://localhost:<port>. */
+function originAllowed(origin: string | undefined, port: number): boolean {
+  if (origin === undefined) return true;
+  return origin === `http://${LOOPBACK_HOST}:${port}` || origin === `http://localhost:${port}`;
 }
 
 function isLoopbackHost(host: string | undefined): boolean {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -14,7 +14,16 @@ const CONTENT_TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-/** Resolves a URL path inside `root`; null for anything outside it (no `..` escapes) or missing. */
+/** Whether `path` is `root` or lies under it. */
+function inside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/**
+ * Resolves a URL path inside `root`; null for anything outside it or missing. Outside means by name
+ * (no `..` escapes) and by real path: a symlink in the renderer folder that leads out of it is not
+ * followed.
+ */
 export function resolveStaticFile(
   root: string,
   urlPath: string,
@@ -27,9 +36,15 @@ export function resolveStaticFile(
   }
   const relative = normalize(decoded === '/' ? '/index.html' : decoded).replace(/^([/\\])+/, '');
   const path = join(root, relative);
-  if (path !== root && !path.startsWith(root.endsWith(sep) ? root : root + sep)) return null;
-  if (!existsSync(path) || !statSync(path).isFile()) return null;
-  return { path, contentType: CONTENT_TYPES[extname(path)] ?? 'application/octet-stream' };
+  if (!inside(root, path)) return null;
+  let real: string;
+  try {
+    real = realpathSync(path);
+    if (!inside(realpathSync(root), real) || !statSync(real).isFile()) return null;
+  } catch {
+    return null;
+  }
+  return { path: real, contentType: CONTENT_TYPES[extname(path)] ?? 'application/octet-stream' };
 }
 
 export function readStaticFile(path: string): Buffer {

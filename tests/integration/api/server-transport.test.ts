@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
@@ -154,5 +155,109 @@ describe('the API over HTTP + WebSocket', () => {
     const changed = received.find((event) => event.event === 'db.changed');
     expect(changed?.payload).toMatchObject({ reason: 'opened', info: { fileName: 'fresh.deltascope' } });
     ws.close();
+  });
+});
+
+describe('transport limits', () => {
+  /** POSTs `body` to /api/call with node:http (chunked when `chunked`); resolves with status and JSON, or the socket error. */
+  function post(body: Buffer, chunked: boolean): Promise<{ status: number; json: CallResult } | Error> {
+    return new Promise((resolve) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          path: '/api/call',
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${server.token}`,
+            'Content-Type': 'application/json',
+            ...(chunked ? {} : { 'Content-Length': body.length }),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as CallResult,
+            }),
+          );
+        },
+      );
+      req.on('error', resolve);
+      if (chunked) {
+        for (let at = 0; at < body.length; at += 1 << 20) req.write(body.subarray(at, at + (1 << 20)));
+        req.end();
+      } else req.end(body);
+    });
+  }
+
+  it('answers a body over the limit with 413 and the JSON error shape, with or without Content-Length', async () => {
+    const big = Buffer.alloc(17 * 1024 * 1024, 0x20);
+    for (const chunked of [false, true]) {
+      const result = await post(big, chunked);
+      if (result instanceof Error) throw result;
+      expect(result.status).toBe(413);
+      expect(result.json).toMatchObject({ ok: false, error: { code: 'INVALID_PAYLOAD' } });
+      if (!result.json.ok) expect(result.json.error.message).toMatch(/larger than 16777216 bytes/);
+    }
+    // the server still answers afterwards
+    expect((await call('db.current', {})).status).toBe(200);
+  });
+
+  it('does not follow a symlink out of the renderer folder', async () => {
+    const root = join(temp.dir, 'renderer');
+    mkdirSync(join(root, 'assets'), { recursive: true });
+    writeFileSync(join(root, 'index.html'), '<!doctype html><title>app</title>');
+    writeFileSync(join(root, 'assets', 'app.js'), 'console.log(1);');
+    const secrets = join(temp.dir, 'secrets');
+    mkdirSync(secrets);
+    writeFileSync(join(secrets, 'key.txt'), 'private key');
+    symlinkSync(join(secrets, 'key.txt'), join(root, 'key.txt'));
+    symlinkSync(secrets, join(root, 'linked'));
+    symlinkSync(join(root, 'assets', 'app.js'), join(root, 'alias.js'));
+    const bus = new EventBus();
+    const statics = await startServer({ handlers: service.handlers, bus, staticDir: root, port: 0 });
+    try {
+      const get = async (path: string) => {
+        const response = await fetch(`http://127.0.0.1:${statics.port}${path}`);
+        return { status: response.status, text: await response.text() };
+      };
+      expect(await get('/')).toMatchObject({ status: 200, text: expect.stringContaining('<title>app') });
+      expect(await get('/assets/app.js')).toMatchObject({ status: 200 });
+      // a link that stays inside the folder is served
+      expect(await get('/alias.js')).toMatchObject({ status: 200, text: 'console.log(1);' });
+      for (const path of ['/key.txt', '/linked/key.txt']) {
+        const { status, text } = await get(path);
+        expect(status).toBe(404);
+        expect(text).not.toContain('private key');
+      }
+    } finally {
+      await statics.close();
+    }
+  });
+
+  it('refuses a WebSocket from a foreign Origin even with the token, and accepts its own origin', async () => {
+    const open = (origin: string | undefined): Promise<number> => {
+      const ws = new WebSocket(
+        `ws://127.0.0.1:${server.port}/events?token=${server.token}`,
+        origin === undefined ? {} : { origin },
+      );
+      return new Promise<number>((resolve) => {
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.on('error', () => resolve(-1));
+      });
+    };
+    expect(await open('http://evil.example')).toBe(403);
+    expect(await open(`http://127.0.0.1:${server.port + 1}`)).toBe(403);
+    expect(await open('null')).toBe(403);
+    expect(await open(`http://127.0.0.1:${server.port}`)).toBe(101);
+    expect(await open(`http://localhost:${server.port}`)).toBe(101);
+    expect(await open(undefined)).toBe(101);
   });
 });
