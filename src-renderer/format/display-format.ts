@@ -1,5 +1,9 @@
 import type { RewardSpec } from '@shared';
 
+// The number formats of the chart axes and tooltips live with the option builders (shared with the
+// main side's report); re-exported here for the views.
+export { formatCompact, formatCount, formatMetricValue } from '@shared/charts/number-format';
+
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
 
 /** bytes / 1024^k with k the largest unit that keeps the figure ≥ 1, one decimal above bytes. */
@@ -13,30 +17,6 @@ export function formatBytes(bytes: number): string {
     unit += 1;
   }
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
-}
-
-/** Integer with thousands separators: 1234567 → "1,234,567". */
-export function formatCount(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
-}
-
-/** Axis-style compact step count: 950 → "950", 12 300 → "12.3k", 2 000 000 → "2M". */
-export function formatCompact(value: number): string {
-  const abs = Math.abs(value);
-  const trim = (x: number): string => String(Number(x.toFixed(1)));
-  if (abs >= 1e9) return `${trim(value / 1e9)}G`;
-  if (abs >= 1e6) return `${trim(value / 1e6)}M`;
-  if (abs >= 1e3) return `${trim(value / 1e3)}k`;
-  return trim(value);
-}
-
-/** A metric value with 4 significant digits; exponent notation for very large or tiny values. */
-export function formatMetricValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (!Number.isFinite(value)) return value > 0 ? '∞' : '−∞';
-  const abs = Math.abs(value);
-  if (abs !== 0 && (abs >= 1e5 || abs < 1e-3)) return value.toExponential(2);
-  return String(Number(value.toPrecision(4)));
 }
 
 /** ISO timestamp → "2025-01-31 14:05" in local time; the input unchanged if it does not parse. */

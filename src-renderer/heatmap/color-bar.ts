@@ -1,4 +1,4 @@
-import { buildColorLut, unpackRgb, type ColorLut } from './color-map';
+import { buildColorLut, unpackRgb, type ColorLut } from '@shared/charts/color-map';
 import { scaleTicks, type ValueScale } from './value-scale';
 
 export interface ColorBarStyle {

@@ -1,4 +1,4 @@
-import { buildColorLut, type ColorLut } from './color-map';
+import { buildColorLut, type ColorLut } from '@shared/charts/color-map';
 import { colorizeValues } from './colorize';
 import { createLruCache } from './tile-cache';
 import type { HeatmapTileData, TileSource } from './tile-types';

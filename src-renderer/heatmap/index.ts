@@ -7,7 +7,7 @@ export {
   rgbToHex,
   type ColorLut,
   type Rgb,
-} from './color-map';
+} from '@shared/charts/color-map';
 export { colorizeValues } from './colorize';
 export {
   createNormalizer,

@@ -1,5 +1,5 @@
 import type { LocalizationData, NegationTableData, ProtocolNodeInfo, SuperpositionData } from '@shared';
-import type { IntervalPoint, IntervalSeries } from '../charts/interval-lines-options';
+import type { IntervalPoint, IntervalSeries } from '@shared/charts/interval-lines-options';
 import { toCsv } from '../format/csv';
 
 /**

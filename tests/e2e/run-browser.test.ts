@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERIES_PALETTE } from '../../src-renderer/charts/palette';
+import { SERIES_PALETTE } from '../../src-main/shared/charts/palette';
 import { writeSampleDatabase } from '../fixtures/sample-db';
 import { colorCoverage, cropRows, decodePng } from './helpers/png';
 import { closeSession, openSession, type E2eSession } from './helpers/session';

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERIES_PALETTE } from '../../src-renderer/charts/palette';
+import { SERIES_PALETTE } from '../../src-main/shared/charts/palette';
 import { MAZE_COLORS } from '../../src-renderer/maze/maze-colors';
 import { createDatabase } from '../../src-main/store';
 import { colorCoverage, cropRows, decodePng } from './helpers/png';

@@ -5,7 +5,7 @@ import {
   NAN_COLOR,
   NEUTRAL_COLOR,
   unpackRgb,
-} from '../../../../src-renderer/heatmap/color-map';
+} from '../../../../src-main/shared/charts/color-map';
 import { colorizeValues } from '../../../../src-renderer/heatmap/colorize';
 
 const lut = buildColorLut();

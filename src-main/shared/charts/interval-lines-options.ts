@@ -6,7 +6,7 @@ import type {
   TooltipComponentOption,
 } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
-import { formatMetricValue } from '../format/display-format';
+import { formatMetricValue } from './number-format';
 import { seriesColor } from './palette';
 
 export type IntervalLinesOption = ComposeOption<

@@ -1,7 +1,7 @@
 import type { BarSeriesOption } from 'echarts/charts';
 import type { GridComponentOption, TooltipComponentOption } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
-import { formatMetricValue } from '../format/display-format';
+import { formatMetricValue } from './number-format';
 
 export type BarChartOption = ComposeOption<BarSeriesOption | GridComponentOption | TooltipComponentOption>;
 

@@ -5,8 +5,8 @@ import {
   buildLineChartOptions,
   formatMetricsTooltip,
   legendLabel,
-} from '../../../../src-renderer/charts/line-chart-options';
-import { SERIES_PALETTE } from '../../../../src-renderer/charts/palette';
+} from '../../../../src-main/shared/charts/line-chart-options';
+import { SERIES_PALETTE } from '../../../../src-main/shared/charts/palette';
 import type { MetricSeries } from '@shared';
 
 const returns: MetricSeries = {

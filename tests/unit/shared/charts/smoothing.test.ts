@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emaSmooth } from '../../../../src-renderer/charts/smoothing';
+import { emaSmooth } from '../../../../src-main/shared/charts/smoothing';
 
 describe('emaSmooth', () => {
   it('returns the raw values at weight 0', () => {

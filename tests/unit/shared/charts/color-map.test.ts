@@ -7,7 +7,7 @@ import {
   packRgb,
   unpackRgb,
   type Rgb,
-} from '../../../../src-renderer/heatmap/color-map';
+} from '../../../../src-main/shared/charts/color-map';
 
 /** Relative luminance (sRGB, Rec. 709 weights): how light a colour reads. */
 function luminance([r, g, b]: Rgb): number {

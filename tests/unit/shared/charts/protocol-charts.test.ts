@@ -2,17 +2,17 @@ import { describe, expect, it } from 'vitest';
 import {
   PARAMETER_SHARE_COLOR,
   buildConcentrationOptions,
-} from '../../../../src-renderer/charts/concentration-options';
+} from '../../../../src-main/shared/charts/concentration-options';
 import {
   BAND_LOW_SUFFIX,
   BAND_WIDTH_SUFFIX,
   buildIntervalLinesOptions,
   intervalCategories,
-} from '../../../../src-renderer/charts/interval-lines-options';
+} from '../../../../src-main/shared/charts/interval-lines-options';
 import {
   DISTANCE_STOPS,
   buildSimilarityMatrixOptions,
-} from '../../../../src-renderer/charts/similarity-matrix-options';
+} from '../../../../src-main/shared/charts/similarity-matrix-options';
 
 type Series = {
   id?: string;

@@ -6,8 +6,8 @@ import type {
   VisualMapComponentOption,
 } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
-import { formatMetricValue } from '../format/display-format';
-import { divergingColor, rgbToHex } from '../heatmap/color-map';
+import { formatMetricValue } from './number-format';
+import { divergingColor, rgbToHex } from './color-map';
 import { seriesColor } from './palette';
 
 export type CosineMatrixOption = ComposeOption<

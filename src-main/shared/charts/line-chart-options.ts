@@ -6,8 +6,8 @@ import type {
   TooltipComponentOption,
 } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
-import { formatCompact, formatCount, formatMetricValue } from '../format/display-format';
-import type { MetricSeries } from '@shared';
+import { formatCompact, formatCount, formatMetricValue } from './number-format';
+import type { MetricSeries } from '../domain';
 import { seriesColor, SERIES_PALETTE } from './palette';
 import { emaSmooth } from './smoothing';
 

@@ -4,12 +4,12 @@ import {
   BAR_SELECTED_COLOR,
   buildHistogramOptions,
   buildStatBarOptions,
-} from '../../../../src-renderer/charts/diff-bar-options';
+} from '../../../../src-main/shared/charts/diff-bar-options';
 import {
   buildCosineMatrixOptions,
   buildDeltaNormsOptions,
   divergingStops,
-} from '../../../../src-renderer/charts/cosine-matrix-options';
+} from '../../../../src-main/shared/charts/cosine-matrix-options';
 
 type Series = { data: unknown[]; type: string; name?: string };
 const seriesOf = (option: { series?: unknown }) => option.series as Series[];

@@ -5,7 +5,7 @@ import type {
   VisualMapComponentOption,
 } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
-import { formatMetricValue } from '../format/display-format';
+import { formatMetricValue } from './number-format';
 import { divergingStops } from './cosine-matrix-options';
 
 export type SimilarityMatrixOption = ComposeOption<
