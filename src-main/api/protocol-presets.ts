@@ -3,6 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExperimentSpecSchema } from '../shared/experiment-spec';
 import { DeltascopeError, type ProtocolPreset, type SpecFieldError } from '../shared';
+import { jsonSyntaxProblem } from '../weights';
 import type { z } from 'zod';
 
 /**
@@ -48,15 +49,17 @@ export function listPresets(dir: string): ProtocolPreset[] {
     .map((file): ProtocolPreset => {
       const path = join(dir, file);
       let raw: unknown;
+      let text = '';
       try {
-        raw = JSON.parse(readFileSync(path, 'utf8'));
+        text = readFileSync(path, 'utf8');
+        raw = JSON.parse(text);
       } catch (error) {
         return {
           id: basename(file, '.json'),
           file: path,
           name: basename(file, '.json'),
           spec: {},
-          errors: [{ path: '', message: `not valid JSON: ${(error as Error).message}` }],
+          errors: [{ path: '', message: `not valid JSON: ${jsonSyntaxProblem(error, text)}` }],
         };
       }
       const spec = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? raw : {};

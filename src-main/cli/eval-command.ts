@@ -4,6 +4,7 @@ import { runEvaluation } from '../api/evaluation-handlers';
 import { evaluationMethods, type EvaluationRecord } from '../shared/contract-evaluation';
 import { describeIssues } from '../shared/validate';
 import { openDatabase } from '../store';
+import { jsonSyntaxProblem } from '../weights';
 import { UsageError, type CliCommand } from './command';
 
 const HELP = `Usage: deltascope eval <checkpointId> --db <file.deltascope> [options]
@@ -39,7 +40,7 @@ function readSetup(value: string | undefined): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new UsageError(`--setup is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`--setup is not valid JSON: ${jsonSyntaxProblem(error, text)}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DeltascopeError } from '../shared/errors';
+import { jsonSyntaxProblem } from '../weights';
 
 /**
  * Reads a JSON spec file and validates it with `parse`; every error names the file: FILE_NOT_FOUND
@@ -20,7 +21,7 @@ export function readSpecFile<T>(path: string, what: string, parse: (raw: unknown
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new DeltascopeError('INVALID_SPEC', `${path} is not valid JSON: ${(error as Error).message}`);
+    throw new DeltascopeError('INVALID_SPEC', `${path} is not valid JSON: ${jsonSyntaxProblem(error, text)}`);
   }
   try {
     return parse(raw);

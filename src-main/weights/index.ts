@@ -108,5 +108,6 @@ export {
   type TfjsModelFiles,
   type TfjsWriteOptions,
 } from './formats/tfjs-layers';
+export { jsonSyntaxProblem } from './formats/decode';
 export { readSafetensorsFile, writeSafetensorsFile } from './formats/safetensors-file';
 export { readTfjsModelFile, writeTfjsModelFile } from './formats/tfjs-file';

@@ -72,13 +72,50 @@ export function float32Bytes(data: Float32Array): Uint8Array {
   return out;
 }
 
-/** Parses UTF-8 JSON; INVALID_FILE naming `file` and `what` on a syntax error. */
+/**
+ * Where a JSON text fails to parse, without quoting it: "line 3, column 14" (V8's own message quotes
+ * the text's first bytes, and an error message must never echo a file's contents), or "it ends early".
+ */
+export function jsonSyntaxProblem(error: unknown, text: string): string {
+  if (!(error instanceof SyntaxError)) return error instanceof Error ? error.message : String(error);
+  const message = error.message;
+  const position = /at position (\d+)/.exec(message);
+  if (position !== null) {
+    const before = text.slice(0, Number(position[1]));
+    const line = before.split('\n').length;
+    const column = before.length - before.lastIndexOf('\n');
+    return `a syntax error at line ${line}, column ${column}`;
+  }
+  if (/end of (JSON )?input/i.test(message)) return 'a syntax error: it ends early';
+  return text.trim() === '' ? 'nothing (it is empty)' : 'a syntax error';
+}
+
+/** Parses UTF-8 JSON; INVALID_FILE naming `file`, `what` and where the syntax error is (not the text). */
 export function parseJson(text: string, file: string, what: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw invalidFile(file, `${what} is not valid JSON (${(error as Error).message})`);
+    throw invalidFile(file, `${what} is not valid JSON (${jsonSyntaxProblem(error, text)})`);
   }
+}
+
+/**
+ * A header value for a message: short scalars and short lists of numbers as JSON (`"F8_E8M0"`,
+ * `[2,-1]`), anything else by its type only, so a message never carries a long run of file contents.
+ */
+export function shortValue(value: unknown): string {
+  if (typeof value === 'string') {
+    return /^[\w.:+-]{0,24}$/.test(value)
+      ? JSON.stringify(value)
+      : `(a string of ${value.length} characters)`;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  if (Array.isArray(value)) {
+    return value.length <= 8 && value.every((v) => typeof v === 'number')
+      ? JSON.stringify(value)
+      : `(a list of ${value.length} items)`;
+  }
+  return value === undefined ? '(missing)' : '(an object)';
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {

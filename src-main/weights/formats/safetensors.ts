@@ -9,6 +9,7 @@ import {
   readFloat16,
   readFloat32,
   readFloat64,
+  shortValue,
 } from './decode';
 
 /**
@@ -84,16 +85,16 @@ function parseEntry(name: string, raw: unknown, file: string, dataLength: number
         `${where} has dtype ${dtype}, which cannot be imported (supported: F32, F16, BF16, F64)`,
       );
     }
-    throw invalidFile(file, `${where} has unknown dtype ${JSON.stringify(dtype)}`);
+    throw invalidFile(file, `${where} has unknown dtype ${shortValue(dtype)}`);
   }
-  if (!isValidShape(shape)) throw invalidFile(file, `${where} has an invalid shape ${JSON.stringify(shape)}`);
+  if (!isValidShape(shape)) throw invalidFile(file, `${where} has an invalid shape ${shortValue(shape)}`);
   if (
     !Array.isArray(offsets) ||
     offsets.length !== 2 ||
     !offsets.every((o) => Number.isSafeInteger(o) && (o as number) >= 0) ||
     (offsets[0] as number) > (offsets[1] as number)
   ) {
-    throw invalidFile(file, `${where} has invalid data_offsets ${JSON.stringify(offsets)}`);
+    throw invalidFile(file, `${where} has invalid data_offsets ${shortValue(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   if (end > dataLength) {

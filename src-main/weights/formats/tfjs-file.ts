@@ -1,19 +1,18 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
-import { DeltascopeError } from '../../shared/errors';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { TensorMap } from '../tensor-map';
+import {
+  maxModelFileBytes,
+  openCheckedFile,
+  readCheckedFile,
+  readOpenedFile,
+  realPathOf,
+  shardRealPath,
+  tooLarge,
+  type CheckedFile,
+} from './checked-file';
 import { invalidFile } from './decode';
-import { readFileBytes } from './file-io';
 import { readTfjsModel, writeTfjsModel, type ImportedTfjsModel, type TfjsWriteOptions } from './tfjs-layers';
-
-/** A shard path must stay inside the model's folder: no absolute paths, no `..`. */
-function shardPath(dir: string, shard: string, file: string): string {
-  const normalized = normalize(shard);
-  if (isAbsolute(shard) || normalized === '..' || normalized.startsWith(`..${sep}`)) {
-    throw invalidFile(file, `shard path \`${shard}\` points outside the model's folder`);
-  }
-  return join(dir, normalized);
-}
 
 function manifestPaths(text: string): string[] {
   try {
@@ -27,22 +26,47 @@ function manifestPaths(text: string): string[] {
   }
 }
 
-/** Reads model.json and the shard files beside it; a missing shard is INVALID_FILE naming the shard. */
+/**
+ * Reads model.json and the shard files beside it. A missing shard is INVALID_FILE naming the shard;
+ * so is a shard that resolves (by real path) outside the folder, or to the same file as another
+ * shard; model.json and each shard must be regular files, and all together under the size cap.
+ */
 export async function readTfjsModelFile(modelJsonPath: string): Promise<ImportedTfjsModel> {
   const file = basename(modelJsonPath);
-  const dir = dirname(modelJsonPath);
-  const text = new TextDecoder().decode(await readFileBytes(modelJsonPath, readFile));
-  const shards = new Map<string, Uint8Array>();
-  for (const path of manifestPaths(text)) {
-    if (shards.has(path)) continue;
-    try {
-      shards.set(path, await readFileBytes(shardPath(dir, path, file), readFile));
-    } catch (error) {
-      // A missing shard is left to readTfjsModel, which names it as an INVALID_FILE problem.
-      if (!(error instanceof DeltascopeError && error.code === 'FILE_NOT_FOUND')) throw error;
+  const maxBytes = maxModelFileBytes();
+  const text = new TextDecoder().decode(await readCheckedFile(modelJsonPath, { maxBytes }));
+  const realDir = await realPathOf(dirname(modelJsonPath));
+  const opened = new Map<string, { real: string; checked: CheckedFile }>();
+  const byReal = new Map<string, string>();
+  try {
+    let total = 0;
+    for (const path of manifestPaths(text)) {
+      const real = await shardRealPath(realDir, path, file);
+      if (real === null) continue; // readTfjsModel names the missing shard
+      const first = byReal.get(real);
+      if (first !== undefined) {
+        throw invalidFile(
+          file,
+          first === path
+            ? `shard \`${path}\` is listed twice`
+            : `shards \`${first}\` and \`${path}\` are the same file`,
+        );
+      }
+      byReal.set(real, path);
+      const checked = await openCheckedFile(real, { maxBytes });
+      opened.set(path, { real, checked });
+      total += checked.size;
+      if (total > maxBytes) throw tooLarge(modelJsonPath, total, maxBytes, 'its shards hold');
     }
+    const shards = new Map<string, Uint8Array>();
+    for (const [path, { real, checked }] of opened) {
+      opened.delete(path);
+      shards.set(path, await readOpenedFile(checked, real));
+    }
+    return readTfjsModel(text, (path) => shards.get(path), file);
+  } finally {
+    await Promise.all([...opened.values()].map(({ checked }) => checked.handle.close()));
   }
-  return readTfjsModel(text, (path) => shards.get(path), file);
 }
 
 /** Writes `dir/model.json` and its shards (creating `dir`); returns the paths written. */

@@ -8,6 +8,7 @@ import {
   parseJson,
   readFloat32,
   readInt32,
+  shortValue,
 } from './decode';
 import type { ImportedWeights } from './safetensors';
 
@@ -47,7 +48,7 @@ function parseWeight(raw: unknown, where: string, file: string): WeightSpec {
   const { name, shape, dtype, quantization } = raw;
   if (typeof name !== 'string' || name.length === 0) throw invalidFile(file, `${where} has no name`);
   const what = `weight \`${name}\``;
-  if (!isValidShape(shape)) throw invalidFile(file, `${what} has an invalid shape ${JSON.stringify(shape)}`);
+  if (!isValidShape(shape)) throw invalidFile(file, `${what} has an invalid shape ${shortValue(shape)}`);
   if (typeof dtype !== 'string') throw invalidFile(file, `${what} has no dtype`);
   if (!(dtype in BYTES)) {
     if (UNSUPPORTED.includes(dtype)) {
@@ -56,7 +57,7 @@ function parseWeight(raw: unknown, where: string, file: string): WeightSpec {
         `${what} has dtype ${dtype}, which cannot be imported (supported: float32, int32)`,
       );
     }
-    throw invalidFile(file, `${what} has unknown dtype ${JSON.stringify(dtype)}`);
+    throw invalidFile(file, `${what} has unknown dtype ${shortValue(dtype)}`);
   }
   if (quantization === undefined || quantization === null) {
     return { name, shape, dtype, bytesPerElement: BYTES[dtype]!, quantization: null };
@@ -66,7 +67,7 @@ function parseWeight(raw: unknown, where: string, file: string): WeightSpec {
     typeof quantization.dtype !== 'string' ||
     !(quantization.dtype in QUANT_BYTES)
   ) {
-    const q = isRecord(quantization) ? JSON.stringify(quantization.dtype) : 'missing';
+    const q = isRecord(quantization) ? shortValue(quantization.dtype) : 'missing';
     throw invalidFile(
       file,
       `${what} has unknown quantization dtype ${q} (supported: uint8, uint16, float16)`,
