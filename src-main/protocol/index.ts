@@ -81,4 +81,5 @@ export {
   type LocalizationTable,
 } from './localization';
 export { formatInterval, formatNumber, includesZero, reportStatements } from './statements';
-export { buildReportHtml, reportCsvTables, type ReportCurve } from './report-html';
+export { buildReportHtml, type ReportCurve } from './report-html';
+export { reportCsvTables } from '../shared/tables/protocol-tables';

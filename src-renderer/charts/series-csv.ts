@@ -1,8 +1,5 @@
 import type { MetricSeries } from '@shared';
-
-function csvField(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
+import { toCsv } from '@shared/tables/csv';
 
 /** Wide CSV: a `step` column, then one column per key; blank where a key has no value at a step. */
 export function seriesToCsv(series: readonly MetricSeries[]): string {
@@ -21,9 +18,6 @@ export function seriesToCsv(series: readonly MetricSeries[]): string {
       row[column] = s.values[i];
     });
   });
-  const header = ['step', ...series.map((s) => s.key)].map(csvField).join(',');
-  const rows = [...byStep.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([step, row]) => [String(step), ...row.map((v) => (v === undefined ? '' : String(v)))].join(','));
-  return [header, ...rows].join('\n') + '\n';
+  const rows = [...byStep.entries()].sort(([a], [b]) => a - b).map(([step, row]) => [step, ...row]);
+  return toCsv(['step', ...series.map((s) => s.key)], rows);
 }

@@ -1,5 +1,5 @@
 import type { TensorDiffPayload } from '@shared/contract-weights';
-import { toCsv } from '../format/csv';
+import { toCsv } from '@shared/tables/csv';
 import { formatCount, formatMetricValue, formatShape } from '../format/display-format';
 
 /** The per-tensor table of a diff: its columns, their order, sorting and CSV. */

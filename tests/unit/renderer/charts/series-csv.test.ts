@@ -15,6 +15,11 @@ describe('seriesToCsv', () => {
     expect(csv.split('\n')[0]).toBe('step,"a,""b"""');
   });
 
+  it('writes a NaN or infinite reading as a blank', () => {
+    const csv = seriesToCsv([{ key: 'loss', steps: [1, 2], values: [Number.NaN, Infinity], totalPoints: 2 }]);
+    expect(csv).toBe('step,loss\n1,\n2,\n');
+  });
+
   it('rejects a series whose steps and values differ in length, naming the key', () => {
     expect(() => seriesToCsv([{ key: 'k', steps: [1, 2], values: [1], totalPoints: 2 }])).toThrow(
       /"k" has 2 steps but 1 values/,

@@ -14,7 +14,7 @@ import {
   massShareRows,
   type AggregateForm,
 } from '../../../../src-renderer/stores/relevance-model';
-import { toCsv } from '../../../../src-renderer/format/csv';
+import { toCsv } from '../../../../src-main/shared/tables/csv';
 import { checkpoint, run, sampleTree } from '../sample-tree';
 
 /** Base run 10 (checkpoints 100, 101); fine-tunes 12 (coin, two checkpoints) and 13 (gem) from 101. */

@@ -1,0 +1,82 @@
+import type { LocalizationData, NegationTableData, SuperpositionData } from '../contract-protocol';
+import type { IntervalPoint, IntervalSeries } from './interval-lines-options';
+
+/**
+ * The chart inputs of the protocol's analyses (negation against α, per-tensor concentration,
+ * localization against k %), derived once from the analyses' data for the app and the report.
+ */
+
+type Interval = { estimate: number; low: number; high: number };
+const point = (x: number, interval: Interval): IntervalPoint => ({ x, ...interval });
+
+/**
+ * P(collect RBᵢ's object) against α, after recovery on RA (default) or right after the arithmetic:
+ * one series per variant (negate, add, random), and MA and the recovered-MA control as flat dashed
+ * references over the same α range.
+ */
+export function negationSeries(
+  table: NegationTableData,
+  rb: string,
+  when: 'before' | 'after' = 'after',
+): IntervalSeries[] {
+  const rows = table.rows.filter((row) => row.rb === rb);
+  const alphas = [...new Set(rows.map((row) => row.alpha))].sort((a, b) => a - b);
+  const variants = ['negate', 'random', 'add'] as const;
+  const series: IntervalSeries[] = variants
+    .map((variant) => ({
+      name: variant === 'negate' ? 'MA − α·Δ' : variant === 'add' ? 'MA + α·Δ' : 'MA − α·r (random)',
+      points: rows
+        .filter((row) => row.variant === variant && row[when].targetCollect !== null)
+        .sort((a, b) => a.alpha - b.alpha)
+        .map((row) => point(row.alpha, row[when].targetCollect as Interval)),
+    }))
+    .filter((s) => s.points.length > 0);
+  const flat = (name: string, interval: Interval | null | undefined): void => {
+    if (interval === null || interval === undefined || alphas.length === 0) return;
+    series.push({ name, dashed: true, points: alphas.map((alpha) => point(alpha, interval)) });
+  };
+  flat('control (MA recovered)', table.control.measures[rb]?.targetCollect);
+  flat('MA', table.base.measures[rb]?.targetCollect);
+  return series;
+}
+
+/** Per-tensor shares of |m| of every map (and the null map) beside the parameter share. */
+export function concentrationInput(data: SuperpositionData): {
+  tensors: string[];
+  sizeShare: number[];
+  maps: { label: string; share: number[] }[];
+} {
+  const first = data.maps[0]?.concentration ?? data.nullMap?.concentration ?? [];
+  const tensors = first.map((c) => c.tensor);
+  const shareOf = (concentration: readonly { tensor: string; share: number }[]): number[] =>
+    tensors.map((tensor) => concentration.find((c) => c.tensor === tensor)?.share ?? 0);
+  return {
+    tensors,
+    sizeShare: first.map((c) => c.sizeShare),
+    maps: [
+      ...data.maps.map((map) => ({ label: map.aggregator, share: shareOf(map.concentration) })),
+      ...(data.nullMap === null ? [] : [{ label: 'null drift', share: shareOf(data.nullMap.concentration) }]),
+    ],
+  };
+}
+
+/** RB_new return after each masked fine-tune against k %, with the full fine-tune and MA as references. */
+export function localizationSeries(data: LocalizationData): IntervalSeries[] {
+  const ks = [...new Set(data.rows.map((row) => row.kPercent))].sort((a, b) => a - b);
+  const series: IntervalSeries[] = (['top', 'random', 'bottom'] as const)
+    .map((selection) => ({
+      name: `${selection} k %`,
+      points: data.rows
+        .filter((row) => row.selection === selection)
+        .sort((a, b) => a.kPercent - b.kPercent)
+        .map((row) => point(row.kPercent, row.rbNewReturn)),
+    }))
+    .filter((s) => s.points.length > 0);
+  series.push({
+    name: 'full fine-tune',
+    dashed: true,
+    points: ks.map((k) => point(k, data.full.rbNewReturn)),
+  });
+  series.push({ name: 'MA', dashed: true, points: ks.map((k) => point(k, data.base.rbNewReturn)) });
+  return series;
+}
