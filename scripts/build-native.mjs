@@ -2,7 +2,9 @@
 // out/native/deltascope_blas.node, where the engine looks for it (src-main/engine/native-blas.ts).
 // The addon is optional: without a C compiler or Node's headers the engine keeps tfjs-wasm's own
 // kernels, so a failed build prints why and exits 0 — unless DELTASCOPE_REQUIRE_BLAS=1 (CI sets it),
-// where it fails. Skipped when the built file is newer than the addon's sources.
+// where it fails, and compiles with -Werror so that a warning (an undeclared function, say) fails the
+// build rather than leaving a call the next compiler rejects. Skipped when the built file is newer
+// than the addon's sources.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -51,14 +53,19 @@ if (gyp === undefined) fail('node-gyp was not found (it comes with npm)');
 const prefix = path.dirname(path.dirname(process.execPath));
 const localHeaders = existsSync(path.join(prefix, 'include', 'node', 'node_api.h'));
 const nodedir = process.env.npm_config_nodedir || !localHeaders ? [] : [`--nodedir=${prefix}`];
+// gyp's Makefile appends $CFLAGS to the target's own flags (binding.gyp: -Wall -Wextra).
+const cflags = required ? [process.env.CFLAGS, '-Werror'].filter(Boolean).join(' ') : process.env.CFLAGS;
 const result = spawnSync(process.execPath, [gyp, 'rebuild', '--release', ...nodedir], {
   cwd: addonDir,
   encoding: 'utf8',
+  env: { ...process.env, ...(cflags === undefined ? {} : { CFLAGS: cflags }) },
 });
 if (result.status !== 0) {
-  fail(
-    `node-gyp failed:\n${(result.stderr || result.stdout || String(result.error)).trim().split('\n').slice(-8).join('\n')}`,
-  );
+  // the compiler's own errors first (node-gyp's stack trace says only that make failed)
+  const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`.split('\n');
+  const errors = output.filter((line) => /\berror\b/.test(line) && !line.startsWith('gyp ERR!'));
+  const shown = errors.length > 0 ? errors.slice(0, 8) : output.filter(Boolean).slice(-8);
+  fail(`node-gyp failed:\n${(shown.join('\n') || String(result.error)).trim()}`);
 }
 mkdirSync(path.dirname(target), { recursive: true });
 copyFileSync(path.join(addonDir, 'build', 'Release', 'deltascope_blas.node'), target);

@@ -336,7 +336,15 @@ function convKernel(addon: BlasAddon, original: Original, fused: boolean): tf.Ke
       attrs.dimRoundingMode,
     );
     const biasAt = biasArgs(backend, bias, info.outChannels);
-    if (biasAt === null || info.outHeight < 1 || info.outWidth < 1) return original(args);
+    if (
+      biasAt === null ||
+      info.outHeight < 1 ||
+      info.outWidth < 1 ||
+      info.padInfo.top < 0 ||
+      info.padInfo.left < 0
+    ) {
+      return original(args); // (the addon refuses negative padding)
+    }
     const out = backend.makeOutput(
       [info.batchSize, info.outHeight, info.outWidth, info.outChannels],
       'float32',

@@ -7,8 +7,12 @@
  *
  * Every buffer argument is a Float32Array over the whole wasm heap plus element offsets; each call
  * checks that every matrix it touches lies inside the array before any arithmetic, so a wrong
- * offset is a RangeError, never a write outside the heap.
+ * offset is a RangeError, never a read or write outside the heap: every size argument is an integer
+ * (no NaN, fraction or ±Infinity), no offset or stride is negative, and every size and extent is
+ * computed with checked arithmetic (an overflowing product is refused, never wrapped).
  */
+/* setenv (POSIX, not C11): without this, -std=c11 leaves it undeclared, which GCC 14 rejects. */
+#define _POSIX_C_SOURCE 200809L
 #define NAPI_VERSION 8
 #include <node_api.h>
 #ifdef _MSC_VER
@@ -22,6 +26,7 @@
 #else
 #include <dlfcn.h>
 #endif
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,12 +122,54 @@ static int check_number(napi_env env, napi_value v, const char *name) {
   return 0;
 }
 
-static int get_i64(napi_env env, napi_value v, const char *name, int64_t *out) {
-  return check_number(env, v, name) && napi_get_value_int64(env, v, out) == napi_ok;
-}
-
 static int get_f64(napi_env env, napi_value v, const char *name, double *out) {
   return check_number(env, v, name) && napi_get_value_double(env, v, out) == napi_ok;
+}
+
+/* A RangeError with a formatted message. Returns 0 so that checks read `return range_error(…)`. */
+static int range_error(napi_env env, const char *format, ...) {
+  char msg[256];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(msg, sizeof msg, format, args);
+  va_end(args);
+  napi_throw_range_error(env, "DELTASCOPE_BLAS", msg);
+  return 0;
+}
+
+/* An integer argument: a number with no fraction within ±(2^53 − 1) (napi_get_value_int64 would
+ * turn NaN and ±Infinity into 0 and truncate 2.5 to 2, which could pass a check by accident). */
+static int get_i64(napi_env env, napi_value v, const char *name, int64_t *out) {
+  double d;
+  if (!get_f64(env, v, name, &d)) return 0;
+  if (!(d == floor(d)) || fabs(d) > 9007199254740991.0)
+    return range_error(env, "%s must be an integer (got %g)", name, d);
+  *out = (int64_t)d;
+  return 1;
+}
+
+/* *out = a·b when both are ≥ 0 and the product fits in int64; else 0 (overflow is refused). */
+static int mul_size(int64_t a, int64_t b, int64_t *out) {
+  if (a < 0 || b < 0 || (a != 0 && b > INT64_MAX / a)) return 0;
+  *out = a * b;
+  return 1;
+}
+
+/* *out = a + b when both are ≥ 0 and the sum fits in int64; else 0. */
+static int add_size(int64_t a, int64_t b, int64_t *out) {
+  if (a < 0 || b < 0 || b > INT64_MAX - a) return 0;
+  *out = a + b;
+  return 1;
+}
+
+/* *out = the product of count sizes, checked; else a RangeError naming `what`. */
+static int product(napi_env env, const char *fn, const char *what, const int64_t *xs, int count,
+                   int64_t *out) {
+  int64_t p = 1;
+  for (int i = 0; i < count; i++)
+    if (!mul_size(p, xs[i], &p)) return range_error(env, "%s: the size of %s overflows", fn, what);
+  *out = p;
+  return 1;
 }
 
 /* A typed array's data and length in elements, checking its element type. */
@@ -149,15 +196,12 @@ static int get_heap(napi_env env, napi_value v, float **data, size_t *len) {
   return get_array(env, v, napi_float32_array, "heap", (void **)data, len);
 }
 
-/* [offset, offset + count) lies inside the heap. */
+/* [offset, offset + count) lies inside the heap (compared without computing offset + count). */
 static int in_heap(napi_env env, const char *what, int64_t offset, int64_t count, size_t len) {
-  if (offset < 0 || count < 0 || (uint64_t)(offset + count) > (uint64_t)len) {
-    char msg[200];
-    snprintf(msg, sizeof msg, "%s [%lld, +%lld) lies outside the heap of %zu floats", what,
-             (long long)offset, (long long)count, len);
-    napi_throw_range_error(env, "DELTASCOPE_BLAS", msg);
-    return 0;
-  }
+  if (offset < 0 || count < 0 || (uint64_t)count > (uint64_t)len ||
+      (uint64_t)offset > (uint64_t)len - (uint64_t)count)
+    return range_error(env, "%s [%lld, +%lld) lies outside the heap of %zu floats", what,
+                       (long long)offset, (long long)count, len);
   return 1;
 }
 
@@ -396,16 +440,42 @@ static napi_value gemm(napi_env env, napi_callback_info cbinfo) {
       !get_i64(env, argv[13], "biasLen", &bias_len) || !get_i64(env, argv[14], "act", &act))
     return NULL;
   if (!loaded(env)) return NULL;
-  if (batch < 1 || m < 0 || n < 0 || k < 0 || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX ||
-      (act != ACT_LINEAR && act != ACT_RELU) || (bias_off >= 0 && bias_len != 1 && bias_len != n)) {
-    napi_throw_range_error(env, "DELTASCOPE_BLAS", "gemm: invalid sizes, activation or bias length");
+  if ((ta != 0 && ta != 1) || (tb != 0 && tb != 1)) {
+    range_error(env, "gemm: transA and transB must be 0 or 1 (got %lld, %lld)", (long long)ta,
+                (long long)tb);
     return NULL;
   }
-  if (!in_heap(env, "A", a_off, a_stride * (batch - 1) + m * k, len) ||
-      !in_heap(env, "B", b_off, b_stride * (batch - 1) + k * n, len) ||
-      !in_heap(env, "C", c_off, batch * m * n, len) ||
+  if (batch < 1 || m < 0 || n < 0 || k < 0 || m > INT32_MAX || n > INT32_MAX || k > INT32_MAX) {
+    range_error(env, "gemm: sizes must be batch ≥ 1 and 0 ≤ m, n, k ≤ 2^31 − 1 (got %lld, %lld, %lld, %lld)",
+                (long long)batch, (long long)m, (long long)n, (long long)k);
+    return NULL;
+  }
+  if (a_stride < 0 || b_stride < 0) {
+    range_error(env, "gemm: aStride and bStride must be ≥ 0 (got %lld, %lld)", (long long)a_stride,
+                (long long)b_stride);
+    return NULL;
+  }
+  if ((act != ACT_LINEAR && act != ACT_RELU) || bias_off < -1 ||
+      (bias_off >= 0 && bias_len != 1 && bias_len != n)) {
+    range_error(env, "gemm: invalid activation %lld, or bias (offset %lld, length %lld; want offset "
+                "-1 for none, length 1 or n = %lld)", (long long)act, (long long)bias_off,
+                (long long)bias_len, (long long)n);
+    return NULL;
+  }
+  /* extents: A and B span stride·(batch − 1) + one matrix, C batch dense matrices */
+  int64_t a_span = 0, b_span = 0, a_ext = 0, b_ext = 0, c_ext = 0, mk = 0, kn = 0, mn = 0;
+  if (!mul_size(m, k, &mk) || !mul_size(k, n, &kn) || !mul_size(m, n, &mn) ||
+      !mul_size(a_stride, batch - 1, &a_span) || !add_size(a_span, mk, &a_ext) ||
+      !mul_size(b_stride, batch - 1, &b_span) || !add_size(b_span, kn, &b_ext) ||
+      !mul_size(batch, mn, &c_ext)) {
+    range_error(env, "gemm: the extent of A, B or C overflows");
+    return NULL;
+  }
+  if (!in_heap(env, "A", a_off, a_ext, len) || !in_heap(env, "B", b_off, b_ext, len) ||
+      !in_heap(env, "C", c_off, c_ext, len) ||
       (bias_off >= 0 && !in_heap(env, "bias", bias_off, bias_len, len)))
     return NULL;
+  if (c_ext == 0) return NULL; /* empty C: nothing to write (and no loop over a huge batch) */
   for (int64_t i = 0; i < batch; i++) {
     gemm_bias_act((int)ta, (int)tb, (int)m, (int)n, (int)k, heap + a_off + i * a_stride,
                   heap + b_off + i * b_stride, heap + c_off + i * m * n,
@@ -416,7 +486,7 @@ static napi_value gemm(napi_env env, napi_callback_info cbinfo) {
 
 static float *scratch(napi_env env, size_t count) {
   Scratch *s = env_state(env);
-  if (s == NULL) return NULL;
+  if (s == NULL || count > SIZE_MAX / sizeof(float)) return NULL;
   if (count > s->len) {
     free(s->data);
     s->data = (float *)malloc(sizeof(float) * count);
@@ -693,18 +763,42 @@ static napi_value conv_common(napi_env env, napi_callback_info cbinfo, int mode)
                        p[11], p[12], p[13], p[14], p[15], p[16]};
   const int64_t x_off = p[0], f_off = p[5], out_off = p[17], bias_off = p[18], bias_len = p[19];
   const int64_t act = p[20];
-  const int64_t rows = c.batch * c.out_h * c.out_w, cols = c.f_h * c.f_w * c.in_c;
-  if (c.batch < 1 || c.in_h < 1 || c.in_w < 1 || c.in_c < 1 || c.f_h < 1 || c.f_w < 1 ||
-      c.out_c < 1 || c.out_h < 1 || c.out_w < 1 || c.s_h < 1 || c.s_w < 1 || c.d_h < 1 ||
-      c.d_w < 1 || rows > INT32_MAX || cols > INT32_MAX || (act != ACT_LINEAR && act != ACT_RELU) ||
+  /* every size and stride ≥ 1, the padding ≥ 0, all ≤ 2^31 − 1 (so the index arithmetic of
+   * im2col, col2im and oneDNN's padding stays far inside int64) */
+  for (int i = 1; i < 17; i++) {
+    if (i == 5) continue; /* fOff */
+    const int64_t lowest = i >= 15 ? 0 : 1;
+    if (p[i] < lowest || p[i] > INT32_MAX) {
+      range_error(env, "conv2d: %s must be between %lld and 2^31 − 1 (got %lld)", names[i],
+                  (long long)lowest, (long long)p[i]);
+      return NULL;
+    }
+  }
+  if ((act != ACT_LINEAR && act != ACT_RELU) || bias_off < -1 ||
       (bias_off >= 0 && bias_len != 1 && bias_len != c.out_c) ||
       (mode != CONV_FORWARD && (bias_off >= 0 || act != ACT_LINEAR))) {
-    napi_throw_range_error(env, "DELTASCOPE_BLAS", "conv2d: invalid sizes, activation or bias length");
+    range_error(env, "conv2d: invalid activation %lld, or bias (offset %lld, length %lld; want offset "
+                "-1 for none, length 1 or outC; gradients take neither)", (long long)act,
+                (long long)bias_off, (long long)bias_len);
     return NULL;
   }
-  if (!in_heap(env, mode == CONV_INPUT_GRAD ? "dx" : "x", x_off, c.batch * c.in_h * c.in_w * c.in_c, len) ||
-      !in_heap(env, mode == CONV_FILTER_GRAD ? "dW" : "filter", f_off, cols * c.out_c, len) ||
-      !in_heap(env, mode == CONV_FORWARD ? "output" : "dy", out_off, rows * c.out_c, len) ||
+  int64_t rows = 0, cols = 0, x_len = 0, f_len = 0, out_len = 0;
+  const int64_t row_dims[] = {c.batch, c.out_h, c.out_w}, col_dims[] = {c.f_h, c.f_w, c.in_c};
+  const int64_t x_dims[] = {c.batch, c.in_h, c.in_w, c.in_c};
+  if (!product(env, "conv2d", "the output rows", row_dims, 3, &rows) ||
+      !product(env, "conv2d", "a receptive field", col_dims, 3, &cols) ||
+      !product(env, "conv2d", "x", x_dims, 4, &x_len) ||
+      !product(env, "conv2d", "the filter", (const int64_t[]){cols, c.out_c}, 2, &f_len) ||
+      !product(env, "conv2d", "the output", (const int64_t[]){rows, c.out_c}, 2, &out_len))
+    return NULL;
+  if (rows > INT32_MAX || cols > INT32_MAX) {
+    range_error(env, "conv2d: %lld output rows of %lld columns exceed BLAS's 2^31 − 1", (long long)rows,
+                (long long)cols);
+    return NULL;
+  }
+  if (!in_heap(env, mode == CONV_INPUT_GRAD ? "dx" : "x", x_off, x_len, len) ||
+      !in_heap(env, mode == CONV_FILTER_GRAD ? "dW" : "filter", f_off, f_len, len) ||
+      !in_heap(env, mode == CONV_FORWARD ? "output" : "dy", out_off, out_len, len) ||
       (bias_off >= 0 && !in_heap(env, "bias", bias_off, bias_len, len)))
     return NULL;
   float *x = heap + x_off, *w = heap + f_off, *y = heap + out_off;
@@ -735,7 +829,7 @@ static napi_value conv_common(napi_env env, napi_callback_info cbinfo, int mode)
     napi_throw_error(env, "DELTASCOPE_BLAS", "conv2d: out of memory for the im2col buffer");
     return NULL;
   }
-  if (mode == CONV_INPUT_GRAD) memset(x, 0, sizeof(float) * (size_t)(c.batch * c.in_h * c.in_w * c.in_c));
+  if (mode == CONV_INPUT_GRAD) memset(x, 0, sizeof(float) * (size_t)x_len);
   for (int64_t r0 = 0; r0 < rows; r0 += step) {
     const int64_t r1 = r0 + step < rows ? r0 + step : rows, n = r1 - r0;
     if (mode == CONV_FORWARD) {
