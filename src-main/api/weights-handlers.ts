@@ -7,6 +7,7 @@ import { compareDeltas } from './weights-compare';
 import { combineCheckpoints, randomDirectionCheckpoint } from './weights-derive';
 import { DiffRunner, type Emit } from './weights-diff';
 import { exportCheckpoint, importModelFile, inspectModelFile } from './weights-files';
+import { observationOf } from './weights-observation';
 import { WeightSources } from './weights-sources';
 import { cellPayload, heatmapTilePayload, overviewPayload, TensorViews } from './weights-tiles';
 
@@ -85,6 +86,7 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
     'weights.randomDirection': async (p) => written(randomDirectionCheckpoint(database(), sources, p)),
     'weights.aggregate': async (p) => written(await aggregates.aggregate(database(), p)),
     'weights.relevanceMaps': async () => listRelevanceMaps(database()),
+    'weights.observation': async ({ ref }) => observationOf(database(), ref),
     'weights.inspect': async ({ path }) => inspectModelFile(path),
     'weights.import': async (p) => written(await importModelFile(database(), p)),
     'weights.export': async (p) => exportCheckpoint(database(), sources, p),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CheckpointSummarySchema } from './domain';
+import { ObservationLayoutSchema } from './observation-layout';
 
 /**
  * Checkpoint diffs, heatmap tiles, checkpoint arithmetic, aggregation and model files: request and
@@ -486,6 +487,11 @@ export const weightsMethods = {
     doc: 'Relevance maps stored in the open database (summaries, no data), oldest first.',
     request: z.object({}).strict(),
     response: z.array(RelevanceMapSummarySchema),
+  },
+  'weights.observation': {
+    doc: "The observation a checkpoint's (or a relevance map's base's) first layer reads, from its run's env and net config, for drawing first-layer weights in observation space; null when unknown (a model file, a run without an env config, a first layer that does not fit).",
+    request: z.object({ ref: CheckpointRefSchema }).strict(),
+    response: ObservationLayoutSchema.nullable(),
   },
   'weights.inspect': {
     doc: 'The tensors (names, shapes) of a model file, without importing it.',

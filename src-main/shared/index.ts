@@ -7,3 +7,4 @@ export * from './validate';
 export * from './gridmaze-config';
 export * from './training-spec';
 export * from './contract-protocol';
+export * from './observation-layout';

@@ -6,6 +6,7 @@ import {
   type GridMazeConfigInput,
   type ObjectKind,
 } from '../../shared/gridmaze-config';
+import { observationShape } from '../../shared/observation-layout';
 import type { RewardSpec } from '../../shared/reward';
 import type { EpisodeRecord, StepResult, VecEnv } from '../env-types';
 import { compileRewards, rewardFromEvents, type CompiledRewards } from '../rewards';
@@ -94,9 +95,9 @@ export class GridMazeEnv implements VecEnv {
     }
     this.numEnvs = numEnvs;
     this.kinds = this.config.kinds;
-    const side = this.config.view === 'egocentric' ? 2 * this.config.size - 1 : this.config.size;
-    this.obsShape = [this.kinds.length + 2, side, side];
-    this.obsSize = (this.kinds.length + 2) * side * side;
+    const observed = observationShape(this.config);
+    this.obsShape = [observed.channels.length, observed.height, observed.width];
+    this.obsSize = observed.channels.length * observed.height * observed.width;
     this.writeObs = this.config.view === 'egocentric' ? writeEgocentricObs : writeGlobalObs;
     this.state = createState(this.config, numEnvs, seed);
     this.geometry = createGeometry(this.config);

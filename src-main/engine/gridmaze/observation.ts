@@ -1,5 +1,5 @@
 /**
- * Observations: float32 one-hot planes [wall, agent, kind_1 … kind_K], channel-major, row-major within a
+ * Writes the observations declared by src-main/shared/observation-layout.ts. Observations: float32 one-hot planes [wall, agent, kind_1 … kind_K], channel-major, row-major within a
  * plane (a collected object's plane is all zero). Global view: (K+2, S, S). Egocentric view: (K+2, V, V)
  * with V = 2S−1, the agent always at (S−1, S−1), cells outside the grid read as wall.
  */

@@ -1,0 +1,151 @@
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { divergingColor } from '../../src-renderer/heatmap/color-map';
+import {
+  HIDDEN,
+  OBS_CHANNELS,
+  OBS_SIDE,
+  OBS_TENSOR,
+  plantedDelta,
+  writeObservationDatabase,
+} from '../fixtures/observation-db';
+import { decodePng, pixel, type Rgb } from './helpers/png';
+import { closeSession, openSession, type E2eSession } from './helpers/session';
+
+/**
+ * The observation-space view of a first-layer kernel: the observation-db fixture plants Δ on three
+ * rows of `torso.dense1.kernel` [100, 8] (coin at (3, 1) on every unit, cheese at (1, 3) on every
+ * unit, wall at (0, 0) on unit 5 only). Each channel's grid must colour exactly those cells, with
+ * the colour of their relevance on the shared scale.
+ */
+let session: E2eSession | null = null;
+let page: Page;
+let pageErrors: string[] = [];
+const shots = process.env.DELTASCOPE_E2E_SHOTS;
+
+beforeAll(async () => {
+  session = await openSession(
+    'observation',
+    'observation.deltascope',
+    (db) => {
+      writeObservationDatabase(db);
+    },
+    { width: 1440, height: 900 },
+  );
+  ({ page, pageErrors } = session);
+});
+
+afterAll(() => closeSession(session));
+
+function treeItem(name: string) {
+  return page.getByRole('treeitem', { name: new RegExp(`^${name},`) });
+}
+
+/** Value of each channel's cells for a reduction over the units, or one unit's column. */
+function expectedPlanes(show: 'sum' | 'max' | number): number[][] {
+  const cells = OBS_SIDE * OBS_SIDE;
+  return OBS_CHANNELS.map((_, c) =>
+    Array.from({ length: cells }, (_, cell) => {
+      const row = c * cells + cell;
+      if (typeof show === 'number') return plantedDelta(row, show);
+      let acc = 0;
+      for (let j = 0; j < HIDDEN; j++) {
+        const v = Math.abs(plantedDelta(row, j));
+        acc = show === 'sum' ? acc + v : Math.max(acc, v);
+      }
+      return acc;
+    }),
+  );
+}
+
+const close = (a: Rgb, b: readonly number[]): boolean =>
+  a.every((v, i) => Math.abs(v - (b[i] as number)) <= 8);
+
+/** Checks every cell centre of every channel's grid against the colour of its expected value. */
+async function expectGrids(show: 'sum' | 'max' | number): Promise<void> {
+  const planes = expectedPlanes(show);
+  const limit = Math.max(...planes.flat().map(Math.abs));
+  const grids = page.locator('[data-testid="observation-grid"]');
+  await expect(grids.evaluateAll((all) => all.map((g) => g.getAttribute('data-channel')))).resolves.toEqual([
+    ...OBS_CHANNELS,
+  ]);
+  for (const [c, channel] of OBS_CHANNELS.entries()) {
+    const canvas = page.locator(`[data-testid="observation-grid"][data-channel="${channel}"] canvas`);
+    const box = await canvas.boundingBox();
+    const image = decodePng(await canvas.screenshot());
+    const cellPx = (image.width - 2) / OBS_SIDE;
+    expect(box?.width).toBeCloseTo(image.width, 0);
+    const wrong: string[] = [];
+    for (let y = 0; y < OBS_SIDE; y++) {
+      for (let x = 0; x < OBS_SIDE; x++) {
+        const value = planes[c]![y * OBS_SIDE + x]!;
+        const want = divergingColor(value / limit);
+        const got = pixel(image, 1 + (x + 0.5) * cellPx, 1 + (y + 0.5) * cellPx);
+        if (!close(got, want))
+          wrong.push(`${channel} (${x}, ${y}): got ${got.join(',')}, want ${want.join(',')}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  }
+}
+
+describe('the observation-space view of a first-layer kernel', () => {
+  it('opens under the tensor of a diff whose run declares its observation', async () => {
+    await page.getByRole('tree').waitFor({ timeout: 30_000 });
+    for (const run of ['base', 'tuned']) {
+      await treeItem(run).click();
+      await page.keyboard.press('ArrowRight');
+    }
+    await treeItem('tuned @ 2000').dragTo(treeItem('base @ 1000'));
+    await page.locator(`[data-testid="diff-layer-table"] tbody tr[data-tensor="${OBS_TENSOR}"]`).click({
+      timeout: 30_000,
+    });
+    await page.locator('[data-testid="observation-view"][data-state="ready"]').waitFor({ timeout: 30_000 });
+    await expect(page.getByTestId('observation-view').innerText()).resolves.toContain(
+      'global view, 4 channels × 5×5 cells',
+    );
+  });
+
+  it('draws one grid per channel, each cell coloured by Σ|Δ| of its row', async () => {
+    await expectGrids('sum');
+    if (shots !== undefined)
+      await page.screenshot({ path: join(shots, 'observation-sum.png'), fullPage: true });
+  });
+
+  it('switches to max|Δ| over the units', async () => {
+    await page.getByTestId('observation-max').check();
+    await expect(page.getByTestId('observation-showing').innerText()).resolves.toContain(
+      'max |Δ| over 8 units',
+    );
+    await expectGrids('max');
+  });
+
+  it('names the channel and cell under the pointer', async () => {
+    const canvas = page.locator('[data-testid="observation-grid"][data-channel="coin"] canvas');
+    const box = await canvas.boundingBox();
+    if (box === null) throw new Error('no coin grid');
+    await page.mouse.move(box.x + (3.5 * box.width) / OBS_SIDE, box.y + (1.5 * box.height) / OBS_SIDE);
+    const tooltip = page.getByTestId('observation-tooltip');
+    await expect(tooltip.innerText()).resolves.toMatch(
+      /input channel coin, cell \(3, 1\)[\s\S]*= 1(\.0+)?\b/,
+    );
+  });
+
+  it("shows one unit's incoming weights, signed, when its bar is clicked; the bars sort by relevance", async () => {
+    await page.getByTestId('observation-sum').check();
+    await page.locator('[data-testid="unit-bars"] [data-unit="5"]').click();
+    await expect(page.getByTestId('observation-showing').innerText()).resolves.toContain('Δ of unit 5');
+    await expectGrids(5);
+    if (shots !== undefined)
+      await page.screenshot({ path: join(shots, 'observation-unit.png'), fullPage: true });
+    await page.getByTestId('unit-order').selectOption('relevance');
+    await expect(
+      page.locator('[data-testid="unit-bars"] [data-unit]').first().getAttribute('data-unit'),
+    ).resolves.toBe('5');
+  });
+
+  it('raised no page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
