@@ -12,6 +12,7 @@ import {
   type ProtocolStatus,
 } from '../shared';
 import { ExperimentSpecSchema } from '../shared/experiment-spec';
+import { memoryIssue } from '../jobs/spec-memory';
 import type { DeltascopeDb } from '../store';
 import {
   estimateProtocol,
@@ -238,9 +239,12 @@ export function createProtocolHandlers(
     'protocol.validate': async ({ spec, estimate }) => {
       const parsed = ExperimentSpecSchema.safeParse(spec);
       if (!parsed.success) return { ok: false, errors: specFieldErrors(parsed.error) };
+      const parallel = Math.min(DEFAULT_TRAINING_SLOTS, options.parallelism);
+      const memory = memoryIssue(parsed.data, undefined, parallel);
+      if (memory !== null)
+        return { ok: false, errors: [{ path: memory.path.join('.'), message: memory.message }] };
       const graph = buildJobGraph(parsed.data);
       const nodesByKind = countByKind(graph);
-      const parallel = Math.min(DEFAULT_TRAINING_SLOTS, options.parallelism);
       const rate = estimate ? await sessions.throughput(parsed.data) : null;
       return {
         ok: true,
@@ -256,7 +260,8 @@ export function createProtocolHandlers(
     'protocol.presets': () => listPresets(presetsDir(options.presetsDir)),
     'protocol.start': ({ spec, trainingSlots }) => {
       const db = database();
-      const stored = createProtocolExperiment(db, spec);
+      const slots = Math.min(trainingSlots ?? DEFAULT_TRAINING_SLOTS, options.parallelism);
+      const stored = createProtocolExperiment(db, spec, slots);
       options.onWritten(db.path);
       return sessions.launch(db, stored.experimentId, {
         retryFailed: false,

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createNodeForkLauncher, JobQueue } from '../jobs';
 import { ProtocolRunner, type ProtocolRunSummary } from '../jobs/protocol-runner';
-import { createProtocolExperiment, loadProtocol, parseExperimentSpec } from '../jobs/protocol-store';
+import { createProtocolExperiment, loadProtocol, parseNewExperimentSpec } from '../jobs/protocol-store';
 import { countByKind } from '../protocol';
 import { DeltascopeError, type EventPayload } from '../shared';
 import { openOrCreateDatabase } from '../store';
@@ -84,12 +84,17 @@ export const runCommand: CliCommand = {
       throw new UsageError('--retry-failed goes with --resume.');
     const slots = values.jobs === undefined ? 2 : positiveInt(values.jobs, '--jobs');
     const spec =
-      resumeId === null ? readSpecFile(positionals[0]!, 'experiment spec', parseExperimentSpec) : null;
+      resumeId === null
+        ? readSpecFile(positionals[0]!, 'experiment spec', (raw) =>
+            parseNewExperimentSpec(raw, 'spec', slots),
+          )
+        : null;
 
     const db = openOrCreateDatabase(values.db);
     let experimentId: number;
     try {
-      const stored = resumeId === null ? createProtocolExperiment(db, spec) : loadProtocol(db, resumeId);
+      const stored =
+        resumeId === null ? createProtocolExperiment(db, spec, slots) : loadProtocol(db, resumeId);
       experimentId = stored.experimentId;
       const kinds = countByKind(stored.graph);
       io.out(

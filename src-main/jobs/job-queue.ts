@@ -5,6 +5,7 @@ import { DeltascopeError } from '../shared/errors';
 import { trainingBudget } from '../shared/training-spec';
 import { openDatabase, type DeltascopeDb } from '../store';
 import type { WorkerHandle, WorkerLauncher } from './launcher';
+import { checkTrainingMemory } from './spec-memory';
 import { checkResumable, createTrainingRun, parseTrainingSpec, specOfRun } from './training-runs';
 import { WorkerMessageSchema, type WorkerMessage } from './worker-messages';
 
@@ -98,7 +99,9 @@ export class JobQueue {
       );
     }
     const run = checkResumable(db, runId);
-    return this.enqueue(db.path, run, run.lastStep ?? 0, trainingBudget(specOfRun(run)).totalSteps);
+    const spec = specOfRun(run);
+    checkTrainingMemory(spec, `run ${runId} spec`);
+    return this.enqueue(db.path, run, run.lastStep ?? 0, trainingBudget(spec).totalSteps);
   }
 
   /** Cancels a job: a queued one at once, a running one once its worker has written a last checkpoint. */

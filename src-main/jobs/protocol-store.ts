@@ -15,6 +15,7 @@ import {
 } from '../protocol';
 import type { DeltascopeDb, PutArtifactInput } from '../store';
 import { tensorMapFromManifest, type TensorMap } from '../weights';
+import { checkTrainingMemory } from './spec-memory';
 
 /**
  * The protocol in the store: the experiment row holds the resolved spec (experiments.spec), one
@@ -42,9 +43,29 @@ export function parseExperimentSpec(raw: unknown, root = 'spec'): ExperimentSpec
   return result.data;
 }
 
-/** Creates the experiment (its name must be new) with its spec and job graph; nothing runs yet. */
-export function createProtocolExperiment(db: DeltascopeDb, raw: unknown): StoredProtocol {
-  const spec = parseExperimentSpec(raw);
+/**
+ * Parses a spec for a new experiment: parseExperimentSpec, then INVALID_SPEC naming the fields if
+ * `concurrent` of its trainings at once do not fit the memory budget (spec-memory.ts).
+ */
+export function parseNewExperimentSpec(raw: unknown, root = 'spec', concurrent = 1): ExperimentSpec {
+  const spec = parseExperimentSpec(raw, root);
+  try {
+    checkTrainingMemory(spec, root, undefined, concurrent);
+  } catch (error) {
+    if (error instanceof DeltascopeError) {
+      throw new DeltascopeError(error.code, `Invalid experiment spec: ${error.message}`, error.details);
+    }
+    throw error;
+  }
+  return spec;
+}
+
+/**
+ * Creates the experiment (its name must be new) with its spec and job graph; nothing runs yet.
+ * `concurrent`: trainings that will run at once (for the memory check).
+ */
+export function createProtocolExperiment(db: DeltascopeDb, raw: unknown, concurrent = 1): StoredProtocol {
+  const spec = parseNewExperimentSpec(raw, 'spec', concurrent);
   const graph = buildJobGraph(spec);
   return db.transaction(() => {
     const experiment = db.experiments.create({

@@ -3,17 +3,29 @@ import { DeltascopeError } from '../shared/errors';
 import { TrainingSpecSchema, type TrainingSpec } from '../shared/training-spec';
 import { describeIssues } from '../shared/validate';
 import type { DeltascopeDb } from '../store';
+import { checkTrainingMemory } from './spec-memory';
 
 /**
  * Training runs in the store: a run row whose `config` is its parsed TrainingSpec (every default
  * filled in, so the run stays reproducible when defaults change), created before its job starts.
  */
 
-/** Parses a spec; throws INVALID_SPEC naming every invalid field (e.g. `spec.ppo.numEnvs`). */
+/**
+ * Parses a new spec; throws INVALID_SPEC naming every invalid field (e.g. `spec.ppo.numEnvs`), or the
+ * fields that make it too large for the memory budget (spec-memory.ts), before anything is created.
+ */
 export function parseTrainingSpec(raw: unknown, root = 'spec'): TrainingSpec {
   const result = TrainingSpecSchema.safeParse(raw);
   if (!result.success) {
     throw new DeltascopeError('INVALID_SPEC', `Invalid training spec: ${describeIssues(result.error, root)}`);
+  }
+  try {
+    checkTrainingMemory(result.data, root);
+  } catch (error) {
+    if (error instanceof DeltascopeError) {
+      throw new DeltascopeError(error.code, `Invalid training spec: ${error.message}`, error.details);
+    }
+    throw error;
   }
   return result.data;
 }

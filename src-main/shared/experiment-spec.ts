@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GridMazeConfigSchema } from './gridmaze-config';
-import { RewardSpecSchema, type RewardSpec } from './reward';
-import { NetSpecSchema, PpoSpecSchema } from './training-spec';
+import { MAX_REWARD_WEIGHT, RewardSpecSchema, rewardWeight, type RewardSpec } from './reward';
+import { MAX_TOTAL_STEPS, NetSpecSchema, networkParamNames, PpoSpecSchema } from './training-spec';
 
 /**
  * An objective-isolation experiment as data (the protocol of docs: pretrain MA on RA, fine-tune MBᵢ on
@@ -12,6 +12,9 @@ import { NetSpecSchema, PpoSpecSchema } from './training-spec';
 export const EXPERIMENT_SPEC_VERSION = 1;
 
 const positiveInt = () => z.number().int().positive();
+/** Env steps of a protocol phase: each becomes a training run's totalSteps. */
+const steps = () => positiveInt().max(MAX_TOTAL_STEPS);
+const MAX_SEED = 2 ** 31 - 1;
 const seed = () =>
   z
     .number()
@@ -29,12 +32,12 @@ export const RbSpecSchema = z
   .object({
     name: rewardName().describe('Short unique name, e.g. "coin"; also names the fine-tune run.'),
     collect: z
-      .record(z.string().min(1), z.number())
+      .record(z.string().min(1), rewardWeight())
       .default({})
       .describe('Weight per collected kind of the RB component, e.g. { coin: 1 }.'),
-    stepCost: z.number().default(0).describe('Added on every step by the RB component.'),
+    stepCost: rewardWeight().default(0).describe('Added on every step by the RB component.'),
     reach: z
-      .record(z.string().min(1), z.number())
+      .record(z.string().min(1), rewardWeight())
       .default({})
       .describe('Weight for entering a named region, in the RB component.'),
     addToRA: z
@@ -67,9 +70,7 @@ export const LocalizationSpecSchema = z
       .max(12)
       .default([1, 5, 20])
       .describe('Sizes k of the masks, in % of all parameters.'),
-    steps: positiveInt()
-      .default(100_000)
-      .describe('Env steps of each masked fine-tune and of the full fine-tune.'),
+    steps: steps().default(100_000).describe('Env steps of each masked fine-tune and of the full fine-tune.'),
     aggregator: AggregatorChoiceSchema.default('mean').describe(
       'Whose relevance map picks the top/bottom k %.',
     ),
@@ -112,8 +113,8 @@ export const ExperimentSpecSchema = z
     seedBase: seed().default(1).describe('Seed of replication 0; replication r uses seedBase + r.'),
     net: NetSpecSchema.prefault({}).describe('The actor-critic network of every run.'),
     ppo: PpoSpecSchema.prefault({}).describe('PPO settings of every training run.'),
-    pretrainSteps: positiveInt().default(1_000_000).describe('Env steps of pretraining MA on RA.'),
-    finetuneSteps: positiveInt()
+    pretrainSteps: steps().default(1_000_000).describe('Env steps of pretraining MA on RA.'),
+    finetuneSteps: steps()
       .default(300_000)
       .describe('Env steps of each fine-tune (MBᵢ on RBᵢ and the null controls on RA).'),
     nullControls: z
@@ -129,7 +130,7 @@ export const ExperimentSpecSchema = z
       .max(64)
       .default([...DEFAULT_ALPHAS])
       .describe('Scales α of the derived checkpoints MA − α·Δᵢ, MA + α·Δᵢ and MA − α·rᵢ.'),
-    recoverySteps: positiveInt()
+    recoverySteps: steps()
       .default(50_000)
       .describe('Env steps of recovery training on RA of every derived checkpoint and of MA.'),
     evalEpisodes: positiveInt().max(100_000).default(500).describe('Held-out episodes per evaluation.'),
@@ -216,6 +217,41 @@ export const ExperimentSpecSchema = z
           code: 'custom',
           path: ['localization', 'aggregator'],
           message: `"${spec.localization.aggregator}" is not one of spec.aggregators (${spec.aggregators.join(', ')})`,
+        });
+      }
+    }
+    if (spec.seedBase + spec.seeds - 1 > MAX_SEED) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['seedBase'],
+        message: `replication seeds run from seedBase to seedBase + seeds − 1 = ${spec.seedBase + spec.seeds - 1}, over the largest seed ${MAX_SEED}`,
+      });
+    }
+    spec.rbs.forEach((rb, i) => {
+      if (!rb.addToRA) return;
+      const sum = effectiveRbReward(spec.ra, rb);
+      const terms: [string, number][] = [
+        ['stepCost', sum.stepCost],
+        ...Object.entries(sum.collect).map(([k, w]): [string, number] => [`collect.${k}`, w]),
+        ...Object.entries(sum.reach).map(([k, w]): [string, number] => [`reach.${k}`, w]),
+      ];
+      for (const [term, weight] of terms) {
+        if (!(Math.abs(weight) <= MAX_REWARD_WEIGHT)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rbs', i, 'addToRA'],
+            message: `RA + "${rb.name}" has ${term} = ${weight}, beyond ±${MAX_REWARD_WEIGHT}`,
+          });
+        }
+      }
+    });
+    if (spec.knownAnswer !== null) {
+      const names = networkParamNames(spec.net);
+      if (!names.includes(spec.knownAnswer.tensor)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['knownAnswer', 'tensor'],
+          message: `the network has no tensor "${spec.knownAnswer.tensor}" (it has ${names.join(', ')})`,
         });
       }
     }

@@ -10,6 +10,8 @@ import { RewardSpecSchema } from './reward';
  */
 
 export const TRAINING_SPEC_VERSION = 1;
+/** Largest env-step budget of a run (and of every protocol phase that becomes one). */
+export const MAX_TOTAL_STEPS = 1e12;
 
 const positiveInt = () => z.number().int().positive();
 const id = () => z.number().int().positive();
@@ -62,7 +64,7 @@ export const PpoSpecSchema = z
       .default(2.5e-4)
       .describe('Adam learning rate (the start value when annealed).'),
     annealLr: z.boolean().default(true).describe('Anneal the learning rate linearly to 0 over the run.'),
-    adamEps: z.number().positive().default(1e-5).describe('Adam epsilon.'),
+    adamEps: z.number().positive().max(1).default(1e-5).describe('Adam epsilon.'),
     gamma: z.number().min(0).max(1).default(0.99).describe('Discount factor γ.'),
     gaeLambda: z.number().min(0).max(1).default(0.95).describe('GAE λ.'),
     updateEpochs: positiveInt().max(100).default(4).describe('PPO epochs over each batch.'),
@@ -70,18 +72,25 @@ export const PpoSpecSchema = z
       .default(32)
       .describe('Minibatches per epoch; must divide numEnvs × numSteps.'),
     normAdv: z.boolean().default(true).describe('Normalise advantages per minibatch.'),
-    clipCoef: z.number().positive().default(0.2).describe('Ratio clip ε; also the value-clip range.'),
+    clipCoef: z.number().positive().max(10).default(0.2).describe('Ratio clip ε; also the value-clip range.'),
     clipVloss: z.boolean().default(true).describe('Use the clipped value loss.'),
-    entCoef: z.number().min(0).default(0.01).describe('Entropy bonus coefficient.'),
-    vfCoef: z.number().min(0).default(0.5).describe('Value loss coefficient.'),
-    maxGradNorm: z.number().positive().default(0.5).describe('Clip the global gradient norm to this.'),
+    entCoef: z.number().min(0).max(10).default(0.01).describe('Entropy bonus coefficient.'),
+    vfCoef: z.number().min(0).max(10).default(0.5).describe('Value loss coefficient.'),
+    maxGradNorm: z
+      .number()
+      .positive()
+      .max(1000)
+      .default(0.5)
+      .describe('Clip the global gradient norm to this.'),
     targetKl: z
       .number()
       .positive()
+      .max(1000)
       .nullable()
       .default(null)
       .describe("Stop an update's epochs once approx-KL exceeds this; null = never."),
     successWindow: positiveInt()
+      .max(1_000_000)
       .default(1000)
       .describe('Finished episodes in the success-rate window of charts/success.'),
     updateWorkers: z
@@ -115,7 +124,7 @@ export const TrainingSpecSchema = z
     net: NetSpecSchema.prefault({}).describe('The actor-critic network; omitted fields take their defaults.'),
     ppo: PpoSpecSchema.prefault({}).describe('PPO settings; omitted fields take the benchmark defaults.'),
     totalSteps: positiveInt()
-      .max(1e12)
+      .max(MAX_TOTAL_STEPS)
       .default(3_000_000)
       .describe('Env-step budget (rounded down to whole iterations of numEnvs × numSteps).'),
     seed: z
@@ -203,6 +212,15 @@ export const TrainingSpecSchema = z
   })
   .transform((spec) => ({ ...spec, trainReward: spec.trainReward ?? spec.rewards[0]!.name }))
   .describe('A PPO training run on the gridmaze environment.');
+
+/** The trainable tensors of the actor-critic of `net` (engine/nn/network.ts; a unit test keeps them equal). */
+export function networkParamNames(net: NetSpec): string[] {
+  const layers =
+    net.kind === 'mlp'
+      ? net.hidden.map((_, i) => `torso.dense${i + 1}`)
+      : [...net.channels.map((_, i) => `torso.conv${i + 1}`), 'torso.dense1'];
+  return [...layers, 'policy', 'value'].flatMap((layer) => [`${layer}.kernel`, `${layer}.bias`]);
+}
 
 export type TrainingSpec = z.output<typeof TrainingSpecSchema>;
 export type TrainingSpecInput = z.input<typeof TrainingSpecSchema>;

@@ -109,5 +109,6 @@ export {
   type TfjsWriteOptions,
 } from './formats/tfjs-layers';
 export { jsonSyntaxProblem } from './formats/decode';
+export { formatBytes } from './formats/checked-file';
 export { readSafetensorsFile, writeSafetensorsFile } from './formats/safetensors-file';
 export { readTfjsModelFile, writeTfjsModelFile } from './formats/tfjs-file';

@@ -86,6 +86,38 @@ describe('protocol design over the API', () => {
     expect(paths).toContain('pretrainSteps');
   });
 
+  it('protocol.validate refuses values that would fail later and specs beyond the memory budget', async () => {
+    const later = await call<ProtocolValidation>('protocol.validate', {
+      spec: tinyExperiment({
+        pretrainSteps: 9e15,
+        ra: { name: 'RA', collect: { cheese: 1 }, stepCost: 1e308 },
+      }),
+      estimate: false,
+    });
+    // rbs.1 adds its component to RA, so RA's step cost overflows its reward too
+    expect(later.ok ? [] : later.errors.map((e) => e.path)).toEqual([
+      'ra.stepCost',
+      'pretrainSteps',
+      'rbs.1.addToRA',
+    ]);
+    const huge = await call<ProtocolValidation>('protocol.validate', {
+      spec: tinyExperiment({
+        ppo: { numEnvs: 4096, numSteps: 100_000, numMinibatches: 4096 },
+        pretrainSteps: 1e12,
+        finetuneSteps: 1e12,
+        recoverySteps: 1e12,
+      }),
+      estimate: false,
+    });
+    expect(huge.ok).toBe(false);
+    if (huge.ok) return;
+    expect(huge.errors).toHaveLength(1);
+    expect(huge.errors[0]!.path).toBe('ppo.numSteps');
+    expect(huge.errors[0]!.message).toMatch(
+      /^training needs an estimated 2 trainings at once × \d+\.\d GiB of memory — rollout buffers/,
+    );
+  });
+
   it('protocol.validate resolves a valid spec with node counts and a measured wall-time estimate', async () => {
     const result = await call<ProtocolValidation>('protocol.validate', { spec: tinyExperiment() });
     expect(result.ok).toBe(true);

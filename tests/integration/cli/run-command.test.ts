@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src-main/cli/main';
@@ -40,6 +40,44 @@ describe('deltascope run', () => {
     expect(result.code).toBe(1);
     expect(result.err).toContain('bad.json');
     expect(result.err).toContain('spec.rbs.0.name');
+  });
+
+  it('refuses specs that fail later or do not fit in memory, leaving no database behind', async () => {
+    const db = join(temp.dir, 'never.deltascope');
+    const steps = await cli(
+      'run',
+      specFile('steps.json', tinyExperiment({ pretrainSteps: 9e15 })),
+      '--db',
+      db,
+    );
+    expect(steps.code).toBe(1);
+    expect(steps.err).toContain('spec.pretrainSteps: Too big');
+    const cost = tinyExperiment({ ra: { name: 'RA', collect: { cheese: 1 }, stepCost: 1e308 } });
+    expect((await cli('run', specFile('cost.json', cost), '--db', db)).err).toContain(
+      'spec.ra.stepCost: Too big',
+    );
+    const huge = tinyExperiment({
+      ppo: { numEnvs: 4096, numSteps: 8000, numMinibatches: 4096 },
+      pretrainSteps: 1e9,
+      finetuneSteps: 1e9,
+      recoverySteps: 1e9,
+    });
+    process.env.DELTASCOPE_MEMORY_BUDGET = '8e9'; // the same figures on every machine
+    const memory = await cli('run', specFile('huge.json', huge), '--db', db);
+    expect(memory.code).toBe(1);
+    expect(memory.err).toMatch(
+      /spec\.ppo\.numSteps: training needs an estimated 2 trainings at once × \d+\.\d GiB of memory — rollout buffers .* which does not fit the memory budget of 7\.5 GiB \(DELTASCOPE_MEMORY_BUDGET=8e9\)/,
+    );
+    const train = await cli(
+      'train',
+      specFile('huge-train.json', { ppo: huge.ppo, totalSteps: 1e9 }),
+      '--db',
+      db,
+    );
+    expect(train.code).toBe(1);
+    delete process.env.DELTASCOPE_MEMORY_BUDGET;
+    expect(train.err).toContain('Invalid training spec: spec.ppo.numSteps: training needs an estimated');
+    expect(existsSync(db)).toBe(false);
   });
 
   it('runs a small experiment to the end, and a resume of a finished one does nothing', async () => {
