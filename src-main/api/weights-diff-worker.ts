@@ -1,50 +1,45 @@
 // Entry of the worker thread that diffs large checkpoints off the main event loop (bundled to
-// out/main/diff-worker.cjs). Input arrives as workerData: both sides' weights live in
-// SharedArrayBuffers, so nothing is copied. Posts progress every chunk, then the statistics.
+// out/main/diff-worker.cjs). Input arrives as workerData: a file side is re-opened by path and read
+// chunk by chunk; an in-memory side's weights live in a SharedArrayBuffer, so nothing is copied.
+// Posts progress every chunk, then the statistics.
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorPayload } from '../shared/errors';
 import {
-  accumulateDelta,
-  createDeltaAccumulator,
-  finishDeltaStats,
-  mergeDeltaAccumulators,
+  diffSources,
+  mapSource,
+  openSafetensorsSource,
   tensorMapFromManifest,
-  type TensorDiff,
+  type TensorSource,
 } from '../weights';
-import type { DiffWorkerInput, DiffWorkerMessage } from './weights-diff-messages';
-
-/** Elements per progress step: a single 4096×4096 kernel still reports 4 times. */
-const CHUNK = 1 << 22;
+import type { DiffWorkerInput, DiffWorkerMessage, StreamSpec } from './weights-diff-messages';
 
 function post(message: DiffWorkerMessage): void {
   parentPort?.postMessage(message);
 }
 
-/**
- * The same statistics as weights/diff.ts diffCheckpoints, with each tensor fed in chunks: the
- * accumulators merge exactly (Chan's moments, power-of-two histograms), so only progress differs.
- */
+function open(spec: StreamSpec): TensorSource {
+  if (spec.kind === 'file') return openSafetensorsSource(spec.path);
+  return mapSource(tensorMapFromManifest(spec.manifest, spec.weights, spec.label), spec.label);
+}
+
 function run(input: DiffWorkerInput): void {
-  const a = tensorMapFromManifest(input.a.manifest, input.a.weights, input.labels[0]);
-  const b = tensorMapFromManifest(input.b.manifest, input.b.weights, input.labels[1]);
-  const model = createDeltaAccumulator(input.options);
-  const tensors: TensorDiff[] = [];
-  const total = input.names.reduce((sum, name) => sum + a.get(name)!.data.length, 0);
-  let done = 0;
-  for (const name of input.names) {
-    const ta = a.get(name)!;
-    const tb = b.get(name)!;
-    const acc = createDeltaAccumulator(input.options);
-    for (let start = 0; start < ta.data.length; start += CHUNK) {
-      const end = Math.min(ta.data.length, start + CHUNK);
-      accumulateDelta(acc, ta.data.subarray(start, end), tb.data.subarray(start, end));
-      done += end - start;
-      post({ type: 'progress', done, total });
+  const a = open(input.a);
+  try {
+    const b = open(input.b);
+    try {
+      const { tensors, model, peakBytesHeld } = diffSources(a, b, {
+        ...input.options,
+        partial: input.partial,
+        memoryBudgetBytes: input.memoryBudgetBytes,
+        onProgress: (done, total) => post({ type: 'progress', done, total }),
+      });
+      post({ type: 'done', tensors, model, peakBytesHeld });
+    } finally {
+      b.close();
     }
-    mergeDeltaAccumulators(model, acc);
-    tensors.push({ name, shape: [...ta.shape], stats: finishDeltaStats(acc) });
+  } finally {
+    a.close();
   }
-  post({ type: 'done', tensors, model: finishDeltaStats(model) });
 }
 
 try {

@@ -2,21 +2,25 @@ import type { Worker } from 'node:worker_threads';
 import type { DiffComputeResult, TensorDiffPayload } from '../shared/contract-weights';
 import { DeltascopeError, fromErrorPayload } from '../shared/errors';
 import {
-  diffCheckpoints,
-  matchTensorMaps,
+  DEFAULT_MEMORY_BUDGET_BYTES,
+  diffSources,
+  matchSources,
   matrixShape,
   mismatchError,
+  sourceTensors,
   type DeltaStats,
   type TensorDiff,
 } from '../weights';
 import type { DiffWorkerInput, DiffWorkerMessage } from './weights-diff-messages';
 import { runWorkerJob, startWorkerThread, type Emit } from './worker-job';
-import type { LoadedSource } from './weights-sources';
+import type { StreamSide } from './weights-sources';
 
 /**
- * diff.compute: statistics of Δ = B − A. Diffs of at least `workerThreshold` parameters run in a
- * worker thread (the main process's event loop keeps serving tiles, IPC and menus) and report
- * `job.progress`; smaller ones run inline, where a thread would cost more than the diff.
+ * diff.compute: statistics of Δ = B − A, streamed tensor by tensor and chunk by chunk (model files
+ * and folders are never read whole, so memory stays within `memoryBudgetBytes` plus what the
+ * sides already hold). Diffs of at least `workerThreshold` parameters run in a worker thread (the
+ * main process's event loop keeps serving tiles, IPC and menus) and report `job.progress`;
+ * smaller ones run inline, where a thread would cost more than the diff.
  */
 
 /** Parameters from which a diff moves to a worker thread. */
@@ -36,6 +40,8 @@ export interface DiffRequest {
 export interface DiffRunnerOptions {
   emit: Emit;
   workerThreshold?: number;
+  /** Bytes a diff may hold for its chunks (default 1 GiB). */
+  memoryBudgetBytes?: number;
 }
 
 function startWorker(input: DiffWorkerInput): Worker {
@@ -64,31 +70,48 @@ export class DiffRunner {
   private readonly running = new Map<string, () => void>();
   private sequence = 0;
   private readonly threshold: number;
+  private readonly budget: number;
 
   constructor(private readonly options: DiffRunnerOptions) {
     this.threshold = options.workerThreshold ?? DEFAULT_DIFF_WORKER_THRESHOLD;
+    this.budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
   }
 
-  async compute(a: LoadedSource, b: LoadedSource, request: DiffRequest): Promise<DiffComputeResult> {
+  /** Diffs two sides and closes their sources. */
+  async compute(a: StreamSide, b: StreamSide, request: DiffRequest): Promise<DiffComputeResult> {
+    try {
+      return await this.computeOpen(a, b, request);
+    } finally {
+      a.source.close();
+      b.source.close();
+    }
+  }
+
+  private async computeOpen(a: StreamSide, b: StreamSide, request: DiffRequest): Promise<DiffComputeResult> {
     const started = performance.now();
     const labels: [string, string] = [a.side.label, b.side.label];
-    const { common, mismatches } = matchTensorMaps([a.map, b.map], labels);
+    const { common, mismatches } = matchSources(a.source, b.source);
     if (mismatches.length > 0 && !request.partial) throw mismatchError(mismatches, labels);
-    const params = common.reduce((sum, name) => sum + a.map.get(name)!.data.length, 0);
+    const tensorsA = sourceTensors(a.source);
+    const params = common.reduce((sum, name) => sum + tensorsA.get(name)!.count, 0);
     const options = { epsilon: request.epsilon, bins: request.bins };
     let jobId: string | null = null;
     let tensors: TensorDiff[];
     let model: DeltaStats;
     if (params < this.threshold) {
-      ({ tensors, model } = diffCheckpoints(a.map, b.map, { ...options, partial: true, labels }));
+      ({ tensors, model } = diffSources(a.source, b.source, {
+        ...options,
+        partial: true,
+        memoryBudgetBytes: this.budget,
+      }));
     } else {
       jobId = request.jobId ?? `diff-${++this.sequence}`;
       ({ tensors, model } = await this.inWorker(jobId, `Diff ${labels[0]} → ${labels[1]}`, {
-        a: { manifest: a.manifest, weights: a.weights },
-        b: { manifest: b.manifest, weights: b.weights },
-        names: common,
-        labels,
+        a: a.spec,
+        b: b.spec,
+        partial: true,
         options,
+        memoryBudgetBytes: this.budget,
       }));
     }
     return {

@@ -4,7 +4,7 @@ import type { ModelFileFormat } from '../shared/contract-weights';
 import { DeltascopeError } from '../shared/errors';
 import type { DeltascopeDb } from '../store';
 import { writeSafetensorsFile, writeTfjsModelFile } from '../weights';
-import { readModelFile, resolveModelFile, type ModelFile, type WeightSources } from './weights-sources';
+import { readModelFile, resolveModelFile, type WeightSources } from './weights-sources';
 
 /**
  * weights.inspect / weights.import / weights.export: model files in and out of a database. A file is
@@ -14,12 +14,6 @@ import { readModelFile, resolveModelFile, type ModelFile, type WeightSources } f
 
 /** The reward of an imported run: unknown, so it weights nothing. */
 const IMPORTED_REWARD = { name: 'imported', collect: {}, stepCost: 0, reach: {} };
-
-/** Name of the run an import creates: the file name without extension (the folder name for tfjs). */
-function runNameFor(file: ModelFile): string {
-  if (file.format === 'tfjs') return basename(dirname(file.path));
-  return basename(file.path, extname(file.path));
-}
 
 export async function inspectModelFile(path: string) {
   const file = resolveModelFile(path);
@@ -45,7 +39,7 @@ export async function importModelFile(
       file: file.path,
     });
   }
-  const runName = runNameFor(file);
+  const runName = file.name;
   return db.transaction(() => {
     const experiment = db.experiments.findOrCreate(params.experiment);
     const run =

@@ -33,6 +33,8 @@ export interface WeightsHandlerOptions {
   aggregateWorkerThreshold?: number;
   /** Bytes of loaded checkpoints kept between calls (default 768 MiB). */
   cacheBytes?: number;
+  /** Bytes a streamed diff may hold for its chunks (default 1 GiB). */
+  memoryBudgetBytes?: number;
 }
 
 export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHandlers {
@@ -42,6 +44,7 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
   const diffs = new DiffRunner({
     emit: options.emit,
     ...(options.diffWorkerThreshold === undefined ? {} : { workerThreshold: options.diffWorkerThreshold }),
+    ...(options.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: options.memoryBudgetBytes }),
   });
   const aggregates = new AggregateRunner({
     emit: options.emit,
@@ -59,7 +62,14 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
 
   return {
     'diff.compute': async (p) => {
-      const [a, b] = await pair(p);
+      const a = await sources.stream(p.a);
+      let b;
+      try {
+        b = await sources.stream(p.b);
+      } catch (error) {
+        a.source.close();
+        throw error;
+      }
       return diffs.compute(a, b, p);
     },
     // One cancel for every worker job of this service: large diffs and large aggregations.

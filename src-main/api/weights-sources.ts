@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
@@ -11,13 +11,20 @@ import { TensorEntrySchema, type TensorEntry } from '../shared/domain';
 import { DeltascopeError } from '../shared/errors';
 import type { DeltascopeDb } from '../store';
 import {
+  mapSource,
+  openSafetensorsSource,
   readSafetensorsFile,
   readTfjsModelFile,
+  resolveSafetensorsPath,
+  SAFETENSORS_INDEX,
+  sourceParamCount,
   tensorMapFromManifest,
   type ImportedWeights,
   type TensorMap,
+  type TensorSource,
 } from '../weights';
 import { ByteLruCache } from './weights-cache';
+import type { StreamSpec } from './weights-diff-messages';
 
 /**
  * Where the tensors of a CheckpointRef come from: a stored checkpoint of the open database, a model
@@ -37,11 +44,20 @@ export interface LoadedSource {
 }
 
 export interface ModelFile {
-  /** Absolute path of the .safetensors file or of model.json. */
+  /** Absolute path of the .safetensors file, of a safetensors model folder or its index, or of model.json. */
   path: string;
-  /** Name used in messages: the file name, or `folder/model.json` for tfjs. */
+  /** Name used in messages: the file name, the folder name, or `folder/model.json` for tfjs. */
   label: string;
   format: ModelFileFormat;
+  /** Name of the run an import creates: the file name without extension, or the folder's name. */
+  name: string;
+}
+
+/** One side of a streamed diff: described, opened lazily, and re-openable in a worker. */
+export interface StreamSide {
+  side: CheckpointSide;
+  source: TensorSource;
+  spec: StreamSpec;
 }
 
 const FLOAT32_BYTES = 4;
@@ -49,7 +65,11 @@ const FLOAT32_BYTES = 4;
 /** The part of a relevance map's manifest that locates its tensors in `data` (weights-aggregate.ts). */
 const RelevanceManifestSchema = z.object({ entries: z.array(TensorEntrySchema) });
 
-/** Decides a file's format from its name: `.safetensors`, `*.json` (tfjs), or a folder holding model.json. */
+/**
+ * Decides a path's format: a `.safetensors` file; a folder holding `model.safetensors.index.json`
+ * (a sharded Hugging Face checkpoint), `model.safetensors` or a tfjs `model.json`; or such an
+ * index or `*.json` file itself.
+ */
 export function resolveModelFile(path: string): ModelFile {
   const absolute = resolve(path);
   let isDirectory: boolean;
@@ -63,19 +83,44 @@ export function resolveModelFile(path: string): ModelFile {
       path: absolute,
     });
   }
+  const folder = basename(absolute);
   if (isDirectory) {
-    const modelJson = join(absolute, 'model.json');
-    return { path: modelJson, label: `${basename(absolute)}/model.json`, format: 'tfjs' };
+    if (resolveSafetensorsPath(absolute) !== null) {
+      return { path: absolute, label: folder, format: 'safetensors', name: folder };
+    }
+    if (existsSync(join(absolute, 'model.json'))) {
+      return {
+        path: join(absolute, 'model.json'),
+        label: `${folder}/model.json`,
+        format: 'tfjs',
+        name: folder,
+      };
+    }
+    throw new DeltascopeError(
+      'INVALID_FILE',
+      `${folder}: the folder holds no model Deltascope reads (expected ${SAFETENSORS_INDEX} with its shards, model.safetensors, or a tfjs model.json)`,
+      { file: absolute },
+    );
   }
   const extension = extname(absolute).toLowerCase();
-  if (extension === '.safetensors')
-    return { path: absolute, label: basename(absolute), format: 'safetensors' };
+  const parent = basename(dirname(absolute));
+  if (extension === '.safetensors') {
+    return {
+      path: absolute,
+      label: folder,
+      format: 'safetensors',
+      name: basename(absolute, extname(absolute)),
+    };
+  }
+  if (absolute.endsWith('.safetensors.index.json')) {
+    return { path: absolute, label: parent, format: 'safetensors', name: parent };
+  }
   if (extension === '.json') {
-    return { path: absolute, label: `${basename(dirname(absolute))}/${basename(absolute)}`, format: 'tfjs' };
+    return { path: absolute, label: `${parent}/${folder}`, format: 'tfjs', name: parent };
   }
   throw new DeltascopeError(
     'INVALID_FILE',
-    `${basename(absolute)}: not a model file Deltascope reads (expected a .safetensors file, a tfjs model.json, or a folder holding model.json)`,
+    `${folder}: not a model file Deltascope reads (expected a .safetensors file, a model folder with ${SAFETENSORS_INDEX} or model.safetensors, a tfjs model.json, or a folder holding model.json)`,
     { file: absolute },
   );
 }
@@ -239,6 +284,35 @@ export class WeightSources {
     };
     this.cache.set(key, source, weights.byteLength);
     return source;
+  }
+
+  /**
+   * A side of a streamed diff. A safetensors file or folder is opened lazily (headers only) and never
+   * held whole; a stored checkpoint, relevance map or tfjs model is loaded (through the cache).
+   */
+  async stream(ref: CheckpointRef): Promise<StreamSide> {
+    if ('file' in ref) {
+      const file = resolveModelFile(ref.file);
+      if (file.format === 'safetensors') {
+        const source = openSafetensorsSource(file.path);
+        const side: CheckpointSide = {
+          label: file.label,
+          source: 'safetensors',
+          checkpoint: null,
+          runName: null,
+          file: file.path,
+          tensorCount: source.tensors.length,
+          paramCount: sourceParamCount(source),
+        };
+        return { side, source, spec: { kind: 'file', path: file.path } };
+      }
+    }
+    const loaded = await this.load(ref);
+    return {
+      side: loaded.side,
+      source: mapSource(loaded.map, loaded.side.label),
+      spec: { kind: 'memory', label: loaded.side.label, manifest: loaded.manifest, weights: loaded.weights },
+    };
   }
 
   clear(): void {

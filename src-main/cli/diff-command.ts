@@ -10,8 +10,11 @@ Statistics of the weight change Δ = B − A, per tensor and for the whole model
 ‖Δ‖₂, ‖Δ‖/‖A‖, max |Δ|, mean and std of Δ, the share of |Δ| > ε, cosine(A, B),
 sign flips, and each tensor's share of ‖Δ‖². <a> and <b> are checkpoint ids of
 the database (12 or #12), relevance maps stored by an aggregation (map:5), or
-model files (.safetensors, a tfjs model.json or its folder); two files need no
-database.
+model files: a .safetensors file, a Hugging Face model folder (its
+model.safetensors.index.json and shards, or model.safetensors), a tfjs
+model.json or its folder. Files and folders are read chunk by chunk in their own
+dtype (F32, F16, BF16, F64), so models larger than memory can be diffed; two
+files need no database.
 
 Options:
   --db <file>      the database holding the checkpoints

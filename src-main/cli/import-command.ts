@@ -6,7 +6,9 @@ import { withWeights } from './weights-cli';
 const HELP = `Usage: deltascope import <file> --db <file.deltascope> [options]
 
 Imports a model file as a checkpoint: a .safetensors file (F32, F16, BF16, F64),
-or a TensorFlow.js layers model (its model.json, or the folder holding it).
+a Hugging Face model folder (model.safetensors.index.json + shards, or
+model.safetensors), or a TensorFlow.js layers model (its model.json, or the
+folder holding it).
 Tensor names are kept. The checkpoint goes to a run named after the file (phase
 "imported") in the experiment "imported". A malformed file writes nothing.
 Prints the new checkpoint's id.

@@ -111,4 +111,40 @@ export {
 export { jsonSyntaxProblem } from './formats/decode';
 export { formatBytes } from './formats/checked-file';
 export { readSafetensorsFile, writeSafetensorsFile } from './formats/safetensors-file';
+export { openSafetensorsSource, resolveSafetensorsPath } from './formats/safetensors-reader';
+export { SAFETENSORS_INDEX, parseSafetensorsIndex, type SafetensorsIndex } from './formats/safetensors-index';
+export type { SafetensorsDtype } from './formats/safetensors-header';
+export {
+  DEFAULT_SHARD_BYTES,
+  planShards,
+  writeSafetensorsFolder,
+  writeSafetensorsFromSource,
+  type FolderWriteOptions,
+  type SafetensorsWriteOptions,
+} from './formats/safetensors-writer';
+export {
+  DTYPE_BYTES,
+  decodeChunk,
+  encodeChunk,
+  float32ToBfloat16Bits,
+  float32ToFloat16Bits,
+} from './formats/dtype-codec';
+export {
+  chunkRanges,
+  mapSource,
+  readWholeTensor,
+  sourceParamCount,
+  sourceTensors,
+  sourceToMap,
+  type SourceTensor,
+  type TensorSource,
+} from './tensor-source';
+export {
+  DEFAULT_MEMORY_BUDGET_BYTES,
+  chunkElementsFor,
+  diffSources,
+  matchSources,
+  type SourceDiff,
+  type SourceDiffOptions,
+} from './diff-stream';
 export { readTfjsModelFile, writeTfjsModelFile } from './formats/tfjs-file';

@@ -1,6 +1,9 @@
 import { DeltascopeError } from '../shared/errors';
 import { formatShape, type TensorMap } from './tensor-map';
 
+/** Anything that names tensors with their shapes: a TensorMap, or a lazy source's listing. */
+export type ShapeMap = ReadonlyMap<string, { readonly shape: readonly number[] }>;
+
 /** Why a tensor cannot be paired across checkpoints. */
 export type TensorMismatch =
   | { kind: 'shape'; name: string; shapes: (number[] | null)[] }
@@ -28,10 +31,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * Pairs tensors across maps by name. A name is common when every map has it with the same shape;
  * otherwise it is a mismatch (a shape difference, or missing from some maps).
  */
-export function matchTensorMaps(
-  maps: readonly TensorMap[],
-  labels = defaultLabels(maps.length),
-): TensorMatch {
+export function matchTensorMaps(maps: readonly ShapeMap[], labels = defaultLabels(maps.length)): TensorMatch {
   const names: string[] = [];
   const seen = new Set<string>();
   for (const map of maps) {

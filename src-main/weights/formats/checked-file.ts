@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, realpathSync, type Stats } from 'node:fs';
 import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { basename, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { DeltascopeError } from '../../shared/errors';
@@ -100,18 +100,48 @@ export async function openCheckedFile(path: string, options: CheckedFileOptions 
     throw ioError(path, error);
   }
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) {
-      throw new DeltascopeError(
-        'INVALID_FILE',
-        `${path} is ${kindOf(stat)}, not a regular file; model files must be regular files`,
-        { path },
-      );
-    }
-    if (stat.size > maxBytes) throw tooLarge(path, stat.size, maxBytes);
-    return { handle, size: stat.size };
+    return { handle, size: checkStat(await handle.stat(), path, maxBytes) };
   } catch (error) {
     await handle.close();
+    throw error;
+  }
+}
+
+/** The size of an opened file if it is a regular file under the cap. */
+function checkStat(stat: Stats, path: string, maxBytes: number): number {
+  if (!stat.isFile()) {
+    throw new DeltascopeError(
+      'INVALID_FILE',
+      `${path} is ${kindOf(stat)}, not a regular file; model files must be regular files`,
+      { path },
+    );
+  }
+  if (stat.size > maxBytes) throw tooLarge(path, stat.size, maxBytes);
+  return stat.size;
+}
+
+/**
+ * openCheckedFile for synchronous positioned readers (formats/safetensors-reader.ts): the same
+ * checks on the open descriptor; the caller closes `fd`.
+ */
+export function openCheckedFileSync(
+  path: string,
+  options: CheckedFileOptions = {},
+): { fd: number; size: number } {
+  const maxBytes = options.maxBytes ?? maxModelFileBytes();
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'EISDIR') {
+      throw new DeltascopeError('INVALID_FILE', `${path} is a folder, not a file`, { path });
+    }
+    throw ioError(path, error);
+  }
+  try {
+    return { fd, size: checkStat(fstatSync(fd), path, maxBytes) };
+  } catch (error) {
+    closeSync(fd);
     throw error;
   }
 }
@@ -159,10 +189,7 @@ export async function realPathOf(path: string): Promise<string> {
  * `..`, or if the file it resolves to — following symlinks — lies outside the folder.
  */
 export async function shardRealPath(realDir: string, shard: string, file: string): Promise<string | null> {
-  const normalized = normalize(shard);
-  if (isAbsolute(shard) || normalized === '..' || normalized.startsWith(`..${sep}`)) {
-    throw invalidFile(file, `shard path \`${shard}\` points outside the model's folder`);
-  }
+  const normalized = checkShardName(shard, file);
   let real: string;
   try {
     real = await realpath(join(realDir, normalized));
@@ -170,6 +197,40 @@ export async function shardRealPath(realDir: string, shard: string, file: string
     if ((error as { code?: unknown }).code === 'ENOENT') return null;
     throw ioError(join(realDir, normalized), error);
   }
+  return checkInside(realDir, real, shard, file);
+}
+
+/** shardRealPath for synchronous readers (the shards of a safetensors folder). */
+export function shardRealPathSync(realDir: string, shard: string, file: string): string | null {
+  const normalized = checkShardName(shard, file);
+  let real: string;
+  try {
+    real = realpathSync(join(realDir, normalized));
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT') return null;
+    throw ioError(join(realDir, normalized), error);
+  }
+  return checkInside(realDir, real, shard, file);
+}
+
+/** Real path of a folder or file, synchronously; FILE_NOT_FOUND / IO_ERROR naming it. */
+export function realPathOfSync(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch (error) {
+    throw ioError(path, error);
+  }
+}
+
+function checkShardName(shard: string, file: string): string {
+  const normalized = normalize(shard);
+  if (isAbsolute(shard) || normalized === '..' || normalized.startsWith(`..${sep}`)) {
+    throw invalidFile(file, `shard path \`${shard}\` points outside the model's folder`);
+  }
+  return normalized;
+}
+
+function checkInside(realDir: string, real: string, shard: string, file: string): string {
   const inside = relative(realDir, real);
   if (inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) {
     throw invalidFile(

@@ -1,0 +1,252 @@
+import { closeSync, existsSync, readSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { DeltascopeError } from '../../shared/errors';
+import { missingTensor, type SourceTensor, type TensorSource } from '../tensor-source';
+import { shapeSize } from '../tensor-map';
+import { DTYPE_BYTES, decodeChunk } from './dtype-codec';
+import { invalidFile } from './decode';
+import { parseHeader, readHeaderLength, type HeaderEntry, type ParsedHeader } from './safetensors-header';
+import { openCheckedFileSync, realPathOfSync, shardRealPathSync } from './checked-file';
+import { parseSafetensorsIndex, SAFETENSORS_INDEX } from './safetensors-index';
+
+/**
+ * Opens a .safetensors file, a Hugging Face model folder (`model.safetensors.index.json` + shards,
+ * or one `model.safetensors`) or an index file as a TensorSource. Only the headers are read on
+ * open; values are read with positioned reads (fs.readSync at the tensor's offset), one chunk at a
+ * time, and decoded from their own dtype into the caller's float32 chunk. F32 on a little-endian
+ * host is read straight into that chunk; other dtypes go through one scratch buffer, the only
+ * memory the source itself holds (reported by peakBytesHeld).
+ *
+ * Files are opened through checked-file.ts (regular files only; shards by real path inside the
+ * folder). The size cap on model files is not applied here — nothing is read whole — except to the
+ * header (at most 100 MB, like the reference implementation); whole-file readers apply it.
+ */
+
+/** Largest header accepted (the reference implementation's limit). */
+const MAX_HEADER_BYTES = 100_000_000;
+
+interface Shard {
+  path: string;
+  /** Name used in messages: `folder/shard.safetensors` or `file.safetensors`. */
+  label: string;
+  fd: number;
+  size: number;
+  dataStart: number;
+}
+
+interface Located extends SourceTensor {
+  shard: Shard;
+  /** Absolute byte offset of element 0 in the shard file. */
+  position: number;
+}
+
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function ioError(path: string, error: unknown): DeltascopeError {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ENOENT') return new DeltascopeError('FILE_NOT_FOUND', `${path} does not exist`, { path });
+  return new DeltascopeError('IO_ERROR', `cannot read ${path}: ${(error as Error).message}`, { path });
+}
+
+/** Reads exactly `target.length` bytes at `position`; a short read means the file shrank. */
+function readFully(shard: Shard, target: Uint8Array, position: number, what: string): void {
+  let done = 0;
+  while (done < target.length) {
+    let n: number;
+    try {
+      n = readSync(shard.fd, target, done, target.length - done, position + done);
+    } catch (error) {
+      throw ioError(shard.path, error);
+    }
+    if (n === 0) {
+      throw invalidFile(
+        shard.label,
+        `${what}: the file ends at byte ${position + done} (truncated or changed while reading?)`,
+      );
+    }
+    done += n;
+  }
+}
+
+/**
+ * Opens one file and parses its header. Every check made before a model file is trusted sits
+ * here (file type, size), so that shards and single files get the same ones.
+ */
+function openShard(path: string, label: string): { shard: Shard; header: ParsedHeader } {
+  const { fd, size } = openCheckedFileSync(path, { maxBytes: Number.POSITIVE_INFINITY });
+  try {
+    const shard: Shard = { path, label, fd, size, dataStart: 0 };
+    const prefix = new Uint8Array(Math.min(8, size));
+    readFully(shard, prefix, 0, 'header length');
+    const headerLength = readHeaderLength(prefix, size, label);
+    if (headerLength > MAX_HEADER_BYTES) {
+      throw invalidFile(
+        label,
+        `the header is ${headerLength} bytes, over the ${MAX_HEADER_BYTES}-byte limit of safetensors headers`,
+      );
+    }
+    const json = new Uint8Array(headerLength);
+    readFully(shard, json, 8, 'header');
+    shard.dataStart = 8 + headerLength;
+    return { shard, header: parseHeader(json, size - shard.dataStart, label) };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/** A small text file (the index) read through the same checks. */
+function readCheckedText(path: string, label: string): string {
+  const { fd, size } = openCheckedFileSync(path, { maxBytes: MAX_HEADER_BYTES });
+  try {
+    const bytes = new Uint8Array(size);
+    readFully({ path, label, fd, size, dataStart: 0 }, bytes, 0, 'index');
+    return new TextDecoder().decode(bytes);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function locate(shard: Shard, entry: HeaderEntry): Located {
+  return {
+    name: entry.name,
+    shape: entry.shape,
+    dtype: entry.dtype,
+    count: shapeSize(entry.shape),
+    shard,
+    position: shard.dataStart + entry.begin,
+  };
+}
+
+function sourceOver(
+  label: string,
+  shards: Shard[],
+  tensors: Located[],
+  metadata: Record<string, string>,
+): TensorSource {
+  const byName = new Map(tensors.map((t) => [t.name, t]));
+  let scratch = new Uint8Array(0);
+  let peak = 0;
+  return {
+    label,
+    tensors,
+    metadata,
+    read(name, start, out) {
+      const tensor = byName.get(name);
+      if (tensor === undefined) throw missingTensor(label, name);
+      if (start < 0 || start + out.length > tensor.count) {
+        throw new DeltascopeError(
+          'INVALID_PAYLOAD',
+          `${label}: elements [${start}, ${start + out.length}) are outside tensor \`${name}\` of ${tensor.count}`,
+        );
+      }
+      const bytes = DTYPE_BYTES[tensor.dtype];
+      const position = tensor.position + start * bytes;
+      const what = `tensor \`${name}\``;
+      if (tensor.dtype === 'F32' && LITTLE_ENDIAN_HOST) {
+        readFully(tensor.shard, new Uint8Array(out.buffer, out.byteOffset, out.byteLength), position, what);
+        return;
+      }
+      const needed = out.length * bytes;
+      if (scratch.length < needed) {
+        scratch = new Uint8Array(needed);
+        peak = Math.max(peak, needed);
+      }
+      const raw = scratch.subarray(0, needed);
+      readFully(tensor.shard, raw, position, what);
+      decodeChunk(tensor.dtype, raw, out);
+    },
+    peakBytesHeld: () => peak,
+    close() {
+      scratch = new Uint8Array(0);
+      for (const shard of shards.splice(0)) closeSync(shard.fd);
+    },
+  };
+}
+
+function openSingleFile(path: string): TensorSource {
+  const label = basename(path);
+  const { shard, header } = openShard(path, label);
+  return sourceOver(
+    label,
+    [shard],
+    header.entries.map((e) => locate(shard, e)),
+    header.metadata,
+  );
+}
+
+function openIndexedFolder(indexPath: string): TensorSource {
+  const dir = dirname(indexPath);
+  const realDir = realPathOfSync(dir);
+  const folder = basename(dir);
+  const indexLabel = `${folder}/${basename(indexPath)}`;
+  const index = parseSafetensorsIndex(readCheckedText(indexPath, indexLabel), indexLabel);
+  const shards: Shard[] = [];
+  try {
+    const tensors: Located[] = [];
+    const opened = new Set<string>();
+    for (const file of [...index.shards].sort()) {
+      const names = [...index.weightMap].filter(([, s]) => s === file).map(([name]) => name);
+      const path = shardRealPathSync(realDir, file, indexLabel);
+      if (path === null) {
+        const held =
+          names.length > 3
+            ? `${names.slice(0, 3).join('`, `')}\` and ${names.length - 3} more`
+            : `${names.join('`, `')}\``;
+        throw invalidFile(indexLabel, `shard \`${file}\` (holding \`${held}) is missing from the folder`);
+      }
+      if (opened.has(path))
+        throw invalidFile(indexLabel, `shard \`${file}\` is the same file as another shard of the index`);
+      opened.add(path);
+      const { shard, header } = openShard(path, `${folder}/${file}`);
+      shards.push(shard);
+      const inShard = new Set(header.entries.map((e) => e.name));
+      for (const name of names) {
+        if (!inShard.has(name)) {
+          throw invalidFile(
+            indexLabel,
+            `the index maps tensor \`${name}\` to shard \`${file}\`, which does not hold it`,
+          );
+        }
+      }
+      for (const entry of header.entries) {
+        if (index.weightMap.get(entry.name) !== file) {
+          throw invalidFile(
+            indexLabel,
+            `shard \`${file}\` holds tensor \`${entry.name}\`, which the index does not map to it`,
+          );
+        }
+        tensors.push(locate(shard, entry));
+      }
+    }
+    return sourceOver(folder, shards, tensors, index.metadata);
+  } catch (error) {
+    for (const shard of shards) closeSync(shard.fd);
+    throw error;
+  }
+}
+
+/** Where a path's safetensors live: the file itself, a folder's index, or a folder's model.safetensors. */
+export function resolveSafetensorsPath(path: string): { kind: 'file' | 'index'; path: string } | null {
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch (error) {
+    throw ioError(path, error);
+  }
+  if (!isDirectory) return { kind: path.endsWith('.index.json') ? 'index' : 'file', path };
+  const index = join(path, SAFETENSORS_INDEX);
+  if (existsSync(index)) return { kind: 'index', path: index };
+  const single = join(path, 'model.safetensors');
+  if (existsSync(single)) return { kind: 'file', path: single };
+  return null;
+}
+
+/** Opens a .safetensors file, an index file, or a folder holding either (see resolveSafetensorsPath). */
+export function openSafetensorsSource(path: string): TensorSource {
+  const resolved = resolveSafetensorsPath(path);
+  if (resolved === null) {
+    throw invalidFile(basename(path), `the folder holds neither ${SAFETENSORS_INDEX} nor model.safetensors`);
+  }
+  return resolved.kind === 'index' ? openIndexedFolder(resolved.path) : openSingleFile(resolved.path);
+}

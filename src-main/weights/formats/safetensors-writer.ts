@@ -1,0 +1,211 @@
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { DeltascopeError } from '../../shared/errors';
+import { chunkRanges, type SourceTensor, type TensorSource } from '../tensor-source';
+import { DTYPE_BYTES, encodeChunk } from './dtype-codec';
+import { HEADER_ALIGN, METADATA_KEY, type SafetensorsDtype } from './safetensors-header';
+import { SAFETENSORS_INDEX } from './safetensors-index';
+
+/**
+ * Streams a TensorSource into a .safetensors file or a Hugging Face sharded folder
+ * (`model-0000k-of-0000n.safetensors` + `model.safetensors.index.json`, plus the source's
+ * `config.json`), one chunk at a time, so a result of any size is written in bounded memory.
+ * Each tensor keeps its source dtype unless one is forced. Files are written under a temporary
+ * name and renamed into place; an existing target is never overwritten.
+ */
+
+/** Default shard size of a written folder: 2 GiB. */
+export const DEFAULT_SHARD_BYTES = 2 * 1024 * 1024 * 1024;
+const WRITE_CHUNK_ELEMENTS = 1 << 20;
+
+export interface SafetensorsWriteOptions {
+  /** dtype of every tensor; default: each tensor's own dtype in the source. */
+  dtype?: SafetensorsDtype;
+  metadata?: Record<string, string>;
+}
+
+export interface FolderWriteOptions extends SafetensorsWriteOptions {
+  /** Largest shard in bytes (a larger tensor gets a shard of its own). Default 2 GiB. */
+  maxShardBytes?: number;
+  /** A folder whose config.json (and generation_config.json) are copied next to the shards. */
+  configFrom?: string | null;
+}
+
+function dtypeOf(tensor: SourceTensor, options: SafetensorsWriteOptions): SafetensorsDtype {
+  return options.dtype ?? tensor.dtype;
+}
+
+function refuseExisting(path: string): void {
+  if (existsSync(path)) {
+    throw new DeltascopeError(
+      'FILE_EXISTS',
+      `${path} already exists; choose another name or remove it first.`,
+      { path },
+    );
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+}
+
+/** The header bytes (space-padded to 8) for `tensors` laid out back to back in order. */
+function headerBytes(tensors: readonly SourceTensor[], options: SafetensorsWriteOptions): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (options.metadata !== undefined && Object.keys(options.metadata).length > 0)
+    header[METADATA_KEY] = { ...options.metadata };
+  let offset = 0;
+  for (const tensor of tensors) {
+    if (tensor.name === METADATA_KEY) {
+      throw new DeltascopeError(
+        'INVALID_PAYLOAD',
+        `a tensor cannot be named ${METADATA_KEY} in a safetensors file`,
+      );
+    }
+    const dtype = dtypeOf(tensor, options);
+    const end = offset + tensor.count * DTYPE_BYTES[dtype];
+    header[tensor.name] = { dtype, shape: [...tensor.shape], data_offsets: [offset, end] };
+    offset = end;
+  }
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const length = Math.ceil(json.length / HEADER_ALIGN) * HEADER_ALIGN;
+  const out = new Uint8Array(8 + length).fill(0x20, 8 + json.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(length), true);
+  out.set(json, 8);
+  return out;
+}
+
+/** Writes `tensors` of `source` as one safetensors file at `path` (no temp name: callers do that). */
+function writeFileFrom(
+  path: string,
+  source: TensorSource,
+  tensors: readonly SourceTensor[],
+  options: SafetensorsWriteOptions,
+): void {
+  const fd = openSync(path, 'wx');
+  try {
+    writeAll(fd, headerBytes(tensors, options));
+    const largest = tensors.reduce((max, t) => Math.max(max, t.count), 0);
+    const values = new Float32Array(Math.max(1, Math.min(largest, WRITE_CHUNK_ELEMENTS)));
+    const raw = new Uint8Array(values.length * 8);
+    for (const tensor of tensors) {
+      const dtype = dtypeOf(tensor, options);
+      for (const [start, end] of chunkRanges(tensor.count, values.length)) {
+        const chunk = values.subarray(0, end - start);
+        source.read(tensor.name, start, chunk);
+        const bytes = raw.subarray(0, chunk.length * DTYPE_BYTES[dtype]);
+        encodeChunk(dtype, chunk, bytes);
+        writeAll(fd, bytes);
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function ioFailure(path: string, error: unknown): DeltascopeError {
+  if (error instanceof DeltascopeError) return error;
+  return new DeltascopeError('IO_ERROR', `cannot write ${path}: ${(error as Error).message}`, { path });
+}
+
+/** Writes the whole source as one .safetensors file (temporary name, then rename). */
+export function writeSafetensorsFromSource(
+  path: string,
+  source: TensorSource,
+  options: SafetensorsWriteOptions = {},
+): void {
+  refuseExisting(path);
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
+  try {
+    writeFileFrom(temporary, source, source.tensors, options);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw ioFailure(path, error);
+  }
+}
+
+/** Groups tensors, in order, into shards of at most `maxBytes` (a larger tensor alone). */
+export function planShards(
+  tensors: readonly SourceTensor[],
+  maxBytes: number,
+  dtype?: SafetensorsDtype,
+): SourceTensor[][] {
+  const shards: SourceTensor[][] = [];
+  let current: SourceTensor[] = [];
+  let bytes = 0;
+  for (const tensor of tensors) {
+    const size = tensor.count * DTYPE_BYTES[dtype ?? tensor.dtype];
+    if (current.length > 0 && bytes + size > maxBytes) {
+      shards.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(tensor);
+    bytes += size;
+  }
+  if (current.length > 0) shards.push(current);
+  return shards;
+}
+
+const shardName = (k: number, n: number) =>
+  `model-${String(k).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.safetensors`;
+
+/** Writes the source as a sharded folder at `dir` (built under a temporary name, then renamed). */
+export function writeSafetensorsFolder(
+  dir: string,
+  source: TensorSource,
+  options: FolderWriteOptions = {},
+): string[] {
+  const maxBytes = options.maxShardBytes ?? DEFAULT_SHARD_BYTES;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new DeltascopeError(
+      'INVALID_SPEC',
+      `the shard size must be a positive whole number of bytes; got ${maxBytes}`,
+    );
+  }
+  refuseExisting(dir);
+  const temporary = join(dirname(dir), `.${basename(dir)}.${process.pid}.partial`);
+  const shards = planShards(source.tensors, maxBytes, options.dtype);
+  const names: string[] = [];
+  try {
+    mkdirSync(temporary, { recursive: true });
+    const weightMap: Record<string, string> = {};
+    let totalSize = 0;
+    shards.forEach((tensors, i) => {
+      const name = shardName(i + 1, shards.length);
+      writeFileFrom(join(temporary, name), source, tensors, options);
+      names.push(name);
+      for (const t of tensors) {
+        weightMap[t.name] = name;
+        totalSize += t.count * DTYPE_BYTES[dtypeOf(t, options)];
+      }
+    });
+    const index = { metadata: { ...options.metadata, total_size: totalSize }, weight_map: weightMap };
+    writeFileSync(join(temporary, SAFETENSORS_INDEX), `${JSON.stringify(index, null, 2)}\n`);
+    names.push(SAFETENSORS_INDEX);
+    for (const config of ['config.json', 'generation_config.json']) {
+      const from = options.configFrom ? join(options.configFrom, config) : null;
+      if (from !== null && existsSync(from)) {
+        copyFileSync(from, join(temporary, config));
+        names.push(config);
+      }
+    }
+    renameSync(temporary, dir);
+  } catch (error) {
+    rmSync(temporary, { recursive: true, force: true });
+    throw ioFailure(dir, error);
+  }
+  return names.map((name) => join(dir, name));
+}
