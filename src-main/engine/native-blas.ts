@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { nativeKernelSelfTestFailure } from './native-blas-self-test';
 import type { AdamKernels } from './nn/kernel-caps';
 
 /**
@@ -12,7 +13,9 @@ import type { AdamKernels } from './nn/kernel-caps';
  * heap in place. This module registers it as the wasm backend's BatchMatMul, _FusedMatMul, Conv2D,
  * FusedConv2D and Conv2DBackpropInput kernels (every case the addon does not cover — other dtypes,
  * general broadcasting, prelu/elu activations, NCHW — goes to the original kernel), adds the
- * Conv2DBackpropFilter kernel that wasm lacks, and makes Identity share its input's buffer.
+ * Conv2DBackpropFilter kernel that wasm lacks, and makes Identity share its input's buffer. It reads
+ * tfjs-wasm internals (HEAPF32, dataIdMap…memoryOffset, makeOutput), so package.json pins the tfjs
+ * packages to one exact version, and a self-test must pass before the kernels stay installed.
  *
  * `DELTASCOPE_BLAS=off` keeps the plain wasm kernels; `DELTASCOPE_BLAS=<path>` opens that library;
  * `DELTASCOPE_BLAS_THREADS` sets BLAS's threads (default 1: each training job is its own process).
@@ -109,6 +112,28 @@ function unavailable(reason: string): null {
   return null;
 }
 
+const ADDON_FUNCTIONS = [
+  'load',
+  'gemm',
+  'conv2d',
+  'conv2dFilterGrad',
+  'conv2dInputGrad',
+  'setConvLibrary',
+  'adam',
+  'sumSquares',
+] as const satisfies readonly (keyof BlasAddon)[];
+
+/**
+ * The addon's functions as a plain object (the module's own properties are read-only, so tests could
+ * not spy on which kernel ran); an addon built from older sources that lacks one is refused.
+ */
+function addonFunctions(module: Record<string, unknown>, file: string): BlasAddon {
+  const missing = ADDON_FUNCTIONS.filter((name) => typeof module[name] !== 'function');
+  if (missing.length > 0)
+    throw new Error(`${file} lacks ${missing.join(', ')} (rebuild it: npm run build:main)`);
+  return Object.fromEntries(ADDON_FUNCTIONS.map((name) => [name, module[name]])) as unknown as BlasAddon;
+}
+
 /** Loads the addon and a BLAS library; null (with `blasUnavailableReason()`) when either is missing. */
 export function loadBlas(): { addon: BlasAddon; info: BlasInfo } | null {
   const setting = process.env.DELTASCOPE_BLAS ?? '';
@@ -121,7 +146,7 @@ export function loadBlas(): { addon: BlasAddon; info: BlasInfo } | null {
   }
   const threads = Number(process.env.DELTASCOPE_BLAS_THREADS ?? '1');
   try {
-    const addon = createRequire(file)(file) as BlasAddon;
+    const addon = addonFunctions(createRequire(file)(file) as Record<string, unknown>, file);
     const info = addon.load(
       setting === '' || setting === 'on' ? null : setting,
       Number.isInteger(threads) ? threads : 1,
@@ -475,11 +500,23 @@ const REPLACEMENTS: Readonly<Record<string, (addon: BlasAddon, original: Origina
   [tf.Identity]: (_addon, original) => sharedIdentityKernel(original),
 };
 
-const originals = new Map<string, tf.KernelConfig>();
+/**
+ * Every wasm kernel this module registered, with what was registered under that name before (null:
+ * nothing — Conv2DBackpropFilter in tfjs-wasm 4.22), so that uninstalling restores exactly that.
+ */
+const originals = new Map<string, tf.KernelConfig | null>();
+
+function register(name: string, kernelFunc: tf.KernelFunc): void {
+  const previous = tf.getKernel(name, 'wasm') ?? null;
+  if (!originals.has(name)) originals.set(name, previous);
+  if (previous !== null) tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ ...(previous ?? {}), kernelName: name, backendName: 'wasm', kernelFunc });
+}
 
 /**
- * Registers the native kernels for the wasm backend (idempotent). Returns the BLAS in use, or null
- * when the addon or a BLAS library is missing — the wasm kernels then stay as they are.
+ * Registers the native kernels for the wasm backend (idempotent) and checks them against JS
+ * references (native-blas-self-test.ts). Returns the BLAS in use, or null — the wasm kernels then
+ * stay (or are put back) as they were, and `blasUnavailableReason()` says why.
  */
 export function installBlasKernels(): BlasInfo | null {
   if (originals.size > 0) return activeBlas();
@@ -489,28 +526,29 @@ export function installBlasKernels(): BlasInfo | null {
   const missing = names.find((name) => tf.getKernel(name, 'wasm') === undefined);
   if (missing !== undefined) return unavailable(`the wasm backend has no ${missing} kernel to accelerate`);
   for (const name of names) {
-    const config = tf.getKernel(name, 'wasm')!;
-    originals.set(name, config);
-    tf.unregisterKernel(name, 'wasm');
-    const kernelFunc = REPLACEMENTS[name]!(native.addon, config.kernelFunc as Original);
-    tf.registerKernel({ ...config, kernelFunc });
+    const original = tf.getKernel(name, 'wasm')!.kernelFunc as Original;
+    register(name, REPLACEMENTS[name]!(native.addon, original));
   }
-  tf.registerKernel({
-    kernelName: tf.Conv2DBackpropFilter,
-    backendName: 'wasm',
-    kernelFunc: convFilterGradKernel(native.addon),
-  });
+  register(tf.Conv2DBackpropFilter, convFilterGradKernel(native.addon));
+  const failure = tf.getBackend() === 'wasm' ? nativeKernelSelfTestFailure() : null;
+  if (failure !== null) {
+    restoreKernels();
+    return unavailable(`the native kernels failed their self-test (${failure}); using tfjs-wasm's own`);
+  }
   return native.info;
 }
 
-/** Puts the plain wasm kernels back (tests compare both paths). */
+function restoreKernels(): void {
+  for (const [name, previous] of originals) {
+    tf.unregisterKernel(name, 'wasm');
+    if (previous !== null) tf.registerKernel(previous);
+  }
+  originals.clear();
+}
+
+/** Puts the wasm kernels back as they were before installBlasKernels (tests compare both paths). */
 export function uninstallBlasKernels(): void {
   if (originals.size === 0) return;
-  for (const [name, config] of originals) {
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel(config);
-  }
-  tf.unregisterKernel(tf.Conv2DBackpropFilter, 'wasm');
-  originals.clear();
+  restoreKernels();
   unavailable('the plain wasm kernels were put back');
 }

@@ -3,17 +3,20 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initBackend, setNativeBlas } from '../../../src-main/engine/backend';
 import { blasAddon, blasUnavailableReason, loadBlas } from '../../../src-main/engine/native-blas';
-import { nativeAdamKernels, setAdamKernels } from '../../../src-main/engine/nn/kernel-caps';
+import { fullKernelSet, nativeAdamKernels, setAdamKernels } from '../../../src-main/engine/nn/kernel-caps';
 import { MaskedAdam } from '../../../src-main/engine/nn/masked-adam';
 import { createRng } from '../../../src-main/engine/random';
 
 /**
  * The native BLAS kernels of the wasm backend (src-main/engine/native-blas.ts) against the cpu
  * backend's kernels on the same inputs: every case the training uses, the cases that fall back to
- * tfjs-wasm's own kernels, and the addon's refusal of out-of-heap offsets.
+ * tfjs-wasm's own kernels, and the addon's refusal of out-of-heap offsets. Where the addon is in use,
+ * a spy on its functions proves each case ran natively; where it is not (no OpenBLAS: run
+ * `scripts/test-without-openblas.sh`), the cases plain tfjs-wasm handles still run, and the fallback
+ * has its own checks.
  */
 
 /** Where Debian, Ubuntu and Fedora put OpenBLAS; on such a machine the native path must be in use. */
@@ -23,7 +26,9 @@ const SYSTEM_OPENBLAS = [
   '/usr/lib64/libopenblas.so.0',
 ];
 const machineHasOpenBlas = SYSTEM_OPENBLAS.some((file) => existsSync(file));
-const required = machineHasOpenBlas || process.env.DELTASCOPE_REQUIRE_BLAS === '1';
+/** scripts/test-without-openblas.sh sets it: OpenBLAS is hidden, the fallback must be in use. */
+const expectNoBlas = process.env.DELTASCOPE_EXPECT_NO_BLAS === '1';
+const required = !expectNoBlas && (machineHasOpenBlas || process.env.DELTASCOPE_REQUIRE_BLAS === '1');
 /** Debian's oneDNN (libdnnl2) with its headers (libdnnl-dev, for the addon's build): convolutions must use it. */
 const machineHasDnnl =
   required &&
@@ -39,11 +44,21 @@ function randomTensor(shape: number[], seed: number): tf.Tensor {
   return tf.tensor(data, shape);
 }
 
+type AddonKernel = 'gemm' | 'conv2d' | 'conv2dFilterGrad' | 'conv2dInputGrad';
+const ADDON_KERNELS: readonly AddonKernel[] = ['gemm', 'conv2d', 'conv2dFilterGrad', 'conv2dInputGrad'];
+
 interface Case {
   name: string;
   shapes: number[][];
   op: (...xs: tf.Tensor[]) => tf.Tensor;
+  /** The addon function that computes it when the native kernels are in use; null: it falls back. */
+  kernel: AddonKernel | null;
+  /** False when plain tfjs-wasm cannot compute it (wrong, missing or refused): native only. */
+  plainWasm?: false;
 }
+
+/** Whether the native kernels loaded and passed their self-test here. */
+const nativeInUse = (await initBackend('wasm')).blas !== null;
 
 const padding = (p: number): [[number, number], [number, number], [number, number], [number, number]] => [
   [0, 0],
@@ -55,6 +70,7 @@ const padding = (p: number): [[number, number], [number, number], [number, numbe
 const CASES: Case[] = [
   {
     name: 'matMul',
+    kernel: 'gemm',
     shapes: [
       [37, 23],
       [23, 19],
@@ -63,6 +79,7 @@ const CASES: Case[] = [
   },
   {
     name: 'matMul Aᵀ',
+    kernel: 'gemm',
     shapes: [
       [23, 37],
       [23, 19],
@@ -71,6 +88,7 @@ const CASES: Case[] = [
   },
   {
     name: 'matMul Bᵀ',
+    kernel: 'gemm',
     shapes: [
       [37, 23],
       [19, 23],
@@ -79,6 +97,7 @@ const CASES: Case[] = [
   },
   {
     name: 'matMul AᵀBᵀ',
+    kernel: 'gemm',
     shapes: [
       [23, 37],
       [19, 23],
@@ -87,6 +106,7 @@ const CASES: Case[] = [
   },
   {
     name: 'batched matMul',
+    kernel: 'gemm',
     shapes: [
       [3, 5, 7],
       [3, 7, 4],
@@ -95,6 +115,7 @@ const CASES: Case[] = [
   },
   {
     name: 'matMul, B broadcast over the batch',
+    kernel: 'gemm',
     shapes: [
       [2, 3, 5, 7],
       [7, 4],
@@ -103,6 +124,8 @@ const CASES: Case[] = [
   },
   {
     name: 'matMul with an empty inner dimension',
+    kernel: 'gemm',
+    plainWasm: false, // tfjs-wasm returns uninitialised memory
     shapes: [
       [4, 0],
       [0, 3],
@@ -111,18 +134,22 @@ const CASES: Case[] = [
   },
   {
     name: 'fused matMul + bias + relu',
+    kernel: 'gemm',
     shapes: [[33, 17], [17, 9], [9]],
     op: (a, b, bias) =>
       tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias, activation: 'relu' }),
   },
   {
     name: 'fused matMul, transposed, scalar bias',
+    kernel: 'gemm',
     shapes: [[17, 33], [9, 17], [1]],
     op: (a, b, bias) =>
       tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeA: true, transposeB: true, bias }),
   },
   {
     name: 'fused matMul with a [1, n] bias',
+    kernel: 'gemm',
+    plainWasm: false, // tfjs-wasm: "_FusedMatMul only supports rank-1 bias"
     shapes: [
       [6, 4],
       [4, 6],
@@ -132,12 +159,14 @@ const CASES: Case[] = [
   },
   {
     name: 'fused matMul with elu (falls back to wasm)',
+    kernel: null,
     shapes: [[6, 4], [4, 5], [5]],
     op: (a, b, bias) =>
       tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, bias, activation: 'elu' }),
   },
   {
     name: 'conv2d 3×3 same',
+    kernel: 'conv2d',
     shapes: [
       [2, 7, 6, 3],
       [3, 3, 3, 5],
@@ -146,6 +175,7 @@ const CASES: Case[] = [
   },
   {
     name: 'conv2d 3×3 valid, stride 2',
+    kernel: 'conv2d',
     shapes: [
       [2, 9, 8, 3],
       [3, 3, 3, 4],
@@ -154,6 +184,7 @@ const CASES: Case[] = [
   },
   {
     name: 'conv2d 3×3, dilation 2, explicit padding',
+    kernel: 'conv2d',
     shapes: [
       [1, 9, 9, 2],
       [3, 3, 2, 3],
@@ -162,6 +193,7 @@ const CASES: Case[] = [
   },
   {
     name: 'conv2d 1×1',
+    kernel: 'conv2d',
     shapes: [
       [2, 4, 5, 6],
       [1, 1, 6, 3],
@@ -170,6 +202,7 @@ const CASES: Case[] = [
   },
   {
     name: 'conv2d with a non-square filter larger than the input (the filter-gradient trick)',
+    kernel: 'conv2d',
     shapes: [
       [4, 11, 11, 8],
       [11, 11, 8, 6],
@@ -178,6 +211,7 @@ const CASES: Case[] = [
   },
   {
     name: 'fused conv2d + bias + relu',
+    kernel: 'conv2d',
     shapes: [[2, 6, 6, 4], [3, 3, 4, 8], [8]],
     op: (x, f, bias) =>
       tf.fused.conv2d({
@@ -191,6 +225,7 @@ const CASES: Case[] = [
   },
   {
     name: 'conv2d over more rows than one im2col block',
+    kernel: 'conv2d',
     shapes: [
       [4, 30, 30, 8],
       [3, 3, 8, 5],
@@ -207,6 +242,8 @@ const CASES: Case[] = [
   ).flatMap(([pad, strides, xShape, filterShape, dyShape]): Case[] => [
     {
       name: `Conv2DBackpropFilter, ${pad}, stride ${strides}, filter ${filterShape.join('×')}`,
+      kernel: 'conv2dFilterGrad',
+      plainWasm: false, // tfjs-wasm has no such kernel
       shapes: [[...xShape], [...dyShape]],
       op: (x, dy) =>
         tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: x!, dy: dy! }, {
@@ -218,6 +255,7 @@ const CASES: Case[] = [
     },
     {
       name: `Conv2DBackpropInput, ${pad}, stride ${strides}, filter ${filterShape.join('×')}`,
+      kernel: 'conv2dInputGrad',
       shapes: [[...dyShape], [...filterShape]],
       op: (dy, filter) =>
         tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: dy!, filter: filter! }, {
@@ -251,6 +289,7 @@ describe('native BLAS kernels of the wasm backend', () => {
   });
 
   it.runIf(required)('are in use on a machine with OpenBLAS, and the backend label says so', async () => {
+    expect(nativeInUse).toBe(true);
     const info = await initBackend('wasm');
     expect(blasUnavailableReason()).toBeNull();
     expect(info.blas).toMatch(/OpenBLAS/);
@@ -262,11 +301,20 @@ describe('native BLAS kernels of the wasm backend', () => {
   for (const [c, viaIm2col] of CASES.flatMap((c) =>
     /conv|Conv/.test(c.name) ? convLibraryOff.map((off) => [c, off] as const) : [[c, false] as const],
   )) {
-    it(`${c.name}${viaIm2col ? ' (im2col, oneDNN off)' : ''} equals the cpu backend's result`, async () => {
+    const title = `${c.name}${viaIm2col ? ' (im2col, oneDNN off)' : ''} equals the cpu backend's result`;
+    it.runIf(nativeInUse || (c.plainWasm !== false && !viaIm2col))(title, async () => {
       const expected = await resultOn('cpu', c);
       const addon = blasAddon();
       addon?.setConvLibrary(!viaIm2col);
-      const actual = await resultOn('wasm', c).finally(() => addon?.setConvLibrary(true));
+      const spies = addon === null ? [] : ADDON_KERNELS.map((name) => vi.spyOn(addon, name));
+      let ran: AddonKernel[] = [];
+      const actual = await resultOn('wasm', c).finally(() => {
+        addon?.setConvLibrary(true);
+        ran = ADDON_KERNELS.filter((_, i) => (spies[i]?.mock.calls.length ?? 0) > 0);
+        spies.forEach((spy) => spy.mockRestore());
+      });
+      // the native path ran (or, for a case it does not cover, did not)
+      if (addon !== null) expect(ran).toEqual(c.kernel === null ? [] : [c.kernel]);
       expect(actual.shape).toEqual(expected.shape);
       let worst = 0;
       for (let i = 0; i < expected.data.length; i++) {
@@ -280,7 +328,7 @@ describe('native BLAS kernels of the wasm backend', () => {
     });
   }
 
-  it('gives the same training-sized products as the plain wasm kernels', async () => {
+  it.runIf(nativeInUse)('gives the same training-sized products as the plain wasm kernels', async () => {
     await initBackend('wasm');
     const product = (): Float32Array =>
       tf.tidy(() => {
@@ -306,7 +354,7 @@ describe('native BLAS kernels of the wasm backend', () => {
     },
   );
 
-  it.runIf(required)('refuses offsets outside the heap with a RangeError naming the matrix', () => {
+  it.runIf(nativeInUse)('refuses offsets outside the heap with a RangeError naming the matrix', () => {
     const loaded = loadBlas();
     expect(loaded).not.toBeNull();
     const heap = new Float32Array(100);
@@ -316,8 +364,30 @@ describe('native BLAS kernels of the wasm backend', () => {
       /C \[90, \+16\) lies outside the heap of 100 floats/,
     );
     expect(heap.every((v) => v === 7)).toBe(true);
-    expect(() => loaded!.addon.gemm(heap, 0, 0, 1, 4, 4, 4, 0, 0, 16, 0, 32, 5, 3, 0)).toThrow(/bias length/);
+    expect(() => loaded!.addon.gemm(heap, 0, 0, 1, 4, 4, 4, 0, 0, 16, 0, 32, 5, 3, 0)).toThrow(
+      /bias \(offset 5, length 3; want offset -1 for none, length 1 or n = 4\)/,
+    );
   });
+
+  it.runIf(expectNoBlas)('are not in use where OpenBLAS is hidden (the fallback below is what runs)', () => {
+    expect(nativeInUse).toBe(false);
+    expect(blasUnavailableReason()).toMatch(/no BLAS library with cblas_sgemm could be opened/);
+  });
+
+  it.runIf(!nativeInUse)(
+    'without a usable BLAS: plain tfjs-wasm, the reason recorded, and the layers told to avoid the missing kernels',
+    async () => {
+      const info = await initBackend('wasm');
+      expect(info.blas).toBeNull();
+      expect(info.label).toBe('wasm');
+      expect(blasUnavailableReason()).toMatch(/BLAS|addon|self-test/);
+      // conv layers then build dW from forward convolutions (tested in nn/gradients.test.ts)
+      expect(fullKernelSet()).toBe(false);
+      expect(tf.getKernel(tf.Conv2DBackpropFilter, 'wasm')).toBeUndefined();
+      expect(nativeAdamKernels()).toBeNull();
+      expect(blasAddon()).toBeNull();
+    },
+  );
 
   it('DELTASCOPE_BLAS=off keeps the plain wasm kernels and says why', async () => {
     await initBackend('wasm');
@@ -329,10 +399,10 @@ describe('native BLAS kernels of the wasm backend', () => {
     expect(blasUnavailableReason()).toBe('DELTASCOPE_BLAS=off');
     delete process.env.DELTASCOPE_BLAS;
     const back = setNativeBlas(true);
-    if (required) expect(back.blas).toMatch(/OpenBLAS/);
+    if (nativeInUse) expect(back.blas).toMatch(/OpenBLAS/);
   });
 
-  it.runIf(required)(
+  it.runIf(nativeInUse)(
     'runs Adam bit-identically to the JS loops, with clipping and a per-element mask',
     async () => {
       await initBackend('wasm');
