@@ -1,5 +1,6 @@
 import type { CheckpointSummary, ExperimentNode, RunNode } from '@shared';
 import type { CheckpointRef } from '@shared/contract-weights';
+import { DELTA_PHASES, deltaPhaseOf, type DeltaPhase } from './delta-phases';
 import { buildTreeIndex, type TreeIndex } from './runs-tree-model';
 
 /** Naming and picking the two sides of a diff: stored checkpoints, model files on disk, relevance maps. */
@@ -86,8 +87,8 @@ function lastCheckpoint(run: RunNode): CheckpointSummary | null {
 }
 
 /**
- * What "compare deltas against A" starts with: B, plus the last checkpoint of every run that was
- * started from A (the fine-tunes of a pretrained model), each once.
+ * What "compare deltas against A" starts with: B, plus the last checkpoint of every fine-tune run
+ * started from A (not its null controls, derived points or localization runs), each once.
  */
 export function defaultCompareTargets(
   tree: readonly ExperimentNode[],
@@ -101,7 +102,7 @@ export function defaultCompareTargets(
   if (base === undefined) return targets;
   const seen = new Set([refKey(a), refKey(b)]);
   for (const run of base.experiment.runs) {
-    if (run.parentCheckpointId !== a.checkpointId) continue;
+    if (run.parentCheckpointId !== a.checkpointId || deltaPhaseOf(run) !== 'finetune') continue;
     const last = lastCheckpoint(run);
     if (last === null) continue;
     const ref = { checkpointId: last.id };
@@ -110,4 +111,52 @@ export function defaultCompareTargets(
     targets.push(ref);
   }
   return targets;
+}
+
+export interface DeltaGroup {
+  phase: DeltaPhase;
+  label: string;
+  hint: string;
+  choices: CheckpointChoice[];
+}
+
+/** The checkpoints that are deltas of `baseId`: the last of each run started from it, every derived point. */
+function childIds(tree: readonly ExperimentNode[], baseId: number): Set<number> {
+  const ids = new Set<number>();
+  for (const experiment of tree) {
+    for (const run of experiment.runs) {
+      if (run.parentCheckpointId !== baseId) continue;
+      // A derived run holds one point per α (each made from the base); a trained run's delta is its last checkpoint.
+      const points = run.phase === 'derived' ? run.checkpoints : [lastCheckpoint(run)];
+      for (const point of points) if (point !== null && point.id !== baseId) ids.add(point.id);
+    }
+  }
+  return ids;
+}
+
+/**
+ * The checkpoints a delta picker offers for `baseId`, grouped: the last checkpoint of each run started
+ * from the base, by the run's phase; every other checkpoint under 'other'. Empty groups are left out.
+ */
+export function groupDeltaCandidates(tree: readonly ExperimentNode[], baseId: number | null): DeltaGroup[] {
+  const children = baseId === null ? new Set<number>() : childIds(tree, baseId);
+  const byPhase = new Map<DeltaPhase, CheckpointChoice[]>();
+  for (const choice of checkpointChoices(tree)) {
+    if (choice.id === baseId) continue;
+    const phase = children.has(choice.id) ? deltaPhaseOf(choice.run) : 'other';
+    byPhase.set(phase, [...(byPhase.get(phase) ?? []), choice]);
+  }
+  return DELTA_PHASES.flatMap((p) => {
+    const choices = byPhase.get(p.phase);
+    return choices === undefined ? [] : [{ ...p, choices }];
+  });
+}
+
+/** What a picker pre-checks for a base: its fine-tunes only, never a control or a derived point. */
+export function defaultDeltaSelection(tree: readonly ExperimentNode[], baseId: number): number[] {
+  return (
+    groupDeltaCandidates(tree, baseId)
+      .find((g) => g.phase === 'finetune')
+      ?.choices.map((c) => c.id) ?? []
+  );
 }

@@ -1,4 +1,4 @@
-import type { CheckpointSummary, ExperimentNode, MethodRequest } from '@shared';
+import type { ExperimentNode, MethodRequest } from '@shared';
 import type { AggregatorSpecPayload, CheckpointRef, RelevanceMapSummary } from '@shared/contract-weights';
 
 /**
@@ -87,28 +87,6 @@ export function aggregatePreset(
       deltas.push(target.checkpointId);
   }
   return deltas.length === 0 ? null : { base: base.checkpointId, deltas };
-}
-
-/** The latest checkpoint (by step, then id) of a list, or null. */
-function latest(checkpoints: readonly CheckpointSummary[]): CheckpointSummary | null {
-  let best: CheckpointSummary | null = null;
-  for (const c of checkpoints) {
-    if (best === null || c.step > best.step || (c.step === best.step && c.id > best.id)) best = c;
-  }
-  return best;
-}
-
-/** The last checkpoint of every run started from `baseId`: the fine-tunes a base pre-checks. */
-export function childCheckpoints(tree: readonly ExperimentNode[], baseId: number): number[] {
-  const children: number[] = [];
-  for (const experiment of tree) {
-    for (const run of experiment.runs) {
-      if (run.parentCheckpointId !== baseId) continue;
-      const last = latest(run.checkpoints);
-      if (last !== null && last.id !== baseId) children.push(last.id);
-    }
-  }
-  return children;
 }
 
 /** The group of each delta for variance-ratio: its run's reward name, the natural objective label. */

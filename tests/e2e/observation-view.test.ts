@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { divergingColor } from '../../src-renderer/heatmap/color-map';
+import { divergingColor } from '../../src-main/shared/charts/color-map';
 import {
   HIDDEN,
   OBS_CHANNELS,

@@ -2,14 +2,16 @@ import { describe, expect, it } from 'vitest';
 import {
   checkpointChoices,
   defaultCompareTargets,
+  defaultDeltaSelection,
   fileBaseName,
   filterChoices,
+  groupDeltaCandidates,
   refKey,
   refLabel,
 } from '../../../../src-renderer/stores/diff-refs';
 import { buildTreeIndex } from '../../../../src-renderer/stores/runs-tree-model';
 import { checkpoint, run, sampleTree } from '../sample-tree';
-import type { ExperimentNode } from '@shared';
+import type { ExperimentNode, RunNode } from '@shared';
 
 /** Base run 10 (checkpoints 100, 101); fine-tunes 12 and 13 started from 101; run 14 from 100. */
 function fineTuneTree(): ExperimentNode[] {
@@ -18,10 +20,11 @@ function fineTuneTree(): ExperimentNode[] {
   experiment.runs.push(
     {
       ...run(12, [checkpoint(120, 12, 10, 101), checkpoint(121, 12, 20, 120)], 'coin'),
+      phase: 'finetune',
       parentCheckpointId: 101,
     },
-    { ...run(13, [checkpoint(130, 13, 10, 101)], 'gem'), parentCheckpointId: 101 },
-    { ...run(14, [checkpoint(140, 14, 10, 100)], 'early'), parentCheckpointId: 100 },
+    { ...run(13, [checkpoint(130, 13, 10, 101)], 'gem'), phase: 'finetune', parentCheckpointId: 101 },
+    { ...run(14, [checkpoint(140, 14, 10, 100)], 'early'), phase: 'finetune', parentCheckpointId: 100 },
   );
   return tree;
 }
@@ -54,6 +57,36 @@ describe('diff sides', () => {
     // A file as A has no runs started from it.
     expect(defaultCompareTargets(fineTuneTree(), { file: '/x.safetensors' }, { checkpointId: 101 })).toEqual([
       { checkpointId: 101 },
+    ]);
+  });
+
+  it('groups the deltas of a protocol base by phase and pre-checks only its fine-tunes', () => {
+    const tree = fineTuneTree();
+    const from101 = (id: number, name: string, phase: RunNode['phase']): RunNode => ({
+      ...run(id, [checkpoint(id * 10, id, 10, 101)], name),
+      phase,
+      parentCheckpointId: 101,
+    });
+    tree[0]!.runs.push(
+      from101(50, 's1/null/0', 'control'),
+      from101(51, 's1/localize/top/1', 'finetune'),
+      from101(52, 's1/derive/random', 'derived'),
+      from101(53, 's1/control/recover', 'retrain'),
+    );
+    const groups = groupDeltaCandidates(tree, 101);
+    expect(groups.map((g) => [g.phase, g.choices.map((c) => c.id)])).toEqual([
+      ['finetune', [121, 130]],
+      ['control', [500]],
+      ['derived', [520]],
+      ['recovery', [530]],
+      ['localization', [510]],
+      ['other', [100, 120, 140]],
+    ]);
+    expect(defaultDeltaSelection(tree, 101)).toEqual([121, 130]);
+    expect(defaultCompareTargets(tree, { checkpointId: 101 }, { checkpointId: 500 })).toEqual([
+      { checkpointId: 500 },
+      { checkpointId: 121 },
+      { checkpointId: 130 },
     ]);
   });
 });

@@ -5,7 +5,6 @@ import {
   AGGREGATORS,
   aggregatePreset,
   buildAggregateRequest,
-  childCheckpoints,
   defaultAggregateForm,
   defaultGroups,
   describeRecipe,
@@ -14,6 +13,7 @@ import {
   massShareRows,
   type AggregateForm,
 } from '../../../../src-renderer/stores/relevance-model';
+import { defaultDeltaSelection } from '../../../../src-renderer/stores/diff-refs';
 import { toCsv } from '../../../../src-main/shared/tables/csv';
 import { checkpoint, run, sampleTree } from '../sample-tree';
 
@@ -24,9 +24,9 @@ function fineTuneTree(): ExperimentNode[] {
   const coin = run(12, [checkpoint(120, 12, 10, 101), checkpoint(121, 12, 20, 120)], 'coin');
   const gem = run(13, [checkpoint(130, 13, 10, 101)], 'gem');
   experiment.runs.push(
-    { ...coin, parentCheckpointId: 101, reward: { ...coin.reward, name: 'coin' } },
-    { ...gem, parentCheckpointId: 101, reward: { ...gem.reward, name: 'gem' } },
-    { ...run(14, [checkpoint(140, 14, 10, 100)], 'early'), parentCheckpointId: 100 },
+    { ...coin, phase: 'finetune', parentCheckpointId: 101, reward: { ...coin.reward, name: 'coin' } },
+    { ...gem, phase: 'finetune', parentCheckpointId: 101, reward: { ...gem.reward, name: 'gem' } },
+    { ...run(14, [checkpoint(140, 14, 10, 100)], 'early'), phase: 'finetune', parentCheckpointId: 100 },
   );
   return tree;
 }
@@ -42,11 +42,11 @@ const form = (patch: Partial<AggregateForm>): AggregateForm => ({
 const parse = (request: unknown) => weightsMethods['weights.aggregate'].request.parse(request);
 
 describe('the "Aggregate deltas…" form', () => {
-  it('pre-checks the last checkpoint of every run started from the base', () => {
+  it('pre-checks the last checkpoint of every fine-tune started from the base', () => {
     const tree = fineTuneTree();
-    expect(childCheckpoints(tree, 101)).toEqual([121, 130]);
-    expect(childCheckpoints(tree, 100)).toEqual([140]);
-    expect(childCheckpoints(tree, 130)).toEqual([]);
+    expect(defaultDeltaSelection(tree, 101)).toEqual([121, 130]);
+    expect(defaultDeltaSelection(tree, 100)).toEqual([140]);
+    expect(defaultDeltaSelection(tree, 130)).toEqual([]);
     expect(defaultGroups(tree, [121, 130])).toEqual({ 121: 'coin', 130: 'gem' });
   });
 
