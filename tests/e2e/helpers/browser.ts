@@ -1,12 +1,10 @@
 import { chromium, type Browser } from 'playwright-core';
+import { findBrowser } from './find-browser';
 
-/** The system Chromium (Debian's `chromium` package) unless DELTASCOPE_CHROMIUM names another. */
-export const CHROMIUM_PATH = process.env.DELTASCOPE_CHROMIUM ?? '/usr/bin/chromium';
-
-/** Headless Chromium set up for CI containers: no sandbox, no GPU, no background traffic. */
+/** Headless Chromium (or Chrome, Edge: see find-browser.ts) set up for CI containers: no sandbox, no GPU, no background traffic. */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: CHROMIUM_PATH,
+    executablePath: findBrowser(),
     args: [
       '--no-sandbox',
       '--disable-gpu',
