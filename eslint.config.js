@@ -7,6 +7,7 @@ import globals from 'globals';
 
 const folders = [
   'shared',
+  'files',
   'engine',
   'weights',
   'protocol',
@@ -21,21 +22,28 @@ const folders = [
 /** Folders each src-main folder may import (besides itself). */
 const allowed = {
   shared: [],
+  files: ['shared'],
   engine: ['shared'],
-  weights: ['shared'],
+  weights: ['shared', 'files'],
   protocol: ['shared', 'engine', 'weights'],
-  store: ['shared', 'weights'],
-  jobs: ['shared', 'engine', 'weights', 'protocol', 'store'],
-  api: ['shared', 'engine', 'weights', 'protocol', 'store', 'jobs'],
-  server: ['shared', 'api', 'store', 'jobs'],
-  electron: ['shared', 'api', 'store', 'jobs'],
-  cli: ['shared', 'engine', 'weights', 'protocol', 'store', 'jobs', 'api', 'server'],
+  store: ['shared', 'weights', 'files'],
+  jobs: ['shared', 'files', 'engine', 'weights', 'protocol', 'store'],
+  api: ['shared', 'files', 'engine', 'weights', 'protocol', 'store', 'jobs'],
+  server: ['shared', 'files', 'api', 'store', 'jobs'],
+  electron: ['shared', 'files', 'api', 'store', 'jobs'],
+  cli: ['shared', 'files', 'engine', 'weights', 'protocol', 'store', 'jobs', 'api', 'server'],
 };
 
 const noElectron = { name: 'electron', message: 'Only src-main/electron may import electron.' };
 const extraBans = {
   shared: [
     { group: ['node:*', 'better-sqlite3', '@tensorflow/*', 'ws'], message: 'shared/ is runtime-free.' },
+  ],
+  files: [
+    {
+      group: ['better-sqlite3', 'ws', '@tensorflow/*'],
+      message: 'files/ is node:fs plumbing for writes to user-named paths.',
+    },
   ],
   engine: [{ group: ['better-sqlite3', 'ws'], message: 'engine/ uses the tfjs API only.' }],
   weights: [

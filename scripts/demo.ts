@@ -98,7 +98,7 @@ function main(): void {
   );
   const db = openDatabase(dbPath);
   try {
-    const { report, csvPaths } = writeProtocolReport(db, experiment.id, htmlPath);
+    const { report, csvPaths } = writeProtocolReport(db, experiment.id, htmlPath, { overwrite: true });
     process.stdout.write(`\nReport: ${htmlPath}\n`);
     for (const csv of csvPaths) process.stdout.write(`  table: ${csv}\n`);
     process.stdout.write(`Wall time of the run: ${formatSeconds(runSeconds)}\n`);

@@ -306,8 +306,8 @@ export function createProtocolHandlers(
         });
     },
     'protocol.report': ({ experimentId }) => buildProtocolReport(database(), experimentId),
-    'protocol.exportReport': ({ experimentId, path }) => {
-      const { htmlPath, csvPaths } = writeProtocolReport(database(), experimentId, path);
+    'protocol.exportReport': ({ experimentId, path, overwrite }) => {
+      const { htmlPath, csvPaths } = writeProtocolReport(database(), experimentId, path, { overwrite });
       return { htmlPath, csvPaths };
     },
   };

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import type { ModelFileFormat } from '../shared/contract-weights';
 import { DeltascopeError } from '../shared/errors';
 import type { DeltascopeDb } from '../store';
@@ -84,19 +83,7 @@ export async function importModelFile(
   });
 }
 
-function refuseExisting(path: string, overwrite: boolean): void {
-  if (!overwrite && existsSync(path)) {
-    throw new DeltascopeError(
-      'FILE_EXISTS',
-      `${path} already exists; choose another name or allow overwriting.`,
-      {
-        path,
-      },
-    );
-  }
-}
-
-/** fs failures while writing, as IO_ERROR naming the path. */
+/** fs failures while writing, as IO_ERROR naming the path (the safe writer's refusals pass through). */
 async function writing<T>(path: string, write: () => Promise<T>): Promise<T> {
   try {
     return await write();
@@ -106,6 +93,10 @@ async function writing<T>(path: string, write: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Writes a checkpoint as a .safetensors file, or as a tfjs model: into the folder `path`, or as the
+ * model file `path` when it ends in .json. Every file goes through the safe writer (src-main/files).
+ */
 export async function exportCheckpoint(
   db: DeltascopeDb,
   sources: WeightSources,
@@ -115,19 +106,25 @@ export async function exportCheckpoint(
   const { map } = sources.checkpoint(params.checkpointId);
   const counts = { tensorCount: checkpoint.tensorCount, paramCount: checkpoint.paramCount };
   const target = resolve(params.path);
+  const options = { overwrite: params.overwrite };
   if (params.format === 'safetensors') {
-    refuseExisting(target, params.overwrite);
     const metadata = {
       generatedBy: 'Deltascope',
       checkpointId: String(checkpoint.id),
       label: checkpoint.label,
       sha256: checkpoint.sha256,
     };
-    await writing(target, () => writeSafetensorsFile(target, map, metadata));
+    await writing(target, () => writeSafetensorsFile(target, map, metadata, options));
     return { format: params.format, paths: [target], ...counts };
   }
-  const dir = extname(target).toLowerCase() === '.json' ? dirname(target) : target;
-  refuseExisting(join(dir, 'model.json'), params.overwrite);
-  const paths = await writing(dir, () => writeTfjsModelFile(dir, map));
+  const named = extname(target).toLowerCase() === '.json';
+  const dir = named ? dirname(target) : target;
+  const paths = await writing(dir, () =>
+    writeTfjsModelFile(dir, map, {
+      ...options,
+      // A named model file's folder must exist; a named folder is created (only it).
+      ...(named ? { modelFileName: basename(target), createFolder: false } : {}),
+    }),
+  );
   return { format: params.format, paths, ...counts };
 }

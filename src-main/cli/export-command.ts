@@ -7,14 +7,16 @@ import { parseRef, withWeights } from './weights-cli';
 const HELP = `Usage: deltascope export <checkpointId> <path> --db <file.deltascope> [options]
 
 Writes a stored checkpoint as an F32 .safetensors file, or as a TensorFlow.js
-layers model (model.json plus 4 MiB shards) into the folder <path>. Tensor names
-are kept. Refuses to overwrite unless --force is given.
+layers model (model.json plus 4 MiB shards) into the folder <path> (created if
+its parent exists) or as the model file <path>.json. Tensor names are kept.
+Refuses existing files, shards included, unless --force is given (the database
+never).
 
 Options:
   --db <file>               the database holding the checkpoint (required)
   --format safetensors|tfjs the file format (default: tfjs when <path> ends in
                             .json or is a folder, else safetensors)
-  --force                   overwrite an existing file
+  --force                   overwrite existing files
   -h, --help                show this help`;
 
 function defaultFormat(path: string): 'safetensors' | 'tfjs' {

@@ -10,11 +10,13 @@ as ONE self-contained HTML file — spec, reward similarity, training curves, th
 negation table and α plots, per-tensor concentration of the relevance maps,
 localization, the known-answer check, and statements of what the numbers show —
 plus its tables as CSV files next to it (<name>-negation.csv, <name>-success.csv, …).
-A partly run experiment gives a partial report.
+A partly run experiment gives a partial report. The folder must exist; existing
+files are refused unless --force is given (the database never).
 
 Options:
   --db <file>     the database holding the experiment (required)
-  --out <file>    the HTML file to write (required; overwritten)
+  --out <file>    the .html file to write (required)
+  --force         overwrite existing report and table files
   -h, --help      show this help`;
 
 export const reportCommand: CliCommand = {
@@ -27,6 +29,7 @@ export const reportCommand: CliCommand = {
       options: {
         db: { type: 'string' },
         out: { type: 'string' },
+        force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -44,7 +47,9 @@ export const reportCommand: CliCommand = {
     if (values.out === undefined) throw new UsageError('report needs --out <report.html>.');
     const db = openDatabase(values.db);
     try {
-      const { htmlPath, csvPaths, report } = writeProtocolReport(db, experimentId, values.out);
+      const { htmlPath, csvPaths, report } = writeProtocolReport(db, experimentId, values.out, {
+        overwrite: values.force === true,
+      });
       io.out(
         `Report of experiment #${experimentId} "${report.name}" (${report.progress.done}/${report.progress.total} nodes done): ${htmlPath}`,
       );

@@ -405,11 +405,12 @@ export const protocolMethods = {
     response: ProtocolReportSchema,
   },
   'protocol.exportReport': {
-    doc: 'Write the report as one self-contained HTML file, with CSV tables next to it (<name>-negation.csv, …).',
+    doc: 'Write the report as one self-contained HTML file, with CSV tables next to it (<name>-negation.csv, …). Refuses existing files unless overwrite is set.',
     request: z
       .object({
         experimentId: id,
-        path: z.string().min(1).describe('The .html file to write (overwritten).'),
+        path: z.string().min(1).describe('The .html file to write; its folder must exist.'),
+        overwrite: z.boolean().default(false).describe('Replace existing files (never the open database).'),
       })
       .strict(),
     response: z.object({ htmlPath: z.string(), csvPaths: z.array(z.string()) }),

@@ -1,10 +1,13 @@
 import type Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { guardDatabase, type DatabaseGuard } from '../files';
 import type { CheckpointSummary, DatabaseInfo, ExperimentNode, RunNode } from '../shared/domain';
+import { DeltascopeError } from '../shared/errors';
 import { ArtifactsRepo } from './artifacts-repo';
 import { CheckpointsRepo } from './checkpoints-repo';
 import { ExperimentsRepo } from './experiments-repo';
+import { checkFileBeforeWrite } from './file-check';
 import { MetricsRepo } from './metrics-repo';
 import { RunsRepo } from './runs-repo';
 import { StoreContext } from './store-context';
@@ -20,11 +23,26 @@ export class DeltascopeDb {
   readonly checkpoints: CheckpointsRepo;
   readonly metrics: MetricsRepo;
   readonly artifacts: ArtifactsRepo;
+  /** Opened for reading only (see openDatabase's `readOnly`): every write is refused. */
+  readonly readOnly: boolean;
   private readonly ctx: StoreContext;
+  /** Keeps writers of user-named paths off this file while it is open (src-main/files). */
+  private readonly guard: DatabaseGuard;
 
-  constructor(db: Database.Database, path: string) {
+  constructor(db: Database.Database, path: string, options: { readOnly?: boolean } = {}) {
     this.path = path;
-    this.ctx = new StoreContext(db, path);
+    this.readOnly = options.readOnly === true;
+    this.guard = guardDatabase(path);
+    this.ctx = new StoreContext(db, path, () => {
+      if (this.readOnly) {
+        throw new DeltascopeError(
+          'IO_ERROR',
+          `${path} was opened read-only (for a command that only reads it); it cannot be written.`,
+          { path },
+        );
+      }
+      checkFileBeforeWrite(path, this.guard.identity);
+    });
     this.experiments = new ExperimentsRepo(this.ctx);
     this.checkpoints = new CheckpointsRepo(this.ctx);
     this.runs = new RunsRepo(this.ctx, this.checkpoints);
@@ -79,6 +97,7 @@ export class DeltascopeDb {
 
   /** Closes the connection; the last connection to close folds the WAL back into the file. */
   close(): void {
+    this.guard.release();
     if (this.ctx.db.open) this.ctx.run(() => this.ctx.db.close());
   }
 }

@@ -7,9 +7,14 @@ type AnyStatement = Database.Statement<unknown[], unknown>;
 export class StoreContext {
   private readonly statements = new Map<string, AnyStatement>();
 
+  /**
+   * @param beforeWrite runs before each outermost write transaction begins (before SQLite reads the
+   *   file again); throwing from it stops the write.
+   */
   constructor(
     readonly db: Database.Database,
     readonly path: string,
+    private readonly beforeWrite: () => void = () => {},
   ) {}
 
   /** A prepared statement, compiled once per connection. */
@@ -37,7 +42,10 @@ export class StoreContext {
    * Nested calls become savepoints of the outer transaction.
    */
   write<T>(fn: () => T): T {
-    return this.run(() => this.db.transaction(fn).immediate());
+    return this.run(() => {
+      if (!this.db.inTransaction) this.beforeWrite();
+      return this.db.transaction(fn).immediate();
+    });
   }
 
   /** Several reads that must see one consistent snapshot. */

@@ -147,4 +147,4 @@ export {
   type SourceDiff,
   type SourceDiffOptions,
 } from './diff-stream';
-export { readTfjsModelFile, writeTfjsModelFile } from './formats/tfjs-file';
+export { readTfjsModelFile, writeTfjsModelFile, type TfjsFileWriteOptions } from './formats/tfjs-file';

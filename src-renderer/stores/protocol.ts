@@ -252,11 +252,11 @@ export const useProtocolStore = defineStore('protocol', () => {
     return out;
   }
 
-  async function exportReport(path: string): Promise<string | null> {
+  async function exportReport(path: string, overwrite = false): Promise<string | null> {
     const id = experimentId.value;
     if (id === null) return null;
     try {
-      const written = await useApi()['protocol.exportReport']({ experimentId: id, path });
+      const written = await useApi()['protocol.exportReport']({ experimentId: id, path, overwrite });
       useNoticesStore().push('info', `Report written to ${written.htmlPath}`);
       return written.htmlPath;
     } catch (error) {

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { checkWriteTarget, writeFilesSafely, type SafeWriteOptions } from '../../files';
 import type { TensorMap } from '../tensor-map';
 import { sourceToMap } from '../tensor-source';
 import { maxModelFileBytes, tooLarge } from './checked-file';
@@ -34,11 +34,17 @@ export async function readSafetensorsFile(path: string): Promise<ImportedWeights
   }
 }
 
-/** Writes tensors as an F32 .safetensors file. */
+/**
+ * Writes tensors as an F32 .safetensors file through the safe writer (src-main/files): the name must
+ * end in .safetensors, an existing file is replaced only with `overwrite`, the open database never.
+ */
 export async function writeSafetensorsFile(
   path: string,
   tensors: TensorMap,
   metadata: Record<string, string> = {},
+  options: SafeWriteOptions = {},
 ): Promise<void> {
-  await writeFile(path, writeSafetensors(tensors, metadata));
+  const target = { path, extensions: ['.safetensors'] };
+  checkWriteTarget(target, options); // before the bytes are built: a refusal should be instant
+  await writeFilesSafely([{ target, data: writeSafetensors(tensors, metadata) }], options);
 }

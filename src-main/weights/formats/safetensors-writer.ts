@@ -10,6 +10,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { beginWrite, openDatabaseAt, type SafeWriteOptions } from '../../files';
 import { DeltascopeError } from '../../shared/errors';
 import { chunkRanges, type SourceTensor, type TensorSource } from '../tensor-source';
 import { DTYPE_BYTES, encodeChunk } from './dtype-codec';
@@ -20,8 +21,10 @@ import { SAFETENSORS_INDEX } from './safetensors-index';
  * Streams a TensorSource into a .safetensors file or a Hugging Face sharded folder
  * (`model-0000k-of-0000n.safetensors` + `model.safetensors.index.json`, plus the source's
  * `config.json`), one chunk at a time, so a result of any size is written in bounded memory.
- * Each tensor keeps its source dtype unless one is forced. Files are written under a temporary
- * name and renamed into place; an existing target is never overwritten.
+ * Each tensor keeps its source dtype unless one is forced. A file goes through the safe writer
+ * (src-main/files: temporary file, rename, never the open database, an existing file only with
+ * `overwrite`); a folder is built under a temporary name beside it and renamed into place, and an
+ * existing folder is never replaced.
  */
 
 /** Default shard size of a written folder: 2 GiB. */
@@ -46,6 +49,9 @@ function dtypeOf(tensor: SourceTensor, options: SafetensorsWriteOptions): Safete
 }
 
 function refuseExisting(path: string): void {
+  if (openDatabaseAt(path) !== null) {
+    throw new DeltascopeError('FILE_EXISTS', `Refusing to write ${path}: it is the open database.`, { path });
+  }
   if (existsSync(path)) {
     throw new DeltascopeError(
       'FILE_EXISTS',
@@ -92,8 +98,9 @@ function writeFileFrom(
   source: TensorSource,
   tensors: readonly SourceTensor[],
   options: SafetensorsWriteOptions,
+  flags: 'wx' | 'r+' = 'wx',
 ): void {
-  const fd = openSync(path, 'wx');
+  const fd = openSync(path, flags);
   try {
     writeAll(fd, headerBytes(tensors, options));
     const largest = tensors.reduce((max, t) => Math.max(max, t.count), 0);
@@ -119,19 +126,18 @@ function ioFailure(path: string, error: unknown): DeltascopeError {
   return new DeltascopeError('IO_ERROR', `cannot write ${path}: ${(error as Error).message}`, { path });
 }
 
-/** Writes the whole source as one .safetensors file (temporary name, then rename). */
+/** Writes the whole source as one .safetensors file (temporary file, then rename). */
 export function writeSafetensorsFromSource(
   path: string,
   source: TensorSource,
-  options: SafetensorsWriteOptions = {},
+  options: SafetensorsWriteOptions & SafeWriteOptions = {},
 ): void {
-  refuseExisting(path);
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
+  const pending = beginWrite({ path, extensions: ['.safetensors'] }, options);
   try {
-    writeFileFrom(temporary, source, source.tensors, options);
-    renameSync(temporary, path);
+    writeFileFrom(pending.tempPath, source, source.tensors, options, 'r+');
+    pending.commit();
   } catch (error) {
-    rmSync(temporary, { force: true });
+    pending.abort();
     throw ioFailure(path, error);
   }
 }
@@ -180,7 +186,7 @@ export function writeSafetensorsFolder(
   const shards = planShards(source.tensors, maxBytes, options.dtype);
   const names: string[] = [];
   try {
-    mkdirSync(temporary, { recursive: true });
+    mkdirSync(temporary); // beside `dir`, whose parent must exist: no other folder is created
     const weightMap: Record<string, string> = {};
     let totalSize = 0;
     shards.forEach((tensors, i) => {

@@ -1,5 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync, rmdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { openDatabaseAt, writeFilesSafely, type SafeWriteOptions } from '../../files';
+import { DeltascopeError } from '../../shared/errors';
 import type { TensorMap } from '../tensor-map';
 import {
   maxModelFileBytes,
@@ -69,21 +71,78 @@ export async function readTfjsModelFile(modelJsonPath: string): Promise<Imported
   }
 }
 
-/** Writes `dir/model.json` and its shards (creating `dir`); returns the paths written. */
+export interface TfjsFileWriteOptions extends TfjsWriteOptions, SafeWriteOptions {
+  /** The model file's name in the folder. Default `model.json`. */
+  modelFileName?: string;
+  /** Create `dir` when it is missing (it was the folder asked for). Default true. */
+  createFolder?: boolean;
+}
+
+/**
+ * Writes `dir/model.json` and its shards through the safe writer (src-main/files): every file,
+ * shards included, is checked before the first is written, and an existing one is replaced only with
+ * `overwrite`. Creates `dir` itself when it is missing (the one folder asked for, never its parents)
+ * unless `createFolder` is false.
+ * Returns the paths written, the model file first.
+ */
 export async function writeTfjsModelFile(
   dir: string,
   tensors: TensorMap,
-  options: TfjsWriteOptions = {},
+  options: TfjsFileWriteOptions = {},
 ): Promise<string[]> {
+  const folder = resolve(dir);
   const files = writeTfjsModel(tensors, options);
-  await mkdir(dir, { recursive: true });
-  const written: string[] = [];
-  for (const shard of files.shards) {
-    const path = join(dir, shard.path);
-    await writeFile(path, shard.bytes);
-    written.push(path);
+  const modelFile = {
+    target: { path: join(folder, options.modelFileName ?? 'model.json'), extensions: ['.json'] },
+    data: files.modelJson,
+  };
+  const shards = files.shards.map((shard) => ({
+    target: { path: join(folder, shard.path), extensions: ['.bin'] },
+    data: shard.bytes,
+  }));
+  const created = options.createFolder !== false && makeFolder(folder);
+  try {
+    // Shards first, so that the model file never names a shard that is not there yet.
+    const written = await writeFilesSafely([...shards, modelFile], options);
+    return [written[written.length - 1]!, ...written.slice(0, -1)];
+  } catch (error) {
+    if (created) rmdirSync(folder);
+    throw error;
   }
-  const modelPath = join(dir, 'model.json');
-  await writeFile(modelPath, files.modelJson);
-  return [modelPath, ...written];
+}
+
+/** Creates `folder` (not its parents) when missing; true if it did. */
+function makeFolder(folder: string): boolean {
+  if (openDatabaseAt(folder) !== null) {
+    throw new DeltascopeError(
+      'FILE_EXISTS',
+      `Refusing to write a tfjs model into ${folder}: it is the open database or one of its files.`,
+      { path: folder },
+    );
+  }
+  const stats = statSync(folder, { throwIfNoEntry: false });
+  if (stats !== undefined) {
+    if (stats.isDirectory()) return false;
+    throw new DeltascopeError(
+      'FILE_EXISTS',
+      `Refusing to write a tfjs model into ${folder}: it is a file, not a folder.`,
+      { path: folder },
+    );
+  }
+  try {
+    mkdirSync(folder);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new DeltascopeError(
+        'FILE_NOT_FOUND',
+        `Cannot write a tfjs model into ${folder}: the folder ${dirname(folder)} does not exist. Create it first.`,
+        { path: folder },
+      );
+    }
+    throw new DeltascopeError('IO_ERROR', `Cannot create the folder ${folder}: ${(error as Error).message}`, {
+      path: folder,
+    });
+  }
+  return true;
 }
