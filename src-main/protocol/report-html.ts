@@ -1,11 +1,17 @@
 import type { LocalizationData, NegationTableData, ProtocolReport, ReportSeed } from '../shared';
-import { barChartSvg, escapeXml, lineChartSvg, matrixSvg, type LineSeries } from './report-svg';
+import { buildConcentrationOptions } from '../shared/charts/concentration-options';
+import { buildIntervalLinesOptions } from '../shared/charts/interval-lines-options';
+import { buildLineChartOptions } from '../shared/charts/line-chart-options';
+import { concentrationInput, localizationSeries, negationSeries } from '../shared/charts/protocol-series';
+import { buildSimilarityMatrixOptions } from '../shared/charts/similarity-matrix-options';
+import { renderChartSvg, withAxisTitles, type AxisTitles, type ChartSize } from './report-charts';
 import { formatInterval } from './statements';
 
 /**
  * The protocol report as ONE self-contained HTML file (inline CSS, charts as inline SVG, no scripts,
- * no external assets) and its tables as CSV. Pure string building over the report data
- * (api/protocol-report.ts) and the training curves read next to it.
+ * no external assets). String building over the report data (api/protocol-report.ts) and the
+ * training curves read next to it; each chart is the app's ECharts option (shared/charts) rendered
+ * to SVG on this side (report-charts.ts). Its CSV tables are shared/tables/protocol-tables.ts.
  */
 
 /** A training curve: a run's episodic return on its own reward over env steps. */
@@ -26,15 +32,34 @@ table{border-collapse:collapse;margin:8px 0;font-size:12.5px}th,td{border:1px so
 th{background:#f3f4f6}td:first-child,th:first-child{text-align:left}
 .finding{color:#065f46}.null-result{color:#92400e}.note{color:#374151}
 ul.st li{margin:3px 0}.muted{color:#6b7280}
-svg{display:block;margin:10px 0;max-width:100%;height:auto}
-svg .t{font:600 13px system-ui,sans-serif}svg .l{font:12px system-ui,sans-serif;fill:#374151}
-svg .k{font:10.5px system-ui,sans-serif;fill:#374151}svg .v{font:11px system-ui,sans-serif;fill:#111827}
-svg .g{stroke:#f1f5f9}svg .a{stroke:#9ca3af}
+figure.chart{margin:14px 0}figure.chart figcaption{font-weight:600;font-size:13px;margin-bottom:4px}
+figure.chart svg{display:block;max-width:100%;height:auto}.charts{display:flex;gap:24px;flex-wrap:wrap}
 pre{background:#f9fafb;border:1px solid #e5e7eb;padding:8px;font-size:12px;overflow:auto}
 `;
 
 function e(text: string | number): string {
-  return escapeXml(String(text));
+  return String(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+const WIDE: ChartSize = { width: 1000, height: 300 };
+
+/** A titled figure: the chart drawn from the app's option, with axis titles where it has none. */
+function figure(
+  title: string,
+  option: Parameters<typeof withAxisTitles>[0],
+  axes: AxisTitles = {},
+  size = WIDE,
+): string {
+  const svg = renderChartSvg(withAxisTitles(option, axes), size).replace(
+    /^<svg /,
+    `<svg role="img" aria-label="${e(title)}" `,
+  );
+  return `<figure class="chart"><figcaption>${e(title)}</figcaption>${svg}</figure>`;
 }
 
 function ci(x: Interval | null | undefined, percent = false, signed = false): string {
@@ -90,30 +115,14 @@ function negationSection(t: NegationTableData): string {
   );
   const plots = t.rbs
     .map((rb) => {
-      const control = t.control.measures[rb.name]?.targetCollect ?? null;
-      const series: LineSeries[] = (['negate', 'add', 'random'] as const).flatMap((variant) => {
-        const points = t.rows
-          .filter((r) => r.rb === rb.name && r.variant === variant && r.after.targetCollect !== null)
-          .sort((a, b) => a.alpha - b.alpha);
-        if (points.length === 0) return [];
-        return [
-          {
-            name: variant === 'negate' ? 'MA − α·Δ' : variant === 'add' ? 'MA + α·Δ' : 'MA − α·r (random)',
-            xs: points.map((p) => p.alpha),
-            ys: points.map((p) => p.after.targetCollect!.estimate),
-            lows: points.map((p) => p.after.targetCollect!.low),
-            highs: points.map((p) => p.after.targetCollect!.high),
-            dashed: variant === 'random',
-          },
-        ];
-      });
+      const series = negationSeries(t, rb.name);
       if (series.length === 0) return '';
-      return lineChartSvg(series, {
-        title: `${rb.name}: P(collect ${rb.targetKind ?? '?'}) after recovery on ${t.raName}`,
-        xLabel: 'α',
-        yLabel: `P(${rb.targetKind ?? 'target'})`,
-        references: control === null ? [] : [{ y: control.estimate, label: 'control (MA recovered)' }],
-      });
+      const target = `P(collect ${rb.targetKind ?? '?'})`;
+      return figure(
+        `${rb.name}: ${target} after recovery on ${t.raName}, against α`,
+        buildIntervalLinesOptions({ series, xName: 'α', yName: target, highlightX: 1, yRange: [0, 1] }),
+        { x: 'α', y: target },
+      );
     })
     .join('');
   return `<p class="muted">${e(t.episodes)} held-out episodes per checkpoint, ${Math.round(t.confidence * 100)}% intervals (${e(t.bootstrapResamples)} paired bootstrap resamples; P by Wilson).</p>${plots}${tableHtml}`;
@@ -122,64 +131,38 @@ function negationSection(t: NegationTableData): string {
 function superpositionSection(seed: ReportSeed): string {
   const data = seed.superposition;
   if (data === null) return '<p class="muted">Not computed yet.</p>';
-  const tensors = data.maps[0]?.concentration.map((c) => c.tensor) ?? [];
-  const names = [
-    'parameter share',
-    ...data.maps.map((m) => m.aggregator),
-    ...(data.nullMap ? ['null drift'] : []),
-  ];
-  const groups = tensors.map((tensor) => {
-    const of = (list: { tensor: string; share: number }[] | undefined): number =>
-      list?.find((c) => c.tensor === tensor)?.share ?? 0;
-    return {
-      label: tensor,
-      values: [
-        data.maps[0]?.concentration.find((c) => c.tensor === tensor)?.sizeShare ?? 0,
-        ...data.maps.map((m) => of(m.concentration)),
-        ...(data.nullMap ? [of(data.nullMap.concentration)] : []),
-      ],
-    };
-  });
-  const chart = barChartSvg(groups, names, {
-    title: 'Share of each relevance map’s mass per tensor (vs parameter share and null drift)',
-    yLabel: 'share of Σ|m|',
-  });
-  const rows = groups.map((g) => [e(g.label), ...g.values.map((v) => e((v * 100).toFixed(1) + '%'))]);
+  const input = concentrationInput(data);
+  const chart =
+    input.tensors.length === 0
+      ? ''
+      : figure(
+          'Per-layer concentration by aggregator vs parameter share',
+          buildConcentrationOptions(input),
+          { x: 'tensor', y: 'share of Σ|m|' },
+          { width: 1000, height: 340 },
+        );
+  const names = ['parameter share', ...input.maps.map((m) => m.label)];
+  const rows = input.tensors.map((tensor, i) => [
+    e(tensor),
+    ...[input.sizeShare[i] ?? 0, ...input.maps.map((m) => m.share[i] ?? 0)].map((v) =>
+      e((v * 100).toFixed(1) + '%'),
+    ),
+  ]);
   return chart + table(['tensor', ...names], rows);
 }
 
 function localizationSection(t: LocalizationData): string {
-  const series: LineSeries[] = (['top', 'random', 'bottom'] as const).flatMap((selection) => {
-    const rows = t.rows
-      .filter((r) => r.selection === selection && r.fractionOfFull !== null)
-      .sort((a, b) => a.kPercent - b.kPercent);
-    if (rows.length === 0) return [];
-    return [
-      {
-        name: `${selection} k %`,
-        xs: rows.map((r) => r.kPercent),
-        ys: rows.map((r) => r.fractionOfFull!.estimate),
-        lows: rows.map((r) => r.fractionOfFull!.low),
-        highs: rows.map((r) => r.fractionOfFull!.high),
-        dashed: selection !== 'top',
-      },
-    ];
-  });
+  const series = localizationSeries(t);
   const chart =
-    series.length === 0
+    t.rows.length === 0
       ? ''
-      : lineChartSvg(series, {
-          title: `Fraction of the full fine-tune's gain on ${t.rbNew} recovered by masked fine-tunes`,
-          xLabel: 'k (% of parameters trainable)',
-          yLabel: 'fraction of full gain',
-          yClamp: [-1, 2],
-          references: [
-            { y: 1, label: 'full fine-tune' },
-            { y: 0, label: 'MA' },
-          ],
-        });
+      : figure(
+          `${t.rbNew} return after fine-tunes of the top / random / bottom k % vs the full fine-tune`,
+          buildIntervalLinesOptions({ series, xName: 'k %', yName: `${t.rbNew} return` }),
+          { x: 'k (% of parameters trainable)', y: `${t.rbNew} return` },
+        );
   return (
-    `<p>MA's return on ${e(t.rbNew)}: ${ci(t.base.rbNewReturn)}; full fine-tune: ${ci(t.full.rbNewReturn)} (gain ${ci(t.full.gainOverBase, false, true)}). Masks from the ${e(t.aggregator)} map; the chart's axis is clipped to [−1, 2].</p>` +
+    `<p>MA's return on ${e(t.rbNew)}: ${ci(t.base.rbNewReturn)}; full fine-tune: ${ci(t.full.rbNewReturn)} (gain ${ci(t.full.gainOverBase, false, true)}). Masks from the ${e(t.aggregator)} map.</p>` +
     chart +
     table(
       ['selection', 'k %', 'trainable', `${t.rbNew} return`, 'gain over MA', 'fraction of full'],
@@ -197,6 +180,17 @@ function localizationSection(t: LocalizationData): string {
   );
 }
 
+function similarityFigure(sim: NonNullable<ProtocolReport['similarity']>, which: 'pearson' | 'epic'): string {
+  const measure = which === 'pearson' ? 'Pearson ρ' : 'EPIC distance';
+  const option = buildSimilarityMatrixOptions({
+    labels: sim.names,
+    matrix: sim[which],
+    scale: which === 'pearson' ? 'correlation' : 'distance',
+    measure,
+  });
+  return figure(measure, option, {}, { width: 480, height: Math.max(150, 36 * sim.names.length + 40) });
+}
+
 /** Curve groups: MA's pretraining, the fine-tunes MBᵢ, the localization fine-tunes. */
 const CURVE_GROUPS = [
   { part: 'pretrain', title: 'MA pretraining' },
@@ -208,17 +202,18 @@ function curvesSection(curves: readonly ReportCurve[], seed: number): string {
   const charts = CURVE_GROUPS.map(({ part, title }) => {
     const mine = curves.filter((c) => c.label.startsWith(`s${seed}/${part}`));
     if (mine.length === 0) return '';
-    return lineChartSvg(
-      mine.map((c) => ({
-        name: `${c.label.slice(`s${seed}/`.length)} (run #${c.runId})`,
-        xs: c.steps,
-        ys: c.values,
-      })),
-      {
-        title: `Training curves, seed ${seed}: ${title}`,
-        xLabel: 'env steps',
-        yLabel: "episodic return (run's reward)",
-      },
+    return figure(
+      `Training curves, seed ${seed}: ${title}`,
+      buildLineChartOptions({
+        series: mine.map((c) => ({
+          key: `${c.label.slice(`s${seed}/`.length)} (run #${c.runId})`,
+          steps: c.steps,
+          values: c.values,
+          totalPoints: c.steps.length,
+        })),
+        smoothing: 0,
+      }),
+      { x: 'env steps', y: "episodic return (run's reward)" },
     );
   }).join('');
   return charts === '' ? '<p class="muted">No training metrics recorded.</p>' : charts;
@@ -251,7 +246,7 @@ export function buildReportHtml(report: ProtocolReport, curves: readonly ReportC
     const sim = report.similarity;
     out.push(
       `<h2>Reward similarity</h2><p class="muted">${e(sim.samples)} uniform-random-policy transitions; EPIC distance 0 = equivalent rewards, 1 = opposite.</p>`,
-      `<div style="display:flex;gap:24px;flex-wrap:wrap">${matrixSvg(sim.names, sim.pearson, { title: 'Pearson ρ', signed: true })}${matrixSvg(sim.names, sim.epic, { title: 'EPIC distance' })}</div>`,
+      `<div class="charts">${similarityFigure(sim, 'pearson')}${similarityFigure(sim, 'epic')}</div>`,
       sim.warnings.length === 0
         ? ''
         : `<ul>${sim.warnings.map((w) => `<li class="null-result">${e(w.message)}</li>`).join('')}</ul>`,

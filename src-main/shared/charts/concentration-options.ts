@@ -1,6 +1,7 @@
 import type { BarSeriesOption } from 'echarts/charts';
 import type { GridComponentOption, LegendComponentOption, TooltipComponentOption } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
+import { CHART_FONT_FAMILY } from './chart-font';
 import { seriesColor } from './palette';
 
 export type ConcentrationOption = ComposeOption<
@@ -38,7 +39,7 @@ export function buildConcentrationOptions(input: ConcentrationInput): Concentrat
   const percent = (v: unknown): string => (typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : '—');
   return {
     animation: false,
-    textStyle: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif' },
+    textStyle: { fontFamily: CHART_FONT_FAMILY },
     grid: {
       left: 8,
       right: 16,

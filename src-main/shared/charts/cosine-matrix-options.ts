@@ -6,6 +6,7 @@ import type {
   VisualMapComponentOption,
 } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
+import { CHART_FONT_FAMILY } from './chart-font';
 import { formatMetricValue } from './number-format';
 import { divergingColor, rgbToHex } from './color-map';
 import { seriesColor } from './palette';
@@ -40,7 +41,7 @@ export function buildCosineMatrixOptions(input: {
   cosine.forEach((row, i) => row.forEach((value, j) => data.push([j, i, value === null ? '-' : value])));
   return {
     animation: false,
-    textStyle: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif' },
+    textStyle: { fontFamily: CHART_FONT_FAMILY },
     grid: { left: 8, right: 72, top: 8, bottom: 8, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
     tooltip: {
       confine: true,
@@ -112,7 +113,7 @@ export function buildDeltaNormsOptions(input: {
   }
   return {
     animation: false,
-    textStyle: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif' },
+    textStyle: { fontFamily: CHART_FONT_FAMILY },
     grid: {
       left: 8,
       right: 16,

@@ -1,6 +1,7 @@
 import type { BarSeriesOption } from 'echarts/charts';
 import type { GridComponentOption, TooltipComponentOption } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
+import { CHART_FONT_FAMILY } from './chart-font';
 import { formatMetricValue } from './number-format';
 
 export type BarChartOption = ComposeOption<BarSeriesOption | GridComponentOption | TooltipComponentOption>;
@@ -29,7 +30,7 @@ export function buildStatBarOptions(input: {
   const { bars, statLabel, selected } = input;
   return {
     animation: false,
-    textStyle: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif' },
+    textStyle: { fontFamily: CHART_FONT_FAMILY },
     grid: { left: 8, right: 24, top: 8, bottom: 8, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
     tooltip: {
       trigger: 'item',
@@ -81,7 +82,7 @@ export function buildHistogramOptions(input: {
   const centres = counts.map((_, k) => -limit + (k + 0.5) * width);
   return {
     animation: false,
-    textStyle: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif' },
+    textStyle: { fontFamily: CHART_FONT_FAMILY },
     grid: {
       left: 8,
       right: 16,

@@ -6,6 +6,7 @@ import type {
   TooltipComponentOption,
 } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
+import { CHART_FONT_FAMILY } from './chart-font';
 import { formatMetricValue } from './number-format';
 import { seriesColor } from './palette';
 
@@ -139,7 +140,7 @@ export function buildIntervalLinesOptions(input: IntervalLinesInput): IntervalLi
   const intervalsOf = new Map(series.map((s) => [s.name, s.points]));
   return {
     animation: false,
-    textStyle: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif' },
+    textStyle: { fontFamily: CHART_FONT_FAMILY },
     grid: {
       left: 8,
       right: 20,

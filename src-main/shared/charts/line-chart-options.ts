@@ -6,6 +6,7 @@ import type {
   TooltipComponentOption,
 } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
+import { CHART_FONT_FAMILY } from './chart-font';
 import { formatCompact, formatCount, formatMetricValue } from './number-format';
 import type { MetricSeries } from '../domain';
 import { seriesColor, SERIES_PALETTE } from './palette';
@@ -141,7 +142,7 @@ export function buildLineChartOptions(input: LineChartInput): MetricsChartOption
   return {
     animation: false,
     color: [...palette],
-    textStyle: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif' },
+    textStyle: { fontFamily: CHART_FONT_FAMILY },
     // The grid rect is also the outer bound that axis labels are kept inside (ECharts 6's containLabel).
     grid: {
       left: 8,

@@ -5,6 +5,7 @@ import type {
   VisualMapComponentOption,
 } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
+import { CHART_FONT_FAMILY } from './chart-font';
 import { formatMetricValue } from './number-format';
 import { divergingStops } from './cosine-matrix-options';
 
@@ -40,7 +41,7 @@ export function buildSimilarityMatrixOptions(input: SimilarityMatrixInput): Simi
   const correlation = scale === 'correlation';
   return {
     animation: false,
-    textStyle: { fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif' },
+    textStyle: { fontFamily: CHART_FONT_FAMILY },
     grid: { left: 8, right: 64, top: 8, bottom: 8, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
     tooltip: {
       confine: true,

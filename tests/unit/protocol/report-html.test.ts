@@ -23,7 +23,7 @@ describe('the self-contained HTML report', () => {
     expect(html).toContain('fixture &lt;&amp;&gt;');
   });
 
-  it('draws the similarity matrices, training curves, α plots, concentration and localization as SVG with drawn paths', () => {
+  it("draws the similarity matrices, training curves, α plots, concentration and localization as the app's ECharts charts in SVG", () => {
     const charts = svgs(html);
     const labels = charts.map((svg) => (/aria-label="([^"]*)"/.exec(svg)?.[1] ?? '').replace(/&#39;/g, "'"));
     expect(labels).toEqual([
@@ -31,19 +31,27 @@ describe('the self-contained HTML report', () => {
       'EPIC distance',
       'Training curves, seed 1: MA pretraining',
       'Training curves, seed 1: fine-tunes MBᵢ on RBᵢ',
-      'coin: P(collect coin) after recovery on RA',
-      'gem: P(collect red_gem) after recovery on RA',
-      'Share of each relevance map’s mass per tensor (vs parameter share and null drift)',
-      "Fraction of the full fine-tune's gain on blue recovered by masked fine-tunes",
+      'coin: P(collect coin) after recovery on RA, against α',
+      'gem: P(collect red_gem) after recovery on RA, against α',
+      'Per-layer concentration by aggregator vs parameter share',
+      'blue return after fine-tunes of the top / random / bottom k % vs the full fine-tune',
     ]);
     for (const svg of charts) {
       const paths = svg.match(/<path d="M[^"]+"/g) ?? [];
       expect(paths.length).toBeGreaterThan(0);
+      // Labels are quoted so that the style attributes stay well-formed.
+      expect(svg).not.toMatch(/style="[^"]*"[^ >]/);
     }
-    // A training curve is one line through every point.
-    const curve = charts[2]!.match(/<path d="M[^"]+" fill="none"/g)!;
+    // A training curve is one line through every point (20 readings), titled on both axes.
+    const curve = (charts[2]!.match(/<path d="M[^"]+"[^>]*stroke-width="2"/g) ?? []).filter(
+      (path) => path.split('L').length === 20,
+    );
     expect(curve).toHaveLength(1);
-    expect(curve[0]!.split('L')).toHaveLength(20);
+    expect(charts[2]).toContain('>env steps</text>');
+    expect(charts[2]).toContain('>episodic return (run&#39;s reward)</text>');
+    // The α plot names its axes and draws the α = 1 mark.
+    expect(charts[4]).toContain('>P(collect coin)</text>');
+    expect(charts[4]).toContain('>α = 1</text>');
   });
 
   it('holds the tables and the statements', () => {
