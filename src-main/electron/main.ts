@@ -1,20 +1,31 @@
 // The Electron shell: app lifecycle, the window, the menu and the IPC wiring. Everything else
 // lives in plain Node modules (api, store, …) that the headless server uses too.
-import { app, BrowserWindow, ipcMain, Menu, session } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, protocol, session } from 'electron';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { APP_VERSION, ApiService, EventBus } from '../api';
 import { toErrorPayload } from '../shared';
 import { trustedUrlMatcher, wireIpc } from './ipc-wiring';
+import { APP_INDEX_URL, APP_SCHEME, resolveAppRequest } from './app-protocol';
 import { buildMenu } from './menu';
-import { hardenSession, hardenWebContents } from './security';
+import { devToolsAllowed } from './menu-template';
+import { hardenSession, hardenWebContents, RENDERER_CSP } from './security';
 import { createUtilityProcessLauncher } from './utility-launcher';
 
 app.setName('Deltascope');
 if (process.env.DELTASCOPE_HOME) app.setPath('userData', process.env.DELTASCOPE_HOME);
 
-const rendererIndex = join(__dirname, '..', 'renderer', 'index.html');
+const rendererDir = join(__dirname, '..', 'renderer');
 const preloadPath = join(__dirname, 'preload.cjs');
+
+// app://renderer/… serves out/renderer (app-protocol.ts): a standard, secure origin of its own, so the
+// CSP header applies and the IPC check trusts exactly that origin. Must be registered before ready.
+protocol.registerSchemesAsPrivileged([
+  {
+    scheme: APP_SCHEME,
+    privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
+  },
+]);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -33,8 +44,18 @@ if (!app.requestSingleInstanceLock()) {
   });
 }
 
+/** Serves the renderer's files, confined to its folder, each with the CSP header. */
+async function serveApp(request: Request): Promise<Response> {
+  const answer = resolveAppRequest(request.url, rendererDir);
+  if (!answer.ok) return new Response(answer.reason, { status: answer.status });
+  return new Response(await readFile(answer.file), {
+    headers: { 'Content-Type': answer.mimeType, 'Content-Security-Policy': RENDERER_CSP },
+  });
+}
+
 function start(): void {
   hardenSession(session.defaultSession);
+  protocol.handle(APP_SCHEME, serveApp);
   const bus = new EventBus();
   const service = new ApiService({
     appDataDir: app.getPath('userData'),
@@ -55,7 +76,7 @@ function start(): void {
     ipcMain,
     handlers: service.handlers,
     bus,
-    isTrustedUrl: trustedUrlMatcher(pathToFileURL(rendererIndex).href),
+    isTrustedUrl: trustedUrlMatcher(APP_INDEX_URL),
     targets: () => BrowserWindow.getAllWindows().map((window) => window.webContents),
   });
 
@@ -100,9 +121,10 @@ function createWindow(): BrowserWindow {
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      devTools: devToolsAllowed(app.isPackaged),
     },
   });
   window.once('ready-to-show', () => window.show());
-  void window.loadFile(rendererIndex);
+  void window.loadURL(APP_INDEX_URL);
   return window;
 }

@@ -1,7 +1,8 @@
-import { BrowserWindow, dialog, Menu, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, dialog, Menu, type MenuItemConstructorOptions } from 'electron';
 import type { ApiService, EventBus } from '../api';
 import { DATABASE_EXTENSION } from '../api';
 import { toErrorPayload } from '../shared';
+import { devToolsAllowed, viewSubmenu } from './menu-template';
 
 const FILE_FILTERS = [{ name: 'Deltascope database', extensions: [DATABASE_EXTENSION.slice(1)] }];
 
@@ -69,21 +70,9 @@ export function buildMenu(service: ApiService, bus: EventBus, rebuild: () => voi
     { role: 'editMenu' },
     {
       label: 'View',
-      submenu: [
-        {
-          label: 'Run Browser',
-          accelerator: 'CmdOrCtrl+1',
-          click: () => bus.emit('app.command', { command: 'view.runs' }),
-        },
-        { type: 'separator' },
-        { role: 'reload' },
-        { role: 'toggleDevTools' },
-        { type: 'separator' },
-        { role: 'resetZoom' },
-        { role: 'zoomIn' },
-        { role: 'zoomOut' },
-        { role: 'togglefullscreen' },
-      ],
+      submenu: viewSubmenu(devToolsAllowed(app.isPackaged), () =>
+        bus.emit('app.command', { command: 'view.runs' }),
+      ),
     },
     { role: 'windowMenu' },
   ];
