@@ -2,13 +2,19 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import type { ModelFileFormat } from '../shared/contract-weights';
 import { DeltascopeError } from '../shared/errors';
 import type { DeltascopeDb } from '../store';
-import { writeSafetensorsFile, writeTfjsModelFile } from '../weights';
-import { readModelFile, resolveModelFile, type WeightSources } from './weights-sources';
+import {
+  mapSource,
+  openSafetensorsSource,
+  writeSafetensorsFile,
+  writeTfjsModelFile,
+  type TensorSource,
+} from '../weights';
+import { readModelFile, resolveModelFile, type ModelFile, type WeightSources } from './weights-sources';
 
 /**
- * weights.inspect / weights.import / weights.export: model files in and out of a database. A file is
- * parsed completely before the first write, and the rows of an import are written in one
- * transaction, so a malformed file leaves the database untouched.
+ * weights.inspect / weights.import / weights.export: model files in and out of a database. An import
+ * streams a safetensors file or folder into chunked storage in its own dtype (never holding it
+ * whole), in one transaction, so a malformed or interrupted file leaves the database untouched.
  */
 
 /** The reward of an imported run: unknown, so it weights nothing. */
@@ -27,60 +33,70 @@ export async function inspectModelFile(path: string) {
   return { file: file.path, format: file.format, tensors, paramCount, metadata: imported.metadata };
 }
 
+/** A model file as a lazy source: safetensors files and folders are read chunk by chunk. */
+async function openModelSource(
+  file: ModelFile,
+): Promise<{ source: TensorSource; sourceDtypes: Record<string, string>; metadata: Record<string, string> }> {
+  if (file.format === 'safetensors') {
+    const source = openSafetensorsSource(file.path);
+    const sourceDtypes = Object.fromEntries(source.tensors.map((t) => [t.name, t.dtype]));
+    return { source, sourceDtypes, metadata: { ...source.metadata } };
+  }
+  const imported = await readModelFile(file);
+  return {
+    source: mapSource(imported.tensors, file.label),
+    sourceDtypes: imported.sourceDtypes,
+    metadata: imported.metadata,
+  };
+}
+
 export async function importModelFile(
   db: DeltascopeDb,
   params: { path: string; label?: string | undefined; experiment: string },
 ) {
   const file = resolveModelFile(params.path);
-  const imported = await readModelFile(file);
-  if (imported.tensors.size === 0) {
-    throw new DeltascopeError('INVALID_FILE', `${file.label}: the file holds no tensors.`, {
-      file: file.path,
-    });
-  }
-  const runName = file.name;
-  return db.transaction(() => {
-    const experiment = db.experiments.findOrCreate(params.experiment);
-    const run =
-      db.runs.listByExperiment(experiment.id).find((r) => r.name === runName && r.phase === 'imported') ??
-      db.runs.create({
-        experimentId: experiment.id,
-        name: runName,
-        phase: 'imported',
-        reward: IMPORTED_REWARD,
-        seed: null,
-        status: 'done',
-        config: { source: { file: file.path, format: file.format, metadata: imported.metadata } },
+  const { source, sourceDtypes, metadata } = await openModelSource(file);
+  try {
+    if (source.tensors.length === 0) {
+      throw new DeltascopeError('INVALID_FILE', `${file.label}: the file holds no tensors.`, {
+        file: file.path,
       });
-    const checkpoint = db.checkpoints.put({
-      runId: run.id,
-      step: db.runs.get(run.id).checkpointCount,
-      label: params.label ?? basename(file.path),
-      tensors: [...imported.tensors.values()].map((t) => ({
-        name: t.name,
-        shape: [...t.shape],
-        data: t.data,
-      })),
-      provenance: {
-        kind: 'import',
-        description: `imported from ${file.path} (${file.format})`,
-        inputs: [],
-        details: {
-          file: file.path,
-          format: file.format,
-          metadata: imported.metadata,
-          sourceDtypes: imported.sourceDtypes,
+    }
+    const runName = file.name;
+    // One transaction: the tensors stream in chunk by chunk, and a file that turns out to be
+    // damaged half way (or an interrupted import) leaves the database as it was.
+    return db.transaction(() => {
+      const experiment = db.experiments.findOrCreate(params.experiment);
+      const run =
+        db.runs.listByExperiment(experiment.id).find((r) => r.name === runName && r.phase === 'imported') ??
+        db.runs.create({
+          experimentId: experiment.id,
+          name: runName,
+          phase: 'imported',
+          reward: IMPORTED_REWARD,
+          seed: null,
+          status: 'done',
+          config: { source: { file: file.path, format: file.format, metadata } },
+        });
+      const checkpoint = db.checkpoints.putFromSource(
+        {
+          runId: run.id,
+          step: db.runs.get(run.id).checkpointCount,
+          label: params.label ?? basename(file.path),
+          provenance: {
+            kind: 'import',
+            description: `imported from ${file.path} (${file.format})`,
+            inputs: [],
+            details: { file: file.path, format: file.format, metadata, sourceDtypes },
+          },
         },
-      },
+        source,
+      );
+      return { checkpoint, runId: run.id, experimentId: experiment.id, format: file.format, sourceDtypes };
     });
-    return {
-      checkpoint,
-      runId: run.id,
-      experimentId: experiment.id,
-      format: file.format,
-      sourceDtypes: imported.sourceDtypes,
-    };
-  });
+  } finally {
+    source.close();
+  }
 }
 
 /** fs failures while writing, as IO_ERROR naming the path (the safe writer's refusals pass through). */

@@ -11,7 +11,8 @@ export const RUN_STATUSES = ['created', 'running', 'paused', 'done', 'failed', '
 export const RunStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = z.output<typeof RunStatusSchema>;
 
-export const DTYPES = ['float32'] as const;
+/** How a stored tensor's elements are encoded (chunked storage keeps an import's own dtype). */
+export const DTYPES = ['float32', 'bfloat16', 'float16'] as const;
 
 /** One tensor of a checkpoint: where its float32 elements sit in the weights BLOB. */
 export const TensorEntrySchema = z.object({

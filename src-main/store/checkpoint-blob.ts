@@ -55,6 +55,20 @@ export function packTensors(tensors: readonly TensorInput[]): PackedCheckpoint {
   return { manifest, blob, sha256: sha256Hex(blob), paramCount };
 }
 
+/** Checks names and shapes (INVALID_PAYLOAD / SHAPE_MISMATCH naming the tensor); returns Σ sizes. */
+export function checkTensors(tensors: readonly TensorInput[]): number {
+  assertLittleEndianHost();
+  if (tensors.length === 0)
+    throw new DeltascopeError('INVALID_PAYLOAD', 'A checkpoint needs at least one tensor.');
+  const seen = new Set<string>();
+  let paramCount = 0;
+  for (const tensor of tensors) {
+    checkTensor(tensor, seen);
+    paramCount += tensor.data.length;
+  }
+  return paramCount;
+}
+
 function checkTensor(tensor: TensorInput, seen: Set<string>): void {
   const { name, shape, data } = tensor;
   if (typeof name !== 'string' || name.length === 0) {
@@ -102,11 +116,17 @@ export function float32View(bytes: Uint8Array): Float32Array {
   return new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / BYTES_PER_FLOAT);
 }
 
-/** Returns a description of the first manifest entry that does not fit the weights, or null if all fit. */
+const BYTES_PER_ELEMENT: Record<TensorEntry['dtype'], number> = { float32: 4, bfloat16: 2, float16: 2 };
+
+/**
+ * Returns a description of the first manifest entry that does not fit, or null if all fit: each
+ * entry's bytes are ∏shape × its dtype's size, and the entries lie within `weightsByteLength`.
+ */
 export function manifestProblem(manifest: readonly TensorEntry[], weightsByteLength: number): string | null {
   for (const entry of manifest) {
     const count = entry.shape.reduce((product, dim) => product * dim, 1);
-    if (entry.byteOffset % BYTES_PER_FLOAT !== 0 || entry.byteLength !== count * BYTES_PER_FLOAT) {
+    const size = BYTES_PER_ELEMENT[entry.dtype];
+    if (entry.byteOffset % size !== 0 || entry.byteLength !== count * size) {
       return `tensor \`${entry.name}\` has shape [${entry.shape.join(',')}] but ${entry.byteLength} bytes at offset ${entry.byteOffset}`;
     }
     if (entry.byteOffset + entry.byteLength > weightsByteLength) {

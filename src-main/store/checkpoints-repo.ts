@@ -7,14 +7,16 @@ import {
   type TensorEntry,
 } from '../shared/domain';
 import { DeltascopeError } from '../shared/errors';
+import { shapeSize, type TensorSource } from '../weights';
+import { checkTensors, manifestProblem, sliceTensors, type TensorInput } from './checkpoint-blob';
 import {
-  float32View,
-  manifestProblem,
-  packTensors,
-  sha256Hex,
-  sliceTensors,
-  type TensorInput,
-} from './checkpoint-blob';
+  ChunkWriter,
+  chunkSource,
+  DEFAULT_CHUNK_BYTES,
+  manifestDtype,
+  bytesPerElement,
+  readAllChunks,
+} from './checkpoint-chunks';
 import {
   notFound,
   parseInput,
@@ -38,7 +40,12 @@ export interface PutCheckpointInput {
   optimizerState?: Uint8Array | null;
   /** Small JSON needed to resume training (RNG state, schedule position, …). */
   resumeState?: unknown;
+  /** Largest chunk row in bytes (default 64 MiB; tests use small ones). */
+  chunkBytes?: number;
 }
+
+/** A checkpoint written from a lazy source (an import of any size); tensors keep their dtype. */
+export type PutSourceInput = Omit<PutCheckpointInput, 'tensors'>;
 
 interface SummaryRow {
   id: number;
@@ -60,12 +67,46 @@ const SUMMARY_COLUMNS =
 
 const ManifestSchema = z.array(TensorEntrySchema);
 
-/** The `checkpoints` table: tensor manifest, float32 weights BLOB with its sha256, and resume state. */
+/** The `checkpoints` table (manifest, sha256, resume state) and its `checkpoint_chunks` (the weights). */
 export class CheckpointsRepo {
   constructor(private readonly ctx: StoreContext) {}
 
-  /** Validates everything, then writes the checkpoint row in one transaction. */
+  /** Validates everything, then writes the checkpoint row and its float32 chunks in one transaction. */
   put(input: PutCheckpointInput): CheckpointSummary {
+    const paramCount = checkTensors(input.tensors);
+    const manifest = layout(
+      input.tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: 'float32' as const })),
+    );
+    return this.write(input, manifest, paramCount, (writer) => {
+      input.tensors.forEach((t, i) => {
+        writer.writeBytes(i, 'float32', new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+      });
+    });
+  }
+
+  /**
+   * Writes a checkpoint read chunk by chunk from `source` (never whole), each tensor in its own dtype
+   * (F64 as float32), in one transaction: an interrupted import leaves nothing behind.
+   */
+  putFromSource(input: PutSourceInput, source: TensorSource): CheckpointSummary {
+    if (source.tensors.length === 0) {
+      throw new DeltascopeError('INVALID_PAYLOAD', `${source.label} holds no tensors.`);
+    }
+    const manifest = layout(
+      source.tensors.map((t) => ({ name: t.name, shape: [...t.shape], dtype: manifestDtype(t.dtype) })),
+    );
+    const paramCount = source.tensors.reduce((sum, t) => sum + t.count, 0);
+    return this.write(input, manifest, paramCount, (writer) => {
+      source.tensors.forEach((t, i) => writer.writeFromSource(i, source, t, manifest[i]!.dtype));
+    });
+  }
+
+  private write(
+    input: PutSourceInput,
+    manifest: TensorEntry[],
+    paramCount: number,
+    fill: (writer: ChunkWriter) => void,
+  ): CheckpointSummary {
     const runId = requireId(input.runId, 'checkpoint runId');
     const step = requireStep(input.step, 'checkpoint step');
     if (typeof input.label !== 'string')
@@ -78,34 +119,37 @@ export class CheckpointsRepo {
       throw new DeltascopeError('INVALID_PAYLOAD', 'optimizerState must be a Uint8Array or null.');
     }
     const resumeState = input.resumeState === undefined ? null : toJsonText(input.resumeState, 'resumeState');
-    const packed = packTensors(input.tensors);
+    const byteLength = manifest.reduce((sum, e) => sum + e.byteLength, 0);
 
     return this.ctx.write(() => {
       requireRow(this.ctx, 'run', runId);
       if (parentId !== null) requireRow(this.ctx, 'checkpoint', parentId);
+      // The weights column is written empty since migration 003: the chunks hold the weights.
       const result = this.ctx
         .statement(
           `INSERT INTO checkpoints (run_id, step, label, parent_checkpoint_id, tensor_count, param_count, byte_length,
              sha256, provenance, manifest, resume_state, created_at, weights, optimizer_state)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, X'', ?)`,
         )
         .run(
           runId,
           step,
           input.label,
           parentId,
-          packed.manifest.length,
-          packed.paramCount,
-          packed.blob.byteLength,
-          packed.sha256,
+          manifest.length,
+          paramCount,
+          byteLength,
           JSON.stringify(provenance),
-          JSON.stringify(packed.manifest),
+          JSON.stringify(manifest),
           resumeState,
           new Date().toISOString(),
-          packed.blob,
           optimizerState === null ? null : asBuffer(optimizerState),
         );
-      return this.getSummary(Number(result.lastInsertRowid));
+      const id = Number(result.lastInsertRowid);
+      const writer = new ChunkWriter(this.ctx.db, id, input.chunkBytes ?? DEFAULT_CHUNK_BYTES);
+      fill(writer);
+      this.ctx.statement('UPDATE checkpoints SET sha256 = ? WHERE id = ?').run(writer.digest(), id);
+      return this.getSummary(id);
     });
   }
 
@@ -150,22 +194,16 @@ export class CheckpointsRepo {
     });
   }
 
-  /** The weights BLOB as one Float32Array (a view, not a copy), after checking its sha256. */
+  /**
+   * Every tensor decoded into one Float32Array, with the manifest of that float32 layout, after
+   * checking each chunk's sha256 and the checkpoint's.
+   */
   readWeights(id: number): { manifest: TensorEntry[]; weights: Float32Array } {
     requireId(id, 'checkpoint id');
     return this.ctx.read(() => {
-      const row = this.ctx
-        .statement('SELECT byte_length, sha256, weights FROM checkpoints WHERE id = ?')
-        .get(id) as { byte_length: number; sha256: string; weights: Buffer } | undefined;
-      if (row === undefined) throw notFound(this.ctx, 'checkpoint', id);
-      if (row.weights.byteLength !== row.byte_length || sha256Hex(row.weights) !== row.sha256) {
-        throw new DeltascopeError(
-          'DATABASE_CORRUPT',
-          `${this.ctx.path} is damaged (the weights of checkpoint ${id} do not match their sha256 checksum).`,
-          { path: this.ctx.path, checkpointId: id },
-        );
-      }
-      return { manifest: this.readManifest(id, row.byte_length), weights: float32View(row.weights) };
+      const summary = this.getSummary(id);
+      const manifest = this.readManifest(id, summary.byteLength);
+      return readAllChunks(this.ctx.db, this.ctx.path, id, manifest, summary.sha256);
     });
   }
 
@@ -176,33 +214,41 @@ export class CheckpointsRepo {
   }
 
   /**
-   * One tensor, read with SQL substr() so only its bytes leave SQLite: aggregations over many
-   * checkpoints stream tensor by tensor instead of holding every checkpoint whole. The whole-blob
-   * sha256 cannot be checked on a partial read; readWeights does that.
+   * One tensor, from its own chunks only (each checked against its sha256): aggregations over many
+   * checkpoints stream tensor by tensor instead of holding every checkpoint whole.
    */
   readTensor(id: number, name: string): { shape: number[]; data: Float32Array } {
     requireId(id, 'checkpoint id');
     return this.ctx.read(() => {
-      const summary = this.getSummary(id);
-      const entry = this.readManifest(id, summary.byteLength).find((tensor) => tensor.name === name);
-      if (entry === undefined) {
+      const source = this.openSource(id);
+      const tensor = source.tensors.find((t) => t.name === name);
+      if (tensor === undefined) {
         throw new DeltascopeError('NOT_FOUND', `Checkpoint ${id} has no tensor \`${name}\`.`, {
           checkpointId: id,
           tensor: name,
         });
       }
-      const row = this.ctx
-        .statement('SELECT substr(weights, ?, ?) AS bytes FROM checkpoints WHERE id = ?')
-        .get(entry.byteOffset + 1, entry.byteLength, id) as { bytes: Buffer | null } | undefined;
-      const bytes = row?.bytes ?? Buffer.alloc(0);
-      if (bytes.byteLength !== entry.byteLength) {
-        throw new DeltascopeError(
-          'DATABASE_CORRUPT',
-          `${this.ctx.path} is damaged (tensor \`${name}\` of checkpoint ${id} has ${bytes.byteLength} bytes, expected ${entry.byteLength}).`,
-          { path: this.ctx.path, checkpointId: id },
-        );
-      }
-      return { shape: [...entry.shape], data: float32View(bytes) };
+      const data = new Float32Array(tensor.count);
+      if (tensor.count > 0) source.read(name, 0, data);
+      return { shape: [...tensor.shape], data };
+    });
+  }
+
+  /**
+   * The checkpoint as a lazy TensorSource (tensors in their stored dtype, read chunk by chunk): for
+   * diffs and exports of checkpoints too large to hold. Reads run on this connection.
+   */
+  openSource(id: number): TensorSource {
+    requireId(id, 'checkpoint id');
+    return this.ctx.run(() => {
+      const summary = this.getSummary(id);
+      const manifest = this.readManifest(id, summary.byteLength);
+      const source = chunkSource(this.ctx.db, this.ctx.path, id, `checkpoint ${id}`, manifest);
+      return {
+        ...source,
+        read: (name: string, start: number, out: Float32Array) =>
+          this.ctx.run(() => source.read(name, start, out)),
+      };
     });
   }
 
@@ -270,6 +316,17 @@ export class CheckpointsRepo {
       createdAt: row.created_at,
     };
   }
+}
+
+/** Manifest entries laid out back to back, each in its dtype's bytes. */
+function layout(tensors: { name: string; shape: number[]; dtype: TensorEntry['dtype'] }[]): TensorEntry[] {
+  let byteOffset = 0;
+  return tensors.map((t) => {
+    const byteLength = shapeSize(t.shape) * bytesPerElement(t.dtype);
+    const entry = { name: t.name, shape: [...t.shape], dtype: t.dtype, byteOffset, byteLength };
+    byteOffset += byteLength;
+    return entry;
+  });
 }
 
 /** better-sqlite3 binds Buffers as BLOBs; wrap a plain Uint8Array without copying. */

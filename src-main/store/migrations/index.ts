@@ -1,9 +1,10 @@
 import { migration001 } from './001-initial';
+import { migration003 } from './003-chunked-weights';
 import { assertContiguous, type Migration } from './migration';
 
 export type { Migration } from './migration';
 
 /** Every schema step, oldest first. Append new files here; never reorder or edit released ones. */
-export const MIGRATIONS: readonly Migration[] = [migration001];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration003];
 
 assertContiguous(MIGRATIONS);

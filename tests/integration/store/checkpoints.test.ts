@@ -167,9 +167,14 @@ describe('checkpoints', () => {
     const id = damagedDb.checkpoints.put(smallCheckpoint(makeRun(damagedDb))).id;
     damagedDb.close();
     const raw = new Database(damagedPath);
-    const weights = raw.prepare('SELECT weights FROM checkpoints WHERE id = ?').pluck().get(id) as Buffer;
+    const weights = raw
+      .prepare('SELECT data FROM checkpoint_chunks WHERE checkpoint_id = ? AND tensor_index = 0')
+      .pluck()
+      .get(id) as Buffer;
     weights[5] = (weights[5] ?? 0) ^ 0x01;
-    raw.prepare('UPDATE checkpoints SET weights = ? WHERE id = ?').run(weights, id);
+    raw
+      .prepare('UPDATE checkpoint_chunks SET data = ? WHERE checkpoint_id = ? AND tensor_index = 0')
+      .run(weights, id);
     raw.close();
 
     const reopened = openDatabase(damagedPath);
@@ -178,7 +183,7 @@ describe('checkpoints', () => {
         () => reopened.checkpoints.readWeights(id),
         'DATABASE_CORRUPT',
         damagedPath,
-        /checkpoint 1 do not match their sha256/,
+        /checkpoint 1: chunk 0 of tensor `torso.dense1.kernel` does not match its sha256 checksum/,
       );
       expect(reopened.checkpoints.get(id).tensorCount).toBe(2);
     } finally {

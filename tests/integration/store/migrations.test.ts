@@ -42,7 +42,9 @@ describe('schema migrations', () => {
     }[];
     expect(tables.map((table) => table.name)).toEqual([
       'artifacts',
+      'checkpoint_chunks',
       'checkpoints',
+      'deltascope_migrations',
       'experiments',
       'metrics',
       'runs',
@@ -100,7 +102,7 @@ describe('schema migrations', () => {
 
     const raw = new Database(path);
     const next = {
-      version: MIGRATIONS.length + 1,
+      version: LATEST_SCHEMA_VERSION + 1,
       name: 'run-notes',
       sql: "ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT ''",
     };
@@ -116,7 +118,7 @@ describe('schema migrations', () => {
     createDatabase(path).close();
     const raw = new Database(path);
     const broken = {
-      version: MIGRATIONS.length + 1,
+      version: LATEST_SCHEMA_VERSION + 1,
       name: 'broken',
       sql: 'CREATE TABLE half_done (x); SELECT nope FROM missing;',
     };
@@ -126,9 +128,23 @@ describe('schema migrations', () => {
     raw.close();
   });
 
-  it('rejects a migration list with a gap in its version numbers', () => {
-    expect(() => assertContiguous([MIGRATIONS[0]!, { version: 3, name: 'skipped-two', sql: '' }])).toThrow(
-      /has version 3; expected 2/,
+  it('rejects a migration list whose versions do not increase', () => {
+    expect(() => assertContiguous([MIGRATIONS[0]!, { version: 1, name: 'again', sql: '' }])).toThrow(
+      /has version 1; expected a version above 1/,
     );
+  });
+
+  it('applies a migration numbered below one already applied (two branches landing 002 and 003)', () => {
+    const path = join(temp.dir, 'gap.deltascope');
+    createDatabase(path).close();
+    const raw = new Database(path);
+    const filler = { version: LATEST_SCHEMA_VERSION + 2, name: 'later', sql: 'CREATE TABLE later (x)' };
+    expect(migrate(raw, path, [...MIGRATIONS, filler])).toEqual([filler.version]);
+    const between = { version: LATEST_SCHEMA_VERSION + 1, name: 'between', sql: 'CREATE TABLE between_ (x)' };
+    expect(migrate(raw, path, [...MIGRATIONS, between, filler])).toEqual([between.version]);
+    expect(migrate(raw, path, [...MIGRATIONS, between, filler])).toEqual([]);
+    expect(raw.pragma('user_version', { simple: true })).toBe(filler.version);
+    expect(raw.prepare("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'between_'").pluck().get()).toBe(1);
+    raw.close();
   });
 });
