@@ -14,6 +14,7 @@ if (native.status !== 0) process.exit(native.status ?? 1);
 const entries = {
   'electron-main': 'src-main/electron/main.ts',
   preload: 'src-main/electron/preload.ts',
+  'api-host': 'src-main/electron/api-host.ts',
   serve: 'src-main/server/serve.ts',
   cli: 'src-main/cli/index.ts',
   worker: 'src-main/jobs/worker.ts',

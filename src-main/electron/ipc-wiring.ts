@@ -26,7 +26,9 @@ export interface WebContentsLike {
 
 export interface IpcWiringOptions {
   ipcMain: IpcMainLike;
-  handlers: ApiHandlers;
+  /** The service's handlers in this process, or `call`: a service elsewhere (the desktop app's API host). */
+  handlers?: ApiHandlers;
+  call?: (method: unknown, params: unknown) => Promise<CallResult>;
   bus: EventBus;
   /** True only for our own renderer page; every message's sender frame is checked with it. */
   isTrustedUrl: (url: string) => boolean;
@@ -57,6 +59,8 @@ export function wireIpc(options: IpcWiringOptions): () => void {
       };
     }
     const { method, params } = request as { method?: unknown; params?: unknown };
+    if (options.call !== undefined) return options.call(method, params);
+    if (options.handlers === undefined) throw new Error('wireIpc needs handlers or call');
     return dispatch(options.handlers, method, params);
   });
   const unsubscribe = options.bus.subscribe((wireEvent) => {

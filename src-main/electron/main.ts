@@ -1,10 +1,13 @@
-// The Electron shell: app lifecycle, the window, the menu and the IPC wiring. Everything else
-// lives in plain Node modules (api, store, …) that the headless server uses too.
-import { app, BrowserWindow, ipcMain, Menu, protocol, session } from 'electron';
+// The Electron shell: app lifecycle, the window, the menu and the IPC wiring. The API service runs in
+// a utilityProcess of its own (api-host.ts, api-host-channel.ts): this process only relays, so no
+// computation can freeze the windows. Everything else lives in plain Node modules (api, store, …)
+// that the headless server uses too.
+import { app, BrowserWindow, ipcMain, Menu, protocol, session, utilityProcess } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { APP_VERSION, ApiService, EventBus } from '../api';
-import { toErrorPayload } from '../shared';
+import { EventBus } from '../api/event-bus';
+import { IPC_EVENT_CHANNEL, RecentFileSchema, type WireEvent } from '../shared';
+import { connectHost, type FromHost, type HostClient } from './api-host-channel';
 import { trustedUrlMatcher, wireIpc } from './ipc-wiring';
 import { APP_INDEX_URL, APP_SCHEME, resolveAppRequest } from './app-protocol';
 import { buildMenu } from './menu';
@@ -53,38 +56,63 @@ async function serveApp(request: Request): Promise<Response> {
   });
 }
 
+/** Starts the API host process and connects to it; events it pushes go to `onEvent`. */
+function startApiHost(onEvent: (event: WireEvent) => void, onExit: (code: number) => void): HostClient {
+  const child = utilityProcess.fork(join(__dirname, 'api-host.cjs'), [], {
+    serviceName: 'Deltascope API',
+    stdio: 'inherit',
+    env: { ...process.env, DELTASCOPE_APP_DATA_DIR: app.getPath('userData') },
+  });
+  const client = connectHost(
+    {
+      postMessage: (message) => child.postMessage(message),
+      onMessage: (listener) => child.on('message', (message: unknown) => listener(message as FromHost)),
+    },
+    { onEvent, launcher: createUtilityProcessLauncher(__dirname) },
+  );
+  child.once('exit', (code) => {
+    client.hostExited(`the Deltascope API process ended (exit code ${code}); restart the app`);
+    onExit(code);
+  });
+  return client;
+}
+
 function start(): void {
   hardenSession(session.defaultSession);
   protocol.handle(APP_SCHEME, serveApp);
   const bus = new EventBus();
-  const service = new ApiService({
-    appDataDir: app.getPath('userData'),
-    mode: 'electron',
-    version: APP_VERSION,
-    bus,
-    jobLauncher: createUtilityProcessLauncher(__dirname),
-  });
-  const lastOpened = service.recentFiles().find((entry) => entry.exists)?.path;
-  try {
-    service.openPath(lastOpened ?? service.defaultDatabasePath, lastOpened ? 'open' : 'default');
-  } catch (error) {
-    // The UI starts on its empty state and shows why the last file could not be opened.
-    queueMicrotask(() => bus.emit('app.notice', { level: 'error', message: toErrorPayload(error).message }));
-  }
+  const targets = () => BrowserWindow.getAllWindows().map((window) => window.webContents);
+  let quitting = false;
+
+  const rebuildMenu = (): void => {
+    void host.call('db.recent', {}).then((result) => {
+      const recent = result.ok ? RecentFileSchema.array().safeParse(result.result) : null;
+      const call = (method: string, params: unknown) => host.call(method, params);
+      Menu.setApplicationMenu(buildMenu(call, recent?.success ? recent.data : [], bus, rebuildMenu));
+    });
+  };
+  const host = startApiHost(
+    (event) => {
+      for (const contents of targets()) if (!contents.isDestroyed()) contents.send(IPC_EVENT_CHANNEL, event);
+      if (event.event === 'db.changed') rebuildMenu();
+    },
+    (code) => {
+      if (quitting) return;
+      bus.emit('app.notice', {
+        level: 'error',
+        message: `The Deltascope API process ended unexpectedly (exit code ${code}); restart the app.`,
+      });
+    },
+  );
 
   wireIpc({
     ipcMain,
-    handlers: service.handlers,
+    call: (method, params) => host.call(method, params),
     bus,
     isTrustedUrl: trustedUrlMatcher(APP_INDEX_URL),
-    targets: () => BrowserWindow.getAllWindows().map((window) => window.webContents),
+    targets,
   });
-
-  const rebuildMenu = () => Menu.setApplicationMenu(buildMenu(service, bus, rebuildMenu));
   rebuildMenu();
-  bus.subscribe((event) => {
-    if (event.event === 'db.changed') rebuildMenu();
-  });
 
   createWindow();
   app.on('activate', () => {
@@ -93,16 +121,12 @@ function start(): void {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  let quitting = false;
   app.on('before-quit', (event) => {
     if (quitting) return;
-    // Let running training jobs write their last checkpoint before the app goes away.
+    // Let running training jobs write their last checkpoint, and the database close, first.
     event.preventDefault();
     quitting = true;
-    void service.disposeJobs().finally(() => {
-      service.dispose();
-      app.quit();
-    });
+    void host.quit().finally(() => app.quit());
   });
 }
 

@@ -1,21 +1,30 @@
 import { app, BrowserWindow, dialog, Menu, type MenuItemConstructorOptions } from 'electron';
-import type { ApiService, EventBus } from '../api';
+import type { EventBus } from '../api';
 import { DATABASE_EXTENSION } from '../api';
-import { toErrorPayload } from '../shared';
+import type { CallResult, RecentFile } from '../shared';
 import { devToolsAllowed, viewSubmenu } from './menu-template';
 
 const FILE_FILTERS = [{ name: 'Deltascope database', extensions: [DATABASE_EXTENSION.slice(1)] }];
 
-/** The native menu. File actions use native dialogs here; failures reach the UI as app.notice. */
-export function buildMenu(service: ApiService, bus: EventBus, rebuild: () => void): Menu {
-  const run = (action: () => void) => {
-    try {
-      action();
-    } catch (error) {
-      const payload = toErrorPayload(error);
-      bus.emit('app.notice', { level: 'error', message: payload.message, code: payload.code });
-    }
-    rebuild();
+/** A contract call to the API service (in its own process: api-host-channel.ts). */
+export type ApiCall = (method: string, params: unknown) => Promise<CallResult>;
+
+/**
+ * The native menu, with the recent files as the service last listed them. File actions use native
+ * dialogs here and contract calls to the service; failures reach the UI as app.notice.
+ */
+export function buildMenu(
+  call: ApiCall,
+  recent: readonly RecentFile[],
+  bus: EventBus,
+  rebuild: () => void,
+): Menu {
+  const run = (method: string, params: unknown = {}) => {
+    void call(method, params).then((result) => {
+      if (!result.ok)
+        bus.emit('app.notice', { level: 'error', message: result.error.message, code: result.error.code });
+      rebuild();
+    });
   };
 
   const openFile = async () => {
@@ -25,7 +34,7 @@ export function buildMenu(service: ApiService, bus: EventBus, rebuild: () => voi
       properties: ['openFile'],
     });
     const path = result.filePaths[0];
-    if (!result.canceled && path) run(() => service.openPath(path, 'open'));
+    if (!result.canceled && path) run('db.open', { path });
   };
 
   const newFile = async () => {
@@ -38,10 +47,9 @@ export function buildMenu(service: ApiService, bus: EventBus, rebuild: () => voi
     const path = result.filePath.endsWith(DATABASE_EXTENSION)
       ? result.filePath
       : result.filePath + DATABASE_EXTENSION;
-    run(() => service.openPath(path, 'create'));
+    run('db.create', { path });
   };
 
-  const recent = service.recentFiles();
   const template: MenuItemConstructorOptions[] = [
     {
       label: 'File',
@@ -54,15 +62,15 @@ export function buildMenu(service: ApiService, bus: EventBus, rebuild: () => voi
             ? recent.map((entry) => ({
                 label: entry.path,
                 enabled: entry.exists,
-                click: () => run(() => service.openPath(entry.path, 'open')),
+                click: () => run('db.open', { path: entry.path }),
               }))
             : [{ label: 'No recent databases', enabled: false }],
         },
         {
           label: 'Open Default Database',
-          click: () => run(() => service.openPath(service.defaultDatabasePath, 'default')),
+          click: () => run('db.openDefault'),
         },
-        { label: 'Close Database', click: () => run(() => service.close()) },
+        { label: 'Close Database', click: () => run('db.close') },
         { type: 'separator' },
         { role: 'quit' },
       ],
