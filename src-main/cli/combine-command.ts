@@ -1,27 +1,7 @@
-import { parseArgs } from 'node:util';
 import { parseParams } from '../shared/validate';
-import { UsageError, type CliCommand } from './command';
+import { UsageError } from './command';
+import { defineCommand } from './define-command';
 import { parseNumber, parseRef, withWeights } from './weights-cli';
-
-const HELP = `Usage: deltascope combine '<formula>' --db <file.deltascope> [options]
-
-Saves a linear combination of checkpoints as a new checkpoint and prints its id
-(one id per line with --alpha-grid). #12 is checkpoint 12; names are bound with
---bind and --set. The result goes to a run of phase "derived" (default name
-"derived") in the experiment of the formula's first checkpoint.
-
-  deltascope combine '2*#12 - #31' --db runs.deltascope
-  deltascope combine 'A - alpha*(B - A)' --bind A=12 --bind B=31 --alpha-grid 0,0.5,1 --db runs.deltascope
-
-Options:
-  --db <file>            the database (required)
-  --bind NAME=ID         bind a name to a checkpoint (repeatable)
-  --set NAME=NUMBER      bind a name to a number (repeatable)
-  --alpha-grid a,b,…     save one checkpoint per value of \`alpha\`
-  --label <text>         checkpoint label (default: the formula)
-  --run-name <name>      derived run to save into (default "derived")
-  --json                 print the saved checkpoints as JSON
-  -h, --help             show this help`;
 
 function pairs(values: string[] | undefined, what: string): [string, string][] {
   return (values ?? []).map((text) => {
@@ -31,32 +11,43 @@ function pairs(values: string[] | undefined, what: string): [string, string][] {
   });
 }
 
-export const combineCommand: CliCommand = {
+export const combineCommand = defineCommand({
   name: 'combine',
   summary: "save a linear combination of checkpoints, e.g. '2*#12 - #31'",
-  help: HELP,
-  async run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        db: { type: 'string' },
-        bind: { type: 'string', multiple: true },
-        set: { type: 'string', multiple: true },
-        'alpha-grid': { type: 'string' },
-        label: { type: 'string' },
-        'run-name': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
-    if (positionals.length !== 1) throw new UsageError('combine needs exactly one formula (quote it).');
-    if (values.db === undefined) throw new UsageError('--db <file.deltascope> is required.');
+  usage: "combine '<formula>' --db <file.deltascope> [options]",
+  description: `Saves a linear combination of checkpoints as a new checkpoint and prints its id
+(one id per line with --alpha-grid). #12 is checkpoint 12; names are bound with
+--bind and --set. The result goes to a run of phase "derived" (default name
+"derived") in the experiment of the formula's first checkpoint.
+
+  deltascope combine '2*#12 - #31' --db runs.deltascope
+  deltascope combine 'A - alpha*(B - A)' --bind A=12 --bind B=31 --alpha-grid 0,0.5,1 --db runs.deltascope`,
+  options: {
+    db: {
+      type: 'string',
+      value: '<file>',
+      required: '--db <file.deltascope> is required.',
+      help: 'the database (required)',
+    },
+    bind: {
+      type: 'string',
+      value: 'NAME=ID',
+      multiple: true,
+      help: 'bind a name to a checkpoint (repeatable)',
+    },
+    set: {
+      type: 'string',
+      value: 'NAME=NUMBER',
+      multiple: true,
+      help: 'bind a name to a number (repeatable)',
+    },
+    'alpha-grid': { type: 'string', value: 'a,b,…', help: 'save one checkpoint per value of `alpha`' },
+    label: { type: 'string', value: '<text>', help: 'checkpoint label (default: the formula)' },
+    'run-name': { type: 'string', value: '<name>', help: 'derived run to save into (default "derived")' },
+    json: { type: 'boolean', help: 'print the saved checkpoints as JSON' },
+  },
+  args: { count: 1, message: 'combine needs exactly one formula (quote it).' },
+  async run({ values, positionals }, io) {
     const checkpoints = Object.fromEntries(
       pairs(values.bind, '--bind').map(([name, value]) => {
         const ref = parseRef(value);
@@ -83,4 +74,4 @@ export const combineCommand: CliCommand = {
     else for (const r of result.results) io.out(String(r.checkpoint.id));
     return 0;
   },
-};
+});

@@ -1,8 +1,10 @@
-/** One CLI command: a name, a one-line summary, its --help text and what it does. */
+/** One CLI command: a name, a one-line summary, its --help text, the options it parses, and what it does. */
 export interface CliCommand {
   name: string;
   summary: string;
   help: string;
+  /** Every option the command parses (by long name), `help` included; its --help lists exactly these. */
+  options: Readonly<Record<string, { type: 'string' | 'boolean' }>>;
   run(argv: string[], io: CliIo): Promise<number>;
 }
 

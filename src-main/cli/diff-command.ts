@@ -1,27 +1,7 @@
-import { parseArgs } from 'node:util';
 import type { DeltaStatsPayload, DiffComputeResult } from '../shared/contract-weights';
 import { parseParams } from '../shared/validate';
-import { UsageError, type CliCommand } from './command';
+import { defineCommand } from './define-command';
 import { parseNumber, parseRef, withWeights } from './weights-cli';
-
-const HELP = `Usage: deltascope diff <a> <b> [--db <file.deltascope>] [options]
-
-Statistics of the weight change Δ = B − A, per tensor and for the whole model:
-‖Δ‖₂, ‖Δ‖/‖A‖, max |Δ|, mean and std of Δ, the share of |Δ| > ε, cosine(A, B),
-sign flips, and each tensor's share of ‖Δ‖². <a> and <b> are checkpoint ids of
-the database (12 or #12), relevance maps stored by an aggregation (map:5), or
-model files: a .safetensors file, a Hugging Face model folder (its
-model.safetensors.index.json and shards, or model.safetensors), a tfjs
-model.json or its folder. Files and folders are read chunk by chunk in their own
-dtype (F32, F16, BF16, F64), so models larger than memory can be diffed; two
-files need no database.
-
-Options:
-  --db <file>      the database holding the checkpoints
-  --epsilon <e>    threshold of "|Δ| > ε" (default 1e-6)
-  --partial        diff the tensors both share and list the rest, instead of failing
-  --json           print the full result (with histograms) as JSON
-  -h, --help       show this help`;
 
 function fmt(x: number | null): string {
   if (x === null) return '—';
@@ -110,28 +90,27 @@ export function formatDiff(diff: DiffComputeResult): string[] {
   return lines;
 }
 
-export const diffCommand: CliCommand = {
+export const diffCommand = defineCommand({
   name: 'diff',
   summary: 'statistics of the weight change between two checkpoints or model files',
-  help: HELP,
-  async run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        db: { type: 'string' },
-        epsilon: { type: 'string' },
-        partial: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
-    if (positionals.length !== 2) throw new UsageError('diff needs two checkpoints or model files: <a> <b>.');
+  usage: 'diff <a> <b> [--db <file.deltascope>] [options]',
+  description: `Statistics of the weight change Δ = B − A, per tensor and for the whole model:
+‖Δ‖₂, ‖Δ‖/‖A‖, max |Δ|, mean and std of Δ, the share of |Δ| > ε, cosine(A, B),
+sign flips, and each tensor's share of ‖Δ‖². <a> and <b> are checkpoint ids of
+the database (12 or #12), relevance maps stored by an aggregation (map:5), or
+model files: a .safetensors file, a Hugging Face model folder (its
+model.safetensors.index.json and shards, or model.safetensors), a tfjs
+model.json or its folder. Files and folders are read chunk by chunk in their own
+dtype (F32, F16, BF16, F64), so models larger than memory can be diffed; two
+files need no database.`,
+  options: {
+    db: { type: 'string', value: '<file>', help: 'the database holding the checkpoints' },
+    epsilon: { type: 'string', value: '<e>', help: 'threshold of "|Δ| > ε" (default 1e-6)' },
+    partial: { type: 'boolean', help: 'diff the tensors both share and list the rest, instead of failing' },
+    json: { type: 'boolean', help: 'print the full result (with histograms) as JSON' },
+  },
+  args: { count: 2, message: 'diff needs two checkpoints or model files: <a> <b>.' },
+  async run({ values, positionals }, io) {
     const params = parseParams('diff.compute', {
       a: parseRef(positionals[0]!),
       b: parseRef(positionals[1]!),
@@ -143,4 +122,4 @@ export const diffCommand: CliCommand = {
     else for (const line of formatDiff(diff)) io.out(line);
     return 0;
   },
-};
+});

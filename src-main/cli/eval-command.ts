@@ -1,31 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { runEvaluation } from '../api/evaluation-handlers';
 import { evaluationMethods, type EvaluationRecord } from '../shared/contract-evaluation';
 import { describeIssues } from '../shared/validate';
 import { openDatabase } from '../store';
 import { jsonSyntaxProblem } from '../weights';
-import { UsageError, type CliCommand } from './command';
-
-const HELP = `Usage: deltascope eval <checkpointId> --db <file.deltascope> [options]
-
-Evaluates a stored checkpoint on held-out mazes (env seed 2^48 + seed, never a
-training seed) under every reward of its environment: mean return with a
-percentile-bootstrap CI, success and P(collect kind) with Wilson CIs, mean steps
-to collection. The result is saved in the database as an "evaluation" artifact.
-
-Options:
-  --db <file>          the database holding the checkpoint (required)
-  --episodes <n>       episodes to play (default 200)
-  --policy <p>         greedy (most probable action) or sampled (default greedy)
-  --seed <n>           held-out maze stream, action sampling and bootstrap seed (default 0)
-  --num-envs <n>       environments run in parallel (default 128)
-  --resamples <n>      bootstrap resamples (default 1000)
-  --setup <json|file>  env/rewards/net for runs whose config lacks them, e.g.
-                       '{"env":{"size":7},"rewards":[{"name":"RA","collect":{"cheese":1}}]}'
-  --no-save            do not store the result in the database
-  --json               print the evaluation record as JSON
-  -h, --help           show this help`;
+import { UsageError } from './command';
+import { defineCommand } from './define-command';
 
 function integer(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -89,34 +69,45 @@ export function formatEvaluation(record: EvaluationRecord): string[] {
   return lines;
 }
 
-export const evalCommand: CliCommand = {
+export const evalCommand = defineCommand({
   name: 'eval',
   summary: 'evaluate a checkpoint on held-out mazes',
-  help: HELP,
-  async run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        db: { type: 'string' },
-        episodes: { type: 'string' },
-        policy: { type: 'string' },
-        seed: { type: 'string' },
-        'num-envs': { type: 'string' },
-        resamples: { type: 'string' },
-        setup: { type: 'string' },
-        'no-save': { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
-    if (positionals.length !== 1) throw new UsageError('eval needs exactly one checkpoint id.');
-    if (values.db === undefined) throw new UsageError('eval needs --db <file.deltascope>.');
+  usage: 'eval <checkpointId> --db <file.deltascope> [options]',
+  description: `Evaluates a stored checkpoint on held-out mazes (env seed 2^48 + seed, never a
+training seed) under every reward of its environment: mean return with a
+percentile-bootstrap CI, success and P(collect kind) with Wilson CIs, mean steps
+to collection. The result is saved in the database as an "evaluation" artifact.`,
+  options: {
+    db: {
+      type: 'string',
+      value: '<file>',
+      required: 'eval needs --db <file.deltascope>.',
+      help: 'the database holding the checkpoint (required)',
+    },
+    episodes: { type: 'string', value: '<n>', help: 'episodes to play (default 200)' },
+    policy: {
+      type: 'string',
+      value: '<p>',
+      help: 'greedy (most probable action) or sampled (default greedy)',
+    },
+    seed: {
+      type: 'string',
+      value: '<n>',
+      help: 'held-out maze stream, action sampling and bootstrap seed (default 0)',
+    },
+    'num-envs': { type: 'string', value: '<n>', help: 'environments run in parallel (default 128)' },
+    resamples: { type: 'string', value: '<n>', help: 'bootstrap resamples (default 1000)' },
+    setup: {
+      type: 'string',
+      value: '<json|file>',
+      help: `env/rewards/net for runs whose config lacks them, e.g.
+'{"env":{"size":7},"rewards":[{"name":"RA","collect":{"cheese":1}}]}'`,
+    },
+    'no-save': { type: 'boolean', help: 'do not store the result in the database' },
+    json: { type: 'boolean', help: 'print the evaluation record as JSON' },
+  },
+  args: { count: 1, message: 'eval needs exactly one checkpoint id.' },
+  async run({ values, positionals }, io) {
     const parsed = evaluationMethods['eval.run'].request.safeParse({
       checkpointId: integer(positionals[0], 'checkpointId'),
       episodes: integer(values.episodes, 'episodes'),
@@ -138,4 +129,4 @@ export const evalCommand: CliCommand = {
       db.close();
     }
   },
-};
+});

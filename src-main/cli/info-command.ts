@@ -1,34 +1,19 @@
-import { parseArgs } from 'node:util';
 import { openDatabase } from '../store';
 import type { ExperimentNode } from '../shared';
-import { UsageError, type CliCommand } from './command';
+import { defineCommand } from './define-command';
 
-const HELP = `Usage: deltascope info <file.deltascope> [--json]
-
-Shows what a Deltascope database holds: schema version, size, counts, each
-experiment's runs (phase, reward, seed, checkpoints, last step) and its stored
-relevance maps, named map:<id> as \`deltascope diff\` takes them.
-
-Options:
-  --json       print one JSON object instead of text
-  -h, --help   show this help`;
-
-export const infoCommand: CliCommand = {
+export const infoCommand = defineCommand({
   name: 'info',
   summary: 'show what a database holds',
-  help: HELP,
-  async run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
-    if (positionals.length !== 1) throw new UsageError('info needs exactly one database file.');
+  usage: 'info <file.deltascope> [--json]',
+  description: `Shows what a Deltascope database holds: schema version, size, counts, each
+experiment's runs (phase, reward, seed, checkpoints, last step) and its stored
+relevance maps, named map:<id> as \`deltascope diff\` takes them.`,
+  options: {
+    json: { type: 'boolean', help: 'print one JSON object instead of text' },
+  },
+  args: { count: 1, message: 'info needs exactly one database file.' },
+  async run({ values, positionals }, io) {
     const db = openDatabase(positionals[0]!);
     try {
       const info = db.info(false);
@@ -82,7 +67,7 @@ export const infoCommand: CliCommand = {
       db.close();
     }
   },
-};
+});
 
 function summariseExperiment(experiment: ExperimentNode) {
   return {

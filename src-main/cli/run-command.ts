@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { createNodeForkLauncher, JobQueue } from '../jobs';
 import { ProtocolRunner, type ProtocolRunSummary } from '../jobs/protocol-runner';
 import { createProtocolExperiment, loadProtocol, parseNewExperimentSpec } from '../jobs/protocol-store';
@@ -6,30 +5,10 @@ import { countByKind } from '../protocol';
 import { DeltascopeError, type EventPayload } from '../shared';
 import { openOrCreateDatabase } from '../store';
 import { readSpecFile } from './spec-file';
-import { UsageError, type CliCommand, type CliIo } from './command';
+import { UsageError, type CliIo } from './command';
+import { defineCommand } from './define-command';
 import { ProgressPrinter } from './progress-printer';
 import { formatDuration } from './train-progress';
-
-const HELP = `Usage: deltascope run <experiment.json> --db <file.deltascope>
-       deltascope run --resume <experimentId> --db <file.deltascope>
-
-Runs the objective-isolation protocol an experiment spec describes (see
-resources/experiments/*.json): per seed, pretrain MA on RA; fine-tune MBᵢ on each
-RBᵢ and null controls on RA; derive MA − α·Δᵢ, MA + α·Δᵢ and MA − α·rᵢ for each α;
-recover each (and MA) on RA; evaluate everything; store the analyses (update
-signals, negation table, superposition maps, known-answer check) as artifacts.
-
-Training runs in worker processes (--jobs at once); evaluations and analyses run
-here. Every finished node is recorded in the database: Ctrl+C stops cleanly
-(running trainings write a last checkpoint), and --resume continues where the
-experiment stopped without redoing finished nodes.
-
-Options:
-  --db <file>            the database to write (required; created if missing)
-  --resume <id>          continue experiment <id> instead of starting a new one
-  --retry-failed         with --resume: run failed nodes again
-  --jobs <n>             training jobs at once (default 2)
-  -h, --help             show this help`;
 
 const EXIT_CANCELLED = 130;
 
@@ -54,28 +33,33 @@ export function formatProtocolProgress(progress: EventPayload<'job.progress'>, b
   ].join('  ');
 }
 
-export const runCommand: CliCommand = {
+export const runCommand = defineCommand({
   name: 'run',
   summary: 'run an objective-isolation experiment (train, derive, recover, evaluate, analyse)',
-  help: HELP,
-  async run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        db: { type: 'string' },
-        resume: { type: 'string' },
-        'retry-failed': { type: 'boolean' },
-        jobs: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
-    if (values.db === undefined) throw new UsageError('run needs --db <file.deltascope>.');
+  usage: `run <experiment.json> --db <file.deltascope>
+       deltascope run --resume <experimentId> --db <file.deltascope>`,
+  description: `Runs the objective-isolation protocol an experiment spec describes (see
+resources/experiments/*.json): per seed, pretrain MA on RA; fine-tune MBᵢ on each
+RBᵢ and null controls on RA; derive MA − α·Δᵢ, MA + α·Δᵢ and MA − α·rᵢ for each α;
+recover each (and MA) on RA; evaluate everything; store the analyses (update
+signals, negation table, superposition maps, known-answer check) as artifacts.
+
+Training runs in worker processes (--jobs at once); evaluations and analyses run
+here. Every finished node is recorded in the database: Ctrl+C stops cleanly
+(running trainings write a last checkpoint), and --resume continues where the
+experiment stopped without redoing finished nodes.`,
+  options: {
+    db: {
+      type: 'string',
+      value: '<file>',
+      required: 'run needs --db <file.deltascope>.',
+      help: 'the database to write (required; created if missing)',
+    },
+    resume: { type: 'string', value: '<id>', help: 'continue experiment <id> instead of starting a new one' },
+    'retry-failed': { type: 'boolean', help: 'with --resume: run failed nodes again' },
+    jobs: { type: 'string', value: '<n>', default: '2', help: 'training jobs at once' },
+  },
+  async run({ values, positionals }, io) {
     const resumeId = values.resume === undefined ? null : positiveInt(values.resume, '--resume');
     if (resumeId === null && positionals.length !== 1)
       throw new UsageError('run needs exactly one experiment spec file (or --resume <experimentId>).');
@@ -139,7 +123,7 @@ export const runCommand: CliCommand = {
       await queue.dispose();
     }
   },
-};
+});
 
 function report(summary: ProtocolRunSummary, dbPath: string, io: CliIo): number {
   const resume = `deltascope run --resume ${summary.experimentId} --db ${dbPath}`;

@@ -1,16 +1,21 @@
-import { parseArgs } from 'node:util';
 import { createNodeForkLauncher, JobQueue, parseTrainingSpec, type JobStarted } from '../jobs';
 import { DeltascopeError, type EventPayload, type JobInfo } from '../shared';
 import { openOrCreateDatabase, type DeltascopeDb } from '../store';
 import { readSpecFile } from './spec-file';
-import { UsageError, type CliCommand, type CliIo } from './command';
+import { UsageError, type CliIo } from './command';
+import { defineCommand } from './define-command';
 import { ProgressPrinter } from './progress-printer';
 import { formatCount, formatTrainProgress } from './train-progress';
 
-const HELP = `Usage: deltascope train <spec.json> --db <file.deltascope>
-       deltascope train --resume <runId> --db <file.deltascope>
+/** Exit code after Ctrl+C (128 + SIGINT), as shells expect. */
+const EXIT_CANCELLED = 130;
 
-Trains a PPO policy on the gridmaze environment as the training spec says (see
+export const trainCommand = defineCommand({
+  name: 'train',
+  summary: 'train a policy from a training spec (headless, with progress)',
+  usage: `train <spec.json> --db <file.deltascope>
+       deltascope train --resume <runId> --db <file.deltascope>`,
+  description: `Trains a PPO policy on the gridmaze environment as the training spec says (see
 resources/training/*.json), in a worker process, writing metrics and checkpoints
 (weights, optimizer and resume state) to the database, which is created if missing.
 Shows steps, %, steps/s, ETA and the latest return and success while it runs.
@@ -18,36 +23,17 @@ Shows steps, %, steps/s, ETA and the latest return and success while it runs.
 Ctrl+C cancels cleanly: a last checkpoint is written and the run is marked
 cancelled (a second Ctrl+C stops at once, keeping the previous checkpoint).
 --resume continues a cancelled or interrupted run from its latest checkpoint; on
-the same compute backend it ends with the same weights as an uninterrupted run.
-
-Options:
-  --db <file>        the database to write (required)
-  --resume <runId>   continue run <runId> instead of starting a new one
-  -h, --help         show this help`;
-
-/** Exit code after Ctrl+C (128 + SIGINT), as shells expect. */
-const EXIT_CANCELLED = 130;
-
-export const trainCommand: CliCommand = {
-  name: 'train',
-  summary: 'train a policy from a training spec (headless, with progress)',
-  help: HELP,
-  async run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      options: {
-        db: { type: 'string' },
-        resume: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
-    if (values.db === undefined) throw new UsageError('train needs --db <file.deltascope>.');
+the same compute backend it ends with the same weights as an uninterrupted run.`,
+  options: {
+    db: {
+      type: 'string',
+      value: '<file>',
+      required: 'train needs --db <file.deltascope>.',
+      help: 'the database to write (required)',
+    },
+    resume: { type: 'string', value: '<runId>', help: 'continue run <runId> instead of starting a new one' },
+  },
+  async run({ values, positionals }, io) {
     const resumeRunId = values.resume === undefined ? null : parseRunId(values.resume);
     if (resumeRunId === null && positionals.length !== 1)
       throw new UsageError('train needs exactly one spec file (or --resume <runId>).');
@@ -95,7 +81,7 @@ export const trainCommand: CliCommand = {
       process.off('SIGTERM', onSigint);
     }
   },
-};
+});
 
 function parseRunId(text: string): number {
   const id = Number(text);

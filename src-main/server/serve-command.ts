@@ -20,6 +20,14 @@ Options:
   --static <dir>   folder of the built renderer (default: out/renderer next to this program)
   -h, --help       show this help`;
 
+/** The options `SERVE_HELP` lists (a test checks that the two agree). */
+export const SERVE_OPTIONS = {
+  db: { type: 'string' },
+  port: { type: 'string', default: '5183' },
+  static: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 /** Folder of the built renderer: next to the bundle (out/main → out/renderer), else ./out/renderer. */
 export function defaultStaticDir(): string | null {
   const candidates = [
@@ -40,12 +48,7 @@ export async function runServe(
 ): Promise<RunningServer | null> {
   const { values } = parseArgs({
     args: argv,
-    options: {
-      db: { type: 'string' },
-      port: { type: 'string', default: '5183' },
-      static: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: SERVE_OPTIONS,
     strict: true,
     allowPositionals: false,
   });
