@@ -50,12 +50,50 @@ async function openModelSource(
   };
 }
 
+export interface NonFiniteCount {
+  total: number;
+  tensors: Record<string, number>;
+}
+
+/** `source` with a tally of the NaN/±Infinity values read through it, per tensor (null when none). */
+function countingNonFinite(source: TensorSource): {
+  source: TensorSource;
+  count: () => NonFiniteCount | null;
+} {
+  const tensors: Record<string, number> = {};
+  let total = 0;
+  const counted: TensorSource = {
+    label: source.label,
+    tensors: source.tensors,
+    metadata: source.metadata,
+    peakBytesHeld: () => source.peakBytesHeld(),
+    close: () => source.close(),
+    read(name, start, out) {
+      source.read(name, start, out);
+      let bad = 0;
+      for (let i = 0; i < out.length; i++) if (!Number.isFinite(out[i]!)) bad += 1;
+      if (bad > 0) {
+        tensors[name] = (tensors[name] ?? 0) + bad;
+        total += bad;
+      }
+    },
+  };
+  return { source: counted, count: () => (total === 0 ? null : { total, tensors: { ...tensors } }) };
+}
+
+/**
+ * Imports a model file as a checkpoint. NaN/±Infinity values are imported as they are (a diff counts
+ * them apart), counted while they stream in and kept in the result and the provenance
+ * (details.nonFinite) so they stay visible.
+ */
 export async function importModelFile(
   db: DeltascopeDb,
   params: { path: string; label?: string | undefined; experiment: string },
 ) {
   const file = resolveModelFile(params.path);
-  const { source, sourceDtypes, metadata } = await openModelSource(file);
+  const opened = await openModelSource(file);
+  const { sourceDtypes, metadata } = opened;
+  const { source, count } = countingNonFinite(opened.source);
   try {
     if (source.tensors.length === 0) {
       throw new DeltascopeError('INVALID_FILE', `${file.label}: the file holds no tensors.`, {
@@ -78,7 +116,7 @@ export async function importModelFile(
           status: 'done',
           config: { source: { file: file.path, format: file.format, metadata } },
         });
-      const checkpoint = db.checkpoints.putFromSource(
+      const stored = db.checkpoints.putFromSource(
         {
           runId: run.id,
           step: db.runs.get(run.id).checkpointCount,
@@ -92,7 +130,17 @@ export async function importModelFile(
         },
         source,
       );
-      return { checkpoint, runId: run.id, experimentId: experiment.id, format: file.format, sourceDtypes };
+      const nonFinite = count();
+      const checkpoint =
+        nonFinite === null ? stored : db.checkpoints.addProvenanceDetails(stored.id, { nonFinite });
+      return {
+        checkpoint,
+        runId: run.id,
+        experimentId: experiment.id,
+        format: file.format,
+        sourceDtypes,
+        nonFinite,
+      };
     });
   } finally {
     source.close();

@@ -12,6 +12,8 @@ model.safetensors), or a TensorFlow.js layers model (its model.json, or the
 folder holding it).
 Tensor names are kept. The checkpoint goes to a run named after the file (phase
 "imported") in the experiment "imported". A malformed file writes nothing.
+NaN or ±Infinity values are imported as they are, with a warning on stderr and
+their count per tensor in the checkpoint's provenance (details.nonFinite).
 Prints the new checkpoint's id.`,
   options: {
     db: {
@@ -32,6 +34,14 @@ Prints the new checkpoint's id.`,
       ...(values.experiment === undefined ? {} : { experiment: values.experiment }),
     });
     const result = await withWeights(values.db, io, (handlers) => handlers['weights.import'](params));
+    if (result.nonFinite !== null) {
+      const where = Object.entries(result.nonFinite.tensors)
+        .map(([name, count]) => `\`${name}\` ${count}`)
+        .join(', ');
+      io.err(
+        `warning: ${result.nonFinite.total} values are NaN or ±Infinity (${where}); imported as they are and noted in checkpoint ${result.checkpoint.id}'s provenance (details.nonFinite).`,
+      );
+    }
     io.out(values.json ? JSON.stringify(result, null, 2) : String(result.checkpoint.id));
     return 0;
   },

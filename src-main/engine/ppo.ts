@@ -6,6 +6,7 @@ import { MaskedAdam, type AdamState } from './nn/masked-adam';
 import type { PolicyNetwork } from './nn/network';
 import type { WeightTensor } from './nn/weights-io';
 import { advantageMoments, ppoMinibatchLoss, type MinibatchData, type MinibatchStats } from './ppo-loss';
+import { checkFiniteIteration } from './ppo-finite';
 import { shardGradients } from './ppo-shard';
 import { createUpdatePool, type UpdatePool } from './ppo-update-pool';
 import { createRng, type RngState } from './random';
@@ -470,6 +471,15 @@ export function createPpoTrainer(options: PpoTrainerOptions): PpoTrainer {
       if (config.targetKl !== null && stats[stats.length - 1]!.approxKl > config.targetKl) break;
     }
     const t3 = performance.now();
+    checkFiniteIteration({
+      iteration,
+      globalStep,
+      rewards: bRewards,
+      returns: bReturns,
+      stats,
+      params: net.params.map((p) => ({ name: p.name, values: p.variable.dataSync() as Float32Array })),
+      config,
+    });
 
     // ---- metrics
     const metrics: Record<string, number> = {

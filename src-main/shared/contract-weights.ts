@@ -521,6 +521,15 @@ export const weightsMethods = {
       experimentId: z.number().int(),
       format: ModelFileFormatSchema,
       sourceDtypes: z.record(z.string(), z.string()),
+      nonFinite: z
+        .object({
+          total: z.number().int().positive(),
+          tensors: z.record(z.string(), z.number().int().positive()),
+        })
+        .nullable()
+        .describe(
+          'NaN/±Infinity values in the file, in total and per tensor (null when every value is finite); imported as they are and also kept in the provenance (details.nonFinite).',
+        ),
     }),
   },
   'weights.export': {

@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'INVALID_SPEC',
   'BACKEND_UNAVAILABLE',
   'JOB_FAILED',
+  'NON_FINITE',
   'CANCELLED',
   'INTERNAL',
 ] as const;

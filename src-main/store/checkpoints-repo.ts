@@ -153,6 +153,26 @@ export class CheckpointsRepo {
     });
   }
 
+  /**
+   * Adds entries to the `details` of a checkpoint's provenance, in the caller's transaction: what an
+   * import found while streaming the file in (e.g. its NaN count) is only known after the row exists.
+   */
+  addProvenanceDetails(id: number, details: Record<string, unknown>): CheckpointSummary {
+    requireId(id, 'checkpoint id');
+    return this.ctx.write(() => {
+      const { provenance } = this.getSummary(id);
+      const merged = parseInput(
+        ProvenanceSchema,
+        { ...provenance, details: { ...provenance.details, ...details } },
+        'provenance',
+      );
+      this.ctx
+        .statement('UPDATE checkpoints SET provenance = ? WHERE id = ?')
+        .run(JSON.stringify(merged), id);
+      return this.getSummary(id);
+    });
+  }
+
   get(id: number): CheckpointDetail {
     requireId(id, 'checkpoint id');
     return this.ctx.run(() => {

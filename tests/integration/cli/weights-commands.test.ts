@@ -216,6 +216,40 @@ describe('deltascope import, combine and export', () => {
     expect(checkpointCount()).toBe(before + 1);
   });
 
+  it('imports NaN and ±Infinity as they are, warning and counting them in the provenance', async () => {
+    const file = join(temp.dir, 'nan.safetensors');
+    writeFileSync(
+      file,
+      writeSafetensors(
+        tensorMapFromTensors([
+          { name: 'w', shape: [4], data: new Float32Array([1, NaN, Infinity, -Infinity]) },
+          { name: 'b', shape: [2], data: new Float32Array([0, 1]) },
+        ]),
+      ),
+    );
+    const imported = await deltascope('import', file, '--db', fixture.path);
+    expect(imported.code).toBe(0);
+    expect(imported.stderr).toBe(
+      `warning: 3 values are NaN or ±Infinity (\`w\` 3); imported as they are and noted in checkpoint ${imported.stdout}'s provenance (details.nonFinite).`,
+    );
+    const db = openDatabase(fixture.path);
+    try {
+      const checkpoint = db.checkpoints.get(Number(imported.stdout));
+      expect(checkpoint.provenance.details).toMatchObject({ nonFinite: { total: 3, tensors: { w: 3 } } });
+    } finally {
+      db.close();
+    }
+    const clean = await deltascope(
+      'import',
+      join(temp.dir, 'agent.safetensors'),
+      '--db',
+      fixture.path,
+      '--json',
+    );
+    expect(clean.stderr).toBe('');
+    expect((JSON.parse(clean.stdout) as { nonFinite: unknown }).nonFinite).toBeNull();
+  });
+
   it("combines '2*#A - #B' and a bound alpha grid, printing one id per checkpoint", async () => {
     const single = await deltascope(
       'combine',

@@ -5,6 +5,7 @@ import { createGridMaze } from '../../../src-main/engine/gridmaze';
 import { createNetwork, type NetworkSpec } from '../../../src-main/engine/nn/network';
 import { createPpoTrainer, type PpoConfig, type PpoTrainer } from '../../../src-main/engine/ppo';
 import { createRng } from '../../../src-main/engine/random';
+import { DeltascopeError } from '../../../src-main/shared/errors';
 import type { RewardSpec } from '../../../src-main/shared/reward';
 
 /** PPO on a 5×5 gridmaze with one kind (cheese) and reward RA = cheese; horizon 8 keeps the floor low. */
@@ -81,6 +82,29 @@ describe('PPO trainer', () => {
     expect(last.globalStep).toBe(4 * 8 * 16);
     weightsOf(resumed).forEach((w, i) => expect(w).toEqual(weightsOf(straight)[i]));
     expect(resumed.state().optimizer).toEqual(straight.state().optimizer);
+  });
+
+  it('stops with NON_FINITE naming the iteration and the likely cause instead of training on NaN', () => {
+    const trainer = makeTrainer({ ...TINY, entCoef: 1e308 });
+    const error = (() => {
+      try {
+        trainer.iterate();
+        return null;
+      } catch (e) {
+        return e as DeltascopeError;
+      }
+    })();
+    expect(error).toBeInstanceOf(DeltascopeError);
+    expect(error!.code).toBe('NON_FINITE');
+    expect(error!.message).toMatch(
+      /^PPO produced non-finite values at iteration 1 \(env step 128\): .* Likely cause: .*ppo\.entCoef = 1e\+308/,
+    );
+    const env = createGridMaze(MAZE, [{ ...RA, stepCost: 1e39 }], { numEnvs: 8, seed: 1 });
+    const network = createNetwork({ kind: 'mlp', obsShape: env.obsShape, numActions: env.numActions }, 1);
+    const overflow = createPpoTrainer({ env, network, config: TINY });
+    expect(() => overflow.iterate()).toThrow(
+      /at iteration 1 \(env step 128\): 128 of 128 rewards of the rollout are NaN or ±Infinity\. Likely cause: reward weights too large/,
+    );
   });
 
   it('reports the reference metric keys, per reward too', () => {
