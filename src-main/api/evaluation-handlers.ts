@@ -4,9 +4,8 @@ import { recordEpisode } from '../engine/episode-recorder';
 import { evaluatePolicy } from '../engine/evaluate';
 import { networkPolicy } from '../engine/policy-rollout';
 import { visitationHeatmap } from '../engine/visitation';
+import type { ArtifactKind } from '../shared/artifact-schemas';
 import {
-  EvaluationRecordSchema,
-  EvaluationSummarySchema,
   evaluationMethods,
   type EpisodeRecording,
   type EvaluationMethodName,
@@ -14,18 +13,17 @@ import {
   type EvaluationSummary,
   type VisitationResult,
 } from '../shared/contract-evaluation';
-import { DeltascopeError } from '../shared/errors';
-import type { ArtifactSummary, DeltascopeDb } from '../store';
+import { evaluationArtifact, evaluationRecordOf, evaluationSummaryOf } from '../shared/evaluation-artifact';
+import type { DeltascopeDb } from '../store';
 import { loadPolicy, type LoadedPolicy } from './evaluation-setup';
 
 /**
  * The evaluation methods of the contract (shared/contract-evaluation.ts). Evaluations are stored as
- * artifacts of kind "evaluation": recipe = the request with the resolved setup (enough to recompute),
- * manifest = the record without per-episode data (what `eval.list` returns without reading BLOBs),
- * data = the whole record as UTF-8 JSON. The tfjs backend is initialised on first use.
+ * artifacts of kind "evaluation" (shared/evaluation-artifact.ts, the same encoder as the protocol's).
+ * The tfjs backend is initialised on first use.
  */
 
-export const EVALUATION_ARTIFACT_KIND = 'evaluation';
+const EVALUATION_ARTIFACT_KIND = 'evaluation' satisfies ArtifactKind;
 
 type Params<M extends EvaluationMethodName> = z.output<(typeof evaluationMethods)[M]['request']>;
 type Response<M extends EvaluationMethodName> = z.output<(typeof evaluationMethods)[M]['response']>;
@@ -78,43 +76,27 @@ export async function runEvaluation(db: DeltascopeDb, params: Params<'eval.run'>
       result,
     };
     if (!params.save) return record;
-    const { perEpisode: _perEpisode, ...summaryResult } = result;
-    const { id: _id, ...meta } = record;
-    const { id } = db.artifacts.put({
-      experimentId: run.experimentId,
-      kind: EVALUATION_ARTIFACT_KIND,
-      name: `eval ${checkpoint.label}: ${params.policy}, ${params.episodes} episodes, seed ${params.seed}`,
-      recipe: {
+    const { kind, hidden, channels, denseWidth } = network.spec;
+    const { id } = db.artifacts.put(
+      evaluationArtifact(run.experimentId, record, {
         method: 'eval.run',
         checkpointId: checkpoint.id,
         runId: run.id,
         episodes: params.episodes,
         policy: params.policy,
         seed: params.seed,
-        numEnvs: params.numEnvs,
+        numEnvs: result.numEnvs,
         bootstrapResamples: params.bootstrapResamples,
         confidence: params.confidence,
-        setup: { env: setup.env, rewards: setup.rewards, net: network.spec },
-      },
-      manifest: { encoding: 'json-utf8', summary: { ...meta, result: summaryResult } },
-      data: new TextEncoder().encode(JSON.stringify({ ...meta, result })),
-    });
+        setup: {
+          env: setup.env,
+          rewards: [...setup.rewards],
+          net: { kind, hidden: [...hidden], channels: [...channels], denseWidth },
+        },
+      }),
+    );
     return { ...record, id };
   });
-}
-
-function corrupt(artifact: { id: number }, what: string): DeltascopeError {
-  return new DeltascopeError(
-    'DATABASE_CORRUPT',
-    `evaluation artifact ${artifact.id} has an unreadable ${what}`,
-  );
-}
-
-function summaryOf(artifact: ArtifactSummary): EvaluationSummary {
-  const summary = (artifact.manifest as { summary?: unknown } | null)?.summary;
-  const parsed = EvaluationSummarySchema.safeParse({ ...(summary as object), id: artifact.id });
-  if (summary === undefined || !parsed.success) throw corrupt(artifact, 'summary (manifest)');
-  return parsed.data;
 }
 
 /** eval.list: evaluations of a checkpoint, of a run, or all, oldest first. */
@@ -124,38 +106,17 @@ export function listEvaluations(db: DeltascopeDb, params: Params<'eval.list'>): 
     experimentId = db.runs.get(db.checkpoints.get(params.checkpointId).runId).experimentId;
   }
   if (params.runId !== undefined) experimentId = db.runs.get(params.runId).experimentId;
-  const recipeOf = (artifact: ArtifactSummary): { checkpointId?: unknown; runId?: unknown } =>
-    (artifact.recipe ?? {}) as { checkpointId?: unknown; runId?: unknown };
   return db.artifacts
     .list(experimentId)
     .filter((artifact) => artifact.kind === EVALUATION_ARTIFACT_KIND)
-    .filter(
-      (artifact) =>
-        params.checkpointId === undefined || recipeOf(artifact).checkpointId === params.checkpointId,
-    )
-    .filter((artifact) => params.runId === undefined || recipeOf(artifact).runId === params.runId)
-    .map(summaryOf);
+    .map(evaluationSummaryOf)
+    .filter((summary) => params.checkpointId === undefined || summary.checkpointId === params.checkpointId)
+    .filter((summary) => params.runId === undefined || summary.runId === params.runId);
 }
 
 /** eval.get: one stored evaluation with its per-episode data. */
 export function getEvaluation(db: DeltascopeDb, evaluationId: number): EvaluationRecord {
-  const artifact = db.artifacts.get(evaluationId);
-  if (artifact.kind !== EVALUATION_ARTIFACT_KIND) {
-    throw new DeltascopeError(
-      'NOT_FOUND',
-      `artifact ${evaluationId} is a "${artifact.kind}", not an evaluation`,
-    );
-  }
-  if (artifact.data === null) throw corrupt(artifact, 'record (no data)');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder().decode(artifact.data));
-  } catch {
-    throw corrupt(artifact, 'record (not JSON)');
-  }
-  const parsed = EvaluationRecordSchema.safeParse({ ...(raw as object), id: artifact.id });
-  if (!parsed.success) throw corrupt(artifact, 'record');
-  return parsed.data;
+  return evaluationRecordOf(db.artifacts.get(evaluationId));
 }
 
 /** episodes.record: one held-out episode of a checkpoint, frame by frame. */

@@ -1,14 +1,12 @@
 import { evaluatePolicy } from '../engine/evaluate';
 import type { PolicyFn } from '../engine/policy-rollout';
 import { readNodeStates, loadProtocol } from '../jobs/protocol-store';
-import { decodeJson, nodeIds, reportStatements, type NodeState, type ReportCurve } from '../protocol';
+import { nodeIds, reportStatements, type AnalysisKind, type NodeState, type ReportCurve } from '../protocol';
+import { decodeArtifact } from '../shared/artifact-codec';
+import type { ArtifactData, ArtifactKind } from '../shared/artifact-schemas';
 import {
-  KnownAnswerDataSchema,
-  LocalizationDataSchema,
   METRIC_KEYS,
-  NegationTableSchema,
   PROTOCOL_REPORT_FORMAT,
-  SuperpositionDataSchema,
   type ProtocolReport,
   type ReportSeed,
   type SuccessFigure,
@@ -16,13 +14,13 @@ import {
 import type { EvaluationResult } from '../shared/contract-evaluation';
 import type { DeltascopeDb } from '../store';
 import { computeRewardSimilarity } from './protocol-similarity';
-import type { z } from 'zod';
 
 /**
  * The report of a protocol experiment, read from the store: the analyses' artifacts as stored, the
  * success figures of MA and each MBᵢ from their evaluations, a uniform-random policy's success on the
  * same held-out mazes (the floor), the reward similarity, and the statements. Works on a partly run
- * experiment: what is missing is null.
+ * experiment: what is not made yet is null; a stored artifact that does not decode is an error
+ * naming it (DATABASE_CORRUPT), never a silently missing analysis.
  */
 
 /** Transitions sampled for the report's similarity matrix. */
@@ -34,17 +32,20 @@ const ACTIONS = 4;
 /** A policy with all logits 0 (uniform over the actions) and V = 0. */
 const uniformPolicy: PolicyFn = (_obs, batch) => new Float32Array(batch * (ACTIONS + 1));
 
-function jsonOfNode(db: DeltascopeDb, states: Map<string, NodeState>, nodeId: string): unknown {
+/**
+ * The decoded data of the artifact a done node made, or null when the node has not finished; an
+ * artifact that does not decode throws DATABASE_CORRUPT naming its id, kind and the failing path.
+ */
+function dataOfNode<K extends ArtifactKind>(
+  db: DeltascopeDb,
+  states: Map<string, NodeState>,
+  nodeId: string,
+  kind: K,
+): ArtifactData<K> | null {
   const state = states.get(nodeId);
   const id = state?.status === 'done' ? state.outputs.artifactId : undefined;
   if (id === undefined) return null;
-  return decodeJson(db.artifacts.get(id).data, `artifact ${id}`);
-}
-
-function parsedOrNull<S extends z.ZodType>(schema: S, value: unknown): z.output<S> | null {
-  if (value === null) return null;
-  const parsed = schema.safeParse(value);
-  return parsed.success ? parsed.data : null;
+  return decodeArtifact(kind, db.artifacts.get(id)).data;
 }
 
 function evaluationOfNode(
@@ -52,12 +53,8 @@ function evaluationOfNode(
   states: Map<string, NodeState>,
   target: string,
 ): { checkpointId: number | null; result: EvaluationResult } | null {
-  const record = jsonOfNode(db, states, nodeIds.evaluate(target)) as {
-    checkpointId?: number;
-    result?: EvaluationResult;
-  } | null;
-  if (record?.result === undefined) return null;
-  return { checkpointId: record.checkpointId ?? null, result: record.result };
+  const record = dataOfNode(db, states, nodeIds.evaluate(target), 'evaluation');
+  return record === null ? null : { checkpointId: record.checkpointId, result: record.result };
 }
 
 function figure(
@@ -121,25 +118,16 @@ export function buildProtocolReport(db: DeltascopeDb, experimentId: number): Pro
         figure('random policy', rb.name, { checkpointId: null, result: floor }),
       ]),
     ].filter((f): f is SuccessFigure => f !== null);
-    const signals = jsonOfNode(db, states, nodeIds.analysis(s, 'update-signals'));
+    const analysis = <K extends ArtifactKind>(kind: AnalysisKind, artifactKind: K) =>
+      dataOfNode(db, states, nodeIds.analysis(s, kind), artifactKind);
     seeds.push({
       seed: s,
       success,
-      updateSignals:
-        signals !== null && typeof signals === 'object' ? (signals as Record<string, unknown>) : null,
-      negation: parsedOrNull(NegationTableSchema, jsonOfNode(db, states, nodeIds.analysis(s, 'negation'))),
-      superposition: parsedOrNull(
-        SuperpositionDataSchema,
-        jsonOfNode(db, states, nodeIds.analysis(s, 'superposition')),
-      ),
-      knownAnswer: parsedOrNull(
-        KnownAnswerDataSchema,
-        jsonOfNode(db, states, nodeIds.analysis(s, 'known-answer')),
-      ),
-      localization: parsedOrNull(
-        LocalizationDataSchema,
-        jsonOfNode(db, states, nodeIds.analysis(s, 'localization')),
-      ),
+      updateSignals: analysis('update-signals', 'protocol-update-signals'),
+      negation: analysis('negation', 'protocol-negation'),
+      superposition: analysis('superposition', 'protocol-superposition'),
+      knownAnswer: analysis('known-answer', 'protocol-known-answer'),
+      localization: analysis('localization', 'protocol-localization'),
     });
   }
 

@@ -1,12 +1,12 @@
-import { z } from 'zod';
+import { decodeArtifactHead, decodeEach, encodeArtifact } from '../shared/artifact-codec';
 import {
   RELEVANCE_MAP_ARTIFACT_KIND,
-  RelevanceMapSummarySchema,
   type AggregatorSpecPayload,
+  type RelevanceMapListEntry,
   type RelevanceMapSummary,
 } from '../shared/contract-weights';
-import type { TensorEntry } from '../shared/domain';
 import { DeltascopeError } from '../shared/errors';
+import { relevanceMapContent } from '../shared/relevance-map-content';
 import type { ArtifactSummary, DeltascopeDb } from '../store';
 import {
   aggregateTensor,
@@ -19,9 +19,8 @@ import {
 
 /**
  * weights.aggregate: folds Δᵢ = θᵢ − θ_base into one per-parameter relevance map, tensor by tensor
- * (only one tensor's deltas exist at a time), and stores it as an artifact of kind "relevance-map":
- * recipe = how to recompute it, manifest = the summary plus where each tensor sits in `data`,
- * data = the map as little-endian float32.
+ * (only one tensor's deltas exist at a time), and stores it as an artifact of kind "relevance-map"
+ * (shared/artifact-schemas.ts; the protocol's superposition writes the same shape).
  */
 
 export interface AggregateParams {
@@ -32,34 +31,7 @@ export interface AggregateParams {
   name?: string | undefined;
 }
 
-const FLOAT32_BYTES = 4;
 const EMPTY = new Float32Array(0);
-
-/** Per-tensor figures of a map m: Σ|m_t| / Σ|m|, max |m_t|, mean m_t. */
-function tensorSummaries(outputs: { name: string; shape: number[]; data: Float32Array }[]) {
-  const l1 = outputs.map(({ data }) => {
-    let sum = 0;
-    for (let i = 0; i < data.length; i++) sum += Math.abs(data[i]!);
-    return sum;
-  });
-  const totalL1 = l1.reduce((s, v) => s + v, 0);
-  return outputs.map(({ name, shape, data }, t) => {
-    let maxAbs = 0;
-    let sum = 0;
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i]!;
-      sum += v;
-      if (Math.abs(v) > maxAbs) maxAbs = Math.abs(v);
-    }
-    return {
-      name,
-      shape,
-      massShare: totalL1 === 0 ? 0 : l1[t]! / totalL1,
-      maxAbs,
-      mean: data.length === 0 ? 0 : sum / data.length,
-    };
-  });
-}
 
 function checkSpec(params: AggregateParams): void {
   const spec = params.aggregator;
@@ -151,30 +123,14 @@ export function storeAggregation(
   outputs: readonly AggregateOutput[],
 ): RelevanceMapSummary {
   const { params, spec, experimentId } = plan;
-  const paramCount = outputs.reduce((sum, o) => sum + o.data.length, 0);
-  const bytes = new Uint8Array(paramCount * FLOAT32_BYTES);
-  const entries: TensorEntry[] = [];
-  let offset = 0;
-  for (const { name, shape, data } of outputs) {
-    bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
-    entries.push({ name, shape, dtype: 'float32', byteOffset: offset, byteLength: data.byteLength });
-    offset += data.byteLength;
-  }
   const recipe = { ...aggregationRecipe(spec, params.deltas, params.nullDelta), base: params.base };
-  const tensors = tensorSummaries([...outputs]);
   const name =
     params.name ??
     `${spec.kind} of ${params.deltas.length} delta${params.deltas.length === 1 ? '' : 's'} over #${params.base}`;
-  const { id } = db.artifacts.put({
-    experimentId,
-    kind: RELEVANCE_MAP_ARTIFACT_KIND,
-    name,
-    recipe,
-    manifest: { tensors, entries, paramCount },
-    data: bytes,
-  });
-  const stored = db.artifacts.list(experimentId).find((a) => a.id === id)!;
-  return toRelevanceSummary(stored);
+  const { id } = db.artifacts.put(
+    encodeArtifact(RELEVANCE_MAP_ARTIFACT_KIND, { experimentId, name }, relevanceMapContent(recipe, outputs)),
+  );
+  return toRelevanceSummary(db.artifacts.summary(id));
 }
 
 /** The whole aggregation inline, on the calling thread. */
@@ -184,36 +140,33 @@ export function aggregateCheckpoints(db: DeltascopeDb, params: AggregateParams):
   return storeAggregation(db, plan, computeAggregation(read, plan));
 }
 
-const StoredManifestSchema = z.object({
-  tensors: RelevanceMapSummarySchema.shape.tensors,
-  paramCount: z.number().int(),
-});
-
-/** The summary of a stored relevance map; DATABASE_CORRUPT if its recipe or manifest does not parse. */
+/** The summary of a stored relevance map; DATABASE_CORRUPT naming the artifact and field if it does not decode. */
 export function toRelevanceSummary(artifact: ArtifactSummary): RelevanceMapSummary {
-  const recipe = RelevanceMapSummarySchema.shape.recipe.safeParse(artifact.recipe);
-  const manifest = StoredManifestSchema.safeParse(artifact.manifest);
-  if (!recipe.success || !manifest.success) {
-    throw new DeltascopeError(
-      'DATABASE_CORRUPT',
-      `Relevance map artifact ${artifact.id} ("${artifact.name}") has an unreadable recipe or manifest.`,
-      { artifactId: artifact.id },
-    );
-  }
+  const { recipe, manifest } = decodeArtifactHead(RELEVANCE_MAP_ARTIFACT_KIND, artifact);
   return {
     artifactId: artifact.id,
     experimentId: artifact.experimentId,
     name: artifact.name,
-    recipe: recipe.data,
-    tensors: manifest.data.tensors,
-    paramCount: manifest.data.paramCount,
+    recipe,
+    tensors: manifest.tensors,
+    paramCount: manifest.paramCount,
     createdAt: artifact.createdAt,
   };
 }
 
-export function listRelevanceMaps(db: DeltascopeDb): RelevanceMapSummary[] {
-  return db.artifacts
-    .list()
-    .filter((a) => a.kind === RELEVANCE_MAP_ARTIFACT_KIND)
-    .map(toRelevanceSummary);
+/** Every stored map, oldest first; one that does not decode is listed as unreadable with the reason. */
+export function listRelevanceMaps(db: DeltascopeDb): RelevanceMapListEntry[] {
+  const rows = db.artifacts.list().filter((a) => a.kind === RELEVANCE_MAP_ARTIFACT_KIND);
+  return decodeEach(rows, toRelevanceSummary).map((result) => {
+    if (result.ok) return result.value;
+    const { row } = result;
+    return {
+      artifactId: row.id,
+      experimentId: row.experimentId,
+      kind: row.kind,
+      name: row.name,
+      createdAt: row.createdAt,
+      unreadable: result.error.message,
+    };
+  });
 }

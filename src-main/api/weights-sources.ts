@@ -1,13 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { z } from 'zod';
+import { decodeArtifact } from '../shared/artifact-codec';
 import {
   RELEVANCE_MAP_ARTIFACT_KIND,
   type CheckpointRef,
   type CheckpointSide,
   type ModelFileFormat,
 } from '../shared/contract-weights';
-import { TensorEntrySchema, type TensorEntry } from '../shared/domain';
+import type { TensorEntry } from '../shared/domain';
 import { DeltascopeError } from '../shared/errors';
 import type { DeltascopeDb } from '../store';
 import {
@@ -61,9 +61,6 @@ export interface StreamSide {
 }
 
 const FLOAT32_BYTES = 4;
-
-/** The part of a relevance map's manifest that locates its tensors in `data` (weights-aggregate.ts). */
-const RelevanceManifestSchema = z.object({ entries: z.array(TensorEntrySchema) });
 
 /**
  * Decides a path's format: a `.safetensors` file; a folder holding `model.safetensors.index.json`
@@ -217,22 +214,15 @@ export class WeightSources {
     if (artifact.kind !== RELEVANCE_MAP_ARTIFACT_KIND) {
       throw new DeltascopeError(
         'INVALID_SPEC',
-        `artifact ${artifactId} is a '${artifact.kind}', not a relevance map; only artifacts of weights.aggregate can be drawn or diffed.`,
+        `artifact ${artifactId} is a '${artifact.kind}', not a relevance map; only relevance maps can be drawn or diffed.`,
         { artifactId, kind: artifact.kind },
       );
     }
     const label = `relevance map ${artifactId}`;
-    const manifest = RelevanceManifestSchema.safeParse(artifact.manifest);
-    if (!manifest.success || artifact.data === null || artifact.data.byteLength % FLOAT32_BYTES !== 0) {
-      throw new DeltascopeError(
-        'DATABASE_CORRUPT',
-        `${label} ("${artifact.name}") has an unreadable manifest or no float32 data.`,
-        { artifactId },
-      );
-    }
-    const weights = new Float32Array(new SharedArrayBuffer(artifact.data.byteLength));
-    new Uint8Array(weights.buffer).set(artifact.data);
-    const entries = manifest.data.entries;
+    const content = decodeArtifact(RELEVANCE_MAP_ARTIFACT_KIND, artifact);
+    const weights = new Float32Array(new SharedArrayBuffer(content.data.byteLength));
+    weights.set(content.data);
+    const entries = content.manifest.entries;
     let map: TensorMap;
     try {
       map = tensorMapFromManifest(entries, weights, label);

@@ -17,16 +17,41 @@ import {
   type JobNode,
   type NodeOutputs,
 } from '../protocol';
-import { packTensorMap, type TensorMap } from '../weights';
+import type { ArtifactContentInput } from '../shared/artifact-schemas';
+import { encodeArtifact, type EncodedArtifact } from '../shared/artifact-codec';
+import type { ProtocolAnalysisRecipe } from '../shared/artifact-schemas';
+import { relevanceMapContent } from '../shared/relevance-map-content';
+import type { TensorMap } from '../weights';
 import {
   artifactOf,
   checkpointOf,
   evaluationOf,
   superpositionOf,
+  relevanceMaskRecipe,
   type NodeContext,
   type Params,
 } from './protocol-nodes';
-import { checkpointMap, completeNode, jsonArtifact } from './protocol-store';
+import { checkpointMap, completeNode } from './protocol-store';
+
+type AnalysisArtifactKind =
+  | 'protocol-update-signals'
+  | 'protocol-negation'
+  | 'protocol-superposition'
+  | 'protocol-known-answer'
+  | 'protocol-localization';
+
+/** A JSON analysis artifact (manifest: encoding, the data's format, a few facts shown in lists). */
+function analysisArtifact<K extends AnalysisArtifactKind>(
+  kind: K,
+  experimentId: number,
+  name: string,
+  recipe: ProtocolAnalysisRecipe,
+  data: ArtifactContentInput<K>['data'] & { format: string },
+  summary: Record<string, unknown>,
+): EncodedArtifact {
+  const manifest = { encoding: 'json-utf8', format: data.format, summary };
+  return encodeArtifact(kind, { experimentId, name }, { recipe, manifest, data } as ArtifactContentInput<K>);
+}
 
 /**
  * The analysis nodes of the protocol graph: each reads the checkpoints and evaluations of its deps,
@@ -59,7 +84,12 @@ function finetunedMaps(
 export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<'analysis'>): NodeOutputs {
   const { experimentId, spec } = ctx.protocol;
   const s = node.seed;
-  const recipe = { protocol: experimentId, nodeId: node.id, analysis: params.analysis, deps: node.deps };
+  const recipe: ProtocolAnalysisRecipe = {
+    protocol: experimentId,
+    nodeId: node.id,
+    analysis: params.analysis,
+    deps: node.deps,
+  };
   switch (params.analysis) {
     case 'update-signals': {
       const maps = finetunedMaps(ctx, s);
@@ -69,9 +99,9 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
       ]);
       return completeNode(ctx.db, experimentId, node.id, () => ({
         artifactId: ctx.db.artifacts.put(
-          jsonArtifact(
-            experimentId,
+          analysisArtifact(
             PROTOCOL_ARTIFACT_KINDS.updateSignals,
+            experimentId,
             `update signals, seed ${s}`,
             recipe,
             result,
@@ -117,9 +147,9 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
       });
       return completeNode(ctx.db, experimentId, node.id, () => ({
         artifactId: ctx.db.artifacts.put(
-          jsonArtifact(
-            experimentId,
+          analysisArtifact(
             PROTOCOL_ARTIFACT_KINDS.negation,
+            experimentId,
             `negation test, seed ${s}`,
             recipe,
             table,
@@ -144,10 +174,7 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
       const masked = MASK_SELECTIONS.flatMap((selection) =>
         loc.kPercents.map((kPercent) => {
           const maskArtifactId = artifactOf(ctx, nodeIds.relevanceMask(s, selection, kPercent));
-          const maskRecipe = ctx.db.artifacts.get(maskArtifactId).recipe as {
-            selected: number;
-            total: number;
-          };
+          const maskRecipe = relevanceMaskRecipe(ctx, maskArtifactId);
           return {
             selection,
             kPercent,
@@ -170,9 +197,9 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
       });
       return completeNode(ctx.db, experimentId, node.id, () => ({
         artifactId: ctx.db.artifacts.put(
-          jsonArtifact(
-            experimentId,
+          analysisArtifact(
             PROTOCOL_ARTIFACT_KINDS.localization,
+            experimentId,
             `localization test, seed ${s}`,
             recipe,
             table,
@@ -194,9 +221,9 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
       );
       return completeNode(ctx.db, experimentId, node.id, () => ({
         artifactId: ctx.db.artifacts.put(
-          jsonArtifact(
-            experimentId,
+          analysisArtifact(
             PROTOCOL_ARTIFACT_KINDS.knownAnswer,
+            experimentId,
             `known-answer check, seed ${s}`,
             recipe,
             check,
@@ -213,7 +240,7 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
 }
 
 /** Relevance maps (float32 artifacts, tensor manifest) plus the JSON summary that points at them. */
-function runSuperposition(ctx: NodeContext, node: JobNode, recipe: Record<string, unknown>): NodeOutputs {
+function runSuperposition(ctx: NodeContext, node: JobNode, recipe: ProtocolAnalysisRecipe): NodeOutputs {
   const { experimentId, spec } = ctx.protocol;
   const s = node.seed;
   const maps = finetunedMaps(ctx, s);
@@ -234,17 +261,21 @@ function runSuperposition(ctx: NodeContext, node: JobNode, recipe: Record<string
     tiesDensity: spec.tiesDensity,
     dareDropProbability: spec.dareDropProbability,
   });
-  const mapArtifact = (aggregator: string, map: TensorMap, mapRecipe: unknown) => {
-    const packed = packTensorMap(map);
-    return ctx.db.artifacts.put({
-      experimentId,
-      kind: PROTOCOL_ARTIFACT_KINDS.relevanceMap,
-      name: `relevance map ${aggregator}, seed ${s}`,
-      recipe: { ...recipe, aggregation: mapRecipe },
-      manifest: packed.manifest,
-      data: new Uint8Array(packed.weights.buffer, packed.weights.byteOffset, packed.weights.byteLength),
-    }).id;
-  };
+  const mapArtifact = (
+    aggregator: string,
+    map: TensorMap,
+    mapRecipe: { aggregator: string; params: Record<string, unknown>; inputs: number[] },
+  ) =>
+    ctx.db.artifacts.put(
+      encodeArtifact(
+        PROTOCOL_ARTIFACT_KINDS.relevanceMap,
+        { experimentId, name: `relevance map ${aggregator}, seed ${s}` },
+        relevanceMapContent(
+          { ...mapRecipe, base: maps.base.checkpointId, protocol: { experimentId, nodeId: node.id } },
+          [...map.values()],
+        ),
+      ),
+    ).id;
   return completeNode(ctx.db, experimentId, node.id, () => {
     const mapsOut = result.maps.map((m) => ({
       aggregator: m.aggregator,
@@ -258,6 +289,7 @@ function runSuperposition(ctx: NodeContext, node: JobNode, recipe: Record<string
         : {
             artifactId: mapArtifact('null-drift', result.nullMap.map, {
               aggregator: 'mean-abs',
+              params: {},
               inputs: maps.nulls.map((n) => n.checkpointId),
             }),
             concentration: result.nullMap.concentration,
@@ -270,7 +302,8 @@ function runSuperposition(ctx: NodeContext, node: JobNode, recipe: Record<string
             groups: ratio.groups,
             artifactId: mapArtifact('variance-ratio', ratio.map, {
               aggregator: 'variance-ratio',
-              groups: ratio.groups,
+              params: { groups: ratio.groups },
+              inputs: [...rbDeltas, ...nullDeltas].map((d) => d.checkpointId),
             }),
             concentration: ratio.concentration,
           }
@@ -286,9 +319,9 @@ function runSuperposition(ctx: NodeContext, node: JobNode, recipe: Record<string
       varianceRatio: ratioOut,
     };
     const id = ctx.db.artifacts.put(
-      jsonArtifact(
-        experimentId,
+      analysisArtifact(
         PROTOCOL_ARTIFACT_KINDS.superposition,
+        experimentId,
         `superposition, seed ${s}`,
         recipe,
         summary,

@@ -3,19 +3,18 @@ import { evaluatePolicy } from '../engine/evaluate';
 import { createGridMaze } from '../engine/gridmaze';
 import { createNetwork } from '../engine/nn/network';
 import { networkPolicy } from '../engine/policy-rollout';
+import type { EncodedArtifact } from '../shared/artifact-codec';
 import type { EvaluationRecord } from '../shared/contract-evaluation';
+import { evaluationArtifact } from '../shared/evaluation-artifact';
 import type { ExperimentSpec } from '../shared/experiment-spec';
 import type { RewardSpec } from '../shared/reward';
-import type { DeltascopeDb, PutArtifactInput } from '../store';
+import type { DeltascopeDb } from '../store';
 
 /**
- * Evaluation of one checkpoint for the protocol runner, stored in the same form as the API's
- * `eval.run` (kind "evaluation", manifest = summary without per-episode data, data = the whole record
- * as UTF-8 JSON), so `eval.list` and the evaluation views show protocol evaluations too. This module
- * loads tfjs; the runner imports it lazily.
+ * Evaluation of one checkpoint for the protocol runner, stored by the same encoder as the API's
+ * `eval.run` (shared/evaluation-artifact.ts), so `eval.list` and the evaluation views show protocol
+ * evaluations too. This module loads tfjs; the runner imports it lazily.
  */
-
-export const EVALUATION_ARTIFACT_KIND = 'evaluation';
 
 /** Plays the protocol's held-out episodes with checkpoint `checkpointId`; returns the record (id null) and its artifact. */
 export async function evaluateForProtocol(
@@ -24,7 +23,7 @@ export async function evaluateForProtocol(
   rewards: readonly RewardSpec[],
   checkpointId: number,
   experimentId: number,
-): Promise<{ record: EvaluationRecord; artifact: PutArtifactInput }> {
+): Promise<{ record: EvaluationRecord; artifact: EncodedArtifact }> {
   const backend = await initBackend();
   const checkpoint = db.checkpoints.get(checkpointId);
   const probe = createGridMaze(spec.env, rewards, { numEnvs: 1, seed: 0 });
@@ -73,23 +72,14 @@ export async function evaluateForProtocol(
       episodesPerSecond: spec.evalEpisodes / Math.max(elapsedSeconds, 1e-9),
       result,
     };
-    const { perEpisode: _perEpisode, ...summaryResult } = result;
-    const { id: _id, ...meta } = record;
-    const artifact: PutArtifactInput = {
-      experimentId,
-      kind: EVALUATION_ARTIFACT_KIND,
-      name: `eval ${checkpoint.label}: ${options.policy}, ${options.episodes} episodes, seed ${options.seed}`,
-      recipe: {
-        method: 'protocol.evaluate',
-        checkpointId,
-        runId: checkpoint.runId,
-        ...options,
-        numEnvs: result.numEnvs,
-        setup: { env: spec.env, rewards, net: spec.net },
-      },
-      manifest: { encoding: 'json-utf8', summary: { ...meta, result: summaryResult } },
-      data: new TextEncoder().encode(JSON.stringify({ ...meta, result })),
-    };
+    const artifact = evaluationArtifact(experimentId, record, {
+      method: 'protocol.evaluate',
+      checkpointId,
+      runId: checkpoint.runId,
+      ...options,
+      numEnvs: result.numEnvs,
+      setup: { env: spec.env, rewards: [...rewards], net: spec.net },
+    });
     return { record, artifact };
   } finally {
     network.dispose();

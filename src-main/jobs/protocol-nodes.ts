@@ -1,15 +1,15 @@
-import { EvaluationRecordSchema, type EvaluationResult } from '../shared/contract-evaluation';
-import { TensorEntrySchema } from '../shared/domain';
+import { decodeArtifact, decodeArtifactHead } from '../shared/artifact-codec';
+import type { EvaluationResult } from '../shared/contract-evaluation';
+import type { SuperpositionData } from '../shared/contract-protocol';
 import { DeltascopeError } from '../shared/errors';
+import { evaluationRecordOf } from '../shared/evaluation-artifact';
 import {
-  decodeJson,
   derivedMap,
   deriveFormula,
   relevanceMask,
   type JobNode,
   type NodeOutputs,
   type NodeParams,
-  type TensorConcentration,
 } from '../protocol';
 import type { DeltascopeDb } from '../store';
 import { arithmeticProvenance, tensorMapFromManifest, type TensorMap } from '../weights';
@@ -74,29 +74,31 @@ export function runMaskNode(ctx: NodeContext, node: JobNode, params: Params<'mas
   }));
 }
 
-/** A stored relevance map (float32 data with a tensor manifest) as a tensor map. */
+/** A stored relevance map as a tensor map. */
 export function relevanceMapOf(ctx: NodeContext, artifactId: number): TensorMap {
-  const artifact = ctx.db.artifacts.get(artifactId);
-  const manifest = TensorEntrySchema.array().safeParse(artifact.manifest);
-  if (artifact.data === null || !manifest.success || artifact.data.byteLength % 4 !== 0) {
-    throw new DeltascopeError('DATABASE_CORRUPT', `artifact ${artifactId} is not a relevance map`);
-  }
-  return tensorMapFromManifest(
-    manifest.data,
-    new Float32Array(artifact.data.slice().buffer),
-    `artifact ${artifactId}`,
-  );
+  const content = decodeArtifact('relevance-map', ctx.db.artifacts.get(artifactId));
+  return tensorMapFromManifest(content.manifest.entries, content.data, `artifact ${artifactId}`);
 }
 
 /** The superposition JSON of a node: which artifact holds each aggregator's map. */
-export function superpositionOf(
+export function superpositionOf(ctx: NodeContext, nodeId: string): SuperpositionData {
+  return decodeArtifact('protocol-superposition', ctx.db.artifacts.get(artifactOf(ctx, nodeId))).data;
+}
+
+/** How many elements a localization mask made trainable, of how many. */
+export function relevanceMaskRecipe(
   ctx: NodeContext,
-  nodeId: string,
-): { maps: { aggregator: string; artifactId: number; concentration: TensorConcentration[] }[] } {
-  const id = artifactOf(ctx, nodeId);
-  return decodeJson(ctx.db.artifacts.get(id).data, `artifact ${id}`) as {
-    maps: { aggregator: string; artifactId: number; concentration: TensorConcentration[] }[];
-  };
+  artifactId: number,
+): { selected: number; total: number } {
+  const { recipe } = decodeArtifactHead('trainable-mask', ctx.db.artifacts.summary(artifactId));
+  if (!('selected' in recipe)) {
+    throw new DeltascopeError(
+      'DATABASE_CORRUPT',
+      `Artifact ${artifactId} (trainable-mask) cannot be read: recipe.selected: not a localization mask.`,
+      { artifactId, kind: 'trainable-mask', path: 'recipe.selected' },
+    );
+  }
+  return { selected: recipe.selected, total: recipe.total };
 }
 
 /** Localization mask: the top, bottom or random k % of a relevance map trainable, the rest frozen. */
@@ -209,12 +211,5 @@ export async function runEvaluateNode(
 
 /** The evaluation result stored by an evaluate node. */
 export function evaluationOf(ctx: NodeContext, evalNodeId: string): EvaluationResult {
-  const id = artifactOf(ctx, evalNodeId);
-  const parsed = EvaluationRecordSchema.safeParse({
-    ...(decodeJson(ctx.db.artifacts.get(id).data, `evaluation artifact ${id}`) as object),
-    id,
-  });
-  if (!parsed.success)
-    throw new DeltascopeError('DATABASE_CORRUPT', `evaluation artifact ${id} is not an evaluation record`);
-  return parsed.data.result;
+  return evaluationRecordOf(ctx.db.artifacts.get(artifactOf(ctx, evalNodeId))).result;
 }

@@ -1,3 +1,4 @@
+import { decodeArtifact, encodeArtifact } from '../shared/artifact-codec';
 import { DeltascopeError } from '../shared/errors';
 import { ExperimentSpecSchema, type ExperimentSpec } from '../shared/experiment-spec';
 import { describeIssues } from '../shared/validate';
@@ -6,14 +7,12 @@ import {
   countByKind,
   JOB_GRAPH_FORMAT,
   PROTOCOL_ARTIFACT_KINDS,
-  decodeJson,
-  encodeJson,
   latestNodeStates,
   type JobGraph,
   type NodeOutputs,
   type NodeState,
 } from '../protocol';
-import type { DeltascopeDb, PutArtifactInput } from '../store';
+import type { DeltascopeDb } from '../store';
 import { tensorMapFromManifest, type TensorMap } from '../weights';
 import { checkTrainingMemory } from './spec-memory';
 
@@ -73,18 +72,21 @@ export function createProtocolExperiment(db: DeltascopeDb, raw: unknown, concurr
       description: `objective-isolation protocol: ${spec.rbs.length} RBs, ${spec.seeds} seed(s), ${graph.nodes.length} nodes`,
       spec,
     });
-    const { id } = db.artifacts.put({
-      experimentId: experiment.id,
-      kind: PROTOCOL_ARTIFACT_KINDS.graph,
-      name: `job graph of "${spec.name}"`,
-      recipe: { format: JOB_GRAPH_FORMAT, specVersion: spec.version },
-      manifest: {
-        encoding: 'json-utf8',
-        format: JOB_GRAPH_FORMAT,
-        summary: { nodes: graph.nodes.length, byKind: countByKind(graph) },
-      },
-      data: encodeJson(graph),
-    });
+    const { id } = db.artifacts.put(
+      encodeArtifact(
+        PROTOCOL_ARTIFACT_KINDS.graph,
+        { experimentId: experiment.id, name: `job graph of "${spec.name}"` },
+        {
+          recipe: { format: JOB_GRAPH_FORMAT, specVersion: spec.version },
+          manifest: {
+            encoding: 'json-utf8',
+            format: JOB_GRAPH_FORMAT,
+            summary: { nodes: graph.nodes.length, byKind: countByKind(graph) },
+          },
+          data: graph,
+        },
+      ),
+    );
     return { experimentId: experiment.id, spec, graph, graphArtifactId: id };
   });
 }
@@ -101,16 +103,10 @@ export function loadProtocol(db: DeltascopeDb, experimentId: number): StoredProt
     );
   }
   const spec = parseExperimentSpec(db.experiments.getSpec(experimentId), `experiment ${experimentId} spec`);
-  const graph = decodeJson(
-    db.artifacts.get(graphArtifact.id).data,
-    `artifact ${graphArtifact.id}`,
-  ) as JobGraph;
-  if (graph.format !== JOB_GRAPH_FORMAT || !Array.isArray(graph.nodes)) {
-    throw new DeltascopeError(
-      'DATABASE_CORRUPT',
-      `artifact ${graphArtifact.id} is not a ${JOB_GRAPH_FORMAT} job graph`,
-    );
-  }
+  const graph: JobGraph = decodeArtifact(
+    PROTOCOL_ARTIFACT_KINDS.graph,
+    db.artifacts.get(graphArtifact.id),
+  ).data;
   return { experimentId, spec, graph, graphArtifactId: graphArtifact.id };
 }
 
@@ -158,32 +154,13 @@ export function failNode(db: DeltascopeDb, experimentId: number, nodeId: string,
 }
 
 function putNodeState(db: DeltascopeDb, experimentId: number, state: NodeState): void {
-  db.artifacts.put({
-    experimentId,
-    kind: PROTOCOL_ARTIFACT_KINDS.node,
-    name: state.nodeId,
-    recipe: { experimentId, nodeId: state.nodeId },
-    manifest: state,
-  });
-}
-
-/** A JSON artifact input in the protocol's convention (manifest: encoding, format, summary). */
-export function jsonArtifact(
-  experimentId: number,
-  kind: string,
-  name: string,
-  recipe: unknown,
-  value: { format: string },
-  summary: Record<string, unknown> = {},
-): PutArtifactInput {
-  return {
-    experimentId,
-    kind,
-    name,
-    recipe,
-    manifest: { encoding: 'json-utf8', format: value.format, summary },
-    data: encodeJson(value),
-  };
+  db.artifacts.put(
+    encodeArtifact(
+      PROTOCOL_ARTIFACT_KINDS.node,
+      { experimentId, name: state.nodeId },
+      { recipe: { experimentId, nodeId: state.nodeId }, manifest: state, data: null },
+    ),
+  );
 }
 
 /** A checkpoint's tensors as a map of views into one copy of its weights. */

@@ -1,24 +1,26 @@
-import { z } from 'zod';
-import { TensorEntrySchema } from '../shared/domain';
+import type { z } from 'zod';
+import { decodeArtifact, encodeArtifact, type EncodedArtifact } from '../shared/artifact-codec';
+import type { TrainableMaskRecipeSchema } from '../shared/artifact-schemas';
 import { DeltascopeError } from '../shared/errors';
-import type { DeltascopeDb, PutArtifactInput } from '../store';
+import type { DeltascopeDb } from '../store';
 import { packTensorMap, tensorMapFromManifest, tensorMapFromTensors, type NamedTensor } from '../weights';
 
 /**
- * Trainable masks for sparse fine-tuning, stored as an artifact: `manifest` is the tensor manifest
- * (name, shape, float32, byte offset and length, the checkpoint layout) and `data` the float32
- * values, 1 = train the element, 0 = keep it frozen. Tensors the mask does not name stay trainable.
+ * Trainable masks for sparse fine-tuning, stored as a "trainable-mask" artifact
+ * (shared/artifact-schemas.ts): `manifest` is the tensor manifest (the checkpoint layout) and `data`
+ * the float32 values, 1 = train the element, 0 = keep it frozen. Tensors the mask does not name stay
+ * trainable.
  */
 
-export const TRAINABLE_MASK_KIND = 'trainable-mask';
+export const TRAINABLE_MASK_KIND = 'trainable-mask' as const;
 
 /** The artifact input for masks (checked: unique names, ∏shape values each, only 0 and 1). */
 export function trainableMaskArtifact(
   experimentId: number | null,
   name: string,
   masks: Iterable<NamedTensor>,
-  recipe: unknown = {},
-): PutArtifactInput {
+  recipe: z.input<typeof TrainableMaskRecipeSchema> = {},
+): EncodedArtifact {
   const map = tensorMapFromTensors(masks, `mask "${name}"`);
   for (const tensor of map.values()) {
     if (tensor.data.some((x) => x !== 0 && x !== 1)) {
@@ -29,29 +31,25 @@ export function trainableMaskArtifact(
     }
   }
   const packed = packTensorMap(map);
-  return {
-    experimentId,
-    kind: TRAINABLE_MASK_KIND,
-    name,
-    recipe,
-    manifest: packed.manifest,
-    data: new Uint8Array(packed.weights.buffer, packed.weights.byteOffset, packed.weights.byteLength),
-  };
+  return encodeArtifact(
+    TRAINABLE_MASK_KIND,
+    { experimentId, name },
+    { recipe, manifest: packed.manifest, data: packed.weights },
+  );
 }
 
 /** The masks of artifact `artifactId` by tensor name, as copies. */
 export function readTrainableMask(db: DeltascopeDb, artifactId: number): Record<string, Float32Array> {
   const artifact = db.artifacts.get(artifactId);
   const where = `artifact ${artifactId} (spec.trainableMask)`;
-  const manifest = z.array(TensorEntrySchema).safeParse(artifact.manifest);
-  if (artifact.data === null || !manifest.success || artifact.data.byteLength % 4 !== 0) {
+  if (artifact.kind !== TRAINABLE_MASK_KIND) {
     throw new DeltascopeError(
       'INVALID_SPEC',
-      `${where} is a "${artifact.kind}" artifact, not a trainable mask (a tensor manifest with float32 data).`,
+      `${where} is a "${artifact.kind}" artifact, not a trainable mask.`,
       { artifactId },
     );
   }
-  const floats = new Float32Array(artifact.data.slice().buffer);
-  const map = tensorMapFromManifest(manifest.data, floats, where);
+  const content = decodeArtifact(TRAINABLE_MASK_KIND, artifact);
+  const map = tensorMapFromManifest(content.manifest, content.data, where);
   return Object.fromEntries([...map.values()].map((t) => [t.name, t.data.slice()]));
 }

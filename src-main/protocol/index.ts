@@ -23,13 +23,10 @@ export {
 } from './job-graph';
 export { trainingSpecOfNode, type ResolvedInputs } from './node-specs';
 export {
-  decodeJson,
-  encodeJson,
   latestNodeStates,
   NodeOutputsSchema,
   NodeStateSchema,
   PROTOCOL_ARTIFACT_KINDS,
-  type JsonArtifactManifest,
   type NodeOutputs,
   type NodeState,
 } from './artifacts';

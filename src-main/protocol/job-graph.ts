@@ -1,6 +1,16 @@
+import type { z } from 'zod';
 import { DeltascopeError } from '../shared/errors';
 import { effectiveRbReward, type ExperimentSpec } from '../shared/experiment-spec';
-import type { RewardSpec } from '../shared/reward';
+import {
+  JOB_GRAPH_FORMAT,
+  type AnalysisKindSchema,
+  DeriveVariantSchema,
+  type JobGraphSchema,
+  type JobNodeSchema,
+  MaskSelectionSchema,
+  type NodeParamsSchema,
+  type TrainRoleSchema,
+} from '../shared/protocol-artifacts';
 
 /**
  * The objective-isolation protocol as a job graph, per seed s:
@@ -13,70 +23,21 @@ import type { RewardSpec } from '../shared/reward';
  * name the same nodes, and a runner can resume by id.
  */
 
-export const JOB_GRAPH_FORMAT = 'deltascope.protocol.graph/1';
+export { JOB_GRAPH_FORMAT };
 
-export type DeriveVariant = 'negate' | 'add' | 'random';
-export const DERIVE_VARIANTS: readonly DeriveVariant[] = ['negate', 'add', 'random'];
+// The graph is stored as the "protocol-graph" artifact; its types come from the one schema.
+export type DeriveVariant = z.output<typeof DeriveVariantSchema>;
+export const DERIVE_VARIANTS: readonly DeriveVariant[] = DeriveVariantSchema.options;
 
-export type TrainRole = 'pretrain' | 'finetune' | 'null' | 'recover' | 'localize';
-export type AnalysisKind = 'update-signals' | 'negation' | 'superposition' | 'known-answer' | 'localization';
-export type MaskSelection = 'top' | 'random' | 'bottom';
-export const MASK_SELECTIONS: readonly MaskSelection[] = ['top', 'random', 'bottom'];
+export type TrainRole = z.output<typeof TrainRoleSchema>;
+export type AnalysisKind = z.output<typeof AnalysisKindSchema>;
+export type MaskSelection = z.output<typeof MaskSelectionSchema>;
+export const MASK_SELECTIONS: readonly MaskSelection[] = MaskSelectionSchema.options;
 
-export type NodeParams =
-  | {
-      kind: 'train';
-      role: TrainRole;
-      /** Name of the reward PPO maximises (one of `evalRewards` of the graph). */
-      trainReward: string;
-      steps: number;
-      seed: number;
-      /** Node whose output checkpoint the run starts from; null = fresh weights. */
-      initFrom: string | null;
-      /** Node whose output is the trainable-mask artifact; null = everything trainable. */
-      maskFrom: string | null;
-      /** RBᵢ name for fine-tunes; the derived checkpoint's node for recoveries. */
-      subject: string | null;
-    }
-  | { kind: 'mask'; from: string; tensor: string }
-  | {
-      kind: 'relevance-mask';
-      /** The superposition analysis node whose map is used. */
-      from: string;
-      aggregator: string;
-      selection: MaskSelection;
-      kPercent: number;
-      randomSeed: number;
-    }
-  | {
-      kind: 'derive';
-      base: string;
-      target: string;
-      rb: string;
-      variant: DeriveVariant;
-      alpha: number;
-      randomSeed: number;
-    }
-  | { kind: 'evaluate'; target: string }
-  | { kind: 'analysis'; analysis: AnalysisKind };
-
+export type NodeParams = z.output<typeof NodeParamsSchema>;
 export type NodeKind = NodeParams['kind'];
-
-export interface JobNode {
-  /** Stable id, e.g. `s1/derive/coin/negate/0.5`; also the name of the node's run. */
-  id: string;
-  /** Replication seed the node belongs to. */
-  seed: number;
-  deps: string[];
-  params: NodeParams;
-}
-
-export interface JobGraph {
-  format: typeof JOB_GRAPH_FORMAT;
-  /** Every reward logged by training runs and reported by evaluations: RA, each RBᵢ, then RB_new. */
-  evalRewards: RewardSpec[];
-  nodes: JobNode[];
-}
+export type JobNode = z.output<typeof JobNodeSchema>;
+export type JobGraph = z.output<typeof JobGraphSchema>;
 
 /** Stable node ids. */
 export const nodeIds = {

@@ -1,7 +1,9 @@
 import { createRng } from '../engine/random';
 import { BOOTSTRAP_STREAM, bootstrapMeanCi, quantileSorted, type Interval } from '../engine/stats';
 import type { EvaluationResult } from '../shared/contract-evaluation';
+import type { LocalizationData } from '../shared/contract-protocol';
 import { DeltascopeError } from '../shared/errors';
+import { LOCALIZATION_FORMAT } from '../shared/protocol-artifacts';
 import { kthLargestAbs, kthSmallestAbs, type NamedTensor, type TensorMap } from '../weights';
 import type { MaskSelection } from './job-graph';
 import { pairedDifference } from './negation';
@@ -13,7 +15,7 @@ import { pairedDifference } from './negation';
  * RB_new's return, with a paired bootstrap over the shared held-out episodes.
  */
 
-export const LOCALIZATION_FORMAT = 'deltascope.protocol.localization/1';
+export { LOCALIZATION_FORMAT };
 
 /** Random-stream id of the random-k % mask draws. */
 const MASK_STREAM = 0x4d41;
@@ -147,29 +149,8 @@ export interface LocalizationInput {
   bootstrapResamples: number;
 }
 
-export interface LocalizationTable {
-  format: typeof LOCALIZATION_FORMAT;
-  seed: number;
-  rbNew: string;
-  aggregator: string;
-  confidence: number;
-  episodes: number;
-  base: { checkpointId: number; rbNewReturn: Interval };
-  full: { checkpointId: number; rbNewReturn: Interval; gainOverBase: Interval };
-  rows: {
-    selection: MaskSelection;
-    kPercent: number;
-    /** Trainable elements and all elements. */
-    selected: number;
-    total: number;
-    maskArtifactId: number;
-    checkpointId: number;
-    rbNewReturn: Interval;
-    gainOverBase: Interval;
-    /** Share of the full fine-tune's gain; null when the full fine-tune gained exactly nothing. */
-    fractionOfFull: Interval | null;
-  }[];
-}
+/** The stored table (one schema: LocalizationDataSchema of shared/contract-protocol.ts). */
+export type LocalizationTable = LocalizationData;
 
 function returnsOf(result: EvaluationResult, reward: string): number[] {
   const returns = result.perEpisode.returns[reward];

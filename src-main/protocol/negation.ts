@@ -1,5 +1,7 @@
 import { bootstrapMeanCi, wilsonInterval, type Interval } from '../engine/stats';
 import type { EvaluationResult } from '../shared/contract-evaluation';
+import type { NegationTableData } from '../shared/contract-protocol';
+import { NEGATION_FORMAT } from '../shared/protocol-artifacts';
 import { DeltascopeError } from '../shared/errors';
 import type { DeriveVariant } from './job-graph';
 
@@ -11,7 +13,7 @@ import type { DeriveVariant } from './job-graph';
  * per episode and bootstrapped: CI of mean(xₑ − yₑ).
  */
 
-export const NEGATION_FORMAT = 'deltascope.protocol.negation/1';
+export { NEGATION_FORMAT };
 
 export interface NegationPointInput {
   rb: string;
@@ -36,47 +38,13 @@ export interface NegationInput {
   bootstrapResamples: number;
 }
 
+// The stored table's types come from its one schema (shared/contract-protocol.ts).
 /** What is measured on one evaluation. `targetCollect` is null when RBᵢ names no object kind. */
-export interface NegationMeasures {
-  targetCollect: Interval | null;
-  raReturn: Interval;
-  rbReturn: Interval;
-}
-
+export type NegationMeasures = NegationTable['base']['measures'][string];
 /** Paired differences (this − reference), CIs by bootstrap over episodes. */
-export interface NegationDifference {
-  targetCollect: Interval | null;
-  raReturn: Interval;
-}
-
-export interface NegationRow {
-  rb: string;
-  variant: DeriveVariant;
-  alpha: number;
-  checkpointId: number;
-  recoveredCheckpointId: number;
-  before: NegationMeasures;
-  after: NegationMeasures;
-  /** After recovery, minus the random-direction point at the same α (null for the random variant itself). */
-  afterVsRandom: NegationDifference | null;
-  /** After recovery, minus MA after recovery. */
-  afterVsControl: NegationDifference;
-}
-
-export interface NegationTable {
-  format: typeof NEGATION_FORMAT;
-  seed: number;
-  raName: string;
-  confidence: number;
-  bootstrapResamples: number;
-  episodes: number;
-  rbs: { name: string; targetKind: string | null }[];
-  /** Measures per RB name, of MA and of MA after recovery. */
-  base: { checkpointId: number; measures: Record<string, NegationMeasures> };
-  control: { checkpointId: number; measures: Record<string, NegationMeasures> };
-  finetuned: { rb: string; checkpointId: number; measures: NegationMeasures }[];
-  rows: NegationRow[];
-}
+export type NegationDifference = NegationRow['afterVsControl'];
+export type NegationRow = NegationTable['rows'][number];
+export type NegationTable = NegationTableData;
 
 interface Sampling {
   confidence: number;

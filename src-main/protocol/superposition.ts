@@ -1,5 +1,8 @@
+import type { z } from 'zod';
 import type { AggregatorChoice } from '../shared/experiment-spec';
+import type { KnownAnswerData, TensorConcentrationSchema } from '../shared/contract-protocol';
 import { DeltascopeError } from '../shared/errors';
+import { KNOWN_ANSWER_FORMAT, SUPERPOSITION_FORMAT } from '../shared/protocol-artifacts';
 import {
   aggregateDeltas,
   assertMatchingTensors,
@@ -18,18 +21,10 @@ import {
  * drift has share ≈ nullShare.
  */
 
-export const SUPERPOSITION_FORMAT = 'deltascope.protocol.superposition/1';
+export { SUPERPOSITION_FORMAT };
 
-export interface TensorConcentration {
-  tensor: string;
-  count: number;
-  /** count / total parameters. */
-  sizeShare: number;
-  /** Σ|mₜ| / Σ|m|; 0 for an all-zero map. */
-  share: number;
-  /** Mean |m| over the tensor. */
-  meanAbs: number;
-}
+/** Per tensor: count, count / total parameters (sizeShare), Σ|mₜ| / Σ|m| (share; 0 for an all-zero map), mean |m|. */
+export type TensorConcentration = z.output<typeof TensorConcentrationSchema>;
 
 export interface RelevanceMapResult {
   aggregator: AggregatorChoice;
@@ -232,23 +227,10 @@ export function varianceRatio(groups: readonly DeltaGroup[]): VarianceRatioResul
   return { status: 'computed', groups: sizes, map, concentration: concentrationOf(map) };
 }
 
-export const KNOWN_ANSWER_FORMAT = 'deltascope.protocol.known-answer/1';
+export { KNOWN_ANSWER_FORMAT };
 
-export interface KnownAnswerCheck {
-  format: typeof KNOWN_ANSWER_FORMAT;
-  seed: number;
-  plantedTensor: string;
-  /** Per aggregator: the tensor of largest share, the planted tensor's share and rank (1 = top). */
-  aggregators: {
-    aggregator: string;
-    topTensor: string;
-    plantedShare: number;
-    plantedRank: number;
-    pass: boolean;
-  }[];
-  /** Every aggregator puts the planted tensor first. */
-  pass: boolean;
-}
+/** Per aggregator: the tensor of largest share, the planted tensor's share and rank (1 = top); pass when every one puts it first. */
+export type KnownAnswerCheck = KnownAnswerData;
 
 /** Where each map concentrates, against the tensor the fine-tunes were restricted to. */
 export function knownAnswerCheck(

@@ -1,4 +1,10 @@
+import type { z } from 'zod';
 import { DeltascopeError } from '../shared/errors';
+import {
+  UPDATE_SIGNALS_FORMAT,
+  type DeltaStatsSummarySchema,
+  type UpdateSignalsData,
+} from '../shared/protocol-artifacts';
 import {
   accumulateDelta,
   assertMatchingTensors,
@@ -14,9 +20,9 @@ import {
  * cosine matrix of all deltas (RB fine-tunes and null controls), whole-model and per tensor.
  */
 
-export const UPDATE_SIGNALS_FORMAT = 'deltascope.protocol.update-signals/1';
+export { UPDATE_SIGNALS_FORMAT };
 
-export type DeltaRole = 'rb' | 'null';
+export type DeltaRole = UpdateSignals['deltas'][number]['role'];
 
 export interface DeltaInput {
   /** RB name, or `null-k` for null control k. */
@@ -29,36 +35,9 @@ export interface DeltaInput {
 }
 
 /** The statistics kept in the artifact (the histogram is left out: use weights.diff for it). */
-export interface DeltaStatsSummary {
-  l2: number;
-  relativeL2: number | null;
-  maxAbs: number;
-  mean: number;
-  std: number;
-  fractionAboveEpsilon: number;
-  signFlipFraction: number;
-}
-
-export interface UpdateSignals {
-  format: typeof UPDATE_SIGNALS_FORMAT;
-  seed: number;
-  base: { nodeId: string; checkpointId: number };
-  /** Every tensor, in checkpoint order. */
-  tensors: { name: string; shape: number[]; count: number }[];
-  deltas: {
-    label: string;
-    role: DeltaRole;
-    nodeId: string;
-    checkpointId: number;
-    total: DeltaStatsSummary;
-    /** Same order as `tensors`. */
-    perTensor: DeltaStatsSummary[];
-  }[];
-  /** cos(Δᵢ, Δⱼ) over all parameters; rows and columns in `deltas` order; null where a norm is 0. */
-  cosine: (number | null)[][];
-  /** The same per tensor, keyed by tensor name. */
-  perTensorCosine: Record<string, (number | null)[][]>;
-}
+export type DeltaStatsSummary = z.output<typeof DeltaStatsSummarySchema>;
+/** The stored artifact (one schema: UpdateSignalsSchema of shared/protocol-artifacts.ts). */
+export type UpdateSignals = UpdateSignalsData;
 
 function summarise(stats: DeltaStats): DeltaStatsSummary {
   return {

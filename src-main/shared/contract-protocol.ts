@@ -2,6 +2,15 @@ import { z } from 'zod';
 import { IntervalSchema } from './contract-evaluation';
 import { ExperimentSpecSchema } from './experiment-spec';
 import { GridMazeConfigSchema } from './gridmaze-config';
+import {
+  DeriveVariantSchema,
+  KNOWN_ANSWER_FORMAT,
+  LOCALIZATION_FORMAT,
+  MaskSelectionSchema,
+  NEGATION_FORMAT,
+  SUPERPOSITION_FORMAT,
+  UpdateSignalsSchema,
+} from './protocol-artifacts';
 import { RewardSpecSchema } from './reward';
 
 /**
@@ -11,8 +20,8 @@ import { RewardSpecSchema } from './reward';
  * service's job queue; their progress is the `job.progress` stream with jobId `protocol-<experimentId>`
  * (unit "nodes") and `job.state` on start and end.
  *
- * Artifact shapes (negation table, superposition, localization, …) are documented in
- * src-main/protocol/README.md; the schemas below mirror them for the renderer.
+ * The analyses' data schemas below are the one declaration of their stored artifacts (see
+ * artifact-schemas.ts); src-main/protocol derives its types from them.
  */
 
 const id = z.number().int().positive();
@@ -166,7 +175,7 @@ const NegationMeasuresSchema = z.object({
 });
 const NegationDifferenceSchema = z.object({ targetCollect: interval.nullable(), raReturn: interval });
 export const NegationTableSchema = z.object({
-  format: z.string(),
+  format: z.literal(NEGATION_FORMAT),
   seed: z.number().int(),
   raName: z.string(),
   confidence: z.number(),
@@ -179,7 +188,7 @@ export const NegationTableSchema = z.object({
   rows: z.array(
     z.object({
       rb: z.string(),
-      variant: z.enum(['negate', 'add', 'random']),
+      variant: DeriveVariantSchema,
       alpha: z.number(),
       checkpointId: id,
       recoveredCheckpointId: id,
@@ -199,12 +208,24 @@ export const TensorConcentrationSchema = z.object({
   share: z.number(),
   meanAbs: z.number(),
 });
+const nodeCheckpoint = z.object({ nodeId: z.string(), checkpointId: id });
+const labelledInput = nodeCheckpoint.extend({ label: z.string() });
+/** How a map was aggregated: aggregator, parameters with defaults filled in, delta checkpoint ids. */
+export const AggregationRecipeSchema = z.object({
+  aggregator: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  inputs: z.array(id),
+});
 export const SuperpositionDataSchema = z.object({
-  format: z.string(),
+  format: z.literal(SUPERPOSITION_FORMAT),
   seed: z.number().int(),
+  base: nodeCheckpoint,
+  rbInputs: z.array(labelledInput),
+  nullInputs: z.array(labelledInput),
   maps: z.array(
     z.object({
       aggregator: z.string(),
+      recipe: AggregationRecipeSchema,
       artifactId: id,
       concentration: z.array(TensorConcentrationSchema),
     }),
@@ -230,7 +251,7 @@ export const SuperpositionDataSchema = z.object({
 export type SuperpositionData = z.output<typeof SuperpositionDataSchema>;
 
 export const KnownAnswerDataSchema = z.object({
-  format: z.string(),
+  format: z.literal(KNOWN_ANSWER_FORMAT),
   seed: z.number().int(),
   plantedTensor: z.string(),
   aggregators: z.array(
@@ -247,7 +268,7 @@ export const KnownAnswerDataSchema = z.object({
 export type KnownAnswerData = z.output<typeof KnownAnswerDataSchema>;
 
 export const LocalizationDataSchema = z.object({
-  format: z.string(),
+  format: z.literal(LOCALIZATION_FORMAT),
   seed: z.number().int(),
   rbNew: z.string(),
   aggregator: z.string(),
@@ -257,7 +278,7 @@ export const LocalizationDataSchema = z.object({
   full: z.object({ checkpointId: id, rbNewReturn: interval, gainOverBase: interval }),
   rows: z.array(
     z.object({
-      selection: z.enum(['top', 'random', 'bottom']),
+      selection: MaskSelectionSchema,
       kPercent: z.number(),
       selected: count,
       total: count,
@@ -286,8 +307,7 @@ export const ReportSeedSchema = z.object({
   seed: z.number().int(),
   /** MA on RA, each MBᵢ on RBᵢ, and the uniform-random policy on RA (the floor). */
   success: z.array(SuccessFigureSchema),
-  /** The protocol-update-signals artifact (UpdateSignals of protocol/update-signals.ts) or null. */
-  updateSignals: z.record(z.string(), z.unknown()).nullable(),
+  updateSignals: UpdateSignalsSchema.nullable(),
   negation: NegationTableSchema.nullable(),
   superposition: SuperpositionDataSchema.nullable(),
   knownAnswer: KnownAnswerDataSchema.nullable(),

@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import {
+  RelevanceMapRecipeSchema,
+  RelevanceTensorSummarySchema,
+  type ArtifactKind,
+} from './artifact-schemas';
 import { CheckpointSummarySchema } from './domain';
 import { ObservationLayoutSchema } from './observation-layout';
 
@@ -260,33 +265,38 @@ export const AggregatorSpecSchema = z.discriminatedUnion('kind', [
 ]);
 export type AggregatorSpecPayload = z.output<typeof AggregatorSpecSchema>;
 
-export const RELEVANCE_MAP_ARTIFACT_KIND = 'relevance-map';
+export const RELEVANCE_MAP_ARTIFACT_KIND = 'relevance-map' satisfies ArtifactKind;
 
 export const RelevanceMapSummarySchema = z.object({
   artifactId: z.number().int(),
   experimentId: z.number().int().nullable(),
   name: z.string(),
-  /** How to recompute it: aggregator, params (defaults filled in), base, inputs, nullInput. */
-  recipe: z.object({
-    aggregator: z.string(),
-    params: z.record(z.string(), z.unknown()),
-    base: z.number().int(),
-    inputs: z.array(z.number().int()),
-  }),
-  tensors: z.array(
-    z.object({
-      name: z.string(),
-      shape: z.array(z.number().int()),
-      /** Σ|m| of this tensor over Σ|m| of the map (0 when the map is all zero). */
-      massShare: z.number(),
-      maxAbs: z.number(),
-      mean: z.number(),
-    }),
-  ),
+  /** How to recompute it: aggregator, params (defaults filled in), base, inputs; `protocol` if the protocol made it. */
+  recipe: RelevanceMapRecipeSchema,
+  tensors: z.array(RelevanceTensorSummarySchema),
   paramCount: z.number().int(),
   createdAt: z.string(),
 });
 export type RelevanceMapSummary = z.output<typeof RelevanceMapSummarySchema>;
+
+/** A stored artifact a list could not read: its id and why (the rest of the list is still shown). */
+export const UnreadableArtifactSchema = z.object({
+  artifactId: z.number().int(),
+  experimentId: z.number().int().nullable(),
+  kind: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  /** The decode error's message: which artifact, which field, what is wrong. */
+  unreadable: z.string(),
+});
+export type UnreadableArtifact = z.output<typeof UnreadableArtifactSchema>;
+
+export const RelevanceMapListEntrySchema = z.union([RelevanceMapSummarySchema, UnreadableArtifactSchema]);
+export type RelevanceMapListEntry = z.output<typeof RelevanceMapListEntrySchema>;
+
+export function isUnreadable<T extends object>(entry: T | UnreadableArtifact): entry is UnreadableArtifact {
+  return 'unreadable' in entry;
+}
 
 const derivedTarget = {
   label: z.string().min(1).max(200).optional().describe('Checkpoint label; default: the formula.'),
@@ -484,9 +494,9 @@ export const weightsMethods = {
     response: RelevanceMapSummarySchema,
   },
   'weights.relevanceMaps': {
-    doc: 'Relevance maps stored in the open database (summaries, no data), oldest first.',
+    doc: 'Relevance maps stored in the open database (summaries, no data), oldest first; a map that cannot be read is listed with its id and the reason.',
     request: z.object({}).strict(),
-    response: z.array(RelevanceMapSummarySchema),
+    response: z.array(RelevanceMapListEntrySchema),
   },
   'weights.observation': {
     doc: "The observation a checkpoint's (or a relevance map's base's) first layer reads, from its run's env and net config, for drawing first-layer weights in observation space; null when unknown (a model file, a run without an env config, a first layer that does not fit).",

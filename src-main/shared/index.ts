@@ -8,3 +8,8 @@ export * from './gridmaze-config';
 export * from './training-spec';
 export * from './contract-protocol';
 export * from './observation-layout';
+export * from './protocol-artifacts';
+export * from './artifact-schemas';
+export * from './artifact-codec';
+export * from './relevance-map-content';
+export * from './evaluation-artifact';

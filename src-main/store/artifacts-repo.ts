@@ -2,23 +2,32 @@ import { DeltascopeError } from '../shared/errors';
 import { notFound, parseJsonColumn, requireId, requireRow, requireText, toJsonText } from './row-checks';
 import type { StoreContext } from './store-context';
 
+/**
+ * An artifact row to store. The app makes it with `encodeArtifact` (shared/artifact-codec.ts), which
+ * checks it against its kind's schemas and stamps the artifact schema version; the store itself only
+ * checks that the columns can be written.
+ */
 export interface PutArtifactInput {
   /** Null for analyses that span experiments. */
   experimentId: number | null;
-  /** What produced it, e.g. "delta-stats" or "superposition-eval". */
   kind: string;
+  /** Version of the kind's shape it was written with (ARTIFACT_SCHEMA_VERSION). */
+  schemaVersion: number;
   name: string;
-  /** How to recompute it: the analysis request as JSON. */
+  /** How to recompute it, as JSON. */
   recipe: unknown;
   /** Describes `data` (e.g. tensor layout), as JSON. */
   manifest?: unknown;
   data?: Uint8Array | null;
 }
 
+/** A stored artifact without its data. Decode recipe and manifest with `decodeArtifactHead`. */
 export interface ArtifactSummary {
   id: number;
   experimentId: number | null;
   kind: string;
+  /** Artifact schema version it was written with (shared/artifact-schemas.ts). */
+  schemaVersion: number;
   name: string;
   recipe: unknown;
   manifest: unknown;
@@ -35,6 +44,7 @@ interface ArtifactRow {
   id: number;
   experiment_id: number | null;
   kind: string;
+  schema_version: number;
   name: string;
   recipe: string;
   manifest: string | null;
@@ -44,7 +54,7 @@ interface ArtifactRow {
 
 // length(data) reads the BLOB's size from the record header, not its pages.
 const SUMMARY_COLUMNS =
-  'id, experiment_id, kind, name, recipe, manifest, created_at, length(data) AS byte_length';
+  'id, experiment_id, kind, schema_version, name, recipe, manifest, created_at, length(data) AS byte_length';
 
 /** The `artifacts` table: stored outputs of analyses, with the recipe that produced them. */
 export class ArtifactsRepo {
@@ -58,6 +68,7 @@ export class ArtifactsRepo {
     const recipe = toJsonText(input.recipe, `recipe of artifact "${name}"`);
     const manifest =
       input.manifest === undefined ? null : toJsonText(input.manifest, `manifest of artifact "${name}"`);
+    const schemaVersion = requireId(input.schemaVersion, `schema version of artifact "${name}"`);
     const data = input.data ?? null;
     if (data !== null && !(data instanceof Uint8Array)) {
       throw new DeltascopeError(
@@ -69,11 +80,12 @@ export class ArtifactsRepo {
       if (experimentId !== null) requireRow(this.ctx, 'experiment', experimentId);
       const result = this.ctx
         .statement(
-          'INSERT INTO artifacts (experiment_id, kind, name, recipe, manifest, created_at, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO artifacts (experiment_id, kind, schema_version, name, recipe, manifest, created_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         )
         .run(
           experimentId,
           kind,
+          schemaVersion,
           name,
           recipe,
           manifest,
@@ -95,6 +107,17 @@ export class ArtifactsRepo {
       const data =
         row.data === null ? null : new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength);
       return { ...summary, data };
+    });
+  }
+
+  /** One artifact without its data. */
+  summary(id: number): ArtifactSummary {
+    requireId(id, 'artifact id');
+    return this.ctx.run(() => {
+      const row = this.ctx.statement(`SELECT ${SUMMARY_COLUMNS} FROM artifacts WHERE id = ?`).get(id) as
+        ArtifactRow | undefined;
+      if (row === undefined) throw notFound(this.ctx, 'artifact', id);
+      return this.toSummary(row);
     });
   }
 
@@ -124,6 +147,7 @@ export class ArtifactsRepo {
       id: row.id,
       experimentId: row.experiment_id,
       kind: row.kind,
+      schemaVersion: row.schema_version,
       name: row.name,
       recipe: parseJsonColumn(this.ctx, row.recipe, `recipe of ${where}`),
       manifest:

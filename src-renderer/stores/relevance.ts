@@ -1,6 +1,11 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
-import type { OverviewTilePayload, RelevanceMapSummary } from '@shared/contract-weights';
+import {
+  isUnreadable,
+  type OverviewTilePayload,
+  type RelevanceMapSummary,
+  type UnreadableArtifact,
+} from '@shared/contract-weights';
 import { useApi } from '../api/provider';
 import { useNavigationStore } from './navigation';
 import { errorMessage, useNoticesStore } from './notices';
@@ -21,6 +26,8 @@ export interface AggregateProgress {
  */
 export const useRelevanceStore = defineStore('relevance', () => {
   const maps = shallowRef<RelevanceMapSummary[]>([]);
+  /** Stored maps that could not be read, each with the reason (listed, not opened). */
+  const unreadable = shallowRef<UnreadableArtifact[]>([]);
   const state = ref<LoadState>('idle');
   const selectedId = ref<number | null>(null);
   const overview = shallowRef<OverviewTilePayload[] | null>(null);
@@ -52,7 +59,8 @@ export const useRelevanceStore = defineStore('relevance', () => {
     try {
       const reply = await useApi()['weights.relevanceMaps']({});
       if (request !== listRequest) return;
-      maps.value = markRaw(reply);
+      maps.value = markRaw(reply.filter((entry): entry is RelevanceMapSummary => !isUnreadable(entry)));
+      unreadable.value = markRaw(reply.filter(isUnreadable));
       state.value = 'ready';
       if (selectedId.value !== null && selected.value === null) select(null);
     } catch (caught) {
@@ -143,6 +151,7 @@ export const useRelevanceStore = defineStore('relevance', () => {
     listRequest += 1;
     overviewRequest += 1;
     maps.value = [];
+    unreadable.value = [];
     state.value = 'idle';
     selectedId.value = null;
     overview.value = null;
@@ -169,6 +178,7 @@ export const useRelevanceStore = defineStore('relevance', () => {
 
   return {
     maps,
+    unreadable,
     state,
     selectedId,
     selected,

@@ -33,6 +33,7 @@ beforeAll(async () => {
     evaluationArtifact = db.artifacts.put({
       experimentId: fixture.experimentId,
       kind: 'evaluation',
+      schemaVersion: 2,
       name: 'not a map',
       recipe: {},
     }).id;

@@ -5,7 +5,8 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProtocol } from '../../../src-main/jobs/protocol-store';
-import { decodeJson, PROTOCOL_ARTIFACT_KINDS } from '../../../src-main/protocol';
+import { PROTOCOL_ARTIFACT_KINDS } from '../../../src-main/protocol';
+import { decodeArtifact } from '../../../src-main/shared';
 import { openDatabase } from '../../../src-main/store';
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
 import { makeTempDir } from '../../helpers/temp-dir';
@@ -132,15 +133,17 @@ describe('deltascope run, killed mid-graph', () => {
         expect(kinds.has(kind), kind).toBe(true);
       }
       const superposition = artifacts.find((a) => a.kind === PROTOCOL_ARTIFACT_KINDS.superposition)!;
-      const data = decodeJson(db.artifacts.get(superposition.id).data, 'superposition') as {
-        varianceRatio: { status: string; artifactId: number; groups: { label: string; size: number }[] };
-      };
-      expect(data.varianceRatio.status).toBe('computed');
-      expect(data.varianceRatio.groups).toEqual([
+      const { varianceRatio } = decodeArtifact(
+        PROTOCOL_ARTIFACT_KINDS.superposition,
+        db.artifacts.get(superposition.id),
+      ).data;
+      expect(varianceRatio?.status).toBe('computed');
+      expect(varianceRatio?.groups).toEqual([
         { label: 'coin', size: 1 },
         { label: 'RA', size: 2 },
       ]);
-      expect(db.artifacts.get(data.varianceRatio.artifactId).kind).toBe(PROTOCOL_ARTIFACT_KINDS.relevanceMap);
+      if (varianceRatio?.status !== 'computed') throw new Error('variance ratio not computed');
+      expect(db.artifacts.get(varianceRatio.artifactId).kind).toBe(PROTOCOL_ARTIFACT_KINDS.relevanceMap);
     } finally {
       db.close();
     }

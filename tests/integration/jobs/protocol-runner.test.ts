@@ -4,13 +4,12 @@ import { ProtocolRunner } from '../../../src-main/jobs/protocol-runner';
 import { createProtocolExperiment, readNodeStates } from '../../../src-main/jobs/protocol-store';
 import {
   PROTOCOL_ARTIFACT_KINDS,
-  decodeJson,
   type KnownAnswerCheck,
   type LocalizationTable,
   type NegationTable,
   type UpdateSignals,
 } from '../../../src-main/protocol';
-import type { EventPayload } from '../../../src-main/shared';
+import { decodeArtifact, type ArtifactKind, type EventPayload } from '../../../src-main/shared';
 import { createDatabase, openDatabase, type DeltascopeDb } from '../../../src-main/store';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { sourceQueue, tinyExperiment } from './protocol-test-helpers';
@@ -18,11 +17,11 @@ import { sourceQueue, tinyExperiment } from './protocol-test-helpers';
 const temp = makeTempDir('protocol');
 afterAll(() => temp.cleanup());
 
-function jsonOf<T>(db: DeltascopeDb, kind: string, experimentId: number): T[] {
+function jsonOf<T>(db: DeltascopeDb, kind: ArtifactKind, experimentId: number): T[] {
   return db.artifacts
     .list(experimentId)
     .filter((a) => a.kind === kind)
-    .map((a) => decodeJson(db.artifacts.get(a.id).data, `artifact ${a.id}`) as T);
+    .map((a) => decodeArtifact(kind, db.artifacts.get(a.id)).data as T);
 }
 
 /** Every number reachable in a JSON value (nulls allowed, NaN/∞ not). */

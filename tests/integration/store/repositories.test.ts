@@ -139,6 +139,7 @@ describe('artifacts', () => {
     const { id } = db.artifacts.put({
       experimentId: experiment.id,
       kind: 'delta-stats',
+      schemaVersion: 1,
       name: 'coin − MA',
       recipe: { a: 3, b: 1, op: 'subtract' },
       manifest: { shape: [5], dtype: 'uint8' },
@@ -147,6 +148,7 @@ describe('artifacts', () => {
     const global = db.artifacts.put({
       experimentId: null,
       kind: 'note',
+      schemaVersion: 1,
       name: 'cross-experiment',
       recipe: {},
     });

@@ -97,9 +97,22 @@ export function reportFixture(knobs: FixtureKnobs = {}): ProtocolReport {
     superposition: {
       format: 'deltascope.protocol.superposition/1',
       seed: 1,
+      base: { nodeId: 's1/pretrain', checkpointId: 1 },
+      rbInputs: [{ label: 'coin', nodeId: 's1/finetune/coin', checkpointId: 2 }],
+      nullInputs: [],
       maps: [
-        { aggregator: 'mean', artifactId: 5, concentration: concentration([0.4, 0.1, 0.5]) },
-        { aggregator: 'median', artifactId: 6, concentration: concentration([0.5, 0.1, 0.4]) },
+        {
+          aggregator: 'mean',
+          recipe: { aggregator: 'mean', params: {}, inputs: [2] },
+          artifactId: 5,
+          concentration: concentration([0.4, 0.1, 0.5]),
+        },
+        {
+          aggregator: 'median',
+          recipe: { aggregator: 'median', params: {}, inputs: [2] },
+          artifactId: 6,
+          concentration: concentration([0.5, 0.1, 0.4]),
+        },
       ],
       nullMap: { artifactId: 7, concentration: concentration([0.8, 0.05, 0.15]) },
     },
