@@ -1,6 +1,6 @@
-import { z } from 'zod';
+import { decodeArtifactHead } from '../shared/artifact-codec';
 import { RELEVANCE_MAP_ARTIFACT_KIND, type CheckpointRef } from '../shared/contract-weights';
-import { TensorEntrySchema, type RunSummary, type TensorEntry } from '../shared/domain';
+import type { RunSummary, TensorEntry } from '../shared/domain';
 import { GridMazeConfigSchema } from '../shared/gridmaze-config';
 import { fitsObservation, observationLayout, type ObservationLayout } from '../shared/observation-layout';
 import { NetSpecSchema } from '../shared/training-spec';
@@ -31,26 +31,21 @@ export function observationOfRun(
   return inputs.length === 0 ? null : { ...layout, inputs };
 }
 
-const BaseRecipeSchema = z.object({ base: z.number().int() });
-
 /**
- * A relevance map's observation: its base checkpoint's run when the recipe names one (the Aggregate
- * dialog's maps), else the first run of its experiment whose config fits (the protocol's maps).
+ * A relevance map's observation: its base checkpoint's run, else (the base was deleted) the first
+ * run of its experiment whose config fits.
  */
 export function observationOfMap(
   db: DeltascopeDb,
-  artifact: { recipe: unknown; experimentId: number | null },
+  artifact: { recipe: { base: number }; experimentId: number | null },
   manifest: readonly TensorEntry[],
 ): ObservationLayout | null {
-  const base = BaseRecipeSchema.safeParse(artifact.recipe);
-  if (base.success) {
-    try {
-      const checkpoint = db.checkpoints.get(base.data.base);
-      const layout = observationOfRun(db.runs.get(checkpoint.runId), manifest);
-      if (layout !== null) return layout;
-    } catch {
-      // The base checkpoint was deleted: fall back to the experiment's runs.
-    }
+  try {
+    const checkpoint = db.checkpoints.get(artifact.recipe.base);
+    const layout = observationOfRun(db.runs.get(checkpoint.runId), manifest);
+    if (layout !== null) return layout;
+  } catch {
+    // The base checkpoint was deleted: fall back to the experiment's runs.
   }
   if (artifact.experimentId === null) return null;
   for (const run of db.runs.listByExperiment(artifact.experimentId)) {
@@ -59,9 +54,6 @@ export function observationOfMap(
   }
   return null;
 }
-
-/** The part of a relevance map's manifest that lists its tensors (weights-sources.ts reads the same). */
-const MapManifestSchema = z.object({ entries: z.array(TensorEntrySchema) });
 
 /**
  * weights.observation: a stored checkpoint's or relevance map's observation layout (NOT_FOUND naming
@@ -75,8 +67,8 @@ export function observationOf(db: DeltascopeDb, ref: CheckpointRef): Observation
   if ('artifactId' in ref) {
     const artifact = db.artifacts.get(ref.artifactId);
     if (artifact.kind !== RELEVANCE_MAP_ARTIFACT_KIND) return null;
-    const manifest = MapManifestSchema.safeParse(artifact.manifest);
-    return manifest.success ? observationOfMap(db, artifact, manifest.data.entries) : null;
+    const { recipe, manifest } = decodeArtifactHead(RELEVANCE_MAP_ARTIFACT_KIND, artifact);
+    return observationOfMap(db, { recipe, experimentId: artifact.experimentId }, manifest.entries);
   }
   return null;
 }
