@@ -122,4 +122,22 @@ export default tseslint.config(
     },
   },
   ...boundaryConfigs,
+  {
+    // The chart option builders in shared/charts are pure: ECharts types only, never its runtime.
+    files: ['src-main/shared/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['echarts', 'echarts/*'],
+              allowTypeImports: true,
+              message: 'shared/ may import echarts types only (import type).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );
