@@ -1,6 +1,7 @@
 import { parseParams } from '../shared/validate';
 import { UsageError } from './command';
 import { defineCommand } from './define-command';
+import { parseDtype, writeCheckpointFolder } from './model-folder-out';
 import { parseNumber, parseRef, withWeights } from './weights-cli';
 
 function pairs(values: string[] | undefined, what: string): [string, string][] {
@@ -43,6 +44,17 @@ export const combineCommand = defineCommand({
     },
     'alpha-grid': { type: 'string', value: 'a,b,…', help: 'save one checkpoint per value of `alpha`' },
     label: { type: 'string', value: '<text>', help: 'checkpoint label (default: the formula)' },
+    out: {
+      type: 'string',
+      value: '<folder>',
+      help: "also write the result as a Hugging Face sharded safetensors folder (shards + index + the inputs' source config.json); the folder must not exist; not with --alpha-grid",
+    },
+    dtype: {
+      type: 'string',
+      value: 'f32|bf16|f16',
+      help: "dtype of --out (default: the inputs' stored dtype)",
+    },
+    'shard-size': { type: 'string', value: '<bytes>', help: 'largest shard of --out (default 2 GiB)' },
     'run-name': { type: 'string', value: '<name>', help: 'derived run to save into (default "derived")' },
     json: { type: 'boolean', help: 'print the saved checkpoints as JSON' },
   },
@@ -60,6 +72,12 @@ export const combineCommand = defineCommand({
       pairs(values.set, '--set').map(([name, value]) => [name, parseNumber(value, `--set ${name}`)]),
     );
     const grid = values['alpha-grid'];
+    if (values.out !== undefined && grid !== undefined) {
+      throw new UsageError('--out writes one result; it cannot be combined with --alpha-grid.');
+    }
+    const dtype = parseDtype(values.dtype);
+    const shardSize =
+      values['shard-size'] === undefined ? undefined : parseNumber(values['shard-size'], '--shard-size');
     const params = parseParams('weights.combine', {
       formula: positionals[0],
       bindings: { checkpoints, scalars },
@@ -70,8 +88,18 @@ export const combineCommand = defineCommand({
       ...(values['run-name'] === undefined ? {} : { runName: values['run-name'] }),
     });
     const result = await withWeights(values.db, io, (handlers) => handlers['weights.combine'](params));
-    if (values.json) io.out(JSON.stringify(result, null, 2));
-    else for (const r of result.results) io.out(String(r.checkpoint.id));
+    const written =
+      values.out === undefined
+        ? []
+        : writeCheckpointFolder(values.db, result.results[0]!.checkpoint.id, values.out, {
+            dtype,
+            maxShardBytes: shardSize,
+          });
+    if (values.json) io.out(JSON.stringify({ ...result, written }, null, 2));
+    else {
+      for (const r of result.results) io.out(String(r.checkpoint.id));
+      if (written.length > 0) io.err(`wrote ${values.out} (${written.length} files)`);
+    }
     return 0;
   },
 });

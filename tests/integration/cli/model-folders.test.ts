@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src-main/cli/main';
@@ -6,6 +6,7 @@ import type { DiffComputeResult } from '../../../src-main/shared/contract-weight
 import { createDatabase } from '../../../src-main/store';
 import {
   mapSource,
+  openSafetensorsSource,
   tensorMapFromTensors,
   writeSafetensorsFolder,
   type TensorMap,
@@ -97,6 +98,51 @@ describe('model folders on the command line', () => {
       l2: 0,
       count: 48 * 16 * 2 + 3 * (256 + 512 + 16),
     });
+  });
+
+  it("combines imported folders and writes 'A - 0.5*(B - A)' as a sharded folder with the config", async () => {
+    const db = join(temp.dir, 'combine.deltascope');
+    createDatabase(db).close();
+    const idOf = async (path: string) => (await deltascope('import', path, '--db', db)).stdout;
+    const [idA, idB] = [await idOf(a), await idOf(b)];
+    const out = join(temp.dir, 'negated');
+    const combined = await deltascope(
+      'combine',
+      'A - 0.5*(B - A)',
+      '--bind',
+      `A=${idA}`,
+      '--bind',
+      `B=${idB}`,
+      '--db',
+      db,
+      '--out',
+      out,
+      '--shard-size',
+      '3000',
+    );
+    expect(combined.stderr).toContain(`wrote ${out}`);
+    expect(combined.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(
+      expect.arrayContaining([
+        'config.json',
+        'model.safetensors.index.json',
+        'model-00001-of-00004.safetensors',
+      ]),
+    );
+    expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe('{"model_type":"llama"}');
+    const merged = openSafetensorsSource(out);
+    expect(new Set(merged.tensors.map((t) => t.dtype))).toEqual(new Set(['BF16']));
+    const up = new Float32Array(512);
+    merged.read('model.layers.1.mlp.up_proj.weight', 0, up);
+    merged.close();
+    // Element 0 moved by +1/64 in B, so A − 0.5·(B − A) moves it by −1/128 (within BF16 rounding).
+    const base0 = tuned.get('model.layers.1.mlp.up_proj.weight')!.data[0]! - 1 / 64;
+    expect(up[0]).toBeCloseTo(base0 - 1 / 128, 2);
+    const diff = await deltascope('diff', a, out, '--json');
+    const changed = (JSON.parse(diff.stdout) as DiffComputeResult).tensors
+      .filter((t) => t.stats.l2 > 0)
+      .map((t) => t.name);
+    expect(changed).toEqual([0, 1, 2].map((l) => `model.layers.${l}.mlp.up_proj.weight`));
   });
 
   it('says what a folder without a model lacks', async () => {
