@@ -11,6 +11,7 @@
  * is warm). Memory is measured by separate single-shot children, so the peak resident memory
  * (getrusage maxRSS) of one read+diff is not inflated by the setup or by earlier repeats.
  * Goals: diff/floor time ≤ 3×, diff peak RSS ≤ 3× the two checkpoints' combined size.
+ * `--large [--scale s]`: the sharded-folder benchmark of bench-diff-large.ts instead.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, openDatabase } from '../src-main/store';
 import { diffCheckpoints, tensorMapFromManifest } from '../src-main/weights';
+import { runLargeBench } from './bench-diff-large';
 
 interface Args {
   params: number;
@@ -225,6 +227,10 @@ const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 const ms = (value: number): string => `${value.toFixed(0)} ms`;
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--large')) {
+    runLargeBench(process.argv.slice(2));
+    return;
+  }
   const args = parseArgs(process.argv.slice(2));
   if (args.child !== null) {
     console.log(JSON.stringify(runChild(args)));

@@ -1,0 +1,179 @@
+/**
+ * Large-model diff benchmark (`npm run bench:diff -- --large [--scale 1]`): two synthetic
+ * Hugging Face-style folders per dtype (a TinyLlama-shaped 1.1B-parameter model at --scale 1: 22
+ * layers, hidden 2048, MLP 5632, vocabulary 32000), sharded at 2 GB, generated once and cached
+ * under .bench/. For each dtype (BF16, F32) it prints, each measured in a fresh child process:
+ *   floor  one sequential read of both folders' files (16 MiB reads, bytes discarded);
+ *   diff   openSafetensorsSource × 2 + diffSources (every statistic) — time and peak RSS;
+ *   import the tuned folder streamed into a new database — time and database size.
+ * Goals: diff ≤ 1.5× the floor, peak RSS ≤ 1 GiB. Needs ~13 GB of disk at --scale 1.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDatabase } from '../src-main/store';
+import {
+  diffSources,
+  openSafetensorsSource,
+  writeSafetensorsFolder,
+  type SafetensorsDtype,
+  type SourceTensor,
+  type TensorSource,
+} from '../src-main/weights';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SHARD_BYTES = 2_000_000_000;
+
+/** TinyLlama-1.1B's tensor layout, every dimension but the layer count scaled by √scale. */
+function layout(scale: number): { name: string; shape: number[] }[] {
+  const s = (n: number) => Math.max(8, Math.round((n * Math.sqrt(scale)) / 8) * 8);
+  const [hidden, mlp, vocab, kv] = [s(2048), s(5632), s(32000), s(256)];
+  const tensors = [{ name: 'model.embed_tokens.weight', shape: [vocab, hidden] }];
+  for (let l = 0; l < 22; l++) {
+    const p = `model.layers.${l}`;
+    tensors.push(
+      { name: `${p}.self_attn.q_proj.weight`, shape: [hidden, hidden] },
+      { name: `${p}.self_attn.k_proj.weight`, shape: [kv, hidden] },
+      { name: `${p}.self_attn.v_proj.weight`, shape: [kv, hidden] },
+      { name: `${p}.self_attn.o_proj.weight`, shape: [hidden, hidden] },
+      { name: `${p}.mlp.gate_proj.weight`, shape: [mlp, hidden] },
+      { name: `${p}.mlp.up_proj.weight`, shape: [mlp, hidden] },
+      { name: `${p}.mlp.down_proj.weight`, shape: [hidden, mlp] },
+      { name: `${p}.input_layernorm.weight`, shape: [hidden] },
+      { name: `${p}.post_attention_layernorm.weight`, shape: [hidden] },
+    );
+  }
+  tensors.push(
+    { name: 'model.norm.weight', shape: [hidden] },
+    { name: 'lm_head.weight', shape: [vocab, hidden] },
+  );
+  return tensors;
+}
+
+/** Deterministic values generated per chunk (nothing held): base ~ U(−0.05, 0.05); tuned adds a small update to MLP tensors. */
+function syntheticSource(scale: number, tuned: boolean): TensorSource {
+  const tensors: SourceTensor[] = layout(scale).map((t) => ({
+    ...t,
+    dtype: 'F32',
+    count: t.shape.reduce((a, b) => a * b, 1),
+  }));
+  const seeds = new Map(tensors.map((t, i) => [t.name, (i + 1) * 0x9e3779b1]));
+  return {
+    label: tuned ? 'tuned' : 'base',
+    tensors,
+    metadata: {},
+    read(name, start, out) {
+      const seed = seeds.get(name)!;
+      const update = tuned && name.includes('.mlp.');
+      for (let i = 0; i < out.length; i++) {
+        let x = Math.imul((start + i) ^ seed, 0x85ebca6b);
+        x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) ^ (x >>> 16);
+        const u = (x >>> 0) / 4294967296;
+        out[i] = (u - 0.5) * 0.1 + (update && (x & 15) === 0 ? 0.01 * (u - 0.5) : 0);
+      }
+    },
+    peakBytesHeld: () => 0,
+    close: () => undefined,
+  };
+}
+
+function folderBytes(dir: string): number {
+  return readdirSync(dir).reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
+}
+
+function ensureFolders(scale: number, dtype: SafetensorsDtype): [string, string] {
+  const dir = path.join(root, '.bench', `large-${dtype}-${scale}`);
+  const pair: [string, string] = [path.join(dir, 'base'), path.join(dir, 'tuned')];
+  mkdirSync(dir, { recursive: true });
+  pair.forEach((folder, i) => {
+    if (existsSync(path.join(folder, 'model.safetensors.index.json'))) return;
+    rmSync(folder, { recursive: true, force: true });
+    const started = performance.now();
+    writeSafetensorsFolder(folder, syntheticSource(scale, i === 1), { dtype, maxShardBytes: SHARD_BYTES });
+    console.log(
+      `generated ${folder} (${(folderBytes(folder) / 1e9).toFixed(2)} GB) in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    );
+  });
+  return pair;
+}
+
+/** Child measurements: print one JSON line { seconds, maxRssBytes, … }. */
+function child(kind: string, a: string, b: string): void {
+  const started = performance.now();
+  const extra: Record<string, number> = {};
+  if (kind === 'floor') {
+    const buffer = new Uint8Array(16 * 1024 * 1024);
+    for (const dir of [a, b]) {
+      for (const file of readdirSync(dir)) {
+        const fd = openSync(path.join(dir, file), 'r');
+        while (readSync(fd, buffer, 0, buffer.length, null) > 0);
+        closeSync(fd);
+      }
+    }
+  } else if (kind === 'diff') {
+    const sa = openSafetensorsSource(a);
+    const sb = openSafetensorsSource(b);
+    const diff = diffSources(sa, sb);
+    extra.params = diff.model.count;
+    extra.peakBytesHeld = diff.peakBytesHeld;
+  } else {
+    const db = path.join(path.dirname(a), 'import.deltascope');
+    rmSync(db, { force: true });
+    const store = createDatabase(db);
+    const experiment = store.experiments.create({ name: 'bench' });
+    const run = store.runs.create({
+      experimentId: experiment.id,
+      name: 'tuned',
+      phase: 'imported',
+      reward: { name: 'imported', collect: {} },
+      seed: null,
+    });
+    const source = openSafetensorsSource(b);
+    store.checkpoints.putFromSource(
+      { runId: run.id, step: 0, label: 'tuned', provenance: { kind: 'import', description: b } },
+      source,
+    );
+    store.close();
+    extra.dbBytes = statSync(db).size;
+    rmSync(db, { force: true });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(JSON.stringify({ seconds, maxRssBytes: process.resourceUsage().maxRSS * 1024, ...extra }));
+}
+
+function measure(kind: string, a: string, b: string): Record<string, number> {
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', kind, a, b],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
+  if (result.status !== 0) throw new Error(`${kind} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+}
+
+export function runLargeBench(argv: string[]): void {
+  const scaleAt = argv.indexOf('--scale');
+  const scale = scaleAt >= 0 ? Number(argv[scaleAt + 1]) : 1;
+  if (!(scale > 0)) throw new Error('--scale must be a positive number');
+  const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+  for (const dtype of ['BF16', 'F32'] as const) {
+    const [a, b] = ensureFolders(scale, dtype);
+    const floor = measure('floor', a, b);
+    const diff = measure('diff', a, b);
+    const imported = measure('import', a, b);
+    const ratio = diff.seconds! / floor.seconds!;
+    console.log(
+      `${dtype}: ${(diff.params! / 1e9).toFixed(3)}B params, ${gib(folderBytes(a) + folderBytes(b))} read | ` +
+        `floor ${floor.seconds!.toFixed(1)} s | diff ${diff.seconds!.toFixed(1)} s (${ratio.toFixed(2)}× floor, goal ≤ 1.5×), ` +
+        `peak RSS ${gib(diff.maxRssBytes!)} (goal ≤ 1 GiB; chunks held ${gib(diff.peakBytesHeld!)}) | ` +
+        `import ${imported.seconds!.toFixed(1)} s, database ${gib(imported.dbBytes!)}`,
+    );
+  }
+}
+
+if (process.argv[2] === '--child') child(process.argv[3]!, process.argv[4]!, process.argv[5]!);
