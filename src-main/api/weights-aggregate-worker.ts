@@ -13,7 +13,7 @@ function post(message: AggregateWorkerMessage, transfer: ArrayBuffer[] = []): vo
 }
 
 function run(input: AggregateWorkerInput): void {
-  const db = openDatabase(input.databasePath);
+  const db = openDatabase(input.databasePath, { readOnly: true });
   try {
     const params = {
       base: input.base,

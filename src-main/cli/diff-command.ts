@@ -117,7 +117,7 @@ files need no database.`,
       partial: values.partial === true,
       ...(values.epsilon === undefined ? {} : { epsilon: parseNumber(values.epsilon, '--epsilon') }),
     });
-    const diff = await withWeights(values.db, io, (handlers) => handlers['diff.compute'](params));
+    const diff = await withWeights(values.db, io, (handlers) => handlers['diff.compute'](params), 'read');
     if (values.json) io.out(JSON.stringify(diff, null, 2));
     else for (const line of formatDiff(diff)) io.out(line);
     return 0;

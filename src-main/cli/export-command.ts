@@ -48,7 +48,7 @@ never).`,
       format,
       overwrite: values.force === true,
     });
-    const result = await withWeights(values.db, io, (handlers) => handlers['weights.export'](params));
+    const result = await withWeights(values.db, io, (handlers) => handlers['weights.export'](params), 'read');
     io.out(
       `wrote checkpoint ${ref.checkpointId} (${result.tensorCount} tensors, ${result.paramCount} params) as ${result.format}:`,
     );

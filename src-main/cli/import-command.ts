@@ -1,3 +1,5 @@
+import { existsSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseParams } from '../shared/validate';
 import { defineCommand } from './define-command';
 import { withWeights } from './weights-cli';
@@ -20,7 +22,7 @@ Prints the new checkpoint's id.`,
       type: 'string',
       value: '<file>',
       required: '--db <file.deltascope> is required.',
-      help: 'the database to import into (required)',
+      help: 'the database to import into (required; created, and said so on stderr, if missing)',
     },
     label: { type: 'string', value: '<text>', help: 'label of the checkpoint (default: the file name)' },
     experiment: { type: 'string', value: '<name>', help: 'experiment to import into (default "imported")' },
@@ -33,7 +35,16 @@ Prints the new checkpoint's id.`,
       ...(values.label === undefined ? {} : { label: values.label }),
       ...(values.experiment === undefined ? {} : { experiment: values.experiment }),
     });
-    const result = await withWeights(values.db, io, (handlers) => handlers['weights.import'](params));
+    const dbPath = resolve(values.db);
+    const isNew = !existsSync(dbPath);
+    let result;
+    try {
+      result = await withWeights(dbPath, io, (handlers) => handlers['weights.import'](params), 'create');
+    } catch (error) {
+      // A refused file leaves no new, empty database behind.
+      if (isNew) for (const suffix of ['', '-wal', '-shm']) rmSync(`${dbPath}${suffix}`, { force: true });
+      throw error;
+    }
     if (result.nonFinite !== null) {
       const where = Object.entries(result.nonFinite.tensors)
         .map(([name, count]) => `\`${name}\` ${count}`)

@@ -1,6 +1,6 @@
-import { openDatabase } from '../store';
 import type { ExperimentNode } from '../shared';
 import { defineCommand } from './define-command';
+import { openForCommand } from './open-database';
 
 export const infoCommand = defineCommand({
   name: 'info',
@@ -14,7 +14,7 @@ relevance maps, named map:<id> as \`deltascope diff\` takes them.`,
   },
   args: { count: 1, message: 'info needs exactly one database file.' },
   async run({ values, positionals }, io) {
-    const db = openDatabase(positionals[0]!);
+    const db = openForCommand(positionals[0]!, 'read', io);
     try {
       const info = db.info(false);
       const tree = db.tree();

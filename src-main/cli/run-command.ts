@@ -3,7 +3,7 @@ import { ProtocolRunner, type ProtocolRunSummary } from '../jobs/protocol-runner
 import { createProtocolExperiment, loadProtocol, parseNewExperimentSpec } from '../jobs/protocol-store';
 import { countByKind } from '../protocol';
 import { DeltascopeError, type EventPayload } from '../shared';
-import { openOrCreateDatabase } from '../store';
+import { openForCommand } from './open-database';
 import { readSpecFile } from './spec-file';
 import { UsageError, type CliIo } from './command';
 import { defineCommand } from './define-command';
@@ -74,7 +74,7 @@ experiment stopped without redoing finished nodes.`,
           )
         : null;
 
-    const db = openOrCreateDatabase(values.db);
+    const db = openForCommand(values.db, 'create', io);
     let experimentId: number;
     try {
       const stored =

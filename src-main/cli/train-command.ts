@@ -1,11 +1,12 @@
 import { createNodeForkLauncher, JobQueue, parseTrainingSpec, type JobStarted } from '../jobs';
 import { DeltascopeError, type EventPayload, type JobInfo } from '../shared';
-import { openOrCreateDatabase, type DeltascopeDb } from '../store';
+import type { DeltascopeDb } from '../store';
 import { readSpecFile } from './spec-file';
 import { UsageError, type CliIo } from './command';
 import { defineCommand } from './define-command';
 import { ProgressPrinter } from './progress-printer';
 import { formatCount, formatTrainProgress } from './train-progress';
+import { openForCommand } from './open-database';
 
 /** Exit code after Ctrl+C (128 + SIGINT), as shells expect. */
 const EXIT_CANCELLED = 130;
@@ -50,7 +51,7 @@ the same compute backend it ends with the same weights as an uninterrupted run.`
         if (event === 'job.progress') progress.update(payload as EventPayload<'job.progress'>);
       },
     });
-    const db = openOrCreateDatabase(values.db);
+    const db = openForCommand(values.db, 'create', io);
     let started: JobStarted;
     try {
       started = resumeRunId === null ? queue.startTraining(db, spec) : queue.resume(db, resumeRunId);

@@ -1,8 +1,9 @@
 import { createWeightsHandlers, type WeightsHandlers } from '../api/weights-handlers';
 import type { EventPayload } from '../shared';
 import type { CheckpointRef } from '../shared/contract-weights';
-import { openDatabase, type DeltascopeDb } from '../store';
+import type { DeltascopeDb } from '../store';
 import { UsageError, type CliIo } from './command';
+import { openForCommand, type DatabaseUse } from './open-database';
 
 /** Shared plumbing of the weights commands (import, export, diff, combine). */
 
@@ -37,14 +38,16 @@ export function parseNumber(value: string, what: string): number {
 
 /**
  * Runs `use` with the weights handlers over the database at `dbPath` (or none: calls that need one
- * then fail with NO_DATABASE), printing large-diff progress on a terminal, and closes it after.
+ * then fail with NO_DATABASE), opened as `access` says (open-database.ts), printing large-diff
+ * progress on a terminal, and closes it after.
  */
 export async function withWeights<T>(
   dbPath: string | undefined,
   io: CliIo,
   use: (handlers: WeightsHandlers) => Promise<T>,
+  access: DatabaseUse = 'write',
 ): Promise<T> {
-  const db: DeltascopeDb | null = dbPath === undefined ? null : openDatabase(dbPath);
+  const db: DeltascopeDb | null = dbPath === undefined ? null : openForCommand(dbPath, access, io);
   let drawn = false;
   const handlers = createWeightsHandlers({
     database: () => {

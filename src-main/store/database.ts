@@ -29,9 +29,13 @@ export class DeltascopeDb {
   /** Keeps writers of user-named paths off this file while it is open (src-main/files). */
   private readonly guard: DatabaseGuard;
 
-  constructor(db: Database.Database, path: string, options: { readOnly?: boolean } = {}) {
+  private readonly closeConnection: () => void;
+
+  /** `options.close` replaces closing the connection (a read-only connection also removes side files). */
+  constructor(db: Database.Database, path: string, options: { readOnly?: boolean; close?: () => void } = {}) {
     this.path = path;
     this.readOnly = options.readOnly === true;
+    this.closeConnection = options.close ?? (() => db.close());
     this.guard = guardDatabase(path);
     this.ctx = new StoreContext(db, path, () => {
       if (this.readOnly) {
@@ -98,7 +102,7 @@ export class DeltascopeDb {
   /** Closes the connection; the last connection to close folds the WAL back into the file. */
   close(): void {
     this.guard.release();
-    if (this.ctx.db.open) this.ctx.run(() => this.ctx.db.close());
+    if (this.ctx.db.open) this.ctx.run(() => this.closeConnection());
   }
 }
 

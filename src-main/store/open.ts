@@ -1,22 +1,72 @@
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DeltascopeError } from '../shared/errors';
-import { BUSY_TIMEOUT_MS } from './constants';
+import { BUSY_TIMEOUT_MS, LATEST_SCHEMA_VERSION } from './constants';
 import { DeltascopeDb } from './database';
 import { migrate } from './migrate';
 import { checkBeforeOpen } from './preflight';
+import { openReadOnlyConnection, type ReadOnlyConnection } from './read-only';
 import { withNativeBinding } from './native-binding';
 import { toStoreError } from './store-errors';
+
+export interface OpenOptions {
+  /**
+   * For commands that only read (info, export, diff): open without changing the file — no switch to
+   * WAL, no -wal/-shm left behind — also in a read-only folder or file. A file whose schema is older
+   * than this version's is upgraded first when it can be written (its tables are read in the new
+   * shape), and refused when it cannot. Writes through the returned database are refused.
+   */
+  readOnly?: boolean;
+}
 
 /**
  * Opens an existing .deltascope file. All checks (see preflight.ts) run before the file is opened
  * for writing; only then are WAL mode and pending migrations applied.
  */
-export function openDatabase(path: string): DeltascopeDb {
+export function openDatabase(path: string, options: OpenOptions = {}): DeltascopeDb {
   const target = resolve(path);
-  checkBeforeOpen(target);
+  const { walMode } = checkBeforeOpen(target);
+  if (options.readOnly === true) {
+    const readOnly = openReadOnly(target, walMode);
+    if (readOnly !== null) return readOnly;
+  }
   return new DeltascopeDb(openReadWrite(target), target);
+}
+
+/** A read-only DeltascopeDb, or null when the schema must be upgraded first and the file is writable. */
+function openReadOnly(path: string, walMode: boolean): DeltascopeDb | null {
+  let connection: ReadOnlyConnection | undefined;
+  try {
+    connection = openReadOnlyConnection(path, walMode);
+    connection.db.pragma('foreign_keys = ON');
+    const version = connection.db.pragma('user_version', { simple: true }) as number;
+    if (version < LATEST_SCHEMA_VERSION) {
+      connection.close();
+      if (writable(path)) return null;
+      throw new DeltascopeError(
+        'IO_ERROR',
+        `${path} has schema v${version} and must be upgraded to v${LATEST_SCHEMA_VERSION} before this ` +
+          'version can read it, but it is read-only. Open it once where it can be written.',
+        { path },
+      );
+    }
+    const opened = connection;
+    return new DeltascopeDb(opened.db, path, { readOnly: true, close: () => opened.close() });
+  } catch (error) {
+    connection?.close();
+    throw toStoreError(error, path);
+  }
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    accessSync(dirname(path), constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Creates a new, empty .deltascope file (and its folder); refuses to touch an existing file. */

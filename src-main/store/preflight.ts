@@ -1,10 +1,9 @@
-import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { DeltascopeError } from '../shared/errors';
-import { BUSY_TIMEOUT_MS, DELTASCOPE_APPLICATION_ID, LATEST_SCHEMA_VERSION } from './constants';
+import { DELTASCOPE_APPLICATION_ID, LATEST_SCHEMA_VERSION } from './constants';
 import { schemaTooNew } from './migrate';
 import { expectedFileSize, HEADER_BYTES, readSqliteHeader } from './sqlite-header';
-import { withNativeBinding } from './native-binding';
+import { openReadOnlyConnection, removeSideFilesWeCreated } from './read-only';
 import { toStoreError } from './store-errors';
 
 /**
@@ -13,7 +12,7 @@ import { toStoreError } from './store-errors';
  * remaining checks use a read-only connection, and side files that connection had to create (SQLite
  * needs them to read a WAL-mode file) are removed the way SQLite does on a last close.
  */
-export function checkBeforeOpen(path: string): void {
+export function checkBeforeOpen(path: string): { walMode: boolean } {
   const fileSize = statFile(path);
   const reading = readSqliteHeader(readHead(path));
   if (reading.kind === 'not-sqlite') {
@@ -34,11 +33,12 @@ export function checkBeforeOpen(path: string): void {
   }
 
   try {
-    checkWithReadOnlyConnection(path);
+    checkWithReadOnlyConnection(path, reading.header.walMode);
   } catch (error) {
     if (!before.walExists && !before.shmExists) removeSideFilesWeCreated(path);
     throw toStoreError(error, path);
   }
+  return { walMode: reading.header.walMode };
 }
 
 /** Refuses files of other programs and files from a newer Deltascope. */
@@ -54,11 +54,9 @@ function checkIdentity(path: string, applicationId: number, hasSchema: boolean, 
   if (userVersion > LATEST_SCHEMA_VERSION) throw schemaTooNew(path, userVersion, LATEST_SCHEMA_VERSION);
 }
 
-function checkWithReadOnlyConnection(path: string): void {
-  const db = new Database(
-    path,
-    withNativeBinding({ readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS }),
-  );
+function checkWithReadOnlyConnection(path: string, walMode: boolean): void {
+  const connection = openReadOnlyConnection(path, walMode);
+  const { db } = connection;
   try {
     const applicationId = db.pragma('application_id', { simple: true }) as number;
     const userVersion = db.pragma('user_version', { simple: true }) as number;
@@ -68,22 +66,7 @@ function checkWithReadOnlyConnection(path: string): void {
     if (problems.length !== 1 || problems[0] !== 'ok')
       throw damaged(path, `integrity check: ${summarize(problems)}`);
   } finally {
-    db.close();
-  }
-}
-
-/** A read-write connection that reads and closes deletes the WAL and shm, but only if no one else has the file open. */
-function removeSideFilesWeCreated(path: string): void {
-  if (!existsSync(`${path}-wal`) && !existsSync(`${path}-shm`)) return;
-  try {
-    const db = new Database(path, withNativeBinding({ fileMustExist: true, timeout: 0 }));
-    try {
-      db.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get();
-    } finally {
-      db.close();
-    }
-  } catch {
-    // Best effort: the refusal that brought us here is the error worth reporting.
+    connection.close();
   }
 }
 

@@ -93,7 +93,7 @@ describe('deltascope run', () => {
       }),
     );
     const first = await cli('run', path, '--db', db);
-    expect(first.err).toBe('');
+    expect(first.err).toBe(`Created a new database: ${db}`);
     expect(first.code).toBe(0);
     expect(first.out).toMatch(/Running experiment #1 "cli-small": \d+ nodes \(6 trainings/);
     expect(first.out).toMatch(/Done: experiment #1/);

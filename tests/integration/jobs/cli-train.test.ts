@@ -54,7 +54,7 @@ describe('deltascope train', () => {
       '--db',
       dbPath,
     );
-    expect(stderr).toBe('');
+    expect(stderr).toBe(`Created a new database: ${dbPath}\n`);
     expect(code).toBe(0);
     expect(stdout).toContain('Training run #1 "tiny-5x5" of experiment "tiny-smoke"');
     // Not a TTY: plain progress lines, the last one complete.
