@@ -1,20 +1,18 @@
 import type { ObjectKind } from '@shared';
+import { OBJECT_KIND_COLORS } from '@shared/charts/palette';
 
 /** Colours of the maze canvas; object kinds differ in hue and from the agent, walls and trail. */
 export const MAZE_COLORS = {
   wall: '#2b3240',
   floor: '#f4f1ea',
   grid: '#e2ddd2',
-  agent: '#1f77d0',
-  trail: '#7fb2e6',
+  // Purple: no object kind's colour (blue is the blue gem's).
+  agent: '#6a3d9a',
+  trail: '#c2a5dc',
 } as const;
 
-export const OBJECT_COLORS: Record<ObjectKind, string> = {
-  cheese: '#f2b400',
-  coin: '#2ca02c',
-  red_gem: '#d62728',
-  blue_gem: '#8e44ad',
-};
+/** The shared colour of each kind (the charts and the report use the same). */
+export const OBJECT_COLORS: Readonly<Record<ObjectKind, string>> = OBJECT_KIND_COLORS;
 
 export interface LegendEntry {
   label: string;

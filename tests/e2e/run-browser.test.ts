@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERIES_PALETTE } from '../../src-main/shared/charts/palette';
+import { namedSeriesColors } from '../../src-main/shared/charts/palette';
 import { writeSampleDatabase } from '../fixtures/sample-db';
 import { colorCoverage, cropRows, decodePng } from './helpers/png';
 import { closeSession, openSession, type E2eSession } from './helpers/session';
@@ -53,10 +53,10 @@ describe('run browser in Chromium against the headless server', () => {
 
     const image = decodePng(await chart.locator('[data-testid="metrics-chart-canvas"]').screenshot());
     // Below the legend (whose swatch also has the series colour) only the plot remains. The smoothed
-    // line is drawn in the first palette colour at full opacity; anti-aliasing blends its edges, so
+    // line is drawn in its name's colour at full opacity; anti-aliasing blends its edges, so
     // count pixels close to that colour.
     const plot = cropRows(image, LEGEND_HEIGHT_PX);
-    const line = colorCoverage(plot, SERIES_PALETTE[0], 40);
+    const line = colorCoverage(plot, namedSeriesColors(['episodic_return'])[0]!, 40);
     expect(line.pixels).toBeGreaterThan(300);
     // A curve over the whole run spans most of the plot's width.
     expect(line.columns).toBeGreaterThan(plot.width * 0.6);

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SERIES_PALETTE } from '../../src-main/shared/charts/palette';
+import { namedSeriesColors } from '../../src-main/shared/charts/palette';
 import { MAZE_COLORS } from '../../src-renderer/maze/maze-colors';
 import { createDatabase } from '../../src-main/store';
 import { colorCoverage, cropRows, decodePng } from './helpers/png';
@@ -138,7 +138,8 @@ describe('training monitor and agent viewer in Chromium against the headless ser
     const canvasBox = chart.locator('[data-testid="metrics-chart-canvas"]');
     await page.waitForTimeout(300);
     const plot = cropRows(decodePng(await shot('train-return-chart', canvasBox)), LEGEND_HEIGHT_PX);
-    const line = colorCoverage(plot, SERIES_PALETTE[0], 40);
+    // The monitor's series are the rewards (RA, RB); RA's line has RA's colour, the same in every chart.
+    const line = colorCoverage(plot, namedSeriesColors(['RA', 'RB'])[0]!, 40);
     expect(line.pixels).toBeGreaterThan(300);
     expect(line.maxX - line.minX).toBeGreaterThan(plot.width * 0.6);
     await expect(monitor.locator('[data-family="charts/success"]').count()).resolves.toBe(1);

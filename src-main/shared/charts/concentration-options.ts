@@ -2,7 +2,7 @@ import type { BarSeriesOption } from 'echarts/charts';
 import type { GridComponentOption, LegendComponentOption, TooltipComponentOption } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
 import { CHART_FONT_FAMILY } from './chart-font';
-import { seriesColor } from './palette';
+import { namedSeriesColors, seriesColor } from './palette';
 
 export type ConcentrationOption = ComposeOption<
   BarSeriesOption | GridComponentOption | LegendComponentOption | TooltipComponentOption
@@ -73,7 +73,7 @@ export function buildConcentrationOptions(input: ConcentrationInput): Concentrat
       ...maps.map((map, i) => ({
         type: 'bar' as const,
         name: map.label,
-        color: seriesColor(i, palette),
+        color: seriesColor(i, palette ?? namedSeriesColors(maps.map((m) => m.label))),
         data: [...map.share],
       })),
     ],

@@ -8,7 +8,7 @@ import type {
 import type { ComposeOption } from 'echarts/core';
 import { CHART_FONT_FAMILY } from './chart-font';
 import { formatMetricValue } from './number-format';
-import { seriesColor } from './palette';
+import { namedSeriesColors, seriesColor } from './palette';
 
 export type IntervalLinesOption = ComposeOption<
   | LineSeriesOption
@@ -72,6 +72,7 @@ export function buildIntervalLinesOptions(input: IntervalLinesInput): IntervalLi
       }
     }
   }
+  const named = namedSeriesColors(series.map((s) => s.name));
   const xs = intervalCategories(series);
   const labels = xs.map(String);
   const column = (s: IntervalSeries, pick: (p: IntervalPoint) => number): (number | '-')[] =>
@@ -81,7 +82,7 @@ export function buildIntervalLinesOptions(input: IntervalLinesInput): IntervalLi
     });
   const lines: LineSeriesOption[] = [];
   series.forEach((s, i) => {
-    const color = seriesColor(i, palette);
+    const color = seriesColor(i, palette ?? named);
     const stack = `band-${i}`;
     if (s.dashed !== true) {
       lines.push(

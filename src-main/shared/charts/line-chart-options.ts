@@ -9,7 +9,7 @@ import type { ComposeOption } from 'echarts/core';
 import { CHART_FONT_FAMILY } from './chart-font';
 import { formatCompact, formatCount, formatMetricValue } from './number-format';
 import type { MetricSeries } from '../domain';
-import { seriesColor, SERIES_PALETTE } from './palette';
+import { namedSeriesColors, seriesColor } from './palette';
 import { emaSmooth } from './smoothing';
 
 export type MetricsChartOption = ComposeOption<
@@ -26,6 +26,7 @@ export interface LineChartInput {
   smoothing: number;
   /** The keys' common family (`charts/episodic_return`); the legend shows each key without it. */
   family?: string;
+  /** Colours by series index; default: by name (a reward naming an object kind gets the kind's colour). */
   palette?: readonly string[];
 }
 
@@ -99,7 +100,7 @@ function points(steps: readonly number[], values: readonly number[]): [number, n
 /** One line chart over environment steps: per key a smoothed line over its faint raw line. */
 export function buildLineChartOptions(input: LineChartInput): MetricsChartOption {
   const { series, smoothing } = input;
-  const palette = input.palette ?? SERIES_PALETTE;
+  const palette = input.palette ?? namedSeriesColors(series.map((s) => legendLabel(s.key, input.family)));
   if (!Number.isFinite(smoothing) || smoothing < 0 || smoothing >= 1) {
     throw new RangeError(`buildLineChartOptions: smoothing must be in [0, 1), got ${smoothing}`);
   }

@@ -6,7 +6,7 @@ import {
   formatMetricsTooltip,
   legendLabel,
 } from '../../../../src-main/shared/charts/line-chart-options';
-import { SERIES_PALETTE } from '../../../../src-main/shared/charts/palette';
+import { namedSeriesColors, OBJECT_KIND_COLORS } from '../../../../src-main/shared/charts/palette';
 import type { MetricSeries } from '@shared';
 
 const returns: MetricSeries = {
@@ -35,10 +35,11 @@ function lines(smoothing: number, series: MetricSeries[] = [returns, coin]): Lin
 }
 
 describe('buildLineChartOptions', () => {
-  it('draws one full-opacity line per key, in palette order, when smoothing is 0', () => {
+  it('draws one full-opacity line per key, in its name’s colour, when smoothing is 0', () => {
     const out = lines(0);
     expect(out.map((l) => l.id)).toEqual([returns.key, coin.key]);
-    expect(out.map((l) => l.color)).toEqual([SERIES_PALETTE[0], SERIES_PALETTE[1]]);
+    expect(out.map((l) => l.color)).toEqual(namedSeriesColors([returns.key, coin.key]));
+    expect(out[1]?.color).toBe(OBJECT_KIND_COLORS.coin);
     expect(out[0]?.data).toEqual([
       [0, 0],
       [10, 10],
