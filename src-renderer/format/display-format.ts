@@ -1,4 +1,5 @@
-import type { RewardSpec } from '@shared';
+import type { CheckpointSummary, RewardSpec, RunSummary } from '@shared';
+import { formatCount } from '@shared/charts/number-format';
 
 // The number formats of the chart axes and tooltips live with the option builders (shared with the
 // main side's report); re-exported here for the views.
@@ -57,4 +58,20 @@ export function formatRewardWeights(reward: RewardSpec): string {
 /** First 12 hex digits of a digest, enough to tell checkpoints apart at a glance. */
 export function shortHash(sha256: string): string {
   return sha256.slice(0, 12);
+}
+
+/**
+ * How a checkpoint came to be, in a few words: "step 43 · trained on RA" for a training checkpoint,
+ * "made by weight arithmetic: A - 0.5*(B - A)" for a derived one (it has no training step or reward),
+ * "imported from a model file" for an import.
+ */
+export function checkpointOrigin(
+  checkpoint: Pick<CheckpointSummary, 'step' | 'provenance'>,
+  run: Pick<RunSummary, 'phase' | 'reward'>,
+): string {
+  const { provenance } = checkpoint;
+  if (provenance.kind === 'arithmetic' || run.phase === 'derived')
+    return `made by weight arithmetic: ${provenance.formula ?? provenance.description}`;
+  if (provenance.kind === 'import' || run.phase === 'imported') return 'imported from a model file';
+  return `step ${formatCount(checkpoint.step)} · trained on ${run.reward.name}`;
 }

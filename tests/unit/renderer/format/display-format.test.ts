@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  checkpointOrigin,
   formatBytes,
   formatCompact,
   formatCount,
@@ -46,5 +47,27 @@ describe('display formatting', () => {
   it('makes safe file names', () => {
     expect(safeFileName('MA run-charts/episodic_return')).toBe('MA_run-charts_episodic_return');
     expect(safeFileName('///')).toBe('export');
+  });
+
+  it('says a derived checkpoint was made by weight arithmetic, not trained on its run’s reward', () => {
+    const reward = { name: 'RA', collect: { cheese: 1 }, stepCost: 0, reach: {} };
+    const arithmetic = {
+      step: 43,
+      provenance: {
+        kind: 'arithmetic' as const,
+        description: 'negation',
+        inputs: [5, 8],
+        formula: 'A - 0.5*(B - A)',
+        details: {},
+      },
+    };
+    expect(checkpointOrigin(arithmetic, { phase: 'derived', reward })).toBe(
+      'made by weight arithmetic: A - 0.5*(B - A)',
+    );
+    const trained = {
+      step: 4096,
+      provenance: { kind: 'training' as const, description: '', inputs: [], details: {} },
+    };
+    expect(checkpointOrigin(trained, { phase: 'finetune', reward })).toBe('step 4,096 · trained on RA');
   });
 });
