@@ -39,8 +39,10 @@ export function decodeChunk(dtype: SafetensorsDtype, raw: Uint8Array, out: Float
   if (dtype === 'BF16') {
     // bfloat16 is the top half of a float32.
     if (aligned) {
+      // An Int32Array target keeps `x << 16` (an int32) free of a conversion per element.
       const src = new Uint16Array(raw.buffer, raw.byteOffset, n);
-      for (let i = 0; i < n; i++) bits[i] = src[i]! << 16;
+      const signed = new Int32Array(out.buffer, out.byteOffset, n);
+      for (let i = 0; i < n; i++) signed[i] = src[i]! << 16;
     } else for (let i = 0; i < n; i++) bits[i] = view.getUint16(i * 2, true) << 16;
   } else if (dtype === 'F16') {
     const table = float16Table();
