@@ -28,6 +28,29 @@ export interface LineChartInput {
   family?: string;
   /** Colours by series index; default: by name (a reward naming an object kind gets the kind's colour). */
   palette?: readonly string[];
+  /** Title of the y axis; default: the family's last part ("episodic_return"), none without a family. */
+  yName?: string;
+}
+
+/**
+ * The y range of values that are all (nearly) equal: ±10 % of the value (±1 around 0), so a
+ * constant series (episode length at the horizon) is a visible line mid-plot instead of the axis
+ * collapsing onto it; null when the values vary (ECharts scales the axis itself).
+ */
+export function constantRange(series: readonly MetricSeries[]): { min: number; max: number } | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of series) {
+    for (const v of s.values) {
+      if (!Number.isFinite(v)) continue;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
+  if (lo > hi) return null;
+  const pad = Math.max(Math.abs(hi) * 0.1, 1);
+  if (hi - lo > pad * 1e-6) return null;
+  return { min: lo - pad, max: hi + pad };
 }
 
 /** Suffix of the faint raw line's series id; the smoothed line's id is the bare key. */
@@ -100,6 +123,7 @@ function points(steps: readonly number[], values: readonly number[]): [number, n
 /** One line chart over environment steps: per key a smoothed line over its faint raw line. */
 export function buildLineChartOptions(input: LineChartInput): MetricsChartOption {
   const { series, smoothing } = input;
+  const yName = input.yName ?? (input.family === undefined ? undefined : input.family.split('/').pop());
   const palette = input.palette ?? namedSeriesColors(series.map((s) => legendLabel(s.key, input.family)));
   if (!Number.isFinite(smoothing) || smoothing < 0 || smoothing >= 1) {
     throw new RangeError(`buildLineChartOptions: smoothing must be in [0, 1), got ${smoothing}`);
@@ -151,7 +175,8 @@ export function buildLineChartOptions(input: LineChartInput): MetricsChartOption
       top: 34,
       bottom: 6,
       outerBoundsMode: 'same',
-      outerBoundsContain: 'axisLabel',
+      // 'all' keeps the y axis title inside too.
+      outerBoundsContain: 'all',
     },
     legend: {
       type: 'scroll',
@@ -192,6 +217,15 @@ export function buildLineChartOptions(input: LineChartInput): MetricsChartOption
     yAxis: {
       type: 'value',
       scale: true,
+      ...(constantRange(series) ?? {}),
+      ...(yName === undefined
+        ? {}
+        : {
+            name: yName,
+            nameLocation: 'middle' as const,
+            nameGap: 38,
+            nameTextStyle: { fontSize: 11, color: '#555' },
+          }),
       axisLabel: { fontSize: 10, color: '#666', formatter: (value: number) => formatMetricValue(value) },
       splitLine: { lineStyle: { color: '#eee' } },
     },

@@ -3,6 +3,7 @@ import {
   RAW_LINE_OPACITY,
   RAW_SERIES_SUFFIX,
   buildLineChartOptions,
+  constantRange,
   formatMetricsTooltip,
   legendLabel,
 } from '../../../../src-main/shared/charts/line-chart-options';
@@ -115,5 +116,35 @@ describe('formatMetricsTooltip', () => {
     });
     expect(html).not.toContain('<img');
     expect(html).toContain('&#60;img');
+  });
+});
+
+describe('the y axis of a metrics chart', () => {
+  const length: MetricSeries = {
+    key: 'charts/episodic_length',
+    steps: [0, 10, 20],
+    values: [24, 24, 24],
+    totalPoints: 3,
+  };
+  type Axis = { name?: string; min?: number; max?: number };
+
+  it('draws a constant series mid-plot with a sane range instead of collapsing the axis', () => {
+    expect(constantRange([length])).toEqual({ min: 24 - 2.4, max: 24 + 2.4 });
+    expect(constantRange([{ ...length, values: [0, 0, 0] }])).toEqual({ min: -1, max: 1 });
+    expect(constantRange([returns])).toBeNull();
+    const axis = buildLineChartOptions({ series: [length], smoothing: 0 }).yAxis as Axis;
+    expect([axis.min, axis.max]).toEqual([21.6, 26.4]);
+  });
+
+  it('is titled by the family, or as asked', () => {
+    const titled = buildLineChartOptions({
+      series: [returns],
+      smoothing: 0,
+      family: 'charts/episodic_return',
+    });
+    expect((titled.yAxis as Axis).name).toBe('episodic_return');
+    const asked = buildLineChartOptions({ series: [returns], smoothing: 0, yName: 'return' });
+    expect((asked.yAxis as Axis).name).toBe('return');
+    expect((buildLineChartOptions({ series: [returns], smoothing: 0 }).yAxis as Axis).name).toBeUndefined();
   });
 });
