@@ -104,8 +104,8 @@ export class ProtocolSessions {
     const existing = this.sessions.get(key);
     if (existing !== undefined && (existing.state === 'running' || existing.state === 'stopping')) {
       throw new DeltascopeError(
-        'INVALID_PAYLOAD',
-        `experiment ${experimentId} is already running in this session.`,
+        'ALREADY_RUNNING',
+        `experiment ${experimentId} is already running in this session; stop it first or wait until it ends.`,
         {
           experimentId,
         },

@@ -373,7 +373,11 @@ export function createPpoTrainer(options: PpoTrainerOptions): PpoTrainer {
   let disposed = false;
 
   function iterate(): PpoIteration {
-    if (disposed) throw new DeltascopeError('INVALID_SPEC', 'the PPO trainer was disposed');
+    if (disposed)
+      throw new DeltascopeError(
+        'TRAINER_DISPOSED',
+        'the PPO trainer was disposed; create a new trainer (or resume from a checkpoint) to train further',
+      );
     if (iteration >= numIterations) {
       throw new DeltascopeError('INVALID_SPEC', `the run has finished its ${numIterations} iterations`);
     }

@@ -191,6 +191,8 @@ function statusFor(result: CallResult): number {
       return 400;
     case 'UNAUTHORIZED':
       return 401;
+    case 'ALREADY_RUNNING':
+      return 409;
     case 'INTERNAL':
       return 500;
     default:

@@ -19,6 +19,10 @@ export const ERROR_CODES = [
   'SHAPE_MISMATCH',
   'INVALID_FILE',
   'INVALID_SPEC',
+  /** A protocol experiment asked to start or resume while it runs in this session. */
+  'ALREADY_RUNNING',
+  /** A trainer used after dispose() released its tensors and workers. */
+  'TRAINER_DISPOSED',
   'BACKEND_UNAVAILABLE',
   'JOB_FAILED',
   'NON_FINITE',

@@ -177,7 +177,7 @@ describe('running a protocol over the API', () => {
     const early = await call<ProtocolStatus>('protocol.status', { experimentId });
     expect(early.state).toBe('running');
     expect(early.nodes.find((n) => n.id === 's1/pretrain')?.kind).toBe('train');
-    expect(await failure('protocol.resume', { experimentId })).toMatchObject({ code: 'INVALID_PAYLOAD' });
+    expect(await failure('protocol.resume', { experimentId })).toMatchObject({ code: 'ALREADY_RUNNING' });
 
     expect(await ended(started.jobId)).toBe('done');
     const status = await call<ProtocolStatus>('protocol.status', { experimentId });

@@ -88,6 +88,6 @@ describe('PPO with two update workers', () => {
     expect(() => makeTrainer({ ...TINY, updateWorkers: 3 })).toThrow(/updateWorkers is 3; expected 1 or 2/);
     const trainer = makeTrainer(TINY);
     trainer.dispose();
-    expect(() => trainer.iterate()).toThrow(/disposed/);
+    expect(() => trainer.iterate()).toThrow(expect.objectContaining({ code: 'TRAINER_DISPOSED' }));
   });
 });
