@@ -1,6 +1,7 @@
 import { DeltascopeError } from '../shared/errors';
 import { notFound, parseJsonColumn, requireId, requireRow, requireText, toJsonText } from './row-checks';
 import type { StoreContext } from './store-context';
+import type { Row } from './tables';
 
 /**
  * An artifact row to store. The app makes it with `encodeArtifact` (shared/artifact-codec.ts), which
@@ -40,17 +41,8 @@ export interface Artifact extends Omit<ArtifactSummary, 'byteLength'> {
   data: Uint8Array | null;
 }
 
-interface ArtifactRow {
-  id: number;
-  experiment_id: number | null;
-  kind: string;
-  schema_version: number;
-  name: string;
-  recipe: string;
-  manifest: string | null;
-  created_at: string;
-  byte_length: number | null;
-}
+/** Every column but `data`, whose size SUMMARY_COLUMNS reads as byte_length. */
+type ArtifactRow = Omit<Row<'artifacts'>, 'data'> & { byte_length: number | null };
 
 // length(data) reads the BLOB's size from the record header, not its pages.
 const SUMMARY_COLUMNS =
@@ -101,7 +93,7 @@ export class ArtifactsRepo {
     return this.ctx.run(() => {
       const row = this.ctx
         .statement(`SELECT ${SUMMARY_COLUMNS}, data FROM artifacts WHERE id = ?`)
-        .get(id) as (ArtifactRow & { data: Buffer | null }) | undefined;
+        .get(id) as (ArtifactRow & Pick<Row<'artifacts'>, 'data'>) | undefined;
       if (row === undefined) throw notFound(this.ctx, 'artifact', id);
       const { byteLength: _byteLength, ...summary } = this.toSummary(row);
       const data =

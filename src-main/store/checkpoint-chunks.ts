@@ -13,6 +13,7 @@ import {
   type TensorSource,
 } from '../weights';
 import { sha256Hex } from './checkpoint-blob';
+import type { Row } from './tables';
 
 /**
  * Checkpoint weights as rows of `checkpoint_chunks` (migration 003): each tensor split into chunks
@@ -107,13 +108,10 @@ export class ChunkWriter {
   }
 }
 
-interface ChunkRow {
-  tensor_index: number;
-  chunk_index: number;
-  first_element: number;
-  sha256: string;
-  data: Buffer;
-}
+type ChunkRow = Pick<
+  Row<'checkpoint_chunks'>,
+  'tensor_index' | 'chunk_index' | 'first_element' | 'sha256' | 'data'
+>;
 
 function damaged(path: string, checkpointId: number, problem: string): DeltascopeError {
   return new DeltascopeError(

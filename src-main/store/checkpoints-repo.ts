@@ -28,6 +28,7 @@ import {
   toJsonText,
 } from './row-checks';
 import type { StoreContext } from './store-context';
+import type { Row } from './tables';
 
 export interface PutCheckpointInput {
   runId: number;
@@ -47,19 +48,7 @@ export interface PutCheckpointInput {
 /** A checkpoint written from a lazy source (an import of any size); tensors keep their dtype. */
 export type PutSourceInput = Omit<PutCheckpointInput, 'tensors'>;
 
-interface SummaryRow {
-  id: number;
-  run_id: number;
-  step: number;
-  label: string;
-  parent_checkpoint_id: number | null;
-  tensor_count: number;
-  param_count: number;
-  byte_length: number;
-  sha256: string;
-  provenance: string;
-  created_at: string;
-}
+type SummaryRow = Omit<Row<'checkpoints'>, 'manifest' | 'resume_state' | 'weights' | 'optimizer_state'>;
 
 // Only columns stored before the BLOBs, so listing never reads weight pages.
 const SUMMARY_COLUMNS =

@@ -2,6 +2,7 @@ import type { ExperimentSummary } from '../shared/domain';
 import { DeltascopeError } from '../shared/errors';
 import { notFound, parseJsonColumn, requireId, requireText, toJsonText } from './row-checks';
 import type { StoreContext } from './store-context';
+import type { Row } from './tables';
 
 export interface CreateExperimentInput {
   name: string;
@@ -10,12 +11,7 @@ export interface CreateExperimentInput {
   spec?: unknown;
 }
 
-interface ExperimentRow {
-  id: number;
-  name: string;
-  description: string;
-  created_at: string;
-}
+type ExperimentRow = Pick<Row<'experiments'>, 'id' | 'name' | 'description' | 'created_at'>;
 
 const COLUMNS = 'id, name, description, created_at';
 

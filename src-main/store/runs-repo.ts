@@ -21,6 +21,7 @@ import {
   toJsonText,
 } from './row-checks';
 import type { StoreContext } from './store-context';
+import type { Row } from './tables';
 
 export interface CreateRunInput {
   experimentId: number;
@@ -35,21 +36,8 @@ export interface CreateRunInput {
   status?: RunStatus;
 }
 
-interface RunRow {
-  id: number;
-  experiment_id: number;
-  name: string;
-  phase: string;
-  reward: string;
-  seed: number | null;
-  status: string;
-  backend: string | null;
-  parent_checkpoint_id: number | null;
-  config: string;
-  created_at: string;
-  checkpoint_count: number;
-  last_step: number | null;
-}
+/** Every column of `runs`, with the run's checkpoint count and last step computed in SELECT_RUNS. */
+type RunRow = Row<'runs'> & { checkpoint_count: number; last_step: number | null };
 
 // checkpoint_count and last_step come from the (run_id, step) index without touching checkpoint rows.
 const SELECT_RUNS = `
