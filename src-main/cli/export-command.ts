@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { parseParams } from '../shared/validate';
 import { UsageError } from './command';
 import { defineCommand } from './define-command';
+import { writeCheckpointFolder } from './model-folder-out';
 import { parseRef, withWeights } from './weights-cli';
 
 function defaultFormat(path: string): 'safetensors' | 'tfjs' {
@@ -15,7 +16,10 @@ export const exportCommand = defineCommand({
   usage: 'export <checkpointId> <path> --db <file.deltascope> [options]',
   description: `Writes a stored checkpoint as an F32 .safetensors file, or as a TensorFlow.js
 layers model (model.json plus 4 MiB shards) into the folder <path> (created if
-its parent exists) or as the model file <path>.json. Tensor names are kept.
+its parent exists) or as the model file <path>.json, or (--format hf) as a
+Hugging Face sharded safetensors folder <path> (shards of ≤ 2 GB, an index, the
+config.json of the folder it was imported from), streamed from the store in its
+stored dtype. Tensor names are kept.
 Refuses existing files, shards included, unless --force is given (the database
 never).`,
   options: {
@@ -27,7 +31,7 @@ never).`,
     },
     format: {
       type: 'string',
-      value: 'safetensors|tfjs',
+      value: 'safetensors|tfjs|hf',
       help: `the file format (default: tfjs when <path> ends in
 .json or is a folder, else safetensors)`,
     },
@@ -39,8 +43,14 @@ never).`,
     if (!('checkpointId' in ref))
       throw new UsageError(`"${positionals[0]}" is not a checkpoint id (e.g. 12 or #12).`);
     const format = values.format ?? defaultFormat(positionals[1]!);
+    if (format === 'hf') {
+      const written = writeCheckpointFolder(values.db, ref.checkpointId, positionals[1]!, {});
+      io.out(`wrote checkpoint ${ref.checkpointId} as a Hugging Face folder:`);
+      for (const path of written) io.out(`  ${path}`);
+      return 0;
+    }
     if (format !== 'safetensors' && format !== 'tfjs') {
-      throw new UsageError(`--format must be safetensors or tfjs; got "${format}"`);
+      throw new UsageError(`--format must be safetensors, tfjs or hf; got "${format}"`);
     }
     const params = parseParams('weights.export', {
       checkpointId: ref.checkpointId,

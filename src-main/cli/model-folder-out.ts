@@ -5,7 +5,7 @@ import { writeSafetensorsFolder, type SafetensorsDtype } from '../weights';
 import { UsageError } from './command';
 
 /**
- * `--out <folder>` of combine: a saved checkpoint written as a Hugging Face sharded safetensors
+ * `combine --out <folder>` and `export --format hf`: a saved checkpoint written as a Hugging Face sharded safetensors
  * folder (shards + model.safetensors.index.json), read chunk by chunk from the store, with the
  * config.json of the model its inputs were imported from, so the result loads in the usual tools.
  */
@@ -50,7 +50,8 @@ export function writeCheckpointFolder(
   const db = openDatabase(dbPath);
   try {
     const checkpoint = db.checkpoints.get(id);
-    const inputs = checkpoint.provenance.inputs;
+    // A merge's inputs, or the checkpoint itself (an import exported again).
+    const inputs = checkpoint.provenance.inputs.length > 0 ? checkpoint.provenance.inputs : [id];
     const source = db.checkpoints.openSource(id);
     try {
       return writeSafetensorsFolder(out, source, {

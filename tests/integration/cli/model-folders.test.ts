@@ -94,6 +94,21 @@ describe('model folders on the command line', () => {
     expect(result.sourceDtypes['lm_head.weight']).toBe('BF16');
     const diff = await deltascope('diff', String(result.checkpoint.id), b, '--db', db, '--json');
     expect(diff.code).toBe(0);
+    const out = join(temp.dir, 'exported');
+    const exported = await deltascope(
+      'export',
+      String(result.checkpoint.id),
+      out,
+      '--db',
+      db,
+      '--format',
+      'hf',
+    );
+    expect(exported.code).toBe(0);
+    expect(readFileSync(join(out, 'config.json'), 'utf8')).toBe('{"model_type":"llama"}');
+    const again = await deltascope('diff', b, out, '--json');
+    expect((JSON.parse(again.stdout) as DiffComputeResult).model).toMatchObject({ l2: 0, nonFinite: 0 });
+    expect(openSafetensorsSource(out).tensors.every((t) => t.dtype === 'BF16')).toBe(true);
     expect((JSON.parse(diff.stdout) as DiffComputeResult).model).toMatchObject({
       l2: 0,
       count: 48 * 16 * 2 + 3 * (256 + 512 + 16),
