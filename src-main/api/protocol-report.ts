@@ -1,7 +1,17 @@
 import { evaluatePolicy } from '../engine/evaluate';
 import type { PolicyFn } from '../engine/policy-rollout';
 import { readNodeStates, loadProtocol } from '../jobs/protocol-store';
-import { nodeIds, reportStatements, type AnalysisKind, type NodeState, type ReportCurve } from '../protocol';
+import {
+  nodeIds,
+  pooledNegation,
+  recoveryOfDerived,
+  reportStatements,
+  type AnalysisKind,
+  type JobGraph,
+  type NodeState,
+  type ReplicationNegationInput,
+  type ReportCurve,
+} from '../protocol';
 import { decodeArtifact } from '../shared/artifact-codec';
 import type { ArtifactData, ArtifactKind } from '../shared/artifact-schemas';
 import {
@@ -12,6 +22,7 @@ import {
   type SuccessFigure,
 } from '../shared';
 import type { EvaluationResult } from '../shared/contract-evaluation';
+import { rbTargetKind, type ExperimentSpec } from '../shared/experiment-spec';
 import type { DeltascopeDb } from '../store';
 import { computeRewardSimilarity } from './protocol-similarity';
 
@@ -71,6 +82,33 @@ function figure(
     success: row.success,
     meanReturn: row.meanReturn,
   };
+}
+
+/**
+ * Per replication whose control is evaluated, the recovered derived checkpoints' evaluations (those
+ * done), for pooling the negation effects across replications.
+ */
+function negationReplications(
+  db: DeltascopeDb,
+  states: Map<string, NodeState>,
+  spec: ExperimentSpec,
+  graph: JobGraph,
+): ReplicationNegationInput[] {
+  const out: ReplicationNegationInput[] = [];
+  for (let r = 0; r < spec.seeds; r++) {
+    const s = spec.seedBase + r;
+    const control = evaluationOfNode(db, states, nodeIds.recoverControl(s));
+    if (control === null) continue;
+    const points: ReplicationNegationInput['points'] = [];
+    for (const node of graph.nodes) {
+      if (node.seed !== s || node.params.kind !== 'derive') continue;
+      const { rb, variant, alpha } = node.params;
+      const after = evaluationOfNode(db, states, recoveryOfDerived(s, node.id, alpha));
+      if (after !== null) points.push({ rb, variant, alpha, after: after.result });
+    }
+    out.push({ seed: s, control: control.result, points });
+  }
+  return out;
 }
 
 /** The report data of experiment `experimentId` (statements included). */
@@ -144,7 +182,13 @@ export function buildProtocolReport(db: DeltascopeDb, experimentId: number): Pro
     });
   }
 
-  const base = { spec, similarity, seeds };
+  const pooled = pooledNegation({
+    raName: spec.ra.name,
+    rbs: spec.rbs.map((rb) => ({ name: rb.name, targetKind: rbTargetKind(rb) })),
+    replications: negationReplications(db, states, spec, graph),
+    pooling: { resamples: spec.bootstrapResamples, confidence: spec.confidence, seed: spec.seedBase },
+  });
+  const base = { spec, similarity, seeds, pooledNegation: pooled };
   return {
     format: PROTOCOL_REPORT_FORMAT,
     experimentId,
@@ -156,6 +200,7 @@ export function buildProtocolReport(db: DeltascopeDb, experimentId: number): Pro
     similarity,
     runs,
     seeds,
+    pooledNegation: pooled,
     statements: reportStatements(base),
   };
 }

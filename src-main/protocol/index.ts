@@ -10,6 +10,8 @@ export {
   nodeIds,
   nodeStatuses,
   nullControlSeed,
+  randomDirectionSeed,
+  randomMaskSeed,
   recoveryOfDerived,
   type AnalysisKind,
   type DeriveVariant,
@@ -51,6 +53,7 @@ export {
   type NegationRow,
   type NegationTable,
 } from './negation';
+export { pooledNegation, type PooledNegationInput, type ReplicationNegationInput } from './negation-pooling';
 export {
   concentrationOf,
   deltaOf,

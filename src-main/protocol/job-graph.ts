@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { deriveSeed } from '../engine/random';
 import { DeltascopeError } from '../shared/errors';
 import { effectiveRbReward, type ExperimentSpec } from '../shared/experiment-spec';
 import {
@@ -68,6 +69,24 @@ export function recoveryOfDerived(s: number, deriveId: string, alpha: number): s
 /** Seed of null control k of replication seed s: far from every other seed of the experiment. */
 export function nullControlSeed(s: number, k: number): number {
   return (s + 7919 * (k + 1)) % 2 ** 31;
+}
+
+/** Stream ids of a replication's random draws (random/prng deriveSeed of the replication seed). */
+const RANDOM_DIRECTION_STREAM = 0x0d1e_0000;
+const RANDOM_MASK_STREAM = 0x3a5c_0000;
+
+/**
+ * Seed of the random-direction control rᵢ of RB index i in replication seed s (s = seedBase + r, so
+ * every draw derives from the experiment's recorded seedBase): a hashed stream per (s, i), so no two
+ * replications or RBs share a direction.
+ */
+export function randomDirectionSeed(s: number, rbIndex: number): number {
+  return deriveSeed(s, RANDOM_DIRECTION_STREAM + rbIndex);
+}
+
+/** Seed of the random k % localization mask of replication seed s: its own stream per (s, k). */
+export function randomMaskSeed(s: number, kPercent: number): number {
+  return deriveSeed(s, RANDOM_MASK_STREAM + Math.round(kPercent * 1000));
 }
 
 /** Builds every node of the experiment, in an order where each node follows its deps. */
@@ -163,7 +182,7 @@ export function buildJobGraph(spec: ExperimentSpec): JobGraph {
               rb: rb.name,
               variant,
               alpha,
-              randomSeed: s * 1000 + i,
+              randomSeed: randomDirectionSeed(s, i),
             },
           });
           evals.push(evaluate(s, id));
@@ -205,7 +224,7 @@ export function buildJobGraph(spec: ExperimentSpec): JobGraph {
               aggregator: loc.aggregator,
               selection,
               kPercent: k,
-              randomSeed: s * 1000 + 999,
+              randomSeed: randomMaskSeed(s, k),
             },
           });
           locEvals.push(localize(nodeIds.localize(s, selection, k), [pretrain, mask], mask));

@@ -53,7 +53,7 @@ interface Sampling {
 }
 
 /** 1 where the kind was collected in an episode, else 0. */
-function collectIndicator(result: EvaluationResult, kind: string): number[] {
+export function collectIndicator(result: EvaluationResult, kind: string): number[] {
   const steps = result.perEpisode.collectedAtStep[kind];
   if (steps === undefined) {
     throw new DeltascopeError(
@@ -64,7 +64,7 @@ function collectIndicator(result: EvaluationResult, kind: string): number[] {
   return steps.map((step) => (step > 0 ? 1 : 0));
 }
 
-function returnsOf(result: EvaluationResult, reward: string): number[] {
+export function returnsOf(result: EvaluationResult, reward: string): number[] {
   const returns = result.perEpisode.returns[reward];
   if (returns === undefined) {
     throw new DeltascopeError(

@@ -1,6 +1,8 @@
 import type {
   LocalizationData,
   NegationTableData,
+  PooledEffect,
+  PooledNegationRow,
   ProtocolReport,
   ReportSeed,
   ReportStatement,
@@ -12,11 +14,13 @@ import type {
 /**
  * Short sentences saying what the report's numbers show and what they do not. Every interval is
  * printed as `estimate [low, high]`; an interval that includes 0 is called a null result in so many
- * words; a comparison is a finding only when the two intervals do not overlap.
+ * words; a comparison is a finding only when the two intervals do not overlap. A negation effect is a
+ * finding only pooled over ≥ 3 replications (engine/pooling.ts); with fewer it says "not replicated".
  */
 
 type Interval = { estimate: number; low: number; high: number };
-type StatementInput = Pick<ProtocolReport, 'spec' | 'similarity' | 'seeds'>;
+type StatementInput = Pick<ProtocolReport, 'spec' | 'similarity' | 'seeds'> &
+  Partial<Pick<ProtocolReport, 'pooledNegation'>>;
 
 const MINUS = '\u2212';
 
@@ -116,8 +120,14 @@ function strongestRows(table: NegationTableData): NegationTableData['rows'] {
   return [...best.values()];
 }
 
+/**
+ * One replication's negation rows: per-replication values (notes, or null results when the CI
+ * includes 0). Its CIs cover only episode noise of one trained checkpoint, so a finding is only ever
+ * the effect pooled across replications (pooledNegationStatements).
+ */
 function negationStatements(seed: number, table: NegationTableData): ReportStatement[] {
   const out: ReportStatement[] = [];
+  const kindOf = (ci: Interval): ReportStatement['kind'] => (includesZero(ci) ? 'null-result' : 'note');
   const kinds = new Map(table.rbs.map((rb) => [rb.name, rb.targetKind]));
   for (const row of strongestRows(table)) {
     if (row.variant === 'random') continue;
@@ -130,7 +140,7 @@ function negationStatements(seed: number, table: NegationTableData): ReportState
       out.push({
         seed,
         topic: 'negation',
-        kind: includesZero(ra) ? 'null-result' : 'finding',
+        kind: kindOf(ra),
         text: `${subject}: ${formatInterval(ra, { signed: true })} in ${table.raName} return vs control${includesZero(ra) ? ' — the interval includes 0 (null result).' : '.'}`,
       });
       continue;
@@ -139,7 +149,7 @@ function negationStatements(seed: number, table: NegationTableData): ReportState
     out.push({
       seed,
       topic: 'negation',
-      kind: includesZero(diff) ? 'null-result' : 'finding',
+      kind: kindOf(diff),
       text:
         `${subject}: ${formatInterval(diff, { signed: true })} in P(${kind}) vs control` +
         (includesZero(diff) ? ' — the interval includes 0, so no lean is shown (null result)' : '') +
@@ -149,6 +159,40 @@ function negationStatements(seed: number, table: NegationTableData): ReportState
     });
   }
   return out;
+}
+
+/** "pooled over R = 5 replications (t-interval)" or "not replicated (R = 1 < 3 …)". */
+function poolingNote(p: PooledEffect): string {
+  const how = p.method === 't-interval' ? 't-interval over replications' : 'hierarchical bootstrap';
+  return p.replicated
+    ? `pooled over R = ${p.replications} replications (${how})`
+    : `not replicated: R = ${p.replications} < 3 replications (${how}), so this is not a finding`;
+}
+
+/** The pooled headline: the strongest α of each RB and non-random variant. */
+function pooledNegationStatements(rows: readonly PooledNegationRow[], raName: string): ReportStatement[] {
+  const best = new Map<string, PooledNegationRow>();
+  for (const row of rows) {
+    if (row.variant === 'random') continue;
+    const current = best.get(`${row.rb}/${row.variant}`);
+    if (current === undefined || row.alpha > current.alpha) best.set(`${row.rb}/${row.variant}`, row);
+  }
+  return [...best.values()].map((row): ReportStatement => {
+    const effect = row.targetCollectVsControl ?? row.raReturnVsControl;
+    const what =
+      row.targetCollectVsControl === null ? `${raName} return` : `P(collect) of ${row.rb}'s object`;
+    const sign = row.variant === 'negate' ? '−' : '+';
+    const zero = includesZero(effect);
+    return {
+      seed: null,
+      topic: 'negation',
+      kind: !effect.replicated ? 'note' : zero ? 'null-result' : 'finding',
+      text:
+        `MA ${sign} ${row.alpha}·Δ(${row.rb}), after recovery: ${formatInterval(effect, { signed: true })} in ${what} vs control, ` +
+        `${poolingNote(effect)}; per replication ${effect.perReplication.map((x) => formatNumber(x, 2, true)).join(', ')}` +
+        (effect.replicated && zero ? ' — the pooled interval includes 0 (null result).' : '.'),
+    };
+  });
 }
 
 function superpositionStatements(seed: number, data: SuperpositionData): ReportStatement[] {
@@ -257,6 +301,7 @@ function localizationStatements(seed: number, table: LocalizationData): ReportSt
 /** Every statement of the report, seed by seed, in the order of the report's sections. */
 export function reportStatements(report: StatementInput): ReportStatement[] {
   const out: ReportStatement[] = [...similarityStatements(report.similarity)];
+  out.push(...pooledNegationStatements(report.pooledNegation ?? [], report.spec.ra.name));
   for (const seed of report.seeds) {
     out.push(...successStatements(seed));
     if (seed.negation !== null) out.push(...negationStatements(seed.seed, seed.negation));

@@ -292,6 +292,38 @@ export const LocalizationDataSchema = z.object({
 });
 export type LocalizationData = z.output<typeof LocalizationDataSchema>;
 
+/**
+ * An effect pooled over R replications (engine/pooling.ts): a t-interval over the per-replication
+ * effects when R ≥ 5, else a hierarchical bootstrap (replications, then episodes within each);
+ * `replicated` is false when R < 3 (reported as "not replicated", never a finding).
+ */
+export const PooledEffectSchema = z.object({
+  method: z.enum(['hierarchical-bootstrap', 't-interval']),
+  replications: count,
+  replicated: z.boolean(),
+  estimate: z.number(),
+  low: z.number(),
+  high: z.number(),
+  /** The effect of each replication (its mean over episodes), in replication order. */
+  perReplication: z.array(z.number()),
+});
+export type PooledEffect = z.output<typeof PooledEffectSchema>;
+
+/**
+ * A negation headline effect pooled over replications: for RBᵢ, variant and α, the paired
+ * per-episode difference (after recovery − control) on P(collect RBᵢ's object) and on RA's return.
+ */
+export const PooledNegationRowSchema = z.object({
+  rb: z.string(),
+  variant: DeriveVariantSchema,
+  alpha: z.number(),
+  /** Seeds of the replications pooled (those whose evaluations were done). */
+  seeds: z.array(z.number().int()),
+  targetCollectVsControl: PooledEffectSchema.nullable(),
+  raReturnVsControl: PooledEffectSchema,
+});
+export type PooledNegationRow = z.output<typeof PooledNegationRowSchema>;
+
 /** Success (share of episodes collecting the reward's object) of one checkpoint on one reward. */
 export const SuccessFigureSchema = z.object({
   /** "MA", "MB:coin", "random policy". */
@@ -349,6 +381,8 @@ export const ProtocolReportSchema = z.object({
   /** Training runs for the curves (metrics.series on these run ids). */
   runs: z.array(ReportRunSchema),
   seeds: z.array(ReportSeedSchema),
+  /** Negation headline effects pooled across replications (empty until a replication's negation is done). */
+  pooledNegation: z.array(PooledNegationRowSchema).default([]),
   statements: z.array(ReportStatementSchema),
 });
 export type ProtocolReport = z.output<typeof ProtocolReportSchema>;

@@ -108,6 +108,37 @@ describe('buildJobGraph', () => {
     ]);
   });
 
+  it("gives every replication's random directions and random masks seeds of their own, reproducibly", () => {
+    const local = {
+      ...spec,
+      seeds: 3,
+      localization: {
+        rbNew: { name: 'both', collect: { coin: 1, cheese: 1 }, stepCost: 0, reach: {}, addToRA: false },
+        kPercents: [1, 5, 20],
+        steps: 64,
+        aggregator: 'mean' as const,
+      },
+    };
+    const graph3 = buildJobGraph(local);
+    const directionSeeds = new Map<string, number>();
+    const maskSeeds: number[] = [];
+    for (const node of graph3.nodes) {
+      if (node.params.kind === 'derive' && node.params.variant === 'random') {
+        directionSeeds.set(`${node.seed}/${node.params.rb}`, node.params.randomSeed);
+      }
+      if (node.params.kind === 'relevance-mask' && node.params.selection === 'random') {
+        maskSeeds.push(node.params.randomSeed);
+      }
+    }
+    // One direction per (replication, RB) and one mask per (replication, k): all distinct.
+    expect(directionSeeds.size).toBe(3 * 2);
+    expect(maskSeeds).toHaveLength(3 * 3);
+    const all = [...directionSeeds.values(), ...maskSeeds];
+    expect(new Set(all).size).toBe(all.length);
+    // Derived from the replication seed (seedBase + r) alone: the same spec gives the same seeds.
+    expect(buildJobGraph(local)).toEqual(graph3);
+  });
+
   it('costs a training node its env steps, so the ETA weighs a long pretrain accordingly', () => {
     const pretrain = graph.nodes.find((n) => n.id === nodeIds.pretrain(3))!;
     const derive = graph.nodes.find((n) => n.params.kind === 'derive')!;

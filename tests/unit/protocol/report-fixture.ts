@@ -175,6 +175,7 @@ export function reportFixture(knobs: FixtureKnobs = {}): ProtocolReport {
       { nodeId: 's1/finetune/coin', role: 'finetune', trainReward: 'coin', seed: 1, runId: 2 },
     ],
     seeds: [seed],
+    pooledNegation: [],
     statements: [],
   };
 }

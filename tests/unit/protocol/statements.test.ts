@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatInterval, includesZero, reportStatements } from '../../../src-main/protocol';
+import { pooledEffect } from '../../../src-main/engine/pooling';
 import { iv, reportFixture } from './report-fixture';
 
 function texts(report: ReturnType<typeof reportFixture>, topic?: string): string[] {
@@ -18,18 +19,68 @@ describe('automatic report statements', () => {
     expect(includesZero({ estimate: 0.1, low: 0.01, high: 0.2 })).toBe(false);
   });
 
-  it('reports a negation lean whose CI excludes 0 as a finding, with its interval vs control', () => {
+  it("reports one replication's negation lean as a value, never a finding, with its interval vs control", () => {
     const statements = reportStatements(
       reportFixture({ negateLean: { estimate: -0.12, low: -0.2, high: -0.05 } }),
     );
     const coin = statements.find(
       (s) => s.topic === 'negation' && s.text.includes('Δ(coin)') && s.text.includes('−'),
     );
-    expect(coin?.kind).toBe('finding');
+    expect(coin?.seed).toBe(1);
+    expect(coin?.kind).toBe('note');
     expect(coin?.text).toContain(
       'MA − 1·Δ(coin), after recovery: −0.12 [−0.20, −0.05] in P(coin) vs control',
     );
     expect(coin?.text).not.toContain('null result');
+    expect(statements.some((s) => s.topic === 'negation' && s.kind === 'finding')).toBe(false);
+  });
+
+  /** A fixture whose negate-coin effect at α = 1 is pooled over `effects.length` replications. */
+  function pooledReport(effects: number[]): ReturnType<typeof reportFixture> {
+    const report = reportFixture();
+    // 40 episodes per replication: P(coin) drops by `effect` in each (paired 0/1 differences).
+    const replications = effects.map((effect) =>
+      Array.from({ length: 40 }, (_, e) => (e < Math.round(-effect * 40) ? -1 : 0)),
+    );
+    const options = { resamples: 400, confidence: 0.95, seed: 3 };
+    report.pooledNegation = [
+      {
+        rb: 'coin',
+        variant: 'negate',
+        alpha: 1,
+        seeds: effects.map((_, r) => r + 1),
+        targetCollectVsControl: pooledEffect(replications, options),
+        raReturnVsControl: pooledEffect(replications, options),
+      },
+    ];
+    return report;
+  }
+
+  it('calls a pooled negation effect a finding only when replicated (R ≥ 3) and its CI excludes 0', () => {
+    const five = reportStatements(pooledReport([-0.2, -0.25, -0.2, -0.3, -0.25])).find(
+      (s) => s.topic === 'negation' && s.seed === null,
+    );
+    expect(five?.kind).toBe('finding');
+    expect(five?.text).toContain('MA − 1·Δ(coin), after recovery: −0.24');
+    expect(five?.text).toContain('pooled over R = 5 replications (t-interval over replications)');
+    expect(five?.text).toContain('per replication −0.20, −0.25, −0.20, −0.30, −0.25');
+    const three = reportStatements(pooledReport([-0.2, -0.25, -0.3])).find(
+      (s) => s.seed === null && s.topic === 'negation',
+    );
+    expect(three?.kind).toBe('finding');
+    expect(three?.text).toContain('R = 3 replications (hierarchical bootstrap)');
+  });
+
+  it('says "not replicated" and never a finding when R < 3, however clear the interval', () => {
+    for (const effects of [[-0.5], [-0.5, -0.5]]) {
+      const report = pooledReport(effects);
+      expect(report.pooledNegation[0]!.targetCollectVsControl!.high).toBeLessThan(0);
+      const statements = reportStatements(report);
+      const pooled = statements.find((s) => s.topic === 'negation' && s.seed === null);
+      expect(pooled?.kind).toBe('note');
+      expect(pooled?.text).toContain(`not replicated: R = ${effects.length} < 3 replications`);
+      expect(statements.some((s) => s.topic === 'negation' && s.kind === 'finding')).toBe(false);
+    }
   });
 
   it('says plainly when a negation CI includes 0 (null result)', () => {
