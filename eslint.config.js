@@ -13,6 +13,7 @@ const folders = [
   'protocol',
   'store',
   'jobs',
+  'cluster',
   'api',
   'server',
   'electron',
@@ -28,10 +29,11 @@ const allowed = {
   protocol: ['shared', 'engine', 'weights'],
   store: ['shared', 'weights', 'files'],
   jobs: ['shared', 'files', 'engine', 'weights', 'protocol', 'store'],
+  cluster: ['shared', 'files', 'protocol', 'store', 'jobs'],
   api: ['shared', 'files', 'engine', 'weights', 'protocol', 'store', 'jobs'],
   server: ['shared', 'files', 'api', 'store', 'jobs'],
   electron: ['shared', 'files', 'api', 'store', 'jobs'],
-  cli: ['shared', 'files', 'engine', 'weights', 'protocol', 'store', 'jobs', 'api', 'server'],
+  cli: ['shared', 'files', 'engine', 'weights', 'protocol', 'store', 'jobs', 'cluster', 'api', 'server'],
 };
 
 const noElectron = { name: 'electron', message: 'Only src-main/electron may import electron.' };

@@ -1,5 +1,6 @@
 import { APP_VERSION } from '../api';
 import { DeltascopeError, toErrorPayload } from '../shared';
+import { mergeCommand, retryCommand, statusCommand, taskCommandCli } from './cluster-commands';
 import { combineCommand } from './combine-command';
 import { UsageError, type CliCommand, type CliIo } from './command';
 import { diffCommand } from './diff-command';
@@ -23,6 +24,10 @@ export const COMMANDS: CliCommand[] = [
   exportCommand,
   diffCommand,
   combineCommand,
+  statusCommand,
+  retryCommand,
+  mergeCommand,
+  taskCommandCli,
 ];
 
 function mainHelp(): string {

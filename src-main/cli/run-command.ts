@@ -6,6 +6,7 @@ import { DeltascopeError, type EventPayload } from '../shared';
 import { openForCommand } from './open-database';
 import { readSpecFile } from './spec-file';
 import { UsageError, type CliIo } from './command';
+import { CLUSTER_RUN_HELP, CLUSTER_RUN_OPTIONS, runOnCluster } from './cluster-commands';
 import { defineCommand } from './define-command';
 import { ProgressPrinter } from './progress-printer';
 import { formatDuration } from './train-progress';
@@ -47,7 +48,9 @@ signals, negation table, superposition maps, known-answer check) as artifacts.
 Training runs in worker processes (--jobs at once); evaluations and analyses run
 here. Every finished node is recorded in the database: Ctrl+C stops cleanly
 (running trainings write a last checkpoint), and --resume continues where the
-experiment stopped without redoing finished nodes.`,
+experiment stopped without redoing finished nodes.
+
+${CLUSTER_RUN_HELP}`,
   options: {
     db: {
       type: 'string',
@@ -58,6 +61,7 @@ experiment stopped without redoing finished nodes.`,
     resume: { type: 'string', value: '<id>', help: 'continue experiment <id> instead of starting a new one' },
     'retry-failed': { type: 'boolean', help: 'with --resume: run failed nodes again' },
     jobs: { type: 'string', value: '<n>', default: '2', help: 'training jobs at once' },
+    ...CLUSTER_RUN_OPTIONS,
   },
   async run({ values, positionals }, io) {
     const resumeId = values.resume === undefined ? null : positiveInt(values.resume, '--resume');
@@ -73,6 +77,14 @@ experiment stopped without redoing finished nodes.`,
             parseNewExperimentSpec(raw, 'spec', slots),
           )
         : null;
+    if (values.on !== undefined) {
+      if (resumeId !== null) {
+        throw new UsageError(
+          '--on runs a spec file; to continue a work folder, use `deltascope retry` or run --on local again.',
+        );
+      }
+      return runOnCluster(values, spec, io);
+    }
 
     const db = openForCommand(values.db, 'create', io);
     let experimentId: number;

@@ -34,6 +34,8 @@ export interface ProtocolRunnerOptions {
   trainingSlots?: number;
   /** Run nodes whose stored state is `failed` again (default: leave them, and what depends on them). */
   retryFailed?: boolean;
+  /** Run only these nodes (a cluster task's); the others must be done already or are left alone. */
+  onlyNodes?: ReadonlySet<string>;
   /** Called after each node finished (done or failed), e.g. to stop a runner in tests. */
   onNode?: (nodeId: string, status: 'done' | 'failed') => void;
 }
@@ -150,7 +152,10 @@ export class ProtocolRunner {
           new Set(failed.keys()),
           new Set(running.keys()),
         );
-        const ready = graph.nodes.filter((node) => status.get(node.id) === 'ready');
+        const only = this.options.onlyNodes;
+        const ready = graph.nodes.filter(
+          (node) => status.get(node.id) === 'ready' && (only === undefined || only.has(node.id)),
+        );
         let trainingRunning = [...running.keys()].filter((id) => trainingIds.has(id)).length;
         let localRunning = running.size - trainingRunning;
         for (const node of ready) {

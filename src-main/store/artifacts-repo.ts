@@ -1,6 +1,6 @@
 import { DeltascopeError } from '../shared/errors';
 import { notFound, parseJsonColumn, requireId, requireRow, requireText, toJsonText } from './row-checks';
-import type { StoreContext } from './store-context';
+import { StoreContext } from './store-context';
 import type { Row } from './tables';
 
 /**
@@ -72,9 +72,11 @@ export class ArtifactsRepo {
       if (experimentId !== null) requireRow(this.ctx, 'experiment', experimentId);
       const result = this.ctx
         .statement(
-          'INSERT INTO artifacts (experiment_id, kind, schema_version, name, recipe, manifest, created_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+          `INSERT INTO artifacts (id, experiment_id, kind, schema_version, name, recipe, manifest, created_at, data)
+           VALUES (${StoreContext.nextIdSql('artifacts')}, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
+          this.ctx.idFloor,
           experimentId,
           kind,
           schemaVersion,

@@ -27,7 +27,7 @@ import {
   requireStep,
   toJsonText,
 } from './row-checks';
-import type { StoreContext } from './store-context';
+import { StoreContext } from './store-context';
 import type { Row } from './tables';
 
 export interface PutCheckpointInput {
@@ -116,11 +116,12 @@ export class CheckpointsRepo {
       // The weights column is written empty since migration 003: the chunks hold the weights.
       const result = this.ctx
         .statement(
-          `INSERT INTO checkpoints (run_id, step, label, parent_checkpoint_id, tensor_count, param_count, byte_length,
+          `INSERT INTO checkpoints (id, run_id, step, label, parent_checkpoint_id, tensor_count, param_count, byte_length,
              sha256, provenance, manifest, resume_state, created_at, weights, optimizer_state)
-           VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, X'', ?)`,
+           VALUES (${StoreContext.nextIdSql('checkpoints')}, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, X'', ?)`,
         )
         .run(
+          this.ctx.idFloor,
           runId,
           step,
           input.label,

@@ -9,6 +9,7 @@ import { CheckpointsRepo } from './checkpoints-repo';
 import { ExperimentsRepo } from './experiments-repo';
 import { checkFileBeforeWrite } from './file-check';
 import { MetricsRepo } from './metrics-repo';
+import { copyOwnedRows, type IdRange, type RowCounts } from './row-copy';
 import { RunsRepo } from './runs-repo';
 import { StoreContext } from './store-context';
 
@@ -97,6 +98,14 @@ export class DeltascopeDb {
   /** Runs `fn` as one write transaction (BEGIN IMMEDIATE); repository writes inside it become savepoints. */
   transaction<T>(fn: () => T): T {
     return this.ctx.write(fn);
+  }
+
+  /**
+   * Copies the rows another file's writer owns (ids in `range`: runs, checkpoints, artifacts and the
+   * rows hanging on them) into this one, keeping their ids; rows already here are kept. See row-copy.ts.
+   */
+  copyOwnedRowsFrom(sourcePath: string, range: IdRange): RowCounts {
+    return this.ctx.run(() => copyOwnedRows(this.ctx.db, sourcePath, range));
   }
 
   /** Closes the connection; the last connection to close folds the WAL back into the file. */

@@ -7,3 +7,5 @@ export type { TensorInput } from './checkpoint-blob';
 export type { CreateExperimentInput, ExperimentsRepo } from './experiments-repo';
 export type { MetricRow, MetricsRepo, StepRange } from './metrics-repo';
 export type { CreateRunInput, RunsRepo } from './runs-repo';
+export type { IdRange, RowCounts } from './row-copy';
+export { ID_FLOOR_ENV } from './store-context';

@@ -20,7 +20,7 @@ import {
   requireText,
   toJsonText,
 } from './row-checks';
-import type { StoreContext } from './store-context';
+import { StoreContext } from './store-context';
 import type { Row } from './tables';
 
 export interface CreateRunInput {
@@ -77,10 +77,11 @@ export class RunsRepo {
       if (parentId !== null) requireRow(this.ctx, 'checkpoint', parentId);
       const result = this.ctx
         .statement(
-          `INSERT INTO runs (experiment_id, name, phase, reward, seed, status, backend, parent_checkpoint_id, config, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO runs (id, experiment_id, name, phase, reward, seed, status, backend, parent_checkpoint_id, config, created_at)
+           VALUES (${StoreContext.nextIdSql('runs')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
+          this.ctx.idFloor,
           experimentId,
           name,
           phase,

@@ -6,6 +6,8 @@ type AnyStatement = Database.Statement<unknown[], unknown>;
 /** What every repository shares: the connection, its file path, cached statements, transactions. */
 export class StoreContext {
   private readonly statements = new Map<string, AnyStatement>();
+  /** New rows of runs, checkpoints and artifacts get ids above this (see idFloorFromEnv). */
+  readonly idFloor: number;
 
   /**
    * @param beforeWrite runs before each outermost write transaction begins (before SQLite reads the
@@ -15,7 +17,17 @@ export class StoreContext {
     readonly db: Database.Database,
     readonly path: string,
     private readonly beforeWrite: () => void = () => {},
-  ) {}
+  ) {
+    this.idFloor = idFloorFromEnv();
+  }
+
+  /**
+   * SQL for the id of a new row of `table`: one more than the largest id, and above the floor.
+   * With floor 0 this is SQLite's own choice for an INTEGER PRIMARY KEY; its one parameter is the floor.
+   */
+  static nextIdSql(table: 'runs' | 'checkpoints' | 'artifacts' | 'checkpoint_chunks'): string {
+    return `(SELECT max(coalesce(max(id), 0), ?) + 1 FROM ${table})`;
+  }
 
   /** A prepared statement, compiled once per connection. */
   statement(sql: string): AnyStatement {
@@ -52,4 +64,22 @@ export class StoreContext {
   read<T>(fn: () => T): T {
     return this.run(() => this.db.transaction(fn).deferred());
   }
+}
+
+/**
+ * A cluster task (src-main/cluster) writes only its own database file, and every row it adds must
+ * keep its id when the task files are merged into one database. So each task's process (and the
+ * training workers and threads it starts, which inherit the environment) numbers its new rows from
+ * its own range: DELTASCOPE_ID_FLOOR=<n> makes new ids exceed n. Unset: 0 (SQLite's usual ids).
+ */
+export const ID_FLOOR_ENV = 'DELTASCOPE_ID_FLOOR';
+
+function idFloorFromEnv(): number {
+  const text = process.env[ID_FLOOR_ENV];
+  if (text === undefined || text === '') return 0;
+  const floor = Number(text);
+  if (!Number.isSafeInteger(floor) || floor < 0) {
+    throw new Error(`${ID_FLOOR_ENV} must be a non-negative integer; got "${text}".`);
+  }
+  return floor;
 }

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { ancestorsOf, arraySpec, planTasks, taskIdRange } from '../../../src-main/cluster/plan';
+import { projectWallTime } from '../../../src-main/cluster/projection';
+import { parseArrayJobId } from '../../../src-main/cluster/slurm';
+import { parseExperimentSpec } from '../../../src-main/jobs/protocol-store';
+import { buildJobGraph } from '../../../src-main/protocol';
+import { tinyExperiment } from '../../integration/jobs/protocol-test-helpers';
+
+const spec = parseExperimentSpec(tinyExperiment({ seeds: 2 }));
+const graph = buildJobGraph(spec);
+const plan = planTasks(spec, graph);
+
+describe('planTasks', () => {
+  it('puts every node in exactly one task, evaluations with the checkpoint they evaluate', () => {
+    const all = plan.tasks.flatMap((task) => task.nodes);
+    expect(all.sort()).toEqual(graph.nodes.map((node) => node.id).sort());
+    for (const task of plan.tasks) {
+      for (const id of task.nodes.slice(1)) {
+        const node = graph.nodes.find((n) => n.id === id)!;
+        expect(node.params.kind).toBe('evaluate');
+        expect(node.deps).toEqual([task.nodes[0]]);
+      }
+    }
+    expect(plan.tasks.length).toBeLessThan(graph.nodes.length);
+  });
+
+  it('orders tasks so that each reads only from earlier tasks of earlier stages', () => {
+    for (const task of plan.tasks) {
+      for (const dep of task.deps) {
+        expect(dep).toBeLessThan(task.index);
+        expect(plan.tasks[dep]!.stage).toBeLessThan(task.stage);
+      }
+    }
+    expect(plan.stages.flat().sort((a, b) => a - b)).toEqual(plan.tasks.map((task) => task.index));
+    // The second replication's pretraining needs nothing: it starts in stage 0 with the first's.
+    expect(plan.stages[0]!.length).toBe(2);
+  });
+
+  it('gives each task a disjoint id range above the base file and finds its ancestors', () => {
+    const ranges = plan.tasks.map((task) => taskIdRange(task.index));
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i]!.low).toBe(ranges[i - 1]!.high + 1);
+    expect(ranges[0]!.low).toBeGreaterThan(1000);
+    const last = plan.tasks.at(-1)!;
+    const ancestors = ancestorsOf(plan, last.index);
+    for (const dep of last.deps) expect(ancestors).toContain(dep);
+    const seed = last.nodes[0]!.split('/')[0];
+    const pretrain = plan.tasks.find((task) => task.nodes[0] === `${seed}/pretrain`)!;
+    expect(ancestors).toContain(pretrain.index);
+  });
+
+  it('changes its hash when the spec changes', () => {
+    const other = parseExperimentSpec(tinyExperiment({ seeds: 2, alphas: [1] }));
+    expect(planTasks(other, buildJobGraph(other)).hash).not.toBe(plan.hash);
+    expect(planTasks(spec, buildJobGraph(spec)).hash).toBe(plan.hash);
+  });
+});
+
+describe('Slurm array syntax', () => {
+  it('collapses runs of indices', () => {
+    expect(arraySpec([0, 1, 2, 3, 7, 9, 10])).toBe('0-3,7,9-10');
+    expect(arraySpec([5])).toBe('5');
+  });
+
+  it("reads squeue's compact ids, including the last element of a stepped range", () => {
+    expect(parseArrayJobId('12_5')).toEqual({ jobId: '12', tasks: [5] });
+    expect(parseArrayJobId('9_[5-31:2]')!.tasks.at(-1)).toBe(31);
+    expect(parseArrayJobId('9_[5-31:2]')!.tasks).toHaveLength(14);
+    expect(parseArrayJobId('4_[0-3,7%2]')).toEqual({ jobId: '4', tasks: [0, 1, 2, 3, 7] });
+    expect(parseArrayJobId('123')).toBeNull();
+  });
+});
+
+describe('wall-time projection', () => {
+  const seconds = plan.tasks.map((task) => task.cost / 1000);
+  const total = seconds.reduce((a, b) => a + b, 0);
+
+  it('takes the sum of the tasks on one node and the critical path on as many nodes as tasks', () => {
+    expect(projectWallTime(plan, seconds, 1).wallSeconds).toBeCloseTo(total, 9);
+    const wide = projectWallTime(plan, seconds, plan.tasks.length);
+    expect(wide.wallSeconds).toBeCloseTo(wide.criticalPathSeconds, 9);
+    expect(wide.criticalPathSeconds).toBeLessThan(total);
+  });
+
+  it('never beats the critical path nor the work divided by the nodes, and adds overhead per task', () => {
+    for (const nodes of [2, 3, 8]) {
+      const { wallSeconds, criticalPathSeconds } = projectWallTime(plan, seconds, nodes);
+      expect(wallSeconds).toBeGreaterThanOrEqual(criticalPathSeconds - 1e-9);
+      expect(wallSeconds).toBeGreaterThanOrEqual(total / nodes - 1e-9);
+    }
+    expect(projectWallTime(plan, seconds, 1, 2).wallSeconds).toBeCloseTo(total + 2 * plan.tasks.length, 9);
+  });
+});
