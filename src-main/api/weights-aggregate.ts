@@ -109,7 +109,7 @@ export function computeAggregation(
     const data = aggregateTensor(spec, {
       name,
       deltas: params.deltas.map(deltaOf),
-      ...(params.nullDelta === undefined ? {} : { nullDelta: deltaOf(params.nullDelta) }),
+      ...(params.nullDelta === undefined ? {} : { nullDeltas: [deltaOf(params.nullDelta)] }),
     });
     onTensor?.(t + 1, names.length);
     return { name, shape: [...b.shape], data };
@@ -123,7 +123,14 @@ export function storeAggregation(
   outputs: readonly AggregateOutput[],
 ): RelevanceMapSummary {
   const { params, spec, experimentId } = plan;
-  const recipe = { ...aggregationRecipe(spec, params.deltas, params.nullDelta), base: params.base };
+  const recipe = {
+    ...aggregationRecipe(
+      spec,
+      params.deltas,
+      params.nullDelta === undefined ? undefined : [params.nullDelta],
+    ),
+    base: params.base,
+  };
   const name =
     params.name ??
     `${spec.kind} of ${params.deltas.length} delta${params.deltas.length === 1 ? '' : 's'} over #${params.base}`;

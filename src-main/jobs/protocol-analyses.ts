@@ -251,7 +251,7 @@ function runSuperposition(ctx: NodeContext, node: JobNode, recipe: ProtocolAnaly
   });
   const rbDeltas = maps.rbs.map(toDelta);
   const nullDeltas = maps.nulls.map(toDelta);
-  const ratio = varianceRatio(objectiveGroups(rbDeltas, nullDeltas, spec.ra.name));
+  const ratio = varianceRatio(objectiveGroups(rbDeltas, nullDeltas, spec.ra.name), spec.ra.name);
   const result = superpose({
     seed: s,
     base: maps.base.map,
@@ -264,14 +264,23 @@ function runSuperposition(ctx: NodeContext, node: JobNode, recipe: ProtocolAnaly
   const mapArtifact = (
     aggregator: string,
     map: TensorMap,
-    mapRecipe: { aggregator: string; params: Record<string, unknown>; inputs: number[] },
+    mapRecipe: {
+      aggregator: string;
+      params: Record<string, unknown>;
+      inputs: number[];
+      nullInputs?: number[];
+    },
   ) =>
     ctx.db.artifacts.put(
       encodeArtifact(
         PROTOCOL_ARTIFACT_KINDS.relevanceMap,
         { experimentId, name: `relevance map ${aggregator}, seed ${s}` },
         relevanceMapContent(
-          { ...mapRecipe, base: maps.base.checkpointId, protocol: { experimentId, nodeId: node.id } },
+          {
+            ...mapRecipe,
+            base: maps.base.checkpointId,
+            protocol: { experimentId, nodeId: node.id, seed: s },
+          },
           [...map.values()],
         ),
       ),
@@ -303,7 +312,8 @@ function runSuperposition(ctx: NodeContext, node: JobNode, recipe: ProtocolAnaly
             artifactId: mapArtifact('variance-ratio', ratio.map, {
               aggregator: 'variance-ratio',
               params: { groups: ratio.groups },
-              inputs: [...rbDeltas, ...nullDeltas].map((d) => d.checkpointId),
+              inputs: rbDeltas.map((d) => d.checkpointId),
+              nullInputs: nullDeltas.map((d) => d.checkpointId),
             }),
             concentration: ratio.concentration,
           }

@@ -108,16 +108,9 @@ export function superpose(input: SuperpositionInput): SuperpositionResult {
   );
   const rbMaps = input.rbDeltas.map((d) => d.map);
   const inputs = input.rbDeltas.map((d) => d.checkpointId);
-  // null-normalized divides by the mean null delta (signed), as the aggregator's definition says.
-  const meanNull =
-    input.nullDeltas.length === 0
-      ? undefined
-      : aggregateDeltas(
-          { kind: 'mean' },
-          input.nullDeltas.map((d) => d.map),
-        ).map;
   const maps = input.aggregators.map((choice): RelevanceMapResult => {
-    if (choice === 'null-normalized' && meanNull === undefined) {
+    // null-normalized divides by every null control's per-parameter scale (RMS, or SD with ≥ 3), never their signed mean.
+    if (choice === 'null-normalized' && input.nullDeltas.length === 0) {
       throw new DeltascopeError(
         'INVALID_SPEC',
         'the null-normalized aggregator needs at least one null control',
@@ -127,7 +120,10 @@ export function superpose(input: SuperpositionInput): SuperpositionResult {
       inputs,
       labels: input.rbDeltas.map((d) => d.label),
       ...(choice === 'null-normalized'
-        ? { nullDelta: meanNull, nullInput: input.nullDeltas[0]!.checkpointId }
+        ? {
+            nullDeltas: input.nullDeltas.map((d) => d.map),
+            nullInputs: input.nullDeltas.map((d) => d.checkpointId),
+          }
         : {}),
     });
     const relevance = absMap(map);
@@ -173,29 +169,37 @@ export function objectiveGroups(
 /** Floor of the within-objective variance, so a parameter no delta moves gets ratio 0, not NaN. */
 const VARIANCE_FLOOR = 1e-12;
 
+/** Null controls (the RA group) the variance ratio needs. */
+export const VARIANCE_RATIO_MIN_NULLS = 3;
+/** Deltas every objective (each RB and RA) needs, so each contributes a within-objective variance. */
+export const VARIANCE_RATIO_MIN_PER_OBJECTIVE = 2;
+
 /**
- * Per parameter, F = [Σ_g n_g (x̄_g − x̄)² / (G − 1)] / [Σ_g Σ_i (x_gi − x̄_g)² / (N − G) + 1e-12];
- * defined when G ≥ 2 groups and N − G ≥ 1 (some group has ≥ 2 deltas), else skipped with the reason.
+ * Per parameter, F = [Σ_g n_g (x̄_g − x̄)² / (G − 1)] / [Σ_g Σ_i (x_gi − x̄_g)² / (N − G) + 1e-12].
+ * Computed only with ≥ 2 objectives, ≥ VARIANCE_RATIO_MIN_NULLS null controls (the group named
+ * `raName`) and ≥ VARIANCE_RATIO_MIN_PER_OBJECTIVE deltas of every objective; otherwise skipped with
+ * the reason (with 1 within-objective degree of freedom F is noise on noise).
  */
-export function varianceRatio(groups: readonly DeltaGroup[]): VarianceRatioResult {
+export function varianceRatio(groups: readonly DeltaGroup[], raName: string): VarianceRatioResult {
   const sizes = groups.map((g) => ({ label: g.label, size: g.deltas.length }));
   const n = sizes.reduce((sum, g) => sum + g.size, 0);
   const g = groups.filter((group) => group.deltas.length > 0);
-  if (g.length < 2) {
-    return {
-      status: 'skipped',
-      groups: sizes,
-      reason: `needs at least 2 objectives with deltas; has ${g.length}`,
-    };
+  const skipped = (reason: string): VarianceRatioResult => ({ status: 'skipped', groups: sizes, reason });
+  if (g.length < 2) return skipped(`needs at least 2 objectives with deltas; has ${g.length}`);
+  const nulls = groups.find((group) => group.label === raName)?.deltas.length ?? 0;
+  if (nulls < VARIANCE_RATIO_MIN_NULLS) {
+    return skipped(
+      `needs ≥ ${VARIANCE_RATIO_MIN_NULLS} null controls (the ${raName} group) to estimate seed-to-seed ` +
+        `variance; has ${nulls}`,
+    );
   }
-  if (n - g.length < 1) {
-    return {
-      status: 'skipped',
-      groups: sizes,
-      reason:
-        'every objective has a single delta, so the within-objective variance is undefined ' +
-        '(needs ≥ 2 null controls, or ≥ 2 deltas of one RB)',
-    };
+  const thin = sizes.filter((group) => group.size < VARIANCE_RATIO_MIN_PER_OBJECTIVE);
+  if (thin.length > 0) {
+    return skipped(
+      `needs ≥ ${VARIANCE_RATIO_MIN_PER_OBJECTIVE} deltas of every objective (independent fine-tunes); ` +
+        `${thin.map((t) => `${t.label} has ${t.size}`).join(', ')} — within-objective degrees of ` +
+        `freedom would be ${n - g.length}`,
+    );
   }
   const all = g.flatMap((group) => group.deltas);
   assertMatchingTensors(

@@ -82,14 +82,19 @@ const evaluationManifest = jsonManifest(EVALUATION_FORMAT, EvaluationSummarySche
 
 export const RelevanceMapRecipeSchema = z.object({
   aggregator: z.string(),
-  /** Every parameter, defaults filled in (`nullInput`: the null-control checkpoint, if any). */
+  /** Every parameter, defaults filled in (maps stored before v2 of null-normalized: `nullInput`, `epsilon`). */
   params: z.record(z.string(), z.unknown()),
   /** The checkpoint the deltas are taken from. */
   base: id,
   /** The checkpoints whose deltas were folded, in order. */
   inputs: z.array(id),
-  /** Set when the protocol made the map: its experiment and superposition node. */
-  protocol: z.object({ experimentId: id, nodeId: z.string() }).optional(),
+  /** null-normalized (and maps built from null controls): the null controls' checkpoints, in order. */
+  nullInputs: z.array(id).optional(),
+  /**
+   * Set when the protocol made the map: its experiment, superposition node and the replication's
+   * seed (absent on maps stored before it was recorded).
+   */
+  protocol: z.object({ experimentId: id, nodeId: z.string(), seed: z.number().int().optional() }).optional(),
 });
 export type RelevanceMapRecipe = z.output<typeof RelevanceMapRecipeSchema>;
 

@@ -81,6 +81,15 @@ export const RewardSimilarityWarningSchema = z.object({
   b: z.string(),
   pearson: z.number(),
   message: z.string(),
+  /**
+   * 'overlap' (absent in results made before it existed): |ρ| above the threshold. 'uninformative':
+   * both rewards' events are sparse, so a small |ρ| sits near its floor −√(pq/((1−p)(1−q))) whatever
+   * the rewards are and does not show they differ.
+   */
+  kind: z.enum(['overlap', 'uninformative']).optional(),
+  /** 'uninformative': the pair's event rates [p, q] and ρ's floor for rewards that never fire together. */
+  eventRates: z.tuple([z.number(), z.number()]).optional(),
+  floor: z.number().optional(),
 });
 
 export const RewardSimilarityResultSchema = z.object({
@@ -90,7 +99,12 @@ export const RewardSimilarityResultSchema = z.object({
   /** epic[a][b] = D_EPIC(R_a, R_b) ∈ [0, 1]. */
   epic: matrix,
   samples: count,
-  /** |ρ| above the threshold between the first reward (RA) and an RB, or between two RBs. */
+  /** Per reward: share of the sampled transitions on which it fired an event (absent before it existed). */
+  eventRates: z.array(z.number()).optional(),
+  /**
+   * |ρ| above the threshold between the first reward (RA) and an RB, or between two RBs; and pairs
+   * whose ρ is uninformative because both rewards' events are sparse.
+   */
   warnings: z.array(RewardSimilarityWarningSchema),
   threshold: z.number(),
 });
@@ -210,11 +224,12 @@ export const TensorConcentrationSchema = z.object({
 });
 const nodeCheckpoint = z.object({ nodeId: z.string(), checkpointId: id });
 const labelledInput = nodeCheckpoint.extend({ label: z.string() });
-/** How a map was aggregated: aggregator, parameters with defaults filled in, delta checkpoint ids. */
+/** How a map was aggregated: aggregator, parameters with defaults filled in, delta (and null) checkpoint ids. */
 export const AggregationRecipeSchema = z.object({
   aggregator: z.string(),
   params: z.record(z.string(), z.unknown()),
   inputs: z.array(id),
+  nullInputs: z.array(id).optional(),
 });
 export const SuperpositionDataSchema = z.object({
   format: z.literal(SUPERPOSITION_FORMAT),

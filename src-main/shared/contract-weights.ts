@@ -246,11 +246,13 @@ export const AggregatorSpecSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('null-normalized'),
-      epsilon: z
+      floorFraction: z
         .number()
         .positive()
         .optional()
-        .describe('Guard added to |Δ_null|. Default 1e-8. Needs `nullDelta`.'),
+        .describe(
+          "Floor of the null scale |Δ_null| as a fraction of the tensor's median null scale. Default 0.1. Needs `nullDelta`.",
+        ),
     })
     .strict(),
   z

@@ -86,28 +86,88 @@ export function signAgreement(deltas: readonly Float32Array[]): Float32Array {
 }
 
 /**
- * out[j] = |(1/n) Σᵢ Δᵢ[j]| / (|Δ_null[j]| + ε): how far the mean change stands above the drift
- * seen when fine-tuning on the same reward with another seed. ε (absolute) guards parameters the
- * null run left unchanged.
+ * Floor of the null scale, as a fraction of the tensor's median null scale: a parameter the null
+ * controls barely moved is divided by at least this share of what they typically moved in that tensor,
+ * so one near-zero null coordinate cannot blow the ratio up (with `|Δ_null| + 1e-8` it reached 3·10⁴).
+ * 0.1 bounds the map by 10× the tensor's |mean Δ| / median null scale.
+ */
+export const NULL_SCALE_FLOOR_FRACTION = 0.1;
+
+/** Nulls needed before their per-parameter SD (n − 1 denominator) replaces their RMS as the scale. */
+export const NULL_SD_MINIMUM = 3;
+
+/** Median of the strictly positive values (0 when there are none). */
+function medianOfPositive(values: Float64Array): number {
+  const positive = Float64Array.from(values.filter((v) => v > 0)).sort();
+  const n = positive.length;
+  if (n === 0) return 0;
+  return n % 2 === 1 ? positive[(n - 1) / 2]! : (positive[n / 2 - 1]! + positive[n / 2]!) / 2;
+}
+
+/**
+ * Per-parameter scale of the null drift: with fewer than NULL_SD_MINIMUM nulls the RMS across them,
+ * √((1/k) Σ Δ_null,k[j]²); with at least that many their sample SD (centred, k − 1). Never signed,
+ * so nulls that cancel do not shrink it.
+ */
+export function nullScale(nullDeltas: readonly Float32Array[]): Float64Array {
+  const size = checkDeltas(nullDeltas);
+  const k = nullDeltas.length;
+  const out = new Float64Array(size);
+  if (k < NULL_SD_MINIMUM) {
+    for (const d of nullDeltas) for (let j = 0; j < size; j++) out[j]! += d[j]! * d[j]!;
+    for (let j = 0; j < size; j++) out[j] = Math.sqrt(out[j]! / k);
+    return out;
+  }
+  const mean = meanOfDeltasF64(nullDeltas, size);
+  for (const d of nullDeltas) {
+    for (let j = 0; j < size; j++) {
+      const r = d[j]! - mean[j]!;
+      out[j]! += r * r;
+    }
+  }
+  for (let j = 0; j < size; j++) out[j] = Math.sqrt(out[j]! / (k - 1));
+  return out;
+}
+
+/**
+ * out[j] = |(1/n) Σᵢ Δᵢ[j]| / max(s[j], f · median⁺(s)): how far the mean change stands above the
+ * drift seen when fine-tuning on RA alone with other seeds. s is `nullScale` of the null deltas and
+ * median⁺ the tensor's median over the parameters the nulls moved (s > 0); f = `floorFraction`
+ * (default NULL_SCALE_FLOOR_FRACTION). A tensor the nulls never moved falls back to f · median⁺ of
+ * |mean Δ| (so the map is ≤ 1/f there); a tensor nothing moved maps to 0. Bounded by
+ * max|mean Δ| / (f · median⁺) in every case.
  */
 export function nullNormalized(
   deltas: readonly Float32Array[],
-  nullDelta: Float32Array,
-  epsilon: number,
+  nullDeltas: readonly Float32Array[],
+  floorFraction: number = NULL_SCALE_FLOOR_FRACTION,
 ): Float32Array {
   const size = checkDeltas(deltas);
-  if (nullDelta.length !== size) {
+  if (nullDeltas.length === 0) {
+    throw new DeltascopeError('INVALID_SPEC', 'null-normalized needs at least one null delta');
+  }
+  nullDeltas.forEach((d, k) => {
+    if (d.length !== size) {
+      throw new DeltascopeError(
+        'SHAPE_MISMATCH',
+        `null delta ${k} has ${d.length} elements, the deltas have ${size}`,
+      );
+    }
+  });
+  if (!(floorFraction > 0) || !Number.isFinite(floorFraction)) {
     throw new DeltascopeError(
-      'SHAPE_MISMATCH',
-      `the null delta has ${nullDelta.length} elements, the deltas have ${size}`,
+      'INVALID_SPEC',
+      `floorFraction must be a finite number > 0; got ${floorFraction}`,
     );
   }
-  if (!(epsilon > 0) || !Number.isFinite(epsilon)) {
-    throw new DeltascopeError('INVALID_SPEC', `epsilon must be a finite number > 0; got ${epsilon}`);
-  }
   const mean = meanOfDeltasF64(deltas, size);
+  const scale = nullScale(nullDeltas);
+  let median = medianOfPositive(scale);
+  if (median === 0) median = medianOfPositive(mean.map(Math.abs));
   const out = new Float32Array(size);
-  for (let j = 0; j < size; j++) out[j] = Math.abs(mean[j]!) / (Math.abs(nullDelta[j]!) + epsilon);
+  if (median === 0) return out;
+  const floor = floorFraction * median;
+  for (let j = 0; j < size; j++) out[j] = Math.abs(mean[j]!) / Math.max(scale[j]!, floor);
   return out;
 }
 

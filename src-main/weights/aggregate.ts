@@ -4,10 +4,13 @@ import {
   meanAbsOfDeltas,
   meanOfDeltas,
   medianOfDeltas,
+  NULL_SCALE_FLOOR_FRACTION,
   nullNormalized,
   signAgreement,
   varianceRatio,
 } from './aggregate-elementwise';
+
+export { NULL_SCALE_FLOOR_FRACTION, NULL_SD_MINIMUM } from './aggregate-elementwise';
 import { tiesMerge, type TiesParams } from './aggregate-ties';
 import type { NamedTensor, TensorMap } from './tensor-map';
 import { assertMatchingTensors, defaultLabels } from './tensor-match';
@@ -20,8 +23,8 @@ export type AggregatorSpec =
   | { kind: 'sign-agreement' }
   | ({ kind: 'ties' } & TiesParams)
   | ({ kind: 'dare' } & DareParams)
-  /** Needs a null delta. ε default 1e-8. */
-  | { kind: 'null-normalized'; epsilon?: number }
+  /** Needs ≥ 1 null delta. floorFraction default NULL_SCALE_FLOOR_FRACTION (see nullNormalized). */
+  | { kind: 'null-normalized'; floorFraction?: number }
   /** `groups[i]` names the objective of delta i. ε default 1e-12. */
   | { kind: 'variance-ratio'; groups: (string | number)[]; epsilon?: number };
 
@@ -38,7 +41,6 @@ export const AGGREGATOR_KINDS: readonly AggregatorKind[] = [
   'variance-ratio',
 ];
 
-export const DEFAULT_NULL_EPSILON = 1e-8;
 export const DEFAULT_VARIANCE_EPSILON = 1e-12;
 
 /** JSON-able record of how an aggregate map was made, for the caller to save with it. */
@@ -46,8 +48,10 @@ export interface AggregationRecipe {
   aggregator: AggregatorKind;
   /** Every parameter, defaults filled in. */
   params: Record<string, unknown>;
-  /** Checkpoint ids of the deltas, in order (and `nullInput` in params for null-normalized). */
+  /** Checkpoint ids of the deltas, in order. */
   inputs: number[];
+  /** null-normalized: checkpoint ids of the null controls whose deltas set the scale, in order. */
+  nullInputs?: number[];
 }
 
 /** One tensor's worth of inputs. */
@@ -55,8 +59,8 @@ export interface TensorAggregationInput {
   /** Tensor name; seeds DARE's per-tensor stream. */
   name: string;
   deltas: readonly Float32Array[];
-  /** Required by 'null-normalized'. */
-  nullDelta?: Float32Array;
+  /** Required by 'null-normalized': the null controls' deltas of this tensor (≥ 1). */
+  nullDeltas?: readonly Float32Array[];
 }
 
 /** Aggregates one tensor; call per tensor to stream a model without holding every delta at once. */
@@ -76,13 +80,13 @@ export function aggregateTensor(spec: AggregatorSpec, input: TensorAggregationIn
     case 'dare':
       return dareMerge(deltas, spec, input.name);
     case 'null-normalized':
-      if (input.nullDelta === undefined) {
+      if (input.nullDeltas === undefined || input.nullDeltas.length === 0) {
         throw new DeltascopeError(
           'INVALID_SPEC',
-          `null-normalized needs a null delta for tensor \`${input.name}\``,
+          `null-normalized needs at least one null delta for tensor \`${input.name}\``,
         );
       }
-      return nullNormalized(deltas, input.nullDelta, spec.epsilon ?? DEFAULT_NULL_EPSILON);
+      return nullNormalized(deltas, input.nullDeltas, spec.floorFraction ?? NULL_SCALE_FLOOR_FRACTION);
     case 'variance-ratio':
       return varianceRatio(deltas, spec.groups, spec.epsilon ?? DEFAULT_VARIANCE_EPSILON);
   }
@@ -96,7 +100,10 @@ export function resolvedParams(spec: AggregatorSpec): Record<string, unknown> {
     case 'dare':
       return { dropProbability: spec.dropProbability, seed: spec.seed, combine: spec.combine ?? 'mean' };
     case 'null-normalized':
-      return { epsilon: spec.epsilon ?? DEFAULT_NULL_EPSILON };
+      return {
+        floorFraction: spec.floorFraction ?? NULL_SCALE_FLOOR_FRACTION,
+        scale: 'per-parameter null RMS (SD with ≥ 3 nulls), floored at floorFraction × the tensor median',
+      };
     case 'variance-ratio':
       return { groups: [...spec.groups], epsilon: spec.epsilon ?? DEFAULT_VARIANCE_EPSILON };
     default:
@@ -107,11 +114,14 @@ export function resolvedParams(spec: AggregatorSpec): Record<string, unknown> {
 export function aggregationRecipe(
   spec: AggregatorSpec,
   inputs: readonly number[],
-  nullInput?: number,
+  nullInputs?: readonly number[],
 ): AggregationRecipe {
-  const params = resolvedParams(spec);
-  if (nullInput !== undefined) params.nullInput = nullInput;
-  return { aggregator: spec.kind, params, inputs: [...inputs] };
+  return {
+    aggregator: spec.kind,
+    params: resolvedParams(spec),
+    inputs: [...inputs],
+    ...(nullInputs !== undefined && nullInputs.length > 0 ? { nullInputs: [...nullInputs] } : {}),
+  };
 }
 
 export interface AggregateOptions {
@@ -119,9 +129,9 @@ export interface AggregateOptions {
   inputs?: readonly number[];
   /** Names for messages; default A, B, C, … */
   labels?: readonly string[];
-  /** The null-drift delta for 'null-normalized', and its checkpoint id. */
-  nullDelta?: TensorMap;
-  nullInput?: number;
+  /** The null controls' deltas for 'null-normalized', and their checkpoint ids. */
+  nullDeltas?: readonly TensorMap[];
+  nullInputs?: readonly number[];
 }
 
 /** Aggregates whole delta maps (all held in memory) tensor by tensor; SHAPE_MISMATCH if they differ. */
@@ -131,9 +141,10 @@ export function aggregateDeltas(
   options: AggregateOptions = {},
 ): { map: TensorMap; recipe: AggregationRecipe } {
   if (deltas.length === 0) throw new DeltascopeError('INVALID_SPEC', `${spec.kind} needs at least one delta`);
-  const maps = options.nullDelta ? [...deltas, options.nullDelta] : [...deltas];
+  const nulls = options.nullDeltas ?? [];
+  const maps = [...deltas, ...nulls];
   const labels = options.labels ? [...options.labels] : defaultLabels(deltas.length);
-  if (options.nullDelta) labels.push('the null delta');
+  nulls.forEach((_, k) => labels.push(`null delta ${k}`));
   const names = assertMatchingTensors(maps, labels);
   const out = new Map<string, NamedTensor>();
   for (const name of names) {
@@ -141,9 +152,9 @@ export function aggregateDeltas(
     const data = aggregateTensor(spec, {
       name,
       deltas: deltas.map((d) => d.get(name)!.data),
-      nullDelta: options.nullDelta?.get(name)?.data,
+      ...(nulls.length === 0 ? {} : { nullDeltas: nulls.map((d) => d.get(name)!.data) }),
     });
     out.set(name, { name, shape: [...first.shape], data });
   }
-  return { map: out, recipe: aggregationRecipe(spec, options.inputs ?? [], options.nullInput) };
+  return { map: out, recipe: aggregationRecipe(spec, options.inputs ?? [], options.nullInputs) };
 }

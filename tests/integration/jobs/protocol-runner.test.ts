@@ -9,7 +9,12 @@ import {
   type NegationTable,
   type UpdateSignals,
 } from '../../../src-main/protocol';
-import { decodeArtifact, type ArtifactKind, type EventPayload } from '../../../src-main/shared';
+import {
+  decodeArtifact,
+  decodeArtifactHead,
+  type ArtifactKind,
+  type EventPayload,
+} from '../../../src-main/shared';
 import { createDatabase, openDatabase, type DeltascopeDb } from '../../../src-main/store';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { sourceQueue, tinyExperiment } from './protocol-test-helpers';
@@ -95,6 +100,9 @@ describe('the objective-isolation protocol runner', () => {
       expect(numbersIn(negation).every(Number.isFinite)).toBe(true);
 
       const [superposition] = jsonOf<{
+        seed: number;
+        rbInputs: { checkpointId: number }[];
+        nullInputs: { checkpointId: number }[];
         maps: { aggregator: string; artifactId: number; concentration: { share: number }[] }[];
       }>(reopened, PROTOCOL_ARTIFACT_KINDS.superposition, experimentId);
       expect(superposition!.maps.map((m) => m.aggregator)).toEqual([
@@ -110,6 +118,16 @@ describe('the objective-isolation protocol runner', () => {
         expect(reopened.artifacts.get(map.artifactId).kind).toBe(PROTOCOL_ARTIFACT_KINDS.relevanceMap);
       }
       expect(numbersIn(superposition).every(Number.isFinite)).toBe(true);
+      // Each map names the replication and the exact checkpoints it was built from.
+      const nullNormalized = superposition!.maps.find((m) => m.aggregator === 'null-normalized')!;
+      const { recipe } = decodeArtifactHead(
+        PROTOCOL_ARTIFACT_KINDS.relevanceMap,
+        reopened.artifacts.get(nullNormalized.artifactId),
+      );
+      expect(recipe.protocol?.seed).toBe(superposition!.seed);
+      expect(recipe.nullInputs).toEqual(superposition!.nullInputs.map((n) => n.checkpointId));
+      expect(recipe.inputs).toEqual(superposition!.rbInputs.map((n) => n.checkpointId));
+      expect(recipe.params).toMatchObject({ floorFraction: 0.1 });
 
       const [check] = jsonOf<KnownAnswerCheck>(reopened, PROTOCOL_ARTIFACT_KINDS.knownAnswer, experimentId);
       expect(check!.plantedTensor).toBe('policy.kernel');

@@ -7,7 +7,7 @@ const d1 = Float32Array.from([1, -2, 3, 0]);
 const d2 = Float32Array.from([3, -1, -3, 0]);
 const d3 = Float32Array.from([2, 4, -6, 0]);
 const run = (spec: AggregatorSpec, deltas: Float32Array[], nullDelta?: Float32Array): number[] => [
-  ...aggregateTensor(spec, { name: 'w', deltas, nullDelta }),
+  ...aggregateTensor(spec, { name: 'w', deltas, ...(nullDelta ? { nullDeltas: [nullDelta] } : {}) }),
 ];
 
 describe('simple aggregators (hand-computed)', () => {
@@ -31,16 +31,17 @@ describe('simple aggregators (hand-computed)', () => {
     expect(agreement[3]).toBe(0);
   });
 
-  it('null-normalised: |mean Δ| / (|Δ_null| + ε)', () => {
+  it('null-normalised: |mean Δ| / max(|Δ_null|, f · median of the moved |Δ_null|)', () => {
     const out = run(
-      { kind: 'null-normalized', epsilon: 0.5 },
+      { kind: 'null-normalized', floorFraction: 0.5 },
       [d1, d2, d3],
       Float32Array.from([1, 0, -0.5, 2]),
     );
-    // mean = [2, 1/3, -2, 0] → [2/1.5, (1/3)/0.5, 2/1, 0/2.5]
-    expect(out[0]).toBeCloseTo(4 / 3, 6);
+    // mean = [2, 1/3, -2, 0]; scale [1, 0, 0.5, 2], median of the positive = 1 → floor 0.5
+    // → [2/1, (1/3)/0.5, 2/0.5, 0/2]
+    expect(out[0]).toBeCloseTo(2, 6);
     expect(out[1]).toBeCloseTo(2 / 3, 6);
-    expect(out.slice(2)).toEqual([2, 0]);
+    expect(out.slice(2)).toEqual([4, 0]);
   });
 
   it('variance ratio: between-objective over within-objective variance', () => {
@@ -134,7 +135,7 @@ describe('aggregating whole delta maps', () => {
     });
   });
 
-  it('records the null input and checks the null delta matches', () => {
+  it('records the null inputs and checks the null deltas match', () => {
     const nullDelta = mapOf({
       w: [
         [2, 2],
@@ -144,15 +145,16 @@ describe('aggregating whole delta maps', () => {
     });
     const { recipe } = aggregateDeltas({ kind: 'null-normalized' }, maps, {
       inputs: [3, 4, 5],
-      nullDelta,
-      nullInput: 9,
+      nullDeltas: [nullDelta, nullDelta],
+      nullInputs: [9, 10],
     });
-    expect(recipe.params).toEqual({ epsilon: 1e-8, nullInput: 9 });
+    expect(recipe.params).toMatchObject({ floorFraction: 0.1 });
+    expect(recipe.nullInputs).toEqual([9, 10]);
     const wrong = mapOf({ w: [[4], [0, 0, 0, 0]], b: [[1], [0]] });
     const error = expectError(
-      () => aggregateDeltas({ kind: 'null-normalized' }, maps, { nullDelta: wrong }),
+      () => aggregateDeltas({ kind: 'null-normalized' }, maps, { nullDeltas: [nullDelta, wrong] }),
       'SHAPE_MISMATCH',
     );
-    expect(error.message).toContain('the null delta has [4]');
+    expect(error.message).toContain('null delta 1 has [4]');
   });
 });
