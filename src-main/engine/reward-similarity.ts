@@ -50,6 +50,8 @@ export interface RewardSimilarity {
   pearson: number[][];
   /** epic[a][b] = D_EPIC(RA, RB) ∈ [0, 1]. */
   epic: number[][];
+  /** eventRates[r] = share of the sampled transitions on which reward r differs from its step cost. */
+  eventRates: number[];
   /** Transitions used for the correlations. */
   samples: number;
   /** States used for D_S. */
@@ -268,6 +270,31 @@ export function pearsonMatrix(values: Float64Array, rows: number, n: number): nu
   );
 }
 
+/**
+ * A reward whose events fire on fewer than this share of random-policy transitions is sparse: its
+ * Pearson ρ with another sparse reward is pinned near `pearsonFloor` whatever the rewards are (two
+ * collect rewards on different objects, and two on objects the policy treats alike, both give ρ ≈ 0).
+ */
+export const SPARSE_EVENT_RATE = 0.05;
+
+/**
+ * ρ of two event indicators with rates p and q that never fire together: −√(pq / ((1 − p)(1 − q)))
+ * (−p/(1 − p) when p = q). For sparse events it is ≈ 0, so "|ρ| small" says nothing.
+ */
+export function pearsonFloor(p: number, q: number): number {
+  if (!(p > 0 && p < 1 && q > 0 && q < 1)) return 0;
+  return -Math.sqrt((p * q) / ((1 - p) * (1 - q)));
+}
+
+/** Share of each reward's transitions whose reward differs from its step cost (an event fired). */
+function eventRatesOf(raw: Float64Array, stepCost: ArrayLike<number>, rewards: number, n: number): number[] {
+  return Array.from({ length: rewards }, (_, r) => {
+    let events = 0;
+    for (let j = 0; j < n; j++) if (raw[r * n + j] !== stepCost[r]) events++;
+    return events / n;
+  });
+}
+
 /** Pearson and EPIC matrices between `rewards` of the env `config`, from random-policy samples. */
 export function rewardSimilarity(
   config: GridMazeConfigInput,
@@ -297,5 +324,6 @@ export function rewardSimilarity(
   const R = compiled.names.length;
   const pearson = pearsonMatrix(raw, R, count);
   const epic = pearsonMatrix(canonical, R, count).map((row) => row.map((rho) => Math.sqrt((1 - rho) / 2)));
-  return { names: [...compiled.names], pearson, epic, samples: count, canonicalStates, gamma };
+  const eventRates = eventRatesOf(raw, compiled.stepCost, R, count);
+  return { names: [...compiled.names], pearson, epic, eventRates, samples: count, canonicalStates, gamma };
 }

@@ -89,24 +89,33 @@ function successStatements(seed: ReportSeed): ReportStatement[] {
   return out;
 }
 
+/**
+ * "Close to orthogonal" only when every pair's |ρ| is small AND informative: a pair of sparse rewards
+ * (an 'uninformative' warning) has |ρ| ≈ 0 whatever the rewards are, so it is stated as such instead.
+ */
 function similarityStatements(similarity: RewardSimilarityResult | null): ReportStatement[] {
   if (similarity === null) return [];
-  if (similarity.warnings.length === 0) {
-    return [
-      {
-        seed: null,
-        topic: 'similarity',
-        kind: 'note',
-        text: `Every pair among RA and the RBs has |ρ| ≤ ${similarity.threshold} on random-policy transitions: the rewards are close to orthogonal.`,
-      },
-    ];
+  const note = (text: string): ReportStatement => ({ seed: null, topic: 'similarity', kind: 'note', text });
+  const uninformative = similarity.warnings.filter((w) => w.kind === 'uninformative');
+  const overlaps = similarity.warnings.filter((w) => w.kind !== 'uninformative');
+  const out = overlaps.map((w) => note(w.message));
+  if (overlaps.length === 0 && uninformative.length === 0) {
+    out.push(
+      note(
+        `Every pair among RA and the RBs has |ρ| ≤ ${similarity.threshold} on random-policy transitions: the rewards are close to orthogonal.`,
+      ),
+    );
+  } else if (uninformative.length > 0) {
+    out.push(
+      note(
+        `${uninformative.length} pair${uninformative.length === 1 ? '' : 's'} of rewards fire too rarely for ρ to ` +
+          `tell them apart: their |ρ| ≤ ${similarity.threshold} does not show they are orthogonal (ρ sits near ` +
+          `its floor −p/(1−p) for sparse events whatever the rewards are).`,
+      ),
+      ...uninformative.map((w) => note(w.message)),
+    );
   }
-  return similarity.warnings.map((w) => ({
-    seed: null,
-    topic: 'similarity' as const,
-    kind: 'note' as const,
-    text: w.message,
-  }));
+  return out;
 }
 
 /** The rows at the largest α of each RB and variant (the strongest intervention). */

@@ -57,4 +57,24 @@ describe('reward similarity warnings', () => {
     ]);
     expect(warnings[0]!.message).toContain('coin is far from orthogonal to RA');
   });
+
+  it('says when a small ρ is uninformative because both rewards fire rarely (sparse events)', () => {
+    const names = ['RA', 'coin', 'gem'];
+    const pearson = [
+      [1, -0.007, -0.05],
+      [-0.007, 1, -0.007],
+      [-0.05, -0.007, 1],
+    ];
+    // Without event rates (the old behaviour) these pairs pass silently.
+    expect(similarityWarnings(names, pearson, 0.3)).toEqual([]);
+    const warnings = similarityWarnings(names, pearson, 0.3, [0.007, 0.007, 0.2]);
+    expect(warnings.map((w) => [w.a, w.b, w.kind])).toEqual([['RA', 'coin', 'uninformative']]);
+    const [w] = warnings;
+    expect(w!.eventRates).toEqual([0.007, 0.007]);
+    expect(w!.floor).toBeCloseTo(-0.007 / 0.993, 9);
+    expect(w!.message).toContain('uninformative');
+    expect(w!.message).toContain('RA fires on 0.70% and coin on 0.70%');
+    expect(w!.message).toContain('floor -0.007');
+    expect(w!.message).toContain('does not show the rewards are different');
+  });
 });

@@ -6,9 +6,11 @@ import { createRng, deriveSeed } from '../../../src-main/engine/random';
 import {
   canonicalRewards,
   pairReward,
+  pearsonFloor,
   pearsonMatrix,
   rewardSimilarity,
   sampleTransitions,
+  SPARSE_EVENT_RATE,
 } from '../../../src-main/engine/reward-similarity';
 import { addComponent, compileRewards } from '../../../src-main/engine/rewards';
 
@@ -186,5 +188,26 @@ describe('canonicalisation', () => {
 describe('pearsonMatrix', () => {
   it('checks its shape', () => {
     expect(() => pearsonMatrix(new Float64Array(5), 2, 3)).toThrow(/length 5; expected rows·n = 2·3/);
+  });
+});
+
+describe('rewardSimilarity: event rates of sparse rewards', () => {
+  it('records each reward’s event rate, and cheese vs coin sits at its floor −√(pq/((1−p)(1−q)))', () => {
+    const result = rewardSimilarity({ size: 7 }, [RA, RB, spec('cost', {}, -1)], {
+      transitions: 40000,
+      seed: 2,
+    });
+    const [p, q, cost] = result.eventRates;
+    expect(Math.abs(p! - 0.43 / 64)).toBeLessThan(0.0015);
+    expect(Math.abs(q! - 0.43 / 64)).toBeLessThan(0.0015);
+    expect(p).toBeLessThan(SPARSE_EVENT_RATE);
+    // A constant step cost is not an event.
+    expect(cost).toBe(0);
+    expect(result.pearson[0]![1]).toBeCloseTo(pearsonFloor(p!, q!), 9);
+  });
+
+  it('the floor is −p/(1−p) for equal rates, 0 without events', () => {
+    expect(pearsonFloor(0.01, 0.01)).toBeCloseTo(-0.01 / 0.99, 12);
+    expect(pearsonFloor(0, 0.3)).toBe(0);
   });
 });

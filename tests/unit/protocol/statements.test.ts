@@ -125,6 +125,28 @@ describe('automatic report statements', () => {
     expect(mean).toContain('does not show');
   });
 
+  it('does not call sparse rewards close to orthogonal when their ρ is uninformative', () => {
+    const quiet = reportFixture();
+    quiet.similarity!.warnings = [];
+    expect(texts(quiet, 'similarity')[0]).toContain('close to orthogonal');
+    const sparse = reportFixture();
+    sparse.similarity!.warnings = [
+      {
+        a: 'coin',
+        b: 'gem',
+        pearson: -0.007,
+        kind: 'uninformative',
+        eventRates: [0.007, 0.007],
+        floor: -0.007,
+        message: 'ρ(coin, gem) = -0.007 is uninformative',
+      },
+    ];
+    const lines = texts(sparse, 'similarity');
+    expect(lines.join(' ')).not.toContain('close to orthogonal');
+    expect(lines[0]).toContain('does not show they are orthogonal');
+    expect(lines[1]).toBe('ρ(coin, gem) = -0.007 is uninformative');
+  });
+
   it('states the variance-ratio map when computed, and why when it was skipped', () => {
     const computed = reportFixture();
     const seed = computed.seeds[0]!;
