@@ -180,6 +180,8 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
             kPercent,
             selected: maskRecipe.selected,
             total: maskRecipe.total,
+            movable: maskRecipe.movable,
+            movableRule: maskRecipe.movableRule,
             maskArtifactId,
             ...evalOf(nodeIds.localize(s, selection, kPercent)),
           };

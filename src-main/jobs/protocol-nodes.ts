@@ -6,6 +6,9 @@ import { evaluationRecordOf } from '../shared/evaluation-artifact';
 import {
   derivedMap,
   deriveFormula,
+  MOVABLE_RULE,
+  movableSet,
+  nodeIds,
   relevanceMask,
   type JobNode,
   type NodeOutputs,
@@ -89,7 +92,7 @@ export function superpositionOf(ctx: NodeContext, nodeId: string): Superposition
 export function relevanceMaskRecipe(
   ctx: NodeContext,
   artifactId: number,
-): { selected: number; total: number } {
+): { selected: number; total: number; movable: number | undefined; movableRule: string | undefined } {
   const { recipe } = decodeArtifactHead('trainable-mask', ctx.db.artifacts.summary(artifactId));
   if (!('selected' in recipe)) {
     throw new DeltascopeError(
@@ -98,7 +101,12 @@ export function relevanceMaskRecipe(
       { artifactId, kind: 'trainable-mask', path: 'recipe.selected' },
     );
   }
-  return { selected: recipe.selected, total: recipe.total };
+  return {
+    selected: recipe.selected,
+    total: recipe.total,
+    movable: recipe.movable,
+    movableRule: recipe.movableRule,
+  };
 }
 
 /** Localization mask: the top, bottom or random k % of a relevance map trainable, the rest frozen. */
@@ -114,11 +122,24 @@ export function runRelevanceMaskNode(
       `spec.localization.aggregator: no "${params.aggregator}" map was made`,
     );
   }
-  const { masks, selected, total } = relevanceMask(
+  // Movable = non-zero Δ in at least one fine-tune of this replication (RB fine-tunes and nulls):
+  // parameters no fine-tune moved (inputs that never vary) are excluded, so k % is of what can move.
+  const s = node.seed;
+  const { spec } = ctx.protocol;
+  const tunedIds = [
+    ...spec.rbs.map((rb) => nodeIds.finetune(s, rb.name)),
+    ...Array.from({ length: spec.nullControls }, (_, k) => nodeIds.null(s, k)),
+  ];
+  const { movable: flags } = movableSet(
+    checkpointMap(ctx.db, checkpointOf(ctx, nodeIds.pretrain(s))),
+    tunedIds.map((id) => checkpointMap(ctx.db, checkpointOf(ctx, id))),
+  );
+  const { masks, selected, total, movable } = relevanceMask(
     relevanceMapOf(ctx, entry.artifactId),
     params.selection,
     params.kPercent,
     params.randomSeed,
+    flags,
   );
   const recipe = {
     protocol: ctx.protocol.experimentId,
@@ -127,12 +148,15 @@ export function runRelevanceMaskNode(
     ...params,
     selected,
     total,
+    movable,
+    excluded: total - movable,
+    movableRule: MOVABLE_RULE,
   };
   return completeNode(ctx.db, ctx.protocol.experimentId, node.id, () => ({
     artifactId: ctx.db.artifacts.put(
       trainableMaskArtifact(
         ctx.protocol.experimentId,
-        `${node.id}: ${params.selection} ${params.kPercent}% of ${params.aggregator}`,
+        `${node.id}: ${params.selection} ${params.kPercent}% of the ${movable} movable parameters (${total - movable} excluded) of ${params.aggregator}`,
         masks,
         recipe,
       ),

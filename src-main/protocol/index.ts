@@ -76,6 +76,8 @@ export {
   LOCALIZATION_FORMAT,
   localizationTable,
   maskSize,
+  MOVABLE_RULE,
+  movableSet,
   relevanceMask,
   type LocalizationInput,
   type LocalizationTable,

@@ -25,33 +25,91 @@ export function maskSize(total: number, kPercent: number): number {
   return Math.min(total, Math.max(1, Math.ceil((kPercent / 100) * total)));
 }
 
+/** How the movable set of a localization mask was defined (stored in the mask's recipe). */
+export const MOVABLE_RULE =
+  'non-zero Δ in at least one fine-tune (RB fine-tunes and null controls) of the replication';
+
 /**
- * A 0/1 mask over the whole map choosing k elements: 'top' the k largest |m| (ties at the threshold
- * taken in map order), 'bottom' the k smallest, 'random' k elements drawn uniformly without replacement.
+ * The parameters that can move: 1 where at least one fine-tune of the replication changed the
+ * parameter from MA (Δ ≠ 0), 0 where every fine-tune left it bit-identical (e.g. first-layer rows of
+ * inputs that never vary: their gradient is 0 whatever the reward). This is the Δ-based definition,
+ * not the gradient of RB_new at MA (which would need rollouts in the mask node).
+ */
+export function movableSet(
+  base: TensorMap,
+  tuned: readonly TensorMap[],
+): { movable: Map<string, Uint8Array>; count: number; total: number } {
+  const movable = new Map<string, Uint8Array>();
+  let count = 0;
+  let total = 0;
+  for (const t of base.values()) {
+    const flags = new Uint8Array(t.data.length);
+    for (const [j, map] of tuned.entries()) {
+      const other = map.get(t.name);
+      if (other === undefined || other.data.length !== t.data.length) {
+        throw new DeltascopeError(
+          'SHAPE_MISMATCH',
+          `movable set: fine-tune ${j} has ${other === undefined ? 'no' : `${other.data.length} elements in`} tensor \`${t.name}\` (MA has ${t.data.length})`,
+        );
+      }
+      for (let i = 0; i < flags.length; i++) if (other.data[i] !== t.data[i]) flags[i] = 1;
+    }
+    for (const f of flags) count += f;
+    total += flags.length;
+    movable.set(t.name, flags);
+  }
+  return { movable, count, total };
+}
+
+/**
+ * A 0/1 mask over the whole map choosing k elements among the candidates (every element, or only the
+ * movable ones when `movable` is given, k a fraction of the movable count): 'top' the k largest |m|
+ * (ties at the threshold taken in map order), 'bottom' the k smallest, 'random' k drawn uniformly
+ * without replacement. `movable` = how many were candidates.
  */
 export function relevanceMask(
   map: TensorMap,
   selection: MaskSelection,
   kPercent: number,
   seed: number,
-): { masks: NamedTensor[]; selected: number; total: number } {
+  movable?: ReadonlyMap<string, Uint8Array>,
+): { masks: NamedTensor[]; selected: number; total: number; movable: number } {
   const tensors = [...map.values()];
   const total = tensors.reduce((sum, t) => sum + t.data.length, 0);
   if (total === 0) throw new DeltascopeError('INVALID_SPEC', 'relevanceMask: the map has no parameters');
-  const k = maskSize(total, kPercent);
-  const values = new Float32Array(total);
+  const candidates: number[] = [];
+  const allValues: number[] = [];
   let offset = 0;
   for (const t of tensors) {
-    for (let i = 0; i < t.data.length; i++)
-      values[offset + i] = Number.isFinite(t.data[i]) ? Math.abs(t.data[i]!) : 0;
+    const flags = movable?.get(t.name);
+    if (movable !== undefined && (flags === undefined || flags.length !== t.data.length)) {
+      throw new DeltascopeError(
+        'SHAPE_MISMATCH',
+        `relevanceMask: the movable set has no ${t.data.length}-element tensor \`${t.name}\``,
+      );
+    }
+    for (let i = 0; i < t.data.length; i++) {
+      if (flags !== undefined && flags[i] === 0) continue;
+      candidates.push(offset + i);
+      allValues.push(Number.isFinite(t.data[i]) ? Math.abs(t.data[i]!) : 0);
+    }
     offset += t.data.length;
   }
+  if (candidates.length === 0) {
+    throw new DeltascopeError(
+      'INVALID_SPEC',
+      `relevanceMask: no parameter is movable (${MOVABLE_RULE}): the fine-tunes changed nothing`,
+    );
+  }
+  const n = candidates.length;
+  const k = maskSize(n, kPercent);
+  const values = Float32Array.from(allValues);
   const chosen = new Uint8Array(total);
   if (selection === 'random') {
     const rng = createRng(seed, MASK_STREAM);
-    const order = new Uint32Array(total).map((_, i) => i);
+    const order = Uint32Array.from(candidates);
     for (let i = 0; i < k; i++) {
-      const j = i + rng.int(total - i);
+      const j = i + rng.int(n - i);
       const swap = order[i]!;
       order[i] = order[j]!;
       order[j] = swap;
@@ -61,15 +119,15 @@ export function relevanceMask(
     const top = selection === 'top';
     const threshold = top ? kthLargestAbs(values, k) : kthSmallestAbs(values, k);
     let picked = 0;
-    for (let i = 0; i < total; i++) {
-      if (top ? values[i]! > threshold : values[i]! < threshold) {
-        chosen[i] = 1;
+    for (let c = 0; c < n; c++) {
+      if (top ? values[c]! > threshold : values[c]! < threshold) {
+        chosen[candidates[c]!] = 1;
         picked += 1;
       }
     }
-    for (let i = 0; i < total && picked < k; i++) {
-      if (chosen[i] === 0 && values[i] === threshold) {
-        chosen[i] = 1;
+    for (let c = 0; c < n && picked < k; c++) {
+      if (chosen[candidates[c]!] === 0 && values[c] === threshold) {
+        chosen[candidates[c]!] = 1;
         picked += 1;
       }
     }
@@ -80,7 +138,7 @@ export function relevanceMask(
     offset += t.data.length;
     return { name: t.name, shape: [...t.shape], data };
   });
-  return { masks, selected: k, total };
+  return { masks, selected: k, total, movable: n };
 }
 
 export interface Sampling {
@@ -141,6 +199,9 @@ export interface LocalizationInput {
     kPercent: number;
     selected: number;
     total: number;
+    /** Movable candidates (absent for masks made before the movable restriction). */
+    movable?: number | undefined;
+    movableRule?: string | undefined;
     maskArtifactId: number;
     checkpointId: number;
     result: EvaluationResult;
@@ -168,11 +229,13 @@ export function localizationTable(input: LocalizationInput): LocalizationTable {
   const boot = { resamples: s.bootstrapResamples, confidence: s.confidence, seed: s.seed };
   const base = returnsOf(input.base.result, input.rbNew);
   const full = returnsOf(input.full.result, input.rbNew);
+  const movableRule = input.masked.find((m) => m.movableRule !== undefined)?.movableRule;
   return {
     format: LOCALIZATION_FORMAT,
     seed: input.seed,
     rbNew: input.rbNew,
     aggregator: input.aggregator,
+    ...(movableRule === undefined ? {} : { movableRule }),
     confidence: input.confidence,
     episodes: base.length,
     base: { checkpointId: input.base.checkpointId, rbNewReturn: bootstrapMeanCi(base, boot) },
@@ -188,6 +251,7 @@ export function localizationTable(input: LocalizationInput): LocalizationTable {
         kPercent: m.kPercent,
         selected: m.selected,
         total: m.total,
+        ...(m.movable === undefined ? {} : { movable: m.movable }),
         maskArtifactId: m.maskArtifactId,
         checkpointId: m.checkpointId,
         rbNewReturn: bootstrapMeanCi(x, boot),

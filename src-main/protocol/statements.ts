@@ -283,6 +283,17 @@ function localizationStatements(seed: number, table: LocalizationData): ReportSt
       text: `The full fine-tune on ${table.rbNew} gains ${formatInterval(table.full.gainOverBase, { signed: true })} in return over MA — the interval includes 0, so fractions of its gain are not meaningful.`,
     });
   }
+  const first = table.rows[0];
+  if (first?.movable !== undefined && table.movableRule !== undefined) {
+    out.push({
+      seed,
+      topic: 'localization',
+      kind: 'note',
+      text:
+        `Masks are drawn among the ${first.movable} of ${first.total} parameters that can move; ` +
+        `${first.total - first.movable} were excluded (${table.movableRule}: no fine-tune of this replication changed them, so a mask on them would train nothing).`,
+    });
+  }
   const ks = [...new Set(table.rows.map((r) => r.kPercent))].sort((a, b) => a - b);
   for (const k of ks) {
     const at = (selection: string): LocalizationData['rows'][number] | undefined =>

@@ -135,6 +135,11 @@ export const TrainableMaskRecipeSchema = z.union([
       randomSeed: z.number().int(),
       selected: count,
       total: count,
+      /** Candidates the k % was drawn from (absent on masks made before the movable restriction). */
+      movable: count.optional(),
+      /** Parameters excluded as immovable (total − movable) and the rule that defines movable. */
+      excluded: count.optional(),
+      movableRule: z.string().optional(),
     })
     .strict(),
   /** A mask made by hand (API, tests). */

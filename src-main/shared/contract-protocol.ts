@@ -287,6 +287,8 @@ export const LocalizationDataSchema = z.object({
   seed: z.number().int(),
   rbNew: z.string(),
   aggregator: z.string(),
+  /** Why parameters were excluded from the masks (absent before the movable restriction). */
+  movableRule: z.string().optional(),
   confidence: z.number(),
   episodes: count,
   base: z.object({ checkpointId: id, rbNewReturn: interval }),
@@ -297,6 +299,8 @@ export const LocalizationDataSchema = z.object({
       kPercent: z.number(),
       selected: count,
       total: count,
+      /** Movable parameters the k % was drawn from; total − movable were excluded (`movableRule`). */
+      movable: count.optional(),
       maskArtifactId: id,
       checkpointId: id,
       rbNewReturn: interval,

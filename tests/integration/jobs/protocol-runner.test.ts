@@ -1,8 +1,15 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProtocolRunner } from '../../../src-main/jobs/protocol-runner';
-import { createProtocolExperiment, readNodeStates } from '../../../src-main/jobs/protocol-store';
 import {
+  checkpointMap,
+  createProtocolExperiment,
+  readNodeStates,
+} from '../../../src-main/jobs/protocol-store';
+import { readTrainableMask } from '../../../src-main/jobs/trainable-mask';
+import {
+  MOVABLE_RULE,
+  movableSet,
   PROTOCOL_ARTIFACT_KINDS,
   type KnownAnswerCheck,
   type LocalizationTable,
@@ -220,9 +227,33 @@ describe('the objective-isolation protocol runner', () => {
         ['random', 20],
         ['bottom', 20],
       ]);
+      // Masks are drawn among the movable parameters (non-zero Δ in some fine-tune of s1): k % of those.
+      const ma = checkpointMap(reopened, localization!.base.checkpointId);
+      const states = readNodeStates(reopened, experimentId);
+      const tuned = ['s1/finetune/coin', 's1/finetune/gem', 's1/null/0'].map((id) =>
+        checkpointMap(reopened, states.get(id)!.outputs.checkpointId!),
+      );
+      const { movable, count } = movableSet(ma, tuned);
+      expect(localization!.movableRule).toBe(MOVABLE_RULE);
       for (const row of localization!.rows) {
-        expect(row.selected).toBe(Math.ceil(0.2 * row.total));
+        expect(row.movable).toBe(count);
+        expect(row.selected).toBe(Math.ceil(0.2 * count));
         expect(reopened.artifacts.get(row.maskArtifactId).kind).toBe('trainable-mask');
+        const mask = readTrainableMask(reopened, row.maskArtifactId);
+        const trained = checkpointMap(reopened, row.checkpointId);
+        let inMask = 0;
+        let changed = 0;
+        for (const [name, flags] of Object.entries(mask)) {
+          flags.forEach((on, i) => {
+            if (on !== 1) return;
+            inMask += 1;
+            expect(movable.get(name)![i]).toBe(1);
+            if (trained.get(name)!.data[i] !== ma.get(name)!.data[i]) changed += 1;
+          });
+        }
+        // Non-empty, and the masked fine-tune (bottom-k included) changes some of its parameters.
+        expect(inMask).toBe(row.selected);
+        expect(changed, `${row.selection} ${row.kPercent}%`).toBeGreaterThan(0);
       }
       expect(numbersIn(localization).every(Number.isFinite)).toBe(true);
     } finally {
