@@ -1,11 +1,17 @@
-import type { LocalizationData, NegationTableData, ProtocolReport, ReportSeed } from '../shared';
+import type {
+  LocalizationData,
+  NegationTableData,
+  PooledEffect,
+  ProtocolReport,
+  ReportSeed,
+} from '../shared';
 import { buildConcentrationOptions } from '../shared/charts/concentration-options';
 import { buildIntervalLinesOptions } from '../shared/charts/interval-lines-options';
 import { buildLineChartOptions } from '../shared/charts/line-chart-options';
 import { concentrationInput, localizationSeries, negationSeries } from '../shared/charts/protocol-series';
 import { buildSimilarityMatrixOptions } from '../shared/charts/similarity-matrix-options';
 import { renderChartSvg, withAxisTitles, type AxisTitles, type ChartSize } from './report-charts';
-import { formatInterval } from './statements';
+import { formatInterval, formatNumber } from './statements';
 
 /**
  * The protocol report as ONE self-contained HTML file (inline CSS, charts as inline SVG, no scripts,
@@ -228,6 +234,44 @@ function compactJson(value: unknown): string {
 }
 
 /** The whole report as one HTML document. */
+/** Negation effects pooled across replications: method, R, the pooled CI and each replication's value. */
+function pooledNegationSection(rows: ProtocolReport['pooledNegation'], raName: string): string {
+  const perRep = (p: PooledEffect | null): string =>
+    p === null ? '–' : e(p.perReplication.map((x) => formatNumber(x, 2, true)).join(', '));
+  const pooled = (p: PooledEffect | null, percent: boolean): string =>
+    p === null ? '–' : `${ci(p, percent, true)}${p.replicated ? '' : ' <strong>not replicated</strong>'}`;
+  return (
+    `<p class="muted">Per point: the per-episode difference of the recovered checkpoint and its replication's control, ` +
+    `pooled across replications — a t-interval over per-replication effects when R ≥ 5, else a hierarchical bootstrap ` +
+    `(replications, then episodes); with R &lt; 3 the effect is not replicated and never a finding.</p>` +
+    table(
+      [
+        'RB',
+        'variant',
+        'α',
+        'R',
+        'method',
+        'Δ P(target) vs control, pooled',
+        'per replication',
+        `Δ ${raName} return vs control, pooled`,
+      ],
+      rows.map((r) => {
+        const main = r.targetCollectVsControl ?? r.raReturnVsControl;
+        return [
+          e(r.rb),
+          e(r.variant),
+          e(r.alpha),
+          e(main.replications),
+          e(main.method),
+          pooled(r.targetCollectVsControl, true),
+          perRep(r.targetCollectVsControl ?? r.raReturnVsControl),
+          pooled(r.raReturnVsControl, false),
+        ];
+      }),
+    )
+  );
+}
+
 export function buildReportHtml(report: ProtocolReport, curves: readonly ReportCurve[]): string {
   const out: string[] = [];
   out.push(
@@ -242,6 +286,12 @@ export function buildReportHtml(report: ProtocolReport, curves: readonly ReportC
       )
       .join('')}</ul>`,
   );
+  if (report.pooledNegation.length > 0) {
+    out.push(
+      '<h2>Negation, pooled across replications</h2>',
+      pooledNegationSection(report.pooledNegation, report.spec.ra.name),
+    );
+  }
   if (report.similarity !== null) {
     const sim = report.similarity;
     out.push(

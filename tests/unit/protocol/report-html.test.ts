@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { pooledEffect } from '../../../src-main/engine/pooling';
 import { buildReportHtml, reportCsvTables, reportStatements } from '../../../src-main/protocol';
 import { curvesFixture, reportFixture } from './report-fixture';
 
@@ -78,5 +79,40 @@ describe('the self-contained HTML report', () => {
     );
     const similarity = tables.get('similarity')!.trim().split('\n');
     expect(similarity).toContain('gem,blue,,');
+  });
+
+  it('shows the pooled negation table with its method, R and each replication, flagging R < 3 as not replicated', () => {
+    const report = reportFixture();
+    const options = { resamples: 200, confidence: 0.95, seed: 2 };
+    const reps = (effects: number[]): number[][] =>
+      effects.map((x) => Array.from({ length: 20 }, (_, e) => (e < -x * 20 ? -1 : 0)));
+    report.pooledNegation = [
+      {
+        rb: 'coin',
+        variant: 'negate',
+        alpha: 1,
+        seeds: [1, 2, 3, 4, 5],
+        targetCollectVsControl: pooledEffect(reps([-0.2, -0.25, -0.3, -0.2, -0.25]), options),
+        raReturnVsControl: pooledEffect(reps([0, 0, 0, 0, 0]), options),
+      },
+      {
+        rb: 'gem',
+        variant: 'negate',
+        alpha: 1,
+        seeds: [1],
+        targetCollectVsControl: pooledEffect(reps([-0.5]), options),
+        raReturnVsControl: pooledEffect(reps([0]), options),
+      },
+    ];
+    const html = buildReportHtml({ ...report, statements: reportStatements(report) }, curvesFixture());
+    expect(html).toContain('<h2>Negation, pooled across replications</h2>');
+    expect(html).toContain('<td>t-interval</td>');
+    expect(html).toContain('<td>−0.20, −0.25, −0.30, −0.20, −0.25</td>');
+    expect(html).toMatch(
+      /<td>1<\/td><td>hierarchical-bootstrap<\/td><td>−50% \[[^\]]*\] <strong>not replicated<\/strong><\/td>/,
+    );
+    expect(buildReportHtml(withStatements(), curvesFixture())).not.toContain(
+      'pooled across replications</h2>',
+    );
   });
 });
