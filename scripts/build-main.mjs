@@ -1,4 +1,4 @@
-// Bundles every main-side entry point (Electron shell, preload, headless server, CLI, job worker)
+// Bundles every main-side entry point (Electron shell, preload, headless server, CLI, job and thread workers)
 // into CommonJS files under out/main with esbuild. Native and heavyweight packages stay external.
 // First it builds the optional native kernels (scripts/build-native.mjs: skipped when up to date,
 // a warning when they cannot be built, an error only under DELTASCOPE_REQUIRE_BLAS=1).
@@ -20,6 +20,8 @@ const entries = {
   worker: 'src-main/jobs/worker.ts',
   'diff-worker': 'src-main/api/weights-diff-worker.ts',
   'aggregate-worker': 'src-main/api/weights-aggregate-worker.ts',
+  'compute-worker': 'src-main/api/compute-worker.ts',
+  'protocol-worker': 'src-main/jobs/protocol-worker.ts',
   'ppo-update-worker': 'src-main/engine/ppo-update-worker.ts',
 };
 

@@ -15,12 +15,16 @@ import {
 } from '../shared/contract-evaluation';
 import { evaluationArtifact, evaluationRecordOf, evaluationSummaryOf } from '../shared/evaluation-artifact';
 import type { DeltascopeDb } from '../store';
+import { existsSync } from 'node:fs';
+import type { ComputeRunner } from './compute-runner';
 import { loadPolicy, type LoadedPolicy } from './evaluation-setup';
 
 /**
  * The evaluation methods of the contract (shared/contract-evaluation.ts). Evaluations are stored as
  * artifacts of kind "evaluation" (shared/evaluation-artifact.ts, the same encoder as the protocol's).
- * The tfjs backend is initialised on first use.
+ * The tfjs backend is initialised on first use. Through the API, `eval.run` and `episodes.visitation`
+ * run in a compute worker thread (compute-runner.ts) as jobs that `eval.cancel` stops; the worker
+ * calls the functions below with its own connection.
  */
 
 const EVALUATION_ARTIFACT_KIND = 'evaluation' satisfies ArtifactKind;
@@ -31,6 +35,8 @@ export type EvaluationHandlers = { [M in EvaluationMethodName]: (params: Params<
 
 export interface EvaluationHandlerOptions {
   database: () => DeltascopeDb;
+  /** Runs evaluations and heatmaps off the event loop. */
+  compute: ComputeRunner;
   /** Called after an evaluation was written to the database. */
   onWritten?: () => void;
 }
@@ -51,7 +57,11 @@ async function withPolicy<T>(
 }
 
 /** eval.run: evaluates a checkpoint and, unless `save` is false, stores the record as an artifact. */
-export async function runEvaluation(db: DeltascopeDb, params: Params<'eval.run'>): Promise<EvaluationRecord> {
+export async function runEvaluation(
+  db: DeltascopeDb,
+  params: Params<'eval.run'>,
+  onProgress?: (episodesDone: number, episodes: number) => void,
+): Promise<EvaluationRecord> {
   return withPolicy(db, params, ({ checkpoint, run, setup, network }, backend) => {
     const started = performance.now();
     const result = evaluatePolicy(networkPolicy(network), setup, {
@@ -61,6 +71,7 @@ export async function runEvaluation(db: DeltascopeDb, params: Params<'eval.run'>
       numEnvs: params.numEnvs,
       bootstrapResamples: params.bootstrapResamples,
       confidence: params.confidence,
+      ...(onProgress === undefined ? {} : { onProgress }),
     });
     const elapsedSeconds = (performance.now() - started) / 1000;
     const record: EvaluationRecord = {
@@ -154,16 +165,41 @@ export function checkpointVisitation(
 
 /** The handlers to merge into ApiService's table. */
 export function createEvaluationHandlers(options: EvaluationHandlerOptions): EvaluationHandlers {
-  const { database } = options;
+  const { database, compute } = options;
+  /** The open database's file, or null when it has none a worker could open (then the work runs here). */
+  const fileOf = (db: DeltascopeDb): string | null => (existsSync(db.path) ? db.path : null);
   return {
     'eval.run': async (params) => {
-      const record = await runEvaluation(database(), params);
+      const db = database();
+      const dbPath = fileOf(db);
+      const record =
+        dbPath === null
+          ? await runEvaluation(db, params)
+          : await compute.job<EvaluationRecord>(
+              { kind: 'eval.run', dbPath, params },
+              {
+                jobId: params.jobId,
+                prefix: 'eval',
+                label: `Evaluate checkpoint ${params.checkpointId}: ${params.episodes} episodes`,
+                unit: 'episodes',
+              },
+            );
       if (record.id !== null) options.onWritten?.();
       return record;
     },
+    'eval.cancel': async ({ jobId }) => ({ cancelled: compute.cancel(jobId) }),
     'eval.list': async (params) => listEvaluations(database(), params),
     'eval.get': async ({ evaluationId }) => getEvaluation(database(), evaluationId),
+    // One episode: cheap, and the agent viewer asks for it often.
     'episodes.record': (params) => recordCheckpointEpisode(database(), params),
-    'episodes.visitation': (params) => checkpointVisitation(database(), params),
+    'episodes.visitation': async (params) => {
+      const db = database();
+      const dbPath = fileOf(db);
+      if (dbPath === null) return checkpointVisitation(db, params);
+      return compute.job<VisitationResult>(
+        { kind: 'episodes.visitation', dbPath, params },
+        { prefix: 'visitation', label: `Visitation of checkpoint ${params.checkpointId}`, unit: 'episodes' },
+      );
+    },
   };
 }

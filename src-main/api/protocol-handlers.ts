@@ -9,11 +9,13 @@ import {
   type EventPayload,
   type ProtocolListItem,
   type ProtocolNodeInfo,
+  type ProtocolReport,
   type ProtocolStatus,
 } from '../shared';
 import { ExperimentSpecSchema } from '../shared/experiment-spec';
 import { memoryIssue } from '../jobs/spec-memory';
 import type { DeltascopeDb } from '../store';
+import type { ComputeRunner } from './compute-runner';
 import {
   estimateProtocol,
   fileThroughputCache,
@@ -23,16 +25,15 @@ import {
   type ThroughputCache,
 } from './protocol-estimate';
 import { listPresets, presetsDir, specFieldErrors } from './protocol-presets';
-import { buildProtocolReport } from './protocol-report';
-import { writeProtocolReport } from './protocol-report-writer';
+import { storedReportBaseline } from './protocol-report-baseline';
 import { computeRewardSimilarity } from './protocol-similarity';
 
 /**
  * The `protocol.*` and `rewards.similarity` methods (shared/contract-protocol.ts). A started experiment
- * runs in this process as a ProtocolRunner over the session's job queue: training nodes in worker
- * processes, evaluations and analyses here (they load tfjs in this process — fine for the server and the
- * CLI; in Electron they run in the main process and block it while an analysis computes). One runner per
- * experiment at a time; its events go to the bus with jobId `protocol-<experimentId>`.
+ * runs as a ProtocolRunner over the session's job queue: training nodes in worker processes, the other
+ * nodes in the runner's worker thread, so this process's event loop stays free. One runner per
+ * experiment at a time; its events go to the bus with jobId `protocol-<experimentId>`. Reports and
+ * exports are built in a compute worker thread.
  */
 
 type ProtocolMethods =
@@ -51,6 +52,8 @@ type ProtocolMethods =
 export interface ProtocolHandlerOptions {
   database: () => DeltascopeDb;
   queue: JobQueue;
+  /** Worker threads for first reports and exports. */
+  compute: ComputeRunner;
   emit: JobEventSink;
   /** Where the measured training throughput is cached (throughput-cache.json). */
   appDataDir: string;
@@ -77,6 +80,7 @@ interface Session {
 export class ProtocolSessions {
   private readonly sessions = new Map<string, Session>();
   private readonly measuring = new Map<string, Promise<Throughput | null>>();
+  private readonly reports = new Map<string, Promise<ProtocolReport>>();
   private readonly cache: ThroughputCache;
 
   constructor(readonly options: ProtocolHandlerOptions) {
@@ -139,6 +143,29 @@ export class ProtocolSessions {
     );
     this.sessions.set(key, session);
     return { experimentId, jobId: `protocol-${experimentId}` };
+  }
+
+  /**
+   * The report of an experiment, built in a compute thread: the first one computes and stores the
+   * baseline, and every one pools the negation effects with the spec's bootstrap (both CPU-heavy for
+   * large specs). Concurrent calls for one experiment share one build.
+   */
+  async report(db: DeltascopeDb, experimentId: number): Promise<ProtocolReport> {
+    loadProtocol(db, experimentId);
+    const key = this.key(db, experimentId);
+    let pending = this.reports.get(key);
+    if (pending === undefined) {
+      const hadBaseline = storedReportBaseline(db, experimentId) !== null;
+      pending = this.options.compute
+        .task<ProtocolReport>(
+          { kind: 'protocol.report', dbPath: db.path, experimentId },
+          `report of experiment ${experimentId}`,
+        )
+        .result.finally(() => this.reports.delete(key));
+      this.reports.set(key, pending);
+      if (!hadBaseline) void pending.then(() => this.options.onWritten(db.path)).catch(() => undefined);
+    }
+    return pending;
   }
 
   /** Measured throughput for the spec's shape (cached; one measurement at a time per shape). */
@@ -305,10 +332,16 @@ export function createProtocolHandlers(
           };
         });
     },
-    'protocol.report': ({ experimentId }) => buildProtocolReport(database(), experimentId),
-    'protocol.exportReport': ({ experimentId, path, overwrite }) => {
-      const { htmlPath, csvPaths } = writeProtocolReport(database(), experimentId, path, { overwrite });
-      return { htmlPath, csvPaths };
+    'protocol.report': ({ experimentId }) => sessions.report(database(), experimentId),
+    'protocol.exportReport': async (params) => {
+      const db = database();
+      loadProtocol(db, params.experimentId);
+      const written = await options.compute.task<{ htmlPath: string; csvPaths: string[] }>(
+        { kind: 'protocol.exportReport', dbPath: db.path, params },
+        `report of experiment ${params.experimentId}`,
+      ).result;
+      options.onWritten(db.path);
+      return written;
     },
   };
 }

@@ -1,5 +1,3 @@
-import { evaluatePolicy } from '../engine/evaluate';
-import type { PolicyFn } from '../engine/policy-rollout';
 import { readNodeStates, loadProtocol } from '../jobs/protocol-store';
 import {
   nodeIds,
@@ -21,10 +19,10 @@ import {
   type ReportSeed,
   type SuccessFigure,
 } from '../shared';
-import type { EvaluationResult } from '../shared/contract-evaluation';
+import type { EvaluationResult, EvaluationResultSummary } from '../shared/contract-evaluation';
 import { rbTargetKind, type ExperimentSpec } from '../shared/experiment-spec';
 import type { DeltascopeDb } from '../store';
-import { computeRewardSimilarity } from './protocol-similarity';
+import { ensureReportBaseline } from './protocol-report-baseline';
 
 /**
  * The report of a protocol experiment, read from the store: the analyses' artifacts as stored, the
@@ -32,16 +30,12 @@ import { computeRewardSimilarity } from './protocol-similarity';
  * same held-out mazes (the floor), the reward similarity, and the statements. Works on a partly run
  * experiment: what is not made yet is null; a stored artifact that does not decode is an error
  * naming it (DATABASE_CORRUPT), never a silently missing analysis.
+ * The floor and the similarity are the experiment's stored report baseline
+ * (protocol-report-baseline.ts): the first report computes and stores it, which is CPU-heavy — the
+ * API builds that first report in a worker thread.
  */
 
-/** Transitions sampled for the report's similarity matrix. */
-const REPORT_SIMILARITY_SAMPLES = 5000;
-/** |ρ| above which a pair of rewards is flagged. */
-export const ORTHOGONALITY_THRESHOLD = 0.3;
-const ACTIONS = 4;
-
-/** A policy with all logits 0 (uniform over the actions) and V = 0. */
-const uniformPolicy: PolicyFn = (_obs, batch) => new Float32Array(batch * (ACTIONS + 1));
+export { ORTHOGONALITY_THRESHOLD } from './protocol-report-baseline';
 
 /**
  * The decoded data of the artifact a done node made, or null when the node has not finished; an
@@ -71,7 +65,7 @@ function evaluationOfNode(
 function figure(
   subject: string,
   reward: string,
-  evaluation: { checkpointId: number | null; result: EvaluationResult } | null,
+  evaluation: { checkpointId: number | null; result: EvaluationResultSummary } | null,
 ): SuccessFigure | null {
   const row = evaluation?.result.rewards.find((r) => r.name === reward);
   if (evaluation === null || row === undefined) return null;
@@ -120,28 +114,7 @@ export function buildProtocolReport(db: DeltascopeDb, experimentId: number): Pro
   const failed = [...states.values()].filter((s) => s.status === 'failed').length;
   const evalRewards = graph.evalRewards;
 
-  let similarity: ProtocolReport['similarity'] = null;
-  try {
-    similarity = computeRewardSimilarity(spec.env, evalRewards, {
-      samples: REPORT_SIMILARITY_SAMPLES,
-      threshold: ORTHOGONALITY_THRESHOLD,
-      seed: spec.seedBase,
-    });
-  } catch {
-    similarity = null;
-  }
-
-  const floor = evaluatePolicy(
-    uniformPolicy,
-    { env: spec.env, rewards: evalRewards },
-    {
-      episodes: spec.evalEpisodes,
-      policy: 'sampled',
-      seed: spec.evalSeed,
-      bootstrapResamples: spec.bootstrapResamples,
-      confidence: spec.confidence,
-    },
-  );
+  const { similarity, floor } = ensureReportBaseline(db, experimentId, spec, evalRewards);
 
   const seeds: ReportSeed[] = [];
   for (let r = 0; r < spec.seeds; r++) {

@@ -5,6 +5,7 @@ import { createNodeForkLauncher, JobQueue, type WorkerLauncher } from '../jobs';
 import { createDatabase, openDatabase, openOrCreateDatabase, type DeltascopeDb } from '../store';
 import { defaultDatabasePath } from './app-paths';
 import { downsampleMinMax } from './downsample';
+import { ComputeRunner } from './compute-runner';
 import { createEvaluationHandlers } from './evaluation-handlers';
 import type { EventBus } from './event-bus';
 import { listDirectory } from './file-browser';
@@ -39,6 +40,8 @@ export class ApiService {
   readonly jobs: JobQueue;
   /** Protocol experiments run by this session (stopped before the job queue on dispose). */
   readonly protocols: ProtocolSessions;
+  /** Worker threads for the CPU-heavy calls (evaluations, heatmaps, reports). */
+  readonly compute: ComputeRunner;
 
   constructor(private readonly options: ApiServiceOptions) {
     this.recent = new RecentFiles(options.appDataDir);
@@ -49,10 +52,12 @@ export class ApiService {
       emit: (event, payload) => options.bus.emit(event, payload),
       onWritten: (path) => this.announceWrite(path),
     });
+    this.compute = new ComputeRunner({ emit: (event, payload) => options.bus.emit(event, payload) });
     this.protocols = new ProtocolSessions({
       database: () => this.database(),
       queue: this.jobs,
       emit: (event, payload) => options.bus.emit(event, payload),
+      compute: this.compute,
       appDataDir: options.appDataDir,
       parallelism: options.jobParallelism ?? availableParallelism(),
       onWritten: (path) => this.announceWrite(path),
@@ -149,6 +154,7 @@ export class ApiService {
       ...createJobsHandlers(this.jobs, () => this.database()),
       ...createEvaluationHandlers({
         database: () => this.database(),
+        compute: this.compute,
         onWritten: () => this.announceWrite(this.database().path),
       }),
       ...createProtocolHandlers(this.protocols.options, this.protocols),
@@ -170,8 +176,12 @@ export class ApiService {
     this.db = null;
   }
 
-  /** Cancels the session's jobs and waits for their workers to write a last checkpoint and end. */
+  /**
+   * Ends the session's work: evaluations, reports and protocol nodes in worker threads at once;
+   * training jobs after their workers wrote a last checkpoint.
+   */
   async disposeJobs(): Promise<void> {
+    this.compute.dispose();
     await this.protocols.stopAll();
     await this.jobs.dispose();
   }

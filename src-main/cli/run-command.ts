@@ -20,10 +20,13 @@ function positiveInt(text: string, flag: string): number {
   return n;
 }
 
-/** One progress line: bar, nodes done/total, %, ETA, running and failed counts. */
+/** One progress line: bar, nodes done/total, %, ETA, running and failed counts, and the running node's progress (episodes of an evaluation) when it reports one. */
 export function formatProtocolProgress(progress: EventPayload<'job.progress'>, barWidth = 24): string {
   const fraction = progress.total > 0 ? Math.min(1, progress.done / progress.total) : 0;
   const filled = Math.round(fraction * barWidth);
+  const nodeDone = progress.latest['protocol/node-done'];
+  const nodeTotal = progress.latest['protocol/node-total'];
+  const node = nodeDone === undefined || nodeTotal === undefined ? [] : [`node ${nodeDone}/${nodeTotal}`];
   return [
     `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}]`,
     `${(fraction * 100).toFixed(1).padStart(5)}%`,
@@ -31,6 +34,7 @@ export function formatProtocolProgress(progress: EventPayload<'job.progress'>, b
     `ETA ${progress.etaSeconds === null ? '–' : formatDuration(progress.etaSeconds)}`,
     `running ${progress.latest['protocol/running'] ?? 0}`,
     `failed ${progress.latest['protocol/failed'] ?? 0}`,
+    ...node,
   ].join('  ');
 }
 
@@ -46,9 +50,10 @@ recover each (and MA) on RA; evaluate everything; store the analyses (update
 signals, negation table, superposition maps, known-answer check) as artifacts.
 
 Training runs in worker processes (--jobs at once); evaluations and analyses run
-here. Every finished node is recorded in the database: Ctrl+C stops cleanly
-(running trainings write a last checkpoint), and --resume continues where the
-experiment stopped without redoing finished nodes.
+in a worker thread, one at a time. Every finished node is recorded in the database:
+Ctrl+C stops cleanly (a running evaluation at once, running trainings after writing
+a last checkpoint), and --resume continues where the experiment stopped without
+redoing finished nodes.
 
 ${CLUSTER_RUN_HELP}`,
   options: {

@@ -42,23 +42,31 @@ export interface EvaluationOptions {
   bootstrapResamples?: number;
   /** Interval coverage. Default 0.95. */
   confidence?: number;
+  /** Called after each episode played (episodes done, episodes in all), e.g. for job progress. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Plays the episodes and returns them in (env, episode index) order, with the env's kinds. */
 export function playEvaluationEpisodes(
   policy: PolicyFn,
   setup: EvaluationEnvSetup,
-  options: Pick<EvaluationOptions, 'episodes' | 'policy' | 'seed' | 'numEnvs'>,
+  options: Pick<EvaluationOptions, 'episodes' | 'policy' | 'seed' | 'numEnvs' | 'onProgress'>,
 ): { episodes: EpisodeRecord[]; kinds: readonly ObjectKind[] } {
   const numEnvs = Math.min(options.numEnvs ?? DEFAULT_EVAL_ENVS, options.episodes);
   const quota = splitQuota(options.episodes, numEnvs);
   const env = createGridMaze(setup.env, setup.rewards, { numEnvs, seed: evaluationEnvSeed(options.seed) });
   const perEnv: EpisodeRecord[][] = Array.from({ length: numEnvs }, () => []);
+  let played = 0;
   runEpisodes(
     env,
     policy,
     { mode: options.policy, actionSeed: options.seed, quota },
-    { onEpisode: (record) => perEnv[record.envIndex]?.push(record) },
+    {
+      onEpisode: (record) => {
+        perEnv[record.envIndex]?.push(record);
+        options.onProgress?.(++played, options.episodes);
+      },
+    },
   );
   return { episodes: perEnv.flat(), kinds: env.kinds };
 }

@@ -13,7 +13,8 @@ import type { DeltascopeDb } from '../store';
 /**
  * Evaluation of one checkpoint for the protocol runner, stored by the same encoder as the API's
  * `eval.run` (shared/evaluation-artifact.ts), so `eval.list` and the evaluation views show protocol
- * evaluations too. This module loads tfjs; the runner imports it lazily.
+ * evaluations too. This module loads tfjs; it runs in
+ * the protocol runner's worker thread (protocol-worker.ts).
  */
 
 /** Plays the protocol's held-out episodes with checkpoint `checkpointId`; returns the record (id null) and its artifact. */
@@ -23,6 +24,7 @@ export async function evaluateForProtocol(
   rewards: readonly RewardSpec[],
   checkpointId: number,
   experimentId: number,
+  onProgress?: (episodesDone: number, episodes: number) => void,
 ): Promise<{ record: EvaluationRecord; artifact: EncodedArtifact }> {
   const backend = await initBackend();
   const checkpoint = db.checkpoints.get(checkpointId);
@@ -57,7 +59,7 @@ export async function evaluateForProtocol(
     const result = evaluatePolicy(
       networkPolicy(network),
       { env: spec.env, rewards, trainReward: null },
-      options,
+      { ...options, ...(onProgress === undefined ? {} : { onProgress }) },
     );
     const elapsedSeconds = (performance.now() - started) / 1000;
     const record: EvaluationRecord = {

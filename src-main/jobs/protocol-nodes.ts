@@ -16,13 +16,15 @@ import {
 } from '../protocol';
 import type { DeltascopeDb } from '../store';
 import { arithmeticProvenance, tensorMapFromManifest, type TensorMap } from '../weights';
+import { evaluateForProtocol } from './protocol-evaluate';
 import { checkpointMap, completeNode, type StoredProtocol } from './protocol-store';
 import { trainableMaskArtifact } from './trainable-mask';
 
 /**
  * The non-training, non-analysis nodes of the protocol graph (masks, derived checkpoints,
- * evaluations), run in the runner's process, and the helpers that read a node's deps' outputs. Each
- * writes what it makes together with its `done` state in one transaction.
+ * evaluations), run in the runner's worker thread (protocol-worker.ts; this module loads tfjs), and the
+ * helpers that read a node's deps' outputs. Each writes what it makes together with its `done` state in
+ * one transaction.
  */
 
 export interface NodeContext {
@@ -30,6 +32,8 @@ export interface NodeContext {
   protocol: StoredProtocol;
   /** Outputs of the nodes done so far. */
   outputs: ReadonlyMap<string, NodeOutputs>;
+  /** Progress of a long node (an evaluation: episodes played). */
+  onProgress?: (progress: { done: number; total: number }) => void;
 }
 
 export function outputOf(ctx: NodeContext, nodeId: string): NodeOutputs {
@@ -219,13 +223,13 @@ export async function runEvaluateNode(
   params: Params<'evaluate'>,
 ): Promise<NodeOutputs> {
   const checkpointId = checkpointOf(ctx, params.target);
-  const { evaluateForProtocol } = await import('./protocol-evaluate');
   const { artifact } = await evaluateForProtocol(
     ctx.db,
     ctx.protocol.spec,
     ctx.protocol.graph.evalRewards,
     checkpointId,
     ctx.protocol.experimentId,
+    (done, total) => ctx.onProgress?.({ done, total }),
   );
   return completeNode(ctx.db, ctx.protocol.experimentId, node.id, () => ({
     checkpointId,

@@ -9,23 +9,29 @@ import {
 } from '../protocol';
 import { openDatabase, type DeltascopeDb } from '../store';
 import type { JobEventSink, JobQueue } from './job-queue';
-import { runAnalysisNode } from './protocol-analyses';
-import {
-  runDeriveNode,
-  runEvaluateNode,
-  runMaskNode,
-  runRelevanceMaskNode,
-  type NodeContext,
-} from './protocol-nodes';
+import { ProtocolNodeThread } from './protocol-node-thread';
 import { completeNode, failNode, loadProtocol, readNodeStates, type StoredProtocol } from './protocol-store';
 
 /**
  * Runs a protocol experiment's job graph: training nodes go to the job queue (at most `trainingSlots`
- * at once, each in its own worker), the other nodes (derive, mask, evaluate, analysis) run here one at
- * a time. Every node's outcome is appended to the store, so a new runner on the same experiment skips
- * what is done, resumes interrupted training runs from their last checkpoint, and (on request) retries
- * what failed. Progress of the whole experiment is one `job.progress` stream (unit "nodes").
+ * at once, each in its own worker), the other nodes (derive, mask, evaluate, analysis) one at a time in
+ * the runner's worker thread (protocol-worker.ts), so this process's event loop stays free and stop()
+ * ends a running evaluation at once. Every node's outcome is appended to the store, so a new runner on
+ * the same experiment skips what is done, resumes interrupted training runs from their last checkpoint,
+ * and (on request) retries what failed. Progress of the whole experiment is one `job.progress` stream
+ * (unit "nodes"; while a node reports progress, `latest` carries `protocol/node-done` and
+ * `protocol/node-total`, e.g. episodes of an evaluation).
  */
+
+/** Context of the runner's own (main-thread) work: the training nodes. */
+interface NodeContext {
+  db: DeltascopeDb;
+  protocol: StoredProtocol;
+  outputs: ReadonlyMap<string, NodeOutputs>;
+}
+
+/** At most one node-progress event per this many milliseconds. */
+const NODE_PROGRESS_INTERVAL_MS = 250;
 
 export interface ProtocolRunnerOptions {
   queue: JobQueue;
@@ -57,6 +63,7 @@ export class ProtocolRunner {
   private stopping = false;
   private readonly trainingJobs = new Map<string, string>();
   private readonly jobId: string;
+  private readonly nodes: ProtocolNodeThread;
 
   constructor(
     private readonly dbPath: string,
@@ -68,12 +75,17 @@ export class ProtocolRunner {
       throw new DeltascopeError('INVALID_PAYLOAD', `trainingSlots must be a positive integer; got ${slots}`);
     }
     this.jobId = `protocol-${experimentId}`;
+    this.nodes = new ProtocolNodeThread({ dbPath, experimentId });
   }
 
-  /** Stops launching nodes and cancels running training jobs (each writes a last checkpoint). */
+  /**
+   * Stops launching nodes, ends a running evaluation or analysis at once (it stores nothing; a rerun
+   * does it again) and cancels running training jobs (each writes a last checkpoint).
+   */
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.nodes.cancelAll();
     for (const jobId of this.trainingJobs.values()) this.options.queue.cancel(jobId);
   }
 
@@ -82,6 +94,7 @@ export class ProtocolRunner {
     try {
       return await this.runWith(db);
     } finally {
+      this.nodes.close();
       db.close();
     }
   }
@@ -104,6 +117,26 @@ export class ProtocolRunner {
     const slots = this.options.trainingSlots ?? 2;
     const started = Date.now();
     const ctx: NodeContext = { db, protocol, outputs };
+    let lastNodeProgress = -Infinity;
+    const onNodeProgress = (progress: { done: number; total: number }): void => {
+      const now = Date.now();
+      if (now - lastNodeProgress < NODE_PROGRESS_INTERVAL_MS && progress.done < progress.total) return;
+      lastNodeProgress = now;
+      this.emitProgress(
+        label,
+        graph.nodes.length,
+        outputs.size,
+        started,
+        running.size,
+        failed.size,
+        {
+          remaining: totalCost - work.before - work.now,
+          doneNow: work.now,
+          nodesNow: outputs.size - doneBefore,
+        },
+        progress,
+      );
+    };
     const trainingIds = new Set(
       graph.nodes.filter((node) => node.params.kind === 'train').map((node) => node.id),
     );
@@ -129,7 +162,7 @@ export class ProtocolRunner {
       });
     };
     const launch = (node: JobNode): void => {
-      const work = this.execute(ctx, node).then(
+      const work = this.execute(ctx, node, onNodeProgress).then(
         (result) => finish(node, result),
         (error: unknown) => finish(node, error instanceof Error ? error : new Error(String(error))),
       );
@@ -194,24 +227,14 @@ export class ProtocolRunner {
     };
   }
 
-  private async execute(ctx: NodeContext, node: JobNode): Promise<NodeOutputs> {
+  private async execute(
+    ctx: NodeContext,
+    node: JobNode,
+    onProgress: (progress: { done: number; total: number }) => void,
+  ): Promise<NodeOutputs> {
     const params: NodeParams = node.params;
-    switch (params.kind) {
-      case 'train':
-        return this.runTraining(ctx, node, params);
-      case 'mask':
-        return runMaskNode(ctx, node, params);
-      case 'relevance-mask':
-        return runRelevanceMaskNode(ctx, node, params);
-      case 'derive':
-        return runDeriveNode(ctx, node, params);
-      case 'evaluate':
-        return runEvaluateNode(ctx, node, params);
-      case 'analysis':
-        // Let queued messages (job progress, a stop) through before a long synchronous analysis.
-        await new Promise((resolve) => setImmediate(resolve));
-        return runAnalysisNode(ctx, node, params);
-    }
+    if (params.kind === 'train') return this.runTraining(ctx, node, params);
+    return this.nodes.run(node.id, ctx.outputs, onProgress).result;
   }
 
   /** A training node: its run is named by the node id, so a rerun finds and continues it. */
@@ -268,6 +291,7 @@ export class ProtocolRunner {
     running: number,
     failed: number,
     work: { remaining: number; doneNow: number; nodesNow: number },
+    node?: { done: number; total: number },
   ): void {
     const seconds = (Date.now() - started) / 1000;
     const workRate = work.doneNow > 0 && seconds > 0 ? work.doneNow / seconds : null;
@@ -279,7 +303,11 @@ export class ProtocolRunner {
       unit: 'nodes',
       ratePerSecond: seconds > 0 && work.nodesNow > 0 ? work.nodesNow / seconds : null,
       etaSeconds: workRate === null ? null : work.remaining / workRate,
-      latest: { 'protocol/running': running, 'protocol/failed': failed },
+      latest: {
+        'protocol/running': running,
+        'protocol/failed': failed,
+        ...(node === undefined ? {} : { 'protocol/node-done': node.done, 'protocol/node-total': node.total }),
+      },
     });
   }
 

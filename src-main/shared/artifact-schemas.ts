@@ -1,9 +1,15 @@
 import { z } from 'zod';
-import { EvaluationRecordSchema, EvaluationSummarySchema, PolicyModeSchema } from './contract-evaluation';
+import {
+  EvaluationRecordSchema,
+  EvaluationResultSummarySchema,
+  EvaluationSummarySchema,
+  PolicyModeSchema,
+} from './contract-evaluation';
 import {
   KnownAnswerDataSchema,
   LocalizationDataSchema,
   NegationTableSchema,
+  RewardSimilarityResultSchema,
   SuperpositionDataSchema,
 } from './contract-protocol';
 import { TensorEntrySchema, type TensorEntry } from './domain';
@@ -163,6 +169,20 @@ function analysis<F extends string, S extends z.ZodType>(format: F, data: S) {
   return { recipe: ProtocolAnalysisRecipeSchema, manifest: jsonManifest(format, summary), data: json(data) };
 }
 
+/**
+ * What a protocol report compares against that depends on the spec alone (api/protocol-report-baseline.ts):
+ * computed by the first report, stored once per experiment, read afterwards.
+ */
+export const REPORT_BASELINE_FORMAT = 'deltascope.report-baseline/1' as const;
+export const ReportBaselineSchema = z.object({
+  format: z.literal(REPORT_BASELINE_FORMAT),
+  /** Null when it could not be computed (e.g. a reward that is constant on every sample). */
+  similarity: RewardSimilarityResultSchema.nullable(),
+  /** The uniform-random policy's evaluation on the spec's held-out mazes, without per-episode data. */
+  floor: EvaluationResultSummarySchema,
+});
+export type ReportBaseline = z.output<typeof ReportBaselineSchema>;
+
 export const ARTIFACT_SCHEMAS = {
   evaluation: {
     recipe: EvaluationRecipeSchema,
@@ -194,6 +214,11 @@ export const ARTIFACT_SCHEMAS = {
   'protocol-superposition': analysis(SUPERPOSITION_FORMAT, SuperpositionDataSchema),
   'protocol-known-answer': analysis(KNOWN_ANSWER_FORMAT, KnownAnswerDataSchema),
   'protocol-localization': analysis(LOCALIZATION_FORMAT, LocalizationDataSchema),
+  'protocol-report-baseline': {
+    recipe: z.object({ protocol: id, similaritySamples: count, floorPolicy: z.literal('uniform-random') }),
+    manifest: jsonManifest(REPORT_BASELINE_FORMAT, summary),
+    data: json(ReportBaselineSchema),
+  },
 } as const;
 
 type Schemas = typeof ARTIFACT_SCHEMAS;

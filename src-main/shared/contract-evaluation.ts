@@ -222,9 +222,22 @@ export const evaluationMethods = {
         bootstrapResamples: z.number().int().min(100).max(100_000).default(1000),
         confidence: z.number().min(0.5).max(0.999).default(0.95),
         save: z.boolean().default(true),
+        jobId: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe(
+            "Id for this evaluation's job.progress / job.state events and eval.cancel; default: generated.",
+          ),
       })
       .strict(),
     response: EvaluationRecordSchema,
+  },
+  'eval.cancel': {
+    doc: 'Stops a running eval.run or episodes.visitation (by the jobId of its job.state events; eval.run takes one as a parameter); that call fails with CANCELLED and stores nothing. False if no such job is running.',
+    request: z.object({ jobId: z.string().min(1) }).strict(),
+    response: z.object({ cancelled: z.boolean() }),
   },
   'eval.list': {
     doc: 'Stored evaluations (without per-episode data) of one checkpoint, of one run, or all; oldest first.',

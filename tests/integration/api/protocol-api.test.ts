@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiService, dispatch, EventBus } from '../../../src-main/api';
@@ -216,6 +216,7 @@ describe('running a protocol over the API', () => {
 
   it('protocol.exportReport writes the HTML report and CSV tables next to it', async () => {
     const path = join(temp.dir, 'out', 'tiny-report.html');
+    mkdirSync(join(temp.dir, 'out')); // the writer creates no folder it was not asked to
     const written = await call<{ htmlPath: string; csvPaths: string[] }>('protocol.exportReport', {
       experimentId,
       path,

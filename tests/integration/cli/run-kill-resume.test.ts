@@ -4,14 +4,14 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadProtocol } from '../../../src-main/jobs/protocol-store';
+import { createProtocolExperiment, loadProtocol } from '../../../src-main/jobs/protocol-store';
 import { PROTOCOL_ARTIFACT_KINDS } from '../../../src-main/protocol';
 import { decodeArtifact } from '../../../src-main/shared';
-import { openDatabase } from '../../../src-main/store';
+import { createDatabase, openDatabase } from '../../../src-main/store';
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { integrityCheck } from '../jobs/jobs-test-helpers';
-import { tinyExperiment } from '../jobs/protocol-test-helpers';
+import { seedTrainingNodes, tinyExperiment } from '../jobs/protocol-test-helpers';
 
 const execFileAsync = promisify(execFile);
 const root = resolve('.');
@@ -20,7 +20,7 @@ const temp = makeTempDir('cli-run-kill');
 
 // The CLI runs the bundle in out/main; rebuild it when the sources are newer.
 beforeAll(async () => {
-  await ensureFreshBundle(['cli.cjs', 'worker.cjs']);
+  await ensureFreshBundle(['cli.cjs', 'worker.cjs', 'protocol-worker.cjs']);
 }, 120_000);
 afterAll(() => temp.cleanup());
 
@@ -149,4 +149,45 @@ describe('deltascope run, killed mid-graph', () => {
     }
     expect(integrityCheck(dbPath)).toBe('ok');
   }, 300_000);
+});
+
+describe('deltascope run during a long evaluation', () => {
+  it('shows the evaluation progress and stops within a second on SIGTERM', async () => {
+    const dbPath = join(temp.dir, 'long-eval.deltascope');
+    const created = createDatabase(dbPath);
+    const { experimentId } = createProtocolExperiment(
+      created,
+      tinyExperiment({ name: 'cli-long-eval', evalEpisodes: 100_000, bootstrapResamples: 100_000 }),
+    );
+    created.close();
+    await seedTrainingNodes(dbPath, experimentId);
+
+    const child = spawn(process.execPath, [bin, 'run', '--resume', String(experimentId), '--db', dbPath]);
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolvePromise) => child.on('exit', resolvePromise));
+    try {
+      // A plain progress line every 2 s, with the running evaluation's episodes.
+      await new Promise<void>((resolvePromise, reject) => {
+        const timer = setInterval(() => {
+          if (/node [1-9]\d*\/100000/.test(output)) {
+            clearInterval(timer);
+            resolvePromise();
+          }
+        }, 50);
+        void exited.then(() => {
+          clearInterval(timer);
+          reject(new Error(`run exited early: ${output}`));
+        });
+      });
+      const terminating = performance.now();
+      child.kill('SIGTERM');
+      expect(await exited).toBe(130);
+      expect(performance.now() - terminating).toBeLessThan(1000);
+      expect(output).toContain(`Continue with: deltascope run --resume ${experimentId}`);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 180_000);
 });

@@ -1,4 +1,9 @@
+import { initBackend } from '../../../src-main/engine/backend';
+import { createGridMaze } from '../../../src-main/engine/gridmaze';
+import { createNetwork } from '../../../src-main/engine/nn/network';
 import { createNodeForkLauncher, JobQueue, type JobEventSink } from '../../../src-main/jobs';
+import { completeNode, loadProtocol } from '../../../src-main/jobs/protocol-store';
+import { openDatabase } from '../../../src-main/store';
 import type { ExperimentSpecInput } from '../../../src-main/shared/experiment-spec';
 import { WORKER_SOURCE } from './jobs-test-helpers';
 
@@ -43,4 +48,53 @@ export function sourceQueue(parallelism = 2, emit?: JobEventSink): JobQueue {
     parallelism,
     ...(emit === undefined ? {} : { emit }),
   });
+}
+
+/**
+ * Marks every training node of experiment `experimentId` (file `path`) done with one checkpoint of a
+ * freshly initialised network of the spec's shape, so a runner goes straight to the derive, evaluate
+ * and analysis nodes (no PPO needed when a test is about those).
+ */
+export async function seedTrainingNodes(path: string, experimentId: number): Promise<void> {
+  await initBackend();
+  const db = openDatabase(path);
+  try {
+    const { spec, graph } = loadProtocol(db, experimentId);
+    const probe = createGridMaze(spec.env, graph.evalRewards, { numEnvs: 1, seed: 0 });
+    const network = createNetwork(
+      {
+        kind: spec.net.kind,
+        obsShape: probe.obsShape,
+        numActions: probe.numActions,
+        hidden: spec.net.hidden,
+        channels: spec.net.channels,
+        denseWidth: spec.net.denseWidth,
+      },
+      1,
+    );
+    const tensors = network.exportWeights().map((t) => ({ name: t.name, shape: [...t.shape], data: t.data }));
+    network.dispose();
+    for (const node of graph.nodes) {
+      if (node.params.kind !== 'train') continue;
+      const run = db.runs.create({
+        experimentId,
+        name: node.id,
+        phase: 'pretrain',
+        reward: spec.ra,
+        seed: node.seed,
+        config: { env: spec.env, rewards: graph.evalRewards, net: spec.net },
+        status: 'done',
+      });
+      const checkpoint = db.checkpoints.put({
+        runId: run.id,
+        step: 0,
+        label: 'final',
+        tensors,
+        provenance: { kind: 'fixture', description: `untrained stand-in for ${node.id}` },
+      });
+      completeNode(db, experimentId, node.id, () => ({ runId: run.id, checkpointId: checkpoint.id }));
+    }
+  } finally {
+    db.close();
+  }
 }

@@ -2,6 +2,7 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeReportBaseline } from '../../../src-main/api/protocol-report-baseline';
 import { listRelevanceMaps } from '../../../src-main/api/weights-aggregate';
 import { trainableMaskArtifact } from '../../../src-main/jobs';
 import {
@@ -13,8 +14,11 @@ import {
   type ArtifactKind,
 } from '../../../src-main/shared';
 import { isUnreadable } from '../../../src-main/shared/contract-weights';
+import { buildJobGraph } from '../../../src-main/protocol';
+import { ExperimentSpecSchema } from '../../../src-main/shared/experiment-spec';
 import { openDatabase } from '../../../src-main/store';
 import { makeTempDir } from '../../helpers/temp-dir';
+import { tinyExperiment } from '../jobs/protocol-test-helpers';
 import { reportFixture } from '../../unit/protocol/report-fixture';
 
 /**
@@ -74,6 +78,11 @@ const CORRUPTIONS: Record<ArtifactKind, Corruption> = {
     column: 'data',
     edit: "json_set(x, '$.rows[0].selection', 'middle')",
     path: 'data.rows.0.selection',
+  },
+  'protocol-report-baseline': {
+    column: 'data',
+    edit: "json_set(x, '$.floor.rewards[0].success.low', 'low')",
+    path: 'data.floor.rewards.0.success.low',
   },
 };
 
@@ -138,6 +147,22 @@ beforeAll(() => {
               ],
               pass: true,
             },
+          },
+        ),
+      ).id,
+    );
+    const spec = ExperimentSpecSchema.parse(tinyExperiment({ evalEpisodes: 8, bootstrapResamples: 100 }));
+    const baseline = computeReportBaseline(spec, buildJobGraph(spec).evalRewards);
+    ids.set(
+      'protocol-report-baseline',
+      db.artifacts.put(
+        encodeArtifact(
+          'protocol-report-baseline',
+          { experimentId: 1, name: 'report baseline' },
+          {
+            recipe: { protocol: 1, similaritySamples: 5000, floorPolicy: 'uniform-random' },
+            manifest: { encoding: 'json-utf8', format: baseline.format, summary: {} },
+            data: baseline,
           },
         ),
       ).id,

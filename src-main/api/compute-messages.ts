@@ -1,0 +1,22 @@
+import type { z } from 'zod';
+import type { methods } from '../shared';
+import type { evaluationMethods } from '../shared/contract-evaluation';
+
+/** What the API's compute worker thread (compute-worker.ts) is asked to do; each opens the database at `dbPath` itself. */
+export type ComputeRequest =
+  | {
+      kind: 'eval.run';
+      dbPath: string;
+      params: z.output<(typeof evaluationMethods)['eval.run']['request']>;
+    }
+  | {
+      kind: 'episodes.visitation';
+      dbPath: string;
+      params: z.output<(typeof evaluationMethods)['episodes.visitation']['request']>;
+    }
+  | { kind: 'protocol.report'; dbPath: string; experimentId: number }
+  | {
+      kind: 'protocol.exportReport';
+      dbPath: string;
+      params: z.output<(typeof methods)['protocol.exportReport']['request']>;
+    };

@@ -1,0 +1,31 @@
+// Entry of the API's compute worker thread (bundled to out/main/compute-worker.cjs): evaluations,
+// visitation heatmaps, first reports (which compute and store the report baseline) and report exports,
+// off the event loop of the process that answers the API. Each task opens its own connection to the
+// database file (WAL lets it read and write beside the main connection) and closes it when done.
+import { serveTasks } from '../jobs/task-thread-worker';
+import { openDatabase } from '../store';
+import type { ComputeRequest } from './compute-messages';
+import { checkpointVisitation, runEvaluation } from './evaluation-handlers';
+import { buildProtocolReport } from './protocol-report';
+import { writeProtocolReport } from './protocol-report-writer';
+
+serveTasks<ComputeRequest, unknown>(async (request, progress) => {
+  const db = openDatabase(request.dbPath);
+  try {
+    switch (request.kind) {
+      case 'eval.run':
+        return await runEvaluation(db, request.params, (done, total) => progress({ done, total }));
+      case 'episodes.visitation':
+        return await checkpointVisitation(db, request.params);
+      case 'protocol.report':
+        return buildProtocolReport(db, request.experimentId);
+      case 'protocol.exportReport': {
+        const { experimentId, path, overwrite } = request.params;
+        const { htmlPath, csvPaths } = writeProtocolReport(db, experimentId, path, { overwrite });
+        return { htmlPath, csvPaths };
+      }
+    }
+  } finally {
+    db.close();
+  }
+});
