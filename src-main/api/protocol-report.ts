@@ -1,5 +1,6 @@
 import { readNodeStates, loadProtocol } from '../jobs/protocol-store';
 import {
+  behaviourMatrix,
   nodeIds,
   pooledNegation,
   recoveryOfDerived,
@@ -131,9 +132,31 @@ export function buildProtocolReport(db: DeltascopeDb, experimentId: number): Pro
     ].filter((f): f is SuccessFigure => f !== null);
     const analysis = <K extends ArtifactKind>(kind: AnalysisKind, artifactKind: K) =>
       dataOfNode(db, states, nodeIds.analysis(s, kind), artifactKind);
+    const mbs = spec.rbs.map((rb) => ({
+      rb: rb.name,
+      evaluation: evaluationOfNode(db, states, nodeIds.finetune(s, rb.name)),
+    }));
+    const behaviour = behaviourMatrix(
+      evalRewards.map((r) => r.name),
+      [
+        {
+          policy: 'MA',
+          ownReward: spec.ra.name,
+          checkpointId: ma?.checkpointId ?? null,
+          result: ma?.result ?? null,
+        },
+        ...mbs.map((mb) => ({
+          policy: `MB:${mb.rb}`,
+          ownReward: mb.rb,
+          checkpointId: mb.evaluation?.checkpointId ?? null,
+          result: mb.evaluation?.result ?? null,
+        })),
+      ],
+    );
     seeds.push({
       seed: s,
       success,
+      behaviour,
       updateSignals: analysis('update-signals', 'protocol-update-signals'),
       negation: analysis('negation', 'protocol-negation'),
       superposition: analysis('superposition', 'protocol-superposition'),

@@ -53,6 +53,7 @@ export {
   type NegationRow,
   type NegationTable,
 } from './negation';
+export { behaviourMatrix, type BehaviourPolicy } from './behaviour-matrix';
 export { pooledNegation, type PooledNegationInput, type ReplicationNegationInput } from './negation-pooling';
 export {
   concentrationOf,

@@ -87,6 +87,26 @@ function successSection(seed: ReportSeed): string {
   );
 }
 
+/** Each trained policy under every reward: success, and regret vs the reward's own policy. */
+function behaviourSection(b: NonNullable<ReportSeed['behaviour']>): string {
+  return (
+    '<p class="muted">Behavioural similarity: each trained policy evaluated under every reward — success, ' +
+    "and regret = the reward's own policy's mean return minus this policy's. Regret near 0 off the " +
+    'diagonal means the rewards ask for the same behaviour, whatever their ρ.</p>' +
+    table(
+      ['policy', ...b.rewards],
+      b.rows.map((row) => [
+        e(row.policy),
+        ...row.cells.map((c) =>
+          c.success === null
+            ? '–'
+            : `${ci(c.success, true)}` + (c.regret === null ? '' : ` · regret ${e(c.regret.toFixed(2))}`),
+        ),
+      ]),
+    )
+  );
+}
+
 function negationSection(t: NegationTableData): string {
   const rows = [...t.rows].sort((a, b) =>
     a.rb === b.rb
@@ -304,6 +324,9 @@ export function buildReportHtml(report: ProtocolReport, curves: readonly ReportC
   }
   for (const seed of report.seeds) {
     out.push(`<h2>Seed ${e(seed.seed)}</h2>`, '<h3>Success</h3>', successSection(seed));
+    if (seed.behaviour !== undefined && seed.behaviour.rows.some((r) => r.cells.some((c) => c.success))) {
+      out.push('<h3>Behaviour under every reward</h3>', behaviourSection(seed.behaviour));
+    }
     out.push('<h3>Training curves</h3>', curvesSection(curves, seed.seed));
     out.push(
       '<h3>Negation</h3>',

@@ -354,10 +354,39 @@ export const SuccessFigureSchema = z.object({
 });
 export type SuccessFigure = z.output<typeof SuccessFigureSchema>;
 
+/**
+ * Behavioural similarity of the rewards: each trained policy (MA, every MBᵢ) evaluated under every
+ * reward. regret = mean return of the reward's own policy (MA for RA, MBⱼ for RBⱼ) − this policy's mean
+ * return on it (null when the reward's own policy is not evaluated).
+ */
+export const BehaviourMatrixSchema = z.object({
+  rewards: z.array(z.string()),
+  rows: z.array(
+    z.object({
+      /** "MA", "MB:coin". */
+      policy: z.string(),
+      /** The reward the policy was trained on. */
+      ownReward: z.string(),
+      checkpointId: id.nullable(),
+      cells: z.array(
+        z.object({
+          reward: z.string(),
+          success: interval.nullable(),
+          meanReturn: interval.nullable(),
+          regret: z.number().nullable(),
+        }),
+      ),
+    }),
+  ),
+});
+export type BehaviourMatrix = z.output<typeof BehaviourMatrixSchema>;
+
 export const ReportSeedSchema = z.object({
   seed: z.number().int(),
   /** MA on RA, each MBᵢ on RBᵢ, and the uniform-random policy on RA (the floor). */
   success: z.array(SuccessFigureSchema),
+  /** MA and every MBᵢ under every reward (absent in reports built before it existed). */
+  behaviour: BehaviourMatrixSchema.optional(),
   updateSignals: UpdateSignalsSchema.nullable(),
   negation: NegationTableSchema.nullable(),
   superposition: SuperpositionDataSchema.nullable(),

@@ -145,8 +145,10 @@ describe('protocol design over the API', () => {
     expect(result.names).toEqual(['RA', 'coin', 'more-cheese']);
     expect(result.pearson[0]![0]).toBeCloseTo(1, 6);
     expect(result.epic[0]![2]).toBeLessThan(0.2);
-    expect(result.warnings.map((w) => [w.a, w.b])).toContainEqual(['RA', 'more-cheese']);
-    expect(result.warnings.map((w) => [w.a, w.b])).not.toContainEqual(['RA', 'coin']);
+    const overlaps = result.warnings.filter((w) => w.kind === 'overlap').map((w) => [w.a, w.b]);
+    expect(overlaps).toContainEqual(['RA', 'more-cheese']);
+    expect(overlaps).not.toContainEqual(['RA', 'coin']);
+    expect(result.eventRates).toHaveLength(3);
   });
 
   it('protocol.presets lists the shipped presets, each valid', async () => {
@@ -209,6 +211,12 @@ describe('running a protocol over the API', () => {
     expect(seed!.success.map((s) => s.subject)).toEqual(
       expect.arrayContaining(['MA', 'random policy', 'MB:coin', 'MB:gem']),
     );
+    // Behavioural similarity from the stored evaluations: MA and each MB under every reward.
+    expect(seed!.behaviour!.rewards).toEqual(['RA', 'coin', 'gem']);
+    expect(seed!.behaviour!.rows.map((r) => r.policy)).toEqual(['MA', 'MB:coin', 'MB:gem']);
+    const diagonal = seed!.behaviour!.rows.map((r, i) => r.cells[i]!.regret);
+    expect(diagonal).toEqual([0, 0, 0]);
+    expect(seed!.behaviour!.rows.flatMap((r) => r.cells).every((c) => c.success !== null)).toBe(true);
     const texts = report.statements.map((s) => s.text);
     expect(texts.some((t) => t.startsWith('MA succeeds on RA'))).toBe(true);
     expect(texts.some((t) => t.includes('P(coin) vs control'))).toBe(true);
