@@ -6,7 +6,7 @@ import { evaluationRecordOf } from '../shared/evaluation-artifact';
 import {
   derivedMap,
   deriveFormula,
-  MOVABLE_RULE,
+  movableRuleOf,
   movableSet,
   nodeIds,
   relevanceMask,
@@ -126,17 +126,19 @@ export function runRelevanceMaskNode(
       `spec.localization.aggregator: no "${params.aggregator}" map was made`,
     );
   }
-  // Movable = non-zero Δ in at least one fine-tune of this replication (RB fine-tunes and nulls):
-  // parameters no fine-tune moved (inputs that never vary) are excluded, so k % is of what can move.
+  // Movable = non-zero Δ from MA in at least one fine-tune of this replication: the RB fine-tunes, the
+  // null controls and the full fine-tune on RB_new (absent from graphs stored before it was a dep).
+  // Parameters no fine-tune moved (inputs that never vary) are excluded: k % is of what can move.
   const s = node.seed;
   const { spec } = ctx.protocol;
-  const tunedIds = [
+  const sources = [
     ...spec.rbs.map((rb) => nodeIds.finetune(s, rb.name)),
     ...Array.from({ length: spec.nullControls }, (_, k) => nodeIds.null(s, k)),
+    ...(ctx.outputs.has(nodeIds.localizeFull(s)) ? [nodeIds.localizeFull(s)] : []),
   ];
   const { movable: flags } = movableSet(
     checkpointMap(ctx.db, checkpointOf(ctx, nodeIds.pretrain(s))),
-    tunedIds.map((id) => checkpointMap(ctx.db, checkpointOf(ctx, id))),
+    sources.map((id) => checkpointMap(ctx.db, checkpointOf(ctx, id))),
   );
   const { masks, selected, total, movable } = relevanceMask(
     relevanceMapOf(ctx, entry.artifactId),
@@ -154,7 +156,7 @@ export function runRelevanceMaskNode(
     total,
     movable,
     excluded: total - movable,
-    movableRule: MOVABLE_RULE,
+    movableRule: movableRuleOf(sources),
   };
   return completeNode(ctx.db, ctx.protocol.experimentId, node.id, () => ({
     artifactId: ctx.db.artifacts.put(

@@ -78,6 +78,7 @@ export {
   localizationTable,
   maskSize,
   MOVABLE_RULE,
+  movableRuleOf,
   movableSet,
   relevanceMask,
   type LocalizationInput,

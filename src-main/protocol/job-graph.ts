@@ -217,7 +217,8 @@ export function buildJobGraph(spec: ExperimentSpec): JobGraph {
           const mask = add({
             id: nodeIds.relevanceMask(s, selection, k),
             seed: s,
-            deps: [superposition],
+            // The full RB_new fine-tune is one of the fine-tunes the movable set is measured on.
+            deps: [superposition, nodeIds.localizeFull(s)],
             params: {
               kind: 'relevance-mask',
               from: superposition,

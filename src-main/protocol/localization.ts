@@ -25,15 +25,21 @@ export function maskSize(total: number, kPercent: number): number {
   return Math.min(total, Math.max(1, Math.ceil((kPercent / 100) * total)));
 }
 
-/** How the movable set of a localization mask was defined (stored in the mask's recipe). */
-export const MOVABLE_RULE =
-  'non-zero Δ in at least one fine-tune (RB fine-tunes and null controls) of the replication';
+/** How the movable set of a localization mask is defined; the stored rule names its fine-tunes. */
+export const MOVABLE_RULE = 'non-zero Δ from MA in at least one fine-tune of the replication';
+
+/** The stored rule: MOVABLE_RULE and the node ids of the fine-tunes it was measured on. */
+export function movableRuleOf(sources: readonly string[]): string {
+  return `${MOVABLE_RULE} (${sources.join(', ')})`;
+}
 
 /**
  * The parameters that can move: 1 where at least one fine-tune of the replication changed the
  * parameter from MA (Δ ≠ 0), 0 where every fine-tune left it bit-identical (e.g. first-layer rows of
- * inputs that never vary: their gradient is 0 whatever the reward). This is the Δ-based definition,
- * not the gradient of RB_new at MA (which would need rollouts in the mask node).
+ * inputs that never vary: their gradient is 0 whatever the reward). The protocol passes the RB
+ * fine-tunes, the null controls and the full fine-tune on RB_new: a parameter the RB_new fine-tune moved
+ * had a non-zero gradient of the RB_new objective along its path from MA. This is the Δ-based
+ * definition, not the gradient at MA itself (which would need rollouts in the mask node).
  */
 export function movableSet(
   base: TensorMap,

@@ -8,7 +8,7 @@ import {
 } from '../../../src-main/jobs/protocol-store';
 import { readTrainableMask } from '../../../src-main/jobs/trainable-mask';
 import {
-  MOVABLE_RULE,
+  movableRuleOf,
   movableSet,
   PROTOCOL_ARTIFACT_KINDS,
   type KnownAnswerCheck,
@@ -230,11 +230,10 @@ describe('the objective-isolation protocol runner', () => {
       // Masks are drawn among the movable parameters (non-zero Δ in some fine-tune of s1): k % of those.
       const ma = checkpointMap(reopened, localization!.base.checkpointId);
       const states = readNodeStates(reopened, experimentId);
-      const tuned = ['s1/finetune/coin', 's1/finetune/gem', 's1/null/0'].map((id) =>
-        checkpointMap(reopened, states.get(id)!.outputs.checkpointId!),
-      );
+      const sources = ['s1/finetune/coin', 's1/finetune/gem', 's1/null/0', 's1/localize/full'];
+      const tuned = sources.map((id) => checkpointMap(reopened, states.get(id)!.outputs.checkpointId!));
       const { movable, count } = movableSet(ma, tuned);
-      expect(localization!.movableRule).toBe(MOVABLE_RULE);
+      expect(localization!.movableRule).toBe(movableRuleOf(sources));
       for (const row of localization!.rows) {
         expect(row.movable).toBe(count);
         expect(row.selected).toBe(Math.ceil(0.2 * count));

@@ -105,6 +105,7 @@ describe('buildJobGraph', () => {
     expect(masked.params).toMatchObject({ trainReward: 'both', role: 'localize' });
     expect(local.nodes.find((n) => n.id === nodeIds.relevanceMask(3, 'top', 20))!.deps).toEqual([
       nodeIds.analysis(3, 'superposition'),
+      nodeIds.localizeFull(3),
     ]);
   });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MOVABLE_RULE, movableSet, relevanceMask, reportStatements } from '../../../src-main/protocol';
+import {
+  MOVABLE_RULE,
+  movableRuleOf,
+  movableSet,
+  relevanceMask,
+  reportStatements,
+} from '../../../src-main/protocol';
 import { reportFixture } from './report-fixture';
 import { mapOf } from '../weights/helpers';
 
@@ -24,7 +30,9 @@ describe('movable set', () => {
     expect([...movable.get('dense')!]).toEqual([1, 1, 1, 1, 1, 0, 0, 0, 0, 0]);
     expect([...movable.get('bias')!]).toEqual([1, 0]);
     expect({ count, total }).toEqual({ count: 6, total: 12 });
-    expect(MOVABLE_RULE).toContain('non-zero Δ in at least one fine-tune');
+    expect(movableRuleOf(['s1/finetune/coin', 's1/localize/full'])).toBe(
+      `${MOVABLE_RULE} (s1/finetune/coin, s1/localize/full)`,
+    );
   });
 
   it('refuses a fine-tune of another network with SHAPE_MISMATCH naming the tensor', () => {
@@ -86,7 +94,7 @@ describe('the report on movable parameters', () => {
       `among the ${Math.round(total * 0.52)} of ${total} parameters that can move`,
     );
     expect(note?.text).toContain(
-      `${total - Math.round(total * 0.52)} were excluded (non-zero Δ in at least one fine-tune`,
+      `${total - Math.round(total * 0.52)} were excluded (non-zero Δ from MA in at least one fine-tune`,
     );
   });
 });
