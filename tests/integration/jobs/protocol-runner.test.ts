@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProtocolRunner } from '../../../src-main/jobs/protocol-runner';
 import {
@@ -263,16 +264,31 @@ describe('the objective-isolation protocol runner', () => {
   it('records a failed node with its reason, blocks what depends on it, and leaves it failed until asked to retry', async () => {
     const path = join(temp.dir, 'failure.deltascope');
     const db = createDatabase(path);
-    const { experimentId } = createProtocolExperiment(
+    const { experimentId, graphArtifactId } = createProtocolExperiment(
       db,
       tinyExperiment({
         name: 'failure',
-        knownAnswer: { tensor: 'torso.nope.kernel' },
+        knownAnswer: { tensor: 'torso.dense1.kernel' },
         nullControls: 0,
         aggregators: ['mean'],
       }),
     );
     db.close();
+    // A node that fails when it runs: validation now refuses an unknown tensor in the spec, so the
+    // stored graph's known-answer mask is pointed at one afterwards (as a graph from an older
+    // version, or a network that changed under it, would be).
+    const raw = new Database(path);
+    const row = raw.prepare('SELECT data FROM artifacts WHERE id = ?').get(graphArtifactId) as {
+      data: Buffer;
+    };
+    const patched = row.data
+      .toString('utf8')
+      .replace('"tensor":"torso.dense1.kernel"', '"tensor":"torso.nope.kernel"');
+    expect(patched).toContain('torso.nope.kernel');
+    raw
+      .prepare('UPDATE artifacts SET data = ? WHERE id = ?')
+      .run(Buffer.from(patched, 'utf8'), graphArtifactId);
+    raw.close();
     const queue = sourceQueue();
     const first = await new ProtocolRunner(path, experimentId, { queue }).run();
     expect(first.failed).toHaveLength(1);
