@@ -135,3 +135,15 @@ export function startLocalSlurm(): void {
     );
   }
 }
+
+/** Checkpoints stored in a task file so far (0 while it does not exist or is busy). */
+export function checkpointCount(file: string): number {
+  try {
+    return readOnly(
+      file,
+      (db) => (db.prepare('SELECT count(*) AS n FROM checkpoints').get() as { n: number }).n,
+    );
+  } catch {
+    return 0;
+  }
+}

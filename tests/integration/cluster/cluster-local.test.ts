@@ -2,11 +2,18 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
 import { makeTempDir } from '../../helpers/temp-dir';
-import { bin, cli, countDoneNodes, finalHashesByRun, waitFor, writeSpec } from './cluster-helpers';
+import {
+  bin,
+  checkpointCount,
+  cli,
+  countDoneNodes,
+  finalHashesByRun,
+  waitFor,
+  writeSpec,
+} from './cluster-helpers';
 
 const temp = makeTempDir('cluster-local');
 beforeAll(async () => {
@@ -142,16 +149,3 @@ describe('deltascope run --on local: the task/merge path on this machine', { tim
     );
   });
 });
-
-function checkpointCount(file: string): number {
-  try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      return (db.prepare('SELECT count(*) AS n FROM checkpoints').get() as { n: number }).n;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0; // busy or not written yet
-  }
-}

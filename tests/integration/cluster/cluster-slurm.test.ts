@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
 import { makeTempDir } from '../../helpers/temp-dir';
 import {
+  checkpointCount,
   cli,
+  countDoneNodes,
   expectSameDeterministicContent,
   finalHashesByRun,
   startLocalSlurm,
@@ -122,7 +124,7 @@ describe('deltascope run --on slurm', { timeout: 900_000 }, () => {
   });
 
   it('a task requeued mid-training resumes and finishes bit-identically', async () => {
-    const spec = writeSpec(temp.dir, 'slurm-requeue', { pretrainSteps: 8192 });
+    const spec = writeSpec(temp.dir, 'slurm-requeue', { pretrainSteps: 32768 });
     const workdir = join(temp.dir, 'requeue');
     const run = await cli([
       'run',
@@ -140,11 +142,14 @@ describe('deltascope run --on slurm', { timeout: 900_000 }, () => {
     const [first, ...later] = jobIds(run.stdout);
     spawnSync('scancel', later); // only the pretraining matters here
     const log = join(workdir, 'logs', `${first}_0.log`);
+    // Requeue once training has stored a checkpoint past its first, well before it ends.
+    const taskDb = join(workdir, 'tasks', '0.deltascope');
     await waitFor(
-      'task 0 to start training',
-      () => existsSync(log) && readFileSync(log, 'utf8').includes('task 0: s1/pretrain'),
+      'a checkpoint after step 0',
+      () => existsSync(taskDb) && checkpointCount(taskDb) >= 2,
+      240_000,
     );
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(countDoneNodes(taskDb)).toBe(0);
     expect(spawnSync('scontrol', ['requeue', `${first}_0`]).status).toBe(0);
     // A requeued job waits (BeginTime) before it may start again: release it until it runs again.
     await waitFor('the requeue', () => readFileSync(log, 'utf8').includes('writing a last checkpoint'));
