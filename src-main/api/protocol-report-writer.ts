@@ -1,5 +1,5 @@
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { writeFilesSafelySync, type SafeWriteOptions } from '../files';
+import { checkWriteTarget, writeFilesSafelySync, type SafeWriteOptions } from '../files';
 import { buildReportHtml, reportCsvTables } from '../protocol';
 import type { ProtocolReport } from '../shared';
 import type { DeltascopeDb } from '../store';
@@ -17,7 +17,9 @@ export function writeProtocolReport(
   path: string,
   options: SafeWriteOptions = {},
 ): { htmlPath: string; csvPaths: string[]; report: ProtocolReport } {
-  const htmlPath = resolve(path);
+  const htmlTarget = { path: resolve(path), extensions: ['.html', '.htm'] };
+  // Refuse a wrong destination before building: building stores the report's baseline in the database.
+  const htmlPath = checkWriteTarget(htmlTarget, options);
   const report = buildProtocolReport(db, experimentId);
   const html = buildReportHtml(report, reportCurves(db, report));
   const stem = basename(htmlPath, extname(htmlPath));
@@ -26,7 +28,7 @@ export function writeProtocolReport(
     data: content,
   }));
   const [, ...csvPaths] = writeFilesSafelySync(
-    [{ target: { path: htmlPath, extensions: ['.html', '.htm'] }, data: html }, ...csvs],
+    [{ target: htmlTarget, data: html }, ...csvs],
     options,
   );
   return { htmlPath, csvPaths, report };
