@@ -27,9 +27,6 @@ export function writeProtocolReport(
     target: { path: join(dirname(htmlPath), `${stem}-${suffix}.csv`), extensions: ['.csv'] },
     data: content,
   }));
-  const [, ...csvPaths] = writeFilesSafelySync(
-    [{ target: htmlTarget, data: html }, ...csvs],
-    options,
-  );
+  const [, ...csvPaths] = writeFilesSafelySync([{ target: htmlTarget, data: html }, ...csvs], options);
   return { htmlPath, csvPaths, report };
 }
