@@ -60,41 +60,45 @@ export class ClusterTaskRun {
     process.env[ID_FLOOR_ENV] = String(taskIdFloor(this.index));
     const file = ensureTaskFile(this.workdir, this.index);
     const db = openDatabase(file);
+    let alreadyDone: Set<string>;
     try {
       checkPlanHash(db, plan, file);
       for (const dep of ancestorsOf(plan, this.index)) {
         db.copyOwnedRowsFrom(taskFile(this.workdir, dep), taskIdRange(dep));
       }
+      const states = readNodeStates(db, CLUSTER_EXPERIMENT_ID);
+      alreadyDone = new Set(task.nodes.filter((id) => states.get(id)?.status === 'done'));
     } finally {
       db.close();
     }
     this.log(`task ${this.index}: ${task.nodes.join(', ')}`);
     if (this.stopped) return { index: this.index, state: 'stopped', errors: [] };
 
+    // The outcome comes from the runner's own reports: reopening the file here would race the
+    // runner's node thread, whose connection may still be closing (and checkpointing) after run().
+    const outcomes = new Map<string, 'done' | 'failed'>();
     const queue = new JobQueue({ launcher: createNodeForkLauncher(), parallelism: 1 });
+    let summary: Awaited<ReturnType<ProtocolRunner['run']>>;
     try {
       this.runner = new ProtocolRunner(file, CLUSTER_EXPERIMENT_ID, {
         queue,
         trainingSlots: 1,
         retryFailed: true,
         onlyNodes: new Set(task.nodes),
-        onNode: (nodeId, status) => this.log(`${status}: ${nodeId}`),
+        onNode: (nodeId, status) => {
+          outcomes.set(nodeId, status);
+          this.log(`${status}: ${nodeId}`);
+        },
       });
-      const summary = await this.runner.run();
-      if (summary.stopped) return { index: this.index, state: 'stopped', errors: [] };
+      summary = await this.runner.run();
     } finally {
       await queue.dispose();
     }
-    const after = openDatabase(file);
-    try {
-      const states = readNodeStates(after, CLUSTER_EXPERIMENT_ID);
-      const errors = task.nodes
-        .map((id) => [id, states.get(id)] as const)
-        .filter(([, state]) => state?.status !== 'done')
-        .map(([id, state]) => `${id}: ${state?.error ?? 'not run'}`);
-      return { index: this.index, state: errors.length === 0 ? 'done' : 'failed', errors };
-    } finally {
-      after.close();
-    }
+    if (summary.stopped) return { index: this.index, state: 'stopped', errors: [] };
+    const failures = new Map(summary.failed.map((failure) => [failure.nodeId, failure.error]));
+    const errors = task.nodes
+      .filter((id) => outcomes.get(id) !== 'done' && !alreadyDone.has(id))
+      .map((id) => `${id}: ${failures.get(id) ?? 'not run'}`);
+    return { index: this.index, state: errors.length === 0 ? 'done' : 'failed', errors };
   }
 }
