@@ -152,11 +152,19 @@ describe('deltascope run --on slurm', { timeout: 900_000 }, () => {
     expect(countDoneNodes(taskDb)).toBe(0);
     expect(spawnSync('scontrol', ['requeue', `${first}_0`]).status).toBe(0);
     // A requeued job waits (BeginTime) before it may start again: release it until it runs again.
-    await waitFor('the requeue', () => readFileSync(log, 'utf8').includes('writing a last checkpoint'));
-    await waitFor('the requeued task to start again', () => {
-      spawnSync('scontrol', ['update', `jobid=${first}`, 'StartTime=now']);
-      return readFileSync(log, 'utf8').split('task 0: s1/pretrain').length > 2;
-    });
+    await waitFor(
+      'the requeue',
+      () => readFileSync(log, 'utf8').includes('writing a last checkpoint'),
+      240_000,
+    );
+    await waitFor(
+      'the requeued task to start again',
+      () => {
+        spawnSync('scontrol', ['update', `jobid=${first}`, 'StartTime=now']);
+        return readFileSync(log, 'utf8').split('task 0: s1/pretrain').length > 2;
+      },
+      240_000,
+    );
     await waitFor('task 0 done', () => readFileSync(log, 'utf8').includes('task 0: done'), 240_000);
 
     const uninterrupted = join(temp.dir, 'requeue-ref');
