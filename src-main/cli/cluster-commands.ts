@@ -7,7 +7,7 @@ import { createWorkdir, readPlan, writeFileAtomic } from '../cluster/workdir';
 import { queuedTasks, readSubmissions, requeueSelf, submitStages, type SlurmOptions } from '../cluster/slurm';
 import { workdirStatus } from '../cluster/status';
 import { DeltascopeError } from '../shared';
-import { UsageError, type CliIo } from './command';
+import { positiveInt, UsageError, type CliIo } from './command';
 import { defineCommand, type CliValues } from './define-command';
 import { formatDuration } from './train-progress';
 
@@ -18,13 +18,6 @@ export function taskCommand(): [string, string] {
 
 /** Requeues on preemption at most this many times; then the task fails (a loop is a real failure). */
 const MAX_REQUEUES = 20;
-
-function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new UsageError(`${flag} needs a positive integer; got "${text}".`);
-  return n;
-}
 
 export const taskCommandCli = defineCommand({
   name: 'task',

@@ -17,3 +17,11 @@ export interface CliIo {
 
 /** A usage mistake: printed with the command's help hint, exit code 2. */
 export class UsageError extends Error {}
+
+/** A flag's value as a positive integer; a usage mistake naming the flag otherwise. */
+export function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`${flag} needs a positive integer; got "${text}".`);
+  return n;
+}

@@ -5,20 +5,13 @@ import { countByKind } from '../protocol';
 import { DeltascopeError, type EventPayload } from '../shared';
 import { openForCommand } from './open-database';
 import { readSpecFile } from './spec-file';
-import { UsageError, type CliIo } from './command';
+import { positiveInt, UsageError, type CliIo } from './command';
 import { CLUSTER_RUN_HELP, CLUSTER_RUN_OPTIONS, runOnCluster } from './cluster-commands';
 import { defineCommand } from './define-command';
 import { ProgressPrinter } from './progress-printer';
 import { formatDuration } from './train-progress';
 
 const EXIT_CANCELLED = 130;
-
-function positiveInt(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new UsageError(`${flag} needs a positive integer; got "${text}".`);
-  return n;
-}
 
 /** One progress line: bar, nodes done/total, %, ETA, running and failed counts, and the running node's progress (episodes of an evaluation) when it reports one. */
 export function formatProtocolProgress(progress: EventPayload<'job.progress'>, barWidth = 24): string {
