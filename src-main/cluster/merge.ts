@@ -42,14 +42,15 @@ export function mergeWorkdir(workdir: string, target: string): MergeSummary {
     const db = openDatabase(temp);
     try {
       checkPlanHash(db, plan, existsSync(resolvedTarget) ? resolvedTarget : workdirPaths(workdir).base);
-      for (const index of done) {
-        const range = taskIdRange(index);
-        const copied = db.copyOwnedRowsFrom(taskFile(workdir, index), range);
+      const ranges = done.map(taskIdRange);
+      for (const [i, index] of done.entries()) {
+        const copied = db.copyOwnedRowsFrom(taskFile(workdir, index), ranges[i]!);
         for (const [table, count] of Object.entries(copied)) rows[table] = (rows[table] ?? 0) + count;
-        for (const checkpoint of db.checkpoints.listAll()) {
-          if (checkpoint.id >= range.low && checkpoint.id <= range.high)
-            db.checkpoints.readWeights(checkpoint.id);
-        }
+      }
+      // Every merged checkpoint's weights against its sha256, in one pass over the checkpoint list.
+      for (const checkpoint of db.checkpoints.listAll()) {
+        if (ranges.some((range) => checkpoint.id >= range.low && checkpoint.id <= range.high))
+          db.checkpoints.readWeights(checkpoint.id);
       }
     } finally {
       db.close();
