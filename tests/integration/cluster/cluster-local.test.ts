@@ -99,9 +99,11 @@ describe('deltascope run --on local: the task/merge path on this machine', { tim
     const target = join(temp.dir, 'killed.deltascope');
     for (const delayMs of [30, 120, 250, 400, 600]) {
       const child = spawn(process.execPath, [bin, 'merge', workdir, '--into', target], { stdio: 'ignore' });
+      // Listen before killing: a fast merge may already have exited by then.
+      const exited = new Promise((resolve) => child.on('exit', resolve));
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       child.kill('SIGKILL');
-      await new Promise((resolve) => child.on('exit', resolve));
+      await exited;
       // Either no file yet or a complete merge — never half of one.
       if (existsSync(target)) expect(countDoneNodes(target)).toBe(countDoneNodes(merged));
     }
@@ -137,8 +139,9 @@ describe('deltascope run --on local: the task/merge path on this machine', { tim
       () => existsSync(killedFile) && checkpointCount(killedFile) >= 2,
       120_000,
     );
+    const exited = new Promise((resolve) => child.on('exit', resolve));
     process.kill(-child.pid!, 'SIGKILL');
-    await new Promise((resolve) => child.on('exit', resolve));
+    await exited;
     expect(countDoneNodes(killedFile)).toBe(0);
     expect((await cli(['task', join(temp.dir, 'killed'), '0'])).code).toBe(0);
     expect((await cli(['task', join(temp.dir, 'uninterrupted'), '0'])).code).toBe(0);
