@@ -56,6 +56,18 @@ const extraBans = {
   ],
 };
 
+/** What no renderer file may import: it runs in a browser sandbox and knows only the contract. */
+const rendererBans = [
+  {
+    group: ['node:*', 'better-sqlite3', 'ws', '@tensorflow/*'],
+    message: 'The renderer runs in a browser sandbox.',
+  },
+  {
+    group: folders.filter((f) => f !== 'shared').map((f) => `**/src-main/${f}/**`),
+    message: 'The renderer may import only src-main/shared (as @shared).',
+  },
+];
+
 const boundaryConfigs = folders.map((folder) => ({
   files: [`src-main/${folder}/**/*.ts`],
   rules: {
@@ -104,19 +116,28 @@ export default tseslint.config(
   {
     files: ['src-renderer/**/*.{ts,vue}'],
     languageOptions: { globals: { ...globals.browser } },
+    rules: { 'no-restricted-imports': ['error', { paths: [noElectron], patterns: rendererBans }] },
+  },
+  {
+    // Components and views reach the main side through the stores' actions, never useApi().
+    files: [
+      'src-renderer/App.vue',
+      'src-renderer/components/**/*.{ts,vue}',
+      'src-renderer/views/**/*.{ts,vue}',
+    ],
+    // DiffHeatmap.vue's calls move into the diff store with its split (issue 10 item 5, h12-heatmap).
+    ignores: ['src-renderer/components/diff/DiffHeatmap.vue'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           paths: [noElectron],
           patterns: [
+            ...rendererBans,
             {
-              group: ['node:*', 'better-sqlite3', 'ws', '@tensorflow/*'],
-              message: 'The renderer runs in a browser sandbox.',
-            },
-            {
-              group: folders.filter((f) => f !== 'shared').map((f) => `**/src-main/${f}/**`),
-              message: 'The renderer may import only src-main/shared (as @shared).',
+              group: ['**/api/provider'],
+              message:
+                'Components call store actions; only stores use useApi() (see src-renderer/stores/README.md).',
             },
           ],
         },

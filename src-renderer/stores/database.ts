@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import { useApi } from '../api/provider';
-import type { DatabaseInfo, RecentFile } from '@shared';
+import type { DatabaseInfo, DirListing, RecentFile } from '@shared';
 import { errorMessage, useNoticesStore } from './notices';
 import { useRunsStore } from './runs';
 
@@ -84,6 +84,21 @@ export const useDatabaseStore = defineStore('database', () => {
     }
   }
 
+  /**
+   * Lists a folder on the machine running Deltascope for the file dialog (the home folder without
+   * `dir`); a failure is reported as a notice and its message returned for the dialog to show.
+   */
+  async function listFolder(
+    dir?: string,
+  ): Promise<{ ok: true; listing: DirListing } | { ok: false; message: string }> {
+    try {
+      return { ok: true, listing: await useApi()['fs.list'](dir === undefined ? {} : { dir }) };
+    } catch (error) {
+      useNoticesStore().reportError(error, `Listing ${dir ?? 'the home folder'}`);
+      return { ok: false, message: errorMessage(error) };
+    }
+  }
+
   function listen(): void {
     useApi().onEvent('db.changed', ({ info: next, reason }) => {
       adopt(next);
@@ -103,6 +118,7 @@ export const useDatabaseStore = defineStore('database', () => {
     openDefault,
     close,
     forgetRecent,
+    listFolder,
     listen,
   };
 });

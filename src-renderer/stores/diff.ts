@@ -8,6 +8,8 @@ import type {
   OverviewTilePayload,
 } from '@shared/contract-weights';
 import { useApi } from '../api/provider';
+import type { HeatmapTileData } from '../heatmap/tile-types';
+import { decodeTile } from './diff-tile-source';
 import { sortTensors, type DiffColumnKey, type SortDirection } from './diff-model';
 import { defaultCompareTargets, refKey } from './diff-refs';
 import { useNavigationStore } from './navigation';
@@ -236,6 +238,33 @@ export const useDiffStore = defineStore('diff', () => {
     compareTensor.value = null;
   }
 
+  /**
+   * Each Δᵢ = targetᵢ − base of one tensor as a whole-tensor tile, and the largest of their robust
+   * colour limits (one shared scale: a weaker delta then looks weaker, as it is).
+   */
+  async function loadDeltaTiles(
+    base: CheckpointRef,
+    targets: readonly CheckpointRef[],
+    tensor: string,
+    tilePercentile: number,
+  ): Promise<{ ok: true; tiles: HeatmapTileData[]; limit: number } | { ok: false; message: string }> {
+    try {
+      const api = useApi();
+      const replies = await Promise.all(
+        targets.map((target) =>
+          api['diff.tile']({ a: base, b: target, tensor, view: 'delta', percentile: tilePercentile }),
+        ),
+      );
+      const limit = Math.max(
+        ...replies.map((r) => (r.scale.limit > 0 ? r.scale.limit : 0)),
+        Number.MIN_VALUE,
+      );
+      return { ok: true, tiles: replies.map(decodeTile), limit };
+    } catch (caught) {
+      return { ok: false, message: errorMessage(caught) };
+    }
+  }
+
   function listen(): void {
     const api = useApi();
     api.onEvent('job.progress', (event) => {
@@ -285,6 +314,7 @@ export const useDiffStore = defineStore('diff', () => {
     loadOverview,
     setCompareTargets,
     runCompare,
+    loadDeltaTiles,
     reset,
     listen,
   };

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import { useApi } from '../api/provider';
 import type { CheckpointDetail, ExperimentNode, MetricSeries } from '@shared';
-import { useNoticesStore } from './notices';
+import { errorMessage, useNoticesStore } from './notices';
 import { ancestorKeys, buildTreeIndex, nodeKey, type TreeSelection } from './runs-tree-model';
 
 export type LoadState = 'idle' | 'loading' | 'ready' | 'error';
@@ -154,6 +154,31 @@ export const useRunsStore = defineStore('runs', () => {
     if (current.kind === 'run') await loadMetrics(current.id);
   }
 
+  /**
+   * Imports a model file (safetensors, tfjs model.json) on the machine running Deltascope as a
+   * checkpoint of the experiment "imported", says so (and warns of NaN/±Infinity values it holds),
+   * and re-reads the tree. A failure's message is returned for the dialog that asked to show.
+   */
+  async function importCheckpoint(
+    path: string,
+  ): Promise<{ ok: true; checkpointId: number } | { ok: false; message: string }> {
+    const notices = useNoticesStore();
+    try {
+      const reply = await useApi()['weights.import']({ path });
+      notices.push('info', `Imported ${path} as checkpoint ${reply.checkpoint.id} (experiment "imported").`);
+      if (reply.nonFinite !== null) {
+        notices.push(
+          'info',
+          `Warning: ${path} holds ${reply.nonFinite.total} NaN or ±Infinity values (in ${Object.keys(reply.nonFinite.tensors).join(', ')}); they were imported as they are.`,
+        );
+      }
+      await loadTree();
+      return { ok: true, checkpointId: reply.checkpoint.id };
+    } catch (error) {
+      return { ok: false, message: errorMessage(error) };
+    }
+  }
+
   function listen(): void {
     useApi().onEvent('db.changed', ({ reason }) => {
       if (reason === 'written' && treeState.value !== 'idle') void refreshAfterWrite();
@@ -182,6 +207,7 @@ export const useRunsStore = defineStore('runs', () => {
     select,
     reset,
     refreshAfterWrite,
+    importCheckpoint,
     listen,
   };
 });

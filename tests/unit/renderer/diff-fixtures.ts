@@ -2,6 +2,7 @@ import type {
   CheckpointSide,
   DeltaStatsPayload,
   DiffComputeResult,
+  HeatmapTilePayload,
   TensorDiffPayload,
 } from '@shared/contract-weights';
 import { layoutOf } from '../../../src-renderer/heatmap/cell-index';
@@ -78,5 +79,39 @@ export function sampleDiff(): DiffComputeResult {
     skipped: [],
     jobId: null,
     elapsedMs: 3,
+  };
+}
+
+/** Float32 values as the contract's little-endian base64. */
+export function base64(values: number[]): string {
+  return Buffer.from(Float32Array.from(values).buffer).toString('base64');
+}
+
+/** A 2×3 whole-tensor `diff.tile` reply of tensor `k` (robust limit 2.5). */
+export function tile(overrides: Partial<HeatmapTilePayload> = {}): HeatmapTilePayload {
+  return {
+    tensor: 'k',
+    view: 'delta',
+    shape: [2, 3],
+    layout: 'matrix',
+    matrixRows: 2,
+    matrixCols: 3,
+    level: 0,
+    factor: 1,
+    levelRows: 2,
+    levelCols: 3,
+    tileSize: 256,
+    tilesDown: 1,
+    tilesAcross: 1,
+    fitLevel: 0,
+    tileRow: 0,
+    tileCol: 0,
+    rowStart: 0,
+    colStart: 0,
+    rows: 2,
+    cols: 3,
+    values: base64([1, -2, 0.5, 0, 3, -1]),
+    scale: { limit: 2.5, percentile: 99, maxAbs: 3 },
+    ...overrides,
   };
 }

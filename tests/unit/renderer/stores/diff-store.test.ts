@@ -7,7 +7,7 @@ import { useDiffStore } from '../../../../src-renderer/stores/diff';
 import { useNavigationStore } from '../../../../src-renderer/stores/navigation';
 import { useNoticesStore } from '../../../../src-renderer/stores/notices';
 import { FakeTransport } from '../fake-transport';
-import { sampleDiff } from '../diff-fixtures';
+import { base64, sampleDiff, tile } from '../diff-fixtures';
 
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -130,3 +130,42 @@ function progress(jobId: string, done: number) {
     latest: {},
   };
 }
+
+describe("the diff store's delta tiles (Compare's heatmaps)", () => {
+  it('loads each Δ of one tensor against the base as a decoded tile on one shared scale', async () => {
+    transport.handle('diff.tile', (params) => {
+      const target = (params as { b: { checkpointId: number } }).b.checkpointId;
+      return target === 101
+        ? tile()
+        : tile({ values: base64([0, 0, 0, 0, 0, 6]), scale: { limit: 5, percentile: 99, maxAbs: 6 } });
+    });
+    const outcome = await useDiffStore().loadDeltaTiles(
+      { checkpointId: 100 },
+      [{ checkpointId: 101 }, { checkpointId: 102 }],
+      'k',
+      95,
+    );
+    expect(transport.calls.map((c) => c.params)).toEqual([
+      { a: { checkpointId: 100 }, b: { checkpointId: 101 }, tensor: 'k', view: 'delta', percentile: 95 },
+      { a: { checkpointId: 100 }, b: { checkpointId: 102 }, tensor: 'k', view: 'delta', percentile: 95 },
+    ]);
+    expect(outcome.ok && outcome.limit).toBe(5);
+    expect(outcome.ok && outcome.tiles.map((t) => Array.from(t.values))).toEqual([
+      [1, -2, 0.5, 0, 3, -1],
+      [0, 0, 0, 0, 0, 6],
+    ]);
+  });
+
+  it("returns the main side's message when a delta tile cannot be read", async () => {
+    transport.handle('diff.tile', () => {
+      throw new DeltascopeError('NOT_FOUND', 'checkpoint 102 has no tensor `k`.');
+    });
+    const outcome = await useDiffStore().loadDeltaTiles(
+      { checkpointId: 100 },
+      [{ checkpointId: 102 }],
+      'k',
+      99,
+    );
+    expect(outcome).toEqual({ ok: false, message: 'checkpoint 102 has no tensor `k`.' });
+  });
+});

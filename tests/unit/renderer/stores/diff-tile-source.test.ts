@@ -1,40 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { HeatmapTilePayload } from '@shared/contract-weights';
 import { createApiClient } from '../../../../src-renderer/api/client';
 import { createDiffTileSource, decodeTile } from '../../../../src-renderer/stores/diff-tile-source';
+import { tile } from '../diff-fixtures';
 import { FakeTransport } from '../fake-transport';
-
-function base64(values: number[]): string {
-  return Buffer.from(Float32Array.from(values).buffer).toString('base64');
-}
-
-function tile(overrides: Partial<HeatmapTilePayload> = {}): HeatmapTilePayload {
-  return {
-    tensor: 'k',
-    view: 'delta',
-    shape: [2, 3],
-    layout: 'matrix',
-    matrixRows: 2,
-    matrixCols: 3,
-    level: 0,
-    factor: 1,
-    levelRows: 2,
-    levelCols: 3,
-    tileSize: 256,
-    tilesDown: 1,
-    tilesAcross: 1,
-    fitLevel: 0,
-    tileRow: 0,
-    tileCol: 0,
-    rowStart: 0,
-    colStart: 0,
-    rows: 2,
-    cols: 3,
-    values: base64([1, -2, 0.5, 0, 3, -1]),
-    scale: { limit: 2.5, percentile: 99, maxAbs: 3 },
-    ...overrides,
-  };
-}
 
 describe('diff tile source', () => {
   it('decodes a tile reply into the renderer’s tile', () => {

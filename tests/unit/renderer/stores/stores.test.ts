@@ -164,4 +164,58 @@ describe('runs store', () => {
       context: 'Reading the metrics of run 10',
     });
   });
+
+  it('imports a model file as a checkpoint, says so with its NaN warning, and re-reads the tree', async () => {
+    transport.handle('weights.import', (params) => {
+      const path = (params as { path: string }).path;
+      if (path.endsWith('broken.safetensors')) {
+        throw new DeltascopeError(
+          'INVALID_PAYLOAD',
+          `${path}: the header length 9999 runs past the end of the file.`,
+        );
+      }
+      return {
+        checkpoint: checkpoint(77, 10, 0),
+        runId: 10,
+        experimentId: 1,
+        format: 'safetensors',
+        sourceDtypes: { k: 'F32' },
+        nonFinite: { total: 2, tensors: { k: 2 } },
+      };
+    });
+    const runs = useRunsStore();
+    await expect(runs.importCheckpoint('/m/model.safetensors')).resolves.toEqual({
+      ok: true,
+      checkpointId: 77,
+    });
+    expect(useNoticesStore().notices.map((n) => n.message)).toEqual([
+      'Imported /m/model.safetensors as checkpoint 77 (experiment "imported").',
+      'Warning: /m/model.safetensors holds 2 NaN or ±Infinity values (in k); they were imported as they are.',
+    ]);
+    expect(transport.calls.filter((c) => c.method === 'runs.tree')).toHaveLength(1);
+    await expect(runs.importCheckpoint('/m/broken.safetensors')).resolves.toEqual({
+      ok: false,
+      message: '/m/broken.safetensors: the header length 9999 runs past the end of the file.',
+    });
+  });
+
+  it('lists a folder for the file dialog, and reports a folder it cannot read', async () => {
+    const listing = { dir: '/data', parent: '/', home: '/home/ada', entries: [] };
+    transport.handle('fs.list', (params) => {
+      const dir = (params as { dir?: string }).dir;
+      if (dir === '/root') throw new DeltascopeError('NOT_FOUND', '/root cannot be read: permission denied.');
+      return dir === undefined ? { ...listing, dir: '/home/ada' } : listing;
+    });
+    const database = useDatabaseStore();
+    await expect(database.listFolder()).resolves.toEqual({
+      ok: true,
+      listing: { ...listing, dir: '/home/ada' },
+    });
+    await expect(database.listFolder('/data')).resolves.toEqual({ ok: true, listing });
+    await expect(database.listFolder('/root')).resolves.toEqual({
+      ok: false,
+      message: '/root cannot be read: permission denied.',
+    });
+    expect(useNoticesStore().notices[0]).toMatchObject({ level: 'error', context: 'Listing /root' });
+  });
 });
