@@ -92,9 +92,9 @@ export class ComputeRunner {
     return true;
   }
 
-  /** Cancels everything and ends the threads (on shutdown). */
-  dispose(): void {
-    for (const thread of this.threads.splice(0)) thread.close();
+  /** Cancels everything and ends the threads (on shutdown); resolves once they have exited. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.threads.splice(0).map((thread) => thread.close()));
   }
 
   private thread(): TaskThread<ComputeRequest, unknown> {

@@ -181,8 +181,9 @@ export class ApiService {
    * training jobs after their workers wrote a last checkpoint.
    */
   async disposeJobs(): Promise<void> {
-    this.compute.dispose();
+    const compute = this.compute.dispose();
     await this.protocols.stopAll();
+    await compute;
     await this.jobs.dispose();
   }
 

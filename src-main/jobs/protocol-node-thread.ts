@@ -4,7 +4,8 @@ import { startWorkerThread, TaskThread, type TaskHandle, type TaskProgress } fro
 /**
  * The runner's side of protocol-worker.ts: one worker thread per runner that runs the protocol's
  * non-training nodes one at a time (evaluations and analyses can take minutes; the runner's event
- * loop keeps serving the API, stop() and signals meanwhile). Cancelling terminates the thread at once.
+ * loop keeps serving the API, stop() and signals meanwhile). Cancelling terminates the thread at once;
+ * closing lets the worker close its database connection first and awaits its exit.
  */
 
 export interface ProtocolWorkerData {
@@ -41,7 +42,8 @@ export class ProtocolNodeThread {
     this.thread.cancelAll();
   }
 
-  close(): void {
-    this.thread.close();
+  /** Cancels what runs and resolves once the worker has closed its database and exited. */
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }

@@ -94,7 +94,9 @@ export class ProtocolRunner {
     try {
       return await this.runWith(db);
     } finally {
-      this.nodes.close();
+      // The worker's connection is closed before this one, so this close is the last and folds the
+      // WAL back into the file before run() resolves (a caller reopening it at once sees it whole).
+      await this.nodes.close();
       db.close();
     }
   }

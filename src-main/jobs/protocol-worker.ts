@@ -40,8 +40,13 @@ async function runNode(ctx: NodeContext, node: JobNode): Promise<NodeOutputs> {
   }
 }
 
-serveTasks<ProtocolNodeRequest, NodeOutputs>(({ nodeId, outputs }, progress) => {
-  const node = protocol.graph.nodes.find((n) => n.id === nodeId);
-  if (node === undefined) throw new DeltascopeError('INTERNAL', `the protocol graph has no node ${nodeId}`);
-  return runNode({ db, protocol, outputs: new Map(outputs), onProgress: progress }, node);
-});
+serveTasks<ProtocolNodeRequest, NodeOutputs>(
+  ({ nodeId, outputs }, progress) => {
+    const node = protocol.graph.nodes.find((n) => n.id === nodeId);
+    if (node === undefined) throw new DeltascopeError('INTERNAL', `the protocol graph has no node ${nodeId}`);
+    return runNode({ db, protocol, outputs: new Map(outputs), onProgress: progress }, node);
+  },
+  // The runner awaits this before it closes its own connection and returns: its caller may reopen
+  // the file at once, with no connection of this thread still checkpointing it.
+  () => db.close(),
+);

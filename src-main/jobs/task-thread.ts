@@ -10,20 +10,32 @@ import { DeltascopeError, fromErrorPayload, type ErrorPayload } from '../shared/
  * `TaskThread` keeps one worker thread and runs tasks in it one at a time, in order. The worker is
  * started on the first task (it loads its modules, and tfjs when it evaluates, once) and stays, unref'd
  * while idle so it never keeps the process alive. Cancelling the running task terminates the worker —
- * V8 stops even a tight synchronous loop at once — and the next task starts a fresh one. The worker
- * side is `serveTasks` (task-thread-worker.ts).
+ * V8 stops even a tight synchronous loop at once — and the next task starts a fresh one. `close()`
+ * ends the worker gracefully: it is asked to close (its SQLite connection among others, so the WAL is
+ * folded back before anyone reopens the file) and awaited; terminated only when it does not exit in
+ * time. The worker side is `serveTasks` (task-thread-worker.ts).
  */
+
+/** How long close() waits for a worker to close its resources and exit before terminating it. */
+export const CLOSE_TIMEOUT_MS = 5_000;
 
 export interface TaskProgress {
   done: number;
   total: number;
 }
 
-/** Parent → worker. */
+/** Parent → worker: a task to run. */
 export interface TaskRequestMessage<Req> {
   id: number;
   request: Req;
 }
+
+/** Parent → worker: close your resources and exit (sent once no task is running). */
+export interface TaskCloseMessage {
+  type: 'close';
+}
+
+export type TaskParentMessage<Req> = TaskRequestMessage<Req> | TaskCloseMessage;
 
 /** Worker → parent. */
 export type TaskReplyMessage<Res> =
@@ -53,6 +65,8 @@ export class TaskThread<Req, Res> {
   private readonly queue: Pending<Req, Res>[] = [];
   private sequence = 0;
   private closed = false;
+  /** Exits of workers being terminated or closed; close() awaits them. */
+  private readonly stopping = new Set<Promise<void>>();
 
   /** `start` makes the worker (see startWorkerThread); `what` names it in errors. */
   constructor(
@@ -101,11 +115,17 @@ export class TaskThread<Req, Res> {
     if (this.current !== null) this.cancel(this.current.id);
   }
 
-  /** Cancels every task and ends the worker; later tasks are refused. */
-  close(): void {
+  /**
+   * Cancels every task and ends the worker; later tasks are refused. Resolves once every worker this
+   * thread started has exited, so the caller may reopen (or delete) the files the worker had open.
+   */
+  async close(timeoutMs = CLOSE_TIMEOUT_MS): Promise<void> {
     this.closed = true;
     this.cancelAll();
-    this.stopWorker();
+    const worker = this.worker;
+    this.worker = null;
+    if (worker !== null) this.track(closeGracefully(worker, timeoutMs));
+    await Promise.all([...this.stopping]);
   }
 
   private pump(): void {
@@ -122,7 +142,7 @@ export class TaskThread<Req, Res> {
       return;
     }
     worker.ref();
-    const message: TaskRequestMessage<Req> = { id: task.id, request: task.request };
+    const message: TaskParentMessage<Req> = { id: task.id, request: task.request };
     worker.postMessage(message);
   }
 
@@ -159,11 +179,35 @@ export class TaskThread<Req, Res> {
     this.pump();
   }
 
+  /** Terminates the worker at once (a cancelled task); close() still awaits its exit. */
   private stopWorker(): void {
     const worker = this.worker;
     this.worker = null;
-    if (worker !== null) void worker.terminate();
+    if (worker !== null) this.track(worker.terminate().then(() => undefined));
   }
+
+  private track(exit: Promise<void>): void {
+    const tracked = exit.catch(() => undefined).finally(() => this.stopping.delete(tracked));
+    this.stopping.add(tracked);
+  }
+}
+
+/**
+ * Asks an idle worker to close and exit, and resolves when it has exited; terminates it when it has
+ * not within `timeoutMs` (a worker stuck in a loop, or one that does not serve close messages).
+ */
+export function closeGracefully(worker: Worker, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    // Keeps the process alive until the worker has closed its files (an idle worker is unref'd).
+    worker.ref();
+    const timer = setTimeout(() => void worker.terminate(), timeoutMs);
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    const message: TaskCloseMessage = { type: 'close' };
+    worker.postMessage(message);
+  });
 }
 
 function cancelled(label: string): DeltascopeError {

@@ -13,6 +13,10 @@ import { toStoreError } from './store-errors';
  * needs them to read a WAL-mode file) are removed the way SQLite does on a last close.
  */
 export function checkBeforeOpen(path: string): { walMode: boolean } {
+  // The WAL is looked at before and after the main file: a connection closing meanwhile checkpoints
+  // (header and pages written into the main file) and then deletes its WAL, so a size read before the
+  // checkpoint and a header read after it disagree while the WAL seen afterwards is already gone.
+  const walBefore = sideFiles(path);
   const fileSize = statFile(path);
   const reading = readSqliteHeader(readHead(path));
   if (reading.kind === 'not-sqlite') {
@@ -22,8 +26,9 @@ export function checkBeforeOpen(path: string): { walMode: boolean } {
   if (reading.kind === 'damaged') throw damaged(path, reading.problem);
 
   const before = sideFiles(path);
-  // Pages newer than the main file's header may sit in a non-empty WAL; then only SQLite can judge.
-  if (!before.walHasContent) {
+  // Pages newer than the main file's header may sit in a non-empty WAL (or be being checkpointed
+  // from one): then only SQLite can judge, so the size check runs only on a file with no WAL content.
+  if (!walBefore.walHasContent && !before.walHasContent && walBefore.walSize === before.walSize) {
     const { header } = reading;
     const expected = expectedFileSize(header);
     if (expected !== null && fileSize < expected) {
@@ -99,10 +104,18 @@ function readHead(path: string): Uint8Array {
   }
 }
 
-function sideFiles(path: string): { walExists: boolean; walHasContent: boolean; shmExists: boolean } {
+interface SideFiles {
+  walExists: boolean;
+  walSize: number | null;
+  walHasContent: boolean;
+  shmExists: boolean;
+}
+
+function sideFiles(path: string): SideFiles {
   const walSize = sizeOrNull(`${path}-wal`);
   return {
     walExists: walSize !== null,
+    walSize,
     walHasContent: (walSize ?? 0) > 0,
     shmExists: existsSync(`${path}-shm`),
   };
