@@ -211,6 +211,8 @@ export class ProtocolRunner {
     const status = nodeStatuses(graph, new Set(outputs.keys()), new Set(failed.keys()), new Set());
     const blocked = [...status.values()].filter((s) => s === 'blocked').length;
     const complete = outputs.size === graph.nodes.length;
+    // Listeners hearing the final state may reopen the file: the worker's connection is closed first.
+    await this.nodes.close();
     this.emitState(
       label,
       complete ? 'done' : this.stopping ? 'cancelled' : 'failed',
