@@ -16,6 +16,11 @@ export type ComputeRequest =
     }
   | { kind: 'protocol.report'; dbPath: string; experimentId: number }
   | {
+      kind: 'protocol.knownAnswerChecks';
+      dbPath: string;
+      params: z.output<(typeof methods)['protocol.knownAnswerChecks']['request']>;
+    }
+  | {
       kind: 'protocol.exportReport';
       dbPath: string;
       params: z.output<(typeof methods)['protocol.exportReport']['request']>;

@@ -6,6 +6,7 @@ import { serveTasks } from '../jobs/task-thread-worker';
 import { openDatabase } from '../store';
 import type { ComputeRequest } from './compute-messages';
 import { checkpointVisitation, runEvaluation } from './evaluation-handlers';
+import { runKnownAnswerChecks } from './protocol-checks';
 import { buildProtocolReport } from './protocol-report';
 import { writeProtocolReport } from './protocol-report-writer';
 
@@ -19,6 +20,8 @@ serveTasks<ComputeRequest, unknown>(async (request, progress) => {
         return await checkpointVisitation(db, request.params);
       case 'protocol.report':
         return buildProtocolReport(db, request.experimentId);
+      case 'protocol.knownAnswerChecks':
+        return runKnownAnswerChecks(db, request.params);
       case 'protocol.exportReport': {
         const { experimentId, path, overwrite } = request.params;
         const { htmlPath, csvPaths } = writeProtocolReport(db, experimentId, path, { overwrite });

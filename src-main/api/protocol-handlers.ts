@@ -13,6 +13,7 @@ import {
   type ProtocolStatus,
 } from '../shared';
 import { ExperimentSpecSchema } from '../shared/experiment-spec';
+import type { KnownAnswerChecksResult } from '../shared/known-answer-checks';
 import { memoryIssue } from '../jobs/spec-memory';
 import type { DeltascopeDb } from '../store';
 import type { ComputeRunner } from './compute-runner';
@@ -47,7 +48,8 @@ type ProtocolMethods =
   | 'protocol.retryFailed'
   | 'protocol.list'
   | 'protocol.report'
-  | 'protocol.exportReport';
+  | 'protocol.exportReport'
+  | 'protocol.knownAnswerChecks';
 
 export interface ProtocolHandlerOptions {
   database: () => DeltascopeDb;
@@ -342,6 +344,16 @@ export function createProtocolHandlers(
       ).result;
       options.onWritten(db.path);
       return written;
+    },
+    'protocol.knownAnswerChecks': async (params) => {
+      const db = database();
+      loadProtocol(db, params.experimentId);
+      const result = await options.compute.task<KnownAnswerChecksResult>(
+        { kind: 'protocol.knownAnswerChecks', dbPath: db.path, params },
+        `known-answer checks of experiment ${params.experimentId}`,
+      ).result;
+      options.onWritten(db.path);
+      return result;
     },
   };
 }

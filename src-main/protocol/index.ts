@@ -87,3 +87,22 @@ export {
 export { formatInterval, formatNumber, includesZero, reportStatements } from './statements';
 export { buildReportHtml, type ReportCurve } from './report-html';
 export { reportCsvTables } from '../shared/tables/protocol-tables';
+export {
+  DEFAULT_SPIKE_IN_SNRS,
+  DEFAULT_SPIKE_IN_STAGES,
+  defaultSpikeInBlock,
+  nullDriftSd,
+  plantBlock,
+  precisionAtK,
+  SPIKE_IN_PASS_PRECISION,
+  spikeInCalibration,
+  type SpikeInInput,
+  type SpikeInStages,
+} from './spike-in';
+export {
+  channelOfElements,
+  channelShares,
+  GROUND_TRUTH_MIN_RATIO,
+  observationGroundTruth,
+  type GroundTruthInput,
+} from './observation-ground-truth';

@@ -13,6 +13,13 @@ import {
   SuperpositionDataSchema,
 } from './contract-protocol';
 import { TensorEntrySchema, type TensorEntry } from './domain';
+import {
+  GROUND_TRUTH_FORMAT,
+  GroundTruthDataSchema,
+  PlantedBlockSchema,
+  SPIKE_IN_FORMAT,
+  SpikeInDataSchema,
+} from './known-answer-checks';
 import { GridMazeConfigSchema } from './gridmaze-config';
 import {
   AnalysisKindSchema,
@@ -183,6 +190,17 @@ export const ReportBaselineSchema = z.object({
 });
 export type ReportBaseline = z.output<typeof ReportBaselineSchema>;
 
+/** A known-answer check run on demand (protocol.knownAnswerChecks) on one replication's checkpoints. */
+export const KnownAnswerCheckRecipeSchema = z.object({
+  protocol: id,
+  seed: z.number().int(),
+  method: z.literal('protocol.knownAnswerChecks'),
+  /** Spike-in only: the planted block and SNRs asked for (defaults filled in). */
+  block: PlantedBlockSchema.optional(),
+  snrs: z.array(z.number()).optional(),
+});
+export type KnownAnswerCheckRecipe = z.output<typeof KnownAnswerCheckRecipeSchema>;
+
 export const ARTIFACT_SCHEMAS = {
   evaluation: {
     recipe: EvaluationRecipeSchema,
@@ -214,6 +232,16 @@ export const ARTIFACT_SCHEMAS = {
   'protocol-superposition': analysis(SUPERPOSITION_FORMAT, SuperpositionDataSchema),
   'protocol-known-answer': analysis(KNOWN_ANSWER_FORMAT, KnownAnswerDataSchema),
   'protocol-localization': analysis(LOCALIZATION_FORMAT, LocalizationDataSchema),
+  'protocol-spike-in': {
+    recipe: KnownAnswerCheckRecipeSchema,
+    manifest: jsonManifest(SPIKE_IN_FORMAT, summary),
+    data: json(SpikeInDataSchema),
+  },
+  'protocol-ground-truth': {
+    recipe: KnownAnswerCheckRecipeSchema,
+    manifest: jsonManifest(GROUND_TRUTH_FORMAT, summary),
+    data: json(GroundTruthDataSchema),
+  },
   'protocol-report-baseline': {
     recipe: z.object({ protocol: id, similaritySamples: count, floorPolicy: z.literal('uniform-random') }),
     manifest: jsonManifest(REPORT_BASELINE_FORMAT, summary),

@@ -9,6 +9,7 @@ import {
   RecentFileSchema,
   RunNodeSchema,
 } from './domain';
+import { protocolChecksMethods } from './contract-checks';
 import { evaluationMethods } from './contract-evaluation';
 import { protocolMethods } from './contract-protocol';
 import { weightsMethods } from './contract-weights';
@@ -160,6 +161,7 @@ export const methods = {
   ...evaluationMethods,
   ...weightsMethods,
   ...protocolMethods,
+  ...protocolChecksMethods,
 } as const satisfies Record<string, { doc: string; request: z.ZodType; response: z.ZodType }>;
 
 export const events = {

@@ -7,6 +7,8 @@ export * from './validate';
 export * from './gridmaze-config';
 export * from './training-spec';
 export * from './contract-protocol';
+export * from './contract-checks';
+export * from './known-answer-checks';
 export * from './observation-layout';
 export * from './protocol-artifacts';
 export * from './artifact-schemas';

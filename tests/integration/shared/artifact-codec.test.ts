@@ -20,6 +20,8 @@ import { openDatabase } from '../../../src-main/store';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { tinyExperiment } from '../jobs/protocol-test-helpers';
 import { reportFixture } from '../../unit/protocol/report-fixture';
+import { groundTruthFixture, spikeInFixture } from '../../unit/protocol/known-answer-checks-fixture';
+import { GROUND_TRUTH_FORMAT, SPIKE_IN_FORMAT } from '../../../src-main/shared/known-answer-checks';
 
 /**
  * One stored row of every artifact kind, each corrupted in one field: decoding it fails with
@@ -79,6 +81,12 @@ const CORRUPTIONS: Record<ArtifactKind, Corruption> = {
     edit: "json_set(x, '$.rows[0].selection', 'middle')",
     path: 'data.rows.0.selection',
   },
+  'protocol-spike-in': {
+    column: 'data',
+    edit: "json_set(x, '$.aggregators[0].precision[1]', 'high')",
+    path: 'data.aggregators.0.precision.1',
+  },
+  'protocol-ground-truth': { column: 'recipe', edit: "json_remove(x, '$.seed')", path: 'recipe.seed' },
   'protocol-report-baseline': {
     column: 'data',
     edit: "json_set(x, '$.floor.rewards[0].success.low', 'low')",
@@ -148,6 +156,32 @@ beforeAll(() => {
               pass: true,
             },
           },
+        ),
+      ).id,
+    );
+    const checkRecipe = { protocol: 1, seed: 1, method: 'protocol.knownAnswerChecks' as const };
+    const jsonManifest = <F extends string>(format: F) => ({
+      encoding: 'json-utf8' as const,
+      format,
+      summary: {},
+    });
+    ids.set(
+      'protocol-spike-in',
+      db.artifacts.put(
+        encodeArtifact(
+          'protocol-spike-in',
+          { experimentId: 1, name: 'spike-in' },
+          { recipe: checkRecipe, manifest: jsonManifest(SPIKE_IN_FORMAT), data: spikeInFixture() },
+        ),
+      ).id,
+    );
+    ids.set(
+      'protocol-ground-truth',
+      db.artifacts.put(
+        encodeArtifact(
+          'protocol-ground-truth',
+          { experimentId: 1, name: 'ground truth' },
+          { recipe: checkRecipe, manifest: jsonManifest(GROUND_TRUTH_FORMAT), data: groundTruthFixture() },
         ),
       ).id,
     );
