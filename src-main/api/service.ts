@@ -151,6 +151,16 @@ export class ApiService {
           };
         });
       },
+      'metrics.final': ({ runIds, keys }) => {
+        const db = this.database();
+        return runIds.flatMap((runId) => {
+          db.runs.get(runId);
+          return keys.flatMap((key) => {
+            const last = db.metrics.last(runId, key);
+            return last === null ? [] : [{ runId, key, ...last }];
+          });
+        });
+      },
       ...createJobsHandlers(this.jobs, () => this.database()),
       ...createEvaluationHandlers({
         database: () => this.database(),

@@ -138,6 +138,18 @@ export const methods = {
       .strict(),
     response: z.array(MetricSeriesSchema),
   },
+  'metrics.final': {
+    doc: "The last recorded value of each key for each run (the run table's final metrics); absent when a run never logged the key.",
+    request: z
+      .object({
+        runIds: z.array(id).min(1).max(2000),
+        keys: z.array(z.string().min(1)).min(1).max(16),
+      })
+      .strict(),
+    response: z.array(
+      z.object({ runId: z.number().int(), key: z.string(), step: z.number().int(), value: z.number() }),
+    ),
+  },
   'jobs.list': {
     doc: 'Jobs of this session (queued, running and finished), oldest first.',
     request: none,

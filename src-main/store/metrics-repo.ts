@@ -65,6 +65,21 @@ export class MetricsRepo {
     );
   }
 
+  /** The last (highest-step) non-null value of one key, or null when the run has none. */
+  last(runId: number, key: string): { step: number; value: number } | null {
+    requireId(runId, 'run id');
+    requireText(key, 'metric key');
+    const row = this.ctx.run(
+      () =>
+        this.ctx
+          .statement(
+            'SELECT step, value FROM metrics WHERE run_id = ? AND key = ? AND value IS NOT NULL ORDER BY step DESC LIMIT 1',
+          )
+          .get(runId, key) as { step: number; value: number } | undefined,
+    );
+    return row ?? null;
+  }
+
   /** One key's values in step order, within the inclusive step range. */
   series(runId: number, key: string, range: StepRange = {}): { steps: Float64Array; values: Float64Array } {
     requireId(runId, 'run id');

@@ -165,3 +165,29 @@ export function treeMove(
       return row.parentKey === null ? {} : { focus: row.parentKey };
   }
 }
+
+/** The words a run is found by: its experiment, name, phase, reward, seed ("s3" and "seed 3") and status. */
+function runText(experiment: ExperimentNode, run: RunNode): string {
+  const seed = run.seed === null ? '' : ` s${run.seed} seed ${run.seed}`;
+  return `${experiment.name} ${run.name} ${run.phase} ${run.reward.name}${seed} ${run.status}`.toLowerCase();
+}
+
+/**
+ * The tree narrowed to what `query` finds: every whitespace-separated word must occur (case-insensitive)
+ * in a run's experiment, name, phase, reward, seed or status; experiments without a matching run are
+ * left out. An empty query keeps the whole tree.
+ */
+export function filterTree(tree: readonly ExperimentNode[], query: string): ExperimentNode[] {
+  const words = query
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((word) => word.length > 0);
+  if (words.length === 0) return [...tree];
+  return tree.flatMap((experiment) => {
+    const runs = experiment.runs.filter((run) => {
+      const text = runText(experiment, run);
+      return words.every((word) => text.includes(word));
+    });
+    return runs.length === 0 ? [] : [{ ...experiment, runs }];
+  });
+}

@@ -2,8 +2,9 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import { useApi } from '../api/provider';
 import type { CheckpointDetail, ExperimentNode, MetricSeries } from '@shared';
+import type { MetricsXAxis } from '@shared/charts/line-chart-options';
 import { errorMessage, useNoticesStore } from './notices';
-import { ancestorKeys, buildTreeIndex, nodeKey, type TreeSelection } from './runs-tree-model';
+import { ancestorKeys, buildTreeIndex, filterTree, nodeKey, type TreeSelection } from './runs-tree-model';
 
 export type LoadState = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -24,8 +25,15 @@ export const useRunsStore = defineStore('runs', () => {
   const checkpointState = ref<LoadState>('idle');
   /** EMA weight of the metric charts, kept across run selections. */
   const smoothing = ref(0.6);
+  /** The metric charts' x axis (environment steps or training time) and y scale, kept across runs. */
+  const xAxis = ref<MetricsXAxis>('step');
+  const logY = ref(false);
+  /** The tree's search words (see filterTree); empty shows every run. */
+  const treeFilter = ref('');
 
   const index = computed(() => buildTreeIndex(tree.value));
+  /** The tree as the sidebar shows it: narrowed by the search words. */
+  const filteredTree = computed(() => filterTree(tree.value, treeFilter.value));
   const selectedExperiment = computed(() =>
     selection.value?.kind === 'experiment' ? (index.value.experiments.get(selection.value.id) ?? null) : null,
   );
@@ -196,6 +204,10 @@ export const useRunsStore = defineStore('runs', () => {
     checkpoint,
     checkpointState,
     smoothing,
+    xAxis,
+    logY,
+    treeFilter,
+    filteredTree,
     index,
     selectedExperiment,
     selectedRun,

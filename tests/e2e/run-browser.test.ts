@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { namedSeriesColors } from '../../src-main/shared/charts/palette';
+import { namedSeriesColors, SERIES_PALETTE } from '../../src-main/shared/charts/palette';
 import { writeSampleDatabase } from '../fixtures/sample-db';
 import { colorCoverage, cropRows, decodePng } from './helpers/png';
 import { closeSession, openSession, type E2eSession } from './helpers/session';
@@ -14,12 +14,22 @@ let dir = '';
 let session: E2eSession | null = null;
 let page: Page;
 let pageErrors: string[] = [];
+const shots = process.env.DELTASCOPE_E2E_SHOTS;
+
+async function shot(name: string): Promise<void> {
+  if (shots !== undefined) await page.screenshot({ path: join(shots, name) });
+}
 
 beforeAll(async () => {
-  session = await openSession('browser', 'sample.deltascope', (db, dir) => {
-    writeSampleDatabase(db);
-    writeFileSync(join(dir, 'not-a-db.deltascope'), 'These are notes, not a database.\n');
-  });
+  session = await openSession(
+    'browser',
+    'sample.deltascope',
+    (db, dir) => {
+      writeSampleDatabase(db);
+      writeFileSync(join(dir, 'not-a-db.deltascope'), 'These are notes, not a database.\n');
+    },
+    { width: 1440, height: 900 },
+  );
   ({ dir, page, pageErrors } = session);
 });
 
@@ -86,5 +96,61 @@ describe('run browser in Chromium against the headless server', () => {
     await page.locator('[data-testid="metrics-chart"]').first().waitFor({ timeout: 30_000 });
     await toast.getByRole('button', { name: 'Dismiss' }).click();
     await expect(page.getByTestId('toast').count()).resolves.toBe(0);
+  });
+
+  it('narrows the tree to the runs a filter finds, and says when none does', async () => {
+    const filter = page.getByTestId('tree-filter');
+    await filter.fill('coin');
+    await expect(treeItem('coin').isVisible()).resolves.toBe(true);
+    await expect(treeItem('MA').count()).resolves.toBe(0);
+    await expect(treeItem('null-control').count()).resolves.toBe(0);
+    await filter.fill('finetune red');
+    await expect(page.getByRole('treeitem', { name: /^red-gem,/ }).isVisible()).resolves.toBe(true);
+    await expect(treeItem('coin').count()).resolves.toBe(0);
+    await filter.fill('nothing-like-this');
+    await page.getByTestId('tree-no-match').waitFor();
+    await filter.fill('');
+    await expect(treeItem('MA').isVisible()).resolves.toBe(true);
+  });
+
+  it('overlays two runs ticked in the tree as two lines of their own colours in one chart', async () => {
+    await treeItem('MA').getByTestId('tree-overlay').click();
+    await treeItem('null-control').getByTestId('tree-overlay').click();
+    const panel = page.getByTestId('compare-panel');
+    await panel.getByRole('heading', { name: 'Compare 2 runs' }).waitFor();
+    const canvas = panel.locator('[data-testid="metrics-chart-canvas"]');
+    await canvas.locator('canvas').first().waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(300);
+    const plot = cropRows(decodePng(await canvas.screenshot()), LEGEND_HEIGHT_PX);
+    for (const color of SERIES_PALETTE.slice(0, 2)) {
+      const line = colorCoverage(plot, color, 40);
+      expect(line.pixels).toBeGreaterThan(300);
+      expect(line.maxX - line.minX).toBeGreaterThan(plot.width * 0.7);
+    }
+    // A third colour would mean a third line.
+    expect(colorCoverage(plot, SERIES_PALETTE[2], 30).pixels).toBe(0);
+    await shot('run-browser-overlay.png');
+  });
+
+  it('sorts the experiment’s run table by a header click, either way', async () => {
+    await page.getByRole('treeitem', { name: /^maze-cheese-demo,/ }).click();
+    const table = page.getByTestId('run-table');
+    await table.waitFor();
+    await table.getByTestId('final-return').first().filter({ hasText: /\d/ }).waitFor();
+    const finals = async () =>
+      (await table.getByTestId('final-return').allInnerTexts()).map((text) => Number(text));
+    await table.locator('button[data-column="return"]').click();
+    const down = await finals();
+    expect(down.every((v) => Number.isFinite(v))).toBe(true);
+    expect(down).toEqual([...down].sort((a, b) => b - a));
+    await table.locator('button[data-column="return"]').click();
+    expect(await finals()).toEqual([...down].reverse());
+    await table.locator('button[data-column="name"]').click();
+    const names = await table
+      .getByTestId('run-table-row')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-run')));
+    expect(names).toEqual(['coin', 'MA', 'null-control', 'red-gem']);
+    await shot('run-browser-table.png');
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import type {
   DataZoomComponentOption,
   GridComponentOption,
   LegendComponentOption,
+  ToolboxComponentOption,
   TooltipComponentOption,
 } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
@@ -18,7 +19,11 @@ export type MetricsChartOption = ComposeOption<
   | TooltipComponentOption
   | LegendComponentOption
   | DataZoomComponentOption
+  | ToolboxComponentOption
 >;
+
+/** What the x axis counts: environment steps, or training seconds (see metric-series-transforms). */
+export type MetricsXAxis = 'step' | 'seconds';
 
 export interface LineChartInput {
   series: readonly MetricSeries[];
@@ -30,7 +35,34 @@ export interface LineChartInput {
   palette?: readonly string[];
   /** Title of the y axis; default: the family's last part ("episodic_return"), none without a family. */
   yName?: string;
+  /** The x values are steps (default) or seconds of training; seconds are labelled as durations. */
+  x?: MetricsXAxis;
+  /** Title of the x axis; default none. */
+  xName?: string;
+  /** A logarithmic y axis; values ≤ 0 have no place on it and are left out (a gap in the line). */
+  logY?: boolean;
+  /**
+   * The in-app tools: drag a rectangle to zoom into that region, a button to undo the zoom, and the
+   * legend's cut names in full on hover. The report's static charts leave them out.
+   */
+  interactive?: boolean;
 }
+
+/** Seconds as an axis label: "45s", "3m 20s", "1h 05m". */
+export function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '';
+  const total = Math.round(Math.abs(seconds));
+  const sign = seconds < 0 ? '−' : '';
+  if (total < 60) return `${sign}${total}s`;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  if (h > 0) return `${sign}${h}h ${String(m).padStart(2, '0')}m`;
+  return s === 0 ? `${sign}${m}m` : `${sign}${m}m ${String(s).padStart(2, '0')}s`;
+}
+
+/** Widest legend entry in px before its name is cut with "…" (the full name shows on hover). */
+export const LEGEND_ITEM_MAX_WIDTH = 180;
 
 /**
  * The y range of values that are all (nearly) equal: ±10 % of the value (±1 around 0), so a
@@ -85,7 +117,7 @@ function asTooltipItem(param: unknown): TooltipItem | null {
 }
 
 /** Tooltip HTML: the step, then per key the smoothed value and (if drawn) the raw one in brackets. */
-export function formatMetricsTooltip(params: unknown): string {
+export function formatMetricsTooltip(params: unknown, x: MetricsXAxis = 'step'): string {
   const items = (Array.isArray(params) ? params : [params]).map(asTooltipItem).filter((x) => x !== null);
   if (items.length === 0) return '';
   const rows = new Map<string, { color: string; main?: number; raw?: number }>();
@@ -105,8 +137,9 @@ export function formatMetricsTooltip(params: unknown): string {
     const dot = `<span style="display:inline-block;width:8px;height:8px;border-radius:2px;margin-right:6px;background:${escapeHtml(row.color)}"></span>`;
     return `<div>${dot}${escapeHtml(name)}: <b>${main}</b>${raw}</div>`;
   });
-  const step = items[0]?.step ?? 0;
-  return `<div style="font-size:12px"><div style="margin-bottom:2px;opacity:.7">step ${formatCount(step)}</div>${lines.join('')}</div>`;
+  const at = items[0]?.step ?? 0;
+  const header = x === 'seconds' ? `${formatSeconds(at)} of training` : `step ${formatCount(at)}`;
+  return `<div style="font-size:12px"><div style="margin-bottom:2px;opacity:.7">${header}</div>${lines.join('')}</div>`;
 }
 
 /** Legend text for `key` in a chart of `family`: the family's last part, or the key's own suffix. */
@@ -116,13 +149,23 @@ export function legendLabel(key: string, family: string | undefined): string {
   return key.startsWith(`${family}/`) ? key.slice(family.length + 1) : key;
 }
 
-function points(steps: readonly number[], values: readonly number[]): [number, number][] {
-  return steps.map((step, i) => [step, values[i] as number]);
+/** [x, y] pairs; on a log axis a value ≤ 0 becomes a gap (null), which ECharts leaves undrawn. */
+function points(
+  steps: readonly number[],
+  values: readonly number[],
+  logY: boolean,
+): [number, number | null][] {
+  return steps.map((step, i) => {
+    const value = values[i] as number;
+    return [step, logY && !(value > 0) ? null : value];
+  });
 }
 
 /** One line chart over environment steps: per key a smoothed line over its faint raw line. */
 export function buildLineChartOptions(input: LineChartInput): MetricsChartOption {
   const { series, smoothing } = input;
+  const logY = input.logY === true;
+  const x = input.x ?? 'step';
   const yName = input.yName ?? (input.family === undefined ? undefined : input.family.split('/').pop());
   const palette = input.palette ?? namedSeriesColors(series.map((s) => legendLabel(s.key, input.family)));
   if (!Number.isFinite(smoothing) || smoothing < 0 || smoothing >= 1) {
@@ -151,7 +194,7 @@ export function buildLineChartOptions(input: LineChartInput): MetricsChartOption
       lines.push({
         ...common,
         id: `${s.key}${RAW_SERIES_SUFFIX}`,
-        data: points(s.steps, s.values),
+        data: points(s.steps, s.values, logY),
         lineStyle: { width: 1, opacity: RAW_LINE_OPACITY },
         z: 1,
       });
@@ -159,7 +202,7 @@ export function buildLineChartOptions(input: LineChartInput): MetricsChartOption
     lines.push({
       ...common,
       id: s.key,
-      data: points(s.steps, smoothing > 0 ? emaSmooth(s.values, smoothing) : s.values),
+      data: points(s.steps, smoothing > 0 ? emaSmooth(s.values, smoothing) : s.values, logY),
       lineStyle: { width: 2 },
       z: 2,
     });
@@ -182,12 +225,20 @@ export function buildLineChartOptions(input: LineChartInput): MetricsChartOption
       type: 'scroll',
       top: 4,
       left: 4,
-      right: 4,
+      // Room for the zoom tools at the top right.
+      right: input.interactive === true ? 64 : 4,
       icon: 'roundRect',
       itemWidth: 12,
       itemHeight: 8,
       itemGap: 14,
-      textStyle: { fontSize: 11, color: '#444' },
+      textStyle: {
+        fontSize: 11,
+        color: '#444',
+        ...(input.interactive === true
+          ? { width: LEGEND_ITEM_MAX_WIDTH, overflow: 'truncate' as const }
+          : {}),
+      },
+      ...(input.interactive === true ? { tooltip: { show: true } } : {}),
       formatter: (name: string) => legendLabel(name, input.family),
       data: series.map((s) => s.key),
     },
@@ -195,8 +246,23 @@ export function buildLineChartOptions(input: LineChartInput): MetricsChartOption
       trigger: 'axis',
       confine: true,
       axisPointer: { type: 'line', lineStyle: { color: '#999', width: 1 } },
-      formatter: formatMetricsTooltip,
+      formatter: (params: unknown) => formatMetricsTooltip(params, x),
     },
+    ...(input.interactive === true
+      ? {
+          toolbox: {
+            top: 0,
+            right: 2,
+            itemSize: 13,
+            feature: {
+              dataZoom: {
+                title: { zoom: 'Drag a rectangle to zoom into it', back: 'Undo the last zoom' },
+                filterMode: 'none' as const,
+              },
+            },
+          },
+        }
+      : {}),
     xAxis: {
       type: 'value',
       // Environment steps; the axis spans exactly the recorded steps, so only the round ticks inside
@@ -208,16 +274,24 @@ export function buildLineChartOptions(input: LineChartInput): MetricsChartOption
         color: '#666',
         showMinLabel: false,
         showMaxLabel: false,
-        formatter: (value: number) => formatCompact(value),
+        formatter: (value: number) => (x === 'seconds' ? formatSeconds(value) : formatCompact(value)),
       },
+      ...(input.xName === undefined
+        ? {}
+        : {
+            name: input.xName,
+            nameLocation: 'middle' as const,
+            nameGap: 22,
+            nameTextStyle: { fontSize: 11, color: '#555' },
+          }),
       // At the bottom of the plot even when the values cross zero.
       axisLine: { onZero: false, lineStyle: { color: '#bbb' } },
       splitLine: { show: true, lineStyle: { color: '#eee' } },
     },
     yAxis: {
-      type: 'value',
+      type: logY ? 'log' : 'value',
       scale: true,
-      ...(constantRange(series) ?? {}),
+      ...(logY ? {} : (constantRange(series) ?? {})),
       ...(yName === undefined
         ? {}
         : {

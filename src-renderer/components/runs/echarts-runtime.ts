@@ -3,6 +3,7 @@ import {
   DataZoomInsideComponent,
   GridComponent,
   LegendScrollComponent,
+  ToolboxComponent,
   TooltipComponent,
 } from 'echarts/components';
 import { init, use, type EChartsType } from 'echarts/core';
@@ -15,6 +16,7 @@ use([
   TooltipComponent,
   LegendScrollComponent,
   DataZoomInsideComponent,
+  ToolboxComponent,
   CanvasRenderer,
 ]);
 

@@ -70,6 +70,22 @@ describe('the API over HTTP + WebSocket', () => {
     }
   });
 
+  it('answers metrics.final with the last value of each key per run, and names an unknown run', async () => {
+    const { body } = await call('metrics.final', {
+      runIds: sample.runIds.slice(0, 2),
+      keys: ['charts/success', 'losses/no_such_key'],
+    });
+    if (!body.ok) throw new Error(body.error.message);
+    const rows = body.result as { runId: number; key: string; step: number; value: number }[];
+    expect(rows.map((row) => [row.runId, row.key, row.step])).toEqual([
+      [sample.runIds[0], 'charts/success', 200_704],
+      [sample.runIds[1], 'charts/success', 200_704],
+    ]);
+    const missing = await call('metrics.final', { runIds: [9999], keys: ['charts/success'] });
+    expect(missing.body.ok).toBe(false);
+    if (!missing.body.ok) expect(missing.body.error.message).toContain('9999');
+  });
+
   it('refuses a request without the token, or with a wrong one, before any service runs', async () => {
     const missing = await call('runs.get', { runId: sample.runIds[0] }, null);
     expect(missing.status).toBe(401);

@@ -110,4 +110,15 @@ describe('metrics', () => {
     expect(() => db.metrics.append(runId, rows)).toThrow(/metric row 1 has step 1.5/);
     expect(db.metrics.count()).toBe(before);
   });
+
+  it('reads the last logged value of a key, skipping NaN (stored as NULL), or null when never logged', () => {
+    const runId = makeRun(db, 'last');
+    db.metrics.append(runId, [
+      { step: 30, key: 'charts/success', value: 0.5 },
+      { step: 10, key: 'charts/success', value: 0.1 },
+      { step: 40, key: 'charts/success', value: Number.NaN },
+    ]);
+    expect(db.metrics.last(runId, 'charts/success')).toEqual({ step: 30, value: 0.5 });
+    expect(db.metrics.last(runId, 'charts/episodic_return')).toBeNull();
+  });
 });

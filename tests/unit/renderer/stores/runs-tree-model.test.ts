@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  filterTree,
   ancestorKeys,
   buildTreeIndex,
   treeMove,
   visibleRows,
 } from '../../../../src-renderer/stores/runs-tree-model';
-import { sampleTree } from '../sample-tree';
+import { run, sampleTree } from '../sample-tree';
 
 const tree = sampleTree();
 
@@ -72,5 +73,30 @@ describe('ancestorKeys', () => {
   it('returns null for ids that are not in the tree', () => {
     expect(ancestorKeys(index, { kind: 'checkpoint', id: 999 })).toBeNull();
     expect(ancestorKeys(index, { kind: 'run', id: 999 })).toBeNull();
+  });
+});
+
+describe('filterTree', () => {
+  const tree = [
+    {
+      ...sampleTree()[0]!,
+      runs: [
+        { ...run(10, [], 's1/derive/coin/negate/0.5/recover'), phase: 'retrain' as const },
+        { ...run(11, [], 's1/finetune/coin'), phase: 'finetune' as const, seed: 3 },
+        run(12, [], 's2/pretrain'),
+      ],
+    },
+  ];
+
+  it('keeps runs in which every word occurs, case-insensitively, in name, phase, reward or seed', () => {
+    expect(filterTree(tree, 'COIN negate')[0]!.runs.map((r) => r.id)).toEqual([10]);
+    expect(filterTree(tree, 'finetune')[0]!.runs.map((r) => r.id)).toEqual([11]);
+    expect(filterTree(tree, 's3')[0]!.runs.map((r) => r.id)).toEqual([11]);
+    expect(filterTree(tree, 'ra pretrain')[0]!.runs.map((r) => r.id)).toEqual([12]);
+  });
+
+  it('leaves out experiments with no match and keeps everything for blank words', () => {
+    expect(filterTree(tree, 'gem')).toEqual([]);
+    expect(filterTree(tree, '   ')).toEqual(tree);
   });
 });

@@ -5,6 +5,7 @@ import {
   buildLineChartOptions,
   constantRange,
   formatMetricsTooltip,
+  formatSeconds,
   legendLabel,
 } from '../../../../src-main/shared/charts/line-chart-options';
 import { namedSeriesColors, OBJECT_KIND_COLORS } from '../../../../src-main/shared/charts/palette';
@@ -27,7 +28,7 @@ interface LineLike {
   id: string;
   name: string;
   color: string;
-  data: [number, number][];
+  data: [number, number | null][];
   lineStyle: { width: number; opacity?: number };
 }
 
@@ -146,5 +147,60 @@ describe('the y axis of a metrics chart', () => {
     const asked = buildLineChartOptions({ series: [returns], smoothing: 0, yName: 'return' });
     expect((asked.yAxis as Axis).name).toBe('return');
     expect((buildLineChartOptions({ series: [returns], smoothing: 0 }).yAxis as Axis).name).toBeUndefined();
+  });
+});
+
+describe('the in-app options: log y, training time, zoom tools', () => {
+  const loss: MetricSeries = {
+    key: 'losses/value_loss',
+    steps: [0, 10, 20],
+    values: [4, 0, 0.5],
+    totalPoints: 3,
+  };
+
+  it('puts a log y axis under the lines and leaves values ≤ 0 out as gaps', () => {
+    const option = buildLineChartOptions({ series: [loss], smoothing: 0, logY: true });
+    expect(option.yAxis).toMatchObject({ type: 'log' });
+    expect((option.yAxis as { min?: number }).min).toBeUndefined();
+    const line = (option.series as unknown as LineLike[])[0]!;
+    expect(line.data).toEqual([
+      [0, 4],
+      [10, null],
+      [20, 0.5],
+    ]);
+    expect(buildLineChartOptions({ series: [loss], smoothing: 0 }).yAxis).toMatchObject({ type: 'value' });
+  });
+
+  it('labels a seconds axis and the tooltip as training time', () => {
+    const option = buildLineChartOptions({
+      series: [loss],
+      smoothing: 0,
+      x: 'seconds',
+      xName: 'training time',
+    });
+    const axis = option.xAxis as { name: string; axisLabel: { formatter: (v: number) => string } };
+    expect(axis.name).toBe('training time');
+    expect(axis.axisLabel.formatter(200)).toBe('3m 20s');
+    const tooltip = option.tooltip as { formatter: (p: unknown) => string };
+    expect(
+      tooltip.formatter({ seriesId: loss.key, seriesName: loss.key, color: '#000', value: [75, 1] }),
+    ).toContain('1m 15s of training');
+  });
+
+  it('adds the rectangle zoom and cut legend names with a hover tooltip only when interactive', () => {
+    const app = buildLineChartOptions({ series: [loss], smoothing: 0, interactive: true });
+    expect(app.toolbox).toMatchObject({ feature: { dataZoom: { filterMode: 'none' } } });
+    expect(app.legend).toMatchObject({ tooltip: { show: true }, textStyle: { overflow: 'truncate' } });
+    const report = buildLineChartOptions({ series: [loss], smoothing: 0 });
+    expect(report.toolbox).toBeUndefined();
+    expect((report.legend as { tooltip?: unknown }).tooltip).toBeUndefined();
+  });
+});
+
+describe('formatSeconds', () => {
+  it('reads as seconds, minutes and hours', () => {
+    expect(formatSeconds(45.4)).toBe('45s');
+    expect(formatSeconds(120)).toBe('2m');
+    expect(formatSeconds(3900)).toBe('1h 05m');
   });
 });
