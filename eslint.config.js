@@ -125,8 +125,6 @@ export default tseslint.config(
       'src-renderer/components/**/*.{ts,vue}',
       'src-renderer/views/**/*.{ts,vue}',
     ],
-    // DiffHeatmap.vue's calls move into the diff store with its split (issue 10 item 5, h12-heatmap).
-    ignores: ['src-renderer/components/diff/DiffHeatmap.vue'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,13 +1,15 @@
 import { buildColorLut, type ColorLut } from '@shared/charts/color-map';
 import { colorizeValues } from './colorize';
 import { createLruCache } from './tile-cache';
+import { poolTile, pooledValueAt, type PooledTile } from './tile-pool';
 import type { HeatmapTileData, TileSource } from './tile-types';
 import type { ValueScale } from './value-scale';
 import {
   cellAt,
   clampView,
+  detailAt,
+  detailForView,
   fitView,
-  levelForScale,
   MAX_CELL_PX,
   panBy,
   tileScreenRect,
@@ -19,6 +21,7 @@ import {
   type CellRange,
   type HeatmapView,
   type TileAddress,
+  type ViewDetail,
   type Viewport,
 } from './view-transform';
 
@@ -26,14 +29,18 @@ export type { HeatmapTileData, TileSource } from './tile-types';
 
 export interface FrameInfo {
   pendingTiles: number;
-  /** Level of detail of the wanted tiles (a pooled cell covers 2^level × 2^level cells); null with nothing drawn. */
-  level: number | null;
+  /** Matrix cells per drawn cell, down (rows) and across (cols); null with nothing drawn. */
+  pooling: { rows: number; cols: number } | null;
+  /** The view drawn (null with nothing drawn): the rulers follow it. */
+  view: HeatmapView | null;
+  /** The viewport in CSS pixels. */
+  viewport: Viewport;
 }
 
 type Surface = HTMLCanvasElement | OffscreenCanvas;
 
 interface ColoredTile {
-  tile: HeatmapTileData;
+  tile: PooledTile;
   surface: Surface;
 }
 
@@ -77,8 +84,8 @@ export interface HeatmapRenderer {
   panBy(dx: number, dy: number): void;
   /** The matrix cell under a CSS-pixel point, or null. */
   cellAt(px: number, py: number): { row: number; col: number } | null;
-  /** The pooled value shown at matrix cell (row, col) and its level, if its tile is loaded. */
-  shownValue(row: number, col: number): { value: number; level: number } | null;
+  /** The pooled value drawn at matrix cell (row, col) and how many cells its block spans, if loaded. */
+  shownValue(row: number, col: number): { value: number; rows: number; cols: number } | null;
   /** Draws now what is cached (and requests what is missing). */
   renderNow(): void;
   /** Resolves once every visible tile of the current view is loaded and drawn. */
@@ -100,7 +107,7 @@ function createSurface(width: number, height: number): Surface {
 }
 
 /** Colours a tile into a surface of one pixel per pooled cell. */
-function colorTile(tile: HeatmapTileData, lut: ColorLut, scale: ValueScale): Surface {
+function colorTile(tile: PooledTile, lut: ColorLut, scale: ValueScale): Surface {
   const surface = createSurface(tile.cols, tile.rows);
   const context = surface.getContext('2d');
   if (context === null) throw new Error('colorTile: no 2d context for a tile surface');
@@ -112,6 +119,10 @@ function colorTile(tile: HeatmapTileData, lut: ColorLut, scale: ValueScale): Sur
 
 function tileKey(address: TileAddress): string {
   return `${address.level}/${address.tileRow}/${address.tileCol}`;
+}
+
+function pooledKey(address: TileAddress, detail: Pick<ViewDetail, 'rowPool' | 'colPool'>): string {
+  return `${tileKey(address)}:${detail.rowPool}x${detail.colPool}`;
 }
 
 /** A heatmap drawn as bitmaps on `canvas`: tiles coloured once, frames redraw cached bitmaps. */
@@ -139,7 +150,7 @@ export function createHeatmapRenderer(
   let view: HeatmapView | null = null;
   let frame: number | null = null;
   let lastMissing = 0;
-  let lastLevel: number | null = null;
+  let lastPooling: FrameInfo['pooling'] = null;
   let idleWaiters: (() => void)[] = [];
   let blockGrid: BlockGrid | null = null;
 
@@ -176,13 +187,14 @@ export function createHeatmapRenderer(
     );
   }
 
-  /** The coloured tile if its values are loaded (colouring it now if needed), else null. */
-  function coloredTile(address: TileAddress): ColoredTile | null {
-    const key = tileKey(address);
+  /** The coloured tile pooled for `detail` if its values are loaded (colouring it now if needed), else null. */
+  function coloredTile(address: TileAddress, detail: ViewDetail): ColoredTile | null {
+    const key = pooledKey(address, detail);
     const hit = colored.get(key);
     if (hit !== undefined) return hit;
-    const tile = raw.get(key);
-    if (tile === undefined) return null;
+    const loaded = raw.get(tileKey(address));
+    if (loaded === undefined) return null;
+    const tile = poolTile(loaded, detail.rowPool, detail.colPool);
     const entry = { tile, surface: colorTile(tile, lut, scale) };
     colored.set(key, entry, tile.values.length);
     return entry;
@@ -195,25 +207,24 @@ export function createHeatmapRenderer(
 
   /** Thin grey lines between the blocks of a tiled layout, over the visible cells only. */
   function drawBlockGrid(grid: BlockGrid, range: CellRange, current: HeatmapView): void {
-    if (grid.rows * current.scale < BLOCK_GRID_MIN_PX || grid.cols * current.scale < BLOCK_GRID_MIN_PX)
-      return;
+    if (grid.rows * current.sy < BLOCK_GRID_MIN_PX || grid.cols * current.sx < BLOCK_GRID_MIN_PX) return;
     ctx.beginPath();
-    const top = current.y + range.row0 * current.scale;
-    const bottom = current.y + range.row1 * current.scale;
-    const left = current.x + range.col0 * current.scale;
-    const right = current.x + range.col1 * current.scale;
+    const top = current.y + range.row0 * current.sy;
+    const bottom = current.y + range.row1 * current.sy;
+    const left = current.x + range.col0 * current.sx;
+    const right = current.x + range.col1 * current.sx;
     for (let col = Math.ceil(range.col0 / grid.cols) * grid.cols; col <= range.col1; col += grid.cols) {
-      const x = current.x + col * current.scale;
+      const x = current.x + col * current.sx;
       ctx.moveTo(x, top);
       ctx.lineTo(x, bottom);
     }
     for (let row = Math.ceil(range.row0 / grid.rows) * grid.rows; row <= range.row1; row += grid.rows) {
-      const y = current.y + row * current.scale;
+      const y = current.y + row * current.sy;
       ctx.moveTo(left, y);
       ctx.lineTo(right, y);
     }
     ctx.strokeStyle = 'rgba(40, 48, 60, 0.35)';
-    ctx.lineWidth = Math.max(1 / pixelRatio, Math.min(2, current.scale / 8));
+    ctx.lineWidth = Math.max(1 / pixelRatio, Math.min(2, Math.min(current.sx, current.sy) / 8));
     ctx.stroke();
   }
 
@@ -224,7 +235,7 @@ export function createHeatmapRenderer(
     const size = matrix();
     if (source === null || size === null || view === null) {
       lastMissing = 0;
-      lastLevel = null;
+      lastPooling = null;
       finishFrame();
       return;
     }
@@ -233,25 +244,28 @@ export function createHeatmapRenderer(
     const current = view;
     const range = visibleCells(current, viewport, size);
     let missing = 0;
-    lastLevel = null;
+    lastPooling = null;
     if (range !== null) {
       const top = topLevel(size, source.tileSize);
-      const level = levelForScale(current.scale, pixelRatio, top);
-      lastLevel = level;
+      const detail = detailForView(current, pixelRatio, top);
+      const level = detail.level;
+      lastPooling = { rows: 2 ** level * detail.rowPool, cols: 2 ** level * detail.colPool };
       const wanted = tilesCovering(range, level, source.tileSize);
-      const ready = wanted.map(coloredTile);
+      const ready = wanted.map((address) => coloredTile(address, detail));
       missing = ready.filter(
         (entry, i) => entry === null && !failed.has(tileKey(wanted[i] as TileAddress)),
       ).length;
       ctx.save();
       ctx.beginPath();
-      ctx.rect(current.x, current.y, size.cols * current.scale, size.rows * current.scale);
+      ctx.rect(current.x, current.y, size.cols * current.sx, size.rows * current.sy);
       ctx.clip();
       if (missing > 0) {
         // Stand-ins while the wanted tiles load: the coarser levels already cached, coarsest first.
         for (let coarser = top; coarser > level; coarser -= 1) {
+          // Stand-ins are pooled like the wanted tiles, but only drawn if already coloured.
+          const standIn = detailAt(current, pixelRatio, top, coarser);
           for (const address of tilesCovering(range, coarser, source.tileSize)) {
-            const entry = colored.get(tileKey(address)) ?? null;
+            const entry = colored.get(pooledKey(address, standIn)) ?? null;
             if (entry !== null) draw(entry, current);
           }
         }
@@ -267,8 +281,8 @@ export function createHeatmapRenderer(
       ctx.strokeRect(
         current.x - 0.5 / pixelRatio,
         current.y - 0.5 / pixelRatio,
-        size.cols * current.scale + 1 / pixelRatio,
-        size.rows * current.scale + 1 / pixelRatio,
+        size.cols * current.sx + 1 / pixelRatio,
+        size.rows * current.sy + 1 / pixelRatio,
       );
     }
     lastMissing = missing;
@@ -276,7 +290,7 @@ export function createHeatmapRenderer(
   }
 
   function finishFrame(): void {
-    options.onFrame?.({ pendingTiles: lastMissing, level: lastLevel });
+    options.onFrame?.({ pendingTiles: lastMissing, pooling: lastPooling, view, viewport });
     if (lastMissing > 0) return;
     const waiters = idleWaiters;
     idleWaiters = [];
@@ -344,17 +358,16 @@ export function createHeatmapRenderer(
     shownValue(row, col) {
       if (source === null || view === null) return null;
       const top = topLevel(source, source.tileSize);
-      const start = levelForScale(view.scale, pixelRatio, top);
-      for (let level = start; level <= top; level += 1) {
+      const wanted = detailForView(view, pixelRatio, top);
+      // The wanted tile, else the coarser stand-in drawn while it loads.
+      for (let level = wanted.level; level <= top; level += 1) {
+        const detail = detailAt(view, pixelRatio, top, level);
         const span = source.tileSize * 2 ** level;
-        const tile = raw.get(
-          tileKey({ level, tileRow: Math.floor(row / span), tileCol: Math.floor(col / span) }),
-        );
-        if (tile === undefined) continue;
-        const r = Math.floor((row - tile.rowStart) / tile.factor);
-        const c = Math.floor((col - tile.colStart) / tile.factor);
-        const value = tile.values[r * tile.cols + c];
-        if (value !== undefined) return { value, level };
+        const address = { level, tileRow: Math.floor(row / span), tileCol: Math.floor(col / span) };
+        const entry = colored.get(pooledKey(address, detail));
+        const value = entry === undefined ? undefined : pooledValueAt(entry.tile, row, col);
+        if (entry !== undefined && value !== undefined)
+          return { value, rows: entry.tile.rowFactor, cols: entry.tile.colFactor };
       }
       return null;
     },

@@ -21,8 +21,10 @@ export { maxAbs, percentileAbs, robustLimit } from './robust-scale';
 export { formatIndex, layoutOf, tensorIndexOfCell, type MatrixLayout } from './cell-index';
 export {
   cellAt,
+  detailForView,
   fitView,
   levelForScale,
+  thumbnailSize,
   tilesCovering,
   topLevel,
   type HeatmapView,
@@ -37,5 +39,8 @@ export {
   type HeatmapTileData,
   type TileSource,
 } from './heatmap-canvas';
+export { poolTile, pooledValueAt, type PooledTile } from './tile-pool';
+export { rulerBands, rulerStep, rulerTicks, type RulerBand, type RulerTick } from './ruler-ticks';
+export { drawRuler, type RulerStyle } from './ruler';
 export { drawColorBar, DEFAULT_COLOR_BAR_STYLE, type ColorBarStyle } from './color-bar';
 export { canvasToPngBlob, composeHeatmapImage } from './heatmap-export';

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
-import { DeltascopeError, type MethodResponse } from '@shared';
+import { DeltascopeError, type MethodRequest, type MethodResponse } from '@shared';
 import type {
   CheckpointRef,
   DiffComputeResult,
@@ -8,16 +8,22 @@ import type {
   OverviewTilePayload,
 } from '@shared/contract-weights';
 import { useApi } from '../api/provider';
-import type { HeatmapTileData } from '../heatmap/tile-types';
-import { decodeTile } from './diff-tile-source';
 import { sortTensors, type DiffColumnKey, type SortDirection } from './diff-model';
 import { defaultCompareTargets, refKey } from './diff-refs';
+import {
+  createDiffTileSource,
+  decodeTile,
+  type DiffTileSource,
+  type DiffTileTarget,
+} from './diff-tile-source';
+import type { HeatmapTileData } from '../heatmap/tile-types';
 import { useNavigationStore } from './navigation';
 import { errorMessage, useNoticesStore } from './notices';
 import { useRunsStore, type LoadState } from './runs';
 
 export type DiffTab = 'layers' | 'overview' | 'compare';
 export type CompareResult = MethodResponse<'diff.compareMany'>;
+export type CellReply = MethodResponse<'diff.cell'>;
 
 export interface DiffPair {
   a: CheckpointRef;
@@ -218,6 +224,16 @@ export const useDiffStore = defineStore('diff', () => {
     }
   }
 
+  /** Tiles of one tensor heatmap from `diff.tile` (each heatmap owns its source). */
+  function tileSource(target: DiffTileTarget): DiffTileSource {
+    return createDiffTileSource(useApi(), target);
+  }
+
+  /** Exact A, B and Δ of one heatmap cell (`diff.cell`); rejects with the call's error for the hover to show. */
+  function cellValues(request: MethodRequest<'diff.cell'>): Promise<CellReply> {
+    return useApi()['diff.cell'](request);
+  }
+
   /** Forgets the diff: a different database was opened, or it was closed. */
   function reset(): void {
     computeRequest += 1;
@@ -315,6 +331,8 @@ export const useDiffStore = defineStore('diff', () => {
     setCompareTargets,
     runCompare,
     loadDeltaTiles,
+    tileSource,
+    cellValues,
     reset,
     listen,
   };

@@ -1,0 +1,161 @@
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodePng, matrixBox } from './helpers/png';
+import { closeSession, type E2eSession, openSession } from './helpers/session';
+
+/**
+ * Tall tensors fill their panel. The previous version's demo-like database (tests/fixtures/
+ * previous-version, copied first: opening migrates it) has a first layer `torso.dense1.kernel` of
+ * 125 × 16 (5 observation channels × 5×5 cells, 16 units): drawn at its aspect ratio it was a strip
+ * 7 % of the panel wide. It must fill the panel both ways, with rulers whose ticks follow the zoom
+ * and rows named by their observation channel and cell, in the diff view and in the relevance view.
+ */
+const FIXTURE = join(__dirname, '../fixtures/previous-version/v1-tiny-5x5.deltascope');
+const TENSOR = 'torso.dense1.kernel';
+const ROWS = 125;
+const CHANNELS = ['wall', 'agent', 'cheese', 'coin', 'red_gem'];
+let session: E2eSession | null = null;
+let page: Page;
+let pageErrors: string[] = [];
+const shots = process.env.DELTASCOPE_E2E_SHOTS;
+
+beforeAll(async () => {
+  session = await openSession('heatmap-fill', 'v1-tiny-5x5.deltascope', (db) => copyFileSync(FIXTURE, db), {
+    width: 1440,
+    height: 900,
+  });
+  ({ page, pageErrors } = session);
+});
+
+afterAll(() => closeSession(session));
+
+async function dismissToasts(): Promise<void> {
+  for (const dismiss of await page.getByTestId('toast').getByRole('button', { name: 'Dismiss' }).all())
+    await dismiss.click().catch(() => undefined);
+}
+
+/** The drawn matrix's extent inside the heatmap canvas, as fractions of the canvas. */
+async function fill(heatmap: Locator): Promise<{ width: number; height: number }> {
+  const image = decodePng(await heatmap.getByTestId('diff-heatmap-canvas').screenshot());
+  const box = matrixBox(image);
+  return { width: (box.x1 - box.x0 + 1) / image.width, height: (box.y1 - box.y0 + 1) / image.height };
+}
+
+async function expectFillsAndRulers(heatmap: Locator, shot: string): Promise<void> {
+  await heatmap.and(page.locator('[data-state="ready"]')).waitFor({ timeout: 30_000 });
+  await heatmap.scrollIntoViewIfNeeded();
+  await dismissToasts();
+  const { width, height } = await fill(heatmap);
+  // Old behaviour for the record: at its aspect ratio 125 × 16 was 7 % of the panel wide.
+  expect(height).toBeGreaterThanOrEqual(0.8);
+  expect(width).toBeGreaterThanOrEqual(0.8);
+  // Rulers: rows every 10 or 20 at this zoom, starting at 0; columns by unit.
+  const rows = heatmap.getByTestId('heatmap-ruler-rows');
+  const cols = heatmap.getByTestId('heatmap-ruler-columns');
+  const rowTicks = (await rows.getAttribute('data-ticks'))?.split(' ').map(Number) ?? [];
+  const colTicks = (await cols.getAttribute('data-ticks'))?.split(' ').map(Number) ?? [];
+  expect(rowTicks[0]).toBe(0);
+  expect(rowTicks.length).toBeGreaterThanOrEqual(5);
+  expect(Math.max(...rowTicks)).toBeGreaterThanOrEqual(100);
+  expect(colTicks[0]).toBe(0);
+  expect(Math.max(...colTicks)).toBeGreaterThanOrEqual(10);
+  // The rulers are drawn (not blank): dark tick labels on the row ruler.
+  const ruler = decodePng(await rows.screenshot());
+  let dark = 0;
+  for (let i = 0; i < ruler.data.length; i += 4)
+    if ((ruler.data[i] as number) < 120 && (ruler.data[i + 3] as number) > 200) dark++;
+  expect(dark).toBeGreaterThan(50);
+  if (shots !== undefined) {
+    writeFileSync(join(shots, `${shot}-heatmap.png`), await heatmap.screenshot());
+    await page.screenshot({ path: join(shots, `${shot}-page.png`) });
+  }
+}
+
+/** Hovers the centre of matrix cell (row, col), placed by the drawn view, and returns the tooltip's meaning line. */
+async function hoverCell(heatmap: Locator, row: number, col: number): Promise<string> {
+  const canvas = heatmap.getByTestId('diff-heatmap-canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  const [x, y, sx, sy] = ((await canvas.getAttribute('data-view')) ?? '').split(' ').map(Number);
+  const box = await canvas.boundingBox();
+  if (box === null || sy === undefined) throw new Error('the heatmap canvas has no view');
+  // 1 px: the canvas sits inside the host's border.
+  await page.mouse.move(
+    box.x + 1 + (x as number) + (col + 0.5) * (sx as number),
+    box.y + 1 + (y as number) + (row + 0.5) * sy,
+  );
+  const meaning = heatmap.getByTestId('heatmap-tooltip-meaning');
+  await meaning.waitFor();
+  return meaning.innerText();
+}
+
+describe('tall tensors fill the heatmap panel, with rulers (previous-version database)', () => {
+  it('the diff view draws the 125 × 16 first layer over ≥ 80 % of the panel both ways, with rulers', async () => {
+    await page.getByRole('tree').waitFor({ timeout: 30_000 });
+    await page.getByTestId('compare-button').click();
+    const filter = page.getByTestId('compare-filter');
+    await filter.fill('s1/pretrain final');
+    await filter.press('Enter');
+    await filter.fill('s1/finetune/coin final');
+    await filter.press('Enter');
+    await filter.press('Enter');
+    await page.locator(`[data-testid="diff-layer-table"] tbody tr[data-tensor="${TENSOR}"]`).click({
+      timeout: 30_000,
+    });
+    const heatmap = page.locator(`[data-testid="diff-heatmap"][data-tensor="${TENSOR}"]`);
+    await expectFillsAndRulers(heatmap, 'diff');
+    await expect(heatmap.innerText()).resolves.toContain('rows: input (channel, cell) · columns: unit');
+  });
+
+  it('names a first-layer row by its observation channel and cell on hover', async () => {
+    const heatmap = page.locator(`[data-testid="diff-heatmap"][data-tensor="${TENSOR}"]`);
+    // Row 3·25 + 4·5 + 3 = 98 reads channel coin at cell (3, 4).
+    await expect(hoverCell(heatmap, 98, 12)).resolves.toBe('input channel coin, cell (3, 4) → unit 12');
+    await expect(hoverCell(heatmap, 2, 0)).resolves.toBe('input channel wall, cell (2, 0) → unit 0');
+    if (shots !== undefined) writeFileSync(join(shots, 'diff-hover.png'), await heatmap.screenshot());
+    await page.mouse.move(5, 5);
+  });
+
+  it('the rulers follow the zoom: finer row ticks after zooming in, channel bands named', async () => {
+    const heatmap = page.locator(`[data-testid="diff-heatmap"][data-tensor="${TENSOR}"]`);
+    const rows = heatmap.getByTestId('heatmap-ruler-rows');
+    const before = (await rows.getAttribute('data-ticks'))?.split(' ').map(Number) ?? [];
+    const canvas = heatmap.getByTestId('diff-heatmap-canvas');
+    await canvas.focus();
+    for (let i = 0; i < 6; i++) await page.keyboard.press('+');
+    await expect
+      .poll(async () => ((await rows.getAttribute('data-ticks'))?.split(' ').map(Number) ?? []).length)
+      .toBeGreaterThan(0);
+    const after = (await rows.getAttribute('data-ticks'))?.split(' ').map(Number) ?? [];
+    const step = (ticks: number[]): number => (ticks[1] as number) - (ticks[0] as number);
+    expect(step(after)).toBeLessThan(step(before));
+    // Zoomed about the centre: the ticks are rows in the middle of the tensor, not from 0.
+    expect(after[0]).toBeGreaterThan(0);
+    expect(Math.max(...after)).toBeLessThan(ROWS);
+    if (shots !== undefined) writeFileSync(join(shots, 'diff-zoomed.png'), await heatmap.screenshot());
+    await page.keyboard.press('0');
+    await expect.poll(async () => (await rows.getAttribute('data-ticks'))?.split(' ')[0]).toBe('0');
+    expect(CHANNELS).toHaveLength(5);
+  });
+
+  it('the relevance view draws a map of the same tensor filling its panel; whole-model tiles fill their frame', async () => {
+    await page.locator('nav [data-view="relevance"]').click();
+    await page.locator('[data-testid="relevance-list"] [data-artifact]').first().click({ timeout: 30_000 });
+    const overview = page.getByTestId('relevance-overview');
+    const tile = overview.locator(`[data-tensor="${TENSOR}"]`);
+    await tile.waitFor({ timeout: 30_000 });
+    const thumb = await tile.locator('canvas').boundingBox();
+    expect(thumb?.width).toBeGreaterThanOrEqual(90);
+    expect(thumb?.height).toBeGreaterThanOrEqual(90);
+    await tile.click();
+    const heatmap = page.locator(`[data-testid="diff-heatmap"][data-tensor="${TENSOR}"]`);
+    await expectFillsAndRulers(heatmap, 'relevance');
+    await expect(hoverCell(heatmap, 98, 3)).resolves.toBe('input channel coin, cell (3, 4) → unit 3');
+    await page.mouse.move(5, 5);
+  });
+
+  it('raised no page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
