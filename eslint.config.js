@@ -30,7 +30,7 @@ const allowed = {
   store: ['shared', 'weights', 'files'],
   jobs: ['shared', 'files', 'engine', 'weights', 'protocol', 'store'],
   cluster: ['shared', 'files', 'protocol', 'store', 'jobs'],
-  api: ['shared', 'files', 'engine', 'weights', 'protocol', 'store', 'jobs'],
+  api: ['shared', 'files', 'engine', 'weights', 'protocol', 'store', 'jobs', 'cluster'],
   server: ['shared', 'files', 'api', 'store', 'jobs'],
   electron: ['shared', 'files', 'api', 'store', 'jobs'],
   cli: ['shared', 'files', 'engine', 'weights', 'protocol', 'store', 'jobs', 'cluster', 'api', 'server'],

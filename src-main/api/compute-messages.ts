@@ -2,7 +2,10 @@ import type { z } from 'zod';
 import type { methods } from '../shared';
 import type { evaluationMethods } from '../shared/contract-evaluation';
 
-/** What the API's compute worker thread (compute-worker.ts) is asked to do; each opens the database at `dbPath` itself. */
+/**
+ * What the API's compute worker thread (compute-worker.ts) is asked to do; each with a `dbPath` opens
+ * that database itself; the cluster ones read a work folder (and merge into a file of their own).
+ */
 export type ComputeRequest =
   | {
       kind: 'eval.run';
@@ -24,4 +27,6 @@ export type ComputeRequest =
       kind: 'protocol.exportReport';
       dbPath: string;
       params: z.output<(typeof methods)['protocol.exportReport']['request']>;
-    };
+    }
+  | { kind: 'cluster.status'; workdir: string }
+  | { kind: 'cluster.merge'; workdir: string; into: string };

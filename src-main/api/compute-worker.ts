@@ -1,7 +1,11 @@
 // Entry of the API's compute worker thread (bundled to out/main/compute-worker.cjs): evaluations,
-// visitation heatmaps, first reports (which compute and store the report baseline) and report exports,
+// visitation heatmaps, first reports (which compute and store the report baseline), report exports and
+// work-folder status/merges (src-main/cluster),
 // off the event loop of the process that answers the API. Each task opens its own connection to the
 // database file (WAL lets it read and write beside the main connection) and closes it when done.
+import { mergeWorkdir } from '../cluster/merge';
+import { workdirStatus } from '../cluster/status';
+import { readPlan } from '../cluster/workdir';
 import { serveTasks } from '../jobs/task-thread-worker';
 import { openDatabase } from '../store';
 import type { ComputeRequest } from './compute-messages';
@@ -11,6 +15,12 @@ import { buildProtocolReport } from './protocol-report';
 import { writeProtocolReport } from './protocol-report-writer';
 
 serveTasks<ComputeRequest, unknown>(async (request, progress) => {
+  if (request.kind === 'cluster.status') {
+    return workdirStatus(request.workdir, readPlan(request.workdir));
+  }
+  if (request.kind === 'cluster.merge') {
+    return mergeWorkdir(request.workdir, request.into, (done, total) => progress({ done, total }));
+  }
   const db = openDatabase(request.dbPath);
   try {
     switch (request.kind) {

@@ -5,6 +5,7 @@ import { createNodeForkLauncher, JobQueue, type WorkerLauncher } from '../jobs';
 import { createDatabase, openDatabase, openOrCreateDatabase, type DeltascopeDb } from '../store';
 import { defaultDatabasePath } from './app-paths';
 import { downsampleMinMax } from './downsample';
+import { createClusterHandlers } from './cluster-handlers';
 import { ComputeRunner } from './compute-runner';
 import { createEvaluationHandlers } from './evaluation-handlers';
 import type { EventBus } from './event-bus';
@@ -168,6 +169,7 @@ export class ApiService {
         onWritten: () => this.announceWrite(this.database().path),
       }),
       ...createProtocolHandlers(this.protocols.options, this.protocols),
+      ...createClusterHandlers({ compute: this.compute }),
       ...createWeightsHandlers({
         database: () => this.database(),
         emit: (event, payload) => this.options.bus.emit(event, payload),

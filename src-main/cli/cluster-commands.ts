@@ -118,11 +118,11 @@ tasks per stage, the last log lines of each failed task, and an ETA.`,
       io.out(JSON.stringify(status, null, 2));
       return 0;
     }
-    for (const { stage, counts } of status.stages) {
+    for (const { stage, label, counts } of status.stages) {
       const parts = Object.entries(counts)
         .filter(([, n]) => n > 0)
         .map(([name, n]) => `${n} ${name}`);
-      io.out(`stage ${stage}: ${parts.join(', ')}`);
+      io.out(`stage ${stage}: ${parts.join(', ')} (${label})`);
     }
     const done = status.tasks.filter((task) => task.status === 'done').length;
     io.out(

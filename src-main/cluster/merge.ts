@@ -1,5 +1,7 @@
-import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { checkWriteTarget, openDatabaseAt } from '../files';
+import type { MergeSummary } from '../shared/contract-cluster';
 import { DeltascopeError } from '../shared/errors';
 import { openDatabase } from '../store';
 import { taskIdRange } from './plan';
@@ -16,17 +18,40 @@ import { checkPlanHash, readPlan, readTaskState, taskFile, workdirPaths } from '
  *    and renamed over the target at the end: a crash leaves the target as it was.
  */
 
-export interface MergeSummary {
-  target: string;
-  merged: number[];
-  /** Tasks not merged because they are not done (with their state). */
-  missing: { index: number; state: string }[];
-  rows: Record<string, number>;
+export type { MergeSummary };
+
+/**
+ * Where a merge may write: never the open database (the app opens the merge in its place when done);
+ * an existing regular file (an earlier merge of this plan — the merge checks its hash), or a new
+ * `.deltascope` file in an existing folder.
+ */
+export function checkMergeTarget(target: string): string {
+  const open = openDatabaseAt(target);
+  if (open !== null) {
+    throw new DeltascopeError(
+      'INVALID_PAYLOAD',
+      `Cannot merge into ${target}: it is the open database. Choose another file (or close it first).`,
+      { path: target },
+    );
+  }
+  const stats = statSync(target, { throwIfNoEntry: false });
+  if (stats === undefined) return checkWriteTarget({ path: target, extensions: ['.deltascope'] });
+  if (!stats.isFile()) {
+    throw new DeltascopeError('INVALID_PAYLOAD', `Cannot merge into ${target}: it is not a regular file.`, {
+      path: target,
+    });
+  }
+  return path.resolve(target);
 }
 
-export function mergeWorkdir(workdir: string, target: string): MergeSummary {
+/** Merges the work folder's done tasks into `target`; `onProgress(done, total)` after each task copied. */
+export function mergeWorkdir(
+  workdir: string,
+  target: string,
+  onProgress?: (done: number, total: number) => void,
+): MergeSummary {
   const plan = readPlan(workdir);
-  const resolvedTarget = path.resolve(target);
+  const resolvedTarget = checkMergeTarget(target);
   const done: number[] = [];
   const missing: { index: number; state: string }[] = [];
   for (const task of plan.tasks) {
@@ -46,6 +71,7 @@ export function mergeWorkdir(workdir: string, target: string): MergeSummary {
       for (const [i, index] of done.entries()) {
         const copied = db.copyOwnedRowsFrom(taskFile(workdir, index), ranges[i]!);
         for (const [table, count] of Object.entries(copied)) rows[table] = (rows[table] ?? 0) + count;
+        onProgress?.(i + 1, done.length);
       }
       // Every merged checkpoint's weights against its sha256, in one pass over the checkpoint list.
       for (const checkpoint of db.checkpoints.listAll()) {

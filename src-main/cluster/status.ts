@@ -1,28 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { ClusterTaskReport, ClusterTaskStatus, WorkdirStatus } from '../shared/contract-cluster';
 import type { ClusterPlan } from './plan';
 import { latestJobOfTask, queuedTasks, readSubmissions } from './slurm';
 import { readTaskState, workdirPaths, type TaskFileState } from './workdir';
 
 /** A work folder's progress: task files for what finished, squeue for what Slurm still holds. */
 
-export type TaskStatus = 'done' | 'running' | 'pending' | 'failed' | 'not-submitted';
-
-export interface TaskReport {
-  index: number;
-  node: string;
-  status: TaskStatus;
-  error: string | null;
-  /** The last lines of the task's log (failed tasks only). */
-  logTail: string[];
-}
-
-export interface WorkdirStatus {
-  stages: { stage: number; counts: Record<TaskStatus, number> }[];
-  tasks: TaskReport[];
-  /** Seconds left at the rate work (plan cost) was done since the first submission; null before any is done. */
-  etaSeconds: number | null;
-}
+export type { ClusterTaskReport as TaskReport, ClusterTaskStatus as TaskStatus, WorkdirStatus };
 
 function logTail(workdir: string, job: string | undefined, index: number, lines = 8): string[] {
   const candidates = [
@@ -43,14 +28,27 @@ function readTaskStateOrError(workdir: string, plan: ClusterPlan, index: number)
   }
 }
 
+/**
+ * What a stage's tasks do, from their main nodes' kinds (the segment after the replication in a node
+ * id such as "s1/finetune/coin"), in order of first appearance: e.g. "finetune, null".
+ */
+export function stageLabel(plan: ClusterPlan, indices: readonly number[]): string {
+  const kinds = new Set<string>();
+  for (const index of indices) {
+    const parts = plan.tasks[index]!.nodes[0]!.split('/');
+    kinds.add(parts.length > 1 && /^s\d+$/.test(parts[0]!) ? parts[1]! : parts[0]!);
+  }
+  return [...kinds].join(', ');
+}
+
 export function workdirStatus(workdir: string, plan: ClusterPlan, now = Date.now()): WorkdirStatus {
   const submissions = readSubmissions(workdir);
   const jobOf = latestJobOfTask(submissions);
   const queued = queuedTasks([...new Set(submissions.map((s) => s.jobId))]);
-  const tasks: TaskReport[] = plan.tasks.map((task) => {
+  const tasks: ClusterTaskReport[] = plan.tasks.map((task) => {
     const file = readTaskStateOrError(workdir, plan, task.index);
     const slurm = queued.get(task.index);
-    let status: TaskStatus;
+    let status: ClusterTaskStatus;
     if (file.state === 'done') status = 'done';
     else if (slurm === 'running' || slurm === 'completing') status = 'running';
     else if (slurm !== undefined) status = 'pending';
@@ -66,7 +64,7 @@ export function workdirStatus(workdir: string, plan: ClusterPlan, now = Date.now
     };
   });
   const stages = plan.stages.map((indices, stage) => {
-    const counts: Record<TaskStatus, number> = {
+    const counts: Record<ClusterTaskStatus, number> = {
       done: 0,
       running: 0,
       pending: 0,
@@ -74,7 +72,7 @@ export function workdirStatus(workdir: string, plan: ClusterPlan, now = Date.now
       'not-submitted': 0,
     };
     for (const index of indices) counts[tasks[index]!.status] += 1;
-    return { stage, counts };
+    return { stage, label: stageLabel(plan, indices), counts };
   });
   const total = plan.tasks.reduce((sum, task) => sum + task.cost, 0);
   const doneCost = plan.tasks
@@ -83,5 +81,12 @@ export function workdirStatus(workdir: string, plan: ClusterPlan, now = Date.now
   const first = submissions[0] === undefined ? null : Date.parse(submissions[0].submittedAt);
   const elapsed = first === null ? 0 : (now - first) / 1000;
   const etaSeconds = doneCost > 0 && elapsed > 0 ? ((total - doneCost) * elapsed) / doneCost : null;
-  return { stages, tasks, etaSeconds };
+  return {
+    workdir: path.resolve(workdir),
+    experimentName: plan.experimentName,
+    stages,
+    tasks,
+    etaSeconds,
+    complete: tasks.every((task) => task.status === 'done'),
+  };
 }

@@ -1,14 +1,7 @@
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createProtocolExperiment, loadProtocol, readNodeStates } from '../jobs/protocol-store';
+import { writeFilesSafelySync } from '../files';
 import { DeltascopeError } from '../shared/errors';
 import { createDatabase, openDatabase, type DeltascopeDb } from '../store';
 import { CLUSTER_PLAN_FORMAT, planHash, planTasks, type ClusterPlan, type ClusterTask } from './plan';
@@ -41,11 +34,11 @@ export function taskFile(workdir: string, index: number): string {
   return path.join(workdirPaths(workdir).tasks, `${index}.deltascope`);
 }
 
-/** Writes `text` to `file` through a temporary file in the same folder, so readers never see half of it. */
+/** Writes `text` to `file` (replacing it) through a temporary file in the same folder, so readers never see half of it. */
 export function writeFileAtomic(file: string, text: string): void {
-  const temp = `${file}.tmp-${process.pid}`;
-  writeFileSync(temp, text);
-  renameSync(temp, file);
+  writeFilesSafelySync([{ target: { path: file, extensions: [path.extname(file)] }, data: text }], {
+    overwrite: true,
+  });
 }
 
 /**
@@ -92,8 +85,17 @@ export function readPlan(workdir: string): ClusterPlan {
       },
     );
   }
-  const plan = JSON.parse(readFileSync(file, 'utf8')) as ClusterPlan;
-  if (plan.format !== CLUSTER_PLAN_FORMAT || !Array.isArray(plan.tasks)) {
+  let plan: ClusterPlan;
+  try {
+    plan = JSON.parse(readFileSync(file, 'utf8')) as ClusterPlan;
+  } catch (error) {
+    throw new DeltascopeError(
+      'INVALID_FILE',
+      `${file} is not readable JSON (${error instanceof Error ? error.message : String(error)}).`,
+      { path: file },
+    );
+  }
+  if (plan?.format !== CLUSTER_PLAN_FORMAT || !Array.isArray(plan.tasks)) {
     throw new DeltascopeError('INVALID_FILE', `${file} is not a ${CLUSTER_PLAN_FORMAT} plan.`, {
       path: file,
     });

@@ -10,6 +10,7 @@ import {
   RunNodeSchema,
 } from './domain';
 import { protocolChecksMethods } from './contract-checks';
+import { clusterMethods } from './contract-cluster';
 import { evaluationMethods } from './contract-evaluation';
 import { protocolMethods } from './contract-protocol';
 import { weightsMethods } from './contract-weights';
@@ -174,6 +175,7 @@ export const methods = {
   ...weightsMethods,
   ...protocolMethods,
   ...protocolChecksMethods,
+  ...clusterMethods,
 } as const satisfies Record<string, { doc: string; request: z.ZodType; response: z.ZodType }>;
 
 export const events = {

@@ -9,6 +9,7 @@ export * from './training-spec';
 export * from './contract-protocol';
 export * from './contract-checks';
 export * from './known-answer-checks';
+export * from './contract-cluster';
 export * from './observation-layout';
 export * from './protocol-artifacts';
 export * from './artifact-schemas';

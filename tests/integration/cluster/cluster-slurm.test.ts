@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkdirStatusSchema, type WorkdirStatus } from '../../../src-main/shared/contract-cluster';
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
 import { makeTempDir } from '../../helpers/temp-dir';
 import {
@@ -30,14 +31,11 @@ afterAll(() => {
   temp.cleanup();
 });
 
-interface Status {
-  tasks: { index: number; status: string; error: string | null; logTail: string[] }[];
-}
-
-async function status(workdir: string): Promise<Status> {
+/** `status --json` prints the contract's WorkdirStatus (the app's cluster.status reads the same). */
+async function status(workdir: string): Promise<WorkdirStatus> {
   const result = await cli(['status', workdir, '--json']);
   expect(result.stderr).toBe('');
-  return JSON.parse(result.stdout) as Status;
+  return WorkdirStatusSchema.parse(JSON.parse(result.stdout));
 }
 
 function jobIds(stdout: string): string[] {

@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiService, dispatch, EventBus } from '../../../src-main/api';
+import {
+  MergeSummarySchema,
+  WorkdirStatusSchema,
+  type CallResult,
+  type EventPayload,
+  type ExperimentNode,
+  type WireEvent,
+  type WorkdirStatus,
+} from '../../../src-main/shared';
+import { ensureFreshBundle } from '../../helpers/fresh-bundle';
+import { makeTempDir } from '../../helpers/temp-dir';
+import { cli, finalHashesByRun, writeSpec } from './cluster-helpers';
+
+/**
+ * The app's side of a work folder (issue 13 item 7): `cluster.status` reads it without writing, and
+ * `cluster.merge` makes a database the app then opens like a local run — never the open one.
+ */
+
+const temp = makeTempDir('cluster-api');
+const events: WireEvent[] = [];
+let service: ApiService;
+
+async function call(method: string, params: unknown): Promise<CallResult> {
+  return dispatch(service.handlers, method, params);
+}
+
+async function ok<T>(method: string, params: unknown): Promise<T> {
+  const result = await call(method, params);
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
+  return result.result as T;
+}
+
+/** sha256 and mtime of every file under `dir`: what "read-only" must leave alone. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = join(entry.parentPath, entry.name);
+    const hash = createHash('sha256').update(readFileSync(file)).digest('hex');
+    out[file] = `${hash} ${statSync(file).mtimeMs}`;
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  await ensureFreshBundle(['cli.cjs', 'worker.cjs']);
+  const bus = new EventBus();
+  bus.subscribe((event) => events.push(event));
+  service = new ApiService({
+    appDataDir: join(temp.dir, 'app-data'),
+    mode: 'browser',
+    version: 'test',
+    bus,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await service.disposeJobs();
+  service.dispose();
+  temp.cleanup();
+});
+
+describe('a work folder in the app', { timeout: 600_000 }, () => {
+  const planned = join(temp.dir, 'planned');
+  const ran = join(temp.dir, 'ran');
+  const cliMerged = join(temp.dir, 'cli-merged.deltascope');
+
+  it('shows a planned folder read-only: every task not yet submitted, stages named by what they do', async () => {
+    const spec = writeSpec(temp.dir, 'api-planned');
+    const plan = await cli([
+      'run',
+      spec,
+      '--db',
+      join(temp.dir, 'planned.deltascope'),
+      '--on',
+      'slurm',
+      '--workdir',
+      planned,
+      '--dry-run',
+    ]);
+    expect(plan.code).toBe(0);
+    const before = snapshot(planned);
+    const status = WorkdirStatusSchema.parse(await ok('cluster.status', { workdir: planned }));
+    expect(snapshot(planned)).toEqual(before);
+    expect(status.experimentName).toBe('api-planned');
+    expect(status.complete).toBe(false);
+    expect(status.tasks.length).toBeGreaterThan(10);
+    expect(new Set(status.tasks.map((task) => task.status))).toEqual(new Set(['not-submitted']));
+    expect(status.stages[0]!.label).toContain('pretrain');
+    expect(status.stages.reduce((sum, stage) => sum + stage.counts['not-submitted']!, 0)).toBe(
+      status.tasks.length,
+    );
+    expect(status.etaSeconds).toBeNull();
+  });
+
+  it('names a folder that is not a work folder', async () => {
+    const empty = join(temp.dir, 'empty');
+    mkdirSync(empty);
+    const result = await call('cluster.status', { workdir: empty });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe('FILE_NOT_FOUND');
+      expect(result.error.message).toContain(empty);
+      expect(result.error.message).toMatch(/not a Deltascope work folder/);
+    }
+  });
+
+  it('after the tasks ran: complete, merged into a new file that opens like a local run — never into the open database', async () => {
+    const spec = writeSpec(temp.dir, 'api-ran');
+    const run = await cli([
+      'run',
+      spec,
+      '--db',
+      cliMerged,
+      '--on',
+      'local',
+      '--workdir',
+      ran,
+      '--workers',
+      '2',
+    ]);
+    expect(run.code).toBe(0);
+    const status: WorkdirStatus = WorkdirStatusSchema.parse(await ok('cluster.status', { workdir: ran }));
+    expect(status.complete).toBe(true);
+    expect(status.stages.reduce((sum, stage) => sum + stage.counts.done!, 0)).toBe(status.tasks.length);
+
+    // The open database is refused, untouched.
+    const open = join(temp.dir, 'open.deltascope');
+    await ok('db.create', { path: open });
+    const openBefore = readFileSync(open);
+    const refused = await call('cluster.merge', { workdir: ran, into: open });
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error.message).toMatch(/open database/);
+    expect(readFileSync(open).equals(openBefore)).toBe(true);
+
+    // A wrong extension is refused before any work.
+    const wrong = await call('cluster.merge', { workdir: ran, into: join(temp.dir, 'merged.txt') });
+    expect(wrong.ok).toBe(false);
+    expect(existsSync(join(temp.dir, 'merged.txt'))).toBe(false);
+
+    const from = events.length;
+    const target = join(temp.dir, 'app-merged.deltascope');
+    const summary = MergeSummarySchema.parse(await ok('cluster.merge', { workdir: ran, into: target }));
+    expect(summary.merged.length).toBe(status.tasks.length);
+    expect(summary.missing).toEqual([]);
+    const progress = events
+      .slice(from)
+      .filter((event) => event.event === 'job.progress')
+      .map((event) => event.payload as EventPayload<'job.progress'>);
+    expect(progress.at(-1)).toMatchObject({ unit: 'tasks', done: status.tasks.length });
+
+    // The same experiment as the CLI's merge, and the app opens it.
+    expect(finalHashesByRun(target)).toEqual(finalHashesByRun(cliMerged));
+    await ok('db.open', { path: target });
+    const tree = await ok<ExperimentNode[]>('runs.tree', {});
+    expect(tree.map((experiment) => experiment.name)).toEqual(['api-ran']);
+    const names = tree[0]!.runs.map((run) => run.name);
+    expect(names).toEqual(expect.arrayContaining(Object.keys(finalHashesByRun(cliMerged))));
+
+    // Merging into it now that it is open is refused too.
+    const again = await call('cluster.merge', { workdir: ran, into: target });
+    expect(again.ok).toBe(false);
+  });
+});
