@@ -16,7 +16,7 @@ export function createClusterHandlers(options: {
   return {
     'cluster.status': ({ workdir }) =>
       compute.task<WorkdirStatus>({ kind: 'cluster.status', workdir }, `Status of ${workdir}`).result,
-    'cluster.merge': ({ workdir, into }) => {
+    'cluster.merge': ({ workdir, into, jobId }) => {
       const target = checkMergeTarget(into);
       return compute.job<MergeSummary>(
         { kind: 'cluster.merge', workdir, into: target },

@@ -70,6 +70,8 @@ export const clusterMethods = {
       .object({
         workdir,
         into: z.string().min(1).describe('The .deltascope file to create or update.'),
+        /** Names the merge's job.progress/job.state events; default `merge-<n>`. */
+        jobId: z.string().min(1).optional(),
       })
       .strict(),
     response: MergeSummarySchema,

@@ -5,9 +5,10 @@ import { useNoticesStore } from './notices';
 /**
  * The screens of an open database: the run browser, an experiment's lineage graph, the open diff,
  * the relevance maps, the training monitor, the agent viewer and the objective-isolation protocol
- * (designer, progress, report).
+ * (designer, progress, report); and, with or without an open database, the cluster view that follows
+ * an experiment's work folder.
  */
-export type AppView = 'runs' | 'lineage' | 'diff' | 'relevance' | 'train' | 'agent' | 'protocol';
+export type AppView = 'runs' | 'lineage' | 'diff' | 'relevance' | 'train' | 'agent' | 'protocol' | 'cluster';
 
 export const useNavigationStore = defineStore('navigation', () => {
   const view = ref<AppView>('runs');
