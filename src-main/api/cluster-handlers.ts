@@ -21,6 +21,7 @@ export function createClusterHandlers(options: {
       return compute.job<MergeSummary>(
         { kind: 'cluster.merge', workdir, into: target },
         {
+          jobId,
           prefix: 'merge',
           label: `Merge ${path.basename(workdir)} into ${path.basename(target)}`,
           unit: 'tasks',

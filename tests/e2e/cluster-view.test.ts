@@ -81,7 +81,7 @@ describe('the Cluster view in Chromium against the headless server', () => {
 
     await deltascope(['task', workdir, '0']); // the first pretraining, as array element 0 would run it
     await expect
-      .poll(() => summary.innerText(), { timeout: 30_000, intervals: [1000] })
+      .poll(() => summary.innerText(), { timeout: 30_000, interval: 1000 })
       .toMatch(new RegExp(`^1 of ${total} tasks done`));
   });
 
@@ -100,7 +100,7 @@ describe('the Cluster view in Chromium against the headless server', () => {
     ]);
     const summary = page.getByTestId('cluster-summary');
     await expect
-      .poll(() => summary.innerText(), { timeout: 30_000, intervals: [1000] })
+      .poll(() => summary.innerText(), { timeout: 30_000, interval: 1000 })
       .toMatch(/^(\d+) of \1 tasks done$/);
     await expect(page.getByTestId('cluster-merge-target').inputValue()).resolves.toBe(
       `${workdir}/cluster-e2e.deltascope`,
