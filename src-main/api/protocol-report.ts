@@ -1,4 +1,5 @@
 import { readNodeStates, loadProtocol } from '../jobs/protocol-store';
+import { recoveryRecordOf } from '../jobs/recovery-record';
 import {
   behaviourMatrix,
   nodeIds,
@@ -95,11 +96,44 @@ function negationReplications(
     const control = evaluationOfNode(db, states, nodeIds.recoverControl(s));
     if (control === null) continue;
     const points: ReplicationNegationInput['points'] = [];
+    const recoveryOf = (nodeId: string): { steps: number; reachedCriterion: boolean } | undefined => {
+      const runId = states.get(nodeId)?.outputs.runId;
+      const record = runId === undefined ? null : recoveryRecordOf(db, runId);
+      return record === null ? undefined : { steps: record.steps, reachedCriterion: record.reachedCriterion };
+    };
     for (const node of graph.nodes) {
-      if (node.seed !== s || node.params.kind !== 'derive') continue;
-      const { rb, variant, alpha } = node.params;
-      const after = evaluationOfNode(db, states, recoveryOfDerived(s, node.id, alpha));
-      if (after !== null) points.push({ rb, variant, alpha, after: after.result });
+      if (node.seed !== s) continue;
+      if (node.params.kind === 'derive') {
+        const { rb, variant, alpha } = node.params;
+        const recovered = recoveryOfDerived(s, node.id, alpha);
+        const after = evaluationOfNode(db, states, recovered);
+        const recovery = recovered === nodeIds.recoverControl(s) ? undefined : recoveryOf(recovered);
+        if (after !== null)
+          points.push({
+            rb,
+            variant,
+            alpha,
+            after: after.result,
+            ...(recovery === undefined ? {} : { recovery }),
+          });
+      } else if (
+        node.params.kind === 'train' &&
+        node.params.role === 'positive' &&
+        node.params.subject !== null
+      ) {
+        const recovered = nodeIds.recover(node.id);
+        const after = evaluationOfNode(db, states, recovered);
+        const recovery = recoveryOf(recovered);
+        if (after !== null) {
+          points.push({
+            rb: node.params.subject,
+            variant: 'positive',
+            alpha: 1,
+            after: after.result,
+            ...(recovery === undefined ? {} : { recovery }),
+          });
+        }
+      }
     }
     out.push({ seed: s, control: control.result, points });
   }
@@ -181,6 +215,10 @@ export function buildProtocolReport(db: DeltascopeDb, experimentId: number): Pro
   const pooled = pooledNegation({
     raName: spec.ra.name,
     rbs: spec.rbs.map((rb) => ({ name: rb.name, targetKind: rbTargetKind(rb) })),
+    kinds: spec.env.kinds,
+    raKinds: Object.entries(spec.ra.collect)
+      .filter(([, w]) => w > 0)
+      .map(([kind]) => kind),
     replications: negationReplications(db, states, spec, graph),
     pooling: { resamples: spec.bootstrapResamples, confidence: spec.confidence, seed: spec.seedBase },
   });

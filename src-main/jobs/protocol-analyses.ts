@@ -15,6 +15,7 @@ import {
   SUPERPOSITION_FORMAT,
   updateSignals,
   type JobNode,
+  type NegationMethod,
   type NodeOutputs,
 } from '../protocol';
 import type { ArtifactContentInput } from '../shared/artifact-schemas';
@@ -32,6 +33,7 @@ import {
   type Params,
 } from './protocol-nodes';
 import { checkpointMap, completeNode } from './protocol-store';
+import { recoveryRecordOf } from './recovery-record';
 
 type AnalysisArtifactKind =
   | 'protocol-update-signals'
@@ -119,20 +121,31 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
         checkpointId: checkpointOf(ctx, target),
         result: evaluationOf(ctx, nodeIds.evaluate(target)),
       });
+      const recoveryOf = (recovered: string) => {
+        const runId = ctx.outputs.get(recovered)?.runId;
+        const record = runId === undefined ? null : recoveryRecordOf(ctx.db, runId);
+        return record === null ? {} : { recovery: record };
+      };
+      const point = (rb: string, variant: NegationMethod, alpha: number, id: string, recovered: string) => ({
+        rb,
+        variant,
+        alpha,
+        checkpointId: checkpointOf(ctx, id),
+        before: evaluationOf(ctx, nodeIds.evaluate(id)),
+        recoveredCheckpointId: checkpointOf(ctx, recovered),
+        after: evaluationOf(ctx, nodeIds.evaluate(recovered)),
+        ...(recovered === nodeIds.recoverControl(s) ? {} : recoveryOf(recovered)),
+      });
       const points = ctx.protocol.graph.nodes
-        .filter((n) => n.seed === s && n.params.kind === 'derive')
-        .map((n) => {
-          const p = n.params as Params<'derive'>;
-          const recovered = recoveryOfDerived(s, n.id, p.alpha);
-          return {
-            rb: p.rb,
-            variant: p.variant,
-            alpha: p.alpha,
-            checkpointId: checkpointOf(ctx, n.id),
-            before: evaluationOf(ctx, nodeIds.evaluate(n.id)),
-            recoveredCheckpointId: checkpointOf(ctx, recovered),
-            after: evaluationOf(ctx, nodeIds.evaluate(recovered)),
-          };
+        .filter((n) => n.seed === s)
+        .flatMap((n) => {
+          if (n.params.kind === 'derive') {
+            const p = n.params;
+            return [point(p.rb, p.variant, p.alpha, n.id, recoveryOfDerived(s, n.id, p.alpha))];
+          }
+          if (n.params.kind === 'train' && n.params.role === 'positive' && n.params.subject !== null)
+            return [point(n.params.subject, 'positive', 1, n.id, nodeIds.recover(n.id))];
+          return [];
         });
       const table = negationTable({
         seed: s,

@@ -192,14 +192,35 @@ function derivedRunId(ctx: NodeContext, seed: number, baseCheckpointId: number):
 export function runDeriveNode(ctx: NodeContext, node: JobNode, params: Params<'derive'>): NodeOutputs {
   const baseId = checkpointOf(ctx, params.base);
   const tunedId = checkpointOf(ctx, params.target);
+  const base = checkpointMap(ctx.db, baseId);
+  const referenceId = params.reference === undefined ? undefined : checkpointOf(ctx, params.reference);
+  // random: drawn on the movable parameters of the replication (graphs stored before: on every one).
+  const movable =
+    params.movableFrom === undefined
+      ? null
+      : movableSet(
+          base,
+          params.movableFrom.map((id) => checkpointMap(ctx.db, checkpointOf(ctx, id))),
+        ).movable;
   const map = derivedMap(
-    checkpointMap(ctx.db, baseId),
+    base,
     checkpointMap(ctx.db, tunedId),
     params.variant,
     params.alpha,
     params.randomSeed,
+    {
+      ...(referenceId === undefined ? {} : { reference: checkpointMap(ctx.db, referenceId) }),
+      movable,
+    },
   );
-  const formula = deriveFormula(baseId, tunedId, params.variant, params.alpha, params.randomSeed);
+  const formula = deriveFormula(
+    baseId,
+    tunedId,
+    params.variant,
+    params.alpha,
+    params.randomSeed,
+    referenceId,
+  );
   return completeNode(ctx.db, ctx.protocol.experimentId, node.id, () => {
     const runId = derivedRunId(ctx, node.seed, baseId);
     const checkpoint = ctx.db.checkpoints.put({
@@ -210,9 +231,15 @@ export function runDeriveNode(ctx: NodeContext, node: JobNode, params: Params<'d
       tensors: [...map.values()].map((t) => ({ name: t.name, shape: [...t.shape], data: t.data })),
       provenance: arithmeticProvenance({
         formula,
-        inputs: [baseId, tunedId],
+        inputs: referenceId === undefined ? [baseId, tunedId] : [baseId, tunedId, referenceId],
         description: `${params.variant} RB "${params.rb}" at α = ${params.alpha}: ${formula}`,
-        details: { protocolNode: node.id, variant: params.variant, alpha: params.alpha, rb: params.rb },
+        details: {
+          protocolNode: node.id,
+          variant: params.variant,
+          alpha: params.alpha,
+          rb: params.rb,
+          ...(params.movableFrom === undefined ? {} : { movableFrom: params.movableFrom }),
+        },
       }),
     });
     return { runId, checkpointId: checkpoint.id };

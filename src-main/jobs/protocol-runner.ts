@@ -1,4 +1,5 @@
 import { DeltascopeError } from '../shared/errors';
+import { evaluationRecordOf } from '../shared/evaluation-artifact';
 import {
   nodeCost,
   nodeStatuses,
@@ -262,6 +263,10 @@ export class ProtocolRunner {
               trainingSpecOfNode(protocol.spec, protocol.graph, node, {
                 initCheckpointId: output(params.initFrom),
                 maskArtifactId: artifact(params.maskFrom),
+                criterionReference:
+                  params.criterion === undefined
+                    ? null
+                    : criterionReference(db, protocol.spec.ra.name, artifact(params.criterion.referenceEval)),
               }),
             )
           : this.options.queue.resume(db, existing.id);
@@ -327,6 +332,19 @@ export class ProtocolRunner {
       ...(message === undefined ? {} : { message }),
     });
   }
+}
+
+/** RA success of the stored evaluation `artifactId` (the reference of a recovery to criterion). */
+function criterionReference(db: DeltascopeDb, ra: string, artifactId: number | null): number {
+  if (artifactId === null)
+    throw new DeltascopeError('INTERNAL', 'recovery to criterion: its reference is not evaluated');
+  const reward = evaluationRecordOf(db.artifacts.get(artifactId)).result.rewards.find((r) => r.name === ra);
+  if (reward === undefined)
+    throw new DeltascopeError(
+      'INVALID_SPEC',
+      `recovery to criterion: evaluation ${artifactId} has no reward "${ra}"`,
+    );
+  return reward.success.estimate;
 }
 
 function sumCost(cost: ReadonlyMap<string, number>, ids: Iterable<string>): number {

@@ -4,6 +4,7 @@ import type { CheckpointSummary } from '../shared/domain';
 import { METRIC_KEYS } from '../shared/metric-keys';
 import type { TrainingSpec } from '../shared/training-spec';
 import type { DeltascopeDb, MetricRow } from '../store';
+import { checkDue, recoveryCheck } from './recovery-check';
 import { decodeResume, encodeResume } from './resume-state';
 import { createTrainingSession } from './trainer-setup';
 import { specOfRun } from './training-runs';
@@ -60,18 +61,32 @@ export async function runTraining(
       resumedFromCheckpointId: resumedFrom?.id ?? null,
     });
     if (resumedFrom === null) onEvent(checkpointEvent(writer.write('init', [])));
+    // Recovery to criterion: a check at the start, then each time a multiple of checkEvery is crossed.
+    const criterion = spec.stopAtCriterion;
+    let met = false;
+    if (criterion !== undefined && resumedFrom === null) {
+      const check = recoveryCheck(session.network, spec, criterion, startStep);
+      db.metrics.append(runId, check.rows);
+      met = check.met;
+    }
 
     const latest: Record<string, number> = {};
     const started = performance.now();
     let step = startStep;
     let iteration = trainer.state().iteration;
-    while (iteration < trainer.numIterations && !control.cancelled()) {
+    while (iteration < trainer.numIterations && !met && !control.cancelled()) {
       const result = trainer.iterate();
+      const from = step;
       step = result.globalStep;
       iteration = result.iteration;
       const rows = metricRows(result);
-      if (result.done || step - writer.lastStep >= spec.checkpointEvery) {
-        onEvent(checkpointEvent(writer.write(result.done ? 'final' : `step ${step}`, rows)));
+      if (criterion !== undefined && checkDue(from, step, criterion.checkEvery)) {
+        const check = recoveryCheck(session.network, spec, criterion, step);
+        rows.push(...check.rows);
+        met = check.met;
+      }
+      if (result.done || met || step - writer.lastStep >= spec.checkpointEvery) {
+        onEvent(checkpointEvent(writer.write(result.done || met ? 'final' : `step ${step}`, rows)));
       } else {
         db.metrics.append(runId, rows);
       }
@@ -90,9 +105,11 @@ export async function runTraining(
       await control.yield();
     }
 
-    const finished = iteration >= trainer.numIterations;
-    // A run resumed after its final checkpoint, or cancelled since the last one, gets one more.
-    if (writer.lastStep !== step || (finished && writer.lastLabel !== 'final')) {
+    const finished = iteration >= trainer.numIterations || met;
+    // A run resumed after its final checkpoint, or cancelled since the last one, gets one more (not a
+    // recovery that met its criterion at the start: its init checkpoint is its result).
+    const metAtStart = met && step === startStep && resumedFrom === null;
+    if (writer.lastStep !== step || (finished && writer.lastLabel !== 'final' && !metAtStart)) {
       onEvent(checkpointEvent(writer.write(finished ? 'final' : `step ${step}`, [])));
     }
     db.runs.setStatus(runId, finished ? 'done' : 'cancelled', backend);

@@ -4,12 +4,15 @@ export {
   checkGraph,
   countByKind,
   DERIVE_VARIANTS,
+  deriveVariantsOf,
   JOB_GRAPH_FORMAT,
   MASK_SELECTIONS,
   nodeCost,
   nodeIds,
   nodeStatuses,
   nullControlSeed,
+  otherRbIndex,
+  positiveControlSeed,
   randomDirectionSeed,
   randomMaskSeed,
   recoveryOfDerived,
@@ -32,7 +35,7 @@ export {
   type NodeOutputs,
   type NodeState,
 } from './artifacts';
-export { derivedMap, deriveFormula } from './derive';
+export { controlDirection, derivedMap, deriveFormula, type DeriveExtras } from './derive';
 export {
   cosineOf,
   updateSignals,
@@ -54,7 +57,20 @@ export {
   type NegationTable,
 } from './negation';
 export { behaviourMatrix, type BehaviourPolicy } from './behaviour-matrix';
-export { pooledNegation, type PooledNegationInput, type ReplicationNegationInput } from './negation-pooling';
+export {
+  pooledNegation,
+  specificityContrast,
+  successIndicator,
+  type NegationMethod,
+  type PooledNegationInput,
+  type ReplicationNegationInput,
+} from './negation-pooling';
+export {
+  movableRandomDirection,
+  normMatchedLike,
+  perTensorNorms,
+  type ControlDirection,
+} from './negation-controls';
 export {
   concentrationOf,
   deltaOf,

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { deriveSeed } from '../engine/random';
 import { DeltascopeError } from '../shared/errors';
-import { effectiveRbReward, type ExperimentSpec } from '../shared/experiment-spec';
+import { effectiveRbReward, negatedRbReward, type ExperimentSpec } from '../shared/experiment-spec';
 import {
   JOB_GRAPH_FORMAT,
   type AnalysisKindSchema,
@@ -16,8 +16,10 @@ import {
 /**
  * The objective-isolation protocol as a job graph, per seed s:
  *   pretrain MA on RA → [mask (known-answer only)] → fine-tune MBᵢ on each RBᵢ and null controls on RA
- *   → derived checkpoints MA − α·Δᵢ, MA + α·Δᵢ, MA − α·rᵢ (rᵢ random with Δᵢ's per-tensor norms)
- *   → recovery on RA of each derived checkpoint and of MA → evaluations → analyses;
+ *   → derived checkpoints MA − α·Δᵢ, MA + α·Δᵢ and the controls MA − α·cᵢ, cᵢ norm-matched to Δᵢ per
+ *     tensor (random over the movable parameters, Δ_null, Δ_other); [MA fine-tuned on −RBᵢ, the positive control]
+ *   → recovery on RA of each derived checkpoint and of MA (to criterion: until RA success is within a
+ *     margin of the recovered control's) → evaluations → analyses;
  * with a localization test, the superposition map then gives top/random/bottom-k % masks, MA is
  * fine-tuned on the held-out RB_new under each mask and fully, and the localization analysis compares them.
  * Pure data: ids are stable strings (`s1/finetune/coin`), so a stored graph and a freshly built one
@@ -46,6 +48,7 @@ export const nodeIds = {
   mask: (s: number) => `s${s}/mask`,
   finetune: (s: number, rb: string) => `s${s}/finetune/${rb}`,
   null: (s: number, k: number) => `s${s}/null/${k}`,
+  positive: (s: number, rb: string) => `s${s}/positive/${rb}`,
   derive: (s: number, rb: string, variant: DeriveVariant, alpha: number) =>
     `s${s}/derive/${rb}/${variant}/${alpha}`,
   recover: (target: string) => `${target}/recover`,
@@ -66,6 +69,26 @@ export function recoveryOfDerived(s: number, deriveId: string, alpha: number): s
   return alpha === 0 ? nodeIds.recoverControl(s) : nodeIds.recover(deriveId);
 }
 
+/**
+ * The derive variants of a spec: negate, add and random always; null (−Δ_null) with a null control;
+ * other (−Δ_other) with a second RB.
+ */
+export function deriveVariantsOf(spec: ExperimentSpec): DeriveVariant[] {
+  return DERIVE_VARIANTS.filter(
+    (v) => (v !== 'null' || spec.nullControls > 0) && (v !== 'other' || spec.rbs.length > 1),
+  );
+}
+
+/** The RB whose delta is RBᵢ's −Δ_other control: the next RB of the spec, cyclically. */
+export function otherRbIndex(rbIndex: number, rbCount: number): number {
+  return (rbIndex + 1) % rbCount;
+}
+
+/** Seed of the positive control (MA fine-tuned on −RBᵢ) of RB index i in replication seed s. */
+export function positiveControlSeed(s: number, rbIndex: number): number {
+  return deriveSeed(s, POSITIVE_CONTROL_STREAM + rbIndex);
+}
+
 /** Seed of null control k of replication seed s: far from every other seed of the experiment. */
 export function nullControlSeed(s: number, k: number): number {
   return (s + 7919 * (k + 1)) % 2 ** 31;
@@ -74,6 +97,7 @@ export function nullControlSeed(s: number, k: number): number {
 /** Stream ids of a replication's random draws (random/prng deriveSeed of the replication seed). */
 const RANDOM_DIRECTION_STREAM = 0x0d1e_0000;
 const RANDOM_MASK_STREAM = 0x3a5c_0000;
+const POSITIVE_CONTROL_STREAM = 0x9c0e_0000;
 
 /**
  * Seed of the random-direction control rᵢ of RB index i in replication seed s (s = seedBase + r, so
@@ -155,26 +179,55 @@ export function buildJobGraph(spec: ExperimentSpec): JobGraph {
       return id;
     });
     const recoverEvals: string[] = [];
-    const recover = (target: string, id: string): void => {
-      const recovered = train(s, id, [target], {
+    // With a criterion, every derived (and positive-control) recovery trains until its RA success is
+    // within the margin of the recovered control's, so it depends on the control's evaluation.
+    const criterion = spec.recoveryCriterion;
+    const controlEval = nodeIds.evaluate(nodeIds.recoverControl(s));
+    const recover = (target: string, id: string, toCriterion: boolean): void => {
+      const withCriterion = toCriterion && criterion !== null;
+      const recovered = train(s, id, withCriterion ? [target, controlEval] : [target], {
         role: 'recover',
         trainReward: ra,
-        steps: spec.recoverySteps,
+        steps: withCriterion ? criterion.maxSteps : spec.recoverySteps,
         seed: s,
         initFrom: target,
         maskFrom: null,
         subject: target,
+        ...(withCriterion
+          ? {
+              criterion: {
+                referenceEval: controlEval,
+                margin: criterion.margin,
+                checkEvery: criterion.checkEvery,
+                episodes: criterion.episodes,
+              },
+            }
+          : {}),
       });
       recoverEvals.push(evaluate(s, recovered));
     };
-    recover(pretrain, nodeIds.recoverControl(s));
+    recover(pretrain, nodeIds.recoverControl(s), false);
+    const variants = deriveVariantsOf(spec);
     spec.rbs.forEach((rb, i) => {
-      for (const variant of DERIVE_VARIANTS) {
+      for (const variant of variants) {
+        // The control directions: the replication's first null control, or the next RB's fine-tune.
+        const reference =
+          variant === 'null'
+            ? nulls[0]!
+            : variant === 'other'
+              ? finetunes[otherRbIndex(i, spec.rbs.length)]!
+              : null;
+        const movableFrom = variant === 'random' ? [...finetunes, ...nulls] : null;
         for (const alpha of spec.alphas) {
           const id = add({
             id: nodeIds.derive(s, rb.name, variant, alpha),
             seed: s,
-            deps: [pretrain, finetunes[i]!],
+            deps: [
+              pretrain,
+              finetunes[i]!,
+              ...(reference === null ? [] : [reference]),
+              ...(movableFrom ?? []).filter((m) => m !== finetunes[i]),
+            ],
             params: {
               kind: 'derive',
               base: pretrain,
@@ -183,12 +236,27 @@ export function buildJobGraph(spec: ExperimentSpec): JobGraph {
               variant,
               alpha,
               randomSeed: randomDirectionSeed(s, i),
+              ...(reference === null ? {} : { reference }),
+              ...(movableFrom === null ? {} : { movableFrom }),
             },
           });
           evals.push(evaluate(s, id));
           const recovery = recoveryOfDerived(s, id, alpha);
-          if (recovery === nodeIds.recover(id)) recover(id, recovery);
+          if (recovery === nodeIds.recover(id)) recover(id, recovery, true);
         }
+      }
+      if (spec.positiveControl) {
+        const positive = train(s, nodeIds.positive(s, rb.name), fineDeps, {
+          role: 'positive',
+          trainReward: negatedRbReward(spec.ra, rb).name,
+          steps: spec.finetuneSteps,
+          seed: positiveControlSeed(s, i),
+          initFrom: pretrain,
+          maskFrom: mask,
+          subject: rb.name,
+        });
+        evals.push(evaluate(s, positive));
+        recover(positive, nodeIds.recover(positive), true);
       }
     });
     const analysis = (kind: AnalysisKind, deps: string[]): string =>
@@ -241,6 +309,7 @@ export function buildJobGraph(spec: ExperimentSpec): JobGraph {
       spec.ra,
       ...spec.rbs.map((rb) => effectiveRbReward(spec.ra, rb)),
       ...(spec.localization === null ? [] : [effectiveRbReward(spec.ra, spec.localization.rbNew)]),
+      ...(spec.positiveControl ? spec.rbs.map((rb) => negatedRbReward(spec.ra, rb)) : []),
     ],
     nodes,
   };

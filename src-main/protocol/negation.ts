@@ -1,9 +1,8 @@
 import { bootstrapMeanCi, wilsonInterval, type Interval } from '../engine/stats';
 import type { EvaluationResult } from '../shared/contract-evaluation';
-import type { NegationTableData } from '../shared/contract-protocol';
+import type { NegationTableData, RecoveryRecord } from '../shared/contract-protocol';
 import { NEGATION_FORMAT } from '../shared/protocol-artifacts';
 import { DeltascopeError } from '../shared/errors';
-import type { DeriveVariant } from './job-graph';
 
 /**
  * The negation test of one replication: for each RBᵢ, variant (MA − α·Δᵢ, MA + α·Δᵢ, MA − α·rᵢ) and α,
@@ -17,12 +16,15 @@ export { NEGATION_FORMAT };
 
 export interface NegationPointInput {
   rb: string;
-  variant: DeriveVariant;
+  /** A derive variant, or 'positive' (the positive control, alpha 1). */
+  variant: NegationRow['variant'];
   alpha: number;
   checkpointId: number;
   before: EvaluationResult;
   recoveredCheckpointId: number;
   after: EvaluationResult;
+  /** Recovery to criterion: steps, whether it reached the criterion, and its curve. */
+  recovery?: RecoveryRecord;
 }
 
 export interface NegationInput {
@@ -157,6 +159,7 @@ export function negationTable(input: NegationInput): NegationTable {
       afterVsRandom:
         random === undefined ? null : difference(point.after, random.after, input.raName, rb.targetKind, s),
       afterVsControl: difference(point.after, input.control.result, input.raName, rb.targetKind, s),
+      ...(point.recovery === undefined ? {} : { recovery: point.recovery }),
     };
   });
   const perRb = (result: EvaluationResult): Record<string, NegationMeasures> =>

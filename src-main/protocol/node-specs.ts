@@ -12,6 +12,7 @@ const PHASE_OF_ROLE: Record<TrainRole, RunPhase> = {
   null: 'control',
   recover: 'retrain',
   localize: 'finetune',
+  positive: 'finetune',
 };
 
 /** Checkpoints per run besides init and final: enough to resume a long run without losing much. */
@@ -22,6 +23,8 @@ export interface ResolvedInputs {
   initCheckpointId: number | null;
   /** Output artifact of the node's `maskFrom`, or null. */
   maskArtifactId: number | null;
+  /** Recoveries to criterion: RA success of the node's `criterion.referenceEval` (the recovered control). */
+  criterionReference?: number | null;
 }
 
 /** The TrainingSpec (as input to TrainingSpecSchema) of train node `node`. */
@@ -51,5 +54,30 @@ export function trainingSpecOfNode(
     checkpointEvery: every,
     ...(inputs.initCheckpointId === null ? {} : { init: { checkpointId: inputs.initCheckpointId } }),
     ...(inputs.maskArtifactId === null ? {} : { trainableMask: { artifactId: inputs.maskArtifactId } }),
+    ...(params.criterion === undefined ? {} : { stopAtCriterion: stopAtCriterion(spec, node, inputs) }),
+  };
+}
+
+function stopAtCriterion(
+  spec: ExperimentSpec,
+  node: JobNode,
+  inputs: ResolvedInputs,
+): NonNullable<TrainingSpecInput['stopAtCriterion']> {
+  const criterion = node.params.kind === 'train' ? node.params.criterion : undefined;
+  const reference = inputs.criterionReference;
+  if (criterion === undefined || reference === undefined || reference === null) {
+    throw new DeltascopeError(
+      'INTERNAL',
+      `node ${node.id} recovers to criterion but the RA success of ${criterion?.referenceEval ?? 'its reference'} was not resolved`,
+    );
+  }
+  return {
+    reward: spec.ra.name,
+    reference,
+    margin: criterion.margin,
+    checkEvery: criterion.checkEvery,
+    episodes: criterion.episodes,
+    evalSeed: spec.evalSeed,
+    policy: spec.evalPolicy,
   };
 }

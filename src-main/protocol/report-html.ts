@@ -8,7 +8,13 @@ import type {
 import { buildConcentrationOptions } from '../shared/charts/concentration-options';
 import { buildIntervalLinesOptions } from '../shared/charts/interval-lines-options';
 import { buildLineChartOptions } from '../shared/charts/line-chart-options';
-import { concentrationInput, localizationSeries, negationSeries } from '../shared/charts/protocol-series';
+import {
+  concentrationInput,
+  localizationSeries,
+  negationSeries,
+  pooledNegationSeries,
+} from '../shared/charts/protocol-series';
+import { negationMethodRows } from '../shared/tables/protocol-tables';
 import { buildSimilarityMatrixOptions } from '../shared/charts/similarity-matrix-options';
 import { renderChartSvg, withAxisTitles, type AxisTitles, type ChartSize } from './report-charts';
 import { formatInterval, formatNumber } from './statements';
@@ -260,7 +266,49 @@ function pooledNegationSection(rows: ProtocolReport['pooledNegation'], raName: s
     p === null ? '–' : e(p.perReplication.map((x) => formatNumber(x, 2, true)).join(', '));
   const pooled = (p: PooledEffect | null, percent: boolean): string =>
     p === null ? '–' : `${ci(p, percent, true)}${p.replicated ? '' : ' <strong>not replicated</strong>'}`;
+  const methods = negationMethodRows(rows);
+  const rbs = [...new Set(rows.map((r) => r.rb))];
+  const charts = rbs
+    .map((rb) => {
+      const series = pooledNegationSeries(rows, rb, 'contrast');
+      return series.length === 0
+        ? ''
+        : figure(
+            `${rb}: specificity contrast vs control, pooled (dots: each replication)`,
+            buildIntervalLinesOptions({
+              series,
+              xName: 'α',
+              yName: 'Δ P(target) − mean Δ P(others)',
+              highlightX: 1,
+            }),
+            { y: 'contrast' },
+          );
+    })
+    .join('');
+  const steps = (m: (typeof methods)[number]): string =>
+    m.stepsToCriterion === null
+      ? '–'
+      : `${m.stepsToCriterion.median === null ? '–' : e(m.stepsToCriterion.median)} (${e(m.stepsToCriterion.reached)}/${e(m.stepsToCriterion.of)} recovered)`;
+  const ilharco =
+    methods.length === 0
+      ? ''
+      : `<h3>Methods at the headline α (Ilharco et al. style)</h3><p class="muted">Per RB and method: the pooled drop of P(target) vs the recovered control, the retention of ${e(raName)} (success / the control's), the specificity contrast, and steps to criterion (median over the replications that recovered).</p>` +
+        table(
+          ['RB', 'method', 'α', 'R', 'Δ P(target)', `${raName} retention`, 'contrast', 'steps to criterion'],
+          methods.map((m) => [
+            e(m.rb),
+            e(m.label),
+            e(m.alpha),
+            e(m.replications),
+            pooled(m.targetDrop, true),
+            m.raRetention === null ? '–' : ci(m.raRetention, true),
+            pooled(m.contrast, true),
+            steps(m),
+          ]),
+        );
   return (
+    charts +
+    ilharco +
     `<p class="muted">Per point: the per-episode difference of the recovered checkpoint and its replication's control, ` +
     `pooled across replications — a t-interval over per-replication effects when R ≥ 5, else a hierarchical bootstrap ` +
     `(replications, then episodes); with R &lt; 3 the effect is not replicated and never a finding.</p>` +

@@ -10,6 +10,7 @@ import type {
   SuperpositionData,
   KnownAnswerData,
 } from '../shared';
+import { methodRow, negationVerdict } from '../shared/negation-verdict';
 
 /**
  * Short sentences saying what the report's numbers show and what they do not. Every interval is
@@ -139,7 +140,7 @@ function negationStatements(seed: number, table: NegationTableData): ReportState
   const kindOf = (ci: Interval): ReportStatement['kind'] => (includesZero(ci) ? 'null-result' : 'note');
   const kinds = new Map(table.rbs.map((rb) => [rb.name, rb.targetKind]));
   for (const row of strongestRows(table)) {
-    if (row.variant === 'random') continue;
+    if (row.variant !== 'negate' && row.variant !== 'add') continue;
     const kind = kinds.get(row.rb) ?? null;
     const sign = row.variant === 'negate' ? '−' : '+';
     const subject = `MA ${sign} ${row.alpha}·Δ(${row.rb}), after recovery`;
@@ -178,30 +179,71 @@ function poolingNote(p: PooledEffect): string {
     : `not replicated: R = ${p.replications} < 3 replications (${how}), so this is not a finding`;
 }
 
-/** The pooled headline: the strongest α of each RB and non-random variant. */
+/** The effect as "−0.08 [−0.12, −0.04]", with its pooling and per-replication values. */
+function pooledText(p: PooledEffect): string {
+  return `${formatInterval(p, { signed: true })}, ${poolingNote(p)}; per replication ${p.perReplication.map((x) => formatNumber(x, 2, true)).join(', ')}`;
+}
+
+/**
+ * The pooled headline per RB: negation −Δᵢ is a finding only when its specificity contrast excludes 0
+ * and beats every control (shared/negation-verdict.ts); otherwise the statement says plainly that it
+ * did not. The raw target drop follows as a note; MA + α·Δ is never a finding.
+ */
 function pooledNegationStatements(rows: readonly PooledNegationRow[], raName: string): ReportStatement[] {
-  const best = new Map<string, PooledNegationRow>();
-  for (const row of rows) {
-    if (row.variant === 'random') continue;
-    const current = best.get(`${row.rb}/${row.variant}`);
-    if (current === undefined || row.alpha > current.alpha) best.set(`${row.rb}/${row.variant}`, row);
-  }
-  return [...best.values()].map((row): ReportStatement => {
-    const effect = row.targetCollectVsControl ?? row.raReturnVsControl;
-    const what =
-      row.targetCollectVsControl === null ? `${raName} return` : `P(collect) of ${row.rb}'s object`;
-    const sign = row.variant === 'negate' ? '−' : '+';
-    const zero = includesZero(effect);
-    return {
+  const out: ReportStatement[] = [];
+  for (const rb of [...new Set(rows.map((r) => r.rb))]) {
+    const verdict = negationVerdict(rows, rb);
+    if (verdict === null) continue;
+    const negate = methodRow(rows, rb, 'negate', verdict.alpha);
+    const subject = `MA − ${verdict.alpha}·Δ(${rb}), after recovery`;
+    if (verdict.contrast === null) {
+      const effect = negate?.targetCollectVsControl ?? negate?.raReturnVsControl;
+      if (effect === undefined) continue;
+      out.push({
+        seed: null,
+        topic: 'negation',
+        kind: effect.replicated ? 'null-result' : 'note',
+        text: `${subject}: ${pooledText(effect)} in ${negate?.targetCollectVsControl == null ? `${raName} return` : `P(collect ${rb}'s object)`} vs control. Not a finding: ${verdict.reason}.`,
+      });
+      continue;
+    }
+    const controls = verdict.controls
+      .map((c) =>
+        c.contrast === null
+          ? `${c.method}: not run`
+          : `${c.method} ${formatInterval(c.contrast, { signed: true })} (${c.beaten ? 'beaten' : 'not beaten'})`,
+      )
+      .join('; ');
+    out.push({
       seed: null,
       topic: 'negation',
-      kind: !effect.replicated ? 'note' : zero ? 'null-result' : 'finding',
+      kind: verdict.finding ? 'finding' : verdict.contrast.replicated ? 'null-result' : 'note',
       text:
-        `MA ${sign} ${row.alpha}·Δ(${row.rb}), after recovery: ${formatInterval(effect, { signed: true })} in ${what} vs control, ` +
-        `${poolingNote(effect)}; per replication ${effect.perReplication.map((x) => formatNumber(x, 2, true)).join(', ')}` +
-        (effect.replicated && zero ? ' — the pooled interval includes 0 (null result).' : '.'),
-    };
-  });
+        `${subject}: specificity contrast Δ P(target) − mean Δ P(other kinds) vs control ${pooledText(verdict.contrast)}. ` +
+        `Controls (norm-matched per tensor): ${controls}. ` +
+        (verdict.finding
+          ? 'Finding: negation lowers the target beyond general damage and beyond every control.'
+          : `Null result — negation is not shown to remove a targeted lean: ${verdict.reason}.`),
+    });
+    const drop = negate?.targetCollectVsControl ?? null;
+    if (drop !== null) {
+      out.push({
+        seed: null,
+        topic: 'negation',
+        kind: 'note',
+        text: `${subject}: raw Δ P(target) vs control ${pooledText(drop)} (the headline is the contrast above, which discounts the drop of every other object).`,
+      });
+    }
+  }
+  if (rows.some((r) => r.variant === 'add')) {
+    out.push({
+      seed: null,
+      topic: 'negation',
+      kind: 'note',
+      text: 'MA + α·Δᵢ is shown as a curve only: at α = 1 it is MBᵢ itself, so its effect is never a finding.',
+    });
+  }
+  return out;
 }
 
 function superpositionStatements(seed: number, data: SuperpositionData): ReportStatement[] {

@@ -3,11 +3,11 @@ import { IntervalSchema } from './contract-evaluation';
 import { ExperimentSpecSchema } from './experiment-spec';
 import { GridMazeConfigSchema } from './gridmaze-config';
 import {
-  DeriveVariantSchema,
   KNOWN_ANSWER_FORMAT,
   LOCALIZATION_FORMAT,
   MaskSelectionSchema,
   NEGATION_FORMAT,
+  NegationMethodSchema,
   SUPERPOSITION_FORMAT,
   UpdateSignalsSchema,
 } from './protocol-artifacts';
@@ -188,6 +188,18 @@ const NegationMeasuresSchema = z.object({
   rbReturn: interval,
 });
 const NegationDifferenceSchema = z.object({ targetCollect: interval.nullable(), raReturn: interval });
+/**
+ * A recovery to criterion (spec.recoveryCriterion): the env steps it trained, whether its RA success
+ * reached the criterion before the cap, and its curve — at each check, RA success and P(collect) of
+ * every object kind on held-out episodes.
+ */
+export const RecoveryRecordSchema = z.object({
+  runId: id,
+  steps: count,
+  reachedCriterion: z.boolean(),
+  curve: z.array(z.object({ step: count, success: z.number(), collect: z.record(z.string(), z.number()) })),
+});
+export type RecoveryRecord = z.output<typeof RecoveryRecordSchema>;
 export const NegationTableSchema = z.object({
   format: z.literal(NEGATION_FORMAT),
   seed: z.number().int(),
@@ -202,7 +214,8 @@ export const NegationTableSchema = z.object({
   rows: z.array(
     z.object({
       rb: z.string(),
-      variant: DeriveVariantSchema,
+      /** A derive variant, or 'positive' (MA fine-tuned on −RBᵢ; alpha 1). */
+      variant: NegationMethodSchema,
       alpha: z.number(),
       checkpointId: id,
       recoveredCheckpointId: id,
@@ -210,6 +223,8 @@ export const NegationTableSchema = z.object({
       after: NegationMeasuresSchema,
       afterVsRandom: NegationDifferenceSchema.nullable(),
       afterVsControl: NegationDifferenceSchema,
+      /** Recovery to criterion (absent with fixed-budget recovery and in tables made before it existed). */
+      recovery: RecoveryRecordSchema.optional(),
     }),
   ),
 });
@@ -334,12 +349,29 @@ export type PooledEffect = z.output<typeof PooledEffectSchema>;
  */
 export const PooledNegationRowSchema = z.object({
   rb: z.string(),
-  variant: DeriveVariantSchema,
+  /** A derive variant, or 'positive' (the positive control: MA fine-tuned on −RBᵢ, alpha 1). */
+  variant: NegationMethodSchema,
   alpha: z.number(),
   /** Seeds of the replications pooled (those whose evaluations were done). */
   seeds: z.array(z.number().int()),
   targetCollectVsControl: PooledEffectSchema.nullable(),
   raReturnVsControl: PooledEffectSchema,
+  /**
+   * Specificity (absent in reports made before it existed): Δ P(collect) of every object kind vs the
+   * control, Δ RA success, and the contrast = Δ P(target) − mean Δ P(other kinds), per episode then pooled
+   * (null when RBᵢ names no object or the env has no other kind). The headline is the contrast.
+   */
+  specificity: z
+    .object({
+      perKind: z.array(z.object({ kind: z.string(), effect: PooledEffectSchema })),
+      raSuccessVsControl: PooledEffectSchema,
+      contrast: PooledEffectSchema.nullable(),
+    })
+    .optional(),
+  /** RA retention: per replication RA success of this arm / the control's, pooled over replications. */
+  raRetention: PooledEffectSchema.nullable().optional(),
+  /** Steps to criterion per replication (seeds order); null where the recovery hit its cap. Absent: fixed budget. */
+  stepsToCriterion: z.array(count.nullable()).optional(),
 });
 export type PooledNegationRow = z.output<typeof PooledNegationRowSchema>;
 

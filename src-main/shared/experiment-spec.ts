@@ -78,6 +78,30 @@ export const LocalizationSpecSchema = z
   .strict();
 export type LocalizationSpec = z.output<typeof LocalizationSpecSchema>;
 
+/** Recovery to criterion of the derived checkpoints (the control's recovery keeps recoverySteps). */
+export const RecoveryCriterionSpecSchema = z
+  .object({
+    margin: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.03)
+      .describe('Stop once RA success ≥ the recovered control’s RA success − margin.'),
+    maxSteps: steps()
+      .default(100_000)
+      .describe('Step cap of each recovery; a run that hits it did not recover.'),
+    checkEvery: positiveInt()
+      .max(MAX_TOTAL_STEPS)
+      .default(8192)
+      .describe('Env steps between checks of RA success (one also runs before training).'),
+    episodes: positiveInt()
+      .max(100_000)
+      .default(200)
+      .describe('Held-out episodes of each check (the points of the recovery curve).'),
+  })
+  .strict();
+export type RecoveryCriterionSpec = z.output<typeof RecoveryCriterionSpecSchema>;
+
 /** α from 0 to 1 in steps of 0.1, rounded so that JSON shows 0.3, not 0.30000000000000004. */
 export const DEFAULT_ALPHAS: readonly number[] = Array.from({ length: 11 }, (_, i) => i / 10);
 
@@ -133,6 +157,17 @@ export const ExperimentSpecSchema = z
     recoverySteps: steps()
       .default(50_000)
       .describe('Env steps of recovery training on RA of every derived checkpoint and of MA.'),
+    recoveryCriterion: RecoveryCriterionSpecSchema.nullable()
+      .default(null)
+      .describe(
+        'Recovery to criterion: retrain each derived checkpoint on RA until its RA success is within `margin` of the recovered control’s (null: every recovery runs recoverySteps).',
+      ),
+    positiveControl: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Positive control of the negation test: fine-tune MA on −RBᵢ (penalise the object) for finetuneSteps, recovered and evaluated like a derived point.',
+      ),
     evalEpisodes: positiveInt().max(100_000).default(500).describe('Held-out episodes per evaluation.'),
     evalSeed: seed().default(0).describe('Seed of the held-out maze stream (paired across checkpoints).'),
     evalPolicy: z
@@ -264,6 +299,9 @@ export const ExperimentSpecSchema = z
       });
     }
     const budgets: [(string | number)[], number][] = [
+      ...(spec.recoveryCriterion === null
+        ? []
+        : [[['recoveryCriterion', 'maxSteps'], spec.recoveryCriterion.maxSteps] as [string[], number]]),
       [['pretrainSteps'], spec.pretrainSteps],
       [['finetuneSteps'], spec.finetuneSteps],
       [['recoverySteps'], spec.recoverySteps],
@@ -312,6 +350,24 @@ export function effectiveRbReward(ra: RewardSpec, rb: RbSpec): RewardSpec {
     stepCost: ra.stepCost + rb.stepCost,
     reach: sum(ra.reach, rb.reach),
   };
+}
+
+/** The name of −RBᵢ, the positive control's reward (penalise RBᵢ's object). */
+export function negatedRbName(rb: { name: string }): string {
+  return `neg-${rb.name}`;
+}
+
+/** −RBᵢ: RBᵢ's component with every weight negated (added to RA when RBᵢ is added to RA). */
+export function negatedRbReward(ra: RewardSpec, rb: RbSpec): RewardSpec {
+  const negate = (r: Record<string, number>): Record<string, number> =>
+    Object.fromEntries(Object.entries(r).map(([k, w]) => [k, -w]));
+  return effectiveRbReward(ra, {
+    ...rb,
+    name: negatedRbName(rb),
+    collect: negate(rb.collect),
+    reach: negate(rb.reach),
+    stepCost: -rb.stepCost,
+  });
 }
 
 /** The object kind RBᵢ is about: the kind of largest positive weight in its component, or null. */

@@ -14,6 +14,12 @@ export const METRIC_KEYS = {
   approxKl: 'losses/approx_kl',
   clipFraction: 'losses/clipfrac',
   explainedVariance: 'losses/explained_variance',
+  /** Recovery to criterion (TrainingSpec.stopAtCriterion): each check's held-out success of the checked reward. */
+  recoverySuccess: 'recovery/success',
+  /** Each check's held-out P(collect kind); per kind `recovery/collect/<kind>`. */
+  recoveryCollect: 'recovery/collect',
+  /** 1 at the check that met the criterion (the run stops there). */
+  recoveryCriterionMet: 'recovery/criterion_met',
 } as const;
 
 export type MetricKey = (typeof METRIC_KEYS)[keyof typeof METRIC_KEYS];

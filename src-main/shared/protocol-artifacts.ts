@@ -17,8 +17,24 @@ export const LOCALIZATION_FORMAT = 'deltascope.protocol.localization/1' as const
 const id = z.number().int().positive();
 const count = z.number().int().nonnegative();
 
-export const DeriveVariantSchema = z.enum(['negate', 'add', 'random']);
-export const TrainRoleSchema = z.enum(['pretrain', 'finetune', 'null', 'recover', 'localize']);
+/**
+ * Derived checkpoints: negate MA − α·Δᵢ; add MA + α·Δᵢ (a curve, never a finding); and the controls, each
+ * norm-matched to Δᵢ per tensor: random MA − α·rᵢ (Gaussian over the movable parameters), null MA − α·Δ_null
+ * (negated null drift), other MA − α·Δ_other (another RB's delta).
+ */
+export const DeriveVariantSchema = z.enum(['negate', 'add', 'random', 'null', 'other']);
+/** A row of the negation test: a derived variant, or the positive control (MA fine-tuned on −RBᵢ). */
+export const NegationMethodSchema = z.enum([...DeriveVariantSchema.options, 'positive']);
+export const TrainRoleSchema = z.enum(['pretrain', 'finetune', 'null', 'recover', 'localize', 'positive']);
+
+/** Recovery to criterion: train on RA until RA success ≥ the reference's − margin (checked every `checkEvery` steps). */
+export const RecoveryCriterionParamsSchema = z.object({
+  /** Evaluate node whose RA success is the reference (the recovered control's). */
+  referenceEval: z.string(),
+  margin: z.number(),
+  checkEvery: z.number().int().positive(),
+  episodes: z.number().int().positive(),
+});
 export const AnalysisKindSchema = z.enum([
   'update-signals',
   'negation',
@@ -42,6 +58,8 @@ export const NodeParamsSchema = z.discriminatedUnion('kind', [
     maskFrom: z.string().nullable(),
     /** RBᵢ name for fine-tunes; the derived checkpoint's node for recoveries. */
     subject: z.string().nullable(),
+    /** Recoveries to criterion: stop once RA success is within the margin of the reference (absent: fixed budget). */
+    criterion: RecoveryCriterionParamsSchema.optional(),
   }),
   z.object({ kind: z.literal('mask'), from: z.string(), tensor: z.string() }),
   z.object({
@@ -61,6 +79,10 @@ export const NodeParamsSchema = z.discriminatedUnion('kind', [
     variant: DeriveVariantSchema,
     alpha: z.number(),
     randomSeed: z.number().int(),
+    /** null / other: the node whose delta from `base` is the control direction (a null control, another RB). */
+    reference: z.string().optional(),
+    /** random: the fine-tunes whose non-zero Δ define the movable parameters the direction is drawn on. */
+    movableFrom: z.array(z.string()).optional(),
   }),
   z.object({ kind: z.literal('evaluate'), target: z.string() }),
   z.object({ kind: z.literal('analysis'), analysis: AnalysisKindSchema }),

@@ -115,7 +115,7 @@ export const TrainingSpecSchema = z
     rewards: z
       .array(RewardSpecSchema)
       .min(1)
-      .max(16)
+      .max(32)
       .prefault([{ name: 'RA', collect: { cheese: 1 } }])
       .describe('Every reward the run logs (returns and success per reward); one of them is trained on.'),
     trainReward: name()
@@ -152,6 +152,21 @@ export const TrainingSpecSchema = z
       .optional()
       .describe(
         'Per-element mask for sparse fine-tuning; tensors the mask does not name stay fully trainable.',
+      ),
+    stopAtCriterion: z
+      .object({
+        reward: name().describe('The reward whose success is checked (RA).'),
+        reference: z.number().min(0).max(1).describe('The success to recover to (the control’s).'),
+        margin: z.number().min(0).max(1).describe('Stop once success ≥ reference − margin.'),
+        checkEvery: positiveInt().describe('Env steps between checks (a check also runs at the start).'),
+        episodes: positiveInt().max(100_000).describe('Held-out episodes of each check.'),
+        evalSeed: z.number().int().min(0).describe('Seed of the held-out mazes of each check.'),
+        policy: z.enum(['greedy', 'sampled']).describe('Policy mode of each check.'),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'Recovery to criterion: evaluate every checkEvery steps and stop early once the success is within the margin; totalSteps is the cap. Each check is logged as recovery/* metrics.',
       ),
   })
   .strict()

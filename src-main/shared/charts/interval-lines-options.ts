@@ -1,4 +1,4 @@
-import type { LineSeriesOption } from 'echarts/charts';
+import type { LineSeriesOption, ScatterSeriesOption } from 'echarts/charts';
 import type {
   GridComponentOption,
   LegendComponentOption,
@@ -12,6 +12,7 @@ import { namedSeriesColors, seriesColor } from './palette';
 
 export type IntervalLinesOption = ComposeOption<
   | LineSeriesOption
+  | ScatterSeriesOption
   | GridComponentOption
   | LegendComponentOption
   | TooltipComponentOption
@@ -24,6 +25,8 @@ export interface IntervalPoint {
   estimate: number;
   low: number;
   high: number;
+  /** The value of each replication (pooled intervals): drawn as dots beside the interval. */
+  perReplication?: readonly number[];
 }
 
 export interface IntervalSeries {
@@ -49,6 +52,10 @@ export const BAND_OPACITY = 0.14;
 /** Suffixes of the two invisible stacked series that draw a band: low, then high − low. */
 export const BAND_LOW_SUFFIX = '\u0000low';
 export const BAND_WIDTH_SUFFIX = '\u0000band';
+/** Suffix of the scatter series of a series' per-replication dots. */
+export const REPLICATION_SUFFIX = '\u0000replications';
+/** Radius of a per-replication dot. */
+export const REPLICATION_DOT_SIZE = 6;
 
 /** The x positions of every series, ascending, as category labels (so bands stack by position). */
 export function intervalCategories(series: readonly IntervalSeries[]): number[] {
@@ -80,7 +87,7 @@ export function buildIntervalLinesOptions(input: IntervalLinesInput): IntervalLi
       const point = s.points.find((p) => p.x === x);
       return point === undefined ? '-' : pick(point);
     });
-  const lines: LineSeriesOption[] = [];
+  const lines: (LineSeriesOption | ScatterSeriesOption)[] = [];
   series.forEach((s, i) => {
     const color = seriesColor(i, palette ?? named);
     const stack = `band-${i}`;
@@ -138,6 +145,25 @@ export function buildIntervalLinesOptions(input: IntervalLinesInput): IntervalLi
         : {}),
     });
   });
+  // Each replication's value as a hollow dot at its x, over the pooled line and band.
+  series.forEach((s, i) => {
+    const dots = s.points.flatMap((p) =>
+      (p.perReplication ?? []).map((v) => [String(p.x), v] as [string, number]),
+    );
+    if (dots.length === 0) return;
+    lines.push({
+      type: 'scatter',
+      id: `${s.name}${REPLICATION_SUFFIX}`,
+      name: s.name,
+      data: dots,
+      symbol: 'circle',
+      symbolSize: REPLICATION_DOT_SIZE,
+      itemStyle: { color: '#fff', borderColor: seriesColor(i, palette ?? named), borderWidth: 1.5 },
+      z: 3 + series.length,
+      tooltip: { show: false },
+      silent: true,
+    });
+  });
   const intervalsOf = new Map(series.map((s) => [s.name, s.points]));
   return {
     animation: false,
@@ -175,7 +201,11 @@ export function buildIntervalLinesOptions(input: IntervalLinesInput): IntervalLi
             const x = xs[p.dataIndex ?? -1];
             const point = intervalsOf.get(p.seriesName ?? '')?.find((q) => q.x === x);
             if (point === undefined) return '';
-            return `<span style="color:${p.color ?? '#888'}">●</span> ${p.seriesName}: ${formatMetricValue(point.estimate)} [${formatMetricValue(point.low)}, ${formatMetricValue(point.high)}]`;
+            const reps =
+              point.perReplication === undefined || point.perReplication.length === 0
+                ? ''
+                : `; per replication ${point.perReplication.map((v) => formatMetricValue(v)).join(', ')}`;
+            return `<span style="color:${p.color ?? '#888'}">●</span> ${p.seriesName}: ${formatMetricValue(point.estimate)} [${formatMetricValue(point.low)}, ${formatMetricValue(point.high)}]${reps}`;
           })
           .filter((row) => row !== '');
         const x = xs[list[0]?.dataIndex ?? -1];

@@ -1,4 +1,11 @@
-import type { LocalizationData, NegationTableData, SuperpositionData } from '../contract-protocol';
+import type {
+  LocalizationData,
+  NegationTableData,
+  PooledEffect,
+  PooledNegationRow,
+  SuperpositionData,
+} from '../contract-protocol';
+import { NEGATION_METHOD_LABELS } from '../negation-verdict';
 import type { IntervalPoint, IntervalSeries } from './interval-lines-options';
 
 /**
@@ -21,10 +28,17 @@ export function negationSeries(
 ): IntervalSeries[] {
   const rows = table.rows.filter((row) => row.rb === rb);
   const alphas = [...new Set(rows.map((row) => row.alpha))].sort((a, b) => a - b);
-  const variants = ['negate', 'random', 'add'] as const;
+  const variants = ['negate', 'random', 'null', 'other', 'add'] as const;
   const series: IntervalSeries[] = variants
     .map((variant) => ({
-      name: variant === 'negate' ? 'MA − α·Δ' : variant === 'add' ? 'MA + α·Δ' : 'MA − α·r (random)',
+      name:
+        variant === 'negate'
+          ? 'MA − α·Δ'
+          : variant === 'add'
+            ? 'MA + α·Δ'
+            : variant === 'random'
+              ? 'MA − α·r (random)'
+              : `MA − α·Δ_${variant} (norm-matched)`,
       points: rows
         .filter((row) => row.variant === variant && row[when].targetCollect !== null)
         .sort((a, b) => a.alpha - b.alpha)
@@ -38,6 +52,43 @@ export function negationSeries(
   flat('control (MA recovered)', table.control.measures[rb]?.targetCollect);
   flat('MA', table.base.measures[rb]?.targetCollect);
   return series;
+}
+
+/** What a pooled negation chart shows: the specificity contrast (the headline) or the raw Δ P(target). */
+export type PooledNegationMeasure = 'contrast' | 'target';
+
+/**
+ * The pooled negation effects of RBᵢ against α, one series per method (−Δᵢ, the controls, MA + α·Δᵢ
+ * dashed as a curve only, the positive control at α = 1): each point the pooled interval with every
+ * replication's value as a dot beside it.
+ */
+export function pooledNegationSeries(
+  rows: readonly PooledNegationRow[],
+  rb: string,
+  measure: PooledNegationMeasure = 'contrast',
+): IntervalSeries[] {
+  const pick = (row: PooledNegationRow): PooledEffect | null =>
+    measure === 'contrast' ? (row.specificity?.contrast ?? null) : row.targetCollectVsControl;
+  const methods = ['negate', 'random', 'null', 'other', 'positive', 'add'] as const;
+  return methods
+    .map((method): IntervalSeries => ({
+      name: NEGATION_METHOD_LABELS[method],
+      ...(method === 'add' ? { dashed: true } : {}),
+      points: rows
+        .filter((row) => row.rb === rb && row.variant === method && pick(row) !== null)
+        .sort((a, b) => a.alpha - b.alpha)
+        .map((row) => {
+          const p = pick(row)!;
+          return {
+            x: row.alpha,
+            estimate: p.estimate,
+            low: p.low,
+            high: p.high,
+            perReplication: p.perReplication,
+          };
+        }),
+    }))
+    .filter((s) => s.points.length > 0);
 }
 
 /** Per-tensor shares of |m| of every map (and the null map) beside the parameter share. */

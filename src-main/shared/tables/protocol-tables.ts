@@ -1,12 +1,20 @@
 import type {
   LocalizationData,
   NegationTableData,
+  PooledEffect,
+  PooledNegationRow,
   ProtocolReport,
   ReportSeed,
   RewardSimilarityResult,
   SuccessFigure,
   SuperpositionData,
 } from '../contract-protocol';
+import {
+  headlineAlpha,
+  methodRow,
+  NEGATION_METHOD_LABELS,
+  NEGATION_TABLE_METHODS,
+} from '../negation-verdict';
 import { intervalColumns, tableToCsv, type TableColumn } from './table';
 
 /**
@@ -75,6 +83,81 @@ const LOCALIZATION_COLUMNS: TableColumn<Seeded<LocalizationRow>>[] = [
   ...intervalColumns<Seeded<LocalizationRow>>('fraction_of_full', (r) => r.row.fractionOfFull),
 ];
 
+/** One line of the Ilharco-style table: a method's pooled effects for one RB at the headline α. */
+export interface NegationMethodRow {
+  rb: string;
+  method: PooledNegationRow['variant'];
+  label: string;
+  alpha: number;
+  replications: number;
+  /** Δ P(target) vs the recovered control (negative = a drop). */
+  targetDrop: PooledEffect | null;
+  /** RA success of the arm / the control's. */
+  raRetention: PooledEffect | null;
+  contrast: PooledEffect | null;
+  /** Median steps to criterion over the replications that reached it, and how many did. */
+  stepsToCriterion: { median: number | null; reached: number; of: number } | null;
+}
+
+function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Per RB, per method (−Δᵢ, each control, the positive control) at the headline α: the pooled effects. */
+export function negationMethodRows(rows: readonly PooledNegationRow[]): NegationMethodRow[] {
+  const rbs = [...new Set(rows.map((r) => r.rb))];
+  return rbs.flatMap((rb) => {
+    const alpha = headlineAlpha(rows, rb);
+    if (alpha === null) return [];
+    return NEGATION_TABLE_METHODS.flatMap((method): NegationMethodRow[] => {
+      const row = methodRow(rows, rb, method, alpha);
+      if (row === undefined) return [];
+      const steps = row.stepsToCriterion;
+      const reached = (steps ?? []).filter((x): x is number => x !== null);
+      return [
+        {
+          rb,
+          method,
+          label: NEGATION_METHOD_LABELS[method],
+          alpha: row.alpha,
+          replications: row.seeds.length,
+          targetDrop: row.targetCollectVsControl,
+          raRetention: row.raRetention ?? null,
+          contrast: row.specificity?.contrast ?? null,
+          stepsToCriterion:
+            steps === undefined
+              ? null
+              : { median: median(reached), reached: reached.length, of: steps.length },
+        },
+      ];
+    });
+  });
+}
+
+const NEGATION_METHOD_COLUMNS: TableColumn<NegationMethodRow>[] = [
+  { name: 'rb', cell: (r) => r.rb },
+  { name: 'method', cell: (r) => r.method },
+  { name: 'alpha', cell: (r) => r.alpha },
+  { name: 'replications', cell: (r) => r.replications },
+  ...intervalColumns<NegationMethodRow>('d_p_target_vs_control', (r) => r.targetDrop),
+  ...intervalColumns<NegationMethodRow>('ra_retention', (r) => r.raRetention),
+  ...intervalColumns<NegationMethodRow>('contrast', (r) => r.contrast),
+  { name: 'steps_to_criterion_median', cell: (r) => r.stepsToCriterion?.median },
+  {
+    name: 'recovered',
+    cell: (r) =>
+      r.stepsToCriterion === null ? undefined : `${r.stepsToCriterion.reached}/${r.stepsToCriterion.of}`,
+  },
+];
+
+/** The Ilharco-style table as CSV. */
+export function negationMethodsCsv(rows: readonly PooledNegationRow[]): string {
+  return tableToCsv(NEGATION_METHOD_COLUMNS, negationMethodRows(rows));
+}
+
 type SimilarityPair = { a: string; b: string; pearson: number | null; epic: number | null };
 const SIMILARITY_COLUMNS: TableColumn<SimilarityPair>[] = [
   { name: 'a', cell: (r) => r.a },
@@ -139,9 +222,10 @@ export function similarityCsv(
  * without a row are left out.
  */
 export function reportCsvTables(
-  report: Pick<ProtocolReport, 'seeds' | 'similarity'>,
+  report: Pick<ProtocolReport, 'seeds' | 'similarity'> & Partial<Pick<ProtocolReport, 'pooledNegation'>>,
 ): { suffix: string; content: string }[] {
   const tables = [
+    { suffix: 'negation-methods', content: negationMethodsCsv(report.pooledNegation ?? []) },
     { suffix: 'success', content: successCsv(report.seeds) },
     { suffix: 'negation', content: negationCsv(report.seeds) },
     { suffix: 'superposition', content: concentrationCsv(report.seeds) },

@@ -124,11 +124,12 @@ describe('protocol design over the API', () => {
     if (!result.ok) return;
     expect(result.spec.confidence).toBe(0.95);
     expect(result.nodesByKind.train).toBe(result.trainingRuns);
-    expect(result.trainingRuns).toBe(17);
+    // 1 pretrain, 2 fine-tunes, 1 null, the control's recovery and 2 RBs × 5 variants × 2 α recoveries.
+    expect(result.trainingRuns).toBe(25);
     expect(result.nodes).toBeGreaterThan(result.trainingRuns);
     expect(result.estimate!.stepsPerSecond).toBeGreaterThan(0);
     expect(result.estimate!.seconds).toBeGreaterThan(0);
-    expect(result.estimate!.trainingSteps).toBe(256 + 2 * 128 + 128 + 64 * 13);
+    expect(result.estimate!.trainingSteps).toBe(256 + 2 * 128 + 128 + 64 * 21);
     expect(existsSync(join(temp.dir, 'app-data', 'throughput-cache.json'))).toBe(true);
   });
 
@@ -206,7 +207,8 @@ describe('running a protocol over the API', () => {
     expect(report.similarity?.names).toEqual(['RA', 'coin', 'gem']);
     expect(report.runs.map((r) => r.role)).toContain('pretrain');
     const [seed] = report.seeds;
-    expect(seed!.negation!.rows).toHaveLength(2 * 3);
+    // 2 RBs × (negate, add, random, null, other) at α = 1.
+    expect(seed!.negation!.rows).toHaveLength(2 * 5);
     expect(seed!.superposition!.maps.length).toBeGreaterThan(0);
     expect(seed!.success.map((s) => s.subject)).toEqual(
       expect.arrayContaining(['MA', 'random policy', 'MB:coin', 'MB:gem']),
@@ -237,7 +239,7 @@ describe('running a protocol over the API', () => {
     const negationCsv = readFileSync(join(temp.dir, 'out', 'tiny-report-negation.csv'), 'utf8')
       .trim()
       .split('\n');
-    expect(negationCsv).toHaveLength(1 + 6);
+    expect(negationCsv).toHaveLength(1 + 10);
   });
 
   it('protocol.stop stops a running experiment without failing nodes, and protocol.resume finishes it', async () => {

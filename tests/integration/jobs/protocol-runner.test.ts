@@ -51,7 +51,13 @@ describe('the objective-isolation protocol runner', () => {
     const db = createDatabase(path);
     const { experimentId, graph } = createProtocolExperiment(
       db,
-      tinyExperiment({ name: 'known-answer', knownAnswer: { tensor: 'policy.kernel' }, alphas: [0, 1] }),
+      tinyExperiment({
+        name: 'known-answer',
+        knownAnswer: { tensor: 'policy.kernel' },
+        alphas: [0, 1],
+        positiveControl: true,
+        recoveryCriterion: { margin: 0.03, maxSteps: 128, checkEvery: 64, episodes: 16 },
+      }),
     );
     db.close();
     const queue = sourceQueue();
@@ -92,8 +98,20 @@ describe('the objective-isolation protocol runner', () => {
       }
 
       const [negation] = jsonOf<NegationTable>(reopened, PROTOCOL_ARTIFACT_KINDS.negation, experimentId);
-      // 2 RBs × 3 variants × 2 alphas.
-      expect(negation!.rows).toHaveLength(12);
+      // 2 RBs × 5 variants (negate, add and the random, null and other controls) × 2 alphas, and the
+      // positive control of each RB.
+      expect(negation!.rows).toHaveLength(22);
+      expect(negation!.rows.filter((r) => r.variant === 'positive').map((r) => r.rb)).toEqual([
+        'coin',
+        'gem',
+      ]);
+      // Every recovery of its own ran to criterion (or its cap) and recorded its curve from step 0.
+      for (const r of negation!.rows.filter((r) => r.alpha !== 0)) {
+        expect(r.recovery!.curve[0]!.step).toBe(0);
+        expect(r.recovery!.steps).toBeLessThanOrEqual(128);
+        expect(Object.keys(r.recovery!.curve[0]!.collect).sort()).toEqual(['cheese', 'coin', 'red_gem']);
+        if (!r.recovery!.reachedCriterion) expect(r.recovery!.steps).toBe(128);
+      }
       // α = 0 is MA itself: no recovery of its own, the control's (so the difference is exactly 0)
       for (const zero of negation!.rows.filter((r) => r.alpha === 0)) {
         expect(zero.recoveredCheckpointId).toBe(negation!.control.checkpointId);

@@ -29,14 +29,15 @@ describe('buildJobGraph', () => {
   const graph = buildJobGraph(spec);
 
   it('has per seed: 1 pretrain, an RB fine-tune each, the null controls, derived points and their recoveries', () => {
-    // Per seed: trainings 1 + 2 + 2 + 1 control recovery + 12 recoveries; 12 derived; evaluations of
-    // MA, 2 MB, 2 nulls, 12 derived, 13 recovered; 3 analyses.
+    // Per seed: 2 RBs × 5 variants (negate, add, random, null, other) × 2 α = 20 derived; trainings
+    // 1 + 2 + 2 + 1 control recovery + 20 recoveries; evaluations of MA, 2 MB, 2 nulls, 20 derived,
+    // 21 recovered; 3 analyses.
     expect(countByKind(graph)).toEqual({
-      train: 2 * 18,
+      train: 2 * 26,
       mask: 0,
       'relevance-mask': 0,
-      derive: 2 * 12,
-      evaluate: 2 * 30,
+      derive: 2 * 20,
+      evaluate: 2 * 46,
       analysis: 2 * 3,
     });
     expect(graph.evalRewards.map((r) => r.name)).toEqual(['RA', 'coin', 'gem']);
@@ -44,8 +45,8 @@ describe('buildJobGraph', () => {
 
   it('at α = 0 derives and evaluates MA itself but trains no recovery: it would repeat the control', () => {
     const withZero = buildJobGraph({ ...spec, seeds: 1, alphas: [0, 1] });
-    // 2 RBs × 3 variants × 2 alphas derived; recoveries only for α = 1 (6) plus the control
-    expect(countByKind(withZero)).toMatchObject({ derive: 12, train: 1 + 2 + 2 + 1 + 6 });
+    // 2 RBs × 5 variants × 2 alphas derived; recoveries only for α = 1 (10) plus the control
+    expect(countByKind(withZero)).toMatchObject({ derive: 20, train: 1 + 2 + 2 + 1 + 10 });
     const ids = new Set(withZero.nodes.map((n) => n.id));
     expect(ids.has(nodeIds.derive(3, 'coin', 'negate', 0))).toBe(true);
     expect(ids.has(nodeIds.evaluate(nodeIds.derive(3, 'coin', 'negate', 0)))).toBe(true);
@@ -138,6 +139,85 @@ describe('buildJobGraph', () => {
     expect(new Set(all).size).toBe(all.length);
     // Derived from the replication seed (seedBase + r) alone: the same spec gives the same seeds.
     expect(buildJobGraph(local)).toEqual(graph3);
+  });
+
+  it('derives the norm-matched controls from the replication: −Δ_null from its null control, −Δ_other from the next RB, random on its movable set', () => {
+    const node = (variant: string, rb = 'coin') =>
+      graph.nodes.find((n) => n.id === `s3/derive/${rb}/${variant}/1`)!;
+    expect(node('null').params).toMatchObject({ reference: nodeIds.null(3, 0) });
+    expect(node('null').deps).toContain(nodeIds.null(3, 0));
+    expect(node('other').params).toMatchObject({ reference: nodeIds.finetune(3, 'gem') });
+    expect(node('other', 'gem').params).toMatchObject({ reference: nodeIds.finetune(3, 'coin') });
+    expect(node('random').params).toMatchObject({
+      movableFrom: [
+        nodeIds.finetune(3, 'coin'),
+        nodeIds.finetune(3, 'gem'),
+        nodeIds.null(3, 0),
+        nodeIds.null(3, 1),
+      ],
+    });
+    // No null control, one RB: neither control can be made, so neither is planned.
+    const bare = buildJobGraph({
+      ...spec,
+      seeds: 1,
+      nullControls: 0,
+      aggregators: ['mean'],
+      rbs: [spec.rbs[0]!],
+    });
+    const variants = new Set(
+      bare.nodes.flatMap((n) => (n.params.kind === 'derive' ? [n.params.variant] : [])),
+    );
+    expect([...variants].sort()).toEqual(['add', 'negate', 'random']);
+  });
+
+  it('plans the positive control (MA fine-tuned on −RBᵢ) and recoveries to criterion after the control is evaluated', () => {
+    const criterion = buildJobGraph({
+      ...spec,
+      seeds: 1,
+      positiveControl: true,
+      recoveryCriterion: { margin: 0.05, maxSteps: 256, checkEvery: 64, episodes: 20 },
+    });
+    expect(criterion.evalRewards.map((r) => r.name)).toEqual(['RA', 'coin', 'gem', 'neg-coin', 'neg-gem']);
+    expect(criterion.evalRewards[3]!.collect).toEqual({ coin: -1 });
+    const positive = criterion.nodes.find((n) => n.id === nodeIds.positive(3, 'coin'))!;
+    expect(positive.params).toMatchObject({
+      role: 'positive',
+      trainReward: 'neg-coin',
+      steps: 128,
+      initFrom: nodeIds.pretrain(3),
+    });
+    const recover = criterion.nodes.find(
+      (n) => n.id === nodeIds.recover(nodeIds.derive(3, 'coin', 'negate', 1)),
+    )!;
+    const controlEval = nodeIds.evaluate(nodeIds.recoverControl(3));
+    expect(recover.deps).toContain(controlEval);
+    expect(recover.params).toMatchObject({
+      steps: 256,
+      criterion: { referenceEval: controlEval, margin: 0.05, checkEvery: 64, episodes: 20 },
+    });
+    expect(
+      criterion.nodes.find((n) => n.id === nodeIds.recover(nodeIds.positive(3, 'coin')))!.deps,
+    ).toContain(controlEval);
+    // The control itself keeps the fixed budget.
+    const control = criterion.nodes.find((n) => n.id === nodeIds.recoverControl(3))!;
+    expect(control.params).toMatchObject({ steps: 64 });
+    expect(control.params).not.toHaveProperty('criterion');
+    const training = TrainingSpecSchema.parse(
+      trainingSpecOfNode(spec, criterion, recover, {
+        initCheckpointId: 12,
+        maskArtifactId: null,
+        criterionReference: 0.7,
+      }),
+    );
+    expect(training.stopAtCriterion).toEqual({
+      reward: 'RA',
+      reference: 0.7,
+      margin: 0.05,
+      checkEvery: 64,
+      episodes: 20,
+      evalSeed: spec.evalSeed,
+      policy: spec.evalPolicy,
+    });
   });
 
   it('costs a training node its env steps, so the ETA weighs a long pretrain accordingly', () => {

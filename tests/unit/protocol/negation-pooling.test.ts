@@ -74,3 +74,67 @@ describe('pooledNegation', () => {
     expect(() => pooledNegation(bad)).toThrow(/seed 1, coin\|negate\|1: 40 vs 20 episodes/);
   });
 });
+
+/** n episodes: cheese in the first `cheese`, coin in the first `coin` (RA = cheese). */
+function kinds(cheese: number, coin: number): EvaluationResult {
+  const episodes = Array.from({ length: n }, (_, e) => ({
+    envIndex: 0,
+    length: 10,
+    returns: { RA: e < cheese ? 1 : 0, coin: e < coin ? 1 : 0 },
+    success: { RA: e < cheese, coin: e < coin },
+    collected: { cheese: e < cheese, coin: e < coin },
+    collectedAtStep: { cheese: e < cheese ? 3 : 0, coin: e < coin ? 5 : 0 },
+  }));
+  return summariseEpisodes(episodes, {
+    rewardNames: ['RA', 'coin'],
+    kinds: ['cheese', 'coin'],
+    policy: 'sampled',
+    seed: 0,
+    numEnvs: 1,
+    confidence: 0.95,
+    bootstrapResamples: 100,
+    trainReward: null,
+  });
+}
+
+describe('pooledNegation specificity', () => {
+  const specificity = (after: (r: number) => EvaluationResult) =>
+    pooledNegation({
+      raName: 'RA',
+      rbs: [{ name: 'coin', targetKind: 'coin' }],
+      kinds: ['cheese', 'coin'],
+      raKinds: ['cheese'],
+      replications: [1, 2, 3].map((seed) => ({
+        seed,
+        control: kinds(30, 30),
+        points: [
+          {
+            rb: 'coin',
+            variant: 'negate' as const,
+            alpha: 1,
+            after: after(seed),
+            recovery: { steps: 64 * seed, reachedCriterion: seed !== 3 },
+          },
+        ],
+      })),
+      pooling: { resamples: 500, confidence: 0.95, seed: 1 },
+    })[0]!;
+
+  it('separates general damage (every object down: contrast ≈ 0) from a targeted lean (only the target down)', () => {
+    const damage = specificity((r) => kinds(30 - 8 - r, 30 - 8 - r));
+    expect(damage.targetCollectVsControl!.high).toBeLessThan(0);
+    expect(damage.specificity!.contrast!.estimate).toBeCloseTo(0, 12);
+    expect(damage.specificity!.perKind.map((k) => k.kind)).toEqual(['cheese', 'coin']);
+    expect(damage.raRetention!.estimate).toBeLessThan(1);
+    const lean = specificity((r) => kinds(30, 30 - 8 - r));
+    // contrast = Δ coin − Δ cheese = Δ coin here.
+    expect(lean.specificity!.contrast!.estimate).toBeCloseTo(lean.targetCollectVsControl!.estimate, 12);
+    expect(lean.specificity!.contrast!.high).toBeLessThan(0);
+    expect(lean.raRetention!.estimate).toBeCloseTo(1, 12);
+    expect(lean.specificity!.raSuccessVsControl.estimate).toBe(0);
+  });
+
+  it('records steps to criterion per replication, null where the cap was hit', () => {
+    expect(specificity((r) => kinds(30, 30 - r)).stepsToCriterion).toEqual([64, 128, null]);
+  });
+});

@@ -35,40 +35,76 @@ describe('automatic report statements', () => {
     expect(statements.some((s) => s.topic === 'negation' && s.kind === 'finding')).toBe(false);
   });
 
-  /** A fixture whose negate-coin effect at α = 1 is pooled over `effects.length` replications. */
-  function pooledReport(effects: number[]): ReturnType<typeof reportFixture> {
-    const report = reportFixture();
-    // 40 episodes per replication: P(coin) drops by `effect` in each (paired 0/1 differences).
-    const replications = effects.map((effect) =>
-      Array.from({ length: 40 }, (_, e) => (e < Math.round(-effect * 40) ? -1 : 0)),
+  /** Per replication, 40 paired 0/1 differences whose mean is `effect`. */
+  function episodes(effects: readonly number[]): number[][] {
+    return effects.map((effect) =>
+      Array.from({ length: 40 }, (_, e) => (e < Math.round(Math.abs(effect) * 40) ? Math.sign(effect) : 0)),
     );
-    const options = { resamples: 400, confidence: 0.95, seed: 3 };
+  }
+  const options = { resamples: 400, confidence: 0.95, seed: 3 };
+  type Row = ReturnType<typeof reportFixture>['pooledNegation'][number];
+  /** A pooled row of `variant` whose drop on the target and whose specificity contrast are `effects`. */
+  function row(variant: Row['variant'], effects: readonly number[]): Row {
+    const pooled = pooledEffect(episodes(effects), options);
+    return {
+      rb: 'coin',
+      variant,
+      alpha: 1,
+      seeds: effects.map((_, r) => r + 1),
+      targetCollectVsControl: pooled,
+      raReturnVsControl: pooled,
+      specificity: { perKind: [], raSuccessVsControl: pooled, contrast: pooled },
+    };
+  }
+  /** −Δ(coin) with `effects`, and the three controls near 0 (or `controls` when given). */
+  function pooledReport(
+    effects: number[],
+    controls: Partial<Record<'random' | 'null' | 'other', number[]>> = {},
+  ): ReturnType<typeof reportFixture> {
+    const report = reportFixture();
+    const near0 = effects.map((_, r) => (r % 2 === 0 ? 0.025 : -0.025));
     report.pooledNegation = [
-      {
-        rb: 'coin',
-        variant: 'negate',
-        alpha: 1,
-        seeds: effects.map((_, r) => r + 1),
-        targetCollectVsControl: pooledEffect(replications, options),
-        raReturnVsControl: pooledEffect(replications, options),
-      },
+      row('negate', effects),
+      ...(['random', 'null', 'other'] as const).map((c) => row(c, controls[c] ?? near0)),
     ];
     return report;
   }
 
-  it('calls a pooled negation effect a finding only when replicated (R ≥ 3) and its CI excludes 0', () => {
+  it('calls negation a finding only when its pooled contrast excludes 0 and beats every control', () => {
     const five = reportStatements(pooledReport([-0.2, -0.25, -0.2, -0.3, -0.25])).find(
       (s) => s.topic === 'negation' && s.seed === null,
     );
     expect(five?.kind).toBe('finding');
-    expect(five?.text).toContain('MA − 1·Δ(coin), after recovery: −0.24');
+    expect(five?.text).toContain('MA − 1·Δ(coin), after recovery: specificity contrast');
     expect(five?.text).toContain('pooled over R = 5 replications (t-interval over replications)');
     expect(five?.text).toContain('per replication −0.20, −0.25, −0.20, −0.30, −0.25');
+    expect(five?.text).toContain('random ');
+    expect(five?.text).toContain('(beaten)');
     const three = reportStatements(pooledReport([-0.2, -0.25, -0.3])).find(
       (s) => s.seed === null && s.topic === 'negation',
     );
     expect(three?.kind).toBe('finding');
     expect(three?.text).toContain('R = 3 replications (hierarchical bootstrap)');
+  });
+
+  it("refuses the finding when a control's pooled interval overlaps negation's, and says so", () => {
+    // −Δ_other lowers the target as much as −Δ(coin): a trained direction of the same norm does it too.
+    const report = pooledReport([-0.2, -0.25, -0.2, -0.3, -0.25], { other: [-0.2, -0.2, -0.25, -0.3, -0.2] });
+    const statements = reportStatements(report);
+    const pooled = statements.find((s) => s.topic === 'negation' && s.seed === null);
+    expect(pooled?.kind).toBe('null-result');
+    expect(pooled?.text).toContain('other −0.23');
+    expect(pooled?.text).toContain('(not beaten)');
+    expect(pooled?.text).toContain(
+      'Null result — negation is not shown to remove a targeted lean: the contrast does not beat other.',
+    );
+    expect(statements.some((s) => s.topic === 'negation' && s.kind === 'finding')).toBe(false);
+    // A control that was not run cannot be beaten either.
+    const missing = pooledReport([-0.2, -0.25, -0.2, -0.3, -0.25]);
+    missing.pooledNegation = missing.pooledNegation.filter((r) => r.variant !== 'null');
+    const text = reportStatements(missing).find((s) => s.topic === 'negation' && s.seed === null);
+    expect(text?.kind).toBe('null-result');
+    expect(text?.text).toContain('null: not run');
   });
 
   it('says "not replicated" and never a finding when R < 3, however clear the interval', () => {

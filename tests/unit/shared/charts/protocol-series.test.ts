@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { negationSeries } from '../../../../src-main/shared/charts/protocol-series';
+import {
+  buildIntervalLinesOptions,
+  REPLICATION_SUFFIX,
+} from '../../../../src-main/shared/charts/interval-lines-options';
+import { negationSeries, pooledNegationSeries } from '../../../../src-main/shared/charts/protocol-series';
+import type { PooledNegationRow } from '../../../../src-main/shared/contract-protocol';
 import { negationTable as table } from '../tables/protocol-table-fixture';
 
 describe('protocol series', () => {
@@ -19,5 +24,65 @@ describe('protocol series', () => {
     expect(series[3]?.dashed).toBe(true);
     expect(negationSeries(table, 'coin', 'before')[0]?.points.map((p) => p.estimate)).toEqual([0.3, 0.3]);
     expect(series[3]?.points.map((p) => p.estimate)).toEqual([0.45, 0.45]);
+  });
+});
+
+describe('pooled negation chart', () => {
+  const effect = (estimate: number, perReplication: number[]) => ({
+    method: 'hierarchical-bootstrap' as const,
+    replications: perReplication.length,
+    replicated: true,
+    estimate,
+    low: estimate - 0.05,
+    high: estimate + 0.05,
+    perReplication,
+  });
+  const row = (variant: PooledNegationRow['variant'], alpha: number, reps: number[]): PooledNegationRow => {
+    const e = effect(reps.reduce((a, b) => a + b) / reps.length, reps);
+    return {
+      rb: 'coin',
+      variant,
+      alpha,
+      seeds: [1, 2, 3],
+      targetCollectVsControl: e,
+      raReturnVsControl: e,
+      specificity: { perKind: [], raSuccessVsControl: e, contrast: e },
+    };
+  };
+  const rows = [
+    row('negate', 0.5, [-0.1, -0.05, -0.15]),
+    row('negate', 1, [-0.2, -0.1, -0.3]),
+    row('random', 1, [0, 0.02, -0.02]),
+    row('positive', 1, [-0.4, -0.35, -0.45]),
+  ];
+
+  it('draws each replication as a dot beside the pooled interval, in the app and the report alike', () => {
+    const series = pooledNegationSeries(rows, 'coin');
+    expect(series.map((s) => s.name)).toEqual([
+      'MA − α·Δᵢ',
+      'random direction (movable, norm-matched)',
+      'positive control: MA fine-tuned on −RBᵢ',
+    ]);
+    expect(series[0]!.points[1]!.perReplication).toEqual([-0.2, -0.1, -0.3]);
+    const option = buildIntervalLinesOptions({ series, xName: 'α', yName: 'contrast' });
+    const all = option.series as { type: string; id: string; data: unknown[] }[];
+    const dots = all.filter((s) => s.type === 'scatter');
+    expect(dots.map((d) => d.id)).toEqual(series.map((s) => `${s.name}${REPLICATION_SUFFIX}`));
+    // Category x of each dot is its α; the values are the replications' own.
+    expect(dots[0]!.data).toEqual([
+      ['0.5', -0.1],
+      ['0.5', -0.05],
+      ['0.5', -0.15],
+      ['1', -0.2],
+      ['1', -0.1],
+      ['1', -0.3],
+    ]);
+    // Without per-replication values (one replication's analyses) no dot series is drawn.
+    const plain = buildIntervalLinesOptions({
+      series: [{ name: 'x', points: [{ x: 1, estimate: 0, low: -1, high: 1 }] }],
+      xName: 'α',
+      yName: 'y',
+    });
+    expect((plain.series as { type: string }[]).some((s) => s.type === 'scatter')).toBe(false);
   });
 });
