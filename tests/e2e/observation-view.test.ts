@@ -3,6 +3,9 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { divergingColor } from '../../src-main/shared/charts/color-map';
 import {
+  CONV_SHAPE,
+  CONV_TENSOR,
+  convPlantedDelta,
   HIDDEN,
   OBS_CHANNELS,
   OBS_SIDE,
@@ -62,9 +65,30 @@ function expectedPlanes(show: 'sum' | 'max' | number): number[][] {
 const close = (a: Rgb, b: readonly number[]): boolean =>
   a.every((v, i) => Math.abs(v - (b[i] as number)) <= 8);
 
+/** Conv filters per input channel: each 3×3 cell's Σ or max |Δ| over the output channels, or one's Δ. */
+function expectedConvPlanes(show: 'sum' | 'max' | number): number[][] {
+  const [kh, kw, , out] = CONV_SHAPE;
+  return OBS_CHANNELS.map((_, i) =>
+    Array.from({ length: kh * kw }, (_, cell) => {
+      const y = Math.floor(cell / kw);
+      const x = cell % kw;
+      if (typeof show === 'number') return convPlantedDelta(y, x, i, show);
+      let acc = 0;
+      for (let o = 0; o < out; o++) {
+        const v = Math.abs(convPlantedDelta(y, x, i, o));
+        acc = show === 'sum' ? acc + v : Math.max(acc, v);
+      }
+      return acc;
+    }),
+  );
+}
+
 /** Checks every cell centre of every channel's grid against the colour of its expected value. */
 async function expectGrids(show: 'sum' | 'max' | number): Promise<void> {
-  const planes = expectedPlanes(show);
+  await expectPlanes(expectedPlanes(show), OBS_SIDE, OBS_SIDE);
+}
+
+async function expectPlanes(planes: number[][], width: number, height: number): Promise<void> {
   const limit = Math.max(...planes.flat().map(Math.abs));
   const grids = page.locator('[data-testid="observation-grid"]');
   await expect(grids.evaluateAll((all) => all.map((g) => g.getAttribute('data-channel')))).resolves.toEqual([
@@ -74,12 +98,12 @@ async function expectGrids(show: 'sum' | 'max' | number): Promise<void> {
     const canvas = page.locator(`[data-testid="observation-grid"][data-channel="${channel}"] canvas`);
     const box = await canvas.boundingBox();
     const image = decodePng(await canvas.screenshot());
-    const cellPx = (image.width - 2) / OBS_SIDE;
+    const cellPx = (image.width - 2) / width;
     expect(box?.width).toBeCloseTo(image.width, 0);
     const wrong: string[] = [];
-    for (let y = 0; y < OBS_SIDE; y++) {
-      for (let x = 0; x < OBS_SIDE; x++) {
-        const value = planes[c]![y * OBS_SIDE + x]!;
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const value = planes[c]![y * width + x]!;
         const want = divergingColor(value / limit);
         const got = pixel(image, 1 + (x + 0.5) * cellPx, 1 + (y + 0.5) * cellPx);
         if (!close(got, want))
@@ -143,6 +167,60 @@ describe('the observation-space view of a first-layer kernel', () => {
     await expect(
       page.locator('[data-testid="unit-bars"] [data-unit]').first().getAttribute('data-unit'),
     ).resolves.toBe('5');
+  });
+
+  it('shows a first-layer conv kernel as its filters per input channel, coloured by the planted Δ', async () => {
+    await page.getByTestId('compare-button').click();
+    const filter = page.getByTestId('compare-filter');
+    await filter.fill('cnn-base');
+    await filter.press('Enter');
+    await filter.fill('cnn-tuned');
+    await filter.press('Enter');
+    await filter.press('Enter');
+    await page.locator(`[data-testid="diff-layer-table"] tbody tr[data-tensor="${CONV_TENSOR}"]`).click({
+      timeout: 30_000,
+    });
+    const view = page.locator('[data-testid="observation-view"][data-state="ready"]');
+    await view.waitFor({ timeout: 30_000 });
+    await expect(view.innerText()).resolves.toContain('Filters per input channel');
+    await expect(view.innerText()).resolves.toContain(
+      '4 input channels × 3×3 filter cells, 6 output channels',
+    );
+    await page.getByTestId('observation-sum').check();
+    const [kh, kw] = CONV_SHAPE;
+    await expectPlanes(expectedConvPlanes('sum'), kw, kh);
+    if (shots !== undefined) {
+      await view.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(shots, 'observation-conv-sum.png') });
+    }
+    await page.getByTestId('observation-max').check();
+    await expectPlanes(expectedConvPlanes('max'), kw, kh);
+    // Output channel 4 alone: coin (2, 0) = +1 and cheese (1, 1) = −2, signed.
+    await page.locator('[data-testid="unit-bars"] [data-unit="4"]').click();
+    await expect(page.getByTestId('observation-showing').innerText()).resolves.toContain(
+      'Δ of output channel 4',
+    );
+    await expectPlanes(expectedConvPlanes(4), kw, kh);
+    const coin = page.locator('[data-testid="observation-grid"][data-channel="coin"] canvas');
+    const box = await coin.boundingBox();
+    if (box === null) throw new Error('no coin grid');
+    await page.mouse.move(box.x + (2.5 * box.width) / kw, box.y + (0.5 * box.height) / kh);
+    await expect(page.getByTestId('observation-tooltip').innerText()).resolves.toMatch(
+      /input channel coin, filter cell \(2, 0\)[\s\S]*= 1(\.0+)?\b/,
+    );
+    if (shots !== undefined) await page.screenshot({ path: join(shots, 'observation-conv-unit.png') });
+    // The mosaic's rulers count input channels (named bands) and output channels.
+    const heatmap = page.locator(`[data-testid="diff-heatmap"][data-tensor="${CONV_TENSOR}"]`);
+    await expect(heatmap.getByTestId('heatmap-ruler-rows').getAttribute('data-ticks')).resolves.toBe(
+      '0 1 2 3',
+    );
+    await expect(heatmap.getByTestId('heatmap-ruler-columns').getAttribute('data-ticks')).resolves.toBe(
+      '0 1 2 3 4 5',
+    );
+    if (shots !== undefined) {
+      await heatmap.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(shots, 'conv-mosaic.png') });
+    }
   });
 
   it('raised no page errors', () => {
