@@ -3,6 +3,7 @@ import type { JobEventSink, JobQueue } from '../jobs';
 import { ProtocolRunner } from '../jobs/protocol-runner';
 import { createProtocolExperiment, loadProtocol, readNodeStates } from '../jobs/protocol-store';
 import { buildJobGraph, countByKind, nodeStatuses, PROTOCOL_ARTIFACT_KINDS } from '../protocol';
+import { nodeStartTimes } from '../protocol/node-timings';
 import {
   DeltascopeError,
   type ApiHandlers,
@@ -103,7 +104,7 @@ export class ProtocolSessions {
   launch(
     db: DeltascopeDb,
     experimentId: number,
-    how: { retryFailed: boolean; trainingSlots?: number },
+    how: { retryFailed: boolean | ReadonlySet<string>; trainingSlots?: number },
   ): { experimentId: number; jobId: string } {
     loadProtocol(db, experimentId);
     const key = this.key(db, experimentId);
@@ -205,7 +206,8 @@ export function protocolStatus(
 ): ProtocolStatus {
   const { spec, graph } = loadProtocol(db, experimentId);
   const states = readNodeStates(db, experimentId);
-  const runsByName = new Map(db.runs.listByExperiment(experimentId).map((run) => [run.name, run.id]));
+  const experimentRuns = db.runs.listByExperiment(experimentId);
+  const runsByName = new Map(experimentRuns.map((run) => [run.name, run.id]));
   const live = new Map(
     queue
       .list()
@@ -225,6 +227,12 @@ export function protocolStatus(
   const doneIds = new Set([...states].filter(([, s]) => s.status === 'done').map(([id]) => id));
   const failedIds = new Set([...states].filter(([, s]) => s.status === 'failed').map(([id]) => id));
   const status = nodeStatuses(graph, doneIds, failedIds, runningIds);
+  const runCreated = new Map(experimentRuns.map((run) => [run.name, run.createdAt]));
+  const starts = nodeStartTimes({
+    nodes: graph.nodes.map((node) => ({ id: node.id, kind: node.params.kind, deps: node.deps })),
+    finishedAt: new Map([...states].map(([id, state]) => [id, state.finishedAt])),
+    runCreatedAt: runCreated,
+  });
   const nodes = graph.nodes.map((node): ProtocolNodeInfo => {
     const state = states.get(node.id);
     const job = live.get(runsByName.get(node.id) ?? -1);
@@ -236,6 +244,7 @@ export function protocolStatus(
       status: status.get(node.id) ?? 'pending',
       outputs: state?.outputs ?? {},
       error: state?.error ?? null,
+      startedAt: starts.get(node.id) ?? null,
       finishedAt: state?.finishedAt ?? null,
       progress: job !== undefined && runningIds.has(node.id) ? { done: job.done, total: job.total } : null,
     };
@@ -308,8 +317,21 @@ export function createProtocolHandlers(
     },
     'protocol.resume': ({ experimentId }) =>
       sessions.launch(database(), experimentId, { retryFailed: false }),
-    'protocol.retryFailed': ({ experimentId }) =>
-      sessions.launch(database(), experimentId, { retryFailed: true }),
+    'protocol.retryFailed': ({ experimentId, nodeIds }) => {
+      const db = database();
+      if (nodeIds === undefined) return sessions.launch(db, experimentId, { retryFailed: true });
+      const states = readNodeStates(db, experimentId);
+      for (const nodeId of nodeIds) {
+        if (states.get(nodeId)?.status !== 'failed') {
+          throw new DeltascopeError(
+            'INVALID_PAYLOAD',
+            `node "${nodeId}" of experiment ${experimentId} has not failed (${states.get(nodeId)?.status ?? 'not run or unknown'}); only failed nodes are retried.`,
+            { experimentId, nodeId },
+          );
+        }
+      }
+      return sessions.launch(db, experimentId, { retryFailed: new Set(nodeIds) });
+    },
     'protocol.list': () => {
       const db = database();
       const graphs = new Set(

@@ -39,8 +39,11 @@ export interface ProtocolRunnerOptions {
   emit?: JobEventSink;
   /** Training jobs this runner keeps in the queue at once; default 2. */
   trainingSlots?: number;
-  /** Run nodes whose stored state is `failed` again (default: leave them, and what depends on them). */
-  retryFailed?: boolean;
+  /**
+   * Run nodes whose stored state is `failed` again: all of them (true) or those named (default: leave
+   * them, and what depends on them).
+   */
+  retryFailed?: boolean | ReadonlySet<string>;
   /** Run only these nodes (a cluster task's); the others must be done already or are left alone. */
   onlyNodes?: ReadonlySet<string>;
   /** Called after each node finished (done or failed), e.g. to stop a runner in tests. */
@@ -110,7 +113,7 @@ export class ProtocolRunner {
     const failed = new Map<string, string>();
     for (const [nodeId, state] of readNodeStates(db, this.experimentId)) {
       if (state.status === 'done') outputs.set(nodeId, state.outputs);
-      else if (!this.options.retryFailed) failed.set(nodeId, state.error ?? 'failed');
+      else if (!retries(this.options.retryFailed, nodeId)) failed.set(nodeId, state.error ?? 'failed');
     }
     const doneBefore = outputs.size;
     const cost = new Map(graph.nodes.map((node) => [node.id, nodeCost(protocol.spec, node)]));
@@ -354,3 +357,10 @@ function sumCost(cost: ReadonlyMap<string, number>, ids: Iterable<string>): numb
 }
 
 export type { StoredProtocol };
+
+/** Whether a failed node is run again under the runner's `retryFailed` option. */
+function retries(retryFailed: boolean | ReadonlySet<string> | undefined, nodeId: string): boolean {
+  return typeof retryFailed === 'boolean' || retryFailed === undefined
+    ? retryFailed === true
+    : retryFailed.has(nodeId);
+}

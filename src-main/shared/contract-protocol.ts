@@ -140,6 +140,8 @@ export const ProtocolNodeInfoSchema = z.object({
   status: z.enum(PROTOCOL_NODE_STATUSES),
   outputs: ProtocolNodeOutputsSchema,
   error: z.string().nullable(),
+  /** When it started (protocol/node-timings.ts: a training node's run creation, else when it could start). */
+  startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   /** Training nodes: the training job's progress while it runs (env steps). */
   progress: z.object({ done: z.number(), total: z.number() }).nullable(),
@@ -524,8 +526,14 @@ export const protocolMethods = {
     response: ProtocolStartedSchema,
   },
   'protocol.retryFailed': {
-    doc: 'Run a protocol experiment again, retrying its failed nodes.',
-    request: experimentRef,
+    doc: 'Run a protocol experiment again, retrying its failed nodes (only those named in nodeIds, if given).',
+    request: z
+      .object({
+        experimentId: id,
+        /** Retry just these failed nodes; others that failed stay failed. Default: every failed node. */
+        nodeIds: z.array(z.string().min(1)).min(1).max(10_000).optional(),
+      })
+      .strict(),
     response: ProtocolStartedSchema,
   },
   'protocol.list': {

@@ -220,6 +220,17 @@ export const useProtocolStore = defineStore('protocol', () => {
     void loadList();
   }
 
+  /** Runs the followed experiment again, retrying just one failed node (and what it unblocks). */
+  async function retryNode(nodeId: string): Promise<void> {
+    const id = experimentId.value;
+    if (id === null) return;
+    await act(`Retrying ${nodeId}`, () =>
+      useApi()['protocol.retryFailed']({ experimentId: id, nodeIds: [nodeId] }),
+    );
+    void refreshStatus();
+    void loadList();
+  }
+
   /** Reads the report of the followed experiment and the training curves of its main runs. */
   async function loadReport(): Promise<void> {
     const id = experimentId.value;
@@ -346,6 +357,7 @@ export const useProtocolStore = defineStore('protocol', () => {
     start,
     stop,
     resume,
+    retryNode,
     loadReport,
     exportReport,
     runDemo,

@@ -8,7 +8,7 @@ import { closeSession, openSession, type E2eSession } from './helpers/session';
 /**
  * The views over a whole protocol experiment, on the tiny protocol database of the previous version
  * (61 nodes, 18 runs; see tests/fixtures/previous-version/README.md): the lineage graph's fit, zoom,
- * pan and minimap.
+ * pan and minimap; the progress view's stages with timings and nodes that open their run.
  */
 const FIXTURE = join(REPO_ROOT, 'tests/fixtures/previous-version/v1-tiny-5x5.deltascope');
 let session: E2eSession | null = null;
@@ -91,6 +91,33 @@ describe('lineage graph', () => {
     await expect.poll(() => pinned.count()).toBeGreaterThan(3);
     const pinnedTitles = await pinned.evaluateAll((all) => all.map((n) => n.getAttribute('title') ?? ''));
     expect(pinnedTitles.some((title) => title.startsWith('s1/derive/coin/negate/0.5/recover'))).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('protocol progress', () => {
+  it('groups nodes by stage with counts and timings, and a clicked node opens its run', async () => {
+    await page.locator('nav [data-view="protocol"]').click();
+    await page.getByTestId('protocol-item').first().click();
+    const stages = page.getByTestId('protocol-nodes');
+    await stages.waitFor();
+    const pretrainStage = stages.locator('[data-stage="pretrain"]');
+    await expect(pretrainStage.locator('summary').innerText()).resolves.toMatch(/\d+ \/ \d+ done/);
+    await expect(pretrainStage.getByTestId('protocol-stage-time').innerText()).resolves.toMatch(
+      /\d+:\d\d wall · \d+:\d\d node time/,
+    );
+
+    const node = page.locator('[data-testid="protocol-node"][data-node="s1/finetune/coin"]');
+    await node.click();
+    const detail = page.getByTestId('protocol-node-detail');
+    await expect(detail.innerText()).resolves.toMatch(/took \d+:\d\d/);
+    await shot('protocol-progress.png');
+    await detail.getByTestId('protocol-node-open-run').click();
+    const runPanel = page.getByTestId('run-panel');
+    await runPanel.getByRole('heading', { name: /s1\/finetune\/coin/ }).waitFor();
+    await expect(
+      page.getByRole('treeitem', { name: /^s1\/finetune\/coin,/ }).getAttribute('aria-selected'),
+    ).resolves.toBe('true');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -188,6 +188,11 @@ describe('running a protocol over the API', () => {
     expect(status.done).toBe(status.total);
     expect(status.nodes.every((n) => n.status === 'done')).toBe(true);
     expect(status.nodes.find((n) => n.id === 's1/pretrain')?.outputs.runId).toBeGreaterThan(0);
+    // Every node knows when it started, no later than it finished.
+    for (const node of status.nodes) {
+      expect(node.startedAt, node.id).not.toBeNull();
+      expect(Date.parse(node.startedAt!), node.id).toBeLessThanOrEqual(Date.parse(node.finishedAt!));
+    }
     const progress = events.filter(
       (e) => e.event === 'job.progress' && (e.payload as { jobId: string }).jobId === started.jobId,
     );

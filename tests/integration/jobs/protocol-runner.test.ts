@@ -319,14 +319,26 @@ describe('the objective-isolation protocol runner', () => {
     expect(again.doneNow).toBe(0);
     expect(again.failed.map((f) => f.nodeId)).toEqual(['s1/mask']);
     const retried = await new ProtocolRunner(path, experimentId, { queue, retryFailed: true }).run();
-    await queue.dispose();
     expect(retried.failed.map((f) => f.nodeId)).toEqual(['s1/mask']);
+    // Retrying named nodes only: another name leaves the failed node alone; its own name runs it.
+    const other = await new ProtocolRunner(path, experimentId, {
+      queue,
+      retryFailed: new Set(['s1/pretrain']),
+    }).run();
+    expect(other.failed.map((f) => f.nodeId)).toEqual(['s1/mask']);
+    const named = await new ProtocolRunner(path, experimentId, {
+      queue,
+      retryFailed: new Set(['s1/mask']),
+    }).run();
+    await queue.dispose();
+    expect(named.failed.map((f) => f.nodeId)).toEqual(['s1/mask']);
     const store = openDatabase(path);
     try {
       const states = store.artifacts
         .list(experimentId)
         .filter((a) => a.kind === PROTOCOL_ARTIFACT_KINDS.node && a.name === 's1/mask');
-      expect(states).toHaveLength(2);
+      // First run, retryFailed: true, and the retry naming it; the run naming another node left it.
+      expect(states).toHaveLength(3);
     } finally {
       store.close();
     }
