@@ -1,6 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { planTasks } from '../cluster/plan';
+import { projectWallTime } from '../cluster/projection';
 import type { JobQueue } from '../jobs';
 import { buildJobGraph, nodeCost, trainingSpecOfNode, type JobGraph } from '../protocol';
 import { METRIC_KEYS, type ProtocolEstimate } from '../shared';
@@ -14,6 +16,12 @@ import { createDatabase } from '../store';
  * `<appData>/throughput-cache.json`. The estimate then costs every node in env-step equivalents
  * (protocol nodeCost: training = its steps, evaluation = episodes × horizon / 4, others one batch).
  */
+
+/**
+ * Scheduling seconds per cluster task: submit-to-start (0.65 s) plus process start-up (0.50 s),
+ * measured on the one-node Slurm of scripts/slurm-local.sh (`npm run bench:cluster -- --measure-slurm`).
+ */
+export const CLUSTER_TASK_OVERHEAD_SECONDS = 1.15;
 
 /** PPO iterations of the measuring burst; the rate is the run's own `charts/steps_per_second`, so worker start-up is not counted. */
 const BURST_ITERATIONS = 3;
@@ -118,6 +126,7 @@ export function estimateProtocol(
   graph: JobGraph,
   throughput: Throughput | null,
   parallelRuns: number,
+  parallelTasks = 8,
 ): ProtocolEstimate {
   let runs = 0;
   let trainingSteps = 0;
@@ -144,6 +153,7 @@ export function estimateProtocol(
       parallelRuns,
       seconds: null,
       basis: 'No throughput measurement: the estimate needs a short training burst on this machine.',
+      cluster: null,
     };
   }
   const { stepsPerSecond, overheadSeconds } = throughput;
@@ -155,10 +165,38 @@ export function estimateProtocol(
     stepsPerSecond,
     parallelRuns,
     seconds,
+    cluster: projectOnCluster(spec, graph, throughput, parallelTasks),
     basis:
       `${Math.round(stepsPerSecond)} env steps/s per training job and ${overheadSeconds.toFixed(1)} s of start-up ` +
       `per run, measured by a ${BURST_ITERATIONS}-iteration PPO burst of this net and PPO shape on this machine; ` +
       `${parallelRuns} job(s) at once; evaluations costed at episodes × horizon / 4 steps. Parallel jobs ` +
       `sharing few cores run slower, so treat it as a lower bound.`,
+  };
+}
+
+/**
+ * The plan's tasks (cluster/plan.ts) on `parallelTasks` nodes, each task taking its cost at the
+ * measured rate, plus the per-run overhead when it trains, plus the scheduling overhead per task.
+ */
+export function projectOnCluster(
+  spec: ExperimentSpec,
+  graph: JobGraph,
+  throughput: Throughput,
+  parallelTasks: number,
+): NonNullable<ProtocolEstimate['cluster']> {
+  const plan = planTasks(spec, graph);
+  const trains = new Set(graph.nodes.filter((n) => n.params.kind === 'train').map((n) => n.id));
+  const seconds = plan.tasks.map(
+    (task) =>
+      task.cost / throughput.stepsPerSecond + (trains.has(task.nodes[0]!) ? throughput.overheadSeconds : 0),
+  );
+  const projection = projectWallTime(plan, seconds, parallelTasks, CLUSTER_TASK_OVERHEAD_SECONDS);
+  return {
+    parallelTasks,
+    tasks: plan.tasks.length,
+    stages: plan.stages.length,
+    wallSeconds: projection.wallSeconds,
+    criticalPathSeconds: projection.criticalPathSeconds,
+    overheadSecondsPerTask: CLUSTER_TASK_OVERHEAD_SECONDS,
   };
 }

@@ -274,7 +274,7 @@ export function createProtocolHandlers(
   const status = (experimentId: number): ProtocolStatus =>
     protocolStatus(database(), experimentId, queue, sessions.session(database(), experimentId));
   return {
-    'protocol.validate': async ({ spec, estimate }) => {
+    'protocol.validate': async ({ spec, estimate, parallelTasks }) => {
       const parsed = ExperimentSpecSchema.safeParse(spec);
       if (!parsed.success) return { ok: false, errors: specFieldErrors(parsed.error) };
       const parallel = Math.min(DEFAULT_TRAINING_SLOTS, options.parallelism);
@@ -290,7 +290,7 @@ export function createProtocolHandlers(
         nodes: graph.nodes.length,
         nodesByKind,
         trainingRuns: nodesByKind.train,
-        estimate: estimate ? estimateProtocol(parsed.data, graph, rate, parallel) : null,
+        estimate: estimate ? estimateProtocol(parsed.data, graph, rate, parallel, parallelTasks) : null,
       };
     },
     'rewards.similarity': ({ env, rewards, samples, threshold, seed }) =>

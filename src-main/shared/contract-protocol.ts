@@ -58,6 +58,22 @@ export const ProtocolEstimateSchema = z.object({
   seconds: z.number().nullable(),
   /** How the estimate was made, in one sentence for the user. */
   basis: z.string(),
+  /**
+   * On a cluster (`run --on slurm|local`): the plan's tasks scheduled on `parallelTasks` nodes from
+   * the same measured throughput, with the critical path that bounds it whatever the node count;
+   * null without a throughput measurement.
+   */
+  cluster: z
+    .object({
+      parallelTasks: z.number().int().positive(),
+      tasks: count,
+      stages: count,
+      wallSeconds: z.number(),
+      criticalPathSeconds: z.number(),
+      /** Scheduling seconds counted per task (submit-to-start and process start-up). */
+      overheadSecondsPerTask: z.number(),
+    })
+    .nullable(),
 });
 export type ProtocolEstimate = z.output<typeof ProtocolEstimateSchema>;
 
@@ -477,6 +493,8 @@ export const protocolMethods = {
         spec: z.unknown(),
         /** Measure training throughput on this machine if not cached (a ~1–3 s PPO burst). Default true. */
         estimate: z.boolean().default(true),
+        /** Tasks run at once on a cluster, for the estimate's cluster projection. Default 8. */
+        parallelTasks: z.number().int().min(1).max(100_000).default(8),
       })
       .strict(),
     response: ProtocolValidationSchema,

@@ -51,6 +51,8 @@ export const useProtocolStore = defineStore('protocol', () => {
   const similarityError = ref<string | null>(null);
   const validation = shallowRef<ProtocolValidation | null>(null);
   const validating = ref(false);
+  /** Tasks at once on a cluster, for the estimate's cluster projection (the designer's field). */
+  const parallelTasks = ref(8);
   const experiments = ref<ProtocolListItem[]>([]);
   const experimentId = ref<number | null>(null);
   const status = shallowRef<ProtocolStatus | null>(null);
@@ -112,7 +114,11 @@ export const useProtocolStore = defineStore('protocol', () => {
     const id = ++validateRequestId;
     validating.value = true;
     try {
-      const result = await useApi()['protocol.validate']({ spec: draft.value, estimate: true });
+      const result = await useApi()['protocol.validate']({
+        spec: draft.value,
+        estimate: true,
+        parallelTasks: parallelTasks.value,
+      });
       if (id === validateRequestId) validation.value = markRaw(result);
     } catch (error) {
       if (id === validateRequestId) {
@@ -128,6 +134,13 @@ export const useProtocolStore = defineStore('protocol', () => {
     if (similarityTimer !== null) clearTimeout(similarityTimer);
     if (validateTimer !== null) clearTimeout(validateTimer);
     similarityTimer = setTimeout(() => void refreshSimilarity(), SIMILARITY_DEBOUNCE_MS);
+    validateTimer = setTimeout(() => void refreshValidation(), VALIDATE_DEBOUNCE_MS);
+  });
+
+  // A new cluster size re-asks for the estimate only (same debounce; a bad value waits for a good one).
+  watch(parallelTasks, (tasks) => {
+    if (!Number.isInteger(tasks) || tasks < 1) return;
+    if (validateTimer !== null) clearTimeout(validateTimer);
     validateTimer = setTimeout(() => void refreshValidation(), VALIDATE_DEBOUNCE_MS);
   });
 
@@ -338,6 +351,7 @@ export const useProtocolStore = defineStore('protocol', () => {
     similarityError,
     validation,
     validating,
+    parallelTasks,
     experiments,
     experimentId,
     status,

@@ -119,6 +119,30 @@ describe('protocol designer, progress and report in Chromium against the headles
     await expect(page.getByTestId('protocol-estimate').innerText()).resolves.toMatch(
       /nodes · \d+ training runs/,
     );
+    // The cluster projection: one task at a time takes longer than 10,000 at once, which is the critical path.
+    const clusterEstimate = page.getByTestId('protocol-cluster-estimate');
+    await clusterEstimate.waitFor({ timeout: 30_000 });
+    const wallOn = async (tasks: number): Promise<string> => {
+      await page.getByTestId('protocol-parallel-tasks').fill(String(tasks));
+      await expect
+        .poll(() => page.getByTestId('protocol-parallel-tasks').inputValue(), { timeout: 5000 })
+        .toBe(String(tasks));
+      let text = '';
+      await expect
+        .poll(
+          async () => {
+            text = await clusterEstimate.innerText();
+            return /≈ (.+) \(critical path (.+)\)/.exec(text) !== null;
+          },
+          { timeout: 30_000 },
+        )
+        .toBe(true);
+      return text;
+    };
+    const serial = await wallOn(1);
+    await expect.poll(async () => (await wallOn(10_000)) !== serial, { timeout: 30_000 }).toBe(true);
+    const wide = /≈ (.+) \(critical path (.+)\)/.exec(await clusterEstimate.innerText())!;
+    expect(wide[1]).toBe(wide[2]);
     await shot('protocol-designer');
 
     await page.getByTestId('protocol-launch').click();

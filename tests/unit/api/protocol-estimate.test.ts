@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { estimateProtocol } from '../../../src-main/api/protocol-estimate';
+import { CLUSTER_TASK_OVERHEAD_SECONDS, estimateProtocol } from '../../../src-main/api/protocol-estimate';
+import { planTasks } from '../../../src-main/cluster/plan';
 import { similarityWarnings } from '../../../src-main/api/protocol-similarity';
 import { buildJobGraph } from '../../../src-main/protocol';
 import { ExperimentSpecSchema } from '../../../src-main/shared/experiment-spec';
@@ -36,6 +37,36 @@ describe('protocol wall-time estimate', () => {
     expect(withStartup.seconds! - fast.seconds!).toBeCloseTo((runs * 2) / 64, 6);
     const serial = estimateProtocol(spec, graph, { stepsPerSecond: 1000, overheadSeconds: 0 }, 1);
     expect(serial.seconds!).toBeGreaterThan(fast.seconds!);
+  });
+});
+
+describe('cluster projection in the estimate', () => {
+  const rate = { stepsPerSecond: 1000, overheadSeconds: 2 };
+
+  it('is the serial sum on one node and falls to the critical path with enough nodes', () => {
+    const one = estimateProtocol(spec, graph, rate, 1, 1).cluster!;
+    const many = estimateProtocol(spec, graph, rate, 1, 10_000).cluster!;
+    expect(one.tasks).toBeGreaterThan(5);
+    expect(many.wallSeconds).toBeCloseTo(many.criticalPathSeconds, 9);
+    // One node: every task's cost at the rate, a start-up per training run, scheduling per task.
+    const plan = planTasks(spec, graph);
+    const runs = graph.nodes.filter((n) => n.params.kind === 'train').length;
+    const serial =
+      plan.tasks.reduce((sum, task) => sum + task.cost / 1000, 0) +
+      runs * 2 +
+      plan.tasks.length * CLUSTER_TASK_OVERHEAD_SECONDS;
+    expect(one.wallSeconds).toBeCloseTo(serial, 6);
+    expect(one.wallSeconds).toBeGreaterThan(many.wallSeconds + 10);
+    // The critical path holds the pretrain → fine-tune → recovery chain and at least one start-up each.
+    expect(many.criticalPathSeconds).toBeGreaterThan((6400 + 640 + 64) / 1000 + 3 * 2);
+    const eight = estimateProtocol(spec, graph, rate, 1, 8).cluster!;
+    expect(eight.parallelTasks).toBe(8);
+    expect(eight.wallSeconds).toBeLessThanOrEqual(one.wallSeconds);
+    expect(eight.wallSeconds).toBeGreaterThanOrEqual(many.wallSeconds);
+  });
+
+  it('is null without a throughput measurement', () => {
+    expect(estimateProtocol(spec, graph, null, 1, 8).cluster).toBeNull();
   });
 });
 

@@ -71,6 +71,26 @@ describe('Slurm array syntax', () => {
 });
 
 describe('wall-time projection', () => {
+  it('schedules the longest ready task first on a free node (a hand-worked case)', () => {
+    // 0 (3 s), 1 (2 s), 2 (2 s), 3 (1 s, after 0). Two nodes: 0 and 1 start; 2 starts at 2 s when 1
+    // ends; 3 starts at 3 s when 0 ends; both end at 4 s — the critical path 0 → 3.
+    const small = {
+      ...plan,
+      tasks: [
+        { index: 0, nodes: ['a'], deps: [], stage: 0, cost: 3 },
+        { index: 1, nodes: ['b'], deps: [], stage: 0, cost: 2 },
+        { index: 2, nodes: ['c'], deps: [], stage: 0, cost: 2 },
+        { index: 3, nodes: ['d'], deps: [0], stage: 1, cost: 1 },
+      ],
+      stages: [[0, 1, 2], [3]],
+    };
+    const costs = small.tasks.map((task) => task.cost);
+    expect(projectWallTime(small, costs, 2)).toEqual({ nodes: 2, wallSeconds: 4, criticalPathSeconds: 4 });
+    expect(projectWallTime(small, costs, 1).wallSeconds).toBe(8);
+    // With 0.5 s of overhead per task: 0 → 3 takes 5 s; 1 then 2 on the other node 5 s too.
+    expect(projectWallTime(small, costs, 2, 0.5).wallSeconds).toBe(5);
+  });
+
   const seconds = plan.tasks.map((task) => task.cost / 1000);
   const total = seconds.reduce((a, b) => a + b, 0);
 
