@@ -126,3 +126,25 @@ export function planesLimit(planes: readonly ObservationPlane[]): number {
   for (const plane of planes) for (const v of plane.values) limit = Math.max(limit, Math.abs(v));
   return limit > 0 ? limit : 1;
 }
+
+/**
+ * A next-layer unit's incoming weights w (one per first-layer unit) carried back to the observation
+ * through the first layer, linearly: c_r = Σ_k W1[r, k]·w[k]. The activation between the layers is
+ * ignored, so this is the unit's first-order (linearised) weight on each observation input.
+ */
+export function composeThroughFirstLayer(first: DenseMatrix, column: Float32Array): Float32Array {
+  checkMatrix(first, 'composeThroughFirstLayer');
+  if (column.length !== first.cols) {
+    throw new RangeError(
+      `composeThroughFirstLayer: the first layer has ${first.cols} units, the next layer's unit reads ${column.length}`,
+    );
+  }
+  const out = new Float32Array(first.rows);
+  for (let r = 0; r < first.rows; r++) {
+    let acc = 0;
+    for (let k = 0; k < first.cols; k++)
+      acc += (first.values[r * first.cols + k] as number) * (column[k] as number);
+    out[r] = acc;
+  }
+  return out;
+}

@@ -3,6 +3,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { divergingColor } from '../../src-main/shared/charts/color-map';
 import {
+  baseWeights,
   CONV_SHAPE,
   CONV_TENSOR,
   convPlantedDelta,
@@ -88,14 +89,21 @@ async function expectGrids(show: 'sum' | 'max' | number): Promise<void> {
   await expectPlanes(expectedPlanes(show), OBS_SIDE, OBS_SIDE);
 }
 
-async function expectPlanes(planes: number[][], width: number, height: number): Promise<void> {
+async function expectPlanes(
+  planes: number[][],
+  width: number,
+  height: number,
+  scope = 'body',
+): Promise<void> {
   const limit = Math.max(...planes.flat().map(Math.abs));
-  const grids = page.locator('[data-testid="observation-grid"]');
+  const grids = page.locator(`${scope} [data-testid="observation-grid"]`);
   await expect(grids.evaluateAll((all) => all.map((g) => g.getAttribute('data-channel')))).resolves.toEqual([
     ...OBS_CHANNELS,
   ]);
   for (const [c, channel] of OBS_CHANNELS.entries()) {
-    const canvas = page.locator(`[data-testid="observation-grid"][data-channel="${channel}"] canvas`);
+    const canvas = page.locator(
+      `${scope} [data-testid="observation-grid"][data-channel="${channel}"] canvas`,
+    );
     const box = await canvas.boundingBox();
     const image = decodePng(await canvas.screenshot());
     const cellPx = (image.width - 2) / width;
@@ -167,6 +175,38 @@ describe('the observation-space view of a first-layer kernel', () => {
     await expect(
       page.locator('[data-testid="unit-bars"] [data-unit]').first().getAttribute('data-unit'),
     ).resolves.toBe('5');
+  });
+
+  it("shows a hidden layer's units, and carries one back to the observation through the first layer", async () => {
+    await page.locator('[data-testid="diff-layer-table"] tbody tr[data-tensor="policy.kernel"]').click();
+    await page.getByRole('radio', { name: 'A', exact: true }).click();
+    const view = page.locator('[data-testid="hidden-units-view"][data-state="ready"]');
+    await view.waitFor({ timeout: 30_000 });
+    await expect(view.locator('[data-testid="unit-bars"] [data-unit]').count()).resolves.toBe(4);
+    await view.locator('[data-testid="unit-bars"] [data-unit="2"]').click();
+    await expect(page.getByTestId('hidden-units-composed').innerText()).resolves.toContain(
+      'Σ_k A₁[r, k]·A[k, 2]',
+    );
+    await page.getByTestId('hidden-units-grids').waitFor({ timeout: 30_000 });
+    // A's first layer W1 [100, 8] times A's policy column P[:, 2], folded into the 4 channels.
+    const weights = baseWeights();
+    const w1 = weights.get(OBS_TENSOR) as Float32Array;
+    const policy = weights.get('policy.kernel') as Float32Array;
+    const cells = OBS_SIDE * OBS_SIDE;
+    const planes = OBS_CHANNELS.map((_, c) =>
+      Array.from({ length: cells }, (_, cell) => {
+        let acc = 0;
+        for (let k = 0; k < HIDDEN; k++)
+          acc += (w1[(c * cells + cell) * HIDDEN + k] as number) * (policy[k * 4 + 2] as number);
+        return acc;
+      }),
+    );
+    await expectPlanes(planes, OBS_SIDE, OBS_SIDE, '[data-testid="hidden-units-grids"]');
+    if (shots !== undefined) {
+      await view.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(shots, 'hidden-unit.png') });
+    }
+    await page.getByRole('radio', { name: 'Δ = B − A' }).click();
   });
 
   it('shows a first-layer conv kernel as its filters per input channel, coloured by the planted Δ', async () => {

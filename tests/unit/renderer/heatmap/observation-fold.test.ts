@@ -3,6 +3,7 @@ import type { ObservationLayout } from '@shared/observation-layout';
 import {
   columnOf,
   columnRelevance,
+  composeThroughFirstLayer,
   foldRows,
   observationCellLabel,
   orderUnits,
@@ -64,5 +65,14 @@ describe('observation fold', () => {
     const relevance = Float32Array.from([1, 3, 3, 0]);
     expect(orderUnits(relevance, 'index')).toEqual([0, 1, 2, 3]);
     expect(orderUnits(relevance, 'relevance')).toEqual([1, 2, 0, 3]);
+  });
+
+  it("carries a next-layer unit's weights back through the first layer, linearly", () => {
+    // W1 = [[1, 2], [0, −1], [3, 0]], w = [2, −1]: c = W1·w = [0, 1, 6].
+    const first = { rows: 3, cols: 2, values: Float32Array.from([1, 2, 0, -1, 3, 0]) };
+    expect(Array.from(composeThroughFirstLayer(first, Float32Array.from([2, -1])))).toEqual([0, 1, 6]);
+    expect(() => composeThroughFirstLayer(first, new Float32Array(3))).toThrow(
+      /the first layer has 2 units, the next layer's unit reads 3/,
+    );
   });
 });
