@@ -6,6 +6,7 @@ import {
   pooledNegation,
   recoveryOfDerived,
   reportStatements,
+  reportVerdicts,
   type AnalysisKind,
   type JobGraph,
   type NodeState,
@@ -235,8 +236,27 @@ export function buildProtocolReport(db: DeltascopeDb, experimentId: number): Pro
     runs,
     seeds,
     pooledNegation: pooled,
+    verdicts: reportVerdicts({ ...base, knownAnswerChecks: latestKnownAnswerChecks(db, experimentId) }),
     statements: reportStatements(base),
   };
+}
+
+/** The latest stored spike-in calibration and observation ground truth of the experiment (protocol.knownAnswerChecks). */
+function latestKnownAnswerChecks(
+  db: DeltascopeDb,
+  experimentId: number,
+): {
+  spikeIn: ArtifactData<'protocol-spike-in'> | null;
+  groundTruth: ArtifactData<'protocol-ground-truth'> | null;
+} {
+  const artifacts = db.artifacts.list(experimentId);
+  const latest = <K extends 'protocol-spike-in' | 'protocol-ground-truth'>(
+    kind: K,
+  ): ArtifactData<K> | null => {
+    const found = artifacts.filter((a) => a.kind === kind).sort((a, b) => b.id - a.id)[0];
+    return found === undefined ? null : decodeArtifact(kind, db.artifacts.get(found.id)).data;
+  };
+  return { spikeIn: latest('protocol-spike-in'), groundTruth: latest('protocol-ground-truth') };
 }
 
 /** Episodic return on the run's own reward over steps, for the training curves of pretrain and fine-tunes. */

@@ -122,3 +122,4 @@ export {
   observationGroundTruth,
   type GroundTruthInput,
 } from './observation-ground-truth';
+export { reportVerdicts, type VerdictInput } from './verdicts';

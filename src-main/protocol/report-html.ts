@@ -42,7 +42,8 @@ body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;color:#111827;ma
 h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}h3{font-size:15px}
 table{border-collapse:collapse;margin:8px 0;font-size:12.5px}th,td{border:1px solid #e5e7eb;padding:3px 7px;text-align:right}
 th{background:#f3f4f6}td:first-child,th:first-child{text-align:left}
-.finding{color:#065f46}.null-result{color:#92400e}.note{color:#374151}
+.finding{color:#065f46}.null-result{color:#92400e}.note{color:#374151}.not-run{color:#6b7280}
+.verdict{margin:8px 0}.verdict strong{text-transform:capitalize}
 ul.st li{margin:3px 0}.muted{color:#6b7280}
 figure.chart{margin:14px 0}figure.chart figcaption{font-weight:600;font-size:13px;margin-bottom:4px}
 figure.chart svg{display:block;max-width:100%;height:auto}.charts{display:flex;gap:24px;flex-wrap:wrap}
@@ -340,6 +341,21 @@ function pooledNegationSection(rows: ProtocolReport['pooledNegation'], raName: s
   );
 }
 
+/** The opening: one paragraph per question, coloured by whether it is a finding (shared ReportVerdict). */
+function verdictsSection(verdicts: ProtocolReport['verdicts']): string {
+  if (verdicts.length === 0) return '';
+  const label = { finding: 'finding', 'null-result': 'null result', note: 'mixed', 'not-run': 'not run' };
+  return (
+    '<h2>Verdicts</h2>' +
+    verdicts
+      .map(
+        (v) =>
+          `<p class="verdict ${v.kind}" data-question="${e(v.question)}"><strong>${e(v.question)}</strong> <span class="muted">(${e(label[v.kind])})</span>: ${e(v.text)}</p>`,
+      )
+      .join('')
+  );
+}
+
 export function buildReportHtml(report: ProtocolReport, curves: readonly ReportCurve[]): string {
   const out: string[] = [];
   out.push(
@@ -347,6 +363,7 @@ export function buildReportHtml(report: ProtocolReport, curves: readonly ReportC
       `<title>${e(report.name)} — Deltascope protocol report</title><style>${CSS}</style></head><body>`,
     `<h1>${e(report.name)}</h1><p class="muted">Experiment #${e(report.experimentId)}, created ${e(report.createdAt)}; report generated ${e(report.generatedAt)}. ` +
       `${e(report.progress.done)}/${e(report.progress.total)} nodes done${report.progress.failed > 0 ? `, ${e(report.progress.failed)} failed` : ''}${report.progress.complete ? '' : ' — <strong>incomplete</strong>: sections without data are missing'}.</p>`,
+    verdictsSection(report.verdicts),
     `<h2>Statements</h2><ul class="st">${report.statements
       .map(
         (s) =>

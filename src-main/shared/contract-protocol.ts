@@ -464,6 +464,18 @@ export const ReportStatementSchema = z.object({
 });
 export type ReportStatement = z.output<typeof ReportStatementSchema>;
 
+/**
+ * One opening paragraph of the report per question, pooled across replications with its CI and the
+ * controls it beat or failed to beat; `not-run` when its inputs do not exist (protocol/verdicts.ts).
+ */
+export const REPORT_QUESTIONS = ['negation', 'superposition', 'localization', 'known-answer'] as const;
+export const ReportVerdictSchema = z.object({
+  question: z.enum(REPORT_QUESTIONS),
+  kind: z.enum([...STATEMENT_KINDS, 'not-run']),
+  text: z.string(),
+});
+export type ReportVerdict = z.output<typeof ReportVerdictSchema>;
+
 export const PROTOCOL_REPORT_FORMAT = 'deltascope.protocol.report/1';
 
 export const ProtocolReportSchema = z.object({
@@ -481,6 +493,8 @@ export const ProtocolReportSchema = z.object({
   seeds: z.array(ReportSeedSchema),
   /** Negation headline effects pooled across replications (empty until a replication's negation is done). */
   pooledNegation: z.array(PooledNegationRowSchema).default([]),
+  /** The opening verdict paragraphs, one per question (absent in reports made before they existed). */
+  verdicts: z.array(ReportVerdictSchema).default([]),
   statements: z.array(ReportStatementSchema),
 });
 export type ProtocolReport = z.output<typeof ProtocolReportSchema>;

@@ -1,0 +1,231 @@
+import { pooledEffect } from '../engine/pooling';
+import type { PooledEffect, ProtocolReport, ReportVerdict } from '../shared';
+import type { GroundTruthData, SpikeInData } from '../shared/known-answer-checks';
+import { methodRow, negationVerdict } from '../shared/negation-verdict';
+import { formatInterval, formatNumber } from './statements';
+
+/**
+ * The report's opening: one paragraph per question (negation, superposition, localization, known
+ * answer), each pooled across replications with its CI and the controls it beat or failed to beat, or
+ * saying plainly that the check was not run. A paragraph is a finding only when every claim in it is.
+ */
+
+export interface VerdictInput {
+  spec: ProtocolReport['spec'];
+  seeds: ProtocolReport['seeds'];
+  pooledNegation: ProtocolReport['pooledNegation'];
+  /** The latest known-answer checks stored for the experiment (protocol.knownAnswerChecks), if any. */
+  knownAnswerChecks?: { spikeIn: SpikeInData | null; groundTruth: GroundTruthData | null };
+}
+
+const ci = (p: { estimate: number; low: number; high: number }, percent = false): string =>
+  formatInterval(p, { signed: true, percent });
+
+function pooling(p: PooledEffect): string {
+  const how = p.method === 't-interval' ? 't-interval over replications' : 'hierarchical bootstrap';
+  return p.replicated ? `R = ${p.replications}, ${how}` : `R = ${p.replications}: not replicated`;
+}
+
+/** A value per replication pooled over replications (bootstrap over replications, or t when R ≥ 5). */
+function overReplications(values: readonly number[], spec: VerdictInput['spec']): PooledEffect {
+  return pooledEffect(
+    values.map((v) => [v]),
+    { resamples: spec.bootstrapResamples, confidence: spec.confidence, seed: spec.seedBase },
+  );
+}
+
+function overall(kinds: readonly boolean[]): ReportVerdict['kind'] {
+  if (kinds.length === 0) return 'not-run';
+  if (kinds.every(Boolean)) return 'finding';
+  return kinds.some(Boolean) ? 'note' : 'null-result';
+}
+
+function negationParagraph(input: VerdictInput): ReportVerdict {
+  const rbs = input.spec.rbs.map((rb) => rb.name);
+  const verdicts = rbs.flatMap((rb) => {
+    const v = negationVerdict(input.pooledNegation, rb);
+    return v === null ? [] : [v];
+  });
+  if (verdicts.length === 0) {
+    return {
+      question: 'negation',
+      kind: 'not-run',
+      text: 'Negation: no replication has finished its negation test yet.',
+    };
+  }
+  const recovery = input.spec.recoveryCriterion;
+  const how =
+    recovery === null
+      ? `after ${input.spec.recoverySteps} steps of recovery on RA`
+      : `after recovery to criterion (RA success within ${formatNumber(recovery.margin, 2)} of the recovered control's, cap ${recovery.maxSteps} steps)`;
+  const parts = verdicts.map((v) => {
+    const steps = methodRow(input.pooledNegation, v.rb, 'negate', v.alpha)?.stepsToCriterion;
+    const reached = steps?.filter((x) => x !== null).length;
+    const head =
+      v.contrast === null
+        ? `${v.rb}: no contrast`
+        : `${v.rb} at α = ${v.alpha}: contrast ${ci(v.contrast)} (${pooling(v.contrast)})`;
+    const beat = v.controls.filter((c) => c.beaten).map((c) => c.method);
+    const failed = v.controls
+      .filter((c) => !c.beaten)
+      .map((c) => (c.contrast === null ? `${c.method} (not run)` : c.method));
+    return (
+      `${head}; beat ${beat.length === 0 ? 'no control' : beat.join(', ')}` +
+      (failed.length === 0 ? '' : `; failed to beat ${failed.join(', ')}`) +
+      (steps === undefined ? '' : `; recovered in ${reached}/${steps.length} replications`) +
+      ` — ${v.finding ? 'a finding' : `not a finding (${v.reason})`}`
+    );
+  });
+  const findings = verdicts.filter((v) => v.finding).map((v) => v.rb);
+  return {
+    question: 'negation',
+    kind: overall(verdicts.map((v) => v.finding)),
+    text:
+      `Negation (does −Δᵢ remove RBᵢ's lean rather than damage the agent?): the specificity contrast Δ P(target) − mean Δ P(other objects) of MA − α·Δᵢ vs the recovered control, ${how}, ` +
+      `against norm-matched random, −Δ_null and −Δ_other controls. ${parts.join('. ')}. ` +
+      (findings.length === 0
+        ? 'Negation is not shown to remove a targeted lean for any RB (null result).'
+        : `Negation is a finding for ${findings.join(', ')} of ${verdicts.length} RB(s).`),
+  };
+}
+
+function superpositionParagraph(input: VerdictInput): ReportVerdict {
+  const seeds = input.seeds.filter((s) => s.superposition !== null);
+  if (seeds.length === 0) {
+    return {
+      question: 'superposition',
+      kind: 'not-run',
+      text: 'Superposition: no replication has a relevance map yet.',
+    };
+  }
+  const aggregators = [...new Set(seeds.flatMap((s) => s.superposition!.maps.map((m) => m.aggregator)))];
+  const claims: boolean[] = [];
+  const parts = aggregators.map((aggregator) => {
+    const maps = seeds.map((s) => ({
+      sup: s.superposition!,
+      map: s.superposition!.maps.find((m) => m.aggregator === aggregator),
+    }));
+    const present = maps.filter((m) => m.map !== undefined);
+    // The tensor the map concentrates on: the largest mean share over the replications.
+    const mean = new Map<string, number>();
+    for (const { map } of present)
+      for (const c of map!.concentration)
+        mean.set(c.tensor, (mean.get(c.tensor) ?? 0) + c.share / present.length);
+    const tensor = [...mean].sort((a, b) => b[1] - a[1])[0]?.[0];
+    if (tensor === undefined) return `${aggregator}: empty`;
+    const at = (list: readonly { tensor: string; share: number; sizeShare: number }[] | undefined) =>
+      list?.find((c) => c.tensor === tensor);
+    const overSize = overReplications(
+      present.map(
+        ({ map }) => (at(map!.concentration)?.share ?? 0) - (at(map!.concentration)?.sizeShare ?? 0),
+      ),
+      input.spec,
+    );
+    const withNull = present.filter(({ sup }) => sup.nullMap !== null);
+    const overNull =
+      withNull.length === present.length
+        ? overReplications(
+            withNull.map(
+              ({ sup, map }) =>
+                (at(map!.concentration)?.share ?? 0) - (at(sup.nullMap!.concentration)?.share ?? 0),
+            ),
+            input.spec,
+          )
+        : null;
+    const finding = overSize.replicated && overSize.low > 0 && overNull !== null && overNull.low > 0;
+    claims.push(finding);
+    return (
+      `${aggregator} concentrates on ${tensor}: share − parameter share ${ci(overSize, true)}` +
+      (overNull === null
+        ? ', null-drift map not made (no null control)'
+        : `, share − null-drift map's share ${ci(overNull, true)}`) +
+      ` (${pooling(overSize)}) — ${finding ? 'beats both' : overNull !== null && overNull.low > 0 ? 'beats the null drift only' : 'does not beat the null drift'}`
+    );
+  });
+  return {
+    question: 'superposition',
+    kind: overall(claims),
+    text: `Superposition (does the sum of the RB deltas mark where the objectives live, beyond where training moves weights at all?): per aggregator, the tensor it concentrates on, its excess share over that tensor's parameter share and over the null-drift map's share, pooled across replications. ${parts.join('. ')}.`,
+  };
+}
+
+function localizationParagraph(input: VerdictInput): ReportVerdict {
+  const tables = input.seeds.flatMap((s) => (s.localization === null ? [] : [s.localization]));
+  if (tables.length === 0 || input.spec.localization === null) {
+    return {
+      question: 'localization',
+      kind: 'not-run',
+      text: 'Localization: not run (spec.localization is not set or no replication finished it).',
+    };
+  }
+  const k = Math.max(...input.spec.localization.kPercents);
+  const diffs = tables.flatMap((t) => {
+    const top = t.rows.find((r) => r.selection === 'top' && r.kPercent === k)?.fractionOfFull;
+    const random = t.rows.find((r) => r.selection === 'random' && r.kPercent === k)?.fractionOfFull;
+    return top == null || random == null ? [] : [top.estimate - random.estimate];
+  });
+  if (diffs.length === 0) {
+    return {
+      question: 'localization',
+      kind: 'not-run',
+      text: `Localization: the top and random ${k} % masks have no fraction of the full fine-tune yet.`,
+    };
+  }
+  const pooled = overReplications(diffs, input.spec);
+  const finding = pooled.replicated && pooled.low > 0;
+  return {
+    question: 'localization',
+    kind: finding ? 'finding' : pooled.replicated ? 'null-result' : 'note',
+    text:
+      `Localization (does the map's top-${k} % of the movable parameters carry RB_new better than a random ${k} %?): fraction of the full fine-tune's gain, top − random ${ci(pooled, true)} (${pooling(pooled)}; per replication ${pooled.perReplication.map((x) => formatNumber(x * 100, 0, true)).join(', ')} points) — ` +
+      (finding ? 'beats the random mask' : 'does not beat the random mask (null result)') +
+      '. Baselines by gradient saliency, Fisher and the null-drift map: not in this report.',
+  };
+}
+
+function knownAnswerParagraph(input: VerdictInput): ReportVerdict {
+  const checks = input.knownAnswerChecks;
+  const spike = checks?.spikeIn ?? null;
+  const truth = checks?.groundTruth ?? null;
+  if (spike === null && truth === null) {
+    return {
+      question: 'known-answer',
+      kind: 'not-run',
+      text: 'Known answer: not run — neither the spike-in calibration nor the observation ground truth is stored for this experiment (run the known-answer checks). A masked known-answer variant only tests plumbing.',
+    };
+  }
+  const parts: string[] = [];
+  const claims: boolean[] = [];
+  if (spike !== null) {
+    claims.push(spike.pass);
+    parts.push(
+      `spike-in (seed ${spike.seed}, block of ${spike.k} in ${spike.block.tensor}, chance precision ${formatNumber(spike.chance, 3)}): ` +
+        spike.aggregators
+          .map(
+            (a) =>
+              `${a.aggregator} ${a.detectionSnr === null ? 'never detects it' : `detects it down to SNR ${formatNumber(a.detectionSnr, 2)}`}`,
+          )
+          .join(', ') +
+        ` — ${spike.pass ? 'passed' : 'failed'}`,
+    );
+  } else parts.push('spike-in: not run');
+  if (truth !== null) {
+    claims.push(truth.pass);
+    parts.push(`observation ground truth (seed ${truth.seed}): ${truth.verdict}`);
+  } else parts.push('observation ground truth: not run');
+  return {
+    question: 'known-answer',
+    kind: overall(claims),
+    text: `Known answer (can the pipeline find a planted or perceptual signal it should find?), one replication: ${parts.join('; ')}.`,
+  };
+}
+
+/** The four verdict paragraphs, in the order the report opens with. */
+export function reportVerdicts(input: VerdictInput): ReportVerdict[] {
+  return [
+    negationParagraph(input),
+    superpositionParagraph(input),
+    localizationParagraph(input),
+    knownAnswerParagraph(input),
+  ];
+}

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { pooledEffect } from '../../../src-main/engine/pooling';
+import { buildReportHtml, reportVerdicts } from '../../../src-main/protocol';
+import type { PooledNegationRow, ReportSeed } from '../../../src-main/shared';
+import { reportFixture } from './report-fixture';
+
+/** The fixture's seed replicated R times, its top-mask fraction shifted per replication. */
+function replicated(R: number): ReturnType<typeof reportFixture> {
+  const report = reportFixture();
+  const seed = report.seeds[0]!;
+  report.seeds = Array.from({ length: R }, (_, r): ReportSeed => {
+    const copy = structuredClone(seed);
+    copy.seed = r + 1;
+    for (const row of copy.localization!.rows) {
+      if (row.selection === 'top') row.fractionOfFull = { estimate: 0.7 + 0.02 * r, low: 0.6, high: 0.8 };
+    }
+    return copy;
+  });
+  return report;
+}
+
+function row(variant: PooledNegationRow['variant'], effects: number[]): PooledNegationRow {
+  const episodes = effects.map((x) =>
+    Array.from({ length: 40 }, (_, e) => (e < Math.round(Math.abs(x) * 40) ? Math.sign(x) : 0)),
+  );
+  const p = pooledEffect(episodes, { resamples: 300, confidence: 0.95, seed: 1 });
+  return {
+    rb: 'coin',
+    variant,
+    alpha: 1,
+    seeds: effects.map((_, r) => r + 1),
+    targetCollectVsControl: p,
+    raReturnVsControl: p,
+    specificity: { perKind: [], raSuccessVsControl: p, contrast: p },
+    stepsToCriterion: effects.map((_, r) => (r === 0 ? null : 4096)),
+  };
+}
+
+describe('report verdicts', () => {
+  it('opens with one paragraph per question and says plainly which checks were not run', () => {
+    const verdicts = reportVerdicts(reportFixture());
+    expect(verdicts.map((v) => v.question)).toEqual([
+      'negation',
+      'superposition',
+      'localization',
+      'known-answer',
+    ]);
+    expect(verdicts[0]).toMatchObject({ kind: 'not-run' });
+    expect(verdicts[3]).toMatchObject({ kind: 'not-run' });
+    expect(verdicts[3]!.text).toContain('not run');
+    // One replication: pooled values, never a finding.
+    expect(verdicts[2]!.kind).toBe('note');
+    expect(verdicts[2]!.text).toContain('R = 1: not replicated');
+  });
+
+  it('pools superposition and localization across replications, naming the controls beaten and not', () => {
+    const [, superposition, localization] = reportVerdicts(replicated(3));
+    // mean concentrates on policy.kernel beyond its size and the null map; median on dense1 below its size.
+    expect(superposition!.text).toContain('mean concentrates on policy.kernel');
+    expect(superposition!.text).toContain('beats both');
+    expect(superposition!.text).toContain('median concentrates on torso.dense1.kernel');
+    expect(superposition!.text).toContain('does not beat the null drift');
+    expect(superposition!.kind).toBe('note');
+    expect(localization!.kind).toBe('finding');
+    expect(localization!.text).toContain('R = 3, hierarchical bootstrap');
+    expect(localization!.text).toContain('per replication +48, +50, +52 points');
+  });
+
+  it('calls negation a finding only when −Δ beats every control, and lists the one it failed to beat', () => {
+    const report = replicated(3);
+    const near0 = [0.025, -0.025, 0.025];
+    report.pooledNegation = [
+      row('negate', [-0.3, -0.25, -0.3]),
+      row('random', near0),
+      row('null', near0),
+      row('other', near0),
+    ];
+    const [win] = reportVerdicts(report);
+    expect(win!.kind).toBe('finding');
+    expect(win!.text).toContain('beat random, null, other');
+    expect(win!.text).toContain('recovered in 2/3 replications');
+    report.pooledNegation[3] = row('other', [-0.3, -0.25, -0.25]);
+    const [lose] = reportVerdicts(report);
+    expect(lose!.kind).toBe('null-result');
+    expect(lose!.text).toContain('failed to beat other');
+    expect(lose!.text).toContain('Negation is not shown to remove a targeted lean for any RB (null result).');
+    const html = buildReportHtml({ ...report, verdicts: reportVerdicts(report) }, []);
+    expect(html.indexOf('<h2>Verdicts</h2>')).toBeLessThan(html.indexOf('<h2>Statements</h2>'));
+    expect(html).toContain('data-question="negation"');
+  }, 30_000);
+
+  it('reads the stored known-answer checks into its paragraph', () => {
+    const report = reportFixture();
+    const [, , , known] = reportVerdicts({
+      ...report,
+      knownAnswerChecks: {
+        spikeIn: {
+          format: 'deltascope.protocol.spike-in/1',
+          seed: 1,
+          base: 1,
+          rbInputs: [2],
+          nullInputs: [3],
+          block: { tensor: 'torso.dense1.kernel', start: 0, length: 40 },
+          nullSd: 0.01,
+          k: 40,
+          parameters: 4000,
+          chance: 0.01,
+          passPrecision: 0.5,
+          snrs: [2, 1, 0],
+          aggregators: [{ aggregator: 'mean', precision: [0.9, 0.6, 0.01], detectionSnr: 1, pass: true }],
+          pass: true,
+          verdict: 'mean sees the block down to SNR 1',
+        },
+        groundTruth: null,
+      },
+    });
+    expect(known!.kind).toBe('finding');
+    expect(known!.text).toContain('mean detects it down to SNR 1.00');
+    expect(known!.text).toContain('observation ground truth: not run');
+  });
+});
