@@ -67,7 +67,6 @@ afterAll(async () => {
 
 describe('a work folder in the app', { timeout: 600_000 }, () => {
   const planned = join(temp.dir, 'planned');
-  const ran = join(temp.dir, 'ran');
   const cliMerged = join(temp.dir, 'cli-merged.deltascope');
 
   it('shows a planned folder read-only: every task not yet submitted, stages named by what they do', async () => {
@@ -110,60 +109,53 @@ describe('a work folder in the app', { timeout: 600_000 }, () => {
     }
   });
 
-  it('after the tasks ran: complete, merged into a new file that opens like a local run — never into the open database', async () => {
-    const spec = writeSpec(temp.dir, 'api-ran');
-    const run = await cli([
-      'run',
-      spec,
-      '--db',
-      cliMerged,
-      '--on',
-      'local',
-      '--workdir',
-      ran,
-      '--workers',
-      '2',
-    ]);
-    expect(run.code).toBe(0);
-    const status: WorkdirStatus = WorkdirStatusSchema.parse(await ok('cluster.status', { workdir: ran }));
-    expect(status.complete).toBe(true);
-    expect(status.stages.reduce((sum, stage) => sum + stage.counts.done!, 0)).toBe(status.tasks.length);
+  it('once a task is done: merged into a new file that opens like a local run — never into the open database', async () => {
+    // Array element 0 (the first pretraining) finishes; the rest of the plan is still to run.
+    expect((await cli(['task', planned, '0'])).code).toBe(0);
+    const status: WorkdirStatus = WorkdirStatusSchema.parse(await ok('cluster.status', { workdir: planned }));
+    expect(status.tasks.filter((task) => task.status === 'done').map((task) => task.index)).toEqual([0]);
+    expect(status.stages[0]!.counts.done).toBe(1);
+    expect(status.complete).toBe(false);
 
     // The open database is refused, untouched.
     const open = join(temp.dir, 'open.deltascope');
     await ok('db.create', { path: open });
     const openBefore = readFileSync(open);
-    const refused = await call('cluster.merge', { workdir: ran, into: open });
+    const refused = await call('cluster.merge', { workdir: planned, into: open });
     expect(refused.ok).toBe(false);
     if (!refused.ok) expect(refused.error.message).toMatch(/open database/);
     expect(readFileSync(open).equals(openBefore)).toBe(true);
 
     // A wrong extension is refused before any work.
-    const wrong = await call('cluster.merge', { workdir: ran, into: join(temp.dir, 'merged.txt') });
+    const wrong = await call('cluster.merge', { workdir: planned, into: join(temp.dir, 'merged.txt') });
     expect(wrong.ok).toBe(false);
     expect(existsSync(join(temp.dir, 'merged.txt'))).toBe(false);
 
     const from = events.length;
     const target = join(temp.dir, 'app-merged.deltascope');
-    const summary = MergeSummarySchema.parse(await ok('cluster.merge', { workdir: ran, into: target }));
-    expect(summary.merged.length).toBe(status.tasks.length);
-    expect(summary.missing).toEqual([]);
+    const summary = MergeSummarySchema.parse(
+      await ok('cluster.merge', { workdir: planned, into: target, jobId: 'merge-test' }),
+    );
+    expect(summary.merged).toEqual([0]);
+    expect(summary.missing.length).toBe(status.tasks.length - 1);
     const progress = events
       .slice(from)
       .filter((event) => event.event === 'job.progress')
       .map((event) => event.payload as EventPayload<'job.progress'>);
-    expect(progress.at(-1)).toMatchObject({ unit: 'tasks', done: status.tasks.length });
+    expect(progress.at(-1)).toMatchObject({ jobId: 'merge-test', unit: 'tasks', done: 1, total: 1 });
 
-    // The same experiment as the CLI's merge, and the app opens it.
-    expect(finalHashesByRun(target)).toEqual(finalHashesByRun(cliMerged));
+    // The same rows as the CLI's merge of the folder, and the app opens it.
+    expect((await cli(['merge', planned, '--into', cliMerged])).code).toBe(0);
+    const hashes = finalHashesByRun(target);
+    expect(Object.keys(hashes)).toEqual(['s1/pretrain']);
+    expect(hashes).toEqual(finalHashesByRun(cliMerged));
     await ok('db.open', { path: target });
     const tree = await ok<ExperimentNode[]>('runs.tree', {});
-    expect(tree.map((experiment) => experiment.name)).toEqual(['api-ran']);
-    const names = tree[0]!.runs.map((run) => run.name);
-    expect(names).toEqual(expect.arrayContaining(Object.keys(finalHashesByRun(cliMerged))));
+    expect(tree.map((experiment) => experiment.name)).toEqual(['api-planned']);
+    expect(tree[0]!.runs.map((run) => run.name)).toContain('s1/pretrain');
 
     // Merging into it now that it is open is refused too.
-    const again = await call('cluster.merge', { workdir: ran, into: target });
+    const again = await call('cluster.merge', { workdir: planned, into: target });
     expect(again.ok).toBe(false);
   });
 });
