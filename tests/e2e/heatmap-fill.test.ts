@@ -155,6 +155,37 @@ describe('tall tensors fill the heatmap panel, with rulers (previous-version dat
     await page.mouse.move(5, 5);
   });
 
+  it('the whole-model overview and "each Δ on one scale" draw the tall tensor filling its frame', async () => {
+    await page.locator('nav [data-view="diff"]').click();
+    await page.locator('[role="tab"][data-tab="overview"]').click();
+    const tile = page.locator(`[data-testid="diff-overview"] [data-tensor="${TENSOR}"] canvas`);
+    await tile.waitFor({ timeout: 30_000 });
+    const box = await tile.boundingBox();
+    const frame = await page
+      .locator(`[data-testid="diff-overview"] [data-tensor="${TENSOR}"] .overview-tile__frame`)
+      .boundingBox();
+    // At its aspect ratio the 125 × 16 tile was 1/8 as wide as its frame; now it fills it.
+    expect(box?.width).toBeGreaterThanOrEqual(0.9 * (frame?.height ?? Infinity));
+    expect(box?.height).toBeGreaterThanOrEqual(0.9 * (frame?.height ?? Infinity));
+    if (shots !== undefined) await page.screenshot({ path: join(shots, 'diff-overview.png') });
+    await page.locator('[role="tab"][data-tab="compare"]').click();
+    await page.getByTestId('compare-run').click();
+    await page.getByLabel('Tensor of the cosine matrix').selectOption(TENSOR, { timeout: 30_000 });
+    const heatmaps = page.locator('[data-testid="compare-heatmaps"][data-state="ready"]');
+    await heatmaps.waitFor({ timeout: 30_000 });
+    const canvases = await heatmaps.locator('canvas').all();
+    expect(canvases.length).toBeGreaterThanOrEqual(2);
+    for (const canvas of canvases) {
+      const size = await canvas.boundingBox();
+      expect(size?.width).toBeGreaterThanOrEqual(190);
+      expect(size?.height).toBeGreaterThanOrEqual(190);
+    }
+    if (shots !== undefined) {
+      await heatmaps.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(shots, 'compare-heatmaps.png') });
+    }
+  });
+
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
   });
