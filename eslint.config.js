@@ -68,26 +68,35 @@ const rendererBans = [
   },
 ];
 
-const boundaryConfigs = folders.map((folder) => ({
-  files: [`src-main/${folder}/**/*.ts`],
-  rules: {
-    'no-restricted-imports': [
-      'error',
-      {
-        paths: folder === 'electron' ? [] : [noElectron],
-        patterns: [
-          ...folders
-            .filter((other) => other !== folder && !allowed[folder].includes(other))
-            .map((other) => ({
-              group: [`**/${other}`, `**/${other}/*`, `**/${other}/**`],
-              message: `src-main/${folder} may not import src-main/${other} (see eslint.config.js).`,
-            })),
-          ...(extraBans[folder] ?? []),
+// Folders group their files by capability in subfolders (api/weights, jobs/protocol…) that may share a
+// name with a top-level folder, so a ban is anchored at src-main: from a file `depth` subfolders below
+// its folder, src-main/<other> is `../` × (depth + 1) + <other>.
+const MAX_DEPTH = 3;
+const boundaryConfigs = folders.flatMap((folder) =>
+  Array.from({ length: MAX_DEPTH + 1 }, (_, depth) => {
+    const up = '../'.repeat(depth + 1);
+    return {
+      files: [`src-main/${folder}/${'*/'.repeat(depth)}*.ts`],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            paths: folder === 'electron' ? [] : [noElectron],
+            patterns: [
+              ...folders
+                .filter((other) => other !== folder && !allowed[folder].includes(other))
+                .map((other) => ({
+                  group: [`${up}${other}`, `${up}${other}/**`],
+                  message: `src-main/${folder} may not import src-main/${other} (see eslint.config.js).`,
+                })),
+              ...(extraBans[folder] ?? []),
+            ],
+          },
         ],
       },
-    ],
-  },
-}));
+    };
+  }),
+);
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'tests/fixtures/generated/**', 'test-output/**'] },
@@ -136,6 +145,32 @@ export default tseslint.config(
               group: ['**/api/provider'],
               message:
                 'Components call store actions; only stores use useApi() (see src-renderer/stores/README.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The renderer's pure models: no stores, no Vue, no Pinia (see src-renderer/models/README.md).
+    files: ['src-renderer/models/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [noElectron, 'vue', 'pinia'],
+          patterns: [
+            {
+              group: ['node:*', 'better-sqlite3', 'ws', '@tensorflow/*'],
+              message: 'The renderer runs in a browser sandbox.',
+            },
+            {
+              group: ['../stores', '../stores/**'],
+              message: 'src-renderer/models are pure: stores import models, not the reverse.',
+            },
+            {
+              group: folders.filter((f) => f !== 'shared').map((f) => `**/src-main/${f}/**`),
+              message: 'The renderer may import only src-main/shared (as @shared).',
             },
           ],
         },

@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { planTasks, type ClusterPlan } from '../src-main/cluster/plan';
 import { projectWallTime } from '../src-main/cluster/projection';
 import { readPlan } from '../src-main/cluster/workdir';
-import { parseExperimentSpec } from '../src-main/jobs/protocol-store';
+import { parseExperimentSpec } from '../src-main/jobs/protocol/protocol-store';
 import { buildJobGraph } from '../src-main/protocol';
 
 const { values } = parseArgs({

@@ -18,10 +18,10 @@ const entries = {
   serve: 'src-main/server/serve.ts',
   cli: 'src-main/cli/index.ts',
   worker: 'src-main/jobs/worker.ts',
-  'diff-worker': 'src-main/api/weights-diff-worker.ts',
-  'aggregate-worker': 'src-main/api/weights-aggregate-worker.ts',
-  'compute-worker': 'src-main/api/compute-worker.ts',
-  'protocol-worker': 'src-main/jobs/protocol-worker.ts',
+  'diff-worker': 'src-main/api/weights/weights-diff-worker.ts',
+  'aggregate-worker': 'src-main/api/weights/weights-aggregate-worker.ts',
+  'compute-worker': 'src-main/api/compute/compute-worker.ts',
+  'protocol-worker': 'src-main/jobs/protocol/protocol-worker.ts',
   'ppo-update-worker': 'src-main/engine/ppo-update-worker.ts',
 };
 

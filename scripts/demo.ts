@@ -14,8 +14,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { writeProtocolReport } from '../src-main/api/protocol-report-writer';
-import { readNodeStates, loadProtocol } from '../src-main/jobs/protocol-store';
+import { writeProtocolReport } from '../src-main/api/protocol/protocol-report-writer';
+import { readNodeStates, loadProtocol } from '../src-main/jobs/protocol/protocol-store';
 import { formatInterval } from '../src-main/protocol';
 import { openDatabase } from '../src-main/store';
 

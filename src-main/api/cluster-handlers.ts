@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { checkMergeTarget } from '../cluster/merge';
 import type { ApiHandlers, MergeSummary, WorkdirStatus } from '../shared';
-import type { ComputeRunner } from './compute-runner';
+import type { ComputeRunner } from './compute/compute-runner';
 
 /**
  * `cluster.status` and `cluster.merge` (shared/contract-cluster.ts): a work folder of an experiment

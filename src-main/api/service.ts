@@ -6,14 +6,14 @@ import { createDatabase, openDatabase, openOrCreateDatabase, type DeltascopeDb }
 import { defaultDatabasePath } from './app-paths';
 import { downsampleMinMax } from './downsample';
 import { createClusterHandlers } from './cluster-handlers';
-import { ComputeRunner } from './compute-runner';
-import { createEvaluationHandlers } from './evaluation-handlers';
+import { ComputeRunner } from './compute/compute-runner';
+import { createEvaluationHandlers } from './evaluation/evaluation-handlers';
 import type { EventBus } from './event-bus';
 import { listDirectory } from './file-browser';
 import { createJobsHandlers } from './jobs-handlers';
-import { createProtocolHandlers, ProtocolSessions } from './protocol-handlers';
+import { createProtocolHandlers, ProtocolSessions } from './protocol/protocol-handlers';
 import { RecentFiles } from './recent-files';
-import { createWeightsHandlers } from './weights-handlers';
+import { createWeightsHandlers } from './weights/weights-handlers';
 
 export interface ApiServiceOptions {
   appDataDir: string;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { runEvaluation } from '../api/evaluation-handlers';
+import { runEvaluation } from '../api/evaluation/evaluation-handlers';
 import { evaluationMethods, type EvaluationRecord } from '../shared/contract-evaluation';
 import { describeIssues } from '../shared/validate';
 import { openDatabase } from '../store';

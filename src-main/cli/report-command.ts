@@ -1,4 +1,4 @@
-import { writeProtocolReport } from '../api/protocol-report-writer';
+import { writeProtocolReport } from '../api/protocol/protocol-report-writer';
 import { openDatabase } from '../store';
 import { UsageError } from './command';
 import { defineCommand } from './define-command';

@@ -1,6 +1,10 @@
 import { createNodeForkLauncher, JobQueue } from '../jobs';
-import { ProtocolRunner, type ProtocolRunSummary } from '../jobs/protocol-runner';
-import { createProtocolExperiment, loadProtocol, parseNewExperimentSpec } from '../jobs/protocol-store';
+import { ProtocolRunner, type ProtocolRunSummary } from '../jobs/protocol/protocol-runner';
+import {
+  createProtocolExperiment,
+  loadProtocol,
+  parseNewExperimentSpec,
+} from '../jobs/protocol/protocol-store';
 import { countByKind } from '../protocol';
 import { DeltascopeError, type EventPayload } from '../shared';
 import { openForCommand } from './open-database';

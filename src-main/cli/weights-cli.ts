@@ -1,4 +1,4 @@
-import { createWeightsHandlers, type WeightsHandlers } from '../api/weights-handlers';
+import { createWeightsHandlers, type WeightsHandlers } from '../api/weights/weights-handlers';
 import type { EventPayload } from '../shared';
 import type { CheckpointRef } from '../shared/contract-weights';
 import type { DeltascopeDb } from '../store';

@@ -1,6 +1,6 @@
 import { createNodeForkLauncher, JobQueue } from '../jobs';
-import { ProtocolRunner } from '../jobs/protocol-runner';
-import { readNodeStates } from '../jobs/protocol-store';
+import { ProtocolRunner } from '../jobs/protocol/protocol-runner';
+import { readNodeStates } from '../jobs/protocol/protocol-store';
 import { DeltascopeError } from '../shared/errors';
 import { ID_FLOOR_ENV, openDatabase } from '../store';
 import { ancestorsOf, taskIdFloor, taskIdRange } from './plan';

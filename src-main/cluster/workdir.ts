@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { createProtocolExperiment, loadProtocol, readNodeStates } from '../jobs/protocol-store';
+import { createProtocolExperiment, loadProtocol, readNodeStates } from '../jobs/protocol/protocol-store';
 import { writeFilesSafelySync } from '../files';
 import { DeltascopeError } from '../shared/errors';
 import { createDatabase, openDatabase, type DeltascopeDb } from '../store';

@@ -21,7 +21,7 @@ import { formatInterval, formatNumber } from './statements';
 
 /**
  * The protocol report as ONE self-contained HTML file (inline CSS, charts as inline SVG, no scripts,
- * no external assets). String building over the report data (api/protocol-report.ts) and the
+ * no external assets). String building over the report data (api/protocol/protocol-report.ts) and the
  * training curves read next to it; each chart is the app's ECharts option (shared/charts) rendered
  * to SVG on this side (report-charts.ts). Its CSV tables are shared/tables/protocol-tables.ts.
  */

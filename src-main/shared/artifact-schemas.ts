@@ -177,7 +177,7 @@ function analysis<F extends string, S extends z.ZodType>(format: F, data: S) {
 }
 
 /**
- * What a protocol report compares against that depends on the spec alone (api/protocol-report-baseline.ts):
+ * What a protocol report compares against that depends on the spec alone (api/protocol/protocol-report-baseline.ts):
  * computed by the first report, stored once per experiment, read afterwards.
  */
 export const REPORT_BASELINE_FORMAT = 'deltascope.report-baseline/1' as const;

@@ -9,7 +9,7 @@ import { ObservationLayoutSchema } from './observation-layout';
 
 /**
  * Checkpoint diffs, heatmap tiles, checkpoint arithmetic, aggregation and model files: request and
- * response schemas, spread into `methods` of contract.ts. Implemented by api/weights-handlers.ts over
+ * response schemas, spread into `methods` of contract.ts. Implemented by api/weights/weights-handlers.ts over
  * the pure engine in src-main/weights (its DeltaStats, heatmap layouts and aggregators are mirrored
  * here field for field).
  *

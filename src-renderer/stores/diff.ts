@@ -8,14 +8,14 @@ import type {
   OverviewTilePayload,
 } from '@shared/contract-weights';
 import { useApi } from '../api/provider';
-import { sortTensors, type DiffColumnKey, type SortDirection } from './diff-model';
-import { defaultCompareTargets, refKey } from './diff-refs';
+import { sortTensors, type DiffColumnKey, type SortDirection } from '../models/diff-model';
+import { defaultCompareTargets, refKey } from '../models/diff-refs';
 import {
   createDiffTileSource,
   decodeTile,
   type DiffTileSource,
   type DiffTileTarget,
-} from './diff-tile-source';
+} from '../models/diff-tile-source';
 import type { HeatmapTileData } from '../heatmap/tile-types';
 import { useNavigationStore } from './navigation';
 import { errorMessage, useNoticesStore } from './notices';

@@ -4,8 +4,8 @@ import type { CheckpointRef } from '@shared/contract-weights';
 import type { ObservationLayout } from '@shared/observation-layout';
 import { useApi } from '../api/provider';
 import type { DenseMatrix, RelevanceReduce } from '../heatmap/observation-fold';
-import { refKey } from './diff-refs';
-import { fetchDenseMatrix, type DenseTarget } from './diff-tensor-values';
+import { refKey } from '../models/diff-refs';
+import { fetchDenseMatrix, type DenseTarget } from '../models/diff-tensor-values';
 
 /**
  * The observation layouts of checkpoints and relevance maps (`weights.observation`, asked once per

@@ -13,7 +13,7 @@ import type {
 import { useDatabaseStore } from './database';
 import { useNavigationStore } from './navigation';
 import { errorMessage, useNoticesStore } from './notices';
-import { similarityRequest, type SpecDraft } from './protocol-spec-form';
+import { similarityRequest, type SpecDraft } from '../models/protocol-spec-form';
 
 /** The protocol screen's three modes. */
 export type ProtocolMode = 'design' | 'experiment' | 'report';

@@ -10,7 +10,7 @@ import { useApi } from '../api/provider';
 import { useNavigationStore } from './navigation';
 import { errorMessage, useNoticesStore } from './notices';
 import type { LoadState } from './runs';
-import type { AggregatePreset, AggregateRequest } from './relevance-model';
+import type { AggregatePreset, AggregateRequest } from '../models/relevance-model';
 
 /** A large aggregation's progress: tensors folded of all, and the seconds left (null: unknown yet). */
 export interface AggregateProgress {

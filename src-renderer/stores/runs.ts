@@ -4,7 +4,13 @@ import { useApi } from '../api/provider';
 import type { CheckpointDetail, ExperimentNode, MetricSeries } from '@shared';
 import type { MetricsXAxis } from '@shared/charts/line-chart-options';
 import { errorMessage, useNoticesStore } from './notices';
-import { ancestorKeys, buildTreeIndex, filterTree, nodeKey, type TreeSelection } from './runs-tree-model';
+import {
+  ancestorKeys,
+  buildTreeIndex,
+  filterTree,
+  nodeKey,
+  type TreeSelection,
+} from '../models/runs-tree-model';
 
 export type LoadState = 'idle' | 'loading' | 'ready' | 'error';
 

@@ -1,7 +1,7 @@
 import { shallowRef, watch, type Ref } from 'vue';
 import type { CheckpointRef } from '@shared/contract-weights';
 import type { ObservationLayout } from '@shared/observation-layout';
-import { refKey } from '../../stores/diff-refs';
+import { refKey } from '../../models/diff-refs';
 import { useObservationStore } from '../../stores/observation';
 
 /** The first layer a hidden layer reads from, and the observation that layer reads. */

@@ -2,7 +2,7 @@ import { shallowRef, watch, type Ref } from 'vue';
 import type { CheckpointRef } from '@shared/contract-weights';
 import { fitsObservation } from '@shared/observation-layout';
 import type { ObservationFold } from '../../heatmap/tensor-axes';
-import { refKey } from '../../stores/diff-refs';
+import { refKey } from '../../models/diff-refs';
 import { useObservationStore } from '../../stores/observation';
 
 /**

@@ -1,13 +1,16 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiService, dispatch, EventBus } from '../../../src-main/api';
-import { computeReportBaseline, REPORT_BASELINE_KIND } from '../../../src-main/api/protocol-report-baseline';
+import {
+  computeReportBaseline,
+  REPORT_BASELINE_KIND,
+} from '../../../src-main/api/protocol/protocol-report-baseline';
 import { createNodeForkLauncher } from '../../../src-main/jobs';
 import {
   createProtocolExperiment,
   loadProtocol,
   readNodeStates,
-} from '../../../src-main/jobs/protocol-store';
+} from '../../../src-main/jobs/protocol/protocol-store';
 import type {
   CallResult,
   EventPayload,

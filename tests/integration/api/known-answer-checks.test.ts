@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiService, dispatch, EventBus } from '../../../src-main/api';
-import { computeKnownAnswerChecks } from '../../../src-main/api/protocol-checks';
+import { computeKnownAnswerChecks } from '../../../src-main/api/protocol/protocol-checks';
 import { DEFAULT_SPIKE_IN_STAGES, precisionAtK } from '../../../src-main/protocol/spike-in';
 import { createTrainingRun, parseTrainingSpec } from '../../../src-main/jobs';
 import {
@@ -9,7 +9,7 @@ import {
   createProtocolExperiment,
   loadProtocol,
   readNodeStates,
-} from '../../../src-main/jobs/protocol-store';
+} from '../../../src-main/jobs/protocol/protocol-store';
 import { runTraining } from '../../../src-main/jobs/training-run';
 import { nodeIds, trainingSpecOfNode } from '../../../src-main/protocol';
 import { decodeArtifact } from '../../../src-main/shared';

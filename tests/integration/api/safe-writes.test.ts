@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProtocolExperiment } from '../../../src-main/jobs/protocol-store';
+import { createProtocolExperiment } from '../../../src-main/jobs/protocol/protocol-store';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { tinyExperiment } from '../jobs/protocol-test-helpers';
 import { weightsService, writeWeightsDatabase, type WeightsFixture } from './weights-test-helpers';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../../src-main/api';
-import { createWeightsHandlers } from '../../../src-main/api/weights-handlers';
+import { createWeightsHandlers } from '../../../src-main/api/weights/weights-handlers';
 import type { WireEvent } from '../../../src-main/shared';
 import { openDatabase, type DeltascopeDb } from '../../../src-main/store';
 import { makeTempDir } from '../../helpers/temp-dir';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../../src-main/api';
-import { createWeightsHandlers } from '../../../src-main/api/weights-handlers';
+import { createWeightsHandlers } from '../../../src-main/api/weights/weights-handlers';
 import type { WireEvent } from '../../../src-main/shared';
 import { decodeFloat32Base64 } from '../../../src-main/shared/contract-weights';
 import { openDatabase, type DeltascopeDb } from '../../../src-main/store';

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src-main/cli/main';
-import { createProtocolExperiment } from '../../../src-main/jobs/protocol-store';
-import { buildProtocolReport } from '../../../src-main/api/protocol-report';
+import { createProtocolExperiment } from '../../../src-main/jobs/protocol/protocol-store';
+import { buildProtocolReport } from '../../../src-main/api/protocol/protocol-report';
 import {
   concentrationCsv,
   localizationCsv,

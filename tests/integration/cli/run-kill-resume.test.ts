@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProtocolExperiment, loadProtocol } from '../../../src-main/jobs/protocol-store';
+import { createProtocolExperiment, loadProtocol } from '../../../src-main/jobs/protocol/protocol-store';
 import { PROTOCOL_ARTIFACT_KINDS } from '../../../src-main/protocol';
 import { decodeArtifact } from '../../../src-main/shared';
 import { createDatabase, openDatabase } from '../../../src-main/store';

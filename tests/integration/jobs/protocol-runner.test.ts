@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ProtocolRunner } from '../../../src-main/jobs/protocol-runner';
+import { ProtocolRunner } from '../../../src-main/jobs/protocol/protocol-runner';
 import {
   checkpointMap,
   createProtocolExperiment,
   readNodeStates,
-} from '../../../src-main/jobs/protocol-store';
+} from '../../../src-main/jobs/protocol/protocol-store';
 import { readTrainableMask } from '../../../src-main/jobs/trainable-mask';
 import {
   movableRuleOf,

@@ -2,7 +2,7 @@ import { initBackend } from '../../../src-main/engine/backend';
 import { createGridMaze } from '../../../src-main/engine/gridmaze';
 import { createNetwork } from '../../../src-main/engine/nn/network';
 import { createNodeForkLauncher, JobQueue, type JobEventSink } from '../../../src-main/jobs';
-import { completeNode, loadProtocol } from '../../../src-main/jobs/protocol-store';
+import { completeNode, loadProtocol } from '../../../src-main/jobs/protocol/protocol-store';
 import { openDatabase } from '../../../src-main/store';
 import type { ExperimentSpecInput } from '../../../src-main/shared/experiment-spec';
 import { WORKER_SOURCE } from './jobs-test-helpers';

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ProtocolNodeThread } from '../../../src-main/jobs/protocol-node-thread';
-import { ProtocolRunner } from '../../../src-main/jobs/protocol-runner';
-import { createProtocolExperiment, readNodeStates } from '../../../src-main/jobs/protocol-store';
+import { ProtocolNodeThread } from '../../../src-main/jobs/protocol/protocol-node-thread';
+import { ProtocolRunner } from '../../../src-main/jobs/protocol/protocol-runner';
+import { createProtocolExperiment, readNodeStates } from '../../../src-main/jobs/protocol/protocol-store';
 import type { NodeOutputs } from '../../../src-main/protocol';
 import { createDatabase, openDatabase } from '../../../src-main/store';
 import { makeTempDir } from '../../helpers/temp-dir';

@@ -2,8 +2,8 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeReportBaseline } from '../../../src-main/api/protocol-report-baseline';
-import { listRelevanceMaps } from '../../../src-main/api/weights-aggregate';
+import { computeReportBaseline } from '../../../src-main/api/protocol/protocol-report-baseline';
+import { listRelevanceMaps } from '../../../src-main/api/weights/weights-aggregate';
 import { trainableMaskArtifact } from '../../../src-main/jobs';
 import {
   ARTIFACT_KINDS,

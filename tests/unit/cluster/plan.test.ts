@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ancestorsOf, arraySpec, planTasks, taskIdRange } from '../../../src-main/cluster/plan';
 import { projectWallTime } from '../../../src-main/cluster/projection';
 import { parseArrayJobId } from '../../../src-main/cluster/slurm';
-import { parseExperimentSpec } from '../../../src-main/jobs/protocol-store';
+import { parseExperimentSpec } from '../../../src-main/jobs/protocol/protocol-store';
 import { buildJobGraph } from '../../../src-main/protocol';
 import { tinyExperiment } from '../../integration/jobs/protocol-test-helpers';
 

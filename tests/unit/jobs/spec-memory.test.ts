@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTrainingSpec } from '../../../src-main/jobs/training-runs';
-import { parseNewExperimentSpec } from '../../../src-main/jobs/protocol-store';
+import { parseNewExperimentSpec } from '../../../src-main/jobs/protocol/protocol-store';
 import { checkTrainingMemory, memoryBudget, memoryIssue } from '../../../src-main/jobs/spec-memory';
 import { TrainingSpecSchema } from '../../../src-main/shared/training-spec';
 

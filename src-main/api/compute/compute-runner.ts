@@ -1,0 +1,113 @@
+import { startWorkerThread, TaskThread, type TaskHandle, type TaskProgress } from '../../jobs/task-thread';
+import { DeltascopeError } from '../../shared/errors';
+import type { ComputeRequest } from './compute-messages';
+import type { Emit } from '../weights/worker-job';
+
+/**
+ * The API's CPU-heavy calls (evaluations, visitation heatmaps, first reports, report exports) in worker
+ * threads (compute-worker.ts), so the process that answers the API keeps answering within milliseconds
+ * while they run. Up to `maxThreads` threads, each kept for the next task (tfjs loads once per thread);
+ * a task goes to an idle thread, else to a new one, else waits behind the least busy. A task run as a
+ * job emits `job.state` (running, then done, failed or cancelled) and `job.progress`, and stops at once
+ * on `cancel(jobId)`: its thread is terminated and its call fails with CANCELLED.
+ */
+
+const DEFAULT_MAX_THREADS = 2;
+
+export interface ComputeJob {
+  /** The job's id; default `<prefix>-<n>`. */
+  jobId?: string | undefined;
+  prefix: string;
+  label: string;
+  /** Unit of the job's progress (e.g. "episodes"). */
+  unit: string;
+}
+
+export interface ComputeRunnerOptions {
+  emit: Emit;
+  maxThreads?: number;
+}
+
+export class ComputeRunner {
+  private readonly threads: TaskThread<ComputeRequest, unknown>[] = [];
+  private readonly running = new Map<string, TaskHandle<unknown>>();
+  private sequence = 0;
+
+  constructor(private readonly options: ComputeRunnerOptions) {}
+
+  /** Runs `request` in a worker thread and resolves with what the worker returned. */
+  task<T>(
+    request: ComputeRequest,
+    label: string,
+    onProgress?: (progress: TaskProgress) => void,
+  ): TaskHandle<T> {
+    return this.thread().run(request, label, onProgress) as TaskHandle<T>;
+  }
+
+  /** Runs `request` as a cancellable job with `job.state` / `job.progress` events. */
+  async job<T>(request: ComputeRequest, job: ComputeJob): Promise<T> {
+    const jobId = job.jobId ?? `${job.prefix}-${++this.sequence}`;
+    if (this.running.has(jobId)) {
+      throw new DeltascopeError('INVALID_PAYLOAD', `A job with id "${jobId}" is already running.`);
+    }
+    const { emit } = this.options;
+    const { label, unit } = job;
+    const started = performance.now();
+    const handle = this.task<T>(request, label, ({ done, total }) => {
+      const seconds = (performance.now() - started) / 1000;
+      const rate = seconds > 0 ? done / seconds : null;
+      emit('job.progress', {
+        jobId,
+        label,
+        done,
+        total,
+        unit,
+        ratePerSecond: rate,
+        etaSeconds: rate !== null && rate > 0 ? (total - done) / rate : null,
+        latest: {},
+      });
+    });
+    this.running.set(jobId, handle);
+    emit('job.state', { jobId, label, state: 'running' });
+    try {
+      const result = await handle.result;
+      emit('job.state', { jobId, label, state: 'done' });
+      return result;
+    } catch (error) {
+      const failure =
+        error instanceof DeltascopeError ? error : new DeltascopeError('INTERNAL', String(error));
+      const state = failure.code === 'CANCELLED' ? 'cancelled' : 'failed';
+      emit('job.state', { jobId, label, state, message: failure.message });
+      throw failure;
+    } finally {
+      this.running.delete(jobId);
+    }
+  }
+
+  /** Stops a running or waiting job; false when there is none with that id. */
+  cancel(jobId: string): boolean {
+    const handle = this.running.get(jobId);
+    if (handle === undefined) return false;
+    handle.cancel();
+    return true;
+  }
+
+  /** Cancels everything and ends the threads (on shutdown); resolves once they have exited. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.threads.splice(0).map((thread) => thread.close()));
+  }
+
+  private thread(): TaskThread<ComputeRequest, unknown> {
+    const idle = this.threads.find((thread) => thread.load === 0);
+    if (idle !== undefined) return idle;
+    if (this.threads.length < (this.options.maxThreads ?? DEFAULT_MAX_THREADS)) {
+      const thread = new TaskThread<ComputeRequest, unknown>(
+        () => startWorkerThread('compute-worker.cjs', 'api/compute/compute-worker.ts', 'compute', null),
+        'compute',
+      );
+      this.threads.push(thread);
+      return thread;
+    }
+    return this.threads.reduce((best, thread) => (thread.load < best.load ? thread : best));
+  }
+}

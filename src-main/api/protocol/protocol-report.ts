@@ -1,0 +1,280 @@
+import { readNodeStates, loadProtocol } from '../../jobs/protocol/protocol-store';
+import { recoveryRecordOf } from '../../jobs/recovery-record';
+import {
+  behaviourMatrix,
+  nodeIds,
+  pooledNegation,
+  recoveryOfDerived,
+  reportStatements,
+  reportVerdicts,
+  type AnalysisKind,
+  type JobGraph,
+  type NodeState,
+  type ReplicationNegationInput,
+  type ReportCurve,
+} from '../../protocol';
+import { decodeArtifact } from '../../shared/artifact-codec';
+import type { ArtifactData, ArtifactKind } from '../../shared/artifact-schemas';
+import {
+  METRIC_KEYS,
+  PROTOCOL_REPORT_FORMAT,
+  type ProtocolReport,
+  type ReportSeed,
+  type SuccessFigure,
+} from '../../shared';
+import type { EvaluationResult, EvaluationResultSummary } from '../../shared/contract-evaluation';
+import { rbTargetKind, type ExperimentSpec } from '../../shared/experiment-spec';
+import type { DeltascopeDb } from '../../store';
+import { ensureReportBaseline } from './protocol-report-baseline';
+
+/**
+ * The report of a protocol experiment, read from the store: the analyses' artifacts as stored, the
+ * success figures of MA and each MBᵢ from their evaluations, a uniform-random policy's success on the
+ * same held-out mazes (the floor), the reward similarity, and the statements. Works on a partly run
+ * experiment: what is not made yet is null; a stored artifact that does not decode is an error
+ * naming it (DATABASE_CORRUPT), never a silently missing analysis.
+ * The floor and the similarity are the experiment's stored report baseline
+ * (protocol-report-baseline.ts): the first report computes and stores it, which is CPU-heavy — the
+ * API builds that first report in a worker thread.
+ */
+
+export { ORTHOGONALITY_THRESHOLD } from './protocol-report-baseline';
+
+/**
+ * The decoded data of the artifact a done node made, or null when the node has not finished; an
+ * artifact that does not decode throws DATABASE_CORRUPT naming its id, kind and the failing path.
+ */
+function dataOfNode<K extends ArtifactKind>(
+  db: DeltascopeDb,
+  states: Map<string, NodeState>,
+  nodeId: string,
+  kind: K,
+): ArtifactData<K> | null {
+  const state = states.get(nodeId);
+  const id = state?.status === 'done' ? state.outputs.artifactId : undefined;
+  if (id === undefined) return null;
+  return decodeArtifact(kind, db.artifacts.get(id)).data;
+}
+
+function evaluationOfNode(
+  db: DeltascopeDb,
+  states: Map<string, NodeState>,
+  target: string,
+): { checkpointId: number | null; result: EvaluationResult } | null {
+  const record = dataOfNode(db, states, nodeIds.evaluate(target), 'evaluation');
+  return record === null ? null : { checkpointId: record.checkpointId, result: record.result };
+}
+
+function figure(
+  subject: string,
+  reward: string,
+  evaluation: { checkpointId: number | null; result: EvaluationResultSummary } | null,
+): SuccessFigure | null {
+  const row = evaluation?.result.rewards.find((r) => r.name === reward);
+  if (evaluation === null || row === undefined) return null;
+  return {
+    subject,
+    reward,
+    checkpointId: evaluation.checkpointId,
+    success: row.success,
+    meanReturn: row.meanReturn,
+  };
+}
+
+/**
+ * Per replication whose control is evaluated, the recovered derived checkpoints' evaluations (those
+ * done), for pooling the negation effects across replications.
+ */
+function negationReplications(
+  db: DeltascopeDb,
+  states: Map<string, NodeState>,
+  spec: ExperimentSpec,
+  graph: JobGraph,
+): ReplicationNegationInput[] {
+  const out: ReplicationNegationInput[] = [];
+  for (let r = 0; r < spec.seeds; r++) {
+    const s = spec.seedBase + r;
+    const control = evaluationOfNode(db, states, nodeIds.recoverControl(s));
+    if (control === null) continue;
+    const points: ReplicationNegationInput['points'] = [];
+    const recoveryOf = (nodeId: string): { steps: number; reachedCriterion: boolean } | undefined => {
+      const runId = states.get(nodeId)?.outputs.runId;
+      const record = runId === undefined ? null : recoveryRecordOf(db, runId);
+      return record === null ? undefined : { steps: record.steps, reachedCriterion: record.reachedCriterion };
+    };
+    for (const node of graph.nodes) {
+      if (node.seed !== s) continue;
+      if (node.params.kind === 'derive') {
+        const { rb, variant, alpha } = node.params;
+        const recovered = recoveryOfDerived(s, node.id, alpha);
+        const after = evaluationOfNode(db, states, recovered);
+        const recovery = recovered === nodeIds.recoverControl(s) ? undefined : recoveryOf(recovered);
+        if (after !== null)
+          points.push({
+            rb,
+            variant,
+            alpha,
+            after: after.result,
+            ...(recovery === undefined ? {} : { recovery }),
+          });
+      } else if (
+        node.params.kind === 'train' &&
+        node.params.role === 'positive' &&
+        node.params.subject !== null
+      ) {
+        const recovered = nodeIds.recover(node.id);
+        const after = evaluationOfNode(db, states, recovered);
+        const recovery = recoveryOf(recovered);
+        if (after !== null) {
+          points.push({
+            rb: node.params.subject,
+            variant: 'positive',
+            alpha: 1,
+            after: after.result,
+            ...(recovery === undefined ? {} : { recovery }),
+          });
+        }
+      }
+    }
+    out.push({ seed: s, control: control.result, points });
+  }
+  return out;
+}
+
+/** The report data of experiment `experimentId` (statements included). */
+export function buildProtocolReport(db: DeltascopeDb, experimentId: number): ProtocolReport {
+  const { spec, graph } = loadProtocol(db, experimentId);
+  const experiment = db.experiments.get(experimentId);
+  const states = readNodeStates(db, experimentId);
+  const done = [...states.values()].filter((s) => s.status === 'done').length;
+  const failed = [...states.values()].filter((s) => s.status === 'failed').length;
+  const evalRewards = graph.evalRewards;
+
+  const { similarity, floor } = ensureReportBaseline(db, experimentId, spec, evalRewards);
+
+  const seeds: ReportSeed[] = [];
+  for (let r = 0; r < spec.seeds; r++) {
+    const s = spec.seedBase + r;
+    const ma = evaluationOfNode(db, states, nodeIds.pretrain(s));
+    const success = [
+      figure('MA', spec.ra.name, ma),
+      figure('random policy', spec.ra.name, { checkpointId: null, result: floor }),
+      ...spec.rbs.flatMap((rb) => [
+        figure(`MB:${rb.name}`, rb.name, evaluationOfNode(db, states, nodeIds.finetune(s, rb.name))),
+        figure(`MA on ${rb.name}`, rb.name, ma),
+        figure('random policy', rb.name, { checkpointId: null, result: floor }),
+      ]),
+    ].filter((f): f is SuccessFigure => f !== null);
+    const analysis = <K extends ArtifactKind>(kind: AnalysisKind, artifactKind: K) =>
+      dataOfNode(db, states, nodeIds.analysis(s, kind), artifactKind);
+    const mbs = spec.rbs.map((rb) => ({
+      rb: rb.name,
+      evaluation: evaluationOfNode(db, states, nodeIds.finetune(s, rb.name)),
+    }));
+    const behaviour = behaviourMatrix(
+      evalRewards.map((r) => r.name),
+      [
+        {
+          policy: 'MA',
+          ownReward: spec.ra.name,
+          checkpointId: ma?.checkpointId ?? null,
+          result: ma?.result ?? null,
+        },
+        ...mbs.map((mb) => ({
+          policy: `MB:${mb.rb}`,
+          ownReward: mb.rb,
+          checkpointId: mb.evaluation?.checkpointId ?? null,
+          result: mb.evaluation?.result ?? null,
+        })),
+      ],
+    );
+    seeds.push({
+      seed: s,
+      success,
+      behaviour,
+      updateSignals: analysis('update-signals', 'protocol-update-signals'),
+      negation: analysis('negation', 'protocol-negation'),
+      superposition: analysis('superposition', 'protocol-superposition'),
+      knownAnswer: analysis('known-answer', 'protocol-known-answer'),
+      localization: analysis('localization', 'protocol-localization'),
+    });
+  }
+
+  const runs: ProtocolReport['runs'] = [];
+  for (const node of graph.nodes) {
+    const runId = states.get(node.id)?.outputs.runId;
+    if (node.params.kind !== 'train' || runId === undefined) continue;
+    runs.push({
+      nodeId: node.id,
+      role: node.params.role,
+      trainReward: node.params.trainReward,
+      seed: node.seed,
+      runId,
+    });
+  }
+
+  const pooled = pooledNegation({
+    raName: spec.ra.name,
+    rbs: spec.rbs.map((rb) => ({ name: rb.name, targetKind: rbTargetKind(rb) })),
+    kinds: spec.env.kinds,
+    raKinds: Object.entries(spec.ra.collect)
+      .filter(([, w]) => w > 0)
+      .map(([kind]) => kind),
+    replications: negationReplications(db, states, spec, graph),
+    pooling: { resamples: spec.bootstrapResamples, confidence: spec.confidence, seed: spec.seedBase },
+  });
+  const base = { spec, similarity, seeds, pooledNegation: pooled };
+  return {
+    format: PROTOCOL_REPORT_FORMAT,
+    experimentId,
+    name: spec.name,
+    createdAt: experiment.createdAt,
+    generatedAt: new Date().toISOString(),
+    spec,
+    progress: { done, total: graph.nodes.length, failed, complete: done === graph.nodes.length },
+    similarity,
+    runs,
+    seeds,
+    pooledNegation: pooled,
+    verdicts: reportVerdicts({ ...base, knownAnswerChecks: latestKnownAnswerChecks(db, experimentId) }),
+    statements: reportStatements(base),
+  };
+}
+
+/** The latest stored spike-in calibration and observation ground truth of the experiment (protocol.knownAnswerChecks). */
+function latestKnownAnswerChecks(
+  db: DeltascopeDb,
+  experimentId: number,
+): {
+  spikeIn: ArtifactData<'protocol-spike-in'> | null;
+  groundTruth: ArtifactData<'protocol-ground-truth'> | null;
+} {
+  const artifacts = db.artifacts.list(experimentId);
+  const latest = <K extends 'protocol-spike-in' | 'protocol-ground-truth'>(
+    kind: K,
+  ): ArtifactData<K> | null => {
+    const found = artifacts.filter((a) => a.kind === kind).sort((a, b) => b.id - a.id)[0];
+    return found === undefined ? null : decodeArtifact(kind, db.artifacts.get(found.id)).data;
+  };
+  return { spikeIn: latest('protocol-spike-in'), groundTruth: latest('protocol-ground-truth') };
+}
+
+/** Episodic return on the run's own reward over steps, for the training curves of pretrain and fine-tunes. */
+export function reportCurves(db: DeltascopeDb, report: ProtocolReport): ReportCurve[] {
+  return report.runs
+    .filter((run) => run.role === 'pretrain' || run.role === 'finetune' || run.role === 'localize')
+    .map((run) => {
+      const keys = db.metrics.keys(run.runId);
+      const perReward = `${METRIC_KEYS.episodicReturn}/${run.trainReward}`;
+      const key = keys.includes(perReward) ? perReward : METRIC_KEYS.episodicReturn;
+      const series = db.metrics.series(run.runId, key);
+      return {
+        label: run.nodeId,
+        runId: run.runId,
+        key,
+        steps: Array.from(series.steps),
+        values: Array.from(series.values),
+      };
+    })
+    .filter((curve) => curve.steps.length > 0);
+}

@@ -1,0 +1,104 @@
+import type { z } from 'zod';
+import type { weightsMethods, WeightsMethodName } from '../../shared/contract-weights';
+import type { DeltascopeDb } from '../../store';
+import { listRelevanceMaps } from './weights-aggregate';
+import { AggregateRunner } from './weights-aggregate-runner';
+import { compareDeltas } from './weights-compare';
+import { combineCheckpoints, randomDirectionCheckpoint } from './weights-derive';
+import { DiffRunner, type Emit } from './weights-diff';
+import { exportCheckpoint, importModelFile, inspectModelFile } from './weights-files';
+import { observationOf } from './weights-observation';
+import { WeightSources } from './weights-sources';
+import { cellPayload, heatmapTilePayload, overviewPayload, TensorViews } from './weights-tiles';
+
+/**
+ * The weights methods of the contract (shared/contract-weights.ts): diffs, heatmap tiles, checkpoint
+ * arithmetic, aggregation and model files, over the pure engine in src-main/weights. Loaded
+ * checkpoints and computed tensor views are cached (LRU) across calls.
+ */
+
+type Params<M extends WeightsMethodName> = z.output<(typeof weightsMethods)[M]['request']>;
+type Response<M extends WeightsMethodName> = z.output<(typeof weightsMethods)[M]['response']>;
+export type WeightsHandlers = { [M in WeightsMethodName]: (params: Params<M>) => Promise<Response<M>> };
+
+export interface WeightsHandlerOptions {
+  database: () => DeltascopeDb;
+  /** Pushes job.progress / job.state of large diffs and aggregations. */
+  emit: Emit;
+  /** Called after checkpoints or artifacts were written to the open database. */
+  onWritten?: () => void;
+  /** Parameters from which a diff runs in a worker thread (default 2 000 000). */
+  diffWorkerThreshold?: number;
+  /** Parameters from which an aggregation runs in a worker thread (default 2 000 000). */
+  aggregateWorkerThreshold?: number;
+  /** Bytes of loaded checkpoints kept between calls (default 768 MiB). */
+  cacheBytes?: number;
+  /** Bytes a streamed diff may hold for its chunks (default 1 GiB). */
+  memoryBudgetBytes?: number;
+}
+
+export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHandlers {
+  const { database } = options;
+  const sources = new WeightSources(database, options.cacheBytes);
+  const views = new TensorViews();
+  const diffs = new DiffRunner({
+    emit: options.emit,
+    ...(options.diffWorkerThreshold === undefined ? {} : { workerThreshold: options.diffWorkerThreshold }),
+    ...(options.memoryBudgetBytes === undefined ? {} : { memoryBudgetBytes: options.memoryBudgetBytes }),
+  });
+  const aggregates = new AggregateRunner({
+    emit: options.emit,
+    ...(options.aggregateWorkerThreshold === undefined
+      ? {}
+      : { workerThreshold: options.aggregateWorkerThreshold }),
+  });
+  const written = <T>(value: T): T => {
+    options.onWritten?.();
+    return value;
+  };
+  const pair = async (
+    p: Params<'diff.tile'> | Params<'diff.cell'> | Params<'diff.overview'> | Params<'diff.compute'>,
+  ) => [await sources.load(p.a), await sources.load(p.b)] as const;
+
+  return {
+    'diff.compute': async (p) => {
+      const a = await sources.stream(p.a);
+      let b;
+      try {
+        b = await sources.stream(p.b);
+      } catch (error) {
+        a.source.close();
+        throw error;
+      }
+      return diffs.compute(a, b, p);
+    },
+    // One cancel for every worker job of this service: large diffs and large aggregations.
+    'diff.cancel': async ({ jobId }) => ({ cancelled: diffs.cancel(jobId) || aggregates.cancel(jobId) }),
+    'diff.tile': async (p) => {
+      const [a, b] = await pair(p);
+      return heatmapTilePayload(views, a, b, p);
+    },
+    'diff.cell': async (p) => {
+      const [a, b] = await pair(p);
+      return cellPayload(a, b, p);
+    },
+    'diff.overview': async (p) => {
+      const [a, b] = await pair(p);
+      return overviewPayload(views, a, b, p);
+    },
+    'diff.compareMany': async (p) => {
+      const base = await sources.load(p.base);
+      const others = [];
+      for (const ref of p.others) others.push(await sources.load(ref));
+      return compareDeltas(base, others, p.partial);
+    },
+    'weights.combine': async (p) => written(combineCheckpoints(database(), sources, p)),
+    'weights.randomDirection': async (p) => written(randomDirectionCheckpoint(database(), sources, p)),
+    'weights.aggregate': async (p) => written(await aggregates.aggregate(database(), p)),
+    'weights.relevanceMaps': async () => listRelevanceMaps(database()),
+    'weights.observation': async ({ ref }) => observationOf(database(), ref),
+    'weights.inspect': async ({ path }) => inspectModelFile(path),
+    'weights.import': async (p) => written(await importModelFile(database(), p)),
+    'weights.export': async (p) => exportCheckpoint(database(), sources, p),
+  };
+}

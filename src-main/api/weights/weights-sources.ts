@@ -1,0 +1,332 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { decodeArtifact } from '../../shared/artifact-codec';
+import {
+  RELEVANCE_MAP_ARTIFACT_KIND,
+  type CheckpointRef,
+  type CheckpointSide,
+  type ModelFileFormat,
+} from '../../shared/contract-weights';
+import type { TensorEntry } from '../../shared/domain';
+import { DeltascopeError } from '../../shared/errors';
+import type { DeltascopeDb } from '../../store';
+import {
+  mapSource,
+  openSafetensorsSource,
+  readSafetensorsFile,
+  readTfjsModelFile,
+  resolveSafetensorsPath,
+  SAFETENSORS_INDEX,
+  sourceParamCount,
+  tensorMapFromManifest,
+  type ImportedWeights,
+  type TensorMap,
+  type TensorSource,
+} from '../../weights';
+import { ByteLruCache } from './weights-cache';
+import type { StreamSpec } from './weights-diff-messages';
+
+/**
+ * Where the tensors of a CheckpointRef come from: a stored checkpoint of the open database, a model
+ * file on disk, or a stored relevance map (an artifact of weights.aggregate). Loaded weights are copied once into a SharedArrayBuffer, so a worker thread can diff
+ * them without another copy, and kept in a byte-bounded LRU cache keyed by open connection and
+ * checkpoint id (or by file path, size and mtime).
+ */
+
+export interface LoadedSource {
+  /** Cache identity; also names derived views (delta tiles) in their own cache. */
+  key: string;
+  side: CheckpointSide;
+  manifest: TensorEntry[];
+  /** Every tensor's elements back to back, in a SharedArrayBuffer. */
+  weights: Float32Array;
+  map: TensorMap;
+}
+
+export interface ModelFile {
+  /** Absolute path of the .safetensors file, of a safetensors model folder or its index, or of model.json. */
+  path: string;
+  /** Name used in messages: the file name, the folder name, or `folder/model.json` for tfjs. */
+  label: string;
+  format: ModelFileFormat;
+  /** Name of the run an import creates: the file name without extension, or the folder's name. */
+  name: string;
+}
+
+/** One side of a streamed diff: described, opened lazily, and re-openable in a worker. */
+export interface StreamSide {
+  side: CheckpointSide;
+  source: TensorSource;
+  spec: StreamSpec;
+}
+
+const FLOAT32_BYTES = 4;
+
+/**
+ * Decides a path's format: a `.safetensors` file; a folder holding `model.safetensors.index.json`
+ * (a sharded Hugging Face checkpoint), `model.safetensors` or a tfjs `model.json`; or such an
+ * index or `*.json` file itself.
+ */
+export function resolveModelFile(path: string): ModelFile {
+  const absolute = resolve(path);
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(absolute).isDirectory();
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ENOENT') {
+      throw new DeltascopeError('FILE_NOT_FOUND', `${absolute} does not exist`, { path: absolute });
+    }
+    throw new DeltascopeError('IO_ERROR', `cannot read ${absolute}: ${(error as Error).message}`, {
+      path: absolute,
+    });
+  }
+  const folder = basename(absolute);
+  if (isDirectory) {
+    if (resolveSafetensorsPath(absolute) !== null) {
+      return { path: absolute, label: folder, format: 'safetensors', name: folder };
+    }
+    if (existsSync(join(absolute, 'model.json'))) {
+      return {
+        path: join(absolute, 'model.json'),
+        label: `${folder}/model.json`,
+        format: 'tfjs',
+        name: folder,
+      };
+    }
+    throw new DeltascopeError(
+      'INVALID_FILE',
+      `${folder}: the folder holds no model Deltascope reads (expected ${SAFETENSORS_INDEX} with its shards, model.safetensors, or a tfjs model.json)`,
+      { file: absolute },
+    );
+  }
+  const extension = extname(absolute).toLowerCase();
+  const parent = basename(dirname(absolute));
+  if (extension === '.safetensors') {
+    return {
+      path: absolute,
+      label: folder,
+      format: 'safetensors',
+      name: basename(absolute, extname(absolute)),
+    };
+  }
+  if (absolute.endsWith('.safetensors.index.json')) {
+    return { path: absolute, label: parent, format: 'safetensors', name: parent };
+  }
+  if (extension === '.json') {
+    return { path: absolute, label: `${parent}/${folder}`, format: 'tfjs', name: parent };
+  }
+  throw new DeltascopeError(
+    'INVALID_FILE',
+    `${folder}: not a model file Deltascope reads (expected a .safetensors file, a model folder with ${SAFETENSORS_INDEX} or model.safetensors, a tfjs model.json, or a folder holding model.json)`,
+    { file: absolute },
+  );
+}
+
+/** Reads a model file (FILE_NOT_FOUND if absent, INVALID_FILE naming it if malformed). */
+export async function readModelFile(file: ModelFile): Promise<ImportedWeights> {
+  return file.format === 'safetensors' ? readSafetensorsFile(file.path) : readTfjsModelFile(file.path);
+}
+
+/** Copies the tensors, in map order, into one SharedArrayBuffer-backed array with its manifest. */
+export function packShared(map: TensorMap): { manifest: TensorEntry[]; weights: Float32Array } {
+  let count = 0;
+  for (const tensor of map.values()) count += tensor.data.length;
+  const weights = new Float32Array(new SharedArrayBuffer(count * FLOAT32_BYTES));
+  const manifest: TensorEntry[] = [];
+  let offset = 0;
+  for (const tensor of map.values()) {
+    weights.set(tensor.data, offset);
+    manifest.push({
+      name: tensor.name,
+      shape: [...tensor.shape],
+      dtype: 'float32',
+      byteOffset: offset * FLOAT32_BYTES,
+      byteLength: tensor.data.length * FLOAT32_BYTES,
+    });
+    offset += tensor.data.length;
+  }
+  return { manifest, weights };
+}
+
+/** Default budget of loaded checkpoints kept for pan/zoom: 768 MiB, each kept up to 5 minutes. */
+export const DEFAULT_SOURCE_CACHE_BYTES = 768 * 1024 * 1024;
+export const SOURCE_CACHE_AGE_MS = 5 * 60 * 1000;
+
+/** Loads CheckpointRefs through one LRU cache. */
+export class WeightSources {
+  private readonly cache: ByteLruCache<LoadedSource>;
+
+  constructor(
+    private readonly database: () => DeltascopeDb,
+    maxBytes = DEFAULT_SOURCE_CACHE_BYTES,
+  ) {
+    this.cache = new ByteLruCache<LoadedSource>(maxBytes, SOURCE_CACHE_AGE_MS);
+  }
+
+  async load(ref: CheckpointRef): Promise<LoadedSource> {
+    if ('checkpointId' in ref) return this.checkpoint(ref.checkpointId);
+    if ('artifactId' in ref) return this.relevanceMap(ref.artifactId);
+    return this.file(ref.file);
+  }
+
+  /** A stored checkpoint of the open database (NOT_FOUND naming it if absent). */
+  checkpoint(checkpointId: number): LoadedSource {
+    const db = this.database();
+    const key = `db:${databaseSerial(db)}#${checkpointId}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const detail = db.checkpoints.get(checkpointId);
+    const run = db.runs.get(detail.runId);
+    const stored = db.checkpoints.readWeights(checkpointId);
+    const weights = new Float32Array(new SharedArrayBuffer(stored.weights.byteLength));
+    weights.set(stored.weights);
+    const label = `checkpoint ${checkpointId}`;
+    const { tensors: _tensors, ...summary } = detail;
+    const source: LoadedSource = {
+      key,
+      side: {
+        label,
+        source: 'checkpoint',
+        checkpoint: summary,
+        runName: run.name,
+        file: null,
+        tensorCount: detail.tensorCount,
+        paramCount: detail.paramCount,
+      },
+      manifest: stored.manifest,
+      weights,
+      map: tensorMapFromManifest(stored.manifest, weights, label),
+    };
+    this.cache.set(key, source, weights.byteLength);
+    return source;
+  }
+
+  /**
+   * A stored relevance map as a tensor map (NOT_FOUND if absent, INVALID_SPEC if the artifact is of
+   * another kind, DATABASE_CORRUPT if its manifest or data do not fit together).
+   */
+  relevanceMap(artifactId: number): LoadedSource {
+    const db = this.database();
+    const key = `db:${databaseSerial(db)}@${artifactId}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const artifact = db.artifacts.get(artifactId);
+    if (artifact.kind !== RELEVANCE_MAP_ARTIFACT_KIND) {
+      throw new DeltascopeError(
+        'INVALID_SPEC',
+        `artifact ${artifactId} is a '${artifact.kind}', not a relevance map; only relevance maps can be drawn or diffed.`,
+        { artifactId, kind: artifact.kind },
+      );
+    }
+    const label = `relevance map ${artifactId}`;
+    const content = decodeArtifact(RELEVANCE_MAP_ARTIFACT_KIND, artifact);
+    const weights = new Float32Array(new SharedArrayBuffer(content.data.byteLength));
+    weights.set(content.data);
+    const entries = content.manifest.entries;
+    let map: TensorMap;
+    try {
+      map = tensorMapFromManifest(entries, weights, label);
+    } catch (error) {
+      throw new DeltascopeError('DATABASE_CORRUPT', (error as Error).message, { artifactId });
+    }
+    const source: LoadedSource = {
+      key,
+      side: {
+        label,
+        source: 'relevance-map',
+        checkpoint: null,
+        runName: null,
+        file: null,
+        tensorCount: entries.length,
+        paramCount: weights.length,
+      },
+      manifest: entries,
+      weights,
+      map,
+    };
+    this.cache.set(key, source, weights.byteLength);
+    return source;
+  }
+
+  /** A model file, re-read when its size or modification time changed. */
+  async file(path: string): Promise<LoadedSource> {
+    const file = resolveModelFile(path);
+    const stat = statOrNull(file.path);
+    const key = `file:${file.path}:${stat?.size ?? -1}:${stat?.mtimeMs ?? -1}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return cached;
+    const imported = await readModelFile(file);
+    const { manifest, weights } = packShared(imported.tensors);
+    const source: LoadedSource = {
+      key,
+      side: {
+        label: file.label,
+        source: file.format,
+        checkpoint: null,
+        runName: null,
+        file: file.path,
+        tensorCount: manifest.length,
+        paramCount: weights.length,
+      },
+      manifest,
+      weights,
+      map: tensorMapFromManifest(manifest, weights, file.label),
+    };
+    this.cache.set(key, source, weights.byteLength);
+    return source;
+  }
+
+  /**
+   * A side of a streamed diff. A safetensors file or folder is opened lazily (headers only) and never
+   * held whole; a stored checkpoint, relevance map or tfjs model is loaded (through the cache).
+   */
+  async stream(ref: CheckpointRef): Promise<StreamSide> {
+    if ('file' in ref) {
+      const file = resolveModelFile(ref.file);
+      if (file.format === 'safetensors') {
+        const source = openSafetensorsSource(file.path);
+        const side: CheckpointSide = {
+          label: file.label,
+          source: 'safetensors',
+          checkpoint: null,
+          runName: null,
+          file: file.path,
+          tensorCount: source.tensors.length,
+          paramCount: sourceParamCount(source),
+        };
+        return { side, source, spec: { kind: 'file', path: file.path } };
+      }
+    }
+    const loaded = await this.load(ref);
+    return {
+      side: loaded.side,
+      source: mapSource(loaded.map, loaded.side.label),
+      spec: { kind: 'memory', label: loaded.side.label, manifest: loaded.manifest, weights: loaded.weights },
+    };
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+}
+
+const serials = new WeakMap<DeltascopeDb, number>();
+let lastSerial = 0;
+
+/** One number per open connection: a file re-created at the same path never hits stale entries. */
+function databaseSerial(db: DeltascopeDb): number {
+  let serial = serials.get(db);
+  if (serial === undefined) {
+    serial = ++lastSerial;
+    serials.set(db, serial);
+  }
+  return serial;
+}
+
+function statOrNull(path: string): { size: number; mtimeMs: number } | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,103 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { EventName, EventPayload } from '../../shared';
+import { DeltascopeError } from '../../shared/errors';
+
+export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+
+/** A running worker job as its message handler sees it. */
+export interface WorkerJobControl<T> {
+  /** Whether the job has already resolved, failed or been cancelled. */
+  settled: () => boolean;
+  /** Ends the job once: `null` resolves with `value`, an error rejects; the worker is terminated. */
+  finish: (error: DeltascopeError | null, value?: T) => void;
+}
+
+export interface WorkerJobOptions<T, M> {
+  jobId: string;
+  label: string;
+  emit: Emit;
+  /** The runner's cancel functions by job id; the job is in it while it runs. */
+  running: Map<string, () => void>;
+  start: () => Worker;
+  onMessage: (message: M, job: WorkerJobControl<T>) => void;
+}
+
+/**
+ * Runs one worker thread as a job: emits `job.state` running, then done, failed or cancelled;
+ * cancellable through `running` from the moment listeners hear "running"; a worker error or an
+ * early exit fails the job with INTERNAL.
+ */
+export function runWorkerJob<T, M>(options: WorkerJobOptions<T, M>): Promise<T> {
+  const { jobId, label, emit, running } = options;
+  return new Promise((resolvePromise, rejectPromise) => {
+    let worker: Worker | null = null;
+    let settled = false;
+    const finish = (error: DeltascopeError | null, value?: T): void => {
+      if (settled) return;
+      settled = true;
+      running.delete(jobId);
+      void worker?.terminate();
+      if (error === null) {
+        emit('job.state', { jobId, label, state: 'done' });
+        resolvePromise(value!);
+      } else {
+        const state = error.code === 'CANCELLED' ? 'cancelled' : 'failed';
+        emit('job.state', { jobId, label, state, message: error.message });
+        rejectPromise(error);
+      }
+    };
+    // Cancellable from the moment listeners hear "running" (they may cancel inside the event).
+    running.set(jobId, () => finish(new DeltascopeError('CANCELLED', `${label} was cancelled.`, { jobId })));
+    emit('job.state', { jobId, label, state: 'running' });
+    if (settled) return;
+    try {
+      worker = options.start();
+    } catch (error) {
+      finish(error instanceof DeltascopeError ? error : new DeltascopeError('INTERNAL', String(error)));
+      return;
+    }
+    const control: WorkerJobControl<T> = { settled: () => settled, finish };
+    worker.on('message', (message: M) => options.onMessage(message, control));
+    worker.on('error', (error) =>
+      finish(new DeltascopeError('INTERNAL', `${label} failed in its worker thread: ${error.message}`)),
+    );
+    worker.on('exit', (code) => {
+      if (!settled)
+        finish(new DeltascopeError('INTERNAL', `${label}: the worker thread exited (code ${code}).`));
+    });
+  });
+}
+
+function moduleDir(): string {
+  return typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+}
+
+/**
+ * Starts a worker thread: `out/main/<bundled>` next to the bundle, or from source (tests, tsx
+ * scripts) the .ts entry `<source>` of this folder through tsx. `what` names it in the error when
+ * neither exists.
+ */
+export function startWorkerThread(
+  bundled: string,
+  source: string,
+  what: string,
+  workerData: unknown,
+): Worker {
+  const dir = moduleDir();
+  const bundledPath = join(dir, bundled);
+  if (existsSync(bundledPath)) return new Worker(bundledPath, { workerData });
+  const sourcePath = join(dir, source);
+  if (!existsSync(sourcePath)) {
+    throw new DeltascopeError(
+      'INTERNAL',
+      `The ${what} worker is missing: neither ${bundledPath} nor ${sourcePath} exists. Run \`node scripts/build-main.mjs\`.`,
+    );
+  }
+  const tsx = createRequire(join(dir, 'noop.js')).resolve('tsx/cjs');
+  const code = `require(${JSON.stringify(tsx)}); require(${JSON.stringify(sourcePath)});`;
+  return new Worker(code, { eval: true, workerData });
+}
