@@ -13,6 +13,7 @@ import {
   localizationSeries,
   negationSeries,
   pooledNegationSeries,
+  recoveryCurveSeries,
 } from '../shared/charts/protocol-series';
 import { negationMethodRows } from '../shared/tables/protocol-tables';
 import { buildSimilarityMatrixOptions } from '../shared/charts/similarity-matrix-options';
@@ -158,7 +159,22 @@ function negationSection(t: NegationTableData): string {
       );
     })
     .join('');
-  return `<p class="muted">${e(t.episodes)} held-out episodes per checkpoint, ${Math.round(t.confidence * 100)}% intervals (${e(t.bootstrapResamples)} paired bootstrap resamples; P by Wilson).</p>${plots}${tableHtml}`;
+  const recovery = t.rbs
+    .flatMap((rb) =>
+      (['success', rb.targetKind] as const).map((measure) => {
+        if (measure === null) return '';
+        const series = recoveryCurveSeries(t, rb.name, measure);
+        if (series.length === 0) return '';
+        const y = measure === 'success' ? `${t.raName} success` : `P(collect ${measure})`;
+        return figure(
+          `${rb.name}: recovery to criterion — ${y} against recovery steps, per method`,
+          buildLineChartOptions({ series, smoothing: 0 }),
+          { x: 'recovery env steps', y },
+        );
+      }),
+    )
+    .join('');
+  return `<p class="muted">${e(t.episodes)} held-out episodes per checkpoint, ${Math.round(t.confidence * 100)}% intervals (${e(t.bootstrapResamples)} paired bootstrap resamples; P by Wilson).</p>${plots}${recovery}${tableHtml}`;
 }
 
 function superpositionSection(seed: ReportSeed): string {

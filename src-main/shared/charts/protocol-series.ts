@@ -5,6 +5,7 @@ import type {
   PooledNegationRow,
   SuperpositionData,
 } from '../contract-protocol';
+import type { MetricSeries } from '../domain';
 import { NEGATION_METHOD_LABELS } from '../negation-verdict';
 import type { IntervalPoint, IntervalSeries } from './interval-lines-options';
 
@@ -89,6 +90,39 @@ export function pooledNegationSeries(
         }),
     }))
     .filter((s) => s.points.length > 0);
+}
+
+/**
+ * Recovery-to-criterion curves of RBᵢ at the headline α (1, else the largest): per method with a
+ * recovery record (−Δᵢ, the controls, the positive control), RA success (`'success'`) or P(collect kind)
+ * at each check against recovery env steps. Empty with fixed-budget recovery.
+ */
+export function recoveryCurveSeries(
+  table: NegationTableData,
+  rb: string,
+  measure: 'success' | string,
+): MetricSeries[] {
+  const negate = table.rows
+    .filter((r) => r.rb === rb && r.variant === 'negate' && r.alpha > 0)
+    .map((r) => r.alpha);
+  const alpha = negate.includes(1) ? 1 : negate.length === 0 ? null : Math.max(...negate);
+  return table.rows
+    .filter(
+      (r) =>
+        r.rb === rb &&
+        r.recovery !== undefined &&
+        r.variant !== 'add' &&
+        (r.variant === 'positive' || r.alpha === alpha),
+    )
+    .map((r) => {
+      const curve = r.recovery!.curve;
+      return {
+        key: `${NEGATION_METHOD_LABELS[r.variant]}${r.recovery!.reachedCriterion ? '' : ' (cap)'}`,
+        steps: curve.map((p) => p.step),
+        values: curve.map((p) => (measure === 'success' ? p.success : (p.collect[measure] ?? Number.NaN))),
+        totalPoints: curve.length,
+      };
+    });
 }
 
 /** Per-tensor shares of |m| of every map (and the null map) beside the parameter share. */

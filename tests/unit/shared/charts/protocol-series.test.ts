@@ -3,7 +3,11 @@ import {
   buildIntervalLinesOptions,
   REPLICATION_SUFFIX,
 } from '../../../../src-main/shared/charts/interval-lines-options';
-import { negationSeries, pooledNegationSeries } from '../../../../src-main/shared/charts/protocol-series';
+import {
+  negationSeries,
+  pooledNegationSeries,
+  recoveryCurveSeries,
+} from '../../../../src-main/shared/charts/protocol-series';
 import type { PooledNegationRow } from '../../../../src-main/shared/contract-protocol';
 import { negationTable as table } from '../tables/protocol-table-fixture';
 
@@ -84,5 +88,31 @@ describe('pooled negation chart', () => {
       yName: 'y',
     });
     expect((plain.series as { type: string }[]).some((s) => s.type === 'scatter')).toBe(false);
+  });
+});
+
+describe('recovery curves', () => {
+  it('draws RA success and P(target) against recovery steps per method at the headline α, marking a capped run', () => {
+    const rows = table.rows.map((r) =>
+      r.rb === 'coin' && r.alpha === 1 && (r.variant === 'negate' || r.variant === 'random')
+        ? {
+            ...r,
+            recovery: {
+              runId: 9,
+              steps: r.variant === 'negate' ? 4096 : 8192,
+              reachedCriterion: r.variant === 'negate',
+              curve: [
+                { step: 0, success: 0.3, collect: { coin: 0.1 } },
+                { step: 4096, success: 0.6, collect: { coin: 0.15 } },
+              ],
+            },
+          }
+        : r,
+    );
+    const series = recoveryCurveSeries({ ...table, rows }, 'coin', 'success');
+    expect(series.map((s) => s.key)).toEqual(['MA − α·Δᵢ', 'random direction (movable, norm-matched) (cap)']);
+    expect(series[0]).toMatchObject({ steps: [0, 4096], values: [0.3, 0.6] });
+    expect(recoveryCurveSeries({ ...table, rows }, 'coin', 'coin')[0]!.values).toEqual([0.1, 0.15]);
+    expect(recoveryCurveSeries(table, 'coin', 'success')).toEqual([]);
   });
 });
