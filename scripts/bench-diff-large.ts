@@ -6,7 +6,10 @@
  *   floor  one sequential read of both folders' files (16 MiB reads, bytes discarded);
  *   diff   openSafetensorsSource × 2 + diffSources (every statistic) — time and peak RSS;
  *   import the tuned folder streamed into a new database — time and database size.
- * Goals: diff ≤ 1.5× the floor, peak RSS ≤ 1 GiB. Needs ~13 GB of disk at --scale 1.
+ * Goals: diff ≤ 1.5× the floor, peak RSS ≤ 1 GiB. Needs ~13 GB of disk at --scale 1. Each child
+ * also reports its CPU seconds: on a shared, loaded machine wall times swing several-fold between
+ * runs, and the CPU-time ratio is the steadier figure (the floor's is mostly the kernel's copy out
+ * of the page cache, so it is the ratio for a warm cache — a cold disk only lowers it).
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
@@ -101,6 +104,7 @@ function ensureFolders(scale: number, dtype: SafetensorsDtype): [string, string]
 /** Child measurements: print one JSON line { seconds, maxRssBytes, … }. */
 function child(kind: string, a: string, b: string): void {
   const started = performance.now();
+  const cpuStarted = process.cpuUsage();
   const extra: Record<string, number> = {};
   if (kind === 'floor') {
     const buffer = new Uint8Array(16 * 1024 * 1024);
@@ -139,7 +143,11 @@ function child(kind: string, a: string, b: string): void {
     rmSync(db, { force: true });
   }
   const seconds = (performance.now() - started) / 1000;
-  console.log(JSON.stringify({ seconds, maxRssBytes: process.resourceUsage().maxRSS * 1024, ...extra }));
+  const cpu = process.cpuUsage(cpuStarted);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  console.log(
+    JSON.stringify({ seconds, cpuSeconds, maxRssBytes: process.resourceUsage().maxRSS * 1024, ...extra }),
+  );
 }
 
 function measure(kind: string, a: string, b: string): Record<string, number> {
@@ -167,9 +175,12 @@ export function runLargeBench(argv: string[]): void {
     const diff = measure('diff', a, b);
     const imported = measure('import', a, b);
     const ratio = diff.seconds! / floor.seconds!;
+    const cpuRatio = diff.cpuSeconds! / floor.cpuSeconds!;
     console.log(
       `${dtype}: ${(diff.params! / 1e9).toFixed(3)}B params, ${gib(folderBytes(a) + folderBytes(b))} read | ` +
-        `floor ${floor.seconds!.toFixed(1)} s | diff ${diff.seconds!.toFixed(1)} s (${ratio.toFixed(2)}× floor, goal ≤ 1.5×), ` +
+        `floor ${floor.seconds!.toFixed(1)} s (${floor.cpuSeconds!.toFixed(1)} s CPU) | ` +
+        `diff ${diff.seconds!.toFixed(1)} s (${diff.cpuSeconds!.toFixed(1)} s CPU; ${ratio.toFixed(2)}× floor, ` +
+        `${cpuRatio.toFixed(2)}× in CPU time, goal ≤ 1.5×; ${((1e9 * diff.cpuSeconds!) / diff.params!).toFixed(1)} ns CPU per parameter pair), ` +
         `peak RSS ${gib(diff.maxRssBytes!)} (goal ≤ 1 GiB; chunks held ${gib(diff.peakBytesHeld!)}) | ` +
         `import ${imported.seconds!.toFixed(1)} s, database ${gib(imported.dbBytes!)}`,
     );

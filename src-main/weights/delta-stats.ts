@@ -222,6 +222,10 @@ export function accumulateDelta(
     throw new DeltascopeError('SHAPE_MISMATCH', `out has ${out.length} elements but A and B have ${n}`);
   }
   if (out !== null) for (let j = 0; j < n; j++) out[j] = b[j]! - a[j]!;
+  else if (sameBits(a, b)) {
+    accumulateUnchanged(acc, a);
+    return;
+  }
   const shift = firstFiniteDelta(a, b);
   const sums = new Float64Array(SLOTS);
   sums[MAX_ABS] = acc.maxAbs;
@@ -249,6 +253,43 @@ export function accumulateDelta(
   acc.maxAbs = sums[MAX_ABS]!;
   acc.aboveEpsilon += sums[ABOVE]!;
   acc.signFlips += sums[FLIPS]!;
+}
+
+/**
+ * Whether a and b hold the same bits (an unchanged tensor or chunk: frozen layers, embeddings,
+ * untouched heads). Stops at the first difference, so a changed chunk costs a few elements.
+ */
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  if (a === b) return true;
+  const x = new Int32Array(a.buffer, a.byteOffset, a.length);
+  const y = new Int32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/**
+ * accumulateDelta for b bit-identical to a, with the identical result in one cheap pass: every
+ * finite Δ is +0 (so the shift, Σ(d−s), Σ(d−s)², Σd², max|Δ|, #|Δ|>ε and the sign flips add
+ * nothing, and each count lands in the centre fine bin), Σb² and Σab are Σa² term for term
+ * (b·b and a·b are a·a), and a non-finite a is skipped and counted as the kernel does.
+ */
+function accumulateUnchanged(acc: DeltaAccumulator, a: Float32Array): void {
+  let sumSq = 0;
+  let nonFinite = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i]!;
+    if (v - v === 0) sumSq += v * v;
+    else nonFinite++;
+  }
+  const count = a.length - nonFinite;
+  if (count > 0) mergeMoments(acc, count, 0, 0);
+  acc.nonFinite += nonFinite;
+  acc.sumSqDelta += 0;
+  acc.sumSqA += sumSq;
+  acc.sumSqB += sumSq;
+  acc.dotAB += sumSq;
+  // Counts are integers in float64: adding `count` once equals adding 1 `count` times.
+  acc.histogram.fine[acc.histogram.fine.length / 2]! += count;
 }
 
 /** (n, μ, M2) ⊕ (m, ν, N2) = (n+m, μ + (ν−μ)·m/(n+m), M2 + N2 + (ν−μ)²·n·m/(n+m)). */
