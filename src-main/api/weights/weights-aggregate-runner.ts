@@ -12,7 +12,8 @@ import {
   type AggregateParams,
 } from './weights-aggregate';
 import type { AggregateWorkerInput, AggregateWorkerMessage } from './weights-aggregate-messages';
-import { runWorkerJob, startWorkerThread, type Emit } from './worker-job';
+import { startWorkerThread } from '../../jobs/task-thread';
+import { runWorkerJob, type Emit } from './worker-job';
 
 /**
  * weights.aggregate off the main event loop: aggregations of at least `workerThreshold` parameters
@@ -36,7 +37,12 @@ export interface AggregateRunnerOptions {
 }
 
 function startWorker(input: AggregateWorkerInput): Worker {
-  return startWorkerThread('aggregate-worker.cjs', 'weights-aggregate-worker.ts', 'aggregation', input);
+  return startWorkerThread(
+    'aggregate-worker.cjs',
+    'api/weights/weights-aggregate-worker.ts',
+    'aggregation',
+    input,
+  );
 }
 
 /** Runs aggregations inline or in worker threads; keeps the running ones so they can be cancelled. */

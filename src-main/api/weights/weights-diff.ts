@@ -12,7 +12,8 @@ import {
   type TensorDiff,
 } from '../../weights';
 import type { DiffWorkerInput, DiffWorkerMessage } from './weights-diff-messages';
-import { runWorkerJob, startWorkerThread, type Emit } from './worker-job';
+import { startWorkerThread } from '../../jobs/task-thread';
+import { runWorkerJob, type Emit } from './worker-job';
 import type { StreamSide } from './weights-sources';
 
 /**
@@ -45,7 +46,7 @@ export interface DiffRunnerOptions {
 }
 
 function startWorker(input: DiffWorkerInput): Worker {
-  return startWorkerThread('diff-worker.cjs', 'weights-diff-worker.ts', 'diff', input);
+  return startWorkerThread('diff-worker.cjs', 'api/weights/weights-diff-worker.ts', 'diff', input);
 }
 
 /** Per-tensor rows of the result: layout of the tensor's heatmap and its share of ‖Δ‖². */

@@ -1,8 +1,4 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { EventName, EventPayload } from '../../shared';
 import { DeltascopeError } from '../../shared/errors';
 
@@ -70,34 +66,4 @@ export function runWorkerJob<T, M>(options: WorkerJobOptions<T, M>): Promise<T> 
         finish(new DeltascopeError('INTERNAL', `${label}: the worker thread exited (code ${code}).`));
     });
   });
-}
-
-function moduleDir(): string {
-  return typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
-}
-
-/**
- * Starts a worker thread: `out/main/<bundled>` next to the bundle, or from source (tests, tsx
- * scripts) the .ts entry `<source>` of this folder through tsx. `what` names it in the error when
- * neither exists.
- */
-export function startWorkerThread(
-  bundled: string,
-  source: string,
-  what: string,
-  workerData: unknown,
-): Worker {
-  const dir = moduleDir();
-  const bundledPath = join(dir, bundled);
-  if (existsSync(bundledPath)) return new Worker(bundledPath, { workerData });
-  const sourcePath = join(dir, source);
-  if (!existsSync(sourcePath)) {
-    throw new DeltascopeError(
-      'INTERNAL',
-      `The ${what} worker is missing: neither ${bundledPath} nor ${sourcePath} exists. Run \`node scripts/build-main.mjs\`.`,
-    );
-  }
-  const tsx = createRequire(join(dir, 'noop.js')).resolve('tsx/cjs');
-  const code = `require(${JSON.stringify(tsx)}); require(${JSON.stringify(sourcePath)});`;
-  return new Worker(code, { eval: true, workerData });
 }
