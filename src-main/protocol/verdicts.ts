@@ -100,6 +100,8 @@ function superpositionParagraph(input: VerdictInput): ReportVerdict {
   }
   const aggregators = [...new Set(seeds.flatMap((s) => s.superposition!.maps.map((m) => m.aggregator)))];
   const claims: boolean[] = [];
+  // With fewer than 3 replications a pooled value is a note, never a finding or a null result.
+  let replicated = true;
   const parts = aggregators.map((aggregator) => {
     const maps = seeds.map((s) => ({
       sup: s.superposition!,
@@ -134,6 +136,7 @@ function superpositionParagraph(input: VerdictInput): ReportVerdict {
         : null;
     const finding = overSize.replicated && overSize.low > 0 && overNull !== null && overNull.low > 0;
     claims.push(finding);
+    replicated &&= overSize.replicated;
     return (
       `${aggregator} concentrates on ${tensor}: share − parameter share ${ci(overSize, true)}` +
       (overNull === null
@@ -144,7 +147,7 @@ function superpositionParagraph(input: VerdictInput): ReportVerdict {
   });
   return {
     question: 'superposition',
-    kind: overall(claims),
+    kind: replicated ? overall(claims) : 'note',
     text: `Superposition (does the sum of the RB deltas mark where the objectives live, beyond where training moves weights at all?): per aggregator, the tensor it concentrates on, its excess share over that tensor's parameter share and over the null-drift map's share, pooled across replications. ${parts.join('. ')}.`,
   };
 }
