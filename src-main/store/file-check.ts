@@ -1,7 +1,6 @@
-import { closeSync, openSync, readSync } from 'node:fs';
 import { fileIdentity, sameFile, type FileIdentity } from '../files';
 import { DeltascopeError } from '../shared/errors';
-import { HEADER_BYTES, readSqliteHeader } from './sqlite-header';
+import { readHeaderBytes, readSqliteHeader } from './sqlite-header';
 
 /**
  * Checked before every write transaction: the path still leads to the file that was opened, and that
@@ -33,14 +32,8 @@ function changed(path: string, what: string): DeltascopeError {
 }
 
 function readHead(path: string): Uint8Array {
-  const head = new Uint8Array(HEADER_BYTES);
   try {
-    const fd = openSync(path, 'r');
-    try {
-      return head.subarray(0, readSync(fd, head, 0, HEADER_BYTES, 0));
-    } finally {
-      closeSync(fd);
-    }
+    return readHeaderBytes(path);
   } catch {
     return new Uint8Array(0);
   }

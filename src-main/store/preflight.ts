@@ -1,8 +1,8 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { DeltascopeError } from '../shared/errors';
 import { DELTASCOPE_APPLICATION_ID, LATEST_SCHEMA_VERSION } from './constants';
 import { schemaTooNew } from './migrate';
-import { expectedFileSize, HEADER_BYTES, readSqliteHeader } from './sqlite-header';
+import { expectedFileSize, readHeaderBytes, readSqliteHeader } from './sqlite-header';
 import { openReadOnlyConnection, removeSideFilesWeCreated } from './read-only';
 import { toStoreError } from './store-errors';
 
@@ -91,14 +91,8 @@ function statFile(path: string): number {
 }
 
 function readHead(path: string): Uint8Array {
-  const head = new Uint8Array(HEADER_BYTES);
   try {
-    const fd = openSync(path, 'r');
-    try {
-      return head.subarray(0, readSync(fd, head, 0, HEADER_BYTES, 0));
-    } finally {
-      closeSync(fd);
-    }
+    return readHeaderBytes(path);
   } catch (error) {
     throw toStoreError(error, path);
   }

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 /**
  * Reads the fixed-layout SQLite file header (https://sqlite.org/fileformat.html#the_database_header)
  * without SQLite, so that a file can be refused before any library touches it.
@@ -5,6 +6,17 @@
 
 /** Bytes to read: the 100-byte file header plus the 8-byte b-tree header of page 1 (the schema table). */
 export const HEADER_BYTES = 108;
+
+/** The first HEADER_BYTES bytes of the file at `path` (fewer for a smaller file); throws what fs throws. */
+export function readHeaderBytes(path: string): Uint8Array {
+  const head = new Uint8Array(HEADER_BYTES);
+  const fd = openSync(path, 'r');
+  try {
+    return head.subarray(0, readSync(fd, head, 0, HEADER_BYTES, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
 
 const MAGIC = 'SQLite format 3\0';
 const MIN_PAGE_SIZE = 512;

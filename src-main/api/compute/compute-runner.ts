@@ -1,7 +1,7 @@
 import { startWorkerThread, TaskThread, type TaskHandle, type TaskProgress } from '../../jobs/task-thread';
 import { DeltascopeError } from '../../shared/errors';
 import type { ComputeRequest } from './compute-messages';
-import type { Emit } from '../weights/worker-job';
+import { jobProgress, type Emit } from '../weights/worker-job';
 
 /**
  * The API's CPU-heavy calls (evaluations, visitation heatmaps, first reports, report exports) in worker
@@ -53,20 +53,9 @@ export class ComputeRunner {
     const { emit } = this.options;
     const { label, unit } = job;
     const started = performance.now();
-    const handle = this.task<T>(request, label, ({ done, total }) => {
-      const seconds = (performance.now() - started) / 1000;
-      const rate = seconds > 0 ? done / seconds : null;
-      emit('job.progress', {
-        jobId,
-        label,
-        done,
-        total,
-        unit,
-        ratePerSecond: rate,
-        etaSeconds: rate !== null && rate > 0 ? (total - done) / rate : null,
-        latest: {},
-      });
-    });
+    const handle = this.task<T>(request, label, ({ done, total }) =>
+      emit('job.progress', jobProgress(jobId, label, unit, started, done, total)),
+    );
     this.running.set(jobId, handle);
     emit('job.state', { jobId, label, state: 'running' });
     try {

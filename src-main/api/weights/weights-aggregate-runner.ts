@@ -13,7 +13,7 @@ import {
 } from './weights-aggregate';
 import type { AggregateWorkerInput, AggregateWorkerMessage } from './weights-aggregate-messages';
 import { startWorkerThread } from '../../jobs/task-thread';
-import { runWorkerJob, type Emit } from './worker-job';
+import { jobProgress, runWorkerJob, type Emit } from './worker-job';
 
 /**
  * weights.aggregate off the main event loop: aggregations of at least `workerThreshold` parameters
@@ -106,18 +106,7 @@ export class AggregateRunner {
         if (job.settled()) return;
         if (message.type === 'progress') {
           // One event per tensor: tensors are few (tens to hundreds), unlike a diff's chunks.
-          const seconds = (performance.now() - started) / 1000;
-          const rate = seconds > 0 ? message.done / seconds : null;
-          emit('job.progress', {
-            jobId,
-            label,
-            done: message.done,
-            total: message.total,
-            unit: 'tensors',
-            ratePerSecond: rate,
-            etaSeconds: rate !== null && rate > 0 ? (message.total - message.done) / rate : null,
-            latest: {},
-          });
+          emit('job.progress', jobProgress(jobId, label, 'tensors', started, message.done, message.total));
         } else if (message.type === 'done') {
           job.finish(null, message.outputs);
         } else {

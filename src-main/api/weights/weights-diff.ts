@@ -13,7 +13,7 @@ import {
 } from '../../weights';
 import type { DiffWorkerInput, DiffWorkerMessage } from './weights-diff-messages';
 import { startWorkerThread } from '../../jobs/task-thread';
-import { runWorkerJob, type Emit } from './worker-job';
+import { jobProgress, runWorkerJob, type Emit } from './worker-job';
 import type { StreamSide } from './weights-sources';
 
 /**
@@ -161,18 +161,7 @@ export class DiffRunner {
           const now = performance.now();
           if (now - lastProgress < PROGRESS_INTERVAL_MS && message.done < message.total) return;
           lastProgress = now;
-          const seconds = (now - started) / 1000;
-          const rate = seconds > 0 ? message.done / seconds : null;
-          emit('job.progress', {
-            jobId,
-            label,
-            done: message.done,
-            total: message.total,
-            unit: 'params',
-            ratePerSecond: rate,
-            etaSeconds: rate !== null && rate > 0 ? (message.total - message.done) / rate : null,
-            latest: {},
-          });
+          emit('job.progress', jobProgress(jobId, label, 'params', started, message.done, message.total));
         } else if (message.type === 'done') {
           job.finish(null, { tensors: message.tensors, model: message.model });
         } else {

@@ -67,3 +67,29 @@ export function runWorkerJob<T, M>(options: WorkerJobOptions<T, M>): Promise<T> 
     });
   });
 }
+
+/**
+ * A `job.progress` payload: rate = done / seconds since `startedMs` (performance.now()), ETA =
+ * (total − done) / rate; both null until they can be computed.
+ */
+export function jobProgress(
+  jobId: string,
+  label: string,
+  unit: string,
+  startedMs: number,
+  done: number,
+  total: number,
+): EventPayload<'job.progress'> {
+  const seconds = (performance.now() - startedMs) / 1000;
+  const rate = seconds > 0 ? done / seconds : null;
+  return {
+    jobId,
+    label,
+    done,
+    total,
+    unit,
+    ratePerSecond: rate,
+    etaSeconds: rate !== null && rate > 0 ? (total - done) / rate : null,
+    latest: {},
+  };
+}
