@@ -27,7 +27,9 @@ function evaluationMazes(seed: number, perEnv: Int32Array): GridMazeLayout[] {
   return mazes.flatMap((list, i) => list.slice(0, perEnv[i]));
 }
 
-describe('evaluatePolicy', () => {
+// 1,500 evaluated episodes of a network policy: a few seconds with the native kernels, up to ~20 s on
+// plain tfjs-wasm on a loaded 2-core machine.
+describe('evaluatePolicy', { timeout: 60_000 }, () => {
   it('a uniform policy (zero policy head) reproduces the random-policy success floor at S=7', () => {
     const net = fixedLogitNetwork(obsShapeOf(S7), [0, 0, 0, 0]);
     const result = evaluatePolicy(

@@ -19,7 +19,9 @@ function orthogonalityError(data: Float32Array, rows: number, cols: number, gain
   return err;
 }
 
-describe('policy networks', () => {
+// Building the reference CNN (998,005 parameters, orthogonal init by QR) takes ~1 s with the native
+// kernels and 5–10 s on plain tfjs-wasm on a loaded 2-core machine: an honest limit, not vitest's 5 s.
+describe('policy networks', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     await initBackend('wasm');
   });
