@@ -127,6 +127,9 @@ function describe(choice: BackendChoice): BackendInfo {
  * Activates a backend and returns what it is. `preferred` (or env `DELTASCOPE_BACKEND`) forces one
  * choice and fails with BACKEND_UNAVAILABLE if it cannot load; otherwise the first that loads wins.
  */
+/** The backend activation under way, if any. */
+let pending: Promise<BackendInfo> | null = null;
+
 export async function initBackend(
   preferred?: BackendChoice,
   options: InitBackendOptions = {},
@@ -146,6 +149,23 @@ export async function initBackend(
   ) {
     return active;
   }
+  // Two first calls at once (the agent viewer records two checkpoints' episodes together) would both
+  // register the backend, and the second failed inside tfjs; the later one waits for the first.
+  if (pending !== null) {
+    await pending.catch(() => undefined);
+    return initBackend(preferred, options);
+  }
+  pending = activate(forced, options).finally(() => {
+    pending = null;
+  });
+  return pending;
+}
+
+/** Loads the first backend of the chain that loads. */
+async function activate(
+  forced: BackendChoice | undefined,
+  options: InitBackendOptions,
+): Promise<BackendInfo> {
   const chain = forced === undefined ? BACKEND_CHOICES : [forced];
   for (const choice of chain) {
     if (await trySet(choice, options)) {

@@ -204,6 +204,35 @@ export const VisitationResultSchema = z.object({
 });
 export type VisitationResult = z.output<typeof VisitationResultSchema>;
 
+/** One maze of an episode scan: what each checkpoint did there. */
+export const EpisodeScanMazeSchema = z.object({
+  mazeSeed: count,
+  /** In the order of the request's checkpointIds. */
+  outcomes: z.array(
+    z.object({
+      checkpointId: id,
+      length: count,
+      /** Object kinds collected in the episode, in the environment's kind order. */
+      collected: z.array(z.string()),
+      returns: z.record(z.string(), z.number()),
+      success: z.record(z.string(), z.boolean()),
+    }),
+  ),
+});
+export type EpisodeScanMaze = z.output<typeof EpisodeScanMazeSchema>;
+
+export const EpisodeScanSchema = z.object({
+  format: z.literal('deltascope.episode-scan/1'),
+  checkpointIds: z.array(id),
+  policy: PolicyModeSchema,
+  seed: count,
+  /** The environment's object kinds and reward names. */
+  kinds: z.array(z.string()),
+  rewardNames: z.array(z.string()),
+  mazes: z.array(EpisodeScanMazeSchema),
+});
+export type EpisodeScan = z.output<typeof EpisodeScanSchema>;
+
 const checkpointRequest = {
   checkpointId: id,
   policy: PolicyModeSchema.default('greedy'),
@@ -258,6 +287,20 @@ export const evaluationMethods = {
       })
       .strict(),
     response: EpisodeRecordingSchema,
+  },
+  'episodes.scan': {
+    doc: 'Play held-out mazes fromMazeSeed … fromMazeSeed + mazes − 1 (the mazes of episodes.record) with one or two checkpoints of the same environment, same policy and seed, and return what each collected in each maze: to find the episodes where a behaviour shows.',
+    request: z
+      .object({
+        checkpointIds: z.array(id).min(1).max(2),
+        policy: PolicyModeSchema.default('greedy'),
+        seed: seed.default(0).describe('Seed of action sampling (sampled policy).'),
+        setup: EvaluationSetupSchema.optional(),
+        fromMazeSeed: seed.default(0),
+        mazes: z.number().int().min(1).max(500).default(64),
+      })
+      .strict(),
+    response: EpisodeScanSchema,
   },
   'episodes.visitation': {
     doc: 'Visit counts of a checkpoint’s policy: per cell of one maze, or per offset from the start or an object.',

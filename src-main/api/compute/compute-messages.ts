@@ -17,6 +17,11 @@ export type ComputeRequest =
       dbPath: string;
       params: z.output<(typeof evaluationMethods)['episodes.visitation']['request']>;
     }
+  | {
+      kind: 'episodes.scan';
+      dbPath: string;
+      params: z.output<(typeof evaluationMethods)['episodes.scan']['request']>;
+    }
   | { kind: 'protocol.report'; dbPath: string; experimentId: number }
   | {
       kind: 'protocol.knownAnswerChecks';

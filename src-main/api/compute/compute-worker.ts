@@ -9,7 +9,7 @@ import { readPlan } from '../../cluster/workdir';
 import { serveTasks } from '../../jobs/task-thread-worker';
 import { openDatabase } from '../../store';
 import type { ComputeRequest } from './compute-messages';
-import { checkpointVisitation, runEvaluation } from '../evaluation/evaluation-handlers';
+import { checkpointVisitation, runEvaluation, scanCheckpointEpisodes } from '../evaluation/evaluation-handlers';
 import { runKnownAnswerChecks } from '../protocol/protocol-checks';
 import { buildProtocolReport } from '../protocol/protocol-report';
 import { writeProtocolReport } from '../protocol/protocol-report-writer';
@@ -28,6 +28,8 @@ serveTasks<ComputeRequest, unknown>(async (request, progress) => {
         return await runEvaluation(db, request.params, (done, total) => progress({ done, total }));
       case 'episodes.visitation':
         return await checkpointVisitation(db, request.params);
+      case 'episodes.scan':
+        return await scanCheckpointEpisodes(db, request.params, (done, total) => progress({ done, total }));
       case 'protocol.report':
         return buildProtocolReport(db, request.experimentId);
       case 'protocol.knownAnswerChecks':

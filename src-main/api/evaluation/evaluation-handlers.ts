@@ -8,6 +8,7 @@ import type { ArtifactKind } from '../../shared/artifact-schemas';
 import {
   evaluationMethods,
   type EpisodeRecording,
+  type EpisodeScan,
   type EvaluationMethodName,
   type EvaluationRecord,
   type EvaluationSummary,
@@ -18,6 +19,7 @@ import {
   evaluationRecordOf,
   evaluationSummaryOf,
 } from '../../shared/evaluation-artifact';
+import { DeltascopeError } from '../../shared/errors';
 import type { DeltascopeDb } from '../../store';
 import { existsSync } from 'node:fs';
 import type { ComputeRunner } from '../compute/compute-runner';
@@ -148,6 +150,78 @@ export function recordCheckpointEpisode(
   );
 }
 
+/** episodes.scan: the same held-out mazes played by one or two checkpoints, what each collected. */
+export async function scanCheckpointEpisodes(
+  db: DeltascopeDb,
+  params: Params<'episodes.scan'>,
+  onProgress?: (done: number, total: number) => void,
+): Promise<EpisodeScan> {
+  const total = params.mazes * params.checkpointIds.length;
+  const played: {
+    checkpointId: number;
+    env: string;
+    kinds: string[];
+    rewardNames: string[];
+    episodes: EpisodeRecording[];
+  }[] = [];
+  for (const checkpointId of params.checkpointIds) {
+    played.push(
+      await withPolicy(db, { checkpointId, setup: params.setup }, ({ setup, network }) => {
+        const policy = networkPolicy(network);
+        const episodes: EpisodeRecording[] = [];
+        for (let m = 0; m < params.mazes; m++) {
+          episodes.push(
+            recordEpisode(policy, setup, {
+              mazeSeed: params.fromMazeSeed + m,
+              policy: params.policy,
+              seed: params.seed,
+            }),
+          );
+          onProgress?.(played.length * params.mazes + m + 1, total);
+        }
+        return {
+          checkpointId,
+          env: JSON.stringify(setup.env),
+          kinds: [...(episodes[0]?.kinds ?? [])],
+          rewardNames: [...(episodes[0]?.rewardNames ?? [])],
+          episodes,
+        };
+      }),
+    );
+  }
+  const first = played[0] as (typeof played)[number];
+  for (const other of played.slice(1)) {
+    if (other.env !== first.env) {
+      throw new DeltascopeError(
+        'INVALID_PAYLOAD',
+        `checkpoints ${first.checkpointId} and ${other.checkpointId} play different environments (${first.env} vs ${other.env}); the same maze seed would give different mazes, so they cannot be compared maze by maze.`,
+        { checkpointIds: params.checkpointIds },
+      );
+    }
+  }
+  return {
+    format: 'deltascope.episode-scan/1',
+    checkpointIds: [...params.checkpointIds],
+    policy: params.policy,
+    seed: params.seed,
+    kinds: first.kinds,
+    rewardNames: first.rewardNames,
+    mazes: first.episodes.map((_, m) => ({
+      mazeSeed: params.fromMazeSeed + m,
+      outcomes: played.map(({ checkpointId, kinds, episodes }) => {
+        const { outcome } = episodes[m] as EpisodeRecording;
+        return {
+          checkpointId,
+          length: outcome.length,
+          collected: kinds.filter((kind) => outcome.collectedAtStep[kind] !== undefined),
+          returns: outcome.returns,
+          success: outcome.success,
+        };
+      }),
+    })),
+  };
+}
+
 /** episodes.visitation: visit counts of a checkpoint's policy. */
 export function checkpointVisitation(
   db: DeltascopeDb,
@@ -196,6 +270,19 @@ export function createEvaluationHandlers(options: EvaluationHandlerOptions): Eva
     'eval.get': async ({ evaluationId }) => getEvaluation(database(), evaluationId),
     // One episode: cheap, and the agent viewer asks for it often.
     'episodes.record': (params) => recordCheckpointEpisode(database(), params),
+    'episodes.scan': async (params) => {
+      const db = database();
+      const dbPath = fileOf(db);
+      if (dbPath === null) return scanCheckpointEpisodes(db, params);
+      return compute.job<EpisodeScan>(
+        { kind: 'episodes.scan', dbPath, params },
+        {
+          prefix: 'scan',
+          label: `Scanning ${params.mazes} mazes with checkpoint ${params.checkpointIds.join(' and ')}`,
+          unit: 'episodes',
+        },
+      );
+    },
     'episodes.visitation': async (params) => {
       const db = database();
       const dbPath = fileOf(db);

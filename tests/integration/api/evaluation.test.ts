@@ -4,6 +4,7 @@ import { ApiService, dispatch, EventBus } from '../../../src-main/api';
 import type { CallResult, WireEvent } from '../../../src-main/shared';
 import type {
   EpisodeRecording,
+  EpisodeScan,
   EvaluationRecord,
   EvaluationSummary,
   VisitationResult,
@@ -143,6 +144,33 @@ describe('evaluation over the API', () => {
       expect(frame.action).toBe(3);
       expect(frame.probs[3]).toBeCloseTo(e2 / (3 + e2), 5);
       expect(frame.value).toBeCloseTo(0.5, 5);
+    });
+  });
+
+  it('episodes.scan plays the mazes of episodes.record with each checkpoint and lists what each collected', async () => {
+    const scan = await call<EpisodeScan>('episodes.scan', {
+      checkpointIds: [fixture.trainedCheckpointId, fixture.trainedCheckpointId],
+      fromMazeSeed: 3,
+      mazes: 4,
+    });
+    expect(scan.mazes.map((maze) => maze.mazeSeed)).toEqual([3, 4, 5, 6]);
+    const rec = await call<EpisodeRecording>('episodes.record', {
+      checkpointId: fixture.trainedCheckpointId,
+      mazeSeed: 5,
+    });
+    const collected = rec.kinds.filter((kind) => rec.outcome.collectedAtStep[kind] !== undefined);
+    for (const outcome of scan.mazes[2]!.outcomes) {
+      expect(outcome).toEqual({
+        checkpointId: fixture.trainedCheckpointId,
+        length: rec.outcome.length,
+        collected,
+        returns: rec.outcome.returns,
+        success: rec.outcome.success,
+      });
+    }
+    expect(scan.kinds).toEqual(rec.kinds);
+    expect(await failure('episodes.scan', { checkpointIds: [], mazes: 4 })).toMatchObject({
+      code: 'INVALID_PAYLOAD',
     });
   });
 

@@ -10,6 +10,15 @@ describe('backend selection', () => {
     delete process.env.DELTASCOPE_WASM_DIR;
   });
 
+  // First in this file: the race is on the very first activation.
+  it('gives two calls made at once, before any backend is active, the same backend', async () => {
+    const [first, second] = await Promise.all([initBackend(), initBackend()]);
+    expect(second).toEqual(first);
+    expect(tf.getBackend()).toBeTruthy();
+    // And the backend works.
+    expect(Array.from(tf.add(tf.tensor1d([1, 2]), 1).dataSync())).toEqual([2, 3]);
+  });
+
   it('loads wasm with SIMD and reports it as the active backend', async () => {
     const info = await initBackend('wasm');
     expect(info).toMatchObject({ name: 'wasm', simd: true, threads: false });
