@@ -9,7 +9,11 @@ import { readPlan } from '../../cluster/workdir';
 import { serveTasks } from '../../jobs/task-thread-worker';
 import { openDatabase } from '../../store';
 import type { ComputeRequest } from './compute-messages';
-import { checkpointVisitation, runEvaluation, scanCheckpointEpisodes } from '../evaluation/evaluation-handlers';
+import {
+  checkpointVisitation,
+  runEvaluation,
+  scanCheckpointEpisodes,
+} from '../evaluation/evaluation-handlers';
 import { runKnownAnswerChecks } from '../protocol/protocol-checks';
 import { buildProtocolReport } from '../protocol/protocol-report';
 import { writeProtocolReport } from '../protocol/protocol-report-writer';
