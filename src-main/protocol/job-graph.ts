@@ -55,8 +55,11 @@ export const nodeIds = {
   recoverControl: (s: number) => `s${s}/control/recover`,
   evaluate: (target: string) => `${target}/eval`,
   analysis: (s: number, kind: AnalysisKind) => `s${s}/analysis/${kind}`,
-  relevanceMask: (s: number, selection: MaskSelection, k: number) => `s${s}/localize/mask/${selection}/${k}`,
-  localize: (s: number, selection: MaskSelection, k: number) => `s${s}/localize/${selection}/${k}`,
+  /** Random draw m ≥ 1 of k appends `/m` (draw 0 keeps the id graphs had before M draws). */
+  relevanceMask: (s: number, selection: MaskSelection, k: number, draw = 0) =>
+    `s${s}/localize/mask/${selection}/${k}${draw === 0 ? '' : `/${draw}`}`,
+  localize: (s: number, selection: MaskSelection, k: number, draw = 0) =>
+    `s${s}/localize/${selection}/${k}${draw === 0 ? '' : `/${draw}`}`,
   localizeFull: (s: number) => `s${s}/localize/full`,
 };
 
@@ -108,9 +111,26 @@ export function randomDirectionSeed(s: number, rbIndex: number): number {
   return deriveSeed(s, RANDOM_DIRECTION_STREAM + rbIndex);
 }
 
-/** Seed of the random k % localization mask of replication seed s: its own stream per (s, k). */
-export function randomMaskSeed(s: number, kPercent: number): number {
-  return deriveSeed(s, RANDOM_MASK_STREAM + Math.round(kPercent * 1000));
+/**
+ * Seed of random k % localization mask `draw` of replication seed s: its own stream per (s, k), and per
+ * draw m ≥ 1 a stream of that (draw 0 is the seed graphs had before M draws).
+ */
+export function randomMaskSeed(s: number, kPercent: number, draw = 0): number {
+  const first = deriveSeed(s, RANDOM_MASK_STREAM + Math.round(kPercent * 1000));
+  return draw === 0 ? first : deriveSeed(first, draw);
+}
+
+/** The masks of one k: top/bottom of the map, M random draws, and the baselines (null-drift needs a null control). */
+export function maskDraws(spec: ExperimentSpec): { selection: MaskSelection; draw: number }[] {
+  const loc = spec.localization;
+  if (loc === null) return [];
+  const out: { selection: MaskSelection; draw: number }[] = [];
+  for (const selection of MASK_SELECTIONS) {
+    if (selection === 'null-drift' && spec.nullControls === 0) continue;
+    const draws = selection === 'random' ? loc.randomMasks : 1;
+    for (let draw = 0; draw < draws; draw++) out.push({ selection, draw });
+  }
+  return out;
 }
 
 /** Builds every node of the experiment, in an order where each node follows its deps. */
@@ -280,23 +300,26 @@ export function buildJobGraph(spec: ExperimentSpec): JobGraph {
         return evaluate(s, trained);
       };
       const locEvals = [localize(nodeIds.localizeFull(s), [pretrain], null)];
-      for (const selection of MASK_SELECTIONS) {
-        for (const k of loc.kPercents) {
+      // The RB_new objective's gradient and Fisher at MA: the movable set and two baselines.
+      const gradient = analysis('gradient', [pretrain]);
+      for (const k of loc.kPercents) {
+        for (const { selection, draw } of maskDraws(spec)) {
           const mask = add({
-            id: nodeIds.relevanceMask(s, selection, k),
+            id: nodeIds.relevanceMask(s, selection, k, draw),
             seed: s,
-            // The full RB_new fine-tune is one of the fine-tunes the movable set is measured on.
-            deps: [superposition, nodeIds.localizeFull(s)],
+            deps: [superposition, nodeIds.localizeFull(s), gradient],
             params: {
               kind: 'relevance-mask',
               from: superposition,
               aggregator: loc.aggregator,
               selection,
               kPercent: k,
-              randomSeed: randomMaskSeed(s, k),
+              randomSeed: randomMaskSeed(s, k, draw),
+              ...(selection === 'random' ? { draw } : {}),
+              gradientFrom: gradient,
             },
           });
-          locEvals.push(localize(nodeIds.localize(s, selection, k), [pretrain, mask], mask));
+          locEvals.push(localize(nodeIds.localize(s, selection, k, draw), [pretrain, mask], mask));
         }
       }
       analysis('localization', [evals[0]!, ...locEvals]);

@@ -6,6 +6,7 @@ import { DeltascopeError } from '../shared/errors';
 import { LOCALIZATION_FORMAT } from '../shared/protocol-artifacts';
 import { kthLargestAbs, kthSmallestAbs, type NamedTensor, type TensorMap } from '../weights';
 import type { MaskSelection } from './job-graph';
+import { localizationControls } from './localization-controls';
 import { pairedDifference } from './negation';
 
 /**
@@ -27,6 +28,30 @@ export function maskSize(total: number, kPercent: number): number {
 
 /** How the movable set of a localization mask is defined; the stored rule names its fine-tunes. */
 export const MOVABLE_RULE = 'non-zero Δ from MA in at least one fine-tune of the replication';
+
+/** How the movable set is defined since the gradient node: the RB_new objective's own gradient at MA. */
+export const GRADIENT_MOVABLE_RULE =
+  'non-zero gradient (or diagonal Fisher) of the RB_new PPO objective at MA over one batch of rollouts';
+
+/** 1 where any of `maps` is non-zero (finite), per tensor of the first map. */
+export function nonZeroSet(maps: readonly TensorMap[]): Map<string, Uint8Array> {
+  const first = maps[0];
+  if (first === undefined) throw new DeltascopeError('INVALID_SPEC', 'nonZeroSet needs at least one map');
+  const out = new Map<string, Uint8Array>();
+  for (const t of first.values()) {
+    const flags = new Uint8Array(t.data.length);
+    for (const map of maps) {
+      const other = map.get(t.name);
+      if (other === undefined || other.data.length !== t.data.length) {
+        throw new DeltascopeError('SHAPE_MISMATCH', `nonZeroSet: the maps differ on tensor \`${t.name}\``);
+      }
+      for (let i = 0; i < flags.length; i++)
+        if (other.data[i] !== 0 && Number.isFinite(other.data[i])) flags[i] = 1;
+    }
+    out.set(t.name, flags);
+  }
+  return out;
+}
 
 /** The stored rule: MOVABLE_RULE and the node ids of the fine-tunes it was measured on. */
 export function movableRuleOf(sources: readonly string[]): string {
@@ -208,6 +233,8 @@ export interface LocalizationInput {
     /** Movable candidates (absent for masks made before the movable restriction). */
     movable?: number | undefined;
     movableRule?: string | undefined;
+    /** Random masks: the draw (absent before M draws). */
+    draw?: number | undefined;
     maskArtifactId: number;
     checkpointId: number;
     result: EvaluationResult;
@@ -236,6 +263,27 @@ export function localizationTable(input: LocalizationInput): LocalizationTable {
   const base = returnsOf(input.base.result, input.rbNew);
   const full = returnsOf(input.full.result, input.rbNew);
   const movableRule = input.masked.find((m) => m.movableRule !== undefined)?.movableRule;
+  const ks = [...new Set(input.masked.map((m) => m.kPercent))].sort((a, b) => a - b);
+  const controls = ks.flatMap((kPercent) => {
+    const of = (selection: MaskSelection) =>
+      input.masked.filter((m) => m.kPercent === kPercent && m.selection === selection);
+    const top = of('top')[0];
+    if (top === undefined) return [];
+    const baselines = (['null-drift', 'saliency', 'fisher'] as const).flatMap((selection) =>
+      of(selection).map((m) => ({ selection, returns: returnsOf(m.result, input.rbNew) })),
+    );
+    return [
+      localizationControls(
+        {
+          kPercent,
+          top: returnsOf(top.result, input.rbNew),
+          random: of('random').map((m) => returnsOf(m.result, input.rbNew)),
+          baselines,
+        },
+        s,
+      ),
+    ];
+  });
   return {
     format: LOCALIZATION_FORMAT,
     seed: input.seed,
@@ -263,7 +311,10 @@ export function localizationTable(input: LocalizationInput): LocalizationTable {
         rbNewReturn: bootstrapMeanCi(x, boot),
         gainOverBase: pairedDifference(x, base, s),
         fractionOfFull: fractionRecoveredCi(x, full, base, s),
+        ...(m.draw === undefined ? {} : { draw: m.draw }),
       };
     }),
+    randomNull: controls.flatMap((c) => (c.randomNull === null ? [] : [c.randomNull])),
+    paired: controls.flatMap((c) => c.paired),
   };
 }

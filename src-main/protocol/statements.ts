@@ -333,7 +333,10 @@ function localizationStatements(seed: number, table: LocalizationData): ReportSt
       kind: 'note',
       text:
         `Masks are drawn among the ${first.movable} of ${first.total} parameters that can move; ` +
-        `${first.total - first.movable} were excluded (${table.movableRule}: no fine-tune of this replication changed them, so a mask on them would train nothing).`,
+        `${first.total - first.movable} were excluded (${table.movableRule}` +
+        (table.movableRule.startsWith('non-zero gradient')
+          ? `: a fine-tune on ${table.rbNew} from MA cannot change them, so a mask on them would train nothing).`
+          : ': no fine-tune of this replication changed them, so a mask on them would train nothing).'),
     });
   }
   const ks = [...new Set(table.rows.map((r) => r.kPercent))].sort((a, b) => a - b);
@@ -342,6 +345,11 @@ function localizationStatements(seed: number, table: LocalizationData): ReportSt
       table.rows.find((r) => r.kPercent === k && r.selection === selection);
     const top = at('top');
     const random = at('random');
+    const nullRow = table.randomNull?.find((r) => r.kPercent === k);
+    if (top !== undefined && nullRow !== undefined) {
+      out.push(controlStatement(seed, table, k, nullRow, top.fractionOfFull));
+      continue;
+    }
     if (top?.fractionOfFull == null) continue;
     const rnd = random?.fractionOfFull ?? null;
     const beats = rnd !== null && above(top.fractionOfFull, rnd);
@@ -358,6 +366,42 @@ function localizationStatements(seed: number, table: LocalizationData): ReportSt
     });
   }
   return out;
+}
+
+/**
+ * Top-k against its controls: M random masks (percentile, permutation p-value) and paired per-episode
+ * differences against the random draws' mean and each baseline. A finding only when p < 1 − confidence
+ * and every paired difference excludes 0 on the positive side (the map beats random *and* the
+ * "where learning happens" baselines).
+ */
+function controlStatement(
+  seed: number,
+  table: LocalizationData,
+  k: number,
+  nullRow: NonNullable<LocalizationData['randomNull']>[number],
+  fraction: Interval | null,
+): ReportStatement {
+  const paired = (table.paired ?? []).filter((p) => p.kPercent === k);
+  const alpha = 1 - table.confidence;
+  const beatsAll = nullRow.pValue < alpha && paired.length > 0 && paired.every((p) => p.difference.low > 0);
+  const pairs = paired
+    .map((p) => `top − ${p.versus} ${formatInterval(p.difference, { signed: true })}`)
+    .join('; ');
+  return {
+    seed,
+    topic: 'localization',
+    kind: beatsAll ? 'finding' : 'null-result',
+    text:
+      `top-${k}% mask (${table.aggregator} map)` +
+      (fraction === null
+        ? ''
+        : ` recovers ${formatInterval(fraction, { percent: true })} of the full fine-tune's gain on ${table.rbNew};`) +
+      ` among ${nullRow.draws} random ${k}% masks it ranks at the ${Math.round(100 * nullRow.percentile)}th percentile (permutation p = ${formatNumber(nullRow.pValue)})` +
+      (pairs === '' ? '.' : `; paired return differences ${pairs}.`) +
+      (beatsAll
+        ? ''
+        : ` Not a finding: the map must beat the random masks (p < ${formatNumber(alpha)}) and every baseline (null drift, gradient saliency, Fisher) with intervals above 0.`),
+  };
 }
 
 /** Every statement of the report, seed by seed, in the order of the report's sections. */

@@ -146,6 +146,8 @@ export const TrainableMaskRecipeSchema = z.union([
       selection: MaskSelectionSchema,
       kPercent: z.number(),
       randomSeed: z.number().int(),
+      draw: count.optional(),
+      gradientFrom: z.string().optional(),
       selected: count,
       total: count,
       /** Candidates the k % was drawn from (absent on masks made before the movable restriction). */

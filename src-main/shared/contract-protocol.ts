@@ -334,6 +334,8 @@ export const LocalizationDataSchema = z.object({
       total: count,
       /** Movable parameters the k % was drawn from; total − movable were excluded (`movableRule`). */
       movable: count.optional(),
+      /** Random masks: which of the M draws (absent before M draws). */
+      draw: count.optional(),
       maskArtifactId: id,
       checkpointId: id,
       rbNewReturn: interval,
@@ -341,6 +343,33 @@ export const LocalizationDataSchema = z.object({
       fractionOfFull: interval.nullable(),
     }),
   ),
+  /**
+   * Per k, the null distribution of the M random masks' mean RB_new return: top-k's percentile among
+   * them, the permutation p-value (1 + #{random ≥ top}) / (M + 1) and the draws' central 95 % band.
+   */
+  randomNull: z
+    .array(
+      z.object({
+        kPercent: z.number(),
+        draws: count,
+        drawMeans: z.array(z.number()),
+        topMean: z.number(),
+        percentile: z.number(),
+        pValue: z.number(),
+        band: z.object({ low: z.number(), high: z.number() }),
+      }),
+    )
+    .optional(),
+  /** Per k, paired per-episode differences top − (mean of the random draws | each baseline mask). */
+  paired: z
+    .array(
+      z.object({
+        kPercent: z.number(),
+        versus: z.enum(['random', 'null-drift', 'saliency', 'fisher']),
+        difference: interval,
+      }),
+    )
+    .optional(),
 });
 export type LocalizationData = z.output<typeof LocalizationDataSchema>;
 

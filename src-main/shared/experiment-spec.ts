@@ -74,6 +74,15 @@ export const LocalizationSpecSchema = z
     aggregator: AggregatorChoiceSchema.default('mean').describe(
       'Whose relevance map picks the top/bottom k %.',
     ),
+    randomMasks: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(20)
+      .describe(
+        'Random k % masks per k (each a masked fine-tune): their null distribution gives top-k a permutation p-value.',
+      ),
   })
   .strict();
 export type LocalizationSpec = z.output<typeof LocalizationSpecSchema>;

@@ -41,8 +41,14 @@ export const AnalysisKindSchema = z.enum([
   'superposition',
   'known-answer',
   'localization',
+  /** The RB_new objective's gradient and diagonal Fisher at MA (movable set, saliency/Fisher baselines). */
+  'gradient',
 ]);
-export const MaskSelectionSchema = z.enum(['top', 'random', 'bottom']);
+/**
+ * Which k % a localization mask trains: the top/bottom of the relevance map, a random draw, or a
+ * baseline's top — the null-drift map, gradient saliency |∂J_RB_new/∂θ| at MA, or diagonal Fisher at MA.
+ */
+export const MaskSelectionSchema = z.enum(['top', 'random', 'bottom', 'null-drift', 'saliency', 'fisher']);
 
 export const NodeParamsSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -70,6 +76,10 @@ export const NodeParamsSchema = z.discriminatedUnion('kind', [
     selection: MaskSelectionSchema,
     kPercent: z.number(),
     randomSeed: z.number().int(),
+    /** Random masks: which of the M draws (0 … M−1; absent = 0, graphs before M draws). */
+    draw: count.optional(),
+    /** The gradient analysis node whose non-zero gradient defines the movable set (absent on older graphs). */
+    gradientFrom: z.string().optional(),
   }),
   z.object({
     kind: z.literal('derive'),

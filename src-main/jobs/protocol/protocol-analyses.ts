@@ -4,7 +4,6 @@ import {
   deltaOf,
   knownAnswerCheck,
   localizationTable,
-  MASK_SELECTIONS,
   negationTable,
   nodeIds,
   PROTOCOL_ARTIFACT_KINDS,
@@ -177,6 +176,8 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
     }
     case 'superposition':
       return runSuperposition(ctx, node, recipe);
+    case 'gradient':
+      throw new DeltascopeError('INTERNAL', `${node.id} runs in protocol-gradient.ts (it needs tfjs)`);
     case 'localization': {
       const loc = spec.localization;
       if (loc === null) throw new DeltascopeError('INVALID_SPEC', 'spec.localization is not set');
@@ -184,22 +185,25 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
         checkpointId: checkpointOf(ctx, target),
         result: evaluationOf(ctx, nodeIds.evaluate(target)),
       });
-      const masked = MASK_SELECTIONS.flatMap((selection) =>
-        loc.kPercents.map((kPercent) => {
-          const maskArtifactId = artifactOf(ctx, nodeIds.relevanceMask(s, selection, kPercent));
+      // The graph's own mask nodes (older graphs: one random draw, no baselines).
+      const masked = ctx.protocol.graph.nodes
+        .filter((n) => n.seed === s && n.params.kind === 'relevance-mask')
+        .map((n) => {
+          const p = n.params as Params<'relevance-mask'>;
+          const maskArtifactId = artifactOf(ctx, n.id);
           const maskRecipe = relevanceMaskRecipe(ctx, maskArtifactId);
           return {
-            selection,
-            kPercent,
+            selection: p.selection,
+            kPercent: p.kPercent,
             selected: maskRecipe.selected,
             total: maskRecipe.total,
             movable: maskRecipe.movable,
             movableRule: maskRecipe.movableRule,
+            ...(p.draw === undefined ? {} : { draw: p.draw }),
             maskArtifactId,
-            ...evalOf(nodeIds.localize(s, selection, kPercent)),
+            ...evalOf(nodeIds.localize(s, p.selection, p.kPercent, p.draw ?? 0)),
           };
-        }),
-      );
+        });
       const table = localizationTable({
         seed: s,
         rbNew: loc.rbNew.name,

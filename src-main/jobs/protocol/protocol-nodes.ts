@@ -6,7 +6,9 @@ import { evaluationRecordOf } from '../../shared/evaluation-artifact';
 import {
   derivedMap,
   deriveFormula,
+  GRADIENT_MOVABLE_RULE,
   movableRuleOf,
+  nonZeroSet,
   movableSet,
   nodeIds,
   relevanceMask,
@@ -113,36 +115,86 @@ export function relevanceMaskRecipe(
   };
 }
 
-/** Localization mask: the top, bottom or random k % of a relevance map trainable, the rest frozen. */
-export function runRelevanceMaskNode(
+/** The map a localization mask ranks: the aggregator's, the null-drift map, or the gradient saliency / Fisher at MA. */
+function maskSourceMap(
+  ctx: NodeContext,
+  params: Params<'relevance-mask'>,
+): { artifactId: number; label: string } {
+  const superposition = superpositionOf(ctx, params.from);
+  switch (params.selection) {
+    case 'null-drift':
+      if (superposition.nullMap === null)
+        throw new DeltascopeError(
+          'INVALID_SPEC',
+          'a null-drift mask needs a null control (spec.nullControls ≥ 1)',
+        );
+      return { artifactId: superposition.nullMap.artifactId, label: 'the null-drift map' };
+    case 'saliency':
+    case 'fisher': {
+      const ids =
+        params.gradientFrom === undefined ? undefined : outputOf(ctx, params.gradientFrom).artifactIds;
+      const artifactId = ids?.[params.selection === 'saliency' ? 0 : 1];
+      if (artifactId === undefined)
+        throw new DeltascopeError('INTERNAL', `a ${params.selection} mask needs the gradient node's maps`);
+      return {
+        artifactId,
+        label: params.selection === 'saliency' ? 'gradient saliency |∂J/∂θ| at MA' : 'diagonal Fisher at MA',
+      };
+    }
+    default: {
+      const entry = superposition.maps.find((m) => m.aggregator === params.aggregator);
+      if (entry === undefined) {
+        throw new DeltascopeError(
+          'INVALID_SPEC',
+          `spec.localization.aggregator: no "${params.aggregator}" map was made`,
+        );
+      }
+      return { artifactId: entry.artifactId, label: params.aggregator };
+    }
+  }
+}
+
+/**
+ * The movable set: with the gradient node (graphs since the gradient rule), parameters whose RB_new
+ * gradient or Fisher at MA is non-zero; before it, non-zero Δ from MA in at least one fine-tune of the
+ * replication (RB fine-tunes, null controls, the full fine-tune on RB_new when it was a dep).
+ */
+function movableOf(
   ctx: NodeContext,
   node: JobNode,
   params: Params<'relevance-mask'>,
-): NodeOutputs {
-  const entry = superpositionOf(ctx, params.from).maps.find((m) => m.aggregator === params.aggregator);
-  if (entry === undefined) {
-    throw new DeltascopeError(
-      'INVALID_SPEC',
-      `spec.localization.aggregator: no "${params.aggregator}" map was made`,
-    );
-  }
-  // Movable = non-zero Δ from MA in at least one fine-tune of this replication: the RB fine-tunes, the
-  // null controls and the full fine-tune on RB_new (absent from graphs stored before it was a dep).
-  // Parameters no fine-tune moved (inputs that never vary) are excluded: k % is of what can move.
+): { flags: Map<string, Uint8Array>; rule: string } {
   const s = node.seed;
+  if (params.gradientFrom !== undefined) {
+    const ids = outputOf(ctx, params.gradientFrom).artifactIds ?? [];
+    const maps = ids.map((id) => relevanceMapOf(ctx, id));
+    return { flags: nonZeroSet(maps), rule: GRADIENT_MOVABLE_RULE };
+  }
   const { spec } = ctx.protocol;
   const sources = [
     ...spec.rbs.map((rb) => nodeIds.finetune(s, rb.name)),
     ...Array.from({ length: spec.nullControls }, (_, k) => nodeIds.null(s, k)),
     ...(ctx.outputs.has(nodeIds.localizeFull(s)) ? [nodeIds.localizeFull(s)] : []),
   ];
-  const { movable: flags } = movableSet(
+  const { movable } = movableSet(
     checkpointMap(ctx.db, checkpointOf(ctx, nodeIds.pretrain(s))),
     sources.map((id) => checkpointMap(ctx.db, checkpointOf(ctx, id))),
   );
+  return { flags: movable, rule: movableRuleOf(sources) };
+}
+
+/** Localization mask: k % of the movable parameters trainable (top/bottom/random of a map, or a baseline's top), the rest frozen. */
+export function runRelevanceMaskNode(
+  ctx: NodeContext,
+  node: JobNode,
+  params: Params<'relevance-mask'>,
+): NodeOutputs {
+  const source = maskSourceMap(ctx, params);
+  const { flags, rule } = movableOf(ctx, node, params);
+  const ranked = ['top', 'bottom', 'random'].includes(params.selection) ? params.selection : 'top';
   const { masks, selected, total, movable } = relevanceMask(
-    relevanceMapOf(ctx, entry.artifactId),
-    params.selection,
+    relevanceMapOf(ctx, source.artifactId),
+    ranked as 'top' | 'bottom' | 'random',
     params.kPercent,
     params.randomSeed,
     flags,
@@ -150,19 +202,19 @@ export function runRelevanceMaskNode(
   const recipe = {
     protocol: ctx.protocol.experimentId,
     nodeId: node.id,
-    relevanceMap: entry.artifactId,
+    relevanceMap: source.artifactId,
     ...params,
     selected,
     total,
     movable,
     excluded: total - movable,
-    movableRule: movableRuleOf(sources),
+    movableRule: rule,
   };
   return completeNode(ctx.db, ctx.protocol.experimentId, node.id, () => ({
     artifactId: ctx.db.artifacts.put(
       trainableMaskArtifact(
         ctx.protocol.experimentId,
-        `${node.id}: ${params.selection} ${params.kPercent}% of the ${movable} movable parameters (${total - movable} excluded) of ${params.aggregator}`,
+        `${node.id}: ${params.selection === 'random' ? 'random' : `${params.selection === 'bottom' ? 'bottom' : 'top'}`} ${params.kPercent}% of the ${movable} movable parameters (${total - movable} excluded) of ${source.label}`,
         masks,
         recipe,
       ),

@@ -7,6 +7,7 @@ import type { JobNode, NodeOutputs, NodeParams } from '../../protocol';
 import { DeltascopeError } from '../../shared/errors';
 import { openDatabase } from '../../store';
 import { runAnalysisNode } from './protocol-analyses';
+import { runGradientNode } from './protocol-gradient';
 import {
   runDeriveNode,
   runEvaluateNode,
@@ -34,7 +35,7 @@ async function runNode(ctx: NodeContext, node: JobNode): Promise<NodeOutputs> {
     case 'evaluate':
       return runEvaluateNode(ctx, node, params);
     case 'analysis':
-      return runAnalysisNode(ctx, node, params);
+      return params.analysis === 'gradient' ? runGradientNode(ctx, node) : runAnalysisNode(ctx, node, params);
     case 'train':
       throw new DeltascopeError('INTERNAL', `node ${node.id} is a training node; it runs in the job queue`);
   }

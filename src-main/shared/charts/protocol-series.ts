@@ -145,17 +145,45 @@ export function concentrationInput(data: SuperpositionData): {
   };
 }
 
-/** RB_new return after each masked fine-tune against k %, with the full fine-tune and MA as references. */
+/**
+ * RB_new return after each masked fine-tune against k %, with the full fine-tune and MA as references.
+ * With M random masks per k (`randomNull`) the random series is their null distribution — the median
+ * draw with the band of the central 95 % of the draws — instead of one draw; the baselines (null-drift,
+ * gradient saliency, Fisher top-k) are series of their own.
+ */
 export function localizationSeries(data: LocalizationData): IntervalSeries[] {
   const ks = [...new Set(data.rows.map((row) => row.kPercent))].sort((a, b) => a - b);
-  const series: IntervalSeries[] = (['top', 'random', 'bottom'] as const)
-    .map((selection) => ({
-      name: `${selection} k %`,
-      points: data.rows
-        .filter((row) => row.selection === selection)
-        .sort((a, b) => a.kPercent - b.kPercent)
-        .map((row) => point(row.kPercent, row.rbNewReturn)),
-    }))
+  const label: Record<string, string> = {
+    top: 'top k %',
+    random: 'random k %',
+    bottom: 'bottom k %',
+    'null-drift': 'null-drift top k %',
+    saliency: 'saliency top k %',
+    fisher: 'Fisher top k %',
+  };
+  const nulls = data.randomNull ?? [];
+  const series: IntervalSeries[] = (['top', 'random', 'bottom', 'null-drift', 'saliency', 'fisher'] as const)
+    .map((selection) => {
+      if (selection === 'random' && nulls.length > 0) {
+        return {
+          name: `random k % (${nulls[0]!.draws} draws: median, 95 % of draws)`,
+          points: [...nulls]
+            .sort((a, b) => a.kPercent - b.kPercent)
+            .map((n) => {
+              const sorted = [...n.drawMeans].sort((a, b) => a - b);
+              const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+              return point(n.kPercent, { estimate: median, low: n.band.low, high: n.band.high });
+            }),
+        };
+      }
+      return {
+        name: label[selection]!,
+        points: data.rows
+          .filter((row) => row.selection === selection && (row.draw ?? 0) === 0)
+          .sort((a, b) => a.kPercent - b.kPercent)
+          .map((row) => point(row.kPercent, row.rbNewReturn)),
+      };
+    })
     .filter((s) => s.points.length > 0);
   series.push({
     name: 'full fine-tune',

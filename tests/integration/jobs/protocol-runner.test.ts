@@ -9,8 +9,8 @@ import {
 } from '../../../src-main/jobs/protocol/protocol-store';
 import { readTrainableMask } from '../../../src-main/jobs/trainable-mask';
 import {
-  movableRuleOf,
-  movableSet,
+  GRADIENT_MOVABLE_RULE,
+  nonZeroSet,
   PROTOCOL_ARTIFACT_KINDS,
   type KnownAnswerCheck,
   type LocalizationTable,
@@ -24,6 +24,7 @@ import {
   type EventPayload,
 } from '../../../src-main/shared';
 import { createDatabase, openDatabase, type DeltascopeDb } from '../../../src-main/store';
+import { tensorMapFromManifest } from '../../../src-main/weights';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { sourceQueue, tinyExperiment } from './protocol-test-helpers';
 
@@ -177,6 +178,7 @@ describe('the objective-isolation protocol runner', () => {
           rbNew: { name: 'both', collect: { coin: 1, red_gem: 1 } },
           kPercents: [20],
           steps: 128,
+          randomMasks: 3,
         },
       }),
     );
@@ -241,18 +243,46 @@ describe('the objective-isolation protocol runner', () => {
         PROTOCOL_ARTIFACT_KINDS.localization,
         experimentId,
       );
-      expect(localization!.rows.map((r) => [r.selection, r.kPercent])).toEqual([
-        ['top', 20],
-        ['random', 20],
-        ['bottom', 20],
+      expect(localization!.rows.map((r) => [r.selection, r.kPercent, r.draw ?? null])).toEqual([
+        ['top', 20, null],
+        ['random', 20, 0],
+        ['random', 20, 1],
+        ['random', 20, 2],
+        ['bottom', 20, null],
+        ['null-drift', 20, null],
+        ['saliency', 20, null],
+        ['fisher', 20, null],
       ]);
-      // Masks are drawn among the movable parameters (non-zero Δ in some fine-tune of s1): k % of those.
+      // Masks are drawn among the movable parameters: those with a non-zero gradient (or Fisher) of the
+      // RB_new objective at MA, measured by the gradient node over one batch of rollouts.
       const ma = checkpointMap(reopened, localization!.base.checkpointId);
       const states = readNodeStates(reopened, experimentId);
-      const sources = ['s1/finetune/coin', 's1/finetune/gem', 's1/null/0', 's1/localize/full'];
-      const tuned = sources.map((id) => checkpointMap(reopened, states.get(id)!.outputs.checkpointId!));
-      const { movable, count } = movableSet(ma, tuned);
-      expect(localization!.movableRule).toBe(movableRuleOf(sources));
+      const gradientIds = states.get('s1/analysis/gradient')!.outputs.artifactIds!;
+      const gradientContents = gradientIds.map((id) =>
+        decodeArtifact('relevance-map', reopened.artifacts.get(id)),
+      );
+      expect(gradientContents.map((c) => c.recipe.aggregator)).toEqual(['gradient-saliency', 'fisher']);
+      const gradientMaps = gradientContents.map((c, i) =>
+        tensorMapFromManifest(c.manifest.entries, c.data, `artifact ${gradientIds[i]}`),
+      );
+      const movable = nonZeroSet(gradientMaps);
+      let count = 0;
+      for (const flags of movable.values()) for (const f of flags) count += f;
+      expect(localization!.movableRule).toBe(GRADIENT_MOVABLE_RULE);
+      // Inputs that never vary have a zero gradient: the movable set is a strict subset.
+      const total = [...ma.values()].reduce((sum, t) => sum + t.data.length, 0);
+      expect(count).toBeGreaterThan(0);
+      expect(count).toBeLessThan(total);
+      // Top-k against the 3 random draws: a permutation p-value and a band; paired differences.
+      expect(localization!.randomNull).toHaveLength(1);
+      expect(localization!.randomNull![0]).toMatchObject({ kPercent: 20, draws: 3 });
+      expect([0.25, 0.5, 0.75, 1]).toContain(localization!.randomNull![0]!.pValue);
+      expect(localization!.paired!.map((p) => p.versus)).toEqual([
+        'random',
+        'null-drift',
+        'saliency',
+        'fisher',
+      ]);
       for (const row of localization!.rows) {
         expect(row.movable).toBe(count);
         expect(row.selected).toBe(Math.ceil(0.2 * count));

@@ -81,7 +81,7 @@ describe('buildJobGraph', () => {
     expect(known.nodes.at(-1)!.id).toBe(nodeIds.analysis(3, 'known-answer'));
   });
 
-  it('adds top/random/bottom masks per k, their fine-tunes on RB_new, a full fine-tune and the analysis for localization', () => {
+  it('adds per k the top/bottom masks, M random draws and the null-drift, saliency and Fisher baselines, their fine-tunes on RB_new, a full fine-tune, the gradient node and the analysis for localization', () => {
     const local = buildJobGraph({
       ...spec,
       seeds: 1,
@@ -90,16 +90,29 @@ describe('buildJobGraph', () => {
         kPercents: [1, 20],
         steps: 64,
         aggregator: 'mean',
+        randomMasks: 4,
       },
     });
     const base = countByKind(buildJobGraph({ ...spec, seeds: 1 }));
+    // per k: top, bottom, 4 random, null-drift, saliency, fisher = 9 masks
     expect(countByKind(local)).toEqual({
       ...base,
-      'relevance-mask': 6,
-      train: base.train + 7,
-      evaluate: base.evaluate + 7,
-      analysis: base.analysis + 1,
+      'relevance-mask': 18,
+      train: base.train + 19,
+      evaluate: base.evaluate + 19,
+      analysis: base.analysis + 2,
     });
+    expect(local.nodes.filter((n) => n.id.startsWith('s3/localize/mask/random/20')).map((n) => n.id)).toEqual(
+      [
+        's3/localize/mask/random/20',
+        's3/localize/mask/random/20/1',
+        's3/localize/mask/random/20/2',
+        's3/localize/mask/random/20/3',
+      ],
+    );
+    expect(local.nodes.find((n) => n.id === nodeIds.analysis(3, 'gradient'))!.deps).toEqual([
+      nodeIds.pretrain(3),
+    ]);
     expect(local.evalRewards.map((r) => r.name)).toEqual(['RA', 'coin', 'gem', 'both']);
     const masked = local.nodes.find((n) => n.id === nodeIds.localize(3, 'top', 20))!;
     expect(masked.deps).toEqual([nodeIds.pretrain(3), nodeIds.relevanceMask(3, 'top', 20)]);
@@ -107,6 +120,7 @@ describe('buildJobGraph', () => {
     expect(local.nodes.find((n) => n.id === nodeIds.relevanceMask(3, 'top', 20))!.deps).toEqual([
       nodeIds.analysis(3, 'superposition'),
       nodeIds.localizeFull(3),
+      nodeIds.analysis(3, 'gradient'),
     ]);
   });
 
@@ -119,6 +133,7 @@ describe('buildJobGraph', () => {
         kPercents: [1, 5, 20],
         steps: 64,
         aggregator: 'mean' as const,
+        randomMasks: 2,
       },
     };
     const graph3 = buildJobGraph(local);
@@ -132,9 +147,9 @@ describe('buildJobGraph', () => {
         maskSeeds.push(node.params.randomSeed);
       }
     }
-    // One direction per (replication, RB) and one mask per (replication, k): all distinct.
+    // One direction per (replication, RB) and one random mask per (replication, k, draw): all distinct.
     expect(directionSeeds.size).toBe(3 * 2);
-    expect(maskSeeds).toHaveLength(3 * 3);
+    expect(maskSeeds).toHaveLength(3 * 3 * 2);
     const all = [...directionSeeds.values(), ...maskSeeds];
     expect(new Set(all).size).toBe(all.length);
     // Derived from the replication seed (seedBase + r) alone: the same spec gives the same seeds.

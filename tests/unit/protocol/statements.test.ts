@@ -140,6 +140,44 @@ describe('automatic report statements', () => {
     expect(overlapping?.text).toContain('does not beat a random mask');
   });
 
+  it('weighs top-k against M random masks and the baselines: a finding only with p < 0.05 and every paired difference above 0', () => {
+    const withControls = (saliency: { low: number; high: number }, pValue: number) => {
+      const report = reportFixture();
+      const loc = report.seeds[0]!.localization!;
+      const localization = {
+        ...loc,
+        randomNull: [
+          {
+            kPercent: 5,
+            draws: 20,
+            drawMeans: Array.from({ length: 20 }, (_, i) => i / 100),
+            topMean: 0.5,
+            percentile: 1,
+            pValue,
+            band: { low: 0, high: 0.19 },
+          },
+        ],
+        paired: [
+          { kPercent: 5, versus: 'random' as const, difference: { estimate: 0.3, low: 0.2, high: 0.4 } },
+          { kPercent: 5, versus: 'saliency' as const, difference: { estimate: 0.1, ...saliency } },
+        ],
+      };
+      return reportStatements({ ...report, seeds: [{ ...report.seeds[0]!, localization }] }).find(
+        (st) => st.topic === 'localization' && st.text.startsWith('top-5%'),
+      )!;
+    };
+    const beats = withControls({ low: 0.05, high: 0.15 }, 1 / 21);
+    expect(beats.kind).toBe('finding');
+    expect(beats.text).toContain(
+      'among 20 random 5% masks it ranks at the 100th percentile (permutation p = 0.05)',
+    );
+    expect(beats.text).toContain('top − saliency +0.10 [+0.05, +0.15]');
+    const saliencyAsGood = withControls({ low: -0.05, high: 0.25 }, 1 / 21);
+    expect(saliencyAsGood.kind).toBe('null-result');
+    expect(saliencyAsGood.text).toContain('Not a finding');
+    expect(withControls({ low: 0.05, high: 0.15 }, 0.3).kind).toBe('null-result');
+  });
+
   it("reports MA's success on RA against the random-policy floor and each MB's success on its RB", () => {
     const success = reportStatements(reportFixture()).filter((s) => s.topic === 'success');
     expect(success[0]).toMatchObject({ kind: 'finding' });

@@ -1,9 +1,11 @@
+import { reportFixture } from '../../protocol/report-fixture';
 import { describe, expect, it } from 'vitest';
 import {
   buildIntervalLinesOptions,
   REPLICATION_SUFFIX,
 } from '../../../../src-main/shared/charts/interval-lines-options';
 import {
+  localizationSeries,
   negationSeries,
   pooledNegationSeries,
   recoveryCurveSeries,
