@@ -118,3 +118,34 @@ describe('recovery curves', () => {
     expect(recoveryCurveSeries(table, 'coin', 'success')).toEqual([]);
   });
 });
+
+describe('localization series', () => {
+  it('draws the M random masks as their median with the band of the central 95 % of draws, and each baseline as a series', () => {
+    const loc = reportFixture().seeds[0]!.localization!;
+    const row = loc.rows[0]!;
+    const data = {
+      ...loc,
+      rows: [
+        ...loc.rows.filter((r) => r.selection !== 'random'),
+        ...[0, 1, 2].map((draw) => ({ ...row, selection: 'random' as const, draw })),
+        { ...row, selection: 'saliency' as const },
+      ],
+      randomNull: [
+        {
+          kPercent: 5,
+          draws: 3,
+          drawMeans: [0.3, 0.1, 0.2],
+          topMean: 0.5,
+          percentile: 1,
+          pValue: 0.25,
+          band: { low: 0.1, high: 0.3 },
+        },
+      ],
+    };
+    const series = localizationSeries(data);
+    const random = series.find((s) => s.name.startsWith('random k %'))!;
+    expect(random.name).toBe('random k % (3 draws: median, 95 % of draws)');
+    expect(random.points).toEqual([{ x: 5, estimate: 0.2, low: 0.1, high: 0.3 }]);
+    expect(series.map((s) => s.name)).toContain('saliency top k %');
+  });
+});
