@@ -35,6 +35,14 @@ const matrix = z.array(z.array(z.number().nullable()));
 export const SpecFieldErrorSchema = z.object({ path: z.string(), message: z.string() });
 export type SpecFieldError = z.output<typeof SpecFieldErrorSchema>;
 
+/**
+ * A spec schema's issues as field errors, each at its dotted path from the spec root: the one
+ * translation `protocol.validate`, the presets list and the renderer's spec forms all use.
+ */
+export function specFieldErrors(error: z.ZodError): SpecFieldError[] {
+  return error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
+}
+
 export const PROTOCOL_NODE_KINDS = [
   'train',
   'mask',

@@ -13,7 +13,8 @@ import type {
 import { useDatabaseStore } from './database';
 import { useNavigationStore } from './navigation';
 import { errorMessage, useNoticesStore } from './notices';
-import { similarityRequest, type SpecDraft } from '../models/protocol-spec-form';
+import { similarityRequest } from '../models/protocol-spec-form';
+import type { SpecDraft } from '../models/spec-draft';
 
 /** The protocol screen's three modes. */
 export type ProtocolMode = 'design' | 'experiment' | 'report';

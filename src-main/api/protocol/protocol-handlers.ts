@@ -6,6 +6,7 @@ import { buildJobGraph, countByKind, nodeStatuses, PROTOCOL_ARTIFACT_KINDS } fro
 import { nodeStartTimes } from '../../protocol/node-timings';
 import {
   DeltascopeError,
+  specFieldErrors,
   type ApiHandlers,
   type EventPayload,
   type ProtocolListItem,
@@ -26,7 +27,7 @@ import {
   type Throughput,
   type ThroughputCache,
 } from './protocol-estimate';
-import { listPresets, presetsDir, specFieldErrors } from './protocol-presets';
+import { listPresets, presetsDir } from './protocol-presets';
 import { storedReportBaseline } from './protocol-report-baseline';
 import { computeRewardSimilarity } from './protocol-similarity';
 

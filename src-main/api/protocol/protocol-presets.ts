@@ -2,9 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExperimentSpecSchema } from '../../shared/experiment-spec';
-import { DeltascopeError, type ProtocolPreset, type SpecFieldError } from '../../shared';
+import { DeltascopeError, specFieldErrors, type ProtocolPreset } from '../../shared';
 import { jsonSyntaxProblem } from '../../weights';
-import type { z } from 'zod';
 
 /**
  * The experiment presets (resources/experiments/*.json). The folder is three levels above this code
@@ -32,14 +31,6 @@ export function presetsDir(override?: string): string {
     );
   }
   return found;
-}
-
-/** zod issues as field errors with dotted paths from the spec root. */
-export function specFieldErrors(error: z.ZodError): SpecFieldError[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
 }
 
 /** Every `*.json` of the folder, sorted by file name, with its validation errors (null when valid). */

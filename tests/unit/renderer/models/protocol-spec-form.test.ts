@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  EXPERIMENT_FORM_PATHS,
   alphaGrid,
-  experimentRbs,
-  experimentValue,
+  experimentForm,
   freshRbName,
-  issuesUnder,
-  materialize,
   parseNumberList,
-  setExperimentValue,
   similarityRequest,
-  validateExperimentDraft,
 } from '../../../../src-renderer/models/protocol-spec-form';
+import { issuesOutside, issuesUnder, setAt } from '../../../../src-renderer/models/spec-draft';
 
 const draft = {
   name: 'x',
@@ -24,36 +21,50 @@ const draft = {
 
 describe('experiment spec form model', () => {
   it('reads fields from the draft or the schema defaults, and writes by dotted path', () => {
-    expect(experimentValue(draft, 'env.size')).toBe(5);
-    expect(experimentValue(draft, 'pretrainSteps')).toBe(1_000_000);
-    expect(experimentValue(draft, 'rbs.1.name')).toBe('gem');
-    const next = setExperimentValue(draft, 'rbs.0.collect.coin', 3);
-    expect(experimentValue(next, 'rbs.0.collect.coin')).toBe(3);
-    expect(experimentValue(draft, 'rbs.0.collect.coin')).toBe(1);
-    expect(experimentValue(setExperimentValue(draft, 'env.size', undefined), 'env.size')).toBe(7);
+    expect(experimentForm.value(draft, 'env.size')).toBe(5);
+    expect(experimentForm.value(draft, 'pretrainSteps')).toBe(1_000_000);
+    expect(experimentForm.value(draft, 'rbs.1.name')).toBe('gem');
+    const next = setAt(draft, 'rbs.0.collect.coin', 3);
+    expect(experimentForm.value(next, 'rbs.0.collect.coin')).toBe(3);
+    expect(experimentForm.value(draft, 'rbs.0.collect.coin')).toBe(1);
+    expect(experimentForm.value(setAt(draft, 'env.size', undefined), 'env.size')).toBe(7);
   });
 
-  it('lists the RBs as rows with a weight per env kind', () => {
-    expect(experimentRbs(draft)).toEqual([
+  it('reads the localization fields from their own defaults once the test is on', () => {
+    expect(experimentForm.value(draft, 'localization')).toBeNull();
+    const on = setAt(draft, 'localization', { rbNew: { name: 'blue', collect: { red_gem: 1 } } });
+    expect(experimentForm.value(on, 'localization.kPercents')).toEqual([1, 5, 20]);
+    expect(experimentForm.value(on, 'localization.rbNew.name')).toBe('blue');
+  });
+
+  it('lists RA and the RBs as rows with a weight per env kind', () => {
+    expect(experimentForm.rewards(draft, 'rbs')).toEqual([
       { name: 'coin', weights: { cheese: 0, coin: 1, red_gem: 0 }, stepCost: 0, addToRA: false },
       { name: 'gem', weights: { cheese: 0, coin: 0, red_gem: 2 }, stepCost: 0, addToRA: true },
     ]);
+    expect(experimentForm.rewards(draft, 'ra')).toEqual([
+      { name: 'RA', weights: { cheese: 1, coin: 0, red_gem: 0 }, stepCost: 0, addToRA: false },
+    ]);
     expect(freshRbName(draft)).toBe('rb1');
     // A defaulted list is copied into the draft before one entry is edited.
-    expect(experimentValue(materialize({}, 'rbs'), 'rbs')).toEqual([
+    expect(experimentForm.value(experimentForm.materialize({}, 'rbs'), 'rbs')).toEqual([
       { name: 'coin', collect: { coin: 1 }, stepCost: 0, reach: {}, addToRA: false },
     ]);
   });
 
   it('sorts schema issues to their paths, e.g. a reward naming a kind the env lacks', () => {
-    const bad = setExperimentValue(draft, 'rbs.0.collect.blue_gem', 1);
-    const result = validateExperimentDraft(bad);
+    const bad = setAt(draft, 'rbs.0.collect.blue_gem', 1);
+    const result = experimentForm.validate(bad);
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    const rbIssues = issuesUnder(result.issues, 'rbs');
-    expect(rbIssues.map((i) => i.path)).toContain('rbs.0.collect.blue_gem');
+    expect(issuesUnder(result.issues, 'rbs').map((i) => i.path)).toEqual(['rbs.0.collect.blue_gem']);
     expect(issuesUnder(result.issues, 'rb')).toEqual([]);
-    expect(validateExperimentDraft(draft).ok).toBe(true);
+    expect(experimentForm.validate(draft).ok).toBe(true);
+    // A problem no designer field edits goes to the JSON editor, with its path.
+    const ppo = experimentForm.validate(setAt(draft, 'ppo.numMinibatches', 0));
+    const outside = ppo.ok ? [] : issuesOutside(ppo.issues, EXPERIMENT_FORM_PATHS);
+    expect(outside.length).toBeGreaterThan(0);
+    expect(new Set(outside.map((i) => i.path))).toEqual(new Set(['ppo.numMinibatches']));
   });
 
   it('asks the similarity of RA and the effective RBs (RA plus the component when addToRA)', () => {
@@ -63,8 +74,8 @@ describe('experiment spec form model', () => {
       ['coin', { coin: 1 }],
       ['gem', { cheese: 1, red_gem: 2 }],
     ]);
-    expect(similarityRequest(setExperimentValue(draft, 'rbs.0.name', ''))).toBeNull();
-    expect(similarityRequest(setExperimentValue(draft, 'rbs.0.name', 'gem'))).toBeNull();
+    expect(similarityRequest(setAt(draft, 'rbs.0.name', ''))).toBeNull();
+    expect(similarityRequest(setAt(draft, 'rbs.0.name', 'gem'))).toBeNull();
   });
 
   it('builds α grids and parses number lists', () => {
