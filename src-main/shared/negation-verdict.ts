@@ -8,7 +8,10 @@ import type { PooledEffect, PooledNegationRow } from './contract-protocol';
  *      is replicated (R ≥ 3) and its interval lies below 0, and
  *   2. it beats every control: its interval lies wholly below the pooled contrast interval of each of
  *      the random, null and other controls at the same α (a control not run, or one without a contrast,
- *      cannot be beaten, so the verdict is then not a finding either).
+ *      cannot be beaten, so the verdict is then not a finding either), and
+ *   3. with recovery to criterion, the negated checkpoint recovered to the control's RA success in every
+ *      replication: a checkpoint that did not is compared at lower competence, so its contrast may be
+ *      damage rather than a lean.
  * MA + α·Δ (add) stays a curve and the positive control (MA fine-tuned on −RBᵢ) shows what a lean looks
  * like; neither is a control to beat.
  */
@@ -76,7 +79,11 @@ export function intervalBelow(a: { high: number }, b: { low: number }): boolean 
 export function negationVerdict(rows: readonly PooledNegationRow[], rb: string): NegationVerdict | null {
   const alpha = headlineAlpha(rows, rb);
   if (alpha === null) return null;
-  const contrast = contrastOf(methodRow(rows, rb, 'negate', alpha));
+  const negate = methodRow(rows, rb, 'negate', alpha);
+  const contrast = contrastOf(negate);
+  const steps = negate?.stepsToCriterion;
+  const reached = steps?.filter((s) => s !== null).length ?? 0;
+  const unrecovered = steps !== undefined && reached < steps.length ? { reached, of: steps.length } : null;
   const controls = NEGATION_CONTROLS.map((method): ControlComparison => {
     const c = contrastOf(methodRow(rows, rb, method, alpha));
     return { method, contrast: c, beaten: contrast !== null && c !== null && intervalBelow(contrast, c) };
@@ -91,6 +98,8 @@ export function negationVerdict(rows: readonly PooledNegationRow[], rb: string):
   else if (!(contrast.high < 0))
     reason = 'the pooled contrast interval does not exclude 0 on the side of a lean';
   else if (failed.length > 0) reason = `the contrast does not beat ${failed.join(', ')}`;
+  else if (unrecovered !== null)
+    reason = `the negated checkpoint recovered to RA criterion in only ${unrecovered.reached}/${unrecovered.of} replications, so the contrast may reflect damage rather than a lean (raise recoveryCriterion.maxSteps)`;
   else {
     finding = true;
     reason = 'the pooled contrast excludes 0 and lies below every control’s interval';

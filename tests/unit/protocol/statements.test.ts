@@ -107,6 +107,19 @@ describe('automatic report statements', () => {
     expect(text?.text).toContain('null: not run');
   });
 
+  it('refuses the finding when the negated checkpoint did not recover to RA criterion in every replication', () => {
+    const report = pooledReport([-0.2, -0.25, -0.2, -0.3, -0.25]);
+    const negate = report.pooledNegation.find((r) => r.variant === 'negate')!;
+    negate.stepsToCriterion = [4096, 8192, 2048, 4096, 4096];
+    expect(reportStatements(report).find((s) => s.topic === 'negation' && s.seed === null)?.kind).toBe(
+      'finding',
+    );
+    negate.stepsToCriterion = [4096, null, 2048, null, 4096];
+    const pooled = reportStatements(report).find((s) => s.topic === 'negation' && s.seed === null);
+    expect(pooled?.kind).toBe('null-result');
+    expect(pooled?.text).toContain('recovered to RA criterion in only 3/5 replications');
+  });
+
   it('says "not replicated" and never a finding when R < 3, however clear the interval', () => {
     for (const effects of [[-0.5], [-0.5, -0.5]]) {
       const report = pooledReport(effects);

@@ -75,10 +75,15 @@ describe('report verdicts', () => {
       row('null', near0),
       row('other', near0),
     ];
+    // Beating every control is not enough while one replication's −Δ did not recover to criterion.
+    const [unrecovered] = reportVerdicts(report);
+    expect(unrecovered!.kind).toBe('null-result');
+    expect(unrecovered!.text).toContain('recovered in 2/3 replications');
+    report.pooledNegation[0]!.stepsToCriterion = [2048, 4096, 4096];
     const [win] = reportVerdicts(report);
     expect(win!.kind).toBe('finding');
     expect(win!.text).toContain('beat random, null, other');
-    expect(win!.text).toContain('recovered in 2/3 replications');
+    expect(win!.text).toContain('recovered in 3/3 replications');
     report.pooledNegation[3] = row('other', [-0.3, -0.25, -0.25]);
     const [lose] = reportVerdicts(report);
     expect(lose!.kind).toBe('null-result');
