@@ -167,7 +167,24 @@ describe('protocol designer, progress and report in Chromium against the headles
     await report.waitFor({ timeout: 30_000 });
     await expect(page.getByTestId('protocol-statement').count()).resolves.toBeGreaterThan(0);
     await expect(page.getByTestId('protocol-spec-summary').innerText()).resolves.toContain('5×5');
-    await expect(page.getByTestId('negation-table').locator('tbody tr').count()).resolves.toBe(12);
+    // One row per RB × variant × α: the negation, its curve and each norm-matched control.
+    const rows = await page
+      .getByTestId('negation-table')
+      .locator('tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 3).map((td) => td.textContent)),
+      );
+    expect(new Set(rows.map((r) => r[1]))).toEqual(
+      new Set([
+        'negate',
+        'add',
+        'random',
+        'null',
+        'other',
+        ...rows.map((r) => r[1]).filter((v) => v === 'positive'),
+      ]),
+    );
+    expect(new Set(rows.map((r) => r.join('/'))).size).toBe(rows.length);
 
     // The negation plot: the MA − α·Δ line (its name's colour, drawn over the references) spans
     // the α axis.

@@ -223,14 +223,23 @@ export function runRelevanceMaskNode(
 }
 
 /** The derived run of a replication (phase "derived"), created on first use with MA's run config. */
-function derivedRunId(ctx: NodeContext, seed: number, baseCheckpointId: number): number {
+/**
+ * The run that holds replication `seed`'s derived checkpoints, made once. The runner makes it when the
+ * replication's pretraining is done (`ensureDerivedRun`), before any derive node runs — so cluster
+ * tasks, which each start from their inputs' rows, all find the same run instead of making one each.
+ */
+export function ensureDerivedRun(
+  db: DeltascopeDb,
+  experimentId: number,
+  seed: number,
+  baseCheckpointId: number,
+): number {
   const name = `s${seed}/derived`;
-  const { db } = ctx;
-  const existing = db.runs.listByExperiment(ctx.protocol.experimentId).find((run) => run.name === name);
+  const existing = db.runs.listByExperiment(experimentId).find((run) => run.name === name);
   if (existing !== undefined) return existing.id;
   const baseRun = db.runs.get(db.checkpoints.get(baseCheckpointId).runId);
   return db.runs.create({
-    experimentId: ctx.protocol.experimentId,
+    experimentId,
     name,
     phase: 'derived',
     reward: baseRun.reward,
@@ -274,10 +283,10 @@ export function runDeriveNode(ctx: NodeContext, node: JobNode, params: Params<'d
     referenceId,
   );
   return completeNode(ctx.db, ctx.protocol.experimentId, node.id, () => {
-    const runId = derivedRunId(ctx, node.seed, baseId);
+    const runId = ensureDerivedRun(ctx.db, ctx.protocol.experimentId, node.seed, baseId);
     const checkpoint = ctx.db.checkpoints.put({
       runId,
-      step: ctx.db.runs.get(runId).checkpointCount,
+      step: derivedStep(ctx, node),
       label: node.id,
       parentCheckpointId: baseId,
       tensors: [...map.values()].map((t) => ({ name: t.name, shape: [...t.shape], data: t.data })),
@@ -321,4 +330,15 @@ export async function runEvaluateNode(
 /** The evaluation result stored by an evaluate node. */
 export function evaluationOf(ctx: NodeContext, evalNodeId: string): EvaluationResult {
   return evaluationRecordOf(ctx.db.artifacts.get(artifactOf(ctx, evalNodeId))).result;
+}
+
+/**
+ * A derived checkpoint's step in its run: the node's place among this replication's derive nodes in
+ * graph order — the same whichever process makes it (a cluster task's file holds only the derived
+ * checkpoints it read, so a count of the run's checkpoints would differ from a single-process run).
+ */
+function derivedStep(ctx: NodeContext, node: JobNode): number {
+  return ctx.protocol.graph.nodes
+    .filter((n) => n.params.kind === 'derive' && n.seed === node.seed)
+    .findIndex((n) => n.id === node.id);
 }

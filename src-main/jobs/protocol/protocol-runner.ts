@@ -12,6 +12,7 @@ import { openDatabase, type DeltascopeDb } from '../../store';
 import type { JobEventSink, JobQueue } from '../job-queue';
 import { ProtocolNodeThread } from './protocol-node-thread';
 import { completeNode, failNode, loadProtocol, readNodeStates, type StoredProtocol } from './protocol-store';
+import { ensureDerivedRun } from './protocol-nodes';
 
 /**
  * Runs a protocol experiment's job graph: training nodes go to the job queue (at most `trainingSlots`
@@ -291,7 +292,13 @@ export class ProtocolRunner {
     const last = db.checkpoints.latestForRun(runId);
     if (last === null)
       throw new DeltascopeError('JOB_FAILED', `training run #${runId} (${node.id}) wrote no checkpoint`);
-    return completeNode(db, protocol.experimentId, node.id, () => ({ runId, checkpointId: last.id }));
+    return completeNode(db, protocol.experimentId, node.id, () => {
+      const derives = protocol.graph.nodes.some(
+        (n) => n.params.kind === 'derive' && n.seed === node.seed && n.params.base === node.id,
+      );
+      if (derives) ensureDerivedRun(db, protocol.experimentId, node.seed, last.id);
+      return { runId, checkpointId: last.id };
+    });
   }
 
   /** `work`: node costs (protocol nodeCost) left and done in this session, and nodes done in it; ETA = cost left / cost rate. */

@@ -40,19 +40,33 @@ function readOnly<T>(file: string, read: (db: Database.Database) => T): T {
   }
 }
 
-/** sha256 of each run's last checkpoint, by run name (ids differ between runners; names do not). */
+/**
+ * sha256 of each run's checkpoints at its last step, by run name (ids differ between runners; names do
+ * not): one hash for a training run; for the run that holds the derived checkpoints (all at MA's step)
+ * every one of them, sorted — its checkpoints are made by different tasks, so their id order is not
+ * the single-process order.
+ */
 export function finalHashesByRun(file: string): Record<string, string> {
+  const rows = readOnly(
+    file,
+    (db) =>
+      db
+        .prepare(
+          `SELECT r.name AS name, c.sha256 AS sha FROM checkpoints c JOIN runs r ON r.id = c.run_id
+           WHERE c.step = (SELECT max(step) FROM checkpoints WHERE run_id = r.id) ORDER BY r.name, c.sha256`,
+        )
+        .all() as { name: string; sha: string }[],
+  );
+  const byRun: Record<string, string> = {};
+  for (const row of rows)
+    byRun[row.name] = byRun[row.name] === undefined ? row.sha : `${byRun[row.name]},${row.sha}`;
+  return byRun;
+}
+
+/** Every run's name, sorted, duplicates kept: the run tree the app shows. */
+export function runNames(file: string): string[] {
   return readOnly(file, (db) =>
-    Object.fromEntries(
-      (
-        db
-          .prepare(
-            `SELECT r.name AS name, c.sha256 AS sha FROM checkpoints c JOIN runs r ON r.id = c.run_id
-             WHERE c.id = (SELECT max(id) FROM checkpoints WHERE run_id = r.id) ORDER BY r.name`,
-          )
-          .all() as { name: string; sha: string }[]
-      ).map((row) => [row.name, row.sha]),
-    ),
+    (db.prepare('SELECT name FROM runs ORDER BY name').all() as { name: string }[]).map((r) => r.name),
   );
 }
 

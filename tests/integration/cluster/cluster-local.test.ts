@@ -11,6 +11,7 @@ import {
   cli,
   countDoneNodes,
   finalHashesByRun,
+  runNames,
   waitFor,
   writeSpec,
 } from './cluster-helpers';
@@ -51,6 +52,8 @@ describe('deltascope run --on local: the task/merge path on this machine', { tim
     const viaTasks = finalHashesByRun(merged);
     expect(Object.keys(viaTasks).length).toBeGreaterThan(10);
     expect(viaTasks).toEqual(finalHashesByRun(single));
+    // The same run tree: one run per name (the derived run too, though many tasks add checkpoints to it).
+    expect(runNames(merged)).toEqual(runNames(single));
     expect(countDoneNodes(merged)).toBe(countDoneNodes(single));
     const info = await cli(['info', merged, '--json']);
     expect(info.code).toBe(0);
