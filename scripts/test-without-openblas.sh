@@ -48,9 +48,13 @@ unset DELTASCOPE_REQUIRE_BLAS
 export DELTASCOPE_EXPECT_NO_BLAS=1
 # --full: the unit and integration projects as `npm run test:unit` runs them (run once by hand before a
 # release; CI runs only the native kernels' and the backend's tests here, to stay under 15 minutes).
+# The Slurm tests are left out, loudly: the one-node Slurm runs its tasks from slurmd, outside this
+# mount namespace, where OpenBLAS is visible — so their checkpoints cannot match a reference run
+# inside it. (On a machine really without OpenBLAS both sides use the plain kernels.)
 if [ "${1:-}" = --full ]; then
   shift
-  exec npx vitest run --project unit --project integration "$@"
+  echo "== not run here: tests/integration/cluster/cluster-slurm.test.ts (Slurm's tasks run outside this namespace, with OpenBLAS)"
+  exec npx vitest run --project unit --project integration --exclude tests/integration/cluster/cluster-slurm.test.ts "$@"
 fi
 if [ "$#" -eq 0 ]; then set -- tests/unit/engine/native-blas tests/unit/engine/backend.test.ts; fi
 exec npx vitest run --project unit "$@"
