@@ -112,9 +112,15 @@ export function tensorMapFromTensors(tensors: Iterable<NamedTensor>, source = 't
   return map;
 }
 
-/** Copies every tensor, in map order, into one contiguous buffer and returns it with its manifest. */
-export function packTensorMap(map: TensorMap): PackedTensors {
-  const weights = new Float32Array(paramCount(map));
+/**
+ * Copies every tensor, in map order, into one contiguous buffer and returns it with its manifest;
+ * `allocate` makes the buffer (e.g. over a SharedArrayBuffer for worker threads).
+ */
+export function packTensorMap(
+  map: TensorMap,
+  allocate: (length: number) => Float32Array = (length) => new Float32Array(length),
+): PackedTensors {
+  const weights = allocate(paramCount(map));
   const manifest: TensorEntry[] = [];
   let offset = 0;
   for (const tensor of map.values()) {

@@ -18,6 +18,7 @@ import {
   resolveSafetensorsPath,
   SAFETENSORS_INDEX,
   sourceParamCount,
+  packTensorMap,
   tensorMapFromManifest,
   type ImportedWeights,
   type TensorMap,
@@ -129,23 +130,7 @@ export async function readModelFile(file: ModelFile): Promise<ImportedWeights> {
 
 /** Copies the tensors, in map order, into one SharedArrayBuffer-backed array with its manifest. */
 export function packShared(map: TensorMap): { manifest: TensorEntry[]; weights: Float32Array } {
-  let count = 0;
-  for (const tensor of map.values()) count += tensor.data.length;
-  const weights = new Float32Array(new SharedArrayBuffer(count * FLOAT32_BYTES));
-  const manifest: TensorEntry[] = [];
-  let offset = 0;
-  for (const tensor of map.values()) {
-    weights.set(tensor.data, offset);
-    manifest.push({
-      name: tensor.name,
-      shape: [...tensor.shape],
-      dtype: 'float32',
-      byteOffset: offset * FLOAT32_BYTES,
-      byteLength: tensor.data.length * FLOAT32_BYTES,
-    });
-    offset += tensor.data.length;
-  }
-  return { manifest, weights };
+  return packTensorMap(map, (length) => new Float32Array(new SharedArrayBuffer(length * FLOAT32_BYTES)));
 }
 
 /** Default budget of loaded checkpoints kept for pan/zoom: 768 MiB, each kept up to 5 minutes. */
