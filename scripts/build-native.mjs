@@ -11,7 +11,9 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const addonDir = path.join(root, 'native', 'blas');
-const sources = [path.join(addonDir, 'binding.gyp'), path.join(addonDir, 'src', 'deltascope_blas.c')];
+const sources = ['binding.gyp', 'src/deltascope_blas.c', 'src/delta_stats.c', 'src/delta_stats.h'].map(
+  (file) => path.join(addonDir, file),
+);
 const target = path.join(root, 'out', 'native', 'deltascope_blas.node');
 const required = process.env.DELTASCOPE_REQUIRE_BLAS === '1';
 

@@ -105,7 +105,16 @@ const MAX_ABS = 6;
 const ABOVE = 7;
 const FLIPS = 8;
 const NON_FINITE = 9;
-const SLOTS = 10;
+const SHIFT = 10;
+/** Slots of a pass's sums (deltaPass in native/blas/src/delta_stats.c uses the same layout). */
+const PASS_SLOTS = 11;
+
+/** Zeroed sums for one pass into `acc`, MAX_ABS starting from acc.maxAbs (see mergePass). */
+export function createPassSums(acc: DeltaAccumulator): Float64Array {
+  const sums = new Float64Array(PASS_SLOTS);
+  sums[MAX_ABS] = acc.maxAbs;
+  return sums;
+}
 /**
  * The pass runs in chunks of this many elements: V8 then optimises the kernel as an ordinary hot
  * function instead of on-stack-replacing one long loop, which measured ~3× faster on a cold 10M diff.
@@ -227,8 +236,7 @@ export function accumulateDelta(
     return;
   }
   const shift = firstFiniteDelta(a, b);
-  const sums = new Float64Array(SLOTS);
-  sums[MAX_ABS] = acc.maxAbs;
+  const sums = createPassSums(acc);
   const hist = acc.histogram;
   let i = 0;
   while (i < n) {
@@ -236,6 +244,17 @@ export function accumulateDelta(
     i = deltaKernel(a, b, i, end, shift, acc.epsilon, sums, hist.fine, hist.range);
     if (i < end) i = stopAt(a, b, i, sums, hist);
   }
+  sums[SHIFT] = shift;
+  mergePass(acc, sums, n);
+}
+
+/**
+ * Folds one pass over n elements into `acc`: `sums` holds the pass's slots (S1…NON_FINITE, its
+ * shift in SHIFT, its max|Δ| in MAX_ABS); its histogram counts are already in acc.histogram.
+ * Shared by the JS kernel and the native one (native-delta.ts).
+ */
+export function mergePass(acc: DeltaAccumulator, sums: Float64Array, n: number): void {
+  const shift = sums[SHIFT]!;
   const nonFinite = sums[NON_FINITE]!;
   const count = n - nonFinite;
   if (count > 0) {
@@ -250,7 +269,7 @@ export function accumulateDelta(
   acc.sumSqA += sums[SA2]!;
   acc.sumSqB += sums[SB2]!;
   acc.dotAB += sums[SAB]!;
-  acc.maxAbs = sums[MAX_ABS]!;
+  acc.maxAbs = Math.max(acc.maxAbs, sums[MAX_ABS]!);
   acc.aboveEpsilon += sums[ABOVE]!;
   acc.signFlips += sums[FLIPS]!;
 }

@@ -8,13 +8,16 @@ import {
   type DeltaStatsOptions,
 } from './delta-stats';
 import type { TensorDiff } from './diff';
+import { accumulateRawDelta, nativeDeltaAvailable, nativeDeltaReads } from './native-delta';
 import { matchTensorMaps, mismatchError, type TensorMismatch } from './tensor-match';
 import { chunkRanges, sourceTensors, type TensorSource } from './tensor-source';
 
 /**
  * Δ = B − A over two lazy sources, tensor by tensor and chunk by chunk: the same statistics as
  * diffCheckpoints (the accumulators merge exactly), with at most two float32 chunks plus each
- * source's scratch in memory, whatever the size of the checkpoints.
+ * source's scratch in memory, whatever the size of the checkpoints. When the native pass is built
+ * (native-delta.ts) and both sources read raw bytes, chunks are read in their stored dtype and the
+ * pass runs in C, with the same result bit for bit.
  */
 
 /** Default memory budget of a streamed diff or aggregation: 1 GiB. */
@@ -81,15 +84,30 @@ export function diffSources(a: TensorSource, b: TensorSource, options: SourceDif
   const tensors: TensorDiff[] = [];
   const total = common.reduce((sum, name) => sum + tensorsA.get(name)!.count, 0);
   let done = 0;
+  // Raw bytes are read into the same buffers (a float32 chunk is the largest a raw one can be).
+  const rawA = new Uint8Array(bufferA.buffer);
+  const rawB = new Uint8Array(bufferB.buffer);
+  const native = nativeDeltaAvailable() && a.readRaw !== undefined && b.readRaw !== undefined;
+  const tensorsB = sourceTensors(b);
   for (const name of common) {
     const tensor = tensorsA.get(name)!;
+    const dtypeB = tensorsB.get(name)!.dtype;
+    const raw = native && nativeDeltaReads(tensor.dtype) && nativeDeltaReads(dtypeB);
     const acc = createDeltaAccumulator(stats);
     for (const [start, end] of chunkRanges(tensor.count, length)) {
-      const chunkA = bufferA.subarray(0, end - start);
-      const chunkB = bufferB.subarray(0, end - start);
-      a.read(name, start, chunkA);
-      b.read(name, start, chunkB);
-      accumulateDelta(acc, chunkA, chunkB);
+      if (raw) {
+        accumulateRawDelta(
+          acc,
+          { dtype: tensor.dtype, bytes: a.readRaw!(name, start, end - start, rawA) },
+          { dtype: dtypeB, bytes: b.readRaw!(name, start, end - start, rawB) },
+        );
+      } else {
+        const chunkA = bufferA.subarray(0, end - start);
+        const chunkB = bufferB.subarray(0, end - start);
+        a.read(name, start, chunkA);
+        b.read(name, start, chunkB);
+        accumulateDelta(acc, chunkA, chunkB);
+      }
       done += end - start;
       options.onProgress?.(done, total);
     }

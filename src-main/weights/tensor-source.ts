@@ -26,6 +26,12 @@ export interface TensorSource {
   readonly metadata: Readonly<Record<string, string>>;
   /** Decodes elements [start, start + out.length) of tensor `name` into `out`. */
   read(name: string, start: number, out: Float32Array): void;
+  /**
+   * The stored little-endian bytes of elements [start, start + count) of tensor `name`, in its
+   * dtype: a view of memory the source holds, or `scratch` (≥ count × bytes per element) filled.
+   * Optional: it lets a diff skip decoding to float32 (native-delta.ts); without it, `read` is used.
+   */
+  readRaw?(name: string, start: number, count: number, scratch: Uint8Array): Uint8Array;
   /** Largest number of bytes of scratch buffers (raw file bytes before decoding) held at once. */
   peakBytesHeld(): number;
   close(): void;
@@ -41,7 +47,10 @@ export function sourceParamCount(source: TensorSource): number {
   return source.tensors.reduce((sum, t) => sum + t.count, 0);
 }
 
-/** A TensorMap in memory as a source (reads copy out of its arrays; it holds no scratch). */
+/**
+ * A TensorMap in memory as a source (reads copy out of its arrays, raw reads are views of them; it
+ * holds no scratch). Raw bytes are the float32 array's own, little-endian on a little-endian host.
+ */
 export function mapSource(
   map: TensorMap,
   label: string,
@@ -61,6 +70,12 @@ export function mapSource(
       const tensor = map.get(name);
       if (tensor === undefined) throw missingTensor(label, name);
       out.set(tensor.data.subarray(start, start + out.length));
+    },
+    readRaw(name, start, count) {
+      const tensor = map.get(name);
+      if (tensor === undefined) throw missingTensor(label, name);
+      const values = tensor.data.subarray(start, start + count);
+      return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
     },
     peakBytesHeld: () => 0,
     close: () => undefined,

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
+#include "delta_stats.h"
 
 /*
  * oneDNN (Debian: libdnnl2, the library torch's CPU convolutions use) computes the convolutions when
@@ -1005,6 +1006,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"adam", NULL, adam, NULL, NULL, NULL, napi_default, NULL},
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
       {"setConvLibrary", NULL, set_conv_library, NULL, NULL, NULL, napi_default, NULL},
+      {"deltaPass", NULL, delta_pass, NULL, NULL, NULL, napi_default, NULL},
   };
   Scratch *s = (Scratch *)calloc(1, sizeof(Scratch));
   if (s == NULL || napi_set_instance_data(env, s, free_scratch, NULL) != napi_ok ||

@@ -15,7 +15,8 @@ import { parseSafetensorsIndex, SAFETENSORS_INDEX } from './safetensors-index';
  * open; values are read with positioned reads (fs.readSync at the tensor's offset), one chunk at a
  * time, and decoded from their own dtype into the caller's float32 chunk. F32 on a little-endian
  * host is read straight into that chunk; other dtypes go through one scratch buffer, the only
- * memory the source itself holds (reported by peakBytesHeld).
+ * memory the source itself holds (reported by peakBytesHeld). `readRaw` reads the stored bytes into
+ * the caller's buffer, undecoded (for the native diff pass).
  *
  * Files are opened through checked-file.ts (regular files only; shards by real path inside the
  * folder). The size cap on model files is not applied here — nothing is read whole — except to the
@@ -127,19 +128,23 @@ function sourceOver(
   const byName = new Map(tensors.map((t) => [t.name, t]));
   let scratch = new Uint8Array(0);
   let peak = 0;
+  const located = (name: string, start: number, count: number): Located => {
+    const tensor = byName.get(name);
+    if (tensor === undefined) throw missingTensor(label, name);
+    if (start < 0 || start + count > tensor.count) {
+      throw new DeltascopeError(
+        'INVALID_PAYLOAD',
+        `${label}: elements [${start}, ${start + count}) are outside tensor \`${name}\` of ${tensor.count}`,
+      );
+    }
+    return tensor;
+  };
   return {
     label,
     tensors,
     metadata,
     read(name, start, out) {
-      const tensor = byName.get(name);
-      if (tensor === undefined) throw missingTensor(label, name);
-      if (start < 0 || start + out.length > tensor.count) {
-        throw new DeltascopeError(
-          'INVALID_PAYLOAD',
-          `${label}: elements [${start}, ${start + out.length}) are outside tensor \`${name}\` of ${tensor.count}`,
-        );
-      }
+      const tensor = located(name, start, out.length);
       const bytes = DTYPE_BYTES[tensor.dtype];
       const position = tensor.position + start * bytes;
       const what = `tensor \`${name}\``;
@@ -155,6 +160,19 @@ function sourceOver(
       const raw = scratch.subarray(0, needed);
       readFully(tensor.shard, raw, position, what);
       decodeChunk(tensor.dtype, raw, out);
+    },
+    readRaw(name, start, count, target) {
+      const tensor = located(name, start, count);
+      const bytes = DTYPE_BYTES[tensor.dtype];
+      if (target.length < count * bytes) {
+        throw new DeltascopeError(
+          'INVALID_PAYLOAD',
+          `${label}: a raw read of ${count} elements of \`${name}\` needs ${count * bytes} bytes; the buffer has ${target.length}`,
+        );
+      }
+      const raw = target.subarray(0, count * bytes);
+      readFully(tensor.shard, raw, tensor.position + start * bytes, `tensor \`${name}\``);
+      return raw;
     },
     peakBytesHeld: () => peak,
     close() {

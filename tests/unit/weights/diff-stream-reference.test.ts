@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   accumulateDelta,
   createDeltaAccumulator,
@@ -11,11 +11,13 @@ import {
 } from '../../../src-main/weights/delta-stats';
 import { diffSources } from '../../../src-main/weights/diff-stream';
 import { openSafetensorsSource } from '../../../src-main/weights/formats/safetensors-reader';
+import { nativeDeltaAvailable, setNativeDelta } from '../../../src-main/weights/native-delta';
 
 /**
  * The streamed diff (decode per chunk + the fused kernel + the unchanged-chunk shortcut + merges)
  * against a plain reference: values decoded bit by bit through a DataView and every statistic
- * summed naively in float64, on random BF16/F16/F32 data with NaN, ±∞, subnormals and ±0.
+ * summed naively in float64, on random BF16/F16/F32 data with NaN, ±∞, subnormals and ±0 — with the
+ * native pass over raw bytes (native-delta.ts) when the addon is built, and with the JS kernel.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'deltascope-reference-'));
@@ -164,7 +166,14 @@ function expectMatchesReference(fast: DeltaStats, a: number[], b: number[], epsi
   expect(counts).toEqual(expected);
 }
 
-describe('streamed diff against a plain reference', () => {
+const kernels = nativeDeltaAvailable() ? (['native', 'JS'] as const) : (['JS'] as const);
+
+describe.each(kernels)('streamed diff against a plain reference (%s pass)', (kernel) => {
+  beforeAll(() => {
+    expect(setNativeDelta(kernel === 'native')).toBe(kernel === 'native');
+  });
+  afterAll(() => setNativeDelta(true));
+
   for (const dtype of ['BF16', 'F16', 'F32'] as const) {
     for (const wild of [false, true]) {
       it(`${dtype}${wild ? ', any bit patterns' : ''}: every statistic per tensor and for the model`, () => {
@@ -215,7 +224,9 @@ describe('streamed diff against a plain reference', () => {
       });
     }
   }
+});
 
+describe('the JS kernel', () => {
   it('an unchanged chunk gives bit for bit what the full kernel gives', () => {
     for (const wild of [false, true]) {
       const bits = patterns('F32', 70_000, 7, wild);

@@ -1,0 +1,320 @@
+/*
+ * deltaPass: the fused one-pass statistics of Δ = B − A of src-main/weights/delta-stats.ts, over the
+ * raw little-endian bytes of two chunks in their own dtype (F32, F16 or BF16), so that a streamed
+ * diff neither widens a chunk to float32 first nor runs the pass in JS.
+ *
+ * The result is bit for bit the JS pass's on the same chunk decoded to float32: every element is
+ * widened to the same float32 value, and the same float64 operations run in the same order (one
+ * element after the other; gyp builds with -ffp-contract=off, so no fused multiply-add). The JS side
+ * (accumulateDeltaRaw) keeps the merge of the pass into the accumulator, and tests run both paths on
+ * the same chunks, NaN, ±∞, subnormals and ±0 included.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "delta_stats.h"
+
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* Dtype codes (DELTA_DTYPES in src-main/weights/native-delta.ts). */
+enum { DT_F32 = 0, DT_F16 = 1, DT_BF16 = 2, DT_COUNT = 3 };
+static const size_t DT_BYTES[DT_COUNT] = {4, 2, 2};
+
+/* Slots of `sums`, as in delta-stats.ts (S1…NON_FINITE), plus the pass's shift. */
+enum { S1, S2, SD2, SA2, SB2, SAB, MAX_ABS, ABOVE, FLIPS, NON_FINITE, SHIFT, SLOTS };
+
+static ALWAYS_INLINE float bits_float(uint32_t u) {
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+/* IEEE half → float32, as dtype-codec.ts's table: normals by re-biasing the exponent, subnormals as
+ * m · 2^−24 (computed from an integer, so no subnormal float enters an instruction), ±∞ and NaN with
+ * their payload. */
+static ALWAYS_INLINE float half_float(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+  uint32_t em = h & 0x7fffu;
+  uint32_t u;
+  if (em >= 0x7c00u) {
+    u = 0x7f800000u | ((em & 0x3ffu) << 13);
+  } else if (em >= 0x400u) {
+    u = (em << 13) + (112u << 23);
+  } else {
+    float f = (float)em * 0x1p-24f;
+    memcpy(&u, &f, 4);
+  }
+  return bits_float(u | sign);
+}
+
+/* Element i of a raw chunk, widened to float64 through its float32 value. */
+static ALWAYS_INLINE double load(const uint8_t *p, size_t i, int dt) {
+  if (dt == DT_F32) {
+    float f;
+    memcpy(&f, p + 4 * i, 4);
+    return (double)f;
+  }
+  uint16_t h;
+  memcpy(&h, p + 2 * i, 2);
+  if (dt == DT_BF16) return (double)bits_float((uint32_t)h << 16);
+  return (double)half_float(h);
+}
+
+/* ⌊x⌋ for |x| < 2^62 without libm (floor is a call on a baseline x86-64 build). */
+static ALWAYS_INLINE int64_t floor_i64(double x) {
+  int64_t k = (int64_t)x;
+  return k - (x < (double)k);
+}
+
+typedef struct {
+  double s[SLOTS];
+  double *fine;
+  size_t size; /* fine bins, a power of two */
+  double range;
+  uint32_t *counts; /* size × COPIES counts not yet added into fine */
+} Pass;
+
+/* Interleaved copies of each fine bin's count: a run of Δ in one bin (the zeros of a sparse update)
+ * then increments COPIES counters in turn instead of one, whose load-add-store chain bounded the
+ * loop. Counts are integers, so when they reach `fine` (float64) is of no consequence. */
+#define COPIES 4
+
+/*
+ * deltaKernel of delta-stats.ts over [i, n): stops at the first |d| that is not below the range (a
+ * new maximum, or non-finite) and returns its index, or n. The two counts are kept as integers (their
+ * float64 sums in JS are exact integers too), which leaves the float registers to the six sums.
+ */
+static ALWAYS_INLINE size_t kernel(const uint8_t *a, int da, const uint8_t *b, int db, size_t i,
+                                   size_t n, double eps, Pass *p) {
+  const double range = p->range;
+  const double scale = (double)p->size / (2 * range);
+  const int64_t half = (int64_t)(p->size / 2);
+  const double shift = p->s[SHIFT];
+  uint32_t *counts = p->counts;
+  double s1 = p->s[S1], s2 = p->s[S2], sd2 = p->s[SD2], sa2 = p->s[SA2], sb2 = p->s[SB2];
+  double sab = p->s[SAB], max_abs = p->s[MAX_ABS];
+  int64_t above = 0, flips = 0;
+  for (; i < n; i++) {
+    const double av = load(a, i, da);
+    const double bv = load(b, i, db);
+    const double d = bv - av;
+    const double ad = fabs(d);
+    if (!(ad < range)) break;
+    const double t = d - shift;
+    s1 += t;
+    s2 += t * t;
+    sd2 += d * d;
+    sa2 += av * av;
+    sb2 += bv * bv;
+    sab += av * bv;
+    max_abs = ad > max_abs ? ad : max_abs;
+    above += ad > eps;
+    flips += av * bv < 0;
+    counts[(size_t)(floor_i64(d * scale) + half) * COPIES + (i & (COPIES - 1))] += 1;
+  }
+  p->s[S1] = s1;
+  p->s[S2] = s2;
+  p->s[SD2] = sd2;
+  p->s[SA2] = sa2;
+  p->s[SB2] = sb2;
+  p->s[SAB] = sab;
+  p->s[MAX_ABS] = max_abs;
+  p->s[ABOVE] += (double)above;
+  p->s[FLIPS] += (double)flips;
+  return i;
+}
+
+/* Adds the integer counts into `fine` and clears them (before a re-binning and at the end). A
+ * counter holds at most ⌈n / COPIES⌉ counts, which fits 32 bits for any chunk of < 2^34 elements. */
+static void flush(Pass *p) {
+  for (size_t f = 0; f < p->size; f++) {
+    uint32_t *c = p->counts + f * COPIES;
+    uint64_t sum = 0;
+    for (int k = 0; k < COPIES; k++) sum += c[k];
+    if (sum != 0) p->fine[f] += (double)sum;
+    memset(c, 0, COPIES * sizeof(uint32_t));
+  }
+}
+
+/* growHistogram of delta-histogram.ts: R up to the smallest power of two above abs, the fine bins
+ * merged in runs of 2^k. Returns 0 when the scratch cannot be allocated. */
+static int grow(Pass *p, double abs) {
+  double range = p->range;
+  int k = 0;
+  while (range <= abs) {
+    range *= 2;
+    k++;
+  }
+  int log2_size = 0;
+  while (((size_t)1 << log2_size) < p->size) log2_size++;
+  const int shift = k < log2_size - 1 ? k : log2_size - 1;
+  const size_t offset = p->size / 2 - (p->size >> (shift + 1));
+  double *merged = (double *)calloc(p->size, sizeof(double));
+  if (merged == NULL) return 0;
+  for (size_t i = 0; i < p->size; i++) merged[(i >> shift) + offset] += p->fine[i];
+  memcpy(p->fine, merged, p->size * sizeof(double));
+  free(merged);
+  p->range = range;
+  return 1;
+}
+
+/* The pass of accumulateDelta: the shift, the kernel, and at each stop either a non-finite element
+ * counted and skipped or the histogram grown. Returns 0 on an allocation failure. */
+static ALWAYS_INLINE int pass(const uint8_t *a, int da, const uint8_t *b, int db, size_t n, double eps,
+                              Pass *p) {
+  p->s[SHIFT] = 0;
+  for (size_t i = 0; i < n; i++) {
+    const double d = load(b, i, db) - load(a, i, da);
+    if (d - d == 0) {
+      p->s[SHIFT] = d;
+      break;
+    }
+  }
+  size_t i = 0;
+  while (i < n) {
+    i = kernel(a, da, b, db, i, n, eps, p);
+    if (i == n) break;
+    const double d = load(b, i, db) - load(a, i, da);
+    if (d - d == 0) {
+      flush(p);
+      if (!grow(p, fabs(d))) return 0;
+    } else {
+      p->s[NON_FINITE] += 1;
+      i++;
+    }
+  }
+  flush(p);
+  return 1;
+}
+
+/* accumulateUnchanged of delta-stats.ts (B bit-identical to A), written as the sums the full pass
+ * would give: every finite Δ is +0 and lands in the centre bin, Σb² = Σab = Σa² term for term. */
+static void unchanged(const uint8_t *a, int da, size_t n, Pass *p) {
+  double sum_sq = 0;
+  double non_finite = 0;
+  for (size_t i = 0; i < n; i++) {
+    const double v = load(a, i, da);
+    if (v - v == 0)
+      sum_sq += v * v;
+    else
+      non_finite += 1;
+  }
+  p->s[SHIFT] = 0;
+  p->s[SA2] = p->s[SB2] = p->s[SAB] = sum_sq;
+  p->s[NON_FINITE] = non_finite;
+  p->fine[p->size / 2] += (double)n - non_finite;
+}
+
+#define PASS_CASE(x, y)                                                                            \
+  case (x) * DT_COUNT + (y):                                                                       \
+    return pass(a, x, b, y, n, eps, p);
+
+/* One instantiation of the pass per pair of dtypes, so that the loads inline. */
+static int dispatch(const uint8_t *a, int da, const uint8_t *b, int db, size_t n, double eps, Pass *p) {
+  if (da == db && (n == 0 || memcmp(a, b, n * DT_BYTES[da]) == 0)) {
+    unchanged(a, da, n, p);
+    return 1;
+  }
+  switch (da * DT_COUNT + db) {
+    PASS_CASE(DT_F32, DT_F32)
+    PASS_CASE(DT_F32, DT_F16)
+    PASS_CASE(DT_F32, DT_BF16)
+    PASS_CASE(DT_F16, DT_F32)
+    PASS_CASE(DT_F16, DT_F16)
+    PASS_CASE(DT_F16, DT_BF16)
+    PASS_CASE(DT_BF16, DT_F32)
+    PASS_CASE(DT_BF16, DT_F16)
+    PASS_CASE(DT_BF16, DT_BF16)
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------- N-API */
+
+static napi_value fail(napi_env env, int range, const char *format, ...) {
+  char msg[256];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(msg, sizeof msg, format, args);
+  va_end(args);
+  if (range)
+    napi_throw_range_error(env, "DELTASCOPE_DELTA", msg);
+  else
+    napi_throw_type_error(env, "DELTASCOPE_DELTA", msg);
+  return NULL;
+}
+
+static int typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  napi_value buf;
+  size_t off;
+  return napi_is_typedarray(env, v, &is_typed) == napi_ok && is_typed &&
+         napi_get_typedarray_info(env, v, &type, len, data, &buf, &off) == napi_ok && type == want;
+}
+
+static int number(napi_env env, napi_value v, double *out) {
+  napi_valuetype t;
+  return napi_typeof(env, v, &t) == napi_ok && t == napi_number &&
+         napi_get_value_double(env, v, out) == napi_ok;
+}
+
+/*
+ * deltaPass(a: Uint8Array, dtypeA, b: Uint8Array, dtypeB, epsilon, sums: Float64Array(11),
+ *           fine: Float64Array, range) → the histogram's range after the pass.
+ * a and b hold the same number of elements, each in its dtype (0 F32, 1 F16, 2 BF16), little-endian.
+ * sums[MAX_ABS] carries max|Δ| in; out come the pass's sums (slots of delta-stats.ts) and, in slot
+ * 10, its shift. fine (a power-of-two length) is filled and, when the range grows, re-binned in place.
+ */
+napi_value delta_pass(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 8;
+  napi_value argv[8];
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 8)
+    return fail(env, 0, "deltaPass takes 8 arguments");
+  uint8_t *a, *b;
+  double *sums, *fine;
+  size_t na, nb, nsums, nfine;
+  double dta, dtb, eps, range;
+  if (!typed(env, argv[0], napi_uint8_array, (void **)&a, &na) ||
+      !typed(env, argv[2], napi_uint8_array, (void **)&b, &nb))
+    return fail(env, 0, "deltaPass: a and b must be Uint8Arrays");
+  if (!typed(env, argv[5], napi_float64_array, (void **)&sums, &nsums) ||
+      !typed(env, argv[6], napi_float64_array, (void **)&fine, &nfine))
+    return fail(env, 0, "deltaPass: sums and fine must be Float64Arrays");
+  if (!number(env, argv[1], &dta) || !number(env, argv[3], &dtb) || !number(env, argv[4], &eps) ||
+      !number(env, argv[7], &range))
+    return fail(env, 0, "deltaPass: dtypeA, dtypeB, epsilon and range must be numbers");
+  if (!(dta == 0 || dta == 1 || dta == 2) || !(dtb == 0 || dtb == 1 || dtb == 2))
+    return fail(env, 1, "deltaPass: a dtype code must be 0 (F32), 1 (F16) or 2 (BF16)");
+  const int da = (int)dta, db = (int)dtb;
+  if (na % DT_BYTES[da] != 0 || nb % DT_BYTES[db] != 0 || na / DT_BYTES[da] != nb / DT_BYTES[db])
+    return fail(env, 1, "deltaPass: a has %zu bytes and b %zu: not the same number of elements", na, nb);
+  if (nsums < SLOTS) return fail(env, 1, "deltaPass: sums must hold %d slots", SLOTS);
+  if (nfine < 2 || (nfine & (nfine - 1)) != 0)
+    return fail(env, 1, "deltaPass: fine must have a power-of-two length ≥ 2 (got %zu)", nfine);
+  if (!(range > 0) || !isfinite(range) || !(eps >= 0) || !isfinite(eps))
+    return fail(env, 1, "deltaPass: range must be finite and > 0, epsilon finite and ≥ 0");
+  Pass p;
+  memset(&p, 0, sizeof p);
+  p.s[MAX_ABS] = sums[MAX_ABS];
+  p.fine = fine;
+  p.size = nfine;
+  p.range = range;
+  p.counts = (uint32_t *)calloc(nfine * COPIES, sizeof(uint32_t));
+  const int ok = p.counts != NULL && dispatch(a, da, b, db, na / DT_BYTES[da], eps, &p);
+  free(p.counts);
+  if (!ok) return fail(env, 1, "deltaPass: out of memory for the histogram's counts");
+  memcpy(sums, p.s, sizeof p.s);
+  napi_value out;
+  if (napi_create_double(env, p.range, &out) != napi_ok) return fail(env, 0, "deltaPass: N-API failed");
+  return out;
+}

@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { DeltascopeError } from '../shared/errors';
+import { createPassSums, mergePass, type DeltaAccumulator } from './delta-stats';
+import type { SafetensorsDtype } from './formats/safetensors-header';
+
+/**
+ * The diff statistics' fused pass in C (deltaPass in native/blas/src/delta_stats.c, part of the
+ * `deltascope_blas` addon that `npm install` builds when a C compiler is present). It reads the raw
+ * little-endian bytes of both chunks in their stored dtype (F32, F16, BF16), so a streamed diff
+ * neither decodes chunks to float32 nor runs the pass in JS, and it gives bit for bit what
+ * accumulateDelta gives on the decoded chunks (tests run both). The pass needs no BLAS library; when
+ * the addon is not built (or `DELTASCOPE_NATIVE_DELTA=off`) callers keep the JS kernel.
+ */
+
+/** Dtype codes of deltaPass. */
+const DTYPE_CODES: Partial<Record<SafetensorsDtype, number>> = { F32: 0, F16: 1, BF16: 2 };
+
+interface DeltaAddon {
+  deltaPass(
+    a: Uint8Array,
+    dtypeA: number,
+    b: Uint8Array,
+    dtypeB: number,
+    epsilon: number,
+    sums: Float64Array,
+    fine: Float64Array,
+    range: number,
+  ): number;
+}
+
+const ADDON_FILE = 'deltascope_blas.node';
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Where the built addon may be (as src-main/engine/native-blas.ts looks for it). */
+function addonCandidates(): string[] {
+  const explicit = process.env.DELTASCOPE_BLAS_ADDON;
+  const here = typeof __dirname === 'string' ? __dirname : process.cwd();
+  const bundled = path.join(here, '..', 'native', ADDON_FILE);
+  return [
+    ...(explicit !== undefined && explicit !== '' ? [explicit] : []),
+    bundled.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`),
+    path.join(process.cwd(), 'out', 'native', ADDON_FILE),
+    path.join(process.cwd(), 'native', 'blas', 'build', 'Release', ADDON_FILE),
+  ];
+}
+
+let loaded: DeltaAddon | null | undefined;
+let enabled = true;
+
+function loadAddon(): DeltaAddon | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  const setting = process.env.DELTASCOPE_NATIVE_DELTA ?? '';
+  if (setting === 'off' || setting === '0' || !LITTLE_ENDIAN_HOST) return loaded;
+  const file = addonCandidates().find((candidate) => existsSync(candidate));
+  if (file === undefined) return loaded;
+  try {
+    const module = createRequire(file)(file) as Partial<DeltaAddon>;
+    // An addon built from sources older than deltaPass: keep the JS kernel.
+    if (typeof module.deltaPass === 'function') loaded = { deltaPass: module.deltaPass };
+  } catch {
+    loaded = null;
+  }
+  return loaded;
+}
+
+/** Whether streamed diffs use the native pass (the addon is built and it is not switched off). */
+export function nativeDeltaAvailable(): boolean {
+  return enabled && loadAddon() !== null;
+}
+
+/** Switches the native pass off or back on (tests compare both paths); returns whether it is in use. */
+export function setNativeDelta(on: boolean): boolean {
+  enabled = on;
+  return nativeDeltaAvailable();
+}
+
+/** Whether deltaPass reads this dtype (F64 is decoded to float32 and takes the JS kernel). */
+export function nativeDeltaReads(dtype: SafetensorsDtype): boolean {
+  return DTYPE_CODES[dtype] !== undefined;
+}
+
+/** Raw little-endian bytes of a chunk in its stored dtype. */
+export interface RawChunk {
+  dtype: SafetensorsDtype;
+  bytes: Uint8Array;
+}
+
+/**
+ * accumulateDelta(acc, decode(a), decode(b)) computed by the native pass on the raw chunks. Throws
+ * when the addon is not available (check nativeDeltaAvailable first).
+ */
+export function accumulateRawDelta(acc: DeltaAccumulator, a: RawChunk, b: RawChunk): void {
+  const addon = enabled ? loadAddon() : null;
+  const codeA = DTYPE_CODES[a.dtype];
+  const codeB = DTYPE_CODES[b.dtype];
+  if (addon === null || codeA === undefined || codeB === undefined) {
+    throw new DeltascopeError(
+      'INVALID_SPEC',
+      `the native diff pass is not available for ${a.dtype} − ${b.dtype} (addon not built or switched off)`,
+    );
+  }
+  const count = a.bytes.length / (codeA === 0 ? 4 : 2);
+  if (b.bytes.length / (codeB === 0 ? 4 : 2) !== count) {
+    throw new DeltascopeError(
+      'SHAPE_MISMATCH',
+      `A has ${count} elements but B has ${b.bytes.length / (codeB === 0 ? 4 : 2)}`,
+    );
+  }
+  const sums = createPassSums(acc);
+  const hist = acc.histogram;
+  hist.range = addon.deltaPass(a.bytes, codeA, b.bytes, codeB, acc.epsilon, sums, hist.fine, hist.range);
+  mergePass(acc, sums, count);
+}

@@ -1,0 +1,189 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  accumulateDelta,
+  createDeltaAccumulator,
+  finishDeltaStats,
+  type DeltaAccumulator,
+} from '../../../src-main/weights/delta-stats';
+import { diffSources } from '../../../src-main/weights/diff-stream';
+import { decodeChunk, DTYPE_BYTES } from '../../../src-main/weights/formats/dtype-codec';
+import {
+  accumulateRawDelta,
+  nativeDeltaAvailable,
+  setNativeDelta,
+} from '../../../src-main/weights/native-delta';
+import type { SourceTensor, TensorSource } from '../../../src-main/weights/tensor-source';
+import { expectError } from './helpers';
+
+/**
+ * The native pass (deltaPass in native/blas) against the JS kernel on the same chunks: every
+ * accumulator field bit for bit, for each pair of F32/F16/BF16 dtypes, on bit patterns that mix
+ * values near ±2^-5…2^5 with NaN (payloads included), ±∞, subnormals, ±0 and, for `wild`, any bits.
+ * The addon is optional: without it these tests are skipped, except where CI requires it built.
+ */
+
+const available = nativeDeltaAvailable();
+const required = process.env.DELTASCOPE_REQUIRE_BLAS === '1';
+afterAll(() => setNativeDelta(true));
+
+type Dtype = 'F32' | 'F16' | 'BF16';
+const DTYPES: Dtype[] = ['F32', 'F16', 'BF16'];
+
+function lcg(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 4294967296;
+  };
+}
+
+/** Little-endian bytes of `count` elements of `dtype`: near-unit values with specials mixed in. */
+function rawBytes(dtype: Dtype, count: number, seed: number, wild: boolean): Uint8Array {
+  const random = lcg(seed);
+  const [exponentBits, mantissaBits] = dtype === 'F16' ? [5, 10] : dtype === 'BF16' ? [8, 7] : [8, 23];
+  const bias = 2 ** (exponentBits - 1) - 1;
+  const top = 2 ** exponentBits - 1;
+  const out = new Uint8Array(count * DTYPE_BYTES[dtype]);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < count; i++) {
+    const pick = random();
+    let e = bias - 5 + Math.floor(random() * 11);
+    if (wild) e = Math.floor(random() * (top + 1));
+    else if (pick < 0.02) e = top;
+    else if (pick < 0.05) e = 0;
+    const m = pick > 0.04 && pick < 0.05 ? 0 : Math.floor(random() * 2 ** mantissaBits);
+    const sign = random() < 0.5 ? 1 : 0;
+    const bits = sign * 2 ** (exponentBits + mantissaBits) + e * 2 ** mantissaBits + m;
+    if (dtype === 'F32') view.setUint32(i * 4, bits, true);
+    else view.setUint16(i * 2, bits, true);
+  }
+  return out;
+}
+
+/** B = A with every `stride`-th element re-drawn (a sparse update), in B's dtype. */
+function updated(dtypeA: Dtype, a: Uint8Array, dtypeB: Dtype, seed: number, stride: number, wild: boolean) {
+  const n = a.length / DTYPE_BYTES[dtypeA];
+  const redraw = rawBytes(dtypeB, n, seed, wild);
+  if (dtypeA !== dtypeB) return redraw;
+  const out = a.slice();
+  const width = DTYPE_BYTES[dtypeB];
+  for (let i = 0; i < n; i += stride) out.set(redraw.subarray(i * width, (i + 1) * width), i * width);
+  return out;
+}
+
+function decoded(dtype: Dtype, bytes: Uint8Array): Float32Array {
+  const out = new Float32Array(bytes.length / DTYPE_BYTES[dtype]);
+  decodeChunk(dtype, bytes, out);
+  return out;
+}
+
+/** The same chunks through both kernels into two accumulators. */
+function bothPaths(chunks: [Dtype, Uint8Array, Dtype, Uint8Array][], bins?: number) {
+  const js = createDeltaAccumulator({ bins });
+  const native = createDeltaAccumulator({ bins });
+  for (const [dtypeA, a, dtypeB, b] of chunks) {
+    accumulateDelta(js, decoded(dtypeA, a), decoded(dtypeB, b));
+    accumulateRawDelta(native, { dtype: dtypeA, bytes: a }, { dtype: dtypeB, bytes: b });
+  }
+  return { js, native };
+}
+
+function expectSame(native: DeltaAccumulator, js: DeltaAccumulator): void {
+  // toEqual compares numbers with Object.is: −0 ≠ +0, and each float64 sum must match to the bit.
+  expect(native).toEqual(js);
+  expect(finishDeltaStats(native)).toEqual(finishDeltaStats(js));
+}
+
+describe.runIf(available || required)('native diff pass', () => {
+  it('is built where CI requires it', () => {
+    expect(available).toBe(true);
+  });
+
+  for (const dtypeA of DTYPES) {
+    for (const dtypeB of DTYPES) {
+      for (const wild of [false, true]) {
+        it(`${dtypeA} − ${dtypeB}${wild ? ', any bit patterns' : ''}: the JS kernel's sums bit for bit`, () => {
+          const chunks: [Dtype, Uint8Array, Dtype, Uint8Array][] = [];
+          // Several chunks into one accumulator: the histogram grows between and within them.
+          for (let c = 0; c < 4; c++) {
+            const a = rawBytes(dtypeA, 3000 + 517 * c, 10 * c + 1, wild);
+            chunks.push([dtypeA, a, dtypeB, updated(dtypeA, a, dtypeB, 10 * c + 2, 1 + c * 7, wild)]);
+          }
+          const { js, native } = bothPaths(chunks);
+          expect(js.count).toBeGreaterThan(0);
+          expectSame(native, js);
+        });
+      }
+    }
+  }
+
+  it('an unchanged chunk, a tiny update after a large one, 4096 bins, empty chunks', () => {
+    const a = rawBytes('BF16', 5000, 3, false);
+    const tiny = new Uint8Array(8);
+    new DataView(tiny.buffer).setUint32(0, 0x3f800000, true);
+    new DataView(tiny.buffer).setUint32(4, 0x00000001, true);
+    const tinyB = new Uint8Array(8);
+    new DataView(tinyB.buffer).setUint32(0, 0x3f800001, true);
+    const { js, native } = bothPaths(
+      [
+        ['BF16', a, 'BF16', a.slice()],
+        ['BF16', a, 'BF16', updated('BF16', a, 'BF16', 4, 3, false)],
+        ['F32', tiny, 'F32', tinyB],
+        ['F16', new Uint8Array(0), 'F16', new Uint8Array(0)],
+      ],
+      4096,
+    );
+    expectSame(native, js);
+  });
+
+  it('refuses chunks of different lengths with SHAPE_MISMATCH', () => {
+    const acc = createDeltaAccumulator();
+    expectError(
+      () =>
+        accumulateRawDelta(
+          acc,
+          { dtype: 'F32', bytes: new Uint8Array(8) },
+          { dtype: 'BF16', bytes: new Uint8Array(8) },
+        ),
+      'SHAPE_MISMATCH',
+    );
+  });
+
+  it('diffSources gives the same result with the native pass as without it', () => {
+    const tensors: SourceTensor[] = [
+      { name: 'bf16', shape: [70, 100], dtype: 'BF16', count: 7000 },
+      { name: 'f16', shape: [3333], dtype: 'F16', count: 3333 },
+      { name: 'f32', shape: [5000], dtype: 'F32', count: 5000 },
+    ];
+    const source = (label: string, seed: number): TensorSource => {
+      const bytes = new Map(
+        tensors.map((t, i) => [t.name, rawBytes(t.dtype as Dtype, t.count, seed * 10 + i, false)]),
+      );
+      const width = (name: string) => DTYPE_BYTES[tensors.find((t) => t.name === name)!.dtype];
+      return {
+        label,
+        tensors,
+        metadata: {},
+        read(name, start, out) {
+          const w = width(name);
+          const dtype = tensors.find((t) => t.name === name)!.dtype;
+          decodeChunk(dtype, bytes.get(name)!.subarray(start * w, (start + out.length) * w), out);
+        },
+        readRaw(name, start, count) {
+          const w = width(name);
+          return bytes.get(name)!.subarray(start * w, (start + count) * w);
+        },
+        peakBytesHeld: () => 0,
+        close: () => undefined,
+      };
+    };
+    const a = source('a', 1);
+    const b = source('b', 2);
+    // 24 000 bytes: chunks of 1000 elements, so each tensor spans several chunks.
+    const native = diffSources(a, b, { memoryBudgetBytes: 24_000 });
+    expect(setNativeDelta(false)).toBe(false);
+    const js = diffSources(a, b, { memoryBudgetBytes: 24_000 });
+    setNativeDelta(true);
+    expect(native).toEqual(js);
+  });
+});
