@@ -8,7 +8,9 @@ import type {
   OverviewTilePayload,
 } from '@shared/contract-weights';
 import { useApi } from '../api/provider';
+import { blockOfTensor, groupByBlock, type BlockStat } from '../models/diff-blocks';
 import { sortTensors, type DiffColumnKey, type SortDirection } from '../models/diff-model';
+import { diffPaths } from '../models/diff-paths';
 import { defaultCompareTargets, refKey } from '../models/diff-refs';
 import {
   createDiffTileSource,
@@ -64,6 +66,10 @@ export const useDiffStore = defineStore('diff', () => {
   const compareState = ref<LoadState>('idle');
   /** The tensor whose cosine matrix is shown; null for the whole model. */
   const compareTensor = ref<string | null>(null);
+  /** Large models: the tensor table grouped by block, which blocks are open, the blocks' statistic. */
+  const groupBlocks = ref(true);
+  const expandedBlocks = shallowRef<ReadonlySet<string>>(new Set());
+  const blockStat = ref<BlockStat>('l2');
 
   const sortedTensors = computed(() =>
     result.value === null ? [] : sortTensors(result.value.tensors, sortKey.value, sortDirection.value),
@@ -71,6 +77,17 @@ export const useDiffStore = defineStore('diff', () => {
   const selected = computed(
     () => result.value?.tensors.find((tensor) => tensor.name === selectedTensor.value) ?? null,
   );
+  /** The diff's tensors by block (`model.layers.N`, `h.N`, `blocks.N`); null when none is in a block. */
+  const blocks = computed(() => (result.value === null ? null : groupByBlock(result.value.tensors)));
+  /** The tensors the table lists: every one, or when grouped by block those of the open blocks. */
+  const listedTensors = computed(() => {
+    const groups = blocks.value;
+    if (groups === null || !groupBlocks.value) return sortedTensors.value;
+    const open = new Set(
+      groups.filter((g) => expandedBlocks.value.has(g.key)).flatMap((g) => g.tensors.map((t) => t.name)),
+    );
+    return sortedTensors.value.filter((t) => open.has(t.name));
+  });
 
   let computeRequest = 0;
   let overviewRequest = 0;
@@ -93,6 +110,7 @@ export const useDiffStore = defineStore('diff', () => {
     compareResult.value = null;
     compareState.value = 'idle';
     compareTensor.value = null;
+    expandedBlocks.value = new Set();
     compareTargets.value = markRaw(defaultCompareTargets(useRunsStore().tree, a, b));
     useNavigationStore().show('diff');
     await compute();
@@ -139,6 +157,17 @@ export const useDiffStore = defineStore('diff', () => {
     }
   }
 
+  /**
+   * Opens the diff of two model files or folders by path (A first): the browser's path fields and
+   * the desktop app's drop of two files or folders. Returns why not, or null once the diff opens.
+   */
+  function openPaths(paths: readonly string[]): { message: string; field: 'a' | 'b' | null } | null {
+    const checked = diffPaths(paths);
+    if (!checked.ok) return { message: checked.message, field: checked.field };
+    void open(checked.a, checked.b);
+    return null;
+  }
+
   function swap(): Promise<void> {
     const current = pair.value;
     return current === null ? Promise.resolve() : open(current.b, current.a);
@@ -165,7 +194,20 @@ export const useDiffStore = defineStore('diff', () => {
 
   function selectTensor(name: string | null): void {
     selectedTensor.value = name;
-    if (name !== null) tab.value = 'layers';
+    if (name === null) return;
+    tab.value = 'layers';
+    const block = blocks.value === null ? null : blockOfTensor(blocks.value, name);
+    if (block !== null) revealBlock(block.key);
+  }
+
+  function toggleBlock(key: string): void {
+    const next = new Set(expandedBlocks.value);
+    if (!next.delete(key)) next.add(key);
+    expandedBlocks.value = next;
+  }
+
+  function revealBlock(key: string): void {
+    if (!expandedBlocks.value.has(key)) expandedBlocks.value = new Set([...expandedBlocks.value, key]);
   }
 
   async function loadOverview(): Promise<void> {
@@ -252,6 +294,7 @@ export const useDiffStore = defineStore('diff', () => {
     compareResult.value = null;
     compareState.value = 'idle';
     compareTensor.value = null;
+    expandedBlocks.value = new Set();
   }
 
   /**
@@ -317,9 +360,15 @@ export const useDiffStore = defineStore('diff', () => {
     compareResult,
     compareState,
     compareTensor,
+    groupBlocks,
+    expandedBlocks,
+    blockStat,
+    blocks,
+    listedTensors,
     sortedTensors,
     selected,
     open,
+    openPaths,
     compute,
     cancel,
     swap,
@@ -327,6 +376,8 @@ export const useDiffStore = defineStore('diff', () => {
     diffSharedTensors,
     sortBy,
     selectTensor,
+    toggleBlock,
+    revealBlock,
     loadOverview,
     setCompareTargets,
     runCompare,

@@ -6,8 +6,8 @@ import { droppedCheckpointId, droppedFiles, isCheckpointDrag, isFileDrag } from 
 
 export const BROWSER_FILE_DROP_MESSAGE =
   'Files dropped from the operating system can only be read by the desktop app: in a browser a dropped ' +
-  'file has no path on the machine running Deltascope. Use Compare… and type the model file’s path ' +
-  '(.safetensors or a tfjs model.json), or import it into the database (weights.import) and drag its checkpoint.';
+  'file has no path on the machine running Deltascope. Type the two paths (files or model folders) in ' +
+  'the Diff view’s “Diff two models by path”, or import a model into the database (weights.import) and drag its checkpoint.';
 
 /** Model files from a drop as diff sides, or null (after telling the user why) when none can be read. */
 function fileRefs(event: DragEvent): CheckpointRef[] | null {
@@ -57,21 +57,20 @@ export function useDiffDrop() {
     void diff.open(target, files[0] as CheckpointRef);
   }
 
-  /** Dropped anywhere else: two model files are diffed (the first is A). */
+  /** Dropped anywhere else: two model files or folders are diffed (the first is A). */
   function dropFiles(event: DragEvent): void {
     if (!isFileDrag(event)) return;
     const files = fileRefs(event);
     if (files === null) return;
-    if (files.length !== 2) {
+    if (files.length === 1) {
       notices.push(
         'info',
-        files.length === 1
-          ? 'Drop two model files together to diff them, or drop one onto a checkpoint in the tree or lineage graph.'
-          : `Drop exactly two model files to diff them (${files.length} were dropped).`,
+        'Drop two model files or folders together to diff them, or drop one onto a checkpoint in the tree or lineage graph.',
       );
       return;
     }
-    void diff.open(files[0] as CheckpointRef, files[1] as CheckpointRef);
+    const refused = diff.openPaths(files.map((ref) => ('file' in ref ? ref.file : '')));
+    if (refused !== null) notices.push('info', refused.message);
   }
 
   return { acceptsOnCheckpoint, dropOnCheckpoint, dropFiles };

@@ -10,6 +10,10 @@ import {
   buildDeltaNormsOptions,
   divergingStops,
 } from '../../../../src-main/shared/charts/cosine-matrix-options';
+import {
+  buildBlockKindMatrixOptions,
+  sequentialStops,
+} from '../../../../src-main/shared/charts/block-kind-options';
 
 type Series = { data: unknown[]; type: string; name?: string };
 const seriesOf = (option: { series?: unknown }) => option.series as Series[];
@@ -93,5 +97,35 @@ describe('diff chart options', () => {
     expect(() => buildDeltaNormsOptions({ tensors: ['k'], deltas: [{ label: 'x', norms: [] }] })).toThrow(
       /0 norms for 1 tensors/,
     );
+  });
+});
+
+describe('block × kind matrix options', () => {
+  it('puts kinds across, blocks down, blanks for absent cells, and a scale from 0 to the largest value', () => {
+    const option = buildBlockKindMatrixOptions({
+      rows: ['0', '1'],
+      kinds: ['q', 'up'],
+      values: [
+        [1, null],
+        [3, 4],
+      ],
+      statLabel: '‖Δ‖₂',
+    });
+    const data = seriesOf(option)[0]?.data as { name: string; value: unknown[] }[];
+    expect(data.map((d) => d.value)).toEqual([
+      [0, 0, 1],
+      [1, 0, '-'],
+      [0, 1, 3],
+      [1, 1, 4],
+    ]);
+    expect(data[3]?.name).toBe('1|up');
+    expect((option.visualMap as { min: number; max: number }).max).toBe(4);
+    expect((option.xAxis as { data: string[] }).data).toEqual(['q', 'up']);
+    // Zero is the heatmaps' neutral colour; the largest value their strongest red.
+    expect(sequentialStops()[0]).toBe(divergingStops()[5]);
+    expect(sequentialStops().at(-1)).toBe(divergingStops()[10]);
+    expect(() =>
+      buildBlockKindMatrixOptions({ rows: ['0'], kinds: ['q', 'k'], values: [[1]], statLabel: 'x' }),
+    ).toThrow(/1 rows of 2 values/);
   });
 });
