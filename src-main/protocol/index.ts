@@ -103,6 +103,12 @@ export {
   type LocalizationInput,
   type LocalizationTable,
 } from './localization';
+export {
+  pooledLocalization,
+  pooledPermutationPValue,
+  type PooledLocalizationInput,
+  type ReplicationLocalizationInput,
+} from './localization-pooling';
 export { formatInterval, formatNumber, includesZero, reportStatements } from './statements';
 export { buildReportHtml, type ReportCurve } from './report-html';
 export { reportCsvTables } from '../shared/tables/protocol-tables';

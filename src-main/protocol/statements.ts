@@ -42,6 +42,25 @@ export function formatInterval(ci: Interval, how: { percent?: boolean; signed?: 
   return `${n(ci.estimate)} [${n(ci.low)}, ${n(ci.high)}]`;
 }
 
+/**
+ * formatInterval with up to 3 more decimals where a non-zero estimate or bound would print as 0, so an
+ * interval said to lie above (or below) 0 never shows a bound of "0" beside that claim.
+ */
+export function formatIntervalNonZero(
+  ci: Interval,
+  how: { percent?: boolean; signed?: boolean } = {},
+): string {
+  const scale = how.percent ? 100 : 1;
+  const base = how.percent ? 0 : 2;
+  let digits = base;
+  const hidden = (x: number): boolean => x !== 0 && Number((Math.abs(x) * scale).toFixed(digits)) === 0;
+  while (digits < base + 3 && [ci.estimate, ci.low, ci.high].some(hidden)) digits += 1;
+  const n = (x: number): string => formatNumber(x * scale, digits, how.signed === true);
+  return how.percent
+    ? `${n(ci.estimate)}% [${n(ci.low)}, ${n(ci.high)}]`
+    : `${n(ci.estimate)} [${n(ci.low)}, ${n(ci.high)}]`;
+}
+
 /** low ≤ 0 ≤ high. */
 export function includesZero(ci: Interval): boolean {
   return ci.low <= 0 && ci.high >= 0;
@@ -356,23 +375,26 @@ function localizationStatements(seed: number, table: LocalizationData): ReportSt
     out.push({
       seed,
       topic: 'localization',
-      kind: beats ? 'finding' : 'null-result',
+      kind: beats ? 'note' : 'null-result',
       text:
         `top-${k}% mask (${table.aggregator} map) recovers ${formatInterval(top.fractionOfFull, { percent: true })} of the full fine-tune's gain on ${table.rbNew}` +
         (rnd === null
           ? '.'
           : ` vs ${formatInterval(rnd, { percent: true })} for random` +
-            (beats ? '.' : ': the intervals overlap, so the map does not beat a random mask here.')),
+            (beats
+              ? ' (one replication: only the pooled verdict can make it a finding).'
+              : ': the intervals overlap, so the map does not beat a random mask here.')),
     });
   }
   return out;
 }
 
 /**
- * Top-k against its controls: M random masks (percentile, permutation p-value) and paired per-episode
- * differences against the random draws' mean and each baseline. A finding only when p < 1 − confidence
- * and every paired difference excludes 0 on the positive side (the map beats random *and* the
- * "where learning happens" baselines).
+ * Top-k against its controls in one replication: M random masks (percentile, permutation p-value) and
+ * paired per-episode differences against the random draws' mean and each baseline. Never a finding on
+ * its own (its intervals cover one replication's episode noise): a note when p < 1 − confidence and
+ * every paired difference excludes 0 on the positive side, else a null result; the finding is the
+ * pooled verdict (localization-text.ts).
  */
 function controlStatement(
   seed: number,
@@ -390,7 +412,7 @@ function controlStatement(
   return {
     seed,
     topic: 'localization',
-    kind: beatsAll ? 'finding' : 'null-result',
+    kind: beatsAll ? 'note' : 'null-result',
     text:
       `top-${k}% mask (${table.aggregator} map)` +
       (fraction === null
@@ -399,7 +421,7 @@ function controlStatement(
       ` among ${nullRow.draws} random ${k}% masks it ranks at the ${Math.round(100 * nullRow.percentile)}th percentile (permutation p = ${formatNumber(nullRow.pValue)})` +
       (pairs === '' ? '.' : `; paired return differences ${pairs}.`) +
       (beatsAll
-        ? ''
+        ? ' One replication: its intervals cover only its own episode noise, so only the pooled verdict can make it a finding.'
         : ` Not a finding: the map must beat the random masks (p < ${formatNumber(alpha)}) and every baseline (null drift, gradient saliency, Fisher) with intervals above 0.`),
   };
 }

@@ -2,7 +2,9 @@ import { pooledEffect } from '../engine/pooling';
 import type { PooledEffect, ProtocolReport, ReportVerdict } from '../shared';
 import type { GroundTruthData, SpikeInData } from '../shared/known-answer-checks';
 import { methodRow, negationVerdict } from '../shared/negation-verdict';
-import { formatInterval, formatNumber } from './statements';
+import { headlineK } from '../shared/localization-verdict';
+import { pooledLocalizationText } from './localization-text';
+import { formatIntervalNonZero, formatNumber } from './statements';
 
 /**
  * The report's opening: one paragraph per question (negation, superposition, localization, known
@@ -14,12 +16,15 @@ export interface VerdictInput {
   spec: ProtocolReport['spec'];
   seeds: ProtocolReport['seeds'];
   pooledNegation: ProtocolReport['pooledNegation'];
+  /** The localization test pooled across replications (absent: not run). */
+  pooledLocalization?: ProtocolReport['pooledLocalization'];
   /** The latest known-answer checks stored for the experiment (protocol.knownAnswerChecks), if any. */
   knownAnswerChecks?: { spikeIn: SpikeInData | null; groundTruth: GroundTruthData | null };
 }
 
+// Enough decimals that a bound printed beside "beats" is never shown as 0.
 const ci = (p: { estimate: number; low: number; high: number }, percent = false): string =>
-  formatInterval(p, { signed: true, percent });
+  formatIntervalNonZero(p, { signed: true, percent });
 
 function pooling(p: PooledEffect): string {
   const how = p.method === 't-interval' ? 't-interval over replications' : 'hierarchical bootstrap';
@@ -142,7 +147,17 @@ function superpositionParagraph(input: VerdictInput): ReportVerdict {
       (overNull === null
         ? ', null-drift map not made (no null control)'
         : `, share − null-drift map's share ${ci(overNull, true)}`) +
-      ` (${pooling(overSize)}) — ${finding ? 'beats both' : overNull !== null && overNull.low > 0 ? 'beats the null drift only' : 'does not beat the null drift'}`
+      ` (${pooling(overSize)}) — ${
+        !overSize.replicated
+          ? 'not replicated, no claim'
+          : finding
+            ? 'beats both'
+            : overNull !== null && overNull.low > 0
+              ? 'beats the null drift only'
+              : overNull === null
+                ? 'no null drift to beat'
+                : 'does not beat the null drift (interval touches or includes 0)'
+      }`
     );
   });
   return {
@@ -153,36 +168,29 @@ function superpositionParagraph(input: VerdictInput): ReportVerdict {
 }
 
 function localizationParagraph(input: VerdictInput): ReportVerdict {
-  const tables = input.seeds.flatMap((s) => (s.localization === null ? [] : [s.localization]));
-  if (tables.length === 0 || input.spec.localization === null) {
+  const pooled = input.pooledLocalization ?? null;
+  const k = pooled === null ? null : headlineK(pooled);
+  if (pooled !== null && k === null && pooled.excluded.length > 0) {
+    return {
+      question: 'localization',
+      kind: pooled.fullGain.replicated ? 'null-result' : 'note',
+      text: `Localization: no fraction of the full fine-tune's gain can be computed — in seed${pooled.excluded.length > 1 ? 's' : ''} ${pooled.excluded.join(', ')} the full fine-tune on ${pooled.rbNew} did not raise the mean return over MA (gain ${ci(pooled.fullGain)}, ${pooling(pooled.fullGain)}); give the localization fine-tunes more steps.`,
+    };
+  }
+  if (pooled === null || k === null || input.spec.localization === null) {
     return {
       question: 'localization',
       kind: 'not-run',
-      text: 'Localization: not run (spec.localization is not set or no replication finished it).',
+      text: 'Localization: not run (spec.localization is not set or no replication has its full fine-tune and top-k mask evaluated).',
     };
   }
-  const k = Math.max(...input.spec.localization.kPercents);
-  const diffs = tables.flatMap((t) => {
-    const top = t.rows.find((r) => r.selection === 'top' && r.kPercent === k)?.fractionOfFull;
-    const random = t.rows.find((r) => r.selection === 'random' && r.kPercent === k)?.fractionOfFull;
-    return top == null || random == null ? [] : [top.estimate - random.estimate];
-  });
-  if (diffs.length === 0) {
-    return {
-      question: 'localization',
-      kind: 'not-run',
-      text: `Localization: the top and random ${k} % masks have no fraction of the full fine-tune yet.`,
-    };
-  }
-  const pooled = overReplications(diffs, input.spec);
-  const finding = pooled.replicated && pooled.low > 0;
+  const text = pooledLocalizationText(pooled, k, input.spec.confidence);
   return {
     question: 'localization',
-    kind: finding ? 'finding' : pooled.replicated ? 'null-result' : 'note',
+    kind: text.verdict.finding ? 'finding' : text.verdict.replicated ? 'null-result' : 'note',
     text:
-      `Localization (does the map's top-${k} % of the movable parameters carry RB_new better than a random ${k} %?): fraction of the full fine-tune's gain, top − random ${ci(pooled, true)} (${pooling(pooled)}; per replication ${pooled.perReplication.map((x) => formatNumber(x * 100, 0, true)).join(', ')} points) — ` +
-      (finding ? 'beats the random mask' : 'does not beat the random mask (null result)') +
-      '. Baselines by gradient saliency, Fisher and the null-drift map: not in this report.',
+      `Localization (does the ${pooled.aggregator} map's top-${k} % of the movable parameters carry ${pooled.rbNew} better than random masks and the baselines of "where learning happens"?): ` +
+      text.text,
   };
 }
 

@@ -430,6 +430,65 @@ export const PooledNegationRowSchema = z.object({
 });
 export type PooledNegationRow = z.output<typeof PooledNegationRowSchema>;
 
+/** What the top-k mask of the map is compared with: M random masks, and the baseline masks' top k. */
+export const LOCALIZATION_COMPARISONS = ['random', 'null-drift', 'saliency', 'fisher'] as const;
+export const LocalizationComparisonSchema = z.enum(LOCALIZATION_COMPARISONS);
+export type LocalizationComparison = z.output<typeof LocalizationComparisonSchema>;
+
+/**
+ * The localization test pooled across replications (protocol/localization-pooling.ts). Each
+ * replication is measured against its OWN full fine-tune: its denominator dᵣ = mean RB_new return of
+ * its full fine-tune − its MA's, and a mask's effect is (xₑ − MAₑ)/dᵣ per episode (the fraction of the
+ * full gain); top − X is (topₑ − Xₑ)/dᵣ, X the random draws' per-episode mean or a baseline's top k.
+ * Each effect is pooled with engine/pooling.ts (the negation's pooling): its perReplication values
+ * follow `seeds` of its own entry.
+ */
+export const PooledLocalizationSchema = z.object({
+  rbNew: z.string(),
+  aggregator: z.string(),
+  /** Replications whose MA and full fine-tune are evaluated, in replication order. */
+  seeds: z.array(z.number().int()),
+  /** Each replication's own full fine-tune's gain in RB_new mean return over its MA (the denominators), pooled. */
+  fullGain: PooledEffectSchema,
+  /** Replications left out of the fractions: their full fine-tune did not raise RB_new's mean return (dᵣ ≤ 0). */
+  excluded: z.array(z.number().int()),
+  ks: z.array(
+    z.object({
+      kPercent: z.number(),
+      /** Fraction of the full gain of each mask kind (random: the mean over the draws), pooled. */
+      fractions: z.array(
+        z.object({
+          selection: MaskSelectionSchema,
+          seeds: z.array(z.number().int()),
+          effect: PooledEffectSchema,
+        }),
+      ),
+      /** top − X in fractions of the full gain, paired per episode, pooled. */
+      paired: z.array(
+        z.object({
+          versus: LocalizationComparisonSchema,
+          seeds: z.array(z.number().int()),
+          effect: PooledEffectSchema,
+        }),
+      ),
+      /**
+       * Top-k among each replication's M random masks: per replication (seeds order) the draws and
+       * #{draws with mean return ≥ top's}, and the pooled permutation p-value P(Σ Gᵣ ≤ Σ gᵣ), Gᵣ
+       * uniform on {0…Mᵣ} (exchangeable masks under the null; with R = 1 it is (1 + g)/(M + 1)).
+       */
+      randomNull: z
+        .object({
+          seeds: z.array(z.number().int()),
+          draws: z.array(count),
+          atLeastTop: z.array(count),
+          pValue: z.number(),
+        })
+        .nullable(),
+    }),
+  ),
+});
+export type PooledLocalization = z.output<typeof PooledLocalizationSchema>;
+
 /** Success (share of episodes collecting the reward's object) of one checkpoint on one reward. */
 export const SuccessFigureSchema = z.object({
   /** "MA", "MB:coin", "random policy". */
@@ -530,6 +589,8 @@ export const ProtocolReportSchema = z.object({
   seeds: z.array(ReportSeedSchema),
   /** Negation headline effects pooled across replications (empty until a replication's negation is done). */
   pooledNegation: z.array(PooledNegationRowSchema).default([]),
+  /** The localization test pooled across replications (null without spec.localization or before a replication has MA and its full fine-tune evaluated). */
+  pooledLocalization: PooledLocalizationSchema.nullable().default(null),
   /** The opening verdict paragraphs, one per question (absent in reports made before they existed). */
   verdicts: z.array(ReportVerdictSchema).default([]),
   statements: z.array(ReportStatementSchema),

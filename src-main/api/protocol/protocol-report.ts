@@ -3,6 +3,7 @@ import { recoveryRecordOf } from '../../jobs/recovery-record';
 import {
   behaviourMatrix,
   nodeIds,
+  pooledLocalization,
   pooledNegation,
   recoveryOfDerived,
   reportStatements,
@@ -10,6 +11,7 @@ import {
   type AnalysisKind,
   type JobGraph,
   type NodeState,
+  type ReplicationLocalizationInput,
   type ReplicationNegationInput,
   type ReportCurve,
 } from '../../protocol';
@@ -141,6 +143,36 @@ function negationReplications(
   return out;
 }
 
+/**
+ * Per replication whose MA and own full fine-tune on RB_new are evaluated, the evaluations of its
+ * localization masks (those done), for pooling the localization test across replications.
+ */
+function localizationReplications(
+  db: DeltascopeDb,
+  states: Map<string, NodeState>,
+  spec: ExperimentSpec,
+  graph: JobGraph,
+): ReplicationLocalizationInput[] {
+  if (spec.localization === null) return [];
+  const out: ReplicationLocalizationInput[] = [];
+  for (let r = 0; r < spec.seeds; r++) {
+    const s = spec.seedBase + r;
+    const base = evaluationOfNode(db, states, nodeIds.pretrain(s));
+    const full = evaluationOfNode(db, states, nodeIds.localizeFull(s));
+    if (base === null || full === null) continue;
+    const masks: ReplicationLocalizationInput['masks'][number][] = [];
+    for (const node of graph.nodes) {
+      if (node.seed !== s || node.params.kind !== 'relevance-mask') continue;
+      const { selection, kPercent } = node.params;
+      const draw = node.params.draw ?? 0;
+      const evaluation = evaluationOfNode(db, states, nodeIds.localize(s, selection, kPercent, draw));
+      if (evaluation !== null) masks.push({ selection, kPercent, draw, result: evaluation.result });
+    }
+    out.push({ seed: s, base: base.result, full: full.result, masks });
+  }
+  return out;
+}
+
 /** The report data of experiment `experimentId` (statements included). */
 export function buildProtocolReport(db: DeltascopeDb, experimentId: number): ProtocolReport {
   const { spec, graph } = loadProtocol(db, experimentId);
@@ -223,7 +255,16 @@ export function buildProtocolReport(db: DeltascopeDb, experimentId: number): Pro
     replications: negationReplications(db, states, spec, graph),
     pooling: { resamples: spec.bootstrapResamples, confidence: spec.confidence, seed: spec.seedBase },
   });
-  const base = { spec, similarity, seeds, pooledNegation: pooled };
+  const localization =
+    spec.localization === null
+      ? null
+      : pooledLocalization({
+          rbNew: spec.localization.rbNew.name,
+          aggregator: spec.localization.aggregator,
+          replications: localizationReplications(db, states, spec, graph),
+          pooling: { resamples: spec.bootstrapResamples, confidence: spec.confidence, seed: spec.seedBase },
+        });
+  const base = { spec, similarity, seeds, pooledNegation: pooled, pooledLocalization: localization };
   return {
     format: PROTOCOL_REPORT_FORMAT,
     experimentId,
@@ -236,6 +277,7 @@ export function buildProtocolReport(db: DeltascopeDb, experimentId: number): Pro
     runs,
     seeds,
     pooledNegation: pooled,
+    pooledLocalization: localization,
     verdicts: reportVerdicts({ ...base, knownAnswerChecks: latestKnownAnswerChecks(db, experimentId) }),
     statements: reportStatements(base),
   };

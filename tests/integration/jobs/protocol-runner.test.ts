@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { buildProtocolReport } from '../../../src-main/api/protocol/protocol-report';
 import { ProtocolRunner } from '../../../src-main/jobs/protocol/protocol-runner';
 import {
   checkpointMap,
@@ -304,6 +305,26 @@ describe('the objective-isolation protocol runner', () => {
         expect(changed, `${row.selection} ${row.kPercent}%`).toBeGreaterThan(0);
       }
       expect(numbersIn(localization).every(Number.isFinite)).toBe(true);
+      // The report pools the test across replications, each against its own full fine-tune (here one
+      // replication: not replicated, and its pooled permutation p is its own).
+      const report = buildProtocolReport(reopened, experimentId);
+      const pooled = report.pooledLocalization!;
+      expect(pooled.seeds).toEqual([1]);
+      expect(pooled.fullGain).toMatchObject({ replications: 1, replicated: false });
+      expect(pooled.fullGain.perReplication[0]).toBeCloseTo(localization!.full.gainOverBase.estimate, 9);
+      const verdict = report.verdicts.find((v) => v.question === 'localization')!;
+      expect(verdict.kind).toBe('note');
+      if (pooled.excluded.length === 0) {
+        const k = pooled.ks[0]!;
+        expect(k.randomNull!.pValue).toBeCloseTo(localization!.randomNull![0]!.pValue, 12);
+        expect(k.paired.map((p) => p.versus)).toEqual(['random', 'null-drift', 'saliency', 'fisher']);
+        const top = localization!.rows.find((r) => r.selection === 'top')!.fractionOfFull!;
+        expect(k.fractions[0]!.effect.perReplication[0]).toBeCloseTo(top.estimate, 9);
+        expect(verdict.text).toContain('R = 1: not replicated');
+      } else {
+        expect(pooled.ks).toEqual([]);
+        expect(verdict.text).toContain('did not raise the mean return');
+      }
     } finally {
       reopened.close();
     }

@@ -176,6 +176,7 @@ export function reportFixture(knobs: FixtureKnobs = {}): ProtocolReport {
     ],
     seeds: [seed],
     pooledNegation: [],
+    pooledLocalization: null,
     verdicts: [],
     statements: [],
   };

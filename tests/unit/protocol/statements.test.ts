@@ -141,10 +141,10 @@ describe('automatic report statements', () => {
     expect(coin?.text).toContain('includes 0');
   });
 
-  it('compares the top-k mask with a random mask, a finding only when the intervals separate', () => {
+  it('compares the top-k mask with a random mask in one replication: a note when the intervals separate, never a finding', () => {
     const separated = texts(reportFixture(), 'localization');
     expect(separated).toContain(
-      "top-5% mask (mean map) recovers 71% [60, 80] of the full fine-tune's gain on blue vs 22% [15, 30] for random.",
+      "top-5% mask (mean map) recovers 71% [60, 80] of the full fine-tune's gain on blue vs 22% [15, 30] for random (one replication: only the pooled verdict can make it a finding).",
     );
     const overlapping = reportStatements(
       reportFixture({ topFraction: iv(0.3, 0.1), randomFraction: iv(0.25, 0.1) }),
@@ -153,7 +153,7 @@ describe('automatic report statements', () => {
     expect(overlapping?.text).toContain('does not beat a random mask');
   });
 
-  it('weighs top-k against M random masks and the baselines: a finding only with p < 0.05 and every paired difference above 0', () => {
+  it("weighs one replication's top-k against M random masks and the baselines: a note (never a finding) only with p < 0.05 and every paired difference above 0", () => {
     const withControls = (saliency: { low: number; high: number }, pValue: number) => {
       const report = reportFixture();
       const loc = report.seeds[0]!.localization!;
@@ -180,7 +180,8 @@ describe('automatic report statements', () => {
       )!;
     };
     const beats = withControls({ low: 0.05, high: 0.15 }, 1 / 21);
-    expect(beats.kind).toBe('finding');
+    expect(beats.kind).toBe('note');
+    expect(beats.text).toContain('only the pooled verdict can make it a finding');
     expect(beats.text).toContain(
       'among 20 random 5% masks it ranks at the 100th percentile (permutation p = 0.05)',
     );

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pooledEffect } from '../../../src-main/engine/pooling';
 import { buildReportHtml, reportVerdicts } from '../../../src-main/protocol';
 import type { PooledNegationRow, ReportSeed } from '../../../src-main/shared';
+import { plantedReplications, pooled } from './localization-pooling-fixture';
 import { reportFixture } from './report-fixture';
 
 /** The fixture's seed replicated R times, its top-mask fraction shifted per replication. */
@@ -48,22 +49,23 @@ describe('report verdicts', () => {
     expect(verdicts[0]).toMatchObject({ kind: 'not-run' });
     expect(verdicts[3]).toMatchObject({ kind: 'not-run' });
     expect(verdicts[3]!.text).toContain('not run');
-    // One replication: pooled values, never a finding.
-    expect(verdicts[2]!.kind).toBe('note');
-    expect(verdicts[2]!.text).toContain('R = 1: not replicated');
+    // No pooled localization in the fixture: said plainly, not guessed from one replication's table.
+    expect(verdicts[2]).toMatchObject({ kind: 'not-run' });
+    const one = reportVerdicts({ ...reportFixture(), pooledLocalization: pooled(plantedReplications(1)) });
+    expect(one[2]!.kind).toBe('note');
+    expect(one[2]!.text).toContain('R = 1: not replicated');
+    expect(one[2]!.text).toContain('Not replicated');
+    expect(one[2]!.text).not.toContain('Finding');
   });
 
-  it('pools superposition and localization across replications, naming the controls beaten and not', () => {
-    const [, superposition, localization] = reportVerdicts(replicated(3));
+  it('pools superposition across replications, naming the controls beaten and not', () => {
+    const [superposition] = reportVerdicts(replicated(3)).slice(1);
     // mean concentrates on policy.kernel beyond its size and the null map; median on dense1 below its size.
     expect(superposition!.text).toContain('mean concentrates on policy.kernel');
     expect(superposition!.text).toContain('beats both');
     expect(superposition!.text).toContain('median concentrates on torso.dense1.kernel');
     expect(superposition!.text).toContain('does not beat the null drift');
     expect(superposition!.kind).toBe('note');
-    expect(localization!.kind).toBe('finding');
-    expect(localization!.text).toContain('R = 3, hierarchical bootstrap');
-    expect(localization!.text).toContain('per replication +48, +50, +52 points');
   });
 
   it('calls negation a finding only when −Δ beats every control, and lists the one it failed to beat', () => {

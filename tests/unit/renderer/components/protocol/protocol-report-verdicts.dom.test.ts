@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { createApp, h } from 'vue';
 import ProtocolReportVerdicts from '../../../../../src-renderer/components/protocol/ProtocolReportVerdicts.vue';
 import { reportVerdicts } from '../../../../../src-main/protocol';
+import { plantedReplications, pooled } from '../../../protocol/localization-pooling-fixture';
 import { reportFixture } from '../../../protocol/report-fixture';
 
 describe('the report verdicts in the app', () => {
   it('opens the report with one paragraph per question, each saying whether it is a finding or was not run', () => {
     const report = reportFixture();
+    report.pooledLocalization = pooled(plantedReplications(1));
     report.verdicts = reportVerdicts(report);
     const root = document.createElement('div');
     document.body.append(root);
