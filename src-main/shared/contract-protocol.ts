@@ -131,6 +131,11 @@ export const RewardSimilarityResultSchema = z.object({
    */
   warnings: z.array(RewardSimilarityWarningSchema),
   threshold: z.number(),
+  /**
+   * Rewards whose pairs are not checked (absent before it existed): the positive controls' −RBᵢ, whose
+   * ρ with RBᵢ is −1 by construction and which are no RB the protocol needs orthogonal.
+   */
+  unchecked: z.array(z.string()).optional(),
 });
 export type RewardSimilarityResult = z.output<typeof RewardSimilarityResultSchema>;
 

@@ -366,6 +366,14 @@ export function negatedRbName(rb: { name: string }): string {
   return `neg-${rb.name}`;
 }
 
+/**
+ * The rewards of the positive controls (−RBᵢ for every RBᵢ when spec.positiveControl), by name: their
+ * similarity to RBᵢ is −1 by construction, so no similarity warning is about them.
+ */
+export function positiveControlRewardNames(spec: Pick<ExperimentSpec, 'positiveControl' | 'rbs'>): string[] {
+  return spec.positiveControl ? spec.rbs.map(negatedRbName) : [];
+}
+
 /** −RBᵢ: RBᵢ's component with every weight negated (added to RA when RBᵢ is added to RA). */
 export function negatedRbReward(ra: RewardSpec, rb: RbSpec): RewardSpec {
   const negate = (r: Record<string, number>): Record<string, number> =>

@@ -2,10 +2,10 @@ import { evaluatePolicy } from '../../engine/evaluate';
 import type { PolicyFn } from '../../engine/policy-rollout';
 import { decodeArtifact, encodeArtifact } from '../../shared/artifact-codec';
 import { REPORT_BASELINE_FORMAT, type ReportBaseline } from '../../shared/artifact-schemas';
-import type { ExperimentSpec } from '../../shared/experiment-spec';
+import { positiveControlRewardNames, type ExperimentSpec } from '../../shared/experiment-spec';
 import type { RewardSpec } from '../../shared/reward';
 import type { DeltascopeDb } from '../../store';
-import { computeRewardSimilarity } from './protocol-similarity';
+import { computeRewardSimilarity, withUncheckedRewards } from './protocol-similarity';
 
 /**
  * What the report compares against and that depends on the spec alone: the reward similarity (5,000
@@ -37,6 +37,7 @@ export function computeReportBaseline(
       samples: REPORT_SIMILARITY_SAMPLES,
       threshold: ORTHOGONALITY_THRESHOLD,
       seed: spec.seedBase,
+      unchecked: positiveControlRewardNames(spec),
     });
   } catch {
     similarity = null;
@@ -77,7 +78,13 @@ export function ensureReportBaseline(
   evalRewards: readonly RewardSpec[],
 ): ReportBaseline {
   const stored = storedReportBaseline(db, experimentId);
-  if (stored !== null) return stored;
+  if (stored !== null) {
+    // Stored before the positive controls' rewards were exempt: their by-construction pairs go.
+    const unchecked = positiveControlRewardNames(spec);
+    return stored.similarity === null
+      ? stored
+      : { ...stored, similarity: withUncheckedRewards(stored.similarity, unchecked) };
+  }
   const baseline = computeReportBaseline(spec, evalRewards);
   try {
     db.artifacts.put(

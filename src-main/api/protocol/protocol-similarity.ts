@@ -7,13 +7,16 @@ import type { GridMazeConfigInput, RewardSimilarityResult, RewardSpec } from '..
  * — the protocol assumes the RBs are roughly orthogonal to RA and to each other, so that a delta's
  * lean can be attributed to its RB. The first reward is RA. A pair whose rewards both fire on fewer
  * than SPARSE_EVENT_RATE of the transitions gets an 'uninformative' warning instead of passing: its ρ
- * sits near −√(pq/((1−p)(1−q))) whatever the rewards are.
+ * sits near −√(pq/((1−p)(1−q))) whatever the rewards are. Pairs with a positive control's reward −RBᵢ
+ * are not checked: ρ(RBᵢ, −RBᵢ) = −1 by construction, and −RBᵢ is no RB the protocol needs orthogonal.
  */
 
 export interface SimilarityOptions {
   samples: number;
   threshold: number;
   seed: number;
+  /** Rewards whose pairs are not checked (the positive controls' −RBᵢ; none by default). */
+  unchecked?: readonly string[];
 }
 
 type Warning = RewardSimilarityResult['warnings'][number];
@@ -45,19 +48,21 @@ function uninformative(a: string, b: string, rho: number, p: number, q: number):
 
 /**
  * Warnings for |ρ| > threshold between reward 0 (RA) and each other, and between two others; with
- * `eventRates`, also for pairs of sparse rewards whose small |ρ| is uninformative.
+ * `eventRates`, also for pairs of sparse rewards whose small |ρ| is uninformative. Pairs with a reward
+ * of `unchecked` (the positive controls' −RBᵢ) get none.
  */
 export function similarityWarnings(
   names: readonly string[],
   pearson: readonly (readonly (number | null)[])[],
   threshold: number,
   eventRates?: readonly number[],
+  unchecked: readonly string[] = [],
 ): Warning[] {
   const warnings: Warning[] = [];
   for (let a = 0; a < names.length; a++) {
     for (let b = a + 1; b < names.length; b++) {
       const rho = pearson[a]?.[b] ?? null;
-      if (rho === null) continue;
+      if (rho === null || unchecked.includes(names[a]!) || unchecked.includes(names[b]!)) continue;
       if (Math.abs(rho) <= threshold) {
         const p = eventRates?.[a];
         const q = eventRates?.[b];
@@ -87,6 +92,7 @@ export function computeRewardSimilarity(
   options: SimilarityOptions,
 ): RewardSimilarityResult {
   const result = rewardSimilarity(env, rewards, { transitions: options.samples, seed: options.seed });
+  const unchecked = (options.unchecked ?? []).filter((name) => result.names.includes(name));
   const pearson = result.pearson.map((row) => row.map(finiteOrNull));
   const epic = result.epic.map((row) => row.map(finiteOrNull));
   return {
@@ -95,7 +101,25 @@ export function computeRewardSimilarity(
     epic,
     samples: result.samples,
     eventRates: result.eventRates,
-    warnings: similarityWarnings(result.names, pearson, options.threshold, result.eventRates),
+    warnings: similarityWarnings(result.names, pearson, options.threshold, result.eventRates, unchecked),
     threshold: options.threshold,
+    ...(unchecked.length === 0 ? {} : { unchecked }),
+  };
+}
+
+/**
+ * A similarity result without the warnings about pairs with an `unchecked` reward, which it then names:
+ * for a result stored before the positive controls were exempt (a report baseline of an older database).
+ */
+export function withUncheckedRewards(
+  similarity: RewardSimilarityResult,
+  unchecked: readonly string[],
+): RewardSimilarityResult {
+  const names = unchecked.filter((name) => similarity.names.includes(name));
+  if (names.length === 0) return similarity;
+  return {
+    ...similarity,
+    warnings: similarity.warnings.filter((w) => !names.includes(w.a) && !names.includes(w.b)),
+    unchecked: names,
   };
 }
