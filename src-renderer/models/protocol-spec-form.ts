@@ -3,18 +3,28 @@ import {
   DEFAULT_ALPHAS,
   ExperimentSpecSchema,
   LocalizationSpecSchema,
+  negatedRbName,
+  RecoveryCriterionSpecSchema,
   type ExperimentSpec,
+  type RecoveryCriterionSpec,
 } from '@shared/experiment-spec';
-import { createSpecForm, getAt, rewardRow, type FieldPath, type SpecDraft } from './spec-draft';
+import { createSpecForm, getAt, rewardRow, setAt, type FieldPath, type SpecDraft } from './spec-draft';
 
 /**
  * The experiment designer's form over `ExperimentSpecSchema` (see spec-draft.ts). The schema runs
  * here for instant per-field messages; the main side's `protocol.validate` adds node counts and the
  * wall-time estimate.
  */
+/** Recovery to criterion as the designer turns it on: every field at its schema default. */
+export const RECOVERY_CRITERION_DEFAULTS: RecoveryCriterionSpec = RecoveryCriterionSpecSchema.parse({});
+
 export const experimentForm = createSpecForm<ExperimentSpec>(ExperimentSpecSchema, {
-  // The localization test is off (null) by default; once on, its fields default to these.
-  sectionDefaults: { localization: LocalizationSpecSchema.parse({ rbNew: { name: 'rbnew' } }) },
+  // The localization test and recovery to criterion are off (null) by default; once on, their fields
+  // default to these.
+  sectionDefaults: {
+    localization: LocalizationSpecSchema.parse({ rbNew: { name: 'rbnew' } }),
+    recoveryCriterion: RECOVERY_CRITERION_DEFAULTS,
+  },
 });
 
 /** The top-level sections the designer's fields edit; a problem anywhere else belongs to the JSON editor. */
@@ -31,6 +41,8 @@ export const EXPERIMENT_FORM_PATHS: readonly FieldPath[] = [
   'finetuneSteps',
   'nullControls',
   'recoverySteps',
+  'recoveryCriterion',
+  'positiveControl',
   'evalEpisodes',
   'alphas',
   'localization',
@@ -69,6 +81,23 @@ export const EXPERIMENT_REWARDS_TABLE = {
   addLabel: '+ add RB',
   plusRa: true,
 } as const;
+
+/** The draft with recovery to criterion on (every field at its default, unless already set) or off. */
+export function withRecoveryCriterion(draft: SpecDraft, on: boolean): SpecDraft {
+  if (!on) return setAt(draft, 'recoveryCriterion', undefined);
+  const own = getAt(draft, 'recoveryCriterion');
+  return typeof own === 'object' && own !== null
+    ? draft
+    : setAt(draft, 'recoveryCriterion', { ...RECOVERY_CRITERION_DEFAULTS });
+}
+
+/** The rewards the positive controls fine-tune on (−RBᵢ per RB of the draft), by name. */
+export function positiveControlRewards(draft: SpecDraft): string[] {
+  return experimentForm
+    .rewards(draft, 'rbs')
+    .filter((rb) => rb.name.trim() !== '')
+    .map(negatedRbName);
+}
 
 /** An α grid from `from` to `to` in `step`s, rounded to 6 decimals so JSON stays readable. */
 export function alphaGrid(from: number, to: number, step: number): number[] {

@@ -39,12 +39,14 @@ function shrink(spec: Record<string, unknown>): Record<string, unknown> {
     },
   };
 }
-/** The name of the demo experiment, as resources/experiments/demo.json sets it. */
-const DEMO_NAME = (
-  JSON.parse(readFileSync(join(REPO_ROOT, 'resources', 'experiments', 'demo.json'), 'utf8')) as {
-    name: string;
-  }
-).name;
+/** The demo preset as resources/experiments/demo.json sets it. */
+const DEMO = JSON.parse(readFileSync(join(REPO_ROOT, 'resources', 'experiments', 'demo.json'), 'utf8')) as {
+  name: string;
+  recoveryCriterion: { margin: number; maxSteps: number };
+};
+const DEMO_NAME = DEMO.name;
+/** styles.css `--danger-text`: the colour of a field's error message. */
+const DANGER_TEXT = '#9b1c1c';
 /** The chart's legend row; the plot grid starts below it (see charts/interval-lines-options.ts). */
 const LEGEND_HEIGHT_PX = 30;
 /** Set to a folder to keep screenshots of each screen for a human to look at. */
@@ -92,6 +94,28 @@ describe('protocol designer, progress and report in Chromium against the headles
     await page.getByTestId('protocol-load-preset').click();
     await expect(page.getByTestId('protocol-name').inputValue()).resolves.toBe(DEMO_NAME);
     await shot('protocol-designer-top');
+
+    // The demo's recovery to criterion and positive control, each in its own field; a step cap below
+    // one PPO iteration is refused under the cap, in the error colour, and nothing can be launched.
+    const negation = page.getByTestId('protocol-negation');
+    const maxSteps = page.getByTestId('protocol-criterion-maxSteps');
+    await expect(page.getByTestId('protocol-recovery-criterion').isChecked()).resolves.toBe(true);
+    await expect(maxSteps.inputValue()).resolves.toBe(String(DEMO.recoveryCriterion.maxSteps));
+    await expect(page.getByTestId('protocol-criterion-margin').inputValue()).resolves.toBe(
+      String(DEMO.recoveryCriterion.margin),
+    );
+    await expect(page.getByTestId('protocol-positive-control').isChecked()).resolves.toBe(true);
+    await expect(page.getByTestId('protocol-positive-rewards').innerText()).resolves.toContain('neg-coin');
+    const errorInk = async (name: string) =>
+      colorCoverage(decodePng(await shot(name, negation)), DANGER_TEXT, 40).pixels;
+    expect(await errorInk('protocol-negation-fields')).toBe(0);
+    await maxSteps.fill('10');
+    const capError = negation.locator('[data-testid="field-error"][data-path="recoveryCriterion.maxSteps"]');
+    await expect(capError.innerText()).resolves.toContain('10 is less than one PPO iteration');
+    await expect(page.getByTestId('protocol-launch').isDisabled()).resolves.toBe(true);
+    expect(await errorInk('protocol-negation-fields-error')).toBeGreaterThan(30);
+    await maxSteps.fill(String(DEMO.recoveryCriterion.maxSteps));
+    await capError.waitFor({ state: 'detached' });
 
     // Shrink the preset through the JSON editor, then set one budget through the form.
     await page.getByTestId('protocol-json-toggle').click();

@@ -5,7 +5,9 @@ import {
   experimentForm,
   freshRbName,
   parseNumberList,
+  positiveControlRewards,
   similarityRequest,
+  withRecoveryCriterion,
 } from '../../../../src-renderer/models/protocol-spec-form';
 import { issuesOutside, issuesUnder, setAt } from '../../../../src-renderer/models/spec-draft';
 
@@ -76,6 +78,39 @@ describe('experiment spec form model', () => {
     ]);
     expect(similarityRequest(setAt(draft, 'rbs.0.name', ''))).toBeNull();
     expect(similarityRequest(setAt(draft, 'rbs.0.name', 'gem'))).toBeNull();
+  });
+
+  it('turns recovery to criterion on with its defaults, reads its fields, and puts its issues at their paths', () => {
+    expect(experimentForm.value(draft, 'recoveryCriterion')).toBeNull();
+    const on = withRecoveryCriterion(draft, true);
+    expect(on.recoveryCriterion).toEqual({
+      margin: 0.03,
+      maxSteps: 100_000,
+      checkEvery: 8192,
+      episodes: 200,
+    });
+    expect(
+      experimentForm.value(setAt(on, 'recoveryCriterion.margin', undefined), 'recoveryCriterion.margin'),
+    ).toBe(0.03);
+    // Turning it on again keeps what was edited; off removes it (the default null applies).
+    const edited = setAt(on, 'recoveryCriterion.maxSteps', 4096);
+    expect(withRecoveryCriterion(edited, true)).toBe(edited);
+    expect(withRecoveryCriterion(edited, false)).not.toHaveProperty('recoveryCriterion');
+    const small = experimentForm.validate(setAt(on, 'recoveryCriterion.maxSteps', 100));
+    expect(small.ok ? [] : small.issues).toEqual([
+      {
+        path: 'recoveryCriterion.maxSteps',
+        message: '100 is less than one PPO iteration (numEnvs × numSteps = 8192)',
+      },
+    ]);
+    const margin = experimentForm.validate(setAt(on, 'recoveryCriterion.margin', 2));
+    const issues = margin.ok ? [] : margin.issues;
+    expect(issues.map((i) => i.path)).toEqual(['recoveryCriterion.margin']);
+    // The designer edits both sections, so the JSON editor does not repeat their messages.
+    expect(issuesOutside(issues, EXPERIMENT_FORM_PATHS)).toEqual([]);
+    const positive = experimentForm.validate(setAt(draft, 'positiveControl', 'yes'));
+    expect(positive.ok ? [] : issuesOutside(positive.issues, EXPERIMENT_FORM_PATHS)).toEqual([]);
+    expect(positiveControlRewards(draft)).toEqual(['neg-coin', 'neg-gem']);
   });
 
   it('builds α grids and parses number lists', () => {

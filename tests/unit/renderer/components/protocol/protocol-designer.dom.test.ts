@@ -100,4 +100,47 @@ describe('the experiment designer', () => {
       'ppo.numMinibatches',
     );
   });
+
+  it('edits recovery to criterion and the positive control, with their messages under their fields', async () => {
+    const root = await mount(ProtocolDesigner, transport());
+    const draft = () => JSON.parse(json(root).value) as Record<string, unknown>;
+    expect(root.querySelector('[data-testid="protocol-criterion-maxSteps"]')).toBeNull();
+
+    const criterion = find<HTMLInputElement>(root, '[data-testid="protocol-recovery-criterion"]');
+    criterion.checked = true;
+    criterion.dispatchEvent(new Event('change'));
+    await settle();
+    const maxSteps = find<HTMLInputElement>(root, '[data-testid="protocol-criterion-maxSteps"]');
+    expect(maxSteps.value).toBe('100000');
+    expect(find<HTMLInputElement>(root, '[data-testid="protocol-criterion-margin"]').value).toBe('0.03');
+    await type(maxSteps, '10');
+    await type(find(root, '[data-testid="protocol-criterion-margin"]'), '0.05');
+    expect(draft().recoveryCriterion).toEqual({
+      margin: 0.05,
+      maxSteps: 10,
+      checkEvery: 8192,
+      episodes: 200,
+    });
+    // The tiny preset's PPO batch is 4 × 16 = 64 env steps: a cap of 10 is not one iteration.
+    expect(errorPaths(root)).toEqual(['recoveryCriterion.maxSteps']);
+    expect(maxSteps.closest('label')?.querySelector('[data-testid="field-error"]')?.textContent).toContain(
+      '10 is less than one PPO iteration',
+    );
+    expect(find<HTMLButtonElement>(root, '[data-testid="protocol-launch"]').disabled).toBe(true);
+    await type(maxSteps, '4096');
+    expect(errorPaths(root)).toEqual([]);
+
+    const positive = find<HTMLInputElement>(root, '[data-testid="protocol-positive-control"]');
+    positive.checked = true;
+    positive.dispatchEvent(new Event('change'));
+    await settle();
+    expect(draft().positiveControl).toBe(true);
+    expect(find(root, '[data-testid="protocol-positive-rewards"]').textContent).toContain('neg-coin');
+
+    criterion.checked = false;
+    criterion.dispatchEvent(new Event('change'));
+    await settle();
+    expect(draft()).not.toHaveProperty('recoveryCriterion');
+    expect(root.querySelector('[data-testid="protocol-criterion-maxSteps"]')).toBeNull();
+  });
 });
