@@ -525,6 +525,12 @@ export const weightsMethods = {
         path: z.string().min(1),
         label: z.string().min(1).max(200).optional(),
         experiment: z.string().min(1).max(128).default('imported'),
+        reference: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Reference the safetensors file or folder in place instead of copying it: its size, mtime and sha256 (per file and per block) are recorded, and every read refuses it (REFERENCE_CHANGED) once it changed.',
+          ),
       })
       .strict(),
     response: z.object({
@@ -540,8 +546,9 @@ export const weightsMethods = {
         })
         .nullable()
         .describe(
-          'NaN/±Infinity values in the file, in total and per tensor (null when every value is finite); imported as they are and also kept in the provenance (details.nonFinite).',
+          'NaN/±Infinity values in the file, in total and per tensor (null when every value is finite, or when imported by reference: values are then not read); imported as they are and also kept in the provenance (details.nonFinite).',
         ),
+      reference: z.boolean().describe('True when the checkpoint refers to the file in place (not copied).'),
     }),
   },
   'weights.export': {

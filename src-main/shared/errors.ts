@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'SHAPE_MISMATCH',
   'INVALID_FILE',
   'INVALID_SPEC',
+  /** A checkpoint imported by reference whose file or folder changed (or went) since the import. */
+  'REFERENCE_CHANGED',
   /** A protocol experiment asked to start or resume while it runs in this session. */
   'ALREADY_RUNNING',
   /** A trainer used after dispose() released its tensors and workers. */

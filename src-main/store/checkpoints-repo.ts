@@ -7,7 +7,15 @@ import {
   type TensorEntry,
 } from '../shared/domain';
 import { DeltascopeError } from '../shared/errors';
-import { shapeSize, type TensorSource } from '../weights';
+import {
+  checkFingerprintStats,
+  fingerprintDigest,
+  ModelFingerprintSchema,
+  openSafetensorsSource,
+  shapeSize,
+  type ModelFingerprint,
+  type TensorSource,
+} from '../weights';
 import { checkTensors, manifestProblem, sliceTensors, type TensorInput } from './checkpoint-blob';
 import {
   ChunkWriter,
@@ -16,6 +24,7 @@ import {
   manifestDtype,
   bytesPerElement,
   readAllChunks,
+  float32Layout,
 } from './checkpoint-chunks';
 import {
   notFound,
@@ -48,6 +57,13 @@ export interface PutCheckpointInput {
 /** A checkpoint written from a lazy source (an import of any size); tensors keep their dtype. */
 export type PutSourceInput = Omit<PutCheckpointInput, 'tensors'>;
 
+/** Where a checkpoint imported by reference keeps its weights (migration 004). */
+export interface CheckpointReference {
+  /** The .safetensors file or model folder, absolute, as given at import. */
+  path: string;
+  fingerprint: ModelFingerprint;
+}
+
 type SummaryRow = Omit<Row<'checkpoints'>, 'manifest' | 'resume_state' | 'weights' | 'optimizer_state'>;
 
 // Only columns stored before the BLOBs, so listing never reads weight pages.
@@ -66,10 +82,12 @@ export class CheckpointsRepo {
     const manifest = layout(
       input.tensors.map((t) => ({ name: t.name, shape: t.shape, dtype: 'float32' as const })),
     );
-    return this.write(input, manifest, paramCount, (writer) => {
+    return this.write(input, manifest, paramCount, (id) => {
+      const writer = new ChunkWriter(this.ctx.db, id, input.chunkBytes ?? DEFAULT_CHUNK_BYTES);
       input.tensors.forEach((t, i) => {
         writer.writeBytes(i, 'float32', new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
       });
+      return writer.digest();
     });
   }
 
@@ -85,16 +103,90 @@ export class CheckpointsRepo {
       source.tensors.map((t) => ({ name: t.name, shape: [...t.shape], dtype: manifestDtype(t.dtype) })),
     );
     const paramCount = source.tensors.reduce((sum, t) => sum + t.count, 0);
-    return this.write(input, manifest, paramCount, (writer) => {
+    return this.write(input, manifest, paramCount, (id) => {
+      const writer = new ChunkWriter(this.ctx.db, id, input.chunkBytes ?? DEFAULT_CHUNK_BYTES);
       source.tensors.forEach((t, i) => writer.writeFromSource(i, source, t, manifest[i]!.dtype));
+      return writer.digest();
     });
+  }
+
+  /**
+   * A checkpoint whose weights stay in `reference.path` (a .safetensors file or model folder),
+   * nothing copied: the row keeps the manifest (each tensor in its file dtype), `sha256` is that of
+   * the file (a folder: of its files' names and hashes), and every later read checks the files
+   * against `reference.fingerprint` (REFERENCE_CHANGED naming the checkpoint and file otherwise).
+   */
+  putReference(input: PutSourceInput, reference: CheckpointReference): CheckpointSummary {
+    const fingerprint = parseInput(ModelFingerprintSchema, reference.fingerprint, 'reference fingerprint');
+    const source = openSafetensorsSource(reference.path, {
+      expect: { fingerprint, owner: `the checkpoint being imported from ${reference.path}` },
+    });
+    try {
+      if (source.tensors.length === 0) {
+        throw new DeltascopeError('INVALID_PAYLOAD', `${source.label} holds no tensors.`);
+      }
+      const manifest = layout(
+        source.tensors.map((t) => ({ name: t.name, shape: [...t.shape], dtype: manifestDtype(t.dtype) })),
+      );
+      const paramCount = source.tensors.reduce((sum, t) => sum + t.count, 0);
+      return this.write(input, manifest, paramCount, (id) => {
+        this.ctx
+          .statement('INSERT INTO checkpoint_references (checkpoint_id, path, fingerprint) VALUES (?, ?, ?)')
+          .run(id, reference.path, JSON.stringify(fingerprint));
+        return fingerprintDigest(fingerprint);
+      });
+    } finally {
+      source.close();
+    }
+  }
+
+  /** Where a checkpoint imported by reference keeps its weights; null for a stored checkpoint. */
+  reference(id: number): CheckpointReference | null {
+    requireId(id, 'checkpoint id');
+    return this.ctx.run(() => {
+      const row = this.ctx
+        .statement('SELECT path, fingerprint FROM checkpoint_references WHERE checkpoint_id = ?')
+        .get(id) as { path: string; fingerprint: string } | undefined;
+      if (row === undefined) return null;
+      return {
+        path: row.path,
+        fingerprint: parseStored(
+          this.ctx,
+          ModelFingerprintSchema,
+          row.fingerprint,
+          `reference fingerprint of checkpoint ${id}`,
+        ),
+      };
+    });
+  }
+
+  /**
+   * Whether a referenced checkpoint's files still have their size and mtime (no hashing; nothing
+   * for a stored checkpoint): what a cached copy of its weights checks before it is used again.
+   */
+  checkReference(id: number): void {
+    const reference = this.reference(id);
+    if (reference !== null) {
+      checkFingerprintStats(reference.path, {
+        fingerprint: reference.fingerprint,
+        owner: `checkpoint ${id}`,
+      });
+    }
+  }
+
+  private openReferenced(id: number, reference: CheckpointReference): TensorSource {
+    const source = openSafetensorsSource(reference.path, {
+      expect: { fingerprint: reference.fingerprint, owner: `checkpoint ${id}` },
+    });
+    return { ...source, label: `checkpoint ${id}`, read: source.read, close: source.close };
   }
 
   private write(
     input: PutSourceInput,
     manifest: TensorEntry[],
     paramCount: number,
-    fill: (writer: ChunkWriter) => void,
+    /** Writes the weights (chunks, or the reference) of the new row `id`; returns their sha256. */
+    fill: (id: number) => string,
   ): CheckpointSummary {
     const runId = requireId(input.runId, 'checkpoint runId');
     const step = requireStep(input.step, 'checkpoint step');
@@ -136,9 +228,7 @@ export class CheckpointsRepo {
           optimizerState === null ? null : asBuffer(optimizerState),
         );
       const id = Number(result.lastInsertRowid);
-      const writer = new ChunkWriter(this.ctx.db, id, input.chunkBytes ?? DEFAULT_CHUNK_BYTES);
-      fill(writer);
-      this.ctx.statement('UPDATE checkpoints SET sha256 = ? WHERE id = ?').run(writer.digest(), id);
+      this.ctx.statement('UPDATE checkpoints SET sha256 = ? WHERE id = ?').run(fill(id), id);
       return this.getSummary(id);
     });
   }
@@ -210,11 +300,34 @@ export class CheckpointsRepo {
    */
   readWeights(id: number): { manifest: TensorEntry[]; weights: Float32Array } {
     requireId(id, 'checkpoint id');
+    const reference = this.reference(id);
+    if (reference !== null) return this.readReferenced(id, reference);
     return this.ctx.read(() => {
       const summary = this.getSummary(id);
       const manifest = this.readManifest(id, summary.byteLength);
       return readAllChunks(this.ctx.db, this.ctx.path, id, manifest, summary.sha256);
     });
+  }
+
+  /** Every tensor of a referenced checkpoint, read (and checked block by block) from its files. */
+  private readReferenced(
+    id: number,
+    reference: CheckpointReference,
+  ): { manifest: TensorEntry[]; weights: Float32Array } {
+    const summary = this.getSummary(id);
+    const layoutOut = float32Layout(this.readManifest(id, summary.byteLength));
+    const weights = new Float32Array(layoutOut.reduce((sum, e) => sum + e.byteLength, 0) / 4);
+    const source = this.openReferenced(id, reference);
+    try {
+      for (const entry of layoutOut) {
+        const start = entry.byteOffset / 4;
+        const part = weights.subarray(start, start + entry.byteLength / 4);
+        if (part.length > 0) source.read(entry.name, 0, part);
+      }
+    } finally {
+      source.close();
+    }
+    return { manifest: layoutOut, weights };
   }
 
   /** Each tensor by name, as subarray views over one weights buffer. */
@@ -231,16 +344,20 @@ export class CheckpointsRepo {
     requireId(id, 'checkpoint id');
     return this.ctx.read(() => {
       const source = this.openSource(id);
-      const tensor = source.tensors.find((t) => t.name === name);
-      if (tensor === undefined) {
-        throw new DeltascopeError('NOT_FOUND', `Checkpoint ${id} has no tensor \`${name}\`.`, {
-          checkpointId: id,
-          tensor: name,
-        });
+      try {
+        const tensor = source.tensors.find((t) => t.name === name);
+        if (tensor === undefined) {
+          throw new DeltascopeError('NOT_FOUND', `Checkpoint ${id} has no tensor \`${name}\`.`, {
+            checkpointId: id,
+            tensor: name,
+          });
+        }
+        const data = new Float32Array(tensor.count);
+        if (tensor.count > 0) source.read(name, 0, data);
+        return { shape: [...tensor.shape], data };
+      } finally {
+        source.close();
       }
-      const data = new Float32Array(tensor.count);
-      if (tensor.count > 0) source.read(name, 0, data);
-      return { shape: [...tensor.shape], data };
     });
   }
 
@@ -250,6 +367,8 @@ export class CheckpointsRepo {
    */
   openSource(id: number): TensorSource {
     requireId(id, 'checkpoint id');
+    const reference = this.reference(id);
+    if (reference !== null) return this.openReferenced(id, reference);
     return this.ctx.run(() => {
       const summary = this.getSummary(id);
       const manifest = this.readManifest(id, summary.byteLength);

@@ -34,6 +34,7 @@ const OWNERSHIP: Record<string, { owner: string; keepId: boolean } | null> = {
   artifacts: { owner: 'id', keepId: true },
   metrics: { owner: 'run_id', keepId: true },
   checkpoint_chunks: { owner: 'checkpoint_id', keepId: false },
+  checkpoint_references: { owner: 'checkpoint_id', keepId: true },
 };
 
 function ownershipOf(table: string): { owner: string; keepId: boolean } | null {

@@ -84,6 +84,8 @@ export const TABLES = {
     sha256: text,
     data: blob,
   }),
+  /** Checkpoints whose weights stay in the user's files (migration 004). */
+  checkpoint_references: z.object({ checkpoint_id: integer, path: text, fingerprint: text }),
   /** Which migrations a file has had (migrate.ts). */
   deltascope_migrations: z.object({ version: integer, name: text, applied_at: text }),
 } as const;

@@ -112,7 +112,19 @@ export {
 export { jsonSyntaxProblem } from './formats/decode';
 export { formatBytes } from './formats/checked-file';
 export { readSafetensorsFile, writeSafetensorsFile } from './formats/safetensors-file';
-export { openSafetensorsSource, resolveSafetensorsPath } from './formats/safetensors-reader';
+export {
+  openSafetensorsSource,
+  resolveSafetensorsPath,
+  type OpenSourceOptions,
+} from './formats/safetensors-reader';
+export {
+  FINGERPRINT_BLOCK_BYTES,
+  fingerprintDigest,
+  fingerprintSafetensors,
+  ModelFingerprintSchema,
+  type ModelFingerprint,
+} from './formats/file-fingerprint';
+export { checkFingerprintStats, type ExpectedFiles } from './formats/fingerprint-reader';
 export { SAFETENSORS_INDEX, parseSafetensorsIndex, type SafetensorsIndex } from './formats/safetensors-index';
 export type { SafetensorsDtype } from './formats/safetensors-header';
 export {

@@ -170,16 +170,26 @@ export const useRunsStore = defineStore('runs', () => {
 
   /**
    * Imports a model file (safetensors, tfjs model.json) on the machine running Deltascope as a
-   * checkpoint of the experiment "imported", says so (and warns of NaN/±Infinity values it holds),
+   * checkpoint of the experiment "imported" (with `reference`, a safetensors file or folder is
+   * pointed at in place instead of copied), says so (and warns of NaN/±Infinity values it holds),
    * and re-reads the tree. A failure's message is returned for the dialog that asked to show.
    */
   async function importCheckpoint(
     path: string,
+    options: { reference?: boolean } = {},
   ): Promise<{ ok: true; checkpointId: number } | { ok: false; message: string }> {
     const notices = useNoticesStore();
     try {
-      const reply = await useApi()['weights.import']({ path });
-      notices.push('info', `Imported ${path} as checkpoint ${reply.checkpoint.id} (experiment "imported").`);
+      const reply = await useApi()['weights.import']({
+        path,
+        ...(options.reference === true ? { reference: true } : {}),
+      });
+      notices.push(
+        'info',
+        reply.reference
+          ? `Referenced ${path} in place as checkpoint ${reply.checkpoint.id} (experiment "imported"; not copied: reading it is refused if the files change).`
+          : `Imported ${path} as checkpoint ${reply.checkpoint.id} (experiment "imported").`,
+      );
       if (reply.nonFinite !== null) {
         notices.push(
           'info',

@@ -3,8 +3,10 @@ import type { ModelFileFormat } from '../../shared/contract-weights';
 import { DeltascopeError } from '../../shared/errors';
 import type { DeltascopeDb } from '../../store';
 import {
+  fingerprintSafetensors,
   mapSource,
   openSafetensorsSource,
+  resolveSafetensorsPath,
   writeSafetensorsFile,
   writeTfjsModelFile,
   type TensorSource,
@@ -88,9 +90,10 @@ function countingNonFinite(source: TensorSource): {
  */
 export async function importModelFile(
   db: DeltascopeDb,
-  params: { path: string; label?: string | undefined; experiment: string },
+  params: { path: string; label?: string | undefined; experiment: string; reference?: boolean },
 ) {
   const file = resolveModelFile(params.path);
+  if (params.reference === true) return importReference(db, file, params);
   const opened = await openModelSource(file);
   const { sourceDtypes, metadata } = opened;
   const { source, count } = countingNonFinite(opened.source);
@@ -100,22 +103,10 @@ export async function importModelFile(
         file: file.path,
       });
     }
-    const runName = file.name;
     // One transaction: the tensors stream in chunk by chunk, and a file that turns out to be
     // damaged half way (or an interrupted import) leaves the database as it was.
     return db.transaction(() => {
-      const experiment = db.experiments.findOrCreate(params.experiment);
-      const run =
-        db.runs.listByExperiment(experiment.id).find((r) => r.name === runName && r.phase === 'imported') ??
-        db.runs.create({
-          experimentId: experiment.id,
-          name: runName,
-          phase: 'imported',
-          reward: IMPORTED_REWARD,
-          seed: null,
-          status: 'done',
-          config: { source: { file: file.path, format: file.format, metadata } },
-        });
+      const { experiment, run } = importRun(db, file, params.experiment, metadata);
       const stored = db.checkpoints.putFromSource(
         {
           runId: run.id,
@@ -140,11 +131,86 @@ export async function importModelFile(
         format: file.format,
         sourceDtypes,
         nonFinite,
+        reference: false,
       };
     });
   } finally {
     source.close();
   }
+}
+
+/** The run of phase "imported" named after the file, in `experimentName`, created on first use. */
+function importRun(
+  db: DeltascopeDb,
+  file: ModelFile,
+  experimentName: string,
+  metadata: Record<string, string>,
+) {
+  const experiment = db.experiments.findOrCreate(experimentName);
+  const run =
+    db.runs.listByExperiment(experiment.id).find((r) => r.name === file.name && r.phase === 'imported') ??
+    db.runs.create({
+      experimentId: experiment.id,
+      name: file.name,
+      phase: 'imported',
+      reward: IMPORTED_REWARD,
+      seed: null,
+      status: 'done',
+      config: { source: { file: file.path, format: file.format, metadata } },
+    });
+  return { experiment, run };
+}
+
+/**
+ * Imports a safetensors file or folder by reference: its files are hashed (one sequential read, per
+ * file and per 16 MiB block) and the checkpoint points at them; nothing is copied, and values are
+ * not decoded (so NaN/±Infinity are not counted: `nonFinite` is null). Every later read checks the
+ * files and refuses them (REFERENCE_CHANGED) once they changed.
+ */
+function importReference(
+  db: DeltascopeDb,
+  file: ModelFile,
+  params: { label?: string | undefined; experiment: string },
+) {
+  const resolved = file.format === 'safetensors' ? resolveSafetensorsPath(file.path) : null;
+  if (resolved === null) {
+    throw new DeltascopeError(
+      'INVALID_SPEC',
+      `${file.label}: only safetensors files and folders can be referenced in place; import this ${file.format} model without --reference (a copy).`,
+      { file: file.path },
+    );
+  }
+  const fingerprint = fingerprintSafetensors(resolved);
+  const source = openSafetensorsSource(file.path);
+  const sourceDtypes = Object.fromEntries(source.tensors.map((t) => [t.name, t.dtype]));
+  const metadata = { ...source.metadata };
+  source.close();
+  return db.transaction(() => {
+    const { experiment, run } = importRun(db, file, params.experiment, metadata);
+    const checkpoint = db.checkpoints.putReference(
+      {
+        runId: run.id,
+        step: db.runs.get(run.id).checkpointCount,
+        label: params.label ?? basename(file.path),
+        provenance: {
+          kind: 'import',
+          description: `referenced in place at ${file.path} (${file.format}; not copied)`,
+          inputs: [],
+          details: { file: file.path, format: file.format, metadata, sourceDtypes, reference: true },
+        },
+      },
+      { path: file.path, fingerprint },
+    );
+    return {
+      checkpoint,
+      runId: run.id,
+      experimentId: experiment.id,
+      format: file.format,
+      sourceDtypes,
+      nonFinite: null,
+      reference: true,
+    };
+  });
 }
 
 /** fs failures while writing, as IO_ERROR naming the path (the safe writer's refusals pass through). */

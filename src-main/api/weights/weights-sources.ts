@@ -159,7 +159,11 @@ export class WeightSources {
     const db = this.database();
     const key = `db:${databaseSerial(db)}#${checkpointId}`;
     const cached = this.cache.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      // A checkpoint referenced in place: its files must not have changed since it was loaded.
+      db.checkpoints.checkReference(checkpointId);
+      return cached;
+    }
     const detail = db.checkpoints.get(checkpointId);
     const run = db.runs.get(detail.runId);
     const stored = db.checkpoints.readWeights(checkpointId);

@@ -8,6 +8,16 @@ import { invalidFile } from './decode';
 import { parseHeader, readHeaderLength, type HeaderEntry, type ParsedHeader } from './safetensors-header';
 import { openCheckedFileSync, realPathOfSync, shardRealPathSync } from './checked-file';
 import { parseSafetensorsIndex, SAFETENSORS_INDEX } from './safetensors-index';
+import {
+  checkStat,
+  checkWholeFile,
+  createBlockCache,
+  expectedFile,
+  referenceChanged,
+  verifiedReader,
+  type BlockCache,
+  type ExpectedFiles,
+} from './fingerprint-reader';
 
 /**
  * Opens a .safetensors file, a Hugging Face model folder (`model.safetensors.index.json` + shards,
@@ -33,6 +43,14 @@ interface Shard {
   fd: number;
   size: number;
   dataStart: number;
+  /** Reads through blocks checked against a fingerprint (a checkpoint referenced in place), or null. */
+  verified: ((target: Uint8Array, position: number) => void) | null;
+}
+
+/** How a source checks its files: against `expected` (with the one block it holds), or not at all. */
+interface Checking {
+  expected: ExpectedFiles | null;
+  cache: BlockCache;
 }
 
 interface Located extends SourceTensor {
@@ -51,6 +69,10 @@ function ioError(path: string, error: unknown): DeltascopeError {
 
 /** Reads exactly `target.length` bytes at `position`; a short read means the file shrank. */
 function readFully(shard: Shard, target: Uint8Array, position: number, what: string): void {
+  if (shard.verified !== null) {
+    shard.verified(target, position);
+    return;
+  }
   let done = 0;
   while (done < target.length) {
     let n: number;
@@ -73,10 +95,22 @@ function readFully(shard: Shard, target: Uint8Array, position: number, what: str
  * Opens one file and parses its header. Every check made before a model file is trusted sits
  * here (file type, size), so that shards and single files get the same ones.
  */
-function openShard(path: string, label: string): { shard: Shard; header: ParsedHeader } {
-  const { fd, size } = openCheckedFileSync(path, { maxBytes: Number.POSITIVE_INFINITY });
+function openShard(
+  path: string,
+  label: string,
+  name: string,
+  checking: Checking,
+): { shard: Shard; header: ParsedHeader } {
+  const { expected } = checking;
+  const { fd, size } = openExpected(path, expected);
   try {
-    const shard: Shard = { path, label, fd, size, dataStart: 0 };
+    let verified: Shard['verified'] = null;
+    if (expected !== null) {
+      const file = expectedFile(expected, name, path);
+      checkStat(fd, path, file, expected.owner);
+      verified = verifiedReader(fd, path, file, expected, checking.cache);
+    }
+    const shard: Shard = { path, label, fd, size, dataStart: 0, verified };
     const prefix = new Uint8Array(Math.min(8, size));
     readFully(shard, prefix, 0, 'header length');
     const headerLength = readHeaderLength(prefix, size, label);
@@ -96,12 +130,33 @@ function openShard(path: string, label: string): { shard: Shard; header: ParsedH
   }
 }
 
+/** Opens a model file; a referenced one that is gone is REFERENCE_CHANGED, not FILE_NOT_FOUND. */
+function openExpected(
+  path: string,
+  expected: ExpectedFiles | null,
+  maxBytes = Number.POSITIVE_INFINITY,
+): { fd: number; size: number } {
+  try {
+    return openCheckedFileSync(path, { maxBytes });
+  } catch (error) {
+    if (expected !== null && error instanceof DeltascopeError && error.code === 'FILE_NOT_FOUND') {
+      throw referenceChanged(expected.owner, path, 'the file is gone');
+    }
+    throw error;
+  }
+}
+
 /** A small text file (the index) read through the same checks. */
-function readCheckedText(path: string, label: string): string {
-  const { fd, size } = openCheckedFileSync(path, { maxBytes: MAX_HEADER_BYTES });
+function readCheckedText(path: string, label: string, name: string, expected: ExpectedFiles | null): string {
+  const { fd, size } = openExpected(path, expected, MAX_HEADER_BYTES);
   try {
     const bytes = new Uint8Array(size);
-    readFully({ path, label, fd, size, dataStart: 0 }, bytes, 0, 'index');
+    readFully({ path, label, fd, size, dataStart: 0, verified: null }, bytes, 0, 'index');
+    if (expected !== null) {
+      const file = expectedFile(expected, name, path);
+      checkStat(fd, path, file, expected.owner);
+      checkWholeFile(bytes, path, file, expected.owner);
+    }
     return new TextDecoder().decode(bytes);
   } finally {
     closeSync(fd);
@@ -124,6 +179,7 @@ function sourceOver(
   shards: Shard[],
   tensors: Located[],
   metadata: Record<string, string>,
+  checking: Checking,
 ): TensorSource {
   const byName = new Map(tensors.map((t) => [t.name, t]));
   let scratch = new Uint8Array(0);
@@ -139,6 +195,7 @@ function sourceOver(
     }
     return tensor;
   };
+  const held = () => Math.max(peak, checking.cache.buffer.byteLength + scratch.byteLength);
   return {
     label,
     tensors,
@@ -149,6 +206,7 @@ function sourceOver(
       const position = tensor.position + start * bytes;
       const what = `tensor \`${name}\``;
       if (tensor.dtype === 'F32' && LITTLE_ENDIAN_HOST) {
+        // (a verified shard copies out of its checked block)
         readFully(tensor.shard, new Uint8Array(out.buffer, out.byteOffset, out.byteLength), position, what);
         return;
       }
@@ -160,6 +218,7 @@ function sourceOver(
       const raw = scratch.subarray(0, needed);
       readFully(tensor.shard, raw, position, what);
       decodeChunk(tensor.dtype, raw, out);
+      peak = held();
     },
     readRaw(name, start, count, target) {
       const tensor = located(name, start, count);
@@ -174,31 +233,37 @@ function sourceOver(
       readFully(tensor.shard, raw, tensor.position + start * bytes, `tensor \`${name}\``);
       return raw;
     },
-    peakBytesHeld: () => peak,
+    peakBytesHeld: () => Math.max(peak, held()),
     close() {
       scratch = new Uint8Array(0);
+      checking.cache.buffer = new Uint8Array(0);
+      checking.cache.key = null;
       for (const shard of shards.splice(0)) closeSync(shard.fd);
     },
   };
 }
 
-function openSingleFile(path: string): TensorSource {
+function openSingleFile(path: string, checking: Checking): TensorSource {
   const label = basename(path);
-  const { shard, header } = openShard(path, label);
+  const { shard, header } = openShard(path, label, label, checking);
   return sourceOver(
     label,
     [shard],
     header.entries.map((e) => locate(shard, e)),
     header.metadata,
+    checking,
   );
 }
 
-function openIndexedFolder(indexPath: string): TensorSource {
+function openIndexedFolder(indexPath: string, checking: Checking): TensorSource {
   const dir = dirname(indexPath);
   const realDir = realPathOfSync(dir);
   const folder = basename(dir);
   const indexLabel = `${folder}/${basename(indexPath)}`;
-  const index = parseSafetensorsIndex(readCheckedText(indexPath, indexLabel), indexLabel);
+  const index = parseSafetensorsIndex(
+    readCheckedText(indexPath, indexLabel, basename(indexPath), checking.expected),
+    indexLabel,
+  );
   const shards: Shard[] = [];
   try {
     const tensors: Located[] = [];
@@ -207,6 +272,9 @@ function openIndexedFolder(indexPath: string): TensorSource {
       const names = [...index.weightMap].filter(([, s]) => s === file).map(([name]) => name);
       const path = shardRealPathSync(realDir, file, indexLabel);
       if (path === null) {
+        if (checking.expected !== null) {
+          throw referenceChanged(checking.expected.owner, join(dir, file), 'the file is gone');
+        }
         const held =
           names.length > 3
             ? `${names.slice(0, 3).join('`, `')}\` and ${names.length - 3} more`
@@ -216,7 +284,7 @@ function openIndexedFolder(indexPath: string): TensorSource {
       if (opened.has(path))
         throw invalidFile(indexLabel, `shard \`${file}\` is the same file as another shard of the index`);
       opened.add(path);
-      const { shard, header } = openShard(path, `${folder}/${file}`);
+      const { shard, header } = openShard(path, `${folder}/${file}`, file, checking);
       shards.push(shard);
       const inShard = new Set(header.entries.map((e) => e.name));
       for (const name of names) {
@@ -237,7 +305,7 @@ function openIndexedFolder(indexPath: string): TensorSource {
         tensors.push(locate(shard, entry));
       }
     }
-    return sourceOver(folder, shards, tensors, index.metadata);
+    return sourceOver(folder, shards, tensors, index.metadata, checking);
   } catch (error) {
     for (const shard of shards) closeSync(shard.fd);
     throw error;
@@ -260,11 +328,33 @@ export function resolveSafetensorsPath(path: string): { kind: 'file' | 'index'; 
   return null;
 }
 
+export interface OpenSourceOptions {
+  /**
+   * The files must be those fingerprinted (a checkpoint referenced in place): checked on open and
+   * block by block on every read, REFERENCE_CHANGED naming `owner` and the file otherwise.
+   */
+  expect?: ExpectedFiles;
+}
+
 /** Opens a .safetensors file, an index file, or a folder holding either (see resolveSafetensorsPath). */
-export function openSafetensorsSource(path: string): TensorSource {
-  const resolved = resolveSafetensorsPath(path);
+export function openSafetensorsSource(path: string, options: OpenSourceOptions = {}): TensorSource {
+  const expected = options.expect ?? null;
+  let resolved: ReturnType<typeof resolveSafetensorsPath>;
+  try {
+    resolved = resolveSafetensorsPath(path);
+  } catch (error) {
+    if (expected !== null && error instanceof DeltascopeError && error.code === 'FILE_NOT_FOUND') {
+      throw referenceChanged(expected.owner, path, 'it is gone');
+    }
+    throw error;
+  }
   if (resolved === null) {
+    if (expected !== null)
+      throw referenceChanged(expected.owner, path, 'it holds no safetensors model any more');
     throw invalidFile(basename(path), `the folder holds neither ${SAFETENSORS_INDEX} nor model.safetensors`);
   }
-  return resolved.kind === 'index' ? openIndexedFolder(resolved.path) : openSingleFile(resolved.path);
+  const checking: Checking = { expected, cache: createBlockCache() };
+  return resolved.kind === 'index'
+    ? openIndexedFolder(resolved.path, checking)
+    : openSingleFile(resolved.path, checking);
 }

@@ -43,6 +43,7 @@ describe('schema migrations', () => {
     expect(tables.map((table) => table.name)).toEqual([
       'artifacts',
       'checkpoint_chunks',
+      'checkpoint_references',
       'checkpoints',
       'deltascope_migrations',
       'experiments',

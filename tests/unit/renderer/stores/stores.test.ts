@@ -180,7 +180,9 @@ describe('runs store', () => {
         experimentId: 1,
         format: 'safetensors',
         sourceDtypes: { k: 'F32' },
-        nonFinite: { total: 2, tensors: { k: 2 } },
+        nonFinite:
+          (params as { reference?: boolean }).reference === true ? null : { total: 2, tensors: { k: 2 } },
+        reference: (params as { reference?: boolean }).reference === true,
       };
     });
     const runs = useRunsStore();
@@ -197,6 +199,30 @@ describe('runs store', () => {
       ok: false,
       message: '/m/broken.safetensors: the header length 9999 runs past the end of the file.',
     });
+  });
+
+  it('imports a model folder by reference when asked, and says it was not copied', async () => {
+    transport.handle('weights.import', (params) => ({
+      checkpoint: checkpoint(78, 10, 0),
+      runId: 10,
+      experimentId: 1,
+      format: 'safetensors',
+      sourceDtypes: { k: 'BF16' },
+      nonFinite: null,
+      reference: (params as { reference?: boolean }).reference === true,
+    }));
+    const runs = useRunsStore();
+    await expect(runs.importCheckpoint('/m/llama', { reference: true })).resolves.toEqual({
+      ok: true,
+      checkpointId: 78,
+    });
+    expect(transport.calls.find((c) => c.method === 'weights.import')?.params).toEqual({
+      path: '/m/llama',
+      reference: true,
+    });
+    expect(useNoticesStore().notices.map((n) => n.message)).toEqual([
+      'Referenced /m/llama in place as checkpoint 78 (experiment "imported"; not copied: reading it is refused if the files change).',
+    ]);
   });
 
   it('lists a folder for the file dialog, and reports a folder it cannot read', async () => {
