@@ -111,6 +111,7 @@ export {
 } from './localization-pooling';
 export { formatInterval, formatNumber, includesZero, reportStatements } from './statements';
 export { buildReportHtml, type ReportCurve } from './report-html';
+export type { ReportRelevanceMap } from './report-html-relevance';
 export { reportCsvTables } from '../shared/tables/protocol-tables';
 export {
   DEFAULT_SPIKE_IN_SNRS,

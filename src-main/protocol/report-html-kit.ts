@@ -17,7 +17,7 @@ th{background:#f3f4f6}td:first-child,th:first-child{text-align:left}
 .verdict{margin:8px 0}.verdict strong{text-transform:capitalize}
 ul.st li{margin:3px 0}.muted{color:#6b7280}
 figure.chart{margin:14px 0}figure.chart figcaption{font-weight:600;font-size:13px;margin-bottom:4px}
-figure.chart svg{display:block;max-width:100%;height:auto}.charts{display:flex;gap:24px;flex-wrap:wrap}
+figure.chart svg{display:block;max-width:100%;height:auto}h4{font-size:14px;margin:18px 0 4px}.charts{display:flex;gap:24px;flex-wrap:wrap}
 pre{background:#f9fafb;border:1px solid #e5e7eb;padding:8px;font-size:12px;overflow:auto}
 `;
 

@@ -1,6 +1,7 @@
 import type { ProtocolReport } from '../shared';
 import { CSS, e } from './report-html-kit';
 import { negationSection, pooledNegationSection } from './report-html-negation';
+import { relevanceMapsSection, type ReportRelevanceMap } from './report-html-relevance';
 import {
   behaviourSection,
   curvesSection,
@@ -33,7 +34,11 @@ function compactJson(value: unknown): string {
 }
 
 /** The whole report as one HTML document. */
-export function buildReportHtml(report: ProtocolReport, curves: readonly ReportCurve[]): string {
+export function buildReportHtml(
+  report: ProtocolReport,
+  curves: readonly ReportCurve[],
+  maps: readonly ReportRelevanceMap[] = [],
+): string {
   const out: string[] = [];
   out.push(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
@@ -75,6 +80,7 @@ export function buildReportHtml(report: ProtocolReport, curves: readonly ReportC
       seed.negation === null ? '<p class="muted">Not computed yet.</p>' : negationSection(seed.negation),
     );
     out.push('<h3>Superposition: per-tensor concentration</h3>', superpositionSection(seed));
+    out.push(relevanceMapsSection(maps.filter((m) => m.seed === seed.seed)));
     if (seed.knownAnswer !== null) out.push(knownAnswerSection(seed.knownAnswer));
     if (seed.localization !== null) out.push('<h3>Localization</h3>', localizationSection(seed.localization));
   }

@@ -1,5 +1,5 @@
 import { buildColorLut, unpackRgb, type ColorLut } from '@shared/charts/color-map';
-import { scaleTicks, type ValueScale } from './value-scale';
+import { scaleTicks, type ValueScale } from '@shared/heatmap/value-scale';
 
 export interface ColorBarStyle {
   /** Width of the coloured bar in CSS pixels; tick labels go to its right. */

@@ -1,9 +1,9 @@
 import { buildColorLut, type ColorLut } from '@shared/charts/color-map';
-import { colorizeValues } from './colorize';
+import { colorizeValues } from '@shared/heatmap/colorize';
 import { createLruCache } from './tile-cache';
 import { poolTile, pooledValueAt, type PooledTile } from './tile-pool';
 import type { HeatmapTileData, TileSource } from './tile-types';
-import type { ValueScale } from './value-scale';
+import type { ValueScale } from '@shared/heatmap/value-scale';
 import {
   cellAt,
   clampView,

@@ -1,5 +1,5 @@
 import { drawColorBar, DEFAULT_COLOR_BAR_STYLE, type ColorBarStyle } from './color-bar';
-import type { ValueScale } from './value-scale';
+import type { ValueScale } from '@shared/heatmap/value-scale';
 
 export interface HeatmapExportOptions {
   /** First line above the heatmap, e.g. the tensor name and the two checkpoints. */

@@ -8,7 +8,7 @@ export {
   type ColorLut,
   type Rgb,
 } from '@shared/charts/color-map';
-export { colorizeValues } from './colorize';
+export { colorizeValues } from '@shared/heatmap/colorize';
 export {
   createNormalizer,
   DEFAULT_LOG_DECADES,
@@ -16,7 +16,7 @@ export {
   valueAt,
   type ScaleMode,
   type ValueScale,
-} from './value-scale';
+} from '@shared/heatmap/value-scale';
 export { maxAbs, percentileAbs, robustLimit } from './robust-scale';
 export { formatIndex, layoutOf, tensorIndexOfCell, type MatrixLayout } from './cell-index';
 export {

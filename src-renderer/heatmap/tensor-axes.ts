@@ -1,6 +1,6 @@
 import type { ObservationLayout } from '@shared/observation-layout';
 import { layoutOf, tensorIndexOfCell } from './cell-index';
-import { observationCellLabel } from './observation-fold';
+import { observationCellLabel } from '@shared/heatmap/observation-fold';
 
 /**
  * What the rows and columns of a tensor's heatmap are: the rulers' units and named bands, and the

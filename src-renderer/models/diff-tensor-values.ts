@@ -1,7 +1,7 @@
 import { DeltascopeError } from '@shared';
 import type { CheckpointRef, DiffView } from '@shared/contract-weights';
 import type { ApiClient } from '../api/client';
-import type { DenseMatrix } from '../heatmap/observation-fold';
+import type { DenseMatrix } from '@shared/heatmap/observation-fold';
 import { decodeTile } from './diff-tile-source';
 
 /** Full-resolution tiles asked of the main side when a whole tensor is needed. */

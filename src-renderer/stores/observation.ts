@@ -3,7 +3,7 @@ import { markRaw, shallowRef } from 'vue';
 import type { CheckpointRef } from '@shared/contract-weights';
 import type { ObservationLayout } from '@shared/observation-layout';
 import { useApi } from '../api/provider';
-import type { DenseMatrix, RelevanceReduce } from '../heatmap/observation-fold';
+import type { DenseMatrix, RelevanceReduce } from '@shared/heatmap/observation-fold';
 import { refKey } from '../models/diff-refs';
 import { fetchDenseMatrix, type DenseTarget } from '../models/diff-tensor-values';
 

@@ -4,6 +4,7 @@ import { buildReportHtml, reportCsvTables } from '../../protocol';
 import type { ProtocolReport } from '../../shared';
 import type { DeltascopeDb } from '../../store';
 import { buildProtocolReport, reportCurves } from './protocol-report';
+import { reportRelevanceMaps } from './protocol-report-maps';
 
 /**
  * Writes a protocol experiment's report: one self-contained HTML file at `path` and its tables as
@@ -21,7 +22,7 @@ export function writeProtocolReport(
   // Refuse a wrong destination before building: building stores the report's baseline in the database.
   const htmlPath = checkWriteTarget(htmlTarget, options);
   const report = buildProtocolReport(db, experimentId);
-  const html = buildReportHtml(report, reportCurves(db, report));
+  const html = buildReportHtml(report, reportCurves(db, report), reportRelevanceMaps(db, report));
   const stem = basename(htmlPath, extname(htmlPath));
   const csvs = reportCsvTables(report).map(({ suffix, content }) => ({
     target: { path: join(dirname(htmlPath), `${stem}-${suffix}.csv`), extensions: ['.csv'] },

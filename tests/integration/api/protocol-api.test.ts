@@ -241,6 +241,13 @@ describe('running a protocol over the API', () => {
     const html = readFileSync(path, 'utf8');
     expect(html).toContain('<h3>Negation</h3>');
     expect(html).not.toMatch(/<script|<link|src="http/);
+    // The stored relevance maps as heatmaps, the first layer in observation space (one grid per channel).
+    expect(html).toContain('<h3>Relevance maps</h3>');
+    const observation =
+      /<svg[^>]*aria-label="[^"]*map, seed 1: torso\.dense1\.kernel in observation space[\s\S]*?<\/svg>/.exec(
+        html,
+      );
+    expect(observation?.[0].match(/class="heatmap-grid"/g)).toHaveLength(2 + 3);
     const negationCsv = readFileSync(join(temp.dir, 'out', 'tiny-report-negation.csv'), 'utf8')
       .trim()
       .split('\n');

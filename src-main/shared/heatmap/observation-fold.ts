@@ -1,4 +1,4 @@
-import type { ObservationLayout } from '@shared/observation-layout';
+import type { ObservationLayout } from '../observation-layout';
 
 /**
  * First-layer weights folded back into the observation they read (the layout comes from the main

@@ -5,7 +5,7 @@ import {
   convChannelPlanes,
   convShapeOf,
   convUnitRelevance,
-} from '../../../../src-renderer/heatmap/conv-fold';
+} from '../../../../src-main/shared/heatmap/conv-fold';
 
 // A [2, 2, 3, 2] kernel (kh = kw = 2, 3 input channels, 2 output channels) with W[y, x, i, o] = code.
 const shape = [2, 2, 3, 2];

@@ -10,7 +10,7 @@ import {
   planesLimit,
   rowOfCell,
   rowRelevance,
-} from '../../../../src-renderer/heatmap/observation-fold';
+} from '../../../../src-main/shared/heatmap/observation-fold';
 
 const layout: ObservationLayout = {
   view: 'global',

@@ -6,7 +6,7 @@ import {
   NEUTRAL_COLOR,
   unpackRgb,
 } from '../../../../src-main/shared/charts/color-map';
-import { colorizeValues } from '../../../../src-renderer/heatmap/colorize';
+import { colorizeValues } from '../../../../src-main/shared/heatmap/colorize';
 
 const lut = buildColorLut();
 

@@ -4,7 +4,7 @@ import {
   scaleTicks,
   valueAt,
   type ValueScale,
-} from '../../../../src-renderer/heatmap/value-scale';
+} from '../../../../src-main/shared/heatmap/value-scale';
 
 const linear: ValueScale = { limit: 2, mode: 'linear', decades: 3 };
 const log: ValueScale = { limit: 2, mode: 'log', decades: 3 };

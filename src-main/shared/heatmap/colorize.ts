@@ -1,4 +1,4 @@
-import type { ColorLut } from '@shared/charts/color-map';
+import type { ColorLut } from '../charts/color-map';
 import { createNormalizer, type ValueScale } from './value-scale';
 
 /**
