@@ -109,10 +109,10 @@ const SHIFT = 10;
 /** Slots of a pass's sums (deltaPass in native/blas/src/delta_stats.c uses the same layout). */
 const PASS_SLOTS = 11;
 
-/** Zeroed sums for one pass into `acc`, MAX_ABS starting from acc.maxAbs (see mergePass). */
-export function createPassSums(acc: DeltaAccumulator): Float64Array {
+/** Zeroed sums for one pass, MAX_ABS starting from `maxAbs` (see mergePass). */
+export function createPassSums(maxAbs = 0): Float64Array {
   const sums = new Float64Array(PASS_SLOTS);
-  sums[MAX_ABS] = acc.maxAbs;
+  sums[MAX_ABS] = maxAbs;
   return sums;
 }
 /**
@@ -236,7 +236,7 @@ export function accumulateDelta(
     return;
   }
   const shift = firstFiniteDelta(a, b);
-  const sums = createPassSums(acc);
+  const sums = createPassSums(acc.maxAbs);
   const hist = acc.histogram;
   let i = 0;
   while (i < n) {

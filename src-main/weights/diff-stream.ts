@@ -4,11 +4,12 @@ import {
   createDeltaAccumulator,
   finishDeltaStats,
   mergeDeltaAccumulators,
+  type DeltaAccumulator,
   type DeltaStats,
   type DeltaStatsOptions,
 } from './delta-stats';
 import type { TensorDiff } from './diff';
-import { accumulateRawDelta, nativeDeltaAvailable, nativeDeltaReads } from './native-delta';
+import { nativeDeltaAvailable, nativeDeltaReads, startRawDelta, type PendingPass } from './native-delta';
 import { matchTensorMaps, mismatchError, type TensorMismatch } from './tensor-match';
 import { chunkRanges, sourceTensors, type TensorSource } from './tensor-source';
 
@@ -70,54 +71,92 @@ export function matchSources(
   return matchTensorMaps([sourceTensors(a), sourceTensors(b)], [a.label, b.label]);
 }
 
+/** Chunk buffers of the native path: one pair being read while the passes of two others run. */
+const BUFFER_SETS = 3;
+
 export function diffSources(a: TensorSource, b: TensorSource, options: SourceDiffOptions = {}): SourceDiff {
   const { common, mismatches } = matchSources(a, b);
   if (mismatches.length > 0 && options.partial !== true) throw mismatchError(mismatches, [a.label, b.label]);
   const tensorsA = sourceTensors(a);
+  const tensorsB = sourceTensors(b);
   const chunk = chunkElementsFor(options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES);
   const largest = common.reduce((max, name) => Math.max(max, tensorsA.get(name)!.count), 0);
   const length = Math.max(1, Math.min(chunk, largest));
-  const bufferA = new Float32Array(length);
-  const bufferB = new Float32Array(length);
+  // Pairs of `length` float32s (the largest a raw chunk can be), made when first needed; the JS
+  // path uses the first as float32 chunks. Three pairs of 4 bytes per element and side are the
+  // 4 + 8 the chunk size was budgeted with.
+  const sets: [Uint8Array, Uint8Array][] = [];
+  const buffers = (k: number): [Uint8Array, Uint8Array] => {
+    while (sets.length <= k) sets.push([new Uint8Array(length * 4), new Uint8Array(length * 4)]);
+    return sets[k]!;
+  };
   const stats = { epsilon: options.epsilon, bins: options.bins };
   const model = createDeltaAccumulator(stats);
   const tensors: TensorDiff[] = [];
   const total = common.reduce((sum, name) => sum + tensorsA.get(name)!.count, 0);
   let done = 0;
-  // Raw bytes are read into the same buffers (a float32 chunk is the largest a raw one can be).
-  const rawA = new Uint8Array(bufferA.buffer);
-  const rawB = new Uint8Array(bufferB.buffer);
+  const progress = (count: number): void => {
+    done += count;
+    options.onProgress?.(done, total);
+  };
+  const finishTensor = (name: string, acc: DeltaAccumulator): void => {
+    mergeDeltaAccumulators(model, acc);
+    tensors.push({ name, shape: [...tensorsA.get(name)!.shape], stats: finishDeltaStats(acc) });
+  };
+  // Native passes in flight, merged strictly in the order they started (so the sums are added in
+  // the same order as one after the other); the last chunk of a tensor also finishes the tensor.
+  const pending: { pass: PendingPass; acc: DeltaAccumulator; last: string | null }[] = [];
+  const finishOldest = (): void => {
+    const { pass, acc, last } = pending.shift()!;
+    pass.finish(acc);
+    progress(pass.count);
+    if (last !== null) finishTensor(last, acc);
+  };
   const native = nativeDeltaAvailable() && a.readRaw !== undefined && b.readRaw !== undefined;
-  const tensorsB = sourceTensors(b);
-  for (const name of common) {
+  const raw = common.map(
+    (name) =>
+      native && nativeDeltaReads(tensorsA.get(name)!.dtype) && nativeDeltaReads(tensorsB.get(name)!.dtype),
+  );
+  // A tensor on the JS path (F64) holds the sources' decoding scratch too: then one pair of
+  // buffers, the pass of a chunk running while the next is read, so that the budget still holds.
+  const setCount = raw.every(Boolean) ? BUFFER_SETS : 1;
+  let next = 0;
+  for (const [index, name] of common.entries()) {
     const tensor = tensorsA.get(name)!;
     const dtypeB = tensorsB.get(name)!.dtype;
-    const raw = native && nativeDeltaReads(tensor.dtype) && nativeDeltaReads(dtypeB);
     const acc = createDeltaAccumulator(stats);
-    for (const [start, end] of chunkRanges(tensor.count, length)) {
-      if (raw) {
-        accumulateRawDelta(
+    if (raw[index]! && tensor.count > 0) {
+      for (const [start, end] of chunkRanges(tensor.count, length)) {
+        while (pending.length >= setCount) finishOldest();
+        const [rawA, rawB] = buffers(next++ % setCount);
+        const chunkA = { dtype: tensor.dtype, bytes: a.readRaw!(name, start, end - start, rawA) };
+        const chunkB = { dtype: dtypeB, bytes: b.readRaw!(name, start, end - start, rawB) };
+        while (pending.length >= Math.max(1, setCount - 1)) finishOldest();
+        pending.push({
+          pass: startRawDelta(acc, chunkA, chunkB),
           acc,
-          { dtype: tensor.dtype, bytes: a.readRaw!(name, start, end - start, rawA) },
-          { dtype: dtypeB, bytes: b.readRaw!(name, start, end - start, rawB) },
-        );
-      } else {
-        const chunkA = bufferA.subarray(0, end - start);
-        const chunkB = bufferB.subarray(0, end - start);
-        a.read(name, start, chunkA);
-        b.read(name, start, chunkB);
-        accumulateDelta(acc, chunkA, chunkB);
+          last: end === tensor.count ? name : null,
+        });
       }
-      done += end - start;
-      options.onProgress?.(done, total);
+      continue;
     }
-    mergeDeltaAccumulators(model, acc);
-    tensors.push({ name, shape: [...tensor.shape], stats: finishDeltaStats(acc) });
+    while (pending.length > 0) finishOldest();
+    const [rawA, rawB] = buffers(0);
+    for (const [start, end] of chunkRanges(tensor.count, length)) {
+      const chunkA = new Float32Array(rawA.buffer, 0, end - start);
+      const chunkB = new Float32Array(rawB.buffer, 0, end - start);
+      a.read(name, start, chunkA);
+      b.read(name, start, chunkB);
+      accumulateDelta(acc, chunkA, chunkB);
+      progress(end - start);
+    }
+    finishTensor(name, acc);
   }
+  while (pending.length > 0) finishOldest();
   return {
     tensors,
     model: finishDeltaStats(model),
     skipped: mismatches,
-    peakBytesHeld: bufferA.byteLength + bufferB.byteLength + a.peakBytesHeld() + b.peakBytesHeld(),
+    peakBytesHeld: sets.length * 2 * length * 4 + a.peakBytesHeld() + b.peakBytesHeld(),
   };
 }

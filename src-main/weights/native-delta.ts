@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DeltascopeError } from '../shared/errors';
+import { createHistogram, mergeHistogram } from './delta-histogram';
 import { createPassSums, mergePass, type DeltaAccumulator } from './delta-stats';
 import type { SafetensorsDtype } from './formats/safetensors-header';
 
@@ -28,6 +29,10 @@ interface DeltaAddon {
     fine: Float64Array,
     range: number,
   ): number;
+  /** deltaPass on a thread of its own; the arrays must stay untouched until deltaPassFinish. */
+  deltaPassStart(...args: Parameters<DeltaAddon['deltaPass']>): object;
+  /** Waits for the pass; returns the range (the sums are in the `sums` given to deltaPassStart). */
+  deltaPassFinish(handle: object): number;
 }
 
 const ADDON_FILE = 'deltascope_blas.node';
@@ -58,8 +63,14 @@ function loadAddon(): DeltaAddon | null {
   if (file === undefined) return loaded;
   try {
     const module = createRequire(file)(file) as Partial<DeltaAddon>;
+    const { deltaPass, deltaPassStart, deltaPassFinish } = module;
     // An addon built from sources older than deltaPass: keep the JS kernel.
-    if (typeof module.deltaPass === 'function') loaded = { deltaPass: module.deltaPass };
+    if (
+      typeof deltaPass === 'function' &&
+      typeof deltaPassStart === 'function' &&
+      typeof deltaPassFinish === 'function'
+    )
+      loaded = { deltaPass, deltaPassStart, deltaPassFinish };
   } catch {
     loaded = null;
   }
@@ -88,11 +99,11 @@ export interface RawChunk {
   bytes: Uint8Array;
 }
 
-/**
- * accumulateDelta(acc, decode(a), decode(b)) computed by the native pass on the raw chunks. Throws
- * when the addon is not available (check nativeDeltaAvailable first).
- */
-export function accumulateRawDelta(acc: DeltaAccumulator, a: RawChunk, b: RawChunk): void {
+/** The addon and both dtype codes, after checking that the chunks hold as many elements. */
+function checked(
+  a: RawChunk,
+  b: RawChunk,
+): { addon: DeltaAddon; codeA: number; codeB: number; count: number } {
   const addon = enabled ? loadAddon() : null;
   const codeA = DTYPE_CODES[a.dtype];
   const codeB = DTYPE_CODES[b.dtype];
@@ -103,14 +114,60 @@ export function accumulateRawDelta(acc: DeltaAccumulator, a: RawChunk, b: RawChu
     );
   }
   const count = a.bytes.length / (codeA === 0 ? 4 : 2);
-  if (b.bytes.length / (codeB === 0 ? 4 : 2) !== count) {
-    throw new DeltascopeError(
-      'SHAPE_MISMATCH',
-      `A has ${count} elements but B has ${b.bytes.length / (codeB === 0 ? 4 : 2)}`,
-    );
+  const countB = b.bytes.length / (codeB === 0 ? 4 : 2);
+  if (countB !== count) {
+    throw new DeltascopeError('SHAPE_MISMATCH', `A has ${count} elements but B has ${countB}`);
   }
-  const sums = createPassSums(acc);
+  return { addon, codeA, codeB, count };
+}
+
+/**
+ * accumulateDelta(acc, decode(a), decode(b)) computed by the native pass on the raw chunks. Throws
+ * when the addon is not available (check nativeDeltaAvailable first).
+ */
+export function accumulateRawDelta(acc: DeltaAccumulator, a: RawChunk, b: RawChunk): void {
+  const { addon, codeA, codeB, count } = checked(a, b);
+  const sums = createPassSums(acc.maxAbs);
   const hist = acc.histogram;
   hist.range = addon.deltaPass(a.bytes, codeA, b.bytes, codeB, acc.epsilon, sums, hist.fine, hist.range);
   mergePass(acc, sums, count);
+}
+
+/** A pass started by startRawDelta; `finish` waits for it and merges it into the accumulator. */
+export interface PendingPass {
+  /** Elements in the pass. */
+  readonly count: number;
+  finish(acc: DeltaAccumulator): void;
+}
+
+/** Passes shorter than this run at once on the calling thread (a thread costs tens of µs). */
+const THREAD_MIN_ELEMENTS = 1 << 16;
+
+/**
+ * Starts the native pass over two raw chunks on a thread of its own (short ones run at once), into
+ * sums and a histogram of its own; `finish(acc)` merges them. Passes finished in the order they
+ * were started give bit for bit what accumulateRawDelta (and accumulateDelta) give one after the
+ * other: each pass's sums start from zero either way, max|Δ| is a max, and histogram counts are
+ * integers that re-bin exactly (delta-histogram.ts). The chunks' bytes must stay untouched until
+ * `finish`.
+ */
+export function startRawDelta(acc: DeltaAccumulator, a: RawChunk, b: RawChunk): PendingPass {
+  const { addon, codeA, codeB, count } = checked(a, b);
+  const sums = createPassSums();
+  const hist = createHistogram(acc.histogram.bins);
+  const args = [a.bytes, codeA, b.bytes, codeB, acc.epsilon, sums, hist.fine, hist.range] as const;
+  let handle: object | null = null;
+  if (count >= THREAD_MIN_ELEMENTS) handle = addon.deltaPassStart(...args);
+  else hist.range = addon.deltaPass(...args);
+  let finished = false;
+  return {
+    count,
+    finish(target) {
+      if (finished) return;
+      finished = true;
+      if (handle !== null) hist.range = addon.deltaPassFinish(handle);
+      mergePass(target, sums, count);
+      mergeHistogram(target.histogram, hist);
+    },
+  };
 }

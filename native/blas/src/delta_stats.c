@@ -6,9 +6,15 @@
  * The result is bit for bit the JS pass's on the same chunk decoded to float32: every element is
  * widened to the same float32 value, and the same float64 operations run in the same order (one
  * element after the other; gyp builds with -ffp-contract=off, so no fused multiply-add). The JS side
- * (accumulateDeltaRaw) keeps the merge of the pass into the accumulator, and tests run both paths on
- * the same chunks, NaN, ±∞, subnormals and ±0 included.
+ * (src-main/weights/native-delta.ts) keeps the merge of the pass into the accumulator, and tests run
+ * both paths on the same chunks, NaN, ±∞, subnormals and ±0 included.
+ *
+ * deltaPassStart/deltaPassFinish run a pass on a thread of its own, so that a diff reads the next
+ * chunks (and runs another pass) meanwhile; the caller merges the passes in order, which keeps the
+ * result bit for bit the same.
  */
+/* pthreads (POSIX, not C11) */
+#define _POSIX_C_SOURCE 200809L
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <math.h>
@@ -17,6 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <pthread.h>
+#endif
 #include "delta_stats.h"
 
 #if defined(__GNUC__)
@@ -268,53 +277,183 @@ static int number(napi_env env, napi_value v, double *out) {
          napi_get_value_double(env, v, out) == napi_ok;
 }
 
+/* One pass's inputs and state; the chunks, sums and fine bins stay JS arrays (held by references
+ * while a thread reads them). */
+typedef struct {
+  const uint8_t *a, *b;
+  int da, db;
+  size_t n;
+  double eps;
+  double *sums;
+  Pass p;
+  int ok;
+#ifndef _WIN32
+  pthread_t thread;
+#endif
+  int threaded; /* a thread runs the pass and has not been joined */
+  int finished; /* deltaPassFinish has returned its result */
+  napi_env env;
+  napi_ref refs[4];
+} Job;
+
 /*
- * deltaPass(a: Uint8Array, dtypeA, b: Uint8Array, dtypeB, epsilon, sums: Float64Array(11),
- *           fine: Float64Array, range) → the histogram's range after the pass.
- * a and b hold the same number of elements, each in its dtype (0 F32, 1 F16, 2 BF16), little-endian.
- * sums[MAX_ABS] carries max|Δ| in; out come the pass's sums (slots of delta-stats.ts) and, in slot
- * 10, its shift. fine (a power-of-two length) is filled and, when the range grows, re-binned in place.
+ * The arguments of deltaPass / deltaPassStart: (a: Uint8Array, dtypeA, b: Uint8Array, dtypeB,
+ * epsilon, sums: Float64Array(11), fine: Float64Array, range). a and b hold the same number of
+ * elements, each in its dtype (0 F32, 1 F16, 2 BF16), little-endian. sums[MAX_ABS] carries max|Δ|
+ * in; out come the pass's sums (slots of delta-stats.ts) and, in slot 10, its shift. fine (a
+ * power-of-two length) is filled and, when the range grows, re-binned in place.
  */
-napi_value delta_pass(napi_env env, napi_callback_info cbinfo) {
+static int parse_job(napi_env env, napi_callback_info cbinfo, const char *name, napi_value *argv,
+                     Job *job) {
   size_t argc = 8;
-  napi_value argv[8];
-  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 8)
-    return fail(env, 0, "deltaPass takes 8 arguments");
   uint8_t *a, *b;
-  double *sums, *fine;
+  double *fine;
   size_t na, nb, nsums, nfine;
   double dta, dtb, eps, range;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 8)
+    return fail(env, 0, "%s takes 8 arguments", name), 0;
   if (!typed(env, argv[0], napi_uint8_array, (void **)&a, &na) ||
       !typed(env, argv[2], napi_uint8_array, (void **)&b, &nb))
-    return fail(env, 0, "deltaPass: a and b must be Uint8Arrays");
-  if (!typed(env, argv[5], napi_float64_array, (void **)&sums, &nsums) ||
+    return fail(env, 0, "%s: a and b must be Uint8Arrays", name), 0;
+  if (!typed(env, argv[5], napi_float64_array, (void **)&job->sums, &nsums) ||
       !typed(env, argv[6], napi_float64_array, (void **)&fine, &nfine))
-    return fail(env, 0, "deltaPass: sums and fine must be Float64Arrays");
+    return fail(env, 0, "%s: sums and fine must be Float64Arrays", name), 0;
   if (!number(env, argv[1], &dta) || !number(env, argv[3], &dtb) || !number(env, argv[4], &eps) ||
       !number(env, argv[7], &range))
-    return fail(env, 0, "deltaPass: dtypeA, dtypeB, epsilon and range must be numbers");
+    return fail(env, 0, "%s: dtypeA, dtypeB, epsilon and range must be numbers", name), 0;
   if (!(dta == 0 || dta == 1 || dta == 2) || !(dtb == 0 || dtb == 1 || dtb == 2))
-    return fail(env, 1, "deltaPass: a dtype code must be 0 (F32), 1 (F16) or 2 (BF16)");
+    return fail(env, 1, "%s: a dtype code must be 0 (F32), 1 (F16) or 2 (BF16)", name), 0;
   const int da = (int)dta, db = (int)dtb;
   if (na % DT_BYTES[da] != 0 || nb % DT_BYTES[db] != 0 || na / DT_BYTES[da] != nb / DT_BYTES[db])
-    return fail(env, 1, "deltaPass: a has %zu bytes and b %zu: not the same number of elements", na, nb);
-  if (nsums < SLOTS) return fail(env, 1, "deltaPass: sums must hold %d slots", SLOTS);
+    return fail(env, 1, "%s: a has %zu bytes and b %zu: not the same number of elements", name, na, nb), 0;
+  if (nsums < SLOTS) return fail(env, 1, "%s: sums must hold %d slots", name, SLOTS), 0;
   if (nfine < 2 || (nfine & (nfine - 1)) != 0)
-    return fail(env, 1, "deltaPass: fine must have a power-of-two length ≥ 2 (got %zu)", nfine);
+    return fail(env, 1, "%s: fine must have a power-of-two length ≥ 2 (got %zu)", name, nfine), 0;
   if (!(range > 0) || !isfinite(range) || !(eps >= 0) || !isfinite(eps))
-    return fail(env, 1, "deltaPass: range must be finite and > 0, epsilon finite and ≥ 0");
-  Pass p;
-  memset(&p, 0, sizeof p);
-  p.s[MAX_ABS] = sums[MAX_ABS];
-  p.fine = fine;
-  p.size = nfine;
-  p.range = range;
-  p.counts = (uint32_t *)calloc(nfine * COPIES, sizeof(uint32_t));
-  const int ok = p.counts != NULL && dispatch(a, da, b, db, na / DT_BYTES[da], eps, &p);
-  free(p.counts);
-  if (!ok) return fail(env, 1, "deltaPass: out of memory for the histogram's counts");
-  memcpy(sums, p.s, sizeof p.s);
+    return fail(env, 1, "%s: range must be finite and > 0, epsilon finite and ≥ 0", name), 0;
+  job->a = a;
+  job->b = b;
+  job->da = da;
+  job->db = db;
+  job->n = na / DT_BYTES[da];
+  job->eps = eps;
+  memset(&job->p, 0, sizeof job->p);
+  job->p.s[MAX_ABS] = job->sums[MAX_ABS];
+  job->p.fine = fine;
+  job->p.size = nfine;
+  job->p.range = range;
+  job->p.counts = (uint32_t *)calloc(nfine * COPIES, sizeof(uint32_t));
+  if (job->p.counts == NULL) return fail(env, 1, "%s: out of memory for the histogram's counts", name), 0;
+  return 1;
+}
+
+static void run_job(Job *job) {
+  job->ok = dispatch(job->a, job->da, job->b, job->db, job->n, job->eps, &job->p);
+  free(job->p.counts);
+  job->p.counts = NULL;
+}
+
+/* The pass's result into JS: sums copied, the new range returned (or an error thrown). */
+static napi_value job_result(napi_env env, Job *job) {
+  if (!job->ok) return fail(env, 1, "deltaPass: out of memory growing the histogram");
+  memcpy(job->sums, job->p.s, sizeof job->p.s);
   napi_value out;
-  if (napi_create_double(env, p.range, &out) != napi_ok) return fail(env, 0, "deltaPass: N-API failed");
+  if (napi_create_double(env, job->p.range, &out) != napi_ok) return fail(env, 0, "deltaPass: N-API failed");
   return out;
+}
+
+/* deltaPass(…) → the histogram's range after the pass, computed on the calling thread. */
+napi_value delta_pass(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[8];
+  Job job;
+  memset(&job, 0, sizeof job);
+  if (!parse_job(env, cbinfo, "deltaPass", argv, &job)) return NULL;
+  run_job(&job);
+  return job_result(env, &job);
+}
+
+#ifndef _WIN32
+static void *thread_main(void *arg) {
+  run_job((Job *)arg);
+  return NULL;
+}
+#endif
+
+/* Waits for the job's thread. Also an environment cleanup hook: a worker torn down with a pass in
+ * flight waits for it before its arrays are freed. */
+static void join_job(void *arg) {
+  Job *job = (Job *)arg;
+#ifndef _WIN32
+  if (job->threaded) pthread_join(job->thread, NULL);
+#endif
+  job->threaded = 0;
+}
+
+static void release_job(Job *job) {
+  if (job->threaded) {
+    join_job(job);
+    napi_remove_env_cleanup_hook(job->env, join_job, job);
+  }
+  for (int k = 0; k < 4; k++) {
+    if (job->refs[k] != NULL) napi_delete_reference(job->env, job->refs[k]);
+    job->refs[k] = NULL;
+  }
+}
+
+static void finalize_job(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  Job *job = (Job *)data;
+  release_job(job);
+  free(job->p.counts);
+  free(job);
+}
+
+/* deltaPassStart(…) → a handle: the pass runs on a thread of its own (on Windows, here and now)
+ * while JS reads the next chunks; deltaPassFinish(handle) waits for it. The arrays must not be
+ * written until then. */
+napi_value delta_pass_start(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[8];
+  Job *job = (Job *)calloc(1, sizeof(Job));
+  if (job == NULL) return fail(env, 1, "deltaPassStart: out of memory");
+  if (!parse_job(env, cbinfo, "deltaPassStart", argv, job)) {
+    free(job);
+    return NULL;
+  }
+  job->env = env;
+  const int held[4] = {0, 2, 5, 6};
+  for (int k = 0; k < 4; k++) napi_create_reference(env, argv[held[k]], 1, &job->refs[k]);
+  napi_value handle;
+  if (napi_create_external(env, job, finalize_job, NULL, &handle) != napi_ok) {
+    release_job(job);
+    free(job->p.counts);
+    free(job);
+    return fail(env, 0, "deltaPassStart: N-API failed");
+  }
+#ifndef _WIN32
+  if (pthread_create(&job->thread, NULL, thread_main, job) == 0) {
+    job->threaded = 1;
+    napi_add_env_cleanup_hook(env, join_job, job);
+    return handle;
+  }
+#endif
+  run_job(job);
+  return handle;
+}
+
+/* deltaPassFinish(handle) → the histogram's range after the pass; its sums are in `sums`. */
+napi_value delta_pass_finish(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *data = NULL;
+  napi_valuetype type;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
+      napi_typeof(env, argv[0], &type) != napi_ok || type != napi_external ||
+      napi_get_value_external(env, argv[0], &data) != napi_ok || data == NULL)
+    return fail(env, 0, "deltaPassFinish takes a handle from deltaPassStart");
+  Job *job = (Job *)data;
+  if (job->finished) return fail(env, 1, "deltaPassFinish: this pass was already finished");
+  release_job(job);
+  job->finished = 1;
+  return job_result(env, job);
 }

@@ -4,5 +4,7 @@
 #include <node_api.h>
 
 napi_value delta_pass(napi_env env, napi_callback_info cbinfo);
+napi_value delta_pass_start(napi_env env, napi_callback_info cbinfo);
+napi_value delta_pass_finish(napi_env env, napi_callback_info cbinfo);
 
 #endif

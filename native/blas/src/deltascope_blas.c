@@ -1007,6 +1007,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sumSquares", NULL, sum_squares, NULL, NULL, NULL, napi_default, NULL},
       {"setConvLibrary", NULL, set_conv_library, NULL, NULL, NULL, napi_default, NULL},
       {"deltaPass", NULL, delta_pass, NULL, NULL, NULL, napi_default, NULL},
+      {"deltaPassStart", NULL, delta_pass_start, NULL, NULL, NULL, napi_default, NULL},
+      {"deltaPassFinish", NULL, delta_pass_finish, NULL, NULL, NULL, napi_default, NULL},
   };
   Scratch *s = (Scratch *)calloc(1, sizeof(Scratch));
   if (s == NULL || napi_set_instance_data(env, s, free_scratch, NULL) != napi_ok ||

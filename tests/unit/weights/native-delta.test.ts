@@ -149,15 +149,15 @@ describe.runIf(available || required)('native diff pass', () => {
     );
   });
 
-  it('diffSources gives the same result with the native pass as without it', () => {
-    const tensors: SourceTensor[] = [
-      { name: 'bf16', shape: [70, 100], dtype: 'BF16', count: 7000 },
-      { name: 'f16', shape: [3333], dtype: 'F16', count: 3333 },
-      { name: 'f32', shape: [5000], dtype: 'F32', count: 5000 },
-    ];
+  /** Two sources over `tensors` with random bytes (F64 tensors read through `read` only). */
+  function sources(tensors: SourceTensor[]): [TensorSource, TensorSource] {
     const source = (label: string, seed: number): TensorSource => {
       const bytes = new Map(
-        tensors.map((t, i) => [t.name, rawBytes(t.dtype as Dtype, t.count, seed * 10 + i, false)]),
+        tensors.map((t, i) => {
+          if (t.dtype !== 'F64') return [t.name, rawBytes(t.dtype, t.count, seed * 10 + i, false)];
+          const values = new Float64Array(t.count).map((_, k) => Math.sin(k * (seed + 1)));
+          return [t.name, new Uint8Array(values.buffer)];
+        }),
       );
       const width = (name: string) => DTYPE_BYTES[tensors.find((t) => t.name === name)!.dtype];
       return {
@@ -169,21 +169,65 @@ describe.runIf(available || required)('native diff pass', () => {
           const dtype = tensors.find((t) => t.name === name)!.dtype;
           decodeChunk(dtype, bytes.get(name)!.subarray(start * w, (start + out.length) * w), out);
         },
-        readRaw(name, start, count) {
+        // Into the caller's buffer, as the file reader does: a buffer reused while its pass still
+        // ran would show as a difference from the JS kernel.
+        readRaw(name, start, count, scratch) {
           const w = width(name);
-          return bytes.get(name)!.subarray(start * w, (start + count) * w);
+          scratch.set(bytes.get(name)!.subarray(start * w, (start + count) * w));
+          return scratch.subarray(0, count * w);
         },
         peakBytesHeld: () => 0,
         close: () => undefined,
       };
     };
-    const a = source('a', 1);
-    const b = source('b', 2);
-    // 24 000 bytes: chunks of 1000 elements, so each tensor spans several chunks.
-    const native = diffSources(a, b, { memoryBudgetBytes: 24_000 });
+    return [source('a', 1), source('b', 2)];
+  }
+
+  /** diffSources with the native pass and with the JS kernel. */
+  function bothDiffs(tensors: SourceTensor[], memoryBudgetBytes: number) {
+    const [a, b] = sources(tensors);
+    const progress: number[] = [];
+    const native = diffSources(a, b, { memoryBudgetBytes, onProgress: (done) => progress.push(done) });
     expect(setNativeDelta(false)).toBe(false);
-    const js = diffSources(a, b, { memoryBudgetBytes: 24_000 });
+    const js = diffSources(a, b, { memoryBudgetBytes });
     setNativeDelta(true);
+    // Three pairs of chunk buffers instead of one: more memory held, still within the budget.
+    expect(native.peakBytesHeld).toBeLessThanOrEqual(memoryBudgetBytes);
+    expect(js.peakBytesHeld).toBeLessThanOrEqual(native.peakBytesHeld);
+    return { native: { ...native, peakBytesHeld: 0 }, js: { ...js, peakBytesHeld: 0 }, progress };
+  }
+
+  it('diffSources gives the same result with the native pass as without it', () => {
+    // 24 000 bytes: chunks of 1000 elements, so each tensor spans several chunks.
+    const { native, js } = bothDiffs(
+      [
+        { name: 'bf16', shape: [70, 100], dtype: 'BF16', count: 7000 },
+        { name: 'f16', shape: [3333], dtype: 'F16', count: 3333 },
+        { name: 'empty', shape: [0], dtype: 'F32', count: 0 },
+        { name: 'f32', shape: [5000], dtype: 'F32', count: 5000 },
+      ],
+      24_000,
+    );
     expect(native).toEqual(js);
+  });
+
+  it('passes on threads, merged in order: the same result, progress in order, within the budget', () => {
+    // Chunks of 100 000 elements (2.4 MB budget): passes long enough to run on threads of their own.
+    const tensors: SourceTensor[] = [
+      { name: 'big', shape: [450_000], dtype: 'BF16', count: 450_000 },
+      { name: 'small', shape: [100], dtype: 'F16', count: 100 },
+      { name: 'f32', shape: [300, 1000], dtype: 'F32', count: 300_000 },
+    ];
+    const { native, js, progress } = bothDiffs(tensors, 2_400_000);
+    expect(native).toEqual(js);
+    expect(native.tensors.map((t) => t.name)).toEqual(['big', 'small', 'f32']);
+    expect(progress).toEqual([...progress].sort((x, y) => x - y));
+    expect(progress.at(-1)).toBe(750_100);
+    // With an F64 tensor (read through the JS kernel) in the middle, the same again.
+    const mixed = bothDiffs(
+      [...tensors.slice(0, 2), { name: 'f64', shape: [200_000], dtype: 'F64', count: 200_000 }, tensors[2]!],
+      2_400_000,
+    );
+    expect(mixed.native).toEqual(mixed.js);
   });
 });
