@@ -6,7 +6,7 @@
  * env.step, i.e. about 315k env steps/s.
  */
 import { createGridMaze } from '../src-main/engine/gridmaze/index';
-import { createRng } from '../src-main/engine/random/index';
+import { createRng } from '../src-main/shared/random';
 import type { RewardSpec } from '../src-main/shared/reward';
 
 const NUM_ENVS = 64;

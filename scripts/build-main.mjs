@@ -1,15 +1,11 @@
 // Bundles every main-side entry point (Electron shell, preload, headless server, CLI, job and thread workers)
 // into CommonJS files under out/main with esbuild. Native and heavyweight packages stay external.
 // First it builds the optional native kernels (scripts/build-native.mjs: skipped when up to date,
-// a warning when they cannot be built, an error only under DELTASCOPE_REQUIRE_BLAS=1).
+// a warning when they cannot be built, an error only under DELTASCOPE_REQUIRE_BLAS=1). Paths are
+// relative to the working directory (the repository root); a missing entry point is an error.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-
-const native = spawnSync(process.execPath, [new URL('./build-native.mjs', import.meta.url).pathname], {
-  stdio: 'inherit',
-});
-if (native.status !== 0) process.exit(native.status ?? 1);
 
 const entries = {
   'electron-main': 'src-main/electron/main.ts',
@@ -25,10 +21,25 @@ const entries = {
   'ppo-update-worker': 'src-main/engine/ppo-update-worker.ts',
 };
 
-const entryPoints = Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
+// A missing entry fails the build: skipping it would ship an app whose worker cannot start.
+const missing = Object.entries(entries).filter(([, file]) => !existsSync(file));
+if (missing.length > 0) {
+  for (const [name, file] of missing) {
+    console.error(
+      `build-main: entry point "${name}" (${file}) does not exist in ${process.cwd()}; ` +
+        'restore the file or update its path in scripts/build-main.mjs.',
+    );
+  }
+  process.exit(1);
+}
+
+const native = spawnSync(process.execPath, [new URL('./build-native.mjs', import.meta.url).pathname], {
+  stdio: 'inherit',
+});
+if (native.status !== 0) process.exit(native.status ?? 1);
 
 await build({
-  entryPoints,
+  entryPoints: entries,
   outdir: 'out/main',
   outExtension: { '.js': '.cjs' },
   bundle: true,

@@ -4,7 +4,7 @@ import type { VecEnv } from './env-types';
 import type { PolicyNetwork } from './nn/network';
 import type { PpoLossConfig } from './ppo-loss';
 import { shardGradients } from './ppo-shard';
-import { createRng } from './random';
+import { createRng } from '../shared/random';
 
 /**
  * The gradient of a reward's PPO objective at the network's current weights, measured over one batch of

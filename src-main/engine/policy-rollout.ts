@@ -5,7 +5,7 @@ import type { EpisodeRecord, StepResult } from './env-types';
 import type { GridMazeEnv } from './gridmaze';
 import { MOVES } from './gridmaze/state';
 import type { PolicyNetwork } from './nn/network';
-import { createRng, type Rng } from './random';
+import { createRng, type Rng } from '../shared/random';
 
 /**
  * Playing a fixed policy in a gridmaze VecEnv, for evaluation, recording and visitation heatmaps:

@@ -1,6 +1,6 @@
 import type { PooledEffect } from '../shared/contract-protocol';
 import { DeltascopeError } from '../shared/errors';
-import { createRng } from './random';
+import { createRng } from '../shared/random';
 import { quantileSorted } from './stats';
 
 /**

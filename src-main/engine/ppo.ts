@@ -9,7 +9,7 @@ import { advantageMoments, ppoMinibatchLoss, type MinibatchData, type MinibatchS
 import { checkFiniteIteration } from './ppo-finite';
 import { shardGradients } from './ppo-shard';
 import { createUpdatePool, type UpdatePool } from './ppo-update-pool';
-import { createRng, type RngState } from './random';
+import { createRng, type RngState } from '../shared/random';
 
 /**
  * PPO with a clipped surrogate, GAE(λ) and a clipped value loss, in one file, CleanRL style; the
@@ -93,7 +93,7 @@ export const DEFAULT_PPO_CONFIG: PpoConfig = {
   updateWorkers: 1,
 };
 
-/** Random-stream ids (see random/prng deriveSeed64) of the trainer's two generators. */
+/** Random-stream ids (see shared/random deriveSeed64) of the trainer's two generators. */
 const ACTION_STREAM = 0x5050;
 const MINIBATCH_STREAM = 0x5051;
 

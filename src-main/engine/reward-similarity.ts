@@ -3,7 +3,7 @@ import type { GridMazeConfig, GridMazeConfigInput } from '../shared/gridmaze-con
 import type { RewardSpec } from '../shared/reward';
 import { parseGridMazeConfig } from './gridmaze/env';
 import { advanceEnv, createGeometry, createState, resetEnv } from './gridmaze/state';
-import { createRng, deriveSeed } from './random/prng';
+import { createRng, deriveSeed } from '../shared/random';
 import { compileRewards, type CompiledRewards } from './rewards';
 
 /**

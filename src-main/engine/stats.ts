@@ -1,5 +1,5 @@
 import { DeltascopeError } from '../shared/errors';
-import { createRng } from './random';
+import { createRng } from '../shared/random';
 
 /**
  * Small statistics for evaluation results, as pure functions over plain arrays. Every interval is
@@ -12,7 +12,7 @@ export interface Interval {
   high: number;
 }
 
-/** Random-stream id of the bootstrap resampling (see random/prng deriveSeed64). */
+/** Random-stream id of the bootstrap resampling (see shared/random deriveSeed64). */
 export const BOOTSTRAP_STREAM = 0xb007;
 
 function invalid(message: string): DeltascopeError {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { deriveSeed } from '../engine/random';
+import { deriveSeed } from '../shared/random';
 import { DeltascopeError } from '../shared/errors';
 import { effectiveRbReward, negatedRbReward, type ExperimentSpec } from '../shared/experiment-spec';
 import {
@@ -97,7 +97,7 @@ export function nullControlSeed(s: number, k: number): number {
   return (s + 7919 * (k + 1)) % 2 ** 31;
 }
 
-/** Stream ids of a replication's random draws (random/prng deriveSeed of the replication seed). */
+/** Stream ids of a replication's random draws (shared/random deriveSeed of the replication seed). */
 const RANDOM_DIRECTION_STREAM = 0x0d1e_0000;
 const RANDOM_MASK_STREAM = 0x3a5c_0000;
 const POSITIVE_CONTROL_STREAM = 0x9c0e_0000;

@@ -1,4 +1,4 @@
-import { createRng } from '../engine/random';
+import { createRng } from '../shared/random';
 import { BOOTSTRAP_STREAM, bootstrapMeanCi, quantileSorted, type Interval } from '../engine/stats';
 import type { EvaluationResult } from '../shared/contract-evaluation';
 import type { LocalizationData } from '../shared/contract-protocol';

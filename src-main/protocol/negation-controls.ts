@@ -1,5 +1,6 @@
 import { DeltascopeError } from '../shared/errors';
-import { createRng, deriveSeed, type NamedTensor, type TensorMap } from '../weights';
+import { createRng, streamIdOf } from '../shared/random';
+import type { NamedTensor, TensorMap } from '../weights';
 
 /**
  * The control directions of the negation test, each norm-matched to Δᵢ per tensor so that a control
@@ -88,9 +89,9 @@ export function movableRandomDirection(
     const data = new Float32Array(t.data.length);
     const want = l2(t.data);
     if (want > 0) {
-      const rng = createRng(deriveSeed(seed, t.name));
+      const rng = createRng(seed, streamIdOf(t.name));
       for (let i = 0; i < data.length; i++) {
-        const g = rng.gaussian();
+        const g = rng.normal();
         data[i] = flags === undefined || flags[i] === 1 ? g : 0;
       }
       const have = l2(data);

@@ -1,4 +1,4 @@
-import { createRng } from '../engine/random';
+import { createRng } from '../shared/random';
 import { DeltascopeError } from '../shared/errors';
 import type { AggregatorChoice } from '../shared/experiment-spec';
 import { SPIKE_IN_FORMAT, type PlantedBlock, type SpikeInData } from '../shared/known-answer-checks';

@@ -1,6 +1,6 @@
 import { DeltascopeError } from '../shared/errors';
 import { checkDeltas } from './aggregate-elementwise';
-import { createRng, deriveSeed } from './prng';
+import { createRng, streamIdOf } from '../shared/random';
 
 /**
  * DARE (Yu et al. 2023, "Language Models are Super Mario"), applied to one tensor: each entry of
@@ -8,7 +8,7 @@ import { createRng, deriveSeed } from './prng';
  * the rescaled deltas are then averaged (or summed).
  *
  * Randomness: Δᵢ of tensor `name` draws one uniform u per element, in index order, from
- * mulberry32(deriveSeed(seed, name, i)); the entry is dropped iff u < p. Each (tensor, input) has
+ * stream (name, i) of `seed` (`createRng(seed, streamIdOf(name, i))`, shared/random); the entry is dropped iff u < p. Each (tensor, input) has
  * its own stream, so the mask does not depend on the order tensors are visited in.
  */
 
@@ -31,9 +31,9 @@ export function dareMerge(deltas: readonly Float32Array[], params: DareParams, n
   const rescale = 1 / (1 - p);
   const sum = new Float64Array(size);
   deltas.forEach((delta, i) => {
-    const rng = createRng(deriveSeed(seed, name, i));
+    const rng = createRng(seed, streamIdOf(name, i));
     for (let j = 0; j < size; j++) {
-      if (rng.uniform() >= p) sum[j]! += delta[j]! * rescale;
+      if (rng.float() >= p) sum[j]! += delta[j]! * rescale;
     }
   });
   const divisor = combine === 'mean' ? deltas.length : 1;

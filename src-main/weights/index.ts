@@ -62,7 +62,6 @@ export {
 } from './arithmetic';
 export { parseFormula, type FormulaBindings, type FormulaTerm, type LinearFormula } from './formula';
 export { randomDirectionLike, randomTensorLike } from './random-direction';
-export { createRng, deriveSeed, hashString, mulberry32, type Rng } from './prng';
 
 export {
   AGGREGATOR_KINDS,

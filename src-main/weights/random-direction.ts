@@ -1,9 +1,9 @@
 import { DeltascopeError } from '../shared/errors';
-import { createRng, deriveSeed } from './prng';
+import { createRng, streamIdOf } from '../shared/random';
 import type { NamedTensor, TensorMap } from './tensor-map';
 
 /**
- * r = g·‖Δ‖₂/‖g‖₂ with g ~ N(0, I) drawn from a stream seeded by (seed, `name`): a random direction
+ * r = g·‖Δ‖₂/‖g‖₂ with g ~ N(0, I) drawn from stream `name` of `seed` (shared/random): a random direction
  * with the same L2 norm as `delta`. The control for every negation experiment: "is it this
  * direction, or any change of this size?". A zero `delta` gives zeros.
  */
@@ -15,11 +15,11 @@ export function randomTensorLike(delta: Float32Array, seed: number, name: string
   for (let i = 0; i < n; i++) sumSq += delta[i]! * delta[i]!;
   const out = new Float32Array(n);
   if (sumSq === 0 || n === 0) return out;
-  const rng = createRng(deriveSeed(seed, name));
+  const rng = createRng(seed, streamIdOf(name));
   // Draws are stored as float32 and the norm is taken of what was stored, so no float64 copy is needed.
   let drawSq = 0;
   for (let i = 0; i < n; i++) {
-    out[i] = rng.gaussian();
+    out[i] = rng.normal();
     drawSq += out[i]! * out[i]!;
   }
   const factor = Math.sqrt(sumSq / drawSq);

@@ -1,4 +1,4 @@
-import type { Rng } from '../random/prng';
+import type { Rng } from '../../shared/random';
 
 /**
  * Maze carving, exactly as shared/bench/reference_ppo.py `carve_maze`: a perfect maze by randomised

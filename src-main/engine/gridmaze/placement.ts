@@ -1,5 +1,5 @@
 import type { RegionCorner } from '../../shared/gridmaze-config';
-import type { Rng } from '../random/prng';
+import type { Rng } from '../../shared/random';
 import { inCornerSquare } from './regions';
 
 /**

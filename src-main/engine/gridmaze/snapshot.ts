@@ -1,6 +1,6 @@
 import { DeltascopeError } from '../../shared/errors';
 import type { GridMazeConfig } from '../../shared/gridmaze-config';
-import type { RngState } from '../random/prng';
+import type { RngState } from '../../shared/random';
 import type { GridMazeState } from './state';
 
 /** Plain, JSON-safe state of a gridmaze VecEnv: everything needed to continue a run identically. */

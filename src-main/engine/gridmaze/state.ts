@@ -1,6 +1,6 @@
 import type { GridMazeConfig } from '../../shared/gridmaze-config';
 import { UNIFORM_PLACEMENT } from '../../shared/gridmaze-config';
-import { createRng, type Rng } from '../random/prng';
+import { createRng, type Rng } from '../../shared/random';
 import { carveMaze, createMazeScratch, type MazeScratch } from './maze';
 import type { ObservedState } from './observation';
 import { placeAgentAndObjects, type PlacementSquare } from './placement';

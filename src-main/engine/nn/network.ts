@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRng, type Rng } from '../random';
+import { createRng, type Rng } from '../../shared/random';
 import { DeltascopeError } from '../../shared/errors';
 import type { Activation } from './activation';
 import { conv2d } from './conv';
@@ -46,7 +46,7 @@ export interface PolicyNetwork {
   dispose(): void;
 }
 
-/** Random-stream id of the weight initialisation (see random/prng deriveSeed64). */
+/** Random-stream id of the weight initialisation (see shared/random deriveSeed64). */
 export const INIT_STREAM = 0x1417;
 
 interface LayerPlan {

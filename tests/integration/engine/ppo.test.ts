@@ -4,7 +4,7 @@ import { initBackend } from '../../../src-main/engine/backend';
 import { createGridMaze } from '../../../src-main/engine/gridmaze';
 import { createNetwork, type NetworkSpec } from '../../../src-main/engine/nn/network';
 import { createPpoTrainer, type PpoConfig, type PpoTrainer } from '../../../src-main/engine/ppo';
-import { createRng } from '../../../src-main/engine/random';
+import { createRng } from '../../../src-main/shared/random';
 import { DeltascopeError } from '../../../src-main/shared/errors';
 import type { RewardSpec } from '../../../src-main/shared/reward';
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBlas, type BlasAddon } from '../../../src-main/engine/native-blas';
-import { createRng, type Rng } from '../../../src-main/engine/random';
+import { createRng, type Rng } from '../../../src-main/shared/random';
 
 /**
  * The addon's argument checks (native/blas/src/deltascope_blas.c): every call whose offsets, strides

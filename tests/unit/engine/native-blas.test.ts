@@ -8,7 +8,7 @@ import { initBackend, setNativeBlas } from '../../../src-main/engine/backend';
 import { blasAddon, blasUnavailableReason, loadBlas } from '../../../src-main/engine/native-blas';
 import { fullKernelSet, nativeAdamKernels, setAdamKernels } from '../../../src-main/engine/nn/kernel-caps';
 import { MaskedAdam } from '../../../src-main/engine/nn/masked-adam';
-import { createRng } from '../../../src-main/engine/random';
+import { createRng } from '../../../src-main/shared/random';
 
 /**
  * The native BLAS kernels of the wasm backend (src-main/engine/native-blas.ts) against the cpu

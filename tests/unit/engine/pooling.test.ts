@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../../src-main/engine/random';
+import { createRng } from '../../../src-main/shared/random';
 import {
   hierarchicalBootstrapCi,
   pooledEffect,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RewardSpec } from '../../../src-main/shared/reward';
 import { createGridMaze, parseGridMazeConfig } from '../../../src-main/engine/gridmaze';
 import { createGeometry } from '../../../src-main/engine/gridmaze/state';
-import { createRng, deriveSeed } from '../../../src-main/engine/random';
+import { createRng, deriveSeed } from '../../../src-main/shared/random';
 import {
   canonicalRewards,
   pairReward,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateDeltas, aggregateTensor, type AggregatorSpec } from '../../../src-main/weights/aggregate';
-import { createRng, deriveSeed } from '../../../src-main/weights/prng';
+import { createRng, streamIdOf } from '../../../src-main/shared/random';
 import { expectError, mapOf } from './helpers';
 
 const d1 = Float32Array.from([1, -2, 3, 0]);
@@ -90,21 +90,21 @@ describe('TIES (per-tensor trim, elect by mass, disjoint mean)', () => {
 
 describe('DARE (drop with probability p, rescale by 1/(1−p))', () => {
   it('matches a hand-worked example with a fixed seed', () => {
-    // The uniform streams for tensor `w` under seed 7 (pinned in prng.test.ts):
-    const u0 = createRng(deriveSeed(7, 'w', 0));
-    const u1 = createRng(deriveSeed(7, 'w', 1));
-    const draws0 = [u0.uniform(), u0.uniform(), u0.uniform(), u0.uniform()];
-    const draws1 = [u1.uniform(), u1.uniform(), u1.uniform(), u1.uniform()];
-    expect(draws0.map((u) => u.toFixed(3))).toEqual(['0.979', '0.181', '0.804', '0.443']);
-    expect(draws1.map((u) => u.toFixed(3))).toEqual(['0.491', '0.567', '0.923', '0.696']);
-    // p = 0.5 drops u < 0.5:  delta 0 keeps entries 0, 2;  delta 1 keeps entries 1, 2, 3.
-    //   delta 0 = [1, 2, 3, 4]     → [2, 0, 6, 0]    (×2)
-    //   delta 1 = [10, 20, 30, 40] → [0, 40, 60, 80]
-    // mean → [1, 20, 33, 40]; sum → [2, 40, 66, 80]
+    // The uniform streams of tensor `w` under seed 7 (shared/random: stream (name, input index)):
+    const u0 = createRng(7, streamIdOf('w', 0));
+    const u1 = createRng(7, streamIdOf('w', 1));
+    const draws0 = [u0.float(), u0.float(), u0.float(), u0.float()];
+    const draws1 = [u1.float(), u1.float(), u1.float(), u1.float()];
+    expect(draws0.map((u) => u.toFixed(3))).toEqual(['0.422', '0.477', '0.544', '0.049']);
+    expect(draws1.map((u) => u.toFixed(3))).toEqual(['0.926', '0.923', '0.345', '0.620']);
+    // p = 0.5 drops u < 0.5:  delta 0 keeps entry 2;  delta 1 keeps entries 0, 1, 3.
+    //   delta 0 = [1, 2, 3, 4]     → [0, 0, 6, 0]    (×2)
+    //   delta 1 = [10, 20, 30, 40] → [20, 40, 0, 80]
+    // mean → [10, 20, 3, 40]; sum → [20, 40, 6, 80]
     const deltas = [Float32Array.from([1, 2, 3, 4]), Float32Array.from([10, 20, 30, 40])];
-    expect(run({ kind: 'dare', dropProbability: 0.5, seed: 7 }, deltas)).toEqual([1, 20, 33, 40]);
+    expect(run({ kind: 'dare', dropProbability: 0.5, seed: 7 }, deltas)).toEqual([10, 20, 3, 40]);
     expect(run({ kind: 'dare', dropProbability: 0.5, seed: 7, combine: 'sum' }, deltas)).toEqual([
-      2, 40, 66, 80,
+      20, 40, 6, 80,
     ]);
   });
 

@@ -3,7 +3,7 @@ import type { GridMazeConfigInput } from '../../../../src-main/shared/gridmaze-c
 import type { RewardSpec } from '../../../../src-main/shared/reward';
 import type { StepResult } from '../../../../src-main/engine/env-types';
 import { createGridMaze, type GridMazeEnv } from '../../../../src-main/engine/gridmaze';
-import { createRng } from '../../../../src-main/engine/random';
+import { createRng } from '../../../../src-main/shared/random';
 
 const REWARDS: RewardSpec[] = [
   { name: 'RA', collect: { cheese: 1 }, stepCost: 0, reach: {} },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { carveMaze, createMazeScratch } from '../../../../src-main/engine/gridmaze/maze';
 import { createGridMaze } from '../../../../src-main/engine/gridmaze';
-import { createRng } from '../../../../src-main/engine/random';
+import { createRng } from '../../../../src-main/shared/random';
 
 function carve(size: number, loops: number, seed: number): Uint8Array {
   const grid = new Uint8Array(size * size);

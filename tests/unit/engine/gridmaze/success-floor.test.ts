@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGridMaze } from '../../../../src-main/engine/gridmaze';
-import { createRng } from '../../../../src-main/engine/random';
+import { createRng } from '../../../../src-main/shared/random';
 
 /**
  * The strongest check that our semantics equal the reference's: the random-policy success floor.

@@ -1,10 +1,13 @@
-import { DeltascopeError } from '../../shared/errors';
+import { DeltascopeError } from './errors';
 
 /**
- * Seeded pseudo-random numbers: xoshiro128** 1.1 (D. Blackman and S. Vigna, "Scrambled linear
+ * The one seeded pseudo-random number generator of Deltascope (training, evaluation, protocol
+ * controls, DARE masks, random directions): xoshiro128** 1.1 (D. Blackman and S. Vigna, "Scrambled linear
  * pseudorandom number generators", ACM TOMS 2021; reference C at https://prng.di.unimi.it/), a
  * 128-bit-state generator that passes BigCrush and PractRand, seeded from SplitMix64 as its authors
  * recommend. Everything here is deterministic: same seed and stream ⇒ same numbers on every platform.
+ * It lives in shared/ (runtime-free) because both engine/ and weights/ draw from it and may import
+ * only shared/ in common.
  */
 
 /** Plain-data generator state for checkpoint/resume: the four 32-bit words of xoshiro128**. */
@@ -143,4 +146,22 @@ export function createRng(seed: number, streamId = 0): Rng {
 /** A 31-bit integer seed for stream `streamId` of `seed`, for handing to another seeded component. */
 export function deriveSeed(seed: number, streamId: number): number {
   return Number(deriveSeed64(seed, streamId) >> 33n);
+}
+
+const FNV64_OFFSET = 0xcbf29ce484222325n;
+const FNV64_PRIME = 0x100000001b3n;
+const SAFE_BITS = (1n << 53n) - 1n;
+
+/**
+ * Stream id named by keys (a tensor name, an input index…): FNV-1a 64 over the UTF-16 code units of
+ * the keys joined by U+0000, cut to 53 bits. Gives each named thing its own stream of one seed, so a
+ * result does not depend on the order things are visited in: `createRng(seed, streamIdOf(name, i))`.
+ */
+export function streamIdOf(...keys: (string | number)[]): number {
+  const text = keys.map(String).join('\u0000');
+  let hash = FNV64_OFFSET;
+  for (let i = 0; i < text.length; i++) {
+    hash = ((hash ^ BigInt(text.charCodeAt(i))) * FNV64_PRIME) & MASK64;
+  }
+  return Number(hash & SAFE_BITS);
 }

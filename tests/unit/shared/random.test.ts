@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, deriveSeed, Rng, splitMix64 } from '../../../../src-main/engine/random';
+import { movableRandomDirection } from '../../../src-main/protocol/negation-controls';
+import { createRng, deriveSeed, Rng, splitMix64, streamIdOf } from '../../../src-main/shared/random';
+import { dareMerge } from '../../../src-main/weights/aggregate-dare';
+import { randomTensorLike } from '../../../src-main/weights/random-direction';
 
 // Reference outputs computed with the authors' C code (prng.di.unimi.it xoshiro128starstar.c and
 // splitmix64.c) compiled with gcc: state {1, 2, 3, 4}, and SplitMix64 from x = 1234567.
@@ -135,5 +138,47 @@ describe('Rng state', () => {
     expect(() => rng.setState({ s: [1, 2, 3] } as never)).toThrow(/four 32-bit/);
     expect(() => rng.setState({ s: [1, 2, 3, 2 ** 32] })).toThrow(/four 32-bit/);
     expect(() => createRng(1.5)).toThrow(/seed must be a safe integer/);
+  });
+});
+
+describe('one generator for engine and weights', () => {
+  const draw = (rng: Rng, n: number, how: 'float' | 'normal'): number[] =>
+    Array.from({ length: n }, () => (how === 'float' ? rng.float() : rng.normal()));
+
+  it('names streams by keys: stable, distinct per key and index, safe integers', () => {
+    expect(streamIdOf('w', 0)).toBe(streamIdOf('w', 0));
+    expect(streamIdOf('w', 0)).not.toBe(streamIdOf('w', 1));
+    expect(streamIdOf('w', 0)).not.toBe(streamIdOf('v', 0));
+    expect(streamIdOf('ab', 'c')).not.toBe(streamIdOf('a', 'bc'));
+    expect(Number.isSafeInteger(streamIdOf('torso.dense1.kernel', 3))).toBe(true);
+  });
+
+  it('DARE masks are the stream (tensor, input) of the seed: kept iff float() ≥ p', () => {
+    const n = 64;
+    const delta = Float32Array.from({ length: n }, (_, j) => j + 1);
+    const merged = dareMerge([delta], { dropProbability: 0.3, seed: 11 }, 'policy.kernel');
+    const u = draw(createRng(11, streamIdOf('policy.kernel', 0)), n, 'float');
+    const expected = u.map((x, j) => (x >= 0.3 ? Math.fround((j + 1) / 0.7) : 0));
+    expect(Array.from(merged)).toEqual(expected);
+  });
+
+  it('a random direction (API and protocol control) is the normals of stream (tensor) of the seed, rescaled', () => {
+    const n = 5000;
+    const delta = new Float32Array(n).fill(0.01);
+    const norm = Math.sqrt(n) * 0.01;
+    const viaApi = randomTensorLike(delta, 20261206, 'value.kernel');
+    const viaProtocol = movableRandomDirection(
+      new Map([['value.kernel', { name: 'value.kernel', shape: [n], data: delta }]]),
+      null,
+      20261206,
+    ).map.get('value.kernel')!.data;
+    expect(Array.from(viaProtocol)).toEqual(Array.from(viaApi));
+    const g = Float32Array.from(draw(createRng(20261206, streamIdOf('value.kernel')), n, 'normal'));
+    const gNorm = Math.sqrt(g.reduce((s, x) => s + x * x, 0));
+    for (let i = 0; i < n; i += 97) expect(viaApi[i]).toBeCloseTo((g[i]! * norm) / gNorm, 6);
+    // Standardised, its entries are N(0, 1): mean 0 and the normal tail mass beyond 2σ.
+    const z = Array.from(viaApi, (x) => (x * Math.sqrt(n)) / norm);
+    expect(Math.abs(z.reduce((s, x) => s + x, 0) / n)).toBeLessThan(0.06);
+    expect(z.filter((x) => Math.abs(x) > 2).length / n).toBeCloseTo(0.0455, 1);
   });
 });

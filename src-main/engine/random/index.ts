@@ -1,1 +1,0 @@
-export { createRng, deriveSeed, deriveSeed64, Rng, splitMix64, type RngState } from './prng';
