@@ -1,5 +1,5 @@
 import { summariseEpisodes } from '../../../src-main/engine/evaluate';
-import { createRng } from '../../../src-main/engine/random';
+import { createRng } from '../../../src-main/shared/random';
 import { pooledLocalization, type ReplicationLocalizationInput } from '../../../src-main/protocol';
 import type { MaskSelection } from '../../../src-main/protocol/job-graph';
 import type { PooledLocalization } from '../../../src-main/shared';
