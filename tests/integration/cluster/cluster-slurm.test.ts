@@ -44,10 +44,14 @@ function jobIds(stdout: string): string[] {
   return ids;
 }
 
-// Generous limits: the whole tiny graph runs several times (about a minute each on an idle 2-core machine).
+// Generous limits: a small graph runs twice, through Slurm and locally, on a shared 2-core machine.
 describe('deltascope run --on slurm', { timeout: 900_000 }, () => {
   it('runs the graph as job arrays; a task that fails shows in status with its log, and retry finishes the run; the merge equals a local run', async () => {
-    const spec = writeSpec(temp.dir, 'slurm-tiny');
+    // One RB and one α: 15 tasks in 5 stages (the tiny spec's 48 prove nothing more here).
+    const spec = writeSpec(temp.dir, 'slurm-tiny', {
+      rbs: [{ name: 'coin', collect: { coin: 1 } }],
+      alphas: [1],
+    });
     const workdir = join(temp.dir, 'slurm');
     const merged = join(temp.dir, 'slurm.deltascope');
     // Plan, then plant a file that is not a database where task 1 will write: that task fails for real.
@@ -154,13 +158,14 @@ describe('deltascope run --on slurm', { timeout: 900_000 }, () => {
       () => readFileSync(log, 'utf8').includes('writing a last checkpoint'),
       240_000,
     );
-    // A requeued job waits (BeginTime, about 2 minutes) before it starts again. It is not released
-    // early: Slurm kills a job started while its previous instance's credential is still revoked
-    // ("Killing non-startable batch job: Job credential revoked"), which a forced StartTime=now hit.
+    // A requeued job waits (BeginTime) for its credential's lifetime before it starts again:
+    // slurm-local.sh sets AuthInfo=cred_expire=10, so seconds here (Slurm's default is 2 minutes). It
+    // is not released early: Slurm kills a job started while its previous instance's credential is
+    // still revoked ("Killing non-startable batch job: Job credential revoked").
     await waitFor(
       'the requeued task to start again',
       () => readFileSync(log, 'utf8').split('task 0: s1/pretrain').length > 2,
-      360_000,
+      120_000,
     );
     await waitFor('task 0 done', () => readFileSync(log, 'utf8').includes('task 0: done'), 240_000);
 
