@@ -28,6 +28,12 @@
 #endif
 #include "delta_stats.h"
 
+/* GCC's SLP vectoriser packs pairs of the running sums into vector registers and unpacks them on
+ * every element, which made the loop ~15 % slower. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-tree-slp-vectorize")
+#endif
+
 #if defined(__GNUC__)
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 #else
@@ -78,8 +84,10 @@ static ALWAYS_INLINE double load(const uint8_t *p, size_t i, int dt) {
   return (double)half_float(h);
 }
 
-/* ⌊x⌋ for |x| < 2^62 without libm (floor is a call on a baseline x86-64 build). */
-static ALWAYS_INLINE int64_t floor_i64(double x) {
+/* ⌊x⌋ for |x| < 2^62: one rounding instruction where the pass is compiled for AVX2 (`fast`), else
+ * without libm (floor is a call on a baseline x86-64 build). Both are exact. */
+static ALWAYS_INLINE int64_t floor_i64(double x, int fast) {
+  if (fast) return (int64_t)__builtin_floor(x);
   int64_t k = (int64_t)x;
   return k - (x < (double)k);
 }
@@ -103,7 +111,7 @@ typedef struct {
  * float64 sums in JS are exact integers too), which leaves the float registers to the six sums.
  */
 static ALWAYS_INLINE size_t kernel(const uint8_t *a, int da, const uint8_t *b, int db, size_t i,
-                                   size_t n, double eps, Pass *p) {
+                                   size_t n, double eps, Pass *p, int fast) {
   const double range = p->range;
   const double scale = (double)p->size / (2 * range);
   const int64_t half = (int64_t)(p->size / 2);
@@ -128,7 +136,7 @@ static ALWAYS_INLINE size_t kernel(const uint8_t *a, int da, const uint8_t *b, i
     max_abs = ad > max_abs ? ad : max_abs;
     above += ad > eps;
     flips += av * bv < 0;
-    counts[(size_t)(floor_i64(d * scale) + half) * COPIES + (i & (COPIES - 1))] += 1;
+    counts[(size_t)(floor_i64(d * scale, fast) + half) * COPIES + (i & (COPIES - 1))] += 1;
   }
   p->s[S1] = s1;
   p->s[S2] = s2;
@@ -179,7 +187,7 @@ static int grow(Pass *p, double abs) {
 /* The pass of accumulateDelta: the shift, the kernel, and at each stop either a non-finite element
  * counted and skipped or the histogram grown. Returns 0 on an allocation failure. */
 static ALWAYS_INLINE int pass(const uint8_t *a, int da, const uint8_t *b, int db, size_t n, double eps,
-                              Pass *p) {
+                              Pass *p, int fast) {
   p->s[SHIFT] = 0;
   for (size_t i = 0; i < n; i++) {
     const double d = load(b, i, db) - load(a, i, da);
@@ -190,7 +198,7 @@ static ALWAYS_INLINE int pass(const uint8_t *a, int da, const uint8_t *b, int db
   }
   size_t i = 0;
   while (i < n) {
-    i = kernel(a, da, b, db, i, n, eps, p);
+    i = kernel(a, da, b, db, i, n, eps, p, fast);
     if (i == n) break;
     const double d = load(b, i, db) - load(a, i, da);
     if (d - d == 0) {
@@ -225,10 +233,11 @@ static void unchanged(const uint8_t *a, int da, size_t n, Pass *p) {
 
 #define PASS_CASE(x, y)                                                                            \
   case (x) * DT_COUNT + (y):                                                                       \
-    return pass(a, x, b, y, n, eps, p);
+    return pass(a, x, b, y, n, eps, p, fast);
 
 /* One instantiation of the pass per pair of dtypes, so that the loads inline. */
-static int dispatch(const uint8_t *a, int da, const uint8_t *b, int db, size_t n, double eps, Pass *p) {
+static ALWAYS_INLINE int dispatch_with(const uint8_t *a, int da, const uint8_t *b, int db, size_t n,
+                                       double eps, Pass *p, int fast) {
   if (da == db && (n == 0 || memcmp(a, b, n * DT_BYTES[da]) == 0)) {
     unchanged(a, da, n, p);
     return 1;
@@ -245,6 +254,34 @@ static int dispatch(const uint8_t *a, int da, const uint8_t *b, int db, size_t n
     PASS_CASE(DT_BF16, DT_BF16)
   }
   return 0;
+}
+
+static int dispatch_base(const uint8_t *a, int da, const uint8_t *b, int db, size_t n, double eps,
+                         Pass *p) {
+  return dispatch_with(a, da, b, db, n, eps, p, 0);
+}
+
+/*
+ * The same pass compiled for AVX2 (three-operand instructions and a one-instruction floor: ~15 %
+ * faster), chosen at run time. No FMA: the operations and their rounding are the baseline's.
+ */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
+#define HAVE_AVX2_PASS 1
+__attribute__((target("avx2"))) static int dispatch_avx2(const uint8_t *a, int da, const uint8_t *b,
+                                                         int db, size_t n, double eps, Pass *p) {
+  return dispatch_with(a, da, b, db, n, eps, p, 1);
+}
+#else
+#define HAVE_AVX2_PASS 0
+#endif
+
+static int dispatch(const uint8_t *a, int da, const uint8_t *b, int db, size_t n, double eps, Pass *p) {
+#if HAVE_AVX2_PASS
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && getenv("DELTASCOPE_DELTA_BASELINE") == NULL)
+    return dispatch_avx2(a, da, b, db, n, eps, p);
+#endif
+  return dispatch_base(a, da, b, db, n, eps, p);
 }
 
 /* ------------------------------------------------------------------------------- N-API */

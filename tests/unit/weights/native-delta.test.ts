@@ -77,14 +77,25 @@ function decoded(dtype: Dtype, bytes: Uint8Array): Float32Array {
   return out;
 }
 
-/** The same chunks through both kernels into two accumulators. */
+/**
+ * The same chunks through the JS kernel and the native pass, the latter both as the machine runs it
+ * (its AVX2 build where the CPU has AVX2) and as the baseline build (DELTASCOPE_DELTA_BASELINE).
+ */
 function bothPaths(chunks: [Dtype, Uint8Array, Dtype, Uint8Array][], bins?: number) {
   const js = createDeltaAccumulator({ bins });
   const native = createDeltaAccumulator({ bins });
+  const baseline = createDeltaAccumulator({ bins });
   for (const [dtypeA, a, dtypeB, b] of chunks) {
     accumulateDelta(js, decoded(dtypeA, a), decoded(dtypeB, b));
     accumulateRawDelta(native, { dtype: dtypeA, bytes: a }, { dtype: dtypeB, bytes: b });
+    process.env.DELTASCOPE_DELTA_BASELINE = '1';
+    try {
+      accumulateRawDelta(baseline, { dtype: dtypeA, bytes: a }, { dtype: dtypeB, bytes: b });
+    } finally {
+      delete process.env.DELTASCOPE_DELTA_BASELINE;
+    }
   }
+  expectSame(baseline, js);
   return { js, native };
 }
 
