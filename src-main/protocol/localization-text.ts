@@ -1,8 +1,8 @@
 import type { PooledEffect, PooledLocalization } from '../shared/contract-protocol';
 import {
+  COMPARISON_STATUS_WORDS,
   LOCALIZATION_COMPARISON_LABELS,
   localizationVerdict,
-  type ComparisonStatus,
   type LocalizationVerdict,
 } from '../shared/localization-verdict';
 import { formatIntervalNonZero, formatNumber } from './statements';
@@ -21,14 +21,6 @@ function pooling(p: PooledEffect): string {
 
 const perReplication = (p: PooledEffect, percent: boolean): string =>
   p.perReplication.map((x) => formatNumber(percent ? x * 100 : x, percent ? 0 : 2, true)).join(', ');
-
-const STATUS_WORDS: Record<ComparisonStatus, string> = {
-  beats: 'above 0: beats it',
-  below: 'below 0: worse than it',
-  'includes-0': 'touches or includes 0: does not beat it',
-  'not-replicated': 'not replicated',
-  'not-run': 'not run',
-};
 
 export function pooledLocalizationText(
   pooled: PooledLocalization,
@@ -56,7 +48,7 @@ export function pooledLocalizationText(
   const pairs = verdict.comparisons.map((c) =>
     c.effect === null
       ? `top − ${LOCALIZATION_COMPARISON_LABELS[c.versus]}: not run`
-      : `top − ${LOCALIZATION_COMPARISON_LABELS[c.versus]} ${formatIntervalNonZero(c.effect, { percent: true, signed: true })} (per replication ${perReplication(c.effect, true)}; ${STATUS_WORDS[c.status]})`,
+      : `top − ${LOCALIZATION_COMPARISON_LABELS[c.versus]} ${formatIntervalNonZero(c.effect, { percent: true, signed: true })} (per replication ${perReplication(c.effect, true)}; ${COMPARISON_STATUS_WORDS[c.status]})`,
   );
   parts.push(`Paired per episode, in points of the full gain: ${pairs.join('; ')}`);
   const entry = pooled.ks.find((k) => k.kPercent === kPercent);

@@ -1,5 +1,6 @@
 import type { ProtocolReport } from '../shared';
 import { CSS, e } from './report-html-kit';
+import { pooledLocalizationSection } from './report-html-localization';
 import { negationSection, pooledNegationSection } from './report-html-negation';
 import { relevanceMapsSection, type ReportRelevanceMap } from './report-html-relevance';
 import {
@@ -57,6 +58,12 @@ export function buildReportHtml(
     out.push(
       '<h2>Negation, pooled across replications</h2>',
       pooledNegationSection(report.pooledNegation, report.spec.ra.name),
+    );
+  }
+  if (report.pooledLocalization !== null && report.pooledLocalization.ks.length > 0) {
+    out.push(
+      '<h2>Localization, pooled across replications</h2>',
+      pooledLocalizationSection(report.pooledLocalization),
     );
   }
   if (report.similarity !== null) {

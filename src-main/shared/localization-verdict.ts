@@ -26,6 +26,15 @@ export const LOCALIZATION_COMPARISON_LABELS: Record<LocalizationComparison, stri
 /** beats: replicated, interval above 0; below: replicated, interval below 0; includes-0: touches or straddles 0. */
 export type ComparisonStatus = 'beats' | 'below' | 'includes-0' | 'not-replicated' | 'not-run';
 
+/** How each status is said in the verdict, the report's table and the app. */
+export const COMPARISON_STATUS_WORDS: Record<ComparisonStatus, string> = {
+  beats: 'above 0: beats it',
+  below: 'below 0: worse than it',
+  'includes-0': 'touches or includes 0: does not beat it',
+  'not-replicated': 'not replicated',
+  'not-run': 'not run',
+};
+
 export interface LocalizationComparisonResult {
   versus: LocalizationComparison;
   effect: PooledEffect | null;

@@ -15,6 +15,7 @@ import {
   NEGATION_METHOD_LABELS,
   NEGATION_TABLE_METHODS,
 } from '../negation-verdict';
+import { pooledLocalizationCsv } from './localization-tables';
 import { intervalColumns, tableToCsv, type TableColumn } from './table';
 
 /**
@@ -222,10 +223,12 @@ export function similarityCsv(
  * without a row are left out.
  */
 export function reportCsvTables(
-  report: Pick<ProtocolReport, 'seeds' | 'similarity'> & Partial<Pick<ProtocolReport, 'pooledNegation'>>,
+  report: Pick<ProtocolReport, 'seeds' | 'similarity'> &
+    Partial<Pick<ProtocolReport, 'pooledNegation' | 'pooledLocalization'>>,
 ): { suffix: string; content: string }[] {
   const tables = [
     { suffix: 'negation-methods', content: negationMethodsCsv(report.pooledNegation ?? []) },
+    { suffix: 'localization-pooled', content: pooledLocalizationCsv(report.pooledLocalization ?? null) },
     { suffix: 'success', content: successCsv(report.seeds) },
     { suffix: 'negation', content: negationCsv(report.seeds) },
     { suffix: 'superposition', content: concentrationCsv(report.seeds) },
