@@ -187,4 +187,7 @@ export function runLargeBench(argv: string[]): void {
   }
 }
 
-if (process.argv[2] === '--child') child(process.argv[3]!, process.argv[4]!, process.argv[5]!);
+// Only as the entry script: bench-diff.ts imports this module and runs children of its own with `--child`.
+const entry =
+  process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (entry && process.argv[2] === '--child') child(process.argv[3]!, process.argv[4]!, process.argv[5]!);

@@ -8,6 +8,7 @@ import {
   type DeltaStats,
   type DeltaStatsOptions,
 } from './delta-stats';
+import { accumulateRawDelta, nativeDeltaAvailable, type RawChunk } from './native-delta';
 import { formatShape, type NamedTensor, type TensorMap } from './tensor-map';
 import { matchTensorMaps, mismatchError, type TensorMismatch } from './tensor-match';
 
@@ -67,11 +68,18 @@ export function addTensorDiff(
     );
   }
   const acc = createDeltaAccumulator(state.options);
-  accumulateDelta(acc, a.data, b.data, out);
+  // The native pass gives the same sums bit for bit (native-delta.ts); Δ itself is written in JS.
+  if (out === null && nativeDeltaAvailable() && a.data.length === b.data.length) {
+    accumulateRawDelta(acc, rawF32(a.data), rawF32(b.data));
+  } else accumulateDelta(acc, a.data, b.data, out);
   mergeDeltaAccumulators(state.model, acc);
   const diff = { name: a.name, shape: [...a.shape], stats: finishDeltaStats(acc) };
   state.tensors.push(diff);
   return diff;
+}
+
+function rawF32(values: Float32Array): RawChunk {
+  return { dtype: 'F32', bytes: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
 }
 
 export function finishModelDiff(state: ModelDiffAccumulator): DeltaStats {

@@ -5,6 +5,7 @@ import {
   finishDeltaStats,
   type DeltaAccumulator,
 } from '../../../src-main/weights/delta-stats';
+import { diffCheckpoints } from '../../../src-main/weights/diff';
 import { diffSources } from '../../../src-main/weights/diff-stream';
 import { decodeChunk, DTYPE_BYTES } from '../../../src-main/weights/formats/dtype-codec';
 import {
@@ -13,6 +14,7 @@ import {
   setNativeDelta,
 } from '../../../src-main/weights/native-delta';
 import type { SourceTensor, TensorSource } from '../../../src-main/weights/tensor-source';
+import { tensorMapFromTensors } from '../../../src-main/weights/tensor-map';
 import { expectError } from './helpers';
 
 /**
@@ -145,6 +147,23 @@ describe.runIf(available || required)('native diff pass', () => {
       4096,
     );
     expectSame(native, js);
+  });
+
+  it('diffCheckpoints (tensors in memory) gives the same result with the native pass as without it', () => {
+    const map = (seed: number) =>
+      tensorMapFromTensors(
+        [70_000, 3, 0].map((count, i) => ({
+          name: `t${i}`,
+          shape: [count],
+          data: decoded('F32', rawBytes('F32', count, seed + i, seed === 2)),
+        })),
+      );
+    const [a, b] = [map(1), map(2)];
+    const native = diffCheckpoints(a, b);
+    expect(setNativeDelta(false)).toBe(false);
+    const js = diffCheckpoints(a, b);
+    setNativeDelta(true);
+    expect(native).toEqual(js);
   });
 
   it('refuses chunks of different lengths with SHAPE_MISMATCH', () => {
