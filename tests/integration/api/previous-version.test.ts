@@ -153,6 +153,9 @@ describe('a database of the previous version, after migration', () => {
     ]);
     expect(seed.success.length).toBeGreaterThan(0);
     expect(report.statements.some((s) => s.topic === 'negation')).toBe(true);
+    // No localization test in that spec: nothing pooled, and the verdict says it was not run.
+    expect(report.pooledLocalization).toBeNull();
+    expect(report.verdicts.find((v) => v.question === 'localization')).toMatchObject({ kind: 'not-run' });
   });
 
   it('lists its 29 evaluations and reads one whole', async () => {

@@ -68,6 +68,22 @@ describe('report verdicts', () => {
     expect(superposition!.kind).toBe('note');
   });
 
+  it('prints a small positive excess with enough digits: never a bound shown as 0 beside "beats"', () => {
+    const report = replicated(3);
+    // mean's policy.kernel share (0.5) exceeds the null-drift map's by 0.2, 0.3 and 0.4 points.
+    report.seeds.forEach((seed, r) => {
+      const nullMap = seed.superposition!.nullMap!;
+      nullMap.concentration = nullMap.concentration.map((c) =>
+        c.tensor === 'policy.kernel' ? { ...c, share: 0.498 - 0.001 * r } : c,
+      );
+    });
+    const [, superposition] = reportVerdicts(report);
+    const mean = superposition!.text.split('. ').find((part) => part.startsWith('mean concentrates'))!;
+    expect(mean).toMatch(/share − null-drift map's share \+0\.3% \[\+0\.2\d*, \+0\.4\d*\]/);
+    expect(mean).toContain('beats both');
+    expect(superposition!.text).not.toMatch(/\[0, /);
+  });
+
   it('calls negation a finding only when −Δ beats every control, and lists the one it failed to beat', () => {
     const report = replicated(3);
     const near0 = [0.025, -0.025, 0.025];
