@@ -5,6 +5,7 @@ import {
   localizationVerdict,
   type LocalizationVerdict,
 } from '../shared/localization-verdict';
+import { DeltascopeError } from '../shared/errors';
 import { formatIntervalNonZero, formatNumber } from './statements';
 
 /**
@@ -29,7 +30,7 @@ export function pooledLocalizationText(
 ): { verdict: LocalizationVerdict; text: string } {
   const verdict = localizationVerdict(pooled, kPercent, confidence);
   if (verdict === null) {
-    throw new Error(`pooledLocalizationText: no pooled entry at k = ${kPercent} %`);
+    throw new DeltascopeError('INTERNAL', `pooledLocalizationText: no pooled entry at k = ${kPercent} %`);
   }
   const gain = pooled.fullGain;
   const parts: string[] = [];
