@@ -385,7 +385,7 @@ export const weightsMethods = {
     }),
   },
   'diff.overview': {
-    doc: 'A small pooled heatmap of every tensor (≤ maxSize cells a side), for a whole-model overview.',
+    doc: 'A small pooled heatmap of every tensor (≤ maxSize cells a side), for a whole-model overview; `offset`/`limit` ask for one page of a large model (only that page is read).',
     request: z
       .object({
         ...pair,
@@ -393,9 +393,23 @@ export const weightsMethods = {
         maxSize: z.number().int().min(4).max(256).default(64),
         percentile,
         partial: z.boolean().default(false),
+        offset: z.number().int().min(0).default(0).describe('First tensor of the page, in checkpoint order.'),
+        limit: z
+          .number()
+          .int()
+          .min(1)
+          .max(1024)
+          .optional()
+          .describe('Tensors in the page; default: every tensor from `offset` on.'),
       })
       .strict(),
-    response: z.object({ tensors: z.array(OverviewTileSchema), skipped: z.array(TensorMismatchSchema) }),
+    response: z.object({
+      tensors: z.array(OverviewTileSchema),
+      skipped: z.array(TensorMismatchSchema),
+      /** Tensors the whole overview has (those both sides share), of which this page starts at `offset`. */
+      total: z.number().int(),
+      offset: z.number().int(),
+    }),
   },
   'diff.compareMany': {
     doc: 'Cosine similarity between the deltas Δᵢ = otherᵢ − base, per tensor and for the whole model.',

@@ -1,5 +1,5 @@
 import { DeltascopeError } from '../shared/errors';
-import { absSummary, kthSmallestAbs } from './select';
+import { absPercentile } from './abs-percentile';
 import { formatShape, shapeSize } from './tensor-map';
 
 /**
@@ -111,7 +111,8 @@ export function levelToFit(matrix: { rows: number; cols: number }, maxSize: numb
 /**
  * Pools the factor×factor blocks of the matrix covering output cells [row0, row0+rows) ×
  * [col0, col0+cols): each cell takes the block element of largest |v|, sign kept (not the mean,
- * which would wash a single spike out). NaN is ignored; an all-NaN block gives 0.
+ * which would wash a single spike out); of equal |v| the larger value. NaN is ignored; an all-NaN
+ * block gives 0.
  */
 function poolRegion(
   matrix: HeatmapMatrix,
@@ -134,7 +135,8 @@ function poolRegion(
         for (let sc = (col0 + c) * factor; sc < srcColEnd; sc++) {
           const v = matrix.data[base + sc]!;
           const a = v < 0 ? -v : v;
-          if (a > bestAbs[c]!) {
+          // Ties go to the larger value, so pooling is associative (heatmap-pyramid.ts relies on it).
+          if (a > bestAbs[c]! || (a === bestAbs[c]! && v > out[outRow + c]!)) {
             bestAbs[c] = a;
             out[outRow + c] = v;
           }
@@ -224,16 +226,14 @@ export interface ColorScale {
 
 /**
  * limit = the p-th percentile of |v| by nearest rank (the ⌈p/100·n⌉-th smallest finite |v|), found
- * by histogram selection, not a sort. If that is 0 (a mostly-zero tensor) the limit falls back to
+ * by histogram selection over |v|'s bit pattern (abs-percentile.ts), not a sort. If that is 0 (a mostly-zero tensor) the limit falls back to
  * max|v| so the few non-zero cells still show; it is 0 only when every value is 0.
  */
 export function symmetricColorScale(data: Float32Array, percentile = 99): ColorScale {
   if (!(percentile > 0 && percentile <= 100)) {
     throw new DeltascopeError('INVALID_SPEC', `percentile must be in (0, 100]; got ${percentile}`);
   }
-  const summary = absSummary(data);
-  if (summary.count === 0) return { limit: 0, percentile, maxAbs: 0 };
-  const rank = Math.min(summary.count, Math.max(1, Math.ceil((percentile * summary.count) / 100)));
-  const value = kthSmallestAbs(data, rank, summary);
-  return { limit: value > 0 ? value : summary.maxAbs, percentile, maxAbs: summary.maxAbs };
+  const { value, maxAbs, count } = absPercentile(data, percentile);
+  if (count === 0) return { limit: 0, percentile, maxAbs: 0 };
+  return { limit: value > 0 ? value : maxAbs, percentile, maxAbs };
 }

@@ -97,6 +97,9 @@ export {
   type TileRequest,
 } from './heatmap-tiles';
 export { kthLargestAbs, kthSmallestAbs } from './select';
+export { absPercentile, type AbsPercentile } from './abs-percentile';
+export { buildPyramid, poolByTwo, pyramidTile } from './heatmap-pyramid';
+export { readTensorDelta } from './tensor-delta';
 
 export { readSafetensors, writeSafetensors, type ImportedWeights } from './formats/safetensors';
 export {

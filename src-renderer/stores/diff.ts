@@ -24,6 +24,9 @@ import { errorMessage, useNoticesStore } from './notices';
 import { useRunsStore, type LoadState } from './runs';
 
 export type DiffTab = 'layers' | 'overview' | 'compare';
+
+/** Tensors per page of the whole-model overview. */
+export const OVERVIEW_PAGE = 48;
 export type CompareResult = MethodResponse<'diff.compareMany'>;
 export type CellReply = MethodResponse<'diff.cell'>;
 
@@ -61,6 +64,9 @@ export const useDiffStore = defineStore('diff', () => {
   const logDecades = ref(3);
   const overview = shallowRef<OverviewTilePayload[] | null>(null);
   const overviewState = ref<LoadState>('idle');
+  /** The overview's page: its first tensor and how many tensors the whole overview has. */
+  const overviewOffset = ref(0);
+  const overviewTotal = ref(0);
   const compareTargets = shallowRef<CheckpointRef[]>([]);
   const compareResult = shallowRef<CompareResult | null>(null);
   const compareState = ref<LoadState>('idle');
@@ -107,6 +113,8 @@ export const useDiffStore = defineStore('diff', () => {
     selectedTensor.value = null;
     overview.value = null;
     overviewState.value = 'idle';
+    overviewOffset.value = 0;
+    overviewTotal.value = 0;
     compareResult.value = null;
     compareState.value = 'idle';
     compareTensor.value = null;
@@ -210,11 +218,16 @@ export const useDiffStore = defineStore('diff', () => {
     if (!expandedBlocks.value.has(key)) expandedBlocks.value = new Set([...expandedBlocks.value, key]);
   }
 
-  async function loadOverview(): Promise<void> {
+  /**
+   * One page of the whole-model overview (OVERVIEW_PAGE tensors from `offset`, in checkpoint order):
+   * only that page is read and pooled, so a model of hundreds of tensors opens at once.
+   */
+  async function loadOverview(offset = overviewOffset.value): Promise<void> {
     const current = pair.value;
-    if (current === null || overviewState.value === 'loading') return;
+    if (current === null) return;
     const request = ++overviewRequest;
     overviewState.value = 'loading';
+    overviewOffset.value = Math.max(0, offset);
     try {
       const reply = await useApi()['diff.overview']({
         a: current.a,
@@ -223,15 +236,25 @@ export const useDiffStore = defineStore('diff', () => {
         maxSize: 64,
         percentile: percentile.value,
         partial: partial.value,
+        offset: overviewOffset.value,
+        limit: OVERVIEW_PAGE,
       });
       if (request !== overviewRequest) return;
       overview.value = markRaw(reply.tensors.map((tile) => markRaw(tile)));
+      overviewOffset.value = reply.offset;
+      overviewTotal.value = reply.total;
       overviewState.value = 'ready';
     } catch (caught) {
       if (request !== overviewRequest) return;
       overviewState.value = 'error';
       useNoticesStore().reportError(caught, 'Reading the whole-model overview');
     }
+  }
+
+  /** Shows the overview page holding tensor `name` (a tensor of the diff, in checkpoint order). */
+  function overviewPageOf(name: string): number {
+    const index = result.value?.tensors.findIndex((t) => t.name === name) ?? -1;
+    return index < 0 ? 0 : Math.floor(index / OVERVIEW_PAGE) * OVERVIEW_PAGE;
   }
 
   function setCompareTargets(targets: readonly CheckpointRef[]): void {
@@ -290,6 +313,8 @@ export const useDiffStore = defineStore('diff', () => {
     selectedTensor.value = null;
     overview.value = null;
     overviewState.value = 'idle';
+    overviewOffset.value = 0;
+    overviewTotal.value = 0;
     compareTargets.value = [];
     compareResult.value = null;
     compareState.value = 'idle';
@@ -356,6 +381,8 @@ export const useDiffStore = defineStore('diff', () => {
     logDecades,
     overview,
     overviewState,
+    overviewOffset,
+    overviewTotal,
     compareTargets,
     compareResult,
     compareState,
@@ -379,6 +406,7 @@ export const useDiffStore = defineStore('diff', () => {
     toggleBlock,
     revealBlock,
     loadOverview,
+    overviewPageOf,
     setCompareTargets,
     runCompare,
     loadDeltaTiles,

@@ -169,7 +169,7 @@ describe('checkpoint diffs in Chromium against the headless server', () => {
     });
     const toast = page.getByTestId('toast').filter({ hasText: 'desktop app' });
     await toast.waitFor({ timeout: 10_000 });
-    await expect(toast.innerText()).resolves.toContain('Compare…');
+    await expect(toast.innerText()).resolves.toContain('Diff two models by path');
     expect(pageErrors).toEqual([]);
   });
 });

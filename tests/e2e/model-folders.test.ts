@@ -142,6 +142,28 @@ describe('diffing two model folders by path in the browser', () => {
     await shot('model-folders-block-bars', page.getByTestId('diff-block-charts'));
   });
 
+  it('pages the whole-model overview 48 tensors at a time, opening on the selected tensor’s page', async () => {
+    // The planted tensor (selected above) is tensor 52 of 219 in checkpoint order: page 2.
+    await page.locator('[data-tab="overview"]').click();
+    const overview = page.getByTestId('diff-overview');
+    const range = overview.getByTestId('overview-range');
+    const tiles = overview.locator('[data-tensor]');
+    await expect.poll(() => range.innerText(), { timeout: 30_000 }).toBe('tensors 49–96 of 219');
+    await expect(tiles.count()).resolves.toBe(48);
+    await expect(overview.locator(`[data-tensor="${PLANTED.strong}"]`).count()).resolves.toBe(1);
+    await shot('model-folders-overview-page-2', overview);
+    await overview.getByTestId('overview-page').selectOption({ label: '1 of 5' });
+    await expect.poll(() => range.innerText(), { timeout: 30_000 }).toBe('tensors 1–48 of 219');
+    await expect(tiles.first().getAttribute('data-tensor')).resolves.toBe('model.embed_tokens.weight');
+    await overview.getByTestId('overview-next').click();
+    await expect.poll(() => range.innerText(), { timeout: 30_000 }).toBe('tensors 49–96 of 219');
+    await overview.getByTestId('overview-page').selectOption({ label: '5 of 5' });
+    await expect.poll(() => range.innerText(), { timeout: 30_000 }).toBe('tensors 193–219 of 219');
+    await expect(tiles.count()).resolves.toBe(27);
+    await expect(tiles.last().getAttribute('data-tensor')).resolves.toBe('lm_head.weight');
+    await shot('model-folders-overview-page-5', overview);
+  });
+
   it('reports no page errors', () => {
     expect(pageErrors).toEqual([]);
   });

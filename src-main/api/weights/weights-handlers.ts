@@ -33,13 +33,15 @@ export interface WeightsHandlerOptions {
   aggregateWorkerThreshold?: number;
   /** Bytes of loaded checkpoints kept between calls (default 768 MiB). */
   cacheBytes?: number;
+  /** Parameters from which a heatmap side is read tensor by tensor instead of loaded whole (default 16 Mi). */
+  lazyFromParams?: number;
   /** Bytes a streamed diff may hold for its chunks (default 1 GiB). */
   memoryBudgetBytes?: number;
 }
 
 export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHandlers {
   const { database } = options;
-  const sources = new WeightSources(database, options.cacheBytes);
+  const sources = new WeightSources(database, options.cacheBytes, options.lazyFromParams);
   const views = new TensorViews();
   const diffs = new DiffRunner({
     emit: options.emit,
@@ -56,9 +58,9 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
     options.onWritten?.();
     return value;
   };
-  const pair = async (
-    p: Params<'diff.tile'> | Params<'diff.cell'> | Params<'diff.overview'> | Params<'diff.compute'>,
-  ) => [await sources.load(p.a), await sources.load(p.b)] as const;
+  // Tiles, hovers and overviews read only the tensors they show (large models are never loaded whole).
+  const pair = async (p: Params<'diff.tile'> | Params<'diff.cell'> | Params<'diff.overview'>) =>
+    [await sources.lazy(p.a), await sources.lazy(p.b)] as const;
 
   return {
     'diff.compute': async (p) => {

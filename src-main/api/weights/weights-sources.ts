@@ -18,9 +18,11 @@ import {
   resolveSafetensorsPath,
   SAFETENSORS_INDEX,
   sourceParamCount,
+  sourceTensors,
   packTensorMap,
   tensorMapFromManifest,
   type ImportedWeights,
+  type SourceTensor,
   type TensorMap,
   type TensorSource,
 } from '../../weights';
@@ -42,6 +44,20 @@ export interface LoadedSource {
   /** Every tensor's elements back to back, in a SharedArrayBuffer. */
   weights: Float32Array;
   map: TensorMap;
+}
+
+/**
+ * One side of a heatmap, hover or overview request: its tensors listed up front, values read only for
+ * the tensor asked for. A safetensors file or folder and a stored checkpoint are never loaded whole
+ * (a tile of one tensor of a 14 GB model reads that tensor); small sources come from the loaded cache.
+ */
+export interface LazySide {
+  /** Cache identity (the same as `LoadedSource.key` for the same ref). */
+  key: string;
+  side: CheckpointSide;
+  tensors: ReadonlyMap<string, SourceTensor>;
+  /** Opens the values for reading; the caller closes the source. */
+  open(): TensorSource;
 }
 
 export interface ModelFile {
@@ -137,15 +153,108 @@ export function packShared(map: TensorMap): { manifest: TensorEntry[]; weights: 
 export const DEFAULT_SOURCE_CACHE_BYTES = 768 * 1024 * 1024;
 export const SOURCE_CACHE_AGE_MS = 5 * 60 * 1000;
 
+/** Lazy sides kept (their tensor lists only, no values). */
+const LAZY_SIDES_KEPT = 64;
+/**
+ * From this many parameters a side of a heatmap is read tensor by tensor; below, it is loaded whole
+ * into the cache once (the app's own checkpoints: hover read-outs then never touch the disk).
+ */
+export const LAZY_FROM_PARAMS = 16 * 1024 * 1024;
+
 /** Loads CheckpointRefs through one LRU cache. */
 export class WeightSources {
   private readonly cache: ByteLruCache<LoadedSource>;
+  /** Each entry counts 1: the budget is a number of sides. */
+  private readonly lazySides = new ByteLruCache<LazySide>(LAZY_SIDES_KEPT, SOURCE_CACHE_AGE_MS);
 
   constructor(
     private readonly database: () => DeltascopeDb,
     maxBytes = DEFAULT_SOURCE_CACHE_BYTES,
+    private readonly lazyFromParams = LAZY_FROM_PARAMS,
   ) {
     this.cache = new ByteLruCache<LoadedSource>(maxBytes, SOURCE_CACHE_AGE_MS);
+  }
+
+  /**
+   * A side whose tensors are read one at a time: a safetensors file or folder (headers only on open)
+   * or a stored checkpoint (its manifest, then one tensor's chunks); a tfjs model or a relevance map
+   * through the loaded cache.
+   */
+  async lazy(ref: CheckpointRef): Promise<LazySide> {
+    if ('checkpointId' in ref) {
+      const lazy = this.lazyCheckpoint(ref.checkpointId);
+      if (lazy.side.paramCount >= this.lazyFromParams) return lazy;
+    } else if ('file' in ref) {
+      const file = resolveModelFile(ref.file);
+      if (file.format === 'safetensors') {
+        const lazy = this.lazyFile(file);
+        if (lazy.side.paramCount >= this.lazyFromParams) return lazy;
+      }
+    }
+    const loaded = await this.load(ref);
+    return {
+      key: loaded.key,
+      side: loaded.side,
+      tensors: sourceTensors(mapSource(loaded.map, loaded.side.label)),
+      open: () => mapSource(loaded.map, loaded.side.label),
+    };
+  }
+
+  private lazyCheckpoint(checkpointId: number): LazySide {
+    const db = this.database();
+    const key = `db:${databaseSerial(db)}#${checkpointId}`;
+    const cached = this.lazySides.get(key);
+    if (cached !== undefined) return cached;
+    const detail = db.checkpoints.get(checkpointId);
+    const run = db.runs.get(detail.runId);
+    const probe = db.checkpoints.openSource(checkpointId);
+    const { tensors: _tensors, ...summary } = detail;
+    const lazy: LazySide = {
+      key,
+      side: {
+        label: `checkpoint ${checkpointId}`,
+        source: 'checkpoint',
+        checkpoint: summary,
+        runName: run.name,
+        file: null,
+        tensorCount: detail.tensorCount,
+        paramCount: detail.paramCount,
+      },
+      tensors: sourceTensors(probe),
+      open: () => db.checkpoints.openSource(checkpointId),
+    };
+    probe.close();
+    this.lazySides.set(key, lazy, 1);
+    return lazy;
+  }
+
+  private lazyFile(file: ModelFile): LazySide {
+    const stat = statOrNull(signatureFile(file.path));
+    const key = `file:${file.path}:${stat?.size ?? -1}:${stat?.mtimeMs ?? -1}`;
+    const cached = this.lazySides.get(key);
+    if (cached !== undefined) return cached;
+    const probe = openSafetensorsSource(file.path);
+    let lazy: LazySide;
+    try {
+      lazy = {
+        key,
+        side: {
+          label: file.label,
+          source: 'safetensors',
+          checkpoint: null,
+          runName: null,
+          file: file.path,
+          tensorCount: probe.tensors.length,
+          paramCount: sourceParamCount(probe),
+        },
+        tensors: sourceTensors(probe),
+        open: () => openSafetensorsSource(file.path),
+      };
+    } finally {
+      probe.close();
+    }
+    this.lazySides.set(key, lazy, 1);
+    return lazy;
   }
 
   async load(ref: CheckpointRef): Promise<LoadedSource> {
@@ -296,6 +405,16 @@ export class WeightSources {
 
   clear(): void {
     this.cache.clear();
+    this.lazySides.clear();
+  }
+}
+
+/** The file whose size and mtime identify a model's version: a folder's index or model.safetensors. */
+function signatureFile(path: string): string {
+  try {
+    return resolveSafetensorsPath(path)?.path ?? path;
+  } catch {
+    return path;
   }
 }
 

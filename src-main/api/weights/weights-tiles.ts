@@ -1,33 +1,40 @@
 import type { DiffView, HeatmapTilePayload, OverviewTilePayload } from '../../shared/contract-weights';
 import { DeltascopeError } from '../../shared/errors';
 import {
-  combineArrays,
+  buildPyramid,
   formatShape,
-  heatmapTile,
   levelSize,
   levelToFit,
   matchTensorMaps,
   matrixShape,
   mismatchError,
   poolMatrix,
+  pyramidTile,
+  readTensorDelta,
+  readWholeTensor,
   symmetricColorScale,
   tensorAsMatrix,
   type ColorScale,
   type HeatmapMatrix,
-  type NamedTensor,
+  type SourceTensor,
   type TensorMismatch,
+  type TensorSource,
 } from '../../weights';
 import { ByteLruCache } from './weights-cache';
-import type { LoadedSource } from './weights-sources';
+import type { LazySide } from './weights-sources';
 
 /**
  * Heatmap tiles, whole-model overviews and hover read-outs of a tensor seen as Δ = B − A, A or B.
- * The 2-D view of a tensor (Δ computed once, a conv kernel laid out as a mosaic) and its colour
- * scale are cached, so panning and zooming only pools.
+ * Computed when a tensor is first viewed, from that tensor alone (read chunk by chunk from a model
+ * file, folder or stored checkpoint; never the whole model), then cached: its 2-D view, its
+ * level-of-detail pyramid (every level ≥ 1, a third of the view's size) and its colour scales, so the
+ * first paint's tiles and every pan or zoom after it are copies, not passes over the tensor.
  */
 
 interface TensorView {
   matrix: HeatmapMatrix;
+  /** Levels 1…top (index L − 1 holds level L). */
+  pyramid: HeatmapMatrix[];
   scales: Map<number, ColorScale>;
 }
 
@@ -36,14 +43,14 @@ export function float32Base64(data: Float32Array): string {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
 }
 
-function tensorOf(source: LoadedSource, name: string): NamedTensor {
-  const tensor = source.map.get(name);
+function tensorOf(side: LazySide, name: string): SourceTensor {
+  const tensor = side.tensors.get(name);
   if (tensor === undefined) {
-    const names = [...source.map.keys()];
+    const names = [...side.tensors.keys()];
     const listed = names.slice(0, 8).join(', ') + (names.length > 8 ? `, … (${names.length} in all)` : '');
     throw new DeltascopeError(
       'NOT_FOUND',
-      `${source.side.label} has no tensor \`${name}\` (it has: ${listed}).`,
+      `${side.side.label} has no tensor \`${name}\` (it has: ${listed}).`,
       {
         tensor: name,
       },
@@ -53,7 +60,7 @@ function tensorOf(source: LoadedSource, name: string): NamedTensor {
 }
 
 /** The tensor pair for `name`; SHAPE_MISMATCH naming both shapes when they differ. */
-function tensorPair(a: LoadedSource, b: LoadedSource, name: string): [NamedTensor, NamedTensor] {
+function tensorPair(a: LazySide, b: LazySide, name: string): [SourceTensor, SourceTensor] {
   const ta = tensorOf(a, name);
   const tb = tensorOf(b, name);
   if (formatShape(ta.shape) !== formatShape(tb.shape)) {
@@ -65,34 +72,71 @@ function tensorPair(a: LoadedSource, b: LoadedSource, name: string): [NamedTenso
   return [ta, tb];
 }
 
-/** Default budget of cached tensor views: 256 MiB, each kept up to 5 minutes. */
-const VIEW_CACHE_BYTES = 256 * 1024 * 1024;
+/** Both sides opened for one request, closed after it whatever happens. */
+function withOpen<T>(a: LazySide, b: LazySide, use: (sa: TensorSource, sb: TensorSource) => T): T {
+  const sa = a.open();
+  try {
+    const sb = b.open();
+    try {
+      return use(sa, sb);
+    } finally {
+      sb.close();
+    }
+  } finally {
+    sa.close();
+  }
+}
+
+/** The values a view draws: Δ = B − A read pairwise, or one side's own tensor. */
+function readView(
+  a: LazySide,
+  b: LazySide,
+  sa: TensorSource,
+  sb: TensorSource,
+  name: string,
+  view: DiffView,
+): { shape: readonly number[]; data: Float32Array } {
+  if (view === 'delta') {
+    const [ta, tb] = tensorPair(a, b, name);
+    return { shape: ta.shape, data: readTensorDelta(sa, sb, ta, tb) };
+  }
+  const tensor = tensorOf(view === 'a' ? a : b, name);
+  return { shape: tensor.shape, data: readWholeTensor(view === 'a' ? sa : sb, tensor).data };
+}
+
+/** Default budget of cached tensor views: 384 MiB (a 4096 × 11008 Δ with its pyramid is 240 MiB), each kept up to 5 minutes. */
+const VIEW_CACHE_BYTES = 384 * 1024 * 1024;
 const VIEW_CACHE_AGE_MS = 5 * 60 * 1000;
+/** Overview thumbnails kept (a few KiB each). */
+const OVERVIEW_CACHE_BYTES = 32 * 1024 * 1024;
 
 export class TensorViews {
   private readonly cache = new ByteLruCache<TensorView>(VIEW_CACHE_BYTES, VIEW_CACHE_AGE_MS);
+  private readonly thumbnails = new ByteLruCache<OverviewTilePayload>(
+    OVERVIEW_CACHE_BYTES,
+    VIEW_CACHE_AGE_MS,
+  );
 
-  /** The 2-D view of Δ, A or B for one tensor (cached). */
-  view(a: LoadedSource, b: LoadedSource, name: string, view: DiffView): TensorView {
+  private key(a: LazySide, b: LazySide, name: string, view: DiffView): string {
     const own = view === 'a' ? a : b;
-    const key = view === 'delta' ? `delta|${a.key}|${b.key}|${name}` : `raw|${own.key}|${name}`;
+    return view === 'delta' ? `delta|${a.key}|${b.key}|${name}` : `raw|${own.key}|${name}`;
+  }
+
+  /** The 2-D view of Δ, A or B for one tensor with its pyramid (computed on first use, then cached). */
+  view(a: LazySide, b: LazySide, name: string, view: DiffView): TensorView {
     return this.cache.getOrCreate(
-      key,
+      this.key(a, b, name, view),
       () => {
-        if (view !== 'delta') {
-          const tensor = tensorOf(own, name);
-          return { matrix: tensorAsMatrix(tensor.shape, tensor.data), scales: new Map() };
-        }
-        const [ta, tb] = tensorPair(a, b, name);
-        const delta = combineArrays([1, -1], [tb.data, ta.data]);
-        return { matrix: tensorAsMatrix(ta.shape, delta), scales: new Map() };
+        const { shape, data } = withOpen(a, b, (sa, sb) => readView(a, b, sa, sb, name, view));
+        const matrix = tensorAsMatrix(shape, data);
+        return { matrix, pyramid: buildPyramid(matrix, levelToFit(matrix, 1)), scales: new Map() };
       },
-      // Counted in full even when it is a view of a loaded checkpoint: it keeps that memory alive.
-      (entry) => entry.matrix.data.byteLength,
+      (entry) =>
+        entry.pyramid.reduce((sum, level) => sum + level.data.byteLength, entry.matrix.data.byteLength),
     );
   }
 
-  scale(view: TensorView, percentile: number): ColorScale {
+  scale(view: { matrix: HeatmapMatrix; scales: Map<number, ColorScale> }, percentile: number): ColorScale {
     let scale = view.scales.get(percentile);
     if (scale === undefined) {
       scale = symmetricColorScale(view.matrix.data, percentile);
@@ -101,8 +145,57 @@ export class TensorViews {
     return scale;
   }
 
+  /**
+   * The overview thumbnails of `names` (cached each): a tensor whose view is cached is pooled from
+   * it; any other is read once for its thumbnail and not kept, so paging through hundreds of
+   * tensors does not push the opened heatmaps out of the cache.
+   */
+  overviewTiles(
+    a: LazySide,
+    b: LazySide,
+    names: readonly string[],
+    params: { view: DiffView; maxSize: number; percentile: number },
+  ): OverviewTilePayload[] {
+    const keyOf = (name: string) =>
+      `${this.key(a, b, name, params.view)}|${params.maxSize}|${params.percentile}`;
+    const missing = names.filter((name) => this.thumbnails.get(keyOf(name)) === undefined);
+    if (missing.length > 0) {
+      const make = (name: string, sa: TensorSource, sb: TensorSource): OverviewTilePayload => {
+        const shape = tensorOf(params.view === 'b' ? b : a, name).shape;
+        let view = this.cache.get(this.key(a, b, name, params.view));
+        if (view === undefined) {
+          const read = readView(a, b, sa, sb, name, params.view);
+          view = { matrix: tensorAsMatrix(read.shape, read.data), pyramid: [], scales: new Map() };
+        }
+        const { matrix } = view;
+        const level = levelToFit(matrix, params.maxSize);
+        const pooled = poolMatrix(matrix, level);
+        return {
+          name,
+          shape: [...shape],
+          layout: matrix.layout,
+          matrixRows: matrix.rows,
+          matrixCols: matrix.cols,
+          level,
+          rows: pooled.rows,
+          cols: pooled.cols,
+          values: float32Base64(pooled.data),
+          scale: this.scale(view, params.percentile),
+        };
+      };
+      withOpen(a, b, (sa, sb) => {
+        for (const name of missing) {
+          const tile = make(name, sa, sb);
+          this.thumbnails.set(keyOf(name), tile, tile.values.length + 256);
+        }
+      });
+    }
+    return names.map((name) => this.thumbnails.get(keyOf(name)) as OverviewTilePayload);
+  }
+
   clear(): void {
     this.cache.clear();
+    this.thumbnails.clear();
   }
 }
 
@@ -118,8 +211,8 @@ export interface TileParams {
 
 export function heatmapTilePayload(
   views: TensorViews,
-  a: LoadedSource,
-  b: LoadedSource,
+  a: LazySide,
+  b: LazySide,
   params: TileParams,
 ): HeatmapTilePayload {
   const shape = tensorOf(params.view === 'b' ? b : a, params.tensor).shape;
@@ -128,7 +221,7 @@ export function heatmapTilePayload(
   const fitLevel = levelToFit(matrix, params.tileSize);
   const level = params.level ?? fitLevel;
   const size = levelSize(matrix, level);
-  const tile = heatmapTile(matrix, {
+  const tile = pyramidTile(matrix, view.pyramid, {
     level,
     tileRow: params.tileRow,
     tileCol: params.tileCol,
@@ -162,42 +255,33 @@ export function heatmapTilePayload(
 
 /** The tensors an overview shows: those both sides share (all of B's for view 'b'). */
 function overviewNames(
-  a: LoadedSource,
-  b: LoadedSource,
+  a: LazySide,
+  b: LazySide,
   partial: boolean,
 ): { names: string[]; skipped: TensorMismatch[] } {
   const labels = [a.side.label, b.side.label];
-  const { common, mismatches } = matchTensorMaps([a.map, b.map], labels);
+  const { common, mismatches } = matchTensorMaps([a.tensors, b.tensors], labels);
   if (mismatches.length > 0 && !partial) throw mismatchError(mismatches, labels);
   return { names: common, skipped: mismatches };
 }
 
 export function overviewPayload(
   views: TensorViews,
-  a: LoadedSource,
-  b: LoadedSource,
-  params: { view: DiffView; maxSize: number; percentile: number; partial: boolean },
-): { tensors: OverviewTilePayload[]; skipped: TensorMismatch[] } {
+  a: LazySide,
+  b: LazySide,
+  params: {
+    view: DiffView;
+    maxSize: number;
+    percentile: number;
+    partial: boolean;
+    offset?: number | undefined;
+    limit?: number | undefined;
+  },
+): { tensors: OverviewTilePayload[]; skipped: TensorMismatch[]; total: number; offset: number } {
   const { names, skipped } = overviewNames(a, b, params.partial);
-  const tensors = names.map((name): OverviewTilePayload => {
-    const view = views.view(a, b, name, params.view);
-    const { matrix } = view;
-    const level = levelToFit(matrix, params.maxSize);
-    const pooled = poolMatrix(matrix, level);
-    return {
-      name,
-      shape: [...a.map.get(name)!.shape],
-      layout: matrix.layout,
-      matrixRows: matrix.rows,
-      matrixCols: matrix.cols,
-      level,
-      rows: pooled.rows,
-      cols: pooled.cols,
-      values: float32Base64(pooled.data),
-      scale: views.scale(view, params.percentile),
-    };
-  });
-  return { tensors, skipped };
+  const offset = Math.min(params.offset ?? 0, names.length);
+  const page = names.slice(offset, params.limit === undefined ? undefined : offset + params.limit);
+  return { tensors: views.overviewTiles(a, b, page, params), skipped, total: names.length, offset };
 }
 
 /**
@@ -237,15 +321,16 @@ export function cellIndex(
 
 const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
-export function cellPayload(
-  a: LoadedSource,
-  b: LoadedSource,
-  params: { tensor: string; row: number; col: number },
-) {
-  const [ta, tb] = tensorPair(a, b, params.tensor);
+export function cellPayload(a: LazySide, b: LazySide, params: { tensor: string; row: number; col: number }) {
+  const [ta] = tensorPair(a, b, params.tensor);
   const { index, flatIndex } = cellIndex(ta.shape, params.row, params.col);
-  const va = ta.data[flatIndex]!;
-  const vb = tb.data[flatIndex]!;
+  // One element of each side: a positioned read, whatever the model's size.
+  const [va, vb] = withOpen(a, b, (sa, sb) => {
+    const one = new Float32Array(2);
+    sa.read(params.tensor, flatIndex, one.subarray(0, 1));
+    sb.read(params.tensor, flatIndex, one.subarray(1, 2));
+    return [one[0]!, one[1]!];
+  });
   return {
     tensor: params.tensor,
     row: params.row,

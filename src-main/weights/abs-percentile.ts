@@ -1,0 +1,66 @@
+import { DeltascopeError } from '../shared/errors';
+import { quickselect } from './select';
+
+/**
+ * The nearest-rank p-th percentile of the finite |v| of a float32 array, exactly, in two passes:
+ * a histogram of the top 16 bits of |v|'s IEEE-754 pattern (sign cleared; for non-negative floats
+ * the bit pattern orders like the value, so bins are ordered, 2⁷ per octave), then a quickselect
+ * over the values of the one bin holding the wanted rank. Integer work per element, no division:
+ * several times faster than binning by |v|/max, which matters on a first view of a 45M-value tensor.
+ */
+
+const BINS = 1 << 16;
+/** Bit patterns from here up (after clearing the sign) are ±∞ and NaN. */
+const NON_FINITE = 0x7f800000;
+
+export interface AbsPercentile {
+  /** The ⌈p/100·n⌉-th smallest finite |v| (0 when there is none). */
+  value: number;
+  maxAbs: number;
+  /** Finite elements. */
+  count: number;
+}
+
+export function absPercentile(data: Float32Array, percentile: number): AbsPercentile {
+  if (!(percentile > 0 && percentile <= 100)) {
+    throw new DeltascopeError('INVALID_SPEC', `percentile must be in (0, 100]; got ${percentile}`);
+  }
+  // Int32 (not Uint32) bits: `& 0x7fffffff` then stays a small integer, never a heap number.
+  const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
+  const counts = new Uint32Array(BINS);
+  let maxBits = 0;
+  // Zeros (unchanged elements of a fine-tune's Δ: often most of them) are counted apart, so the
+  // histogram is not one long chain of increments of the same bin.
+  let zeros = 0;
+  let nonFinite = 0;
+  for (let i = 0; i < bits.length; i++) {
+    const u = bits[i]! & 0x7fffffff;
+    if (u === 0) {
+      zeros++;
+      continue;
+    }
+    if (u >= NON_FINITE) {
+      nonFinite++;
+      continue;
+    }
+    counts[u >>> 16]! += 1;
+    if (u > maxBits) maxBits = u;
+  }
+  counts[0]! += zeros;
+  const count = bits.length - nonFinite;
+  const maxAbs = new Float32Array(new Int32Array([maxBits]).buffer)[0]!;
+  if (count === 0) return { value: 0, maxAbs: 0, count: 0 };
+  const rank = Math.min(count, Math.max(1, Math.ceil((percentile * count) / 100)));
+  let bin = 0;
+  let below = 0;
+  while (below + counts[bin]! < rank) below += counts[bin++]!;
+  const candidates = new Float32Array(counts[bin]!);
+  const low = bin << 16;
+  const high = low + (1 << 16);
+  let c = 0;
+  for (let i = 0; i < bits.length; i++) {
+    const u = bits[i]! & 0x7fffffff;
+    if (u >= low && u < high) candidates[c++] = Math.abs(data[i]!);
+  }
+  return { value: quickselect(candidates, rank - below - 1), maxAbs, count };
+}
