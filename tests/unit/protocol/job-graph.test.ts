@@ -124,6 +124,31 @@ describe('buildJobGraph', () => {
     ]);
   });
 
+  it('replicates the denominator: one full fine-tune on RB_new per replication, from its own MA and seed', () => {
+    const graph = buildJobGraph({
+      ...spec,
+      seeds: 3,
+      localization: {
+        rbNew: { name: 'both', collect: { coin: 1, cheese: 1 }, stepCost: 0, reach: {}, addToRA: false },
+        kPercents: [20],
+        steps: 64,
+        aggregator: 'mean' as const,
+        randomMasks: 2,
+      },
+    });
+    const fulls = graph.nodes.filter((n) => n.id.endsWith('/localize/full'));
+    // seedBase 3: replications 3, 4, 5.
+    expect(fulls.map((n) => n.id)).toEqual([3, 4, 5].map((s) => nodeIds.localizeFull(s)));
+    for (const [r, node] of fulls.entries()) {
+      const s = spec.seedBase + r;
+      expect(node.deps).toEqual([nodeIds.pretrain(s)]);
+      expect(node.params).toMatchObject({ seed: s, initFrom: nodeIds.pretrain(s), maskFrom: null });
+      expect(graph.nodes.find((n) => n.id === nodeIds.analysis(s, 'localization'))!.deps).toContain(
+        nodeIds.evaluate(nodeIds.localizeFull(s)),
+      );
+    }
+  });
+
   it("gives every replication's random directions and random masks seeds of their own, reproducibly", () => {
     const local = {
       ...spec,
