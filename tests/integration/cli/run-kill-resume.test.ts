@@ -8,6 +8,7 @@ import { createProtocolExperiment, loadProtocol } from '../../../src-main/jobs/p
 import { PROTOCOL_ARTIFACT_KINDS } from '../../../src-main/protocol';
 import { decodeArtifact } from '../../../src-main/shared';
 import { createDatabase, openDatabase } from '../../../src-main/store';
+import { watchChild } from '../../helpers/child-output';
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { integrityCheck } from '../jobs/jobs-test-helpers';
@@ -163,31 +164,17 @@ describe('deltascope run during a long evaluation', () => {
     await seedTrainingNodes(dbPath, experimentId);
 
     const child = spawn(process.execPath, [bin, 'run', '--resume', String(experimentId), '--db', dbPath]);
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolvePromise) => child.on('exit', resolvePromise));
+    const watched = watchChild(child);
     try {
       // A plain progress line every 2 s, with the running evaluation's episodes.
-      await new Promise<void>((resolvePromise, reject) => {
-        const timer = setInterval(() => {
-          if (/node [1-9]\d*\/100000/.test(output)) {
-            clearInterval(timer);
-            resolvePromise();
-          }
-        }, 50);
-        void exited.then(() => {
-          clearInterval(timer);
-          reject(new Error(`run exited early: ${output}`));
-        });
-      });
+      await watched.waitFor(/node [1-9]\d*\/100000/, 'progress line with the evaluation episodes', 60_000);
       const terminating = performance.now();
       child.kill('SIGTERM');
-      expect(await exited).toBe(130);
-      expect(performance.now() - terminating).toBeLessThan(1000);
-      expect(output).toContain(`Continue with: deltascope run --resume ${experimentId}`);
+      expect(await watched.exit(10_000)).toBe(130);
+      expect(performance.now() - terminating, watched.output()).toBeLessThan(1000);
+      expect(watched.output()).toContain(`Continue with: deltascope run --resume ${experimentId}`);
     } finally {
       child.kill('SIGKILL');
     }
-  }, 180_000);
+  }, 90_000);
 });
