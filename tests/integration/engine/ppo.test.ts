@@ -130,7 +130,7 @@ describe('PPO trainer', () => {
 
   it.each([1, 2])(
     'learns the 5×5 maze with %i update worker(s): success well above the random-policy floor measured here',
-    (updateWorkers) => {
+    async (updateWorkers) => {
       const numEnvs = 16;
       // the floor: a uniformly random policy on the same environment, 3000 episodes
       const env = createGridMaze(MAZE, [RA], { numEnvs, seed: 123 });
@@ -158,8 +158,12 @@ describe('PPO trainer', () => {
         updateWorkers,
       });
       let success = 0;
-      for (let i = 0; i < trainer.numIterations; i++)
+      for (let i = 0; i < trainer.numIterations; i++) {
         success = trainer.iterate().metrics['charts/success'] ?? 0;
+        // 60 synchronous iterations take over a minute on a busy machine: without a turn of the event
+        // loop, vitest's worker misses its own RPC deadline (60 s) and fails the whole run.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       trainer.dispose();
       expect(floor).toBeGreaterThan(0.25);
       expect(floor).toBeLessThan(0.45);
