@@ -13,7 +13,7 @@ const Panel = defineComponent({ render: () => h(AgentComparePanel, { groups: [] 
 describe('the episode scan form', () => {
   it('keeps the number of mazes typed even when the panel re-renders before the field loses focus', async () => {
     const transport = new FakeTransport().handle('episodes.scan', () => {
-      throw new DeltascopeError('INVALID_INPUT', 'not needed here');
+      throw new DeltascopeError('INVALID_PAYLOAD', 'not needed here');
     });
     const root = await mount(Panel, transport);
     useAgentStore().checkpointId = 5;
