@@ -1,4 +1,5 @@
 import { APP_VERSION } from '../api';
+import { aggregateCommand } from './aggregate-command';
 import { DeltascopeError, toErrorPayload } from '../shared';
 import { mergeCommand, retryCommand, statusCommand, taskCommandCli } from './cluster-commands';
 import { combineCommand } from './combine-command';
@@ -24,6 +25,7 @@ export const COMMANDS: CliCommand[] = [
   exportCommand,
   diffCommand,
   combineCommand,
+  aggregateCommand,
   statusCommand,
   retryCommand,
   mergeCommand,

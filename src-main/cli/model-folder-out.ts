@@ -20,7 +20,7 @@ export function parseDtype(text: string | undefined): SafetensorsDtype | undefin
 }
 
 /** The folder an input checkpoint was imported from, if it holds a config.json. */
-function configFolder(db: DeltascopeDb, checkpointIds: readonly number[]): string | null {
+export function configFolder(db: DeltascopeDb, checkpointIds: readonly number[]): string | null {
   for (const id of checkpointIds) {
     const run = db.runs.get(db.checkpoints.get(id).runId);
     const source = (run.config as { source?: { file?: unknown } }).source;

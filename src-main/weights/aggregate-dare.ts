@@ -1,6 +1,6 @@
 import { DeltascopeError } from '../shared/errors';
 import { checkDeltas } from './aggregate-elementwise';
-import { createRng, streamIdOf } from '../shared/random';
+import { createRng, streamIdOf, type Rng } from '../shared/random';
 
 /**
  * DARE (Yu et al. 2023, "Language Models are Super Mario"), applied to one tensor: each entry of
@@ -20,18 +20,35 @@ export interface DareParams {
   combine?: 'mean' | 'sum';
 }
 
-/** out[j] = combine over i of [uᵢⱼ ≥ p]·Δᵢ[j]/(1 − p) */
-export function dareMerge(deltas: readonly Float32Array[], params: DareParams, name: string): Float32Array {
-  const size = checkDeltas(deltas);
-  const { dropProbability: p, seed, combine = 'mean' } = params;
+/** Throws INVALID_SPEC for a drop probability outside [0, 1) or a non-integer seed. */
+export function checkDareParams(params: DareParams): void {
+  const { dropProbability: p, seed } = params;
   if (!(p >= 0 && p < 1))
     throw new DeltascopeError('INVALID_SPEC', `DARE drop probability must be in [0, 1); got ${p}`);
   if (!Number.isInteger(seed))
     throw new DeltascopeError('INVALID_SPEC', `DARE seed must be an integer; got ${seed}`);
+}
+
+/** The mask streams of tensor `name`, one per delta, each at the tensor's element 0. */
+export function dareRngs(seed: number, name: string, deltas: number): Rng[] {
+  return Array.from({ length: deltas }, (_, i) => createRng(seed, streamIdOf(name, i)));
+}
+
+/**
+ * One run of consecutive elements of a tensor: rngs[i] must stand at the run's first element (it
+ * is advanced past the run), so a tensor folded run by run gets exactly dareMerge's result.
+ */
+export function dareChunk(
+  deltas: readonly Float32Array[],
+  params: DareParams,
+  rngs: readonly Rng[],
+): Float32Array {
+  const size = checkDeltas(deltas);
+  const { dropProbability: p, combine = 'mean' } = params;
   const rescale = 1 / (1 - p);
   const sum = new Float64Array(size);
   deltas.forEach((delta, i) => {
-    const rng = createRng(seed, streamIdOf(name, i));
+    const rng = rngs[i]!;
     for (let j = 0; j < size; j++) {
       if (rng.float() >= p) sum[j]! += delta[j]! * rescale;
     }
@@ -40,4 +57,11 @@ export function dareMerge(deltas: readonly Float32Array[], params: DareParams, n
   const out = new Float32Array(size);
   for (let j = 0; j < size; j++) out[j] = sum[j]! / divisor;
   return out;
+}
+
+/** out[j] = combine over i of [uᵢⱼ ≥ p]·Δᵢ[j]/(1 − p) */
+export function dareMerge(deltas: readonly Float32Array[], params: DareParams, name: string): Float32Array {
+  checkDeltas(deltas);
+  checkDareParams(params);
+  return dareChunk(deltas, params, dareRngs(params.seed, name, deltas.length));
 }

@@ -24,7 +24,7 @@ export interface TiesParams {
 }
 
 /** A keep-test for one delta: |v| > t, or |v| = t for the first `tieBudget` such entries. */
-interface TrimRule {
+export interface TrimRule {
   threshold: number;
   tieBudget: number;
 }
@@ -52,14 +52,20 @@ function forEachKept(delta: Float32Array, rule: TrimRule, visit: (j: number, v: 
   }
 }
 
-export function tiesMerge(deltas: readonly Float32Array[], params: TiesParams): Float32Array {
-  const size = checkDeltas(deltas);
+/** Throws INVALID_SPEC for a density outside (0, 1] or a non-finite λ. */
+export function checkTiesParams(params: TiesParams): void {
   const { density, lambda = 1 } = params;
   if (!(density > 0 && density <= 1)) {
     throw new DeltascopeError('INVALID_SPEC', `TIES density must be in (0, 1]; got ${density}`);
   }
   if (!Number.isFinite(lambda))
     throw new DeltascopeError('INVALID_SPEC', `TIES lambda must be finite; got ${lambda}`);
+}
+
+export function tiesMerge(deltas: readonly Float32Array[], params: TiesParams): Float32Array {
+  const size = checkDeltas(deltas);
+  checkTiesParams(params);
+  const { density, lambda = 1 } = params;
   const keep = Math.ceil(density * size);
   const rules = deltas.map((d) => trimRule(d, keep));
   const mass = new Float64Array(size);

@@ -162,4 +162,14 @@ export {
   type SourceDiff,
   type SourceDiffOptions,
 } from './diff-stream';
+export {
+  chunkElementsForInputs,
+  combinedSource,
+  commonDtype,
+  matchSourceList,
+  type ChunkedSource,
+  type CombinedSourceOptions,
+  type SourceTerm,
+} from './source-combine';
+export { aggregatedSource, type AggregatedSource, type AggregatedSourceInput } from './source-aggregate';
 export { readTfjsModelFile, writeTfjsModelFile, type TfjsFileWriteOptions } from './formats/tfjs-file';

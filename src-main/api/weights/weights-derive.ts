@@ -4,6 +4,8 @@ import type { DeltascopeDb } from '../../store';
 import {
   arithmeticProvenance,
   assertMatchingTensors,
+  combinedSource,
+  matchSourceList,
   linearCombination,
   parseFormula,
   randomDirectionLike,
@@ -93,32 +95,42 @@ export function combineCheckpoints(db: DeltascopeDb, sources: WeightSources, par
   }));
   const inputIds = parsed[0]!.formula.terms.map((t) => t.id);
   const inputs = inputIds.map((checkpointId) => db.checkpoints.get(checkpointId));
-  assertMatchingTensors(
-    inputIds.map((checkpointId) => sources.checkpoint(checkpointId).map),
-    inputIds.map((checkpointId) => `checkpoint ${checkpointId}`),
-  );
-  return db.transaction(() => {
-    const run = derivedRun(db, inputs[0]!, params.runName);
-    const results = parsed.map(({ alpha, formula }) => {
-      const map = linearCombination(
-        formula.terms.map((t) => ({
-          coefficient: t.coefficient,
-          map: sources.checkpoint(t.id).map,
-          label: `checkpoint ${t.id}`,
-        })),
-      );
-      const terms = formula.terms.map((t) => ({ checkpointId: t.id, coefficient: t.coefficient }));
-      const provenance = arithmeticProvenance({
-        formula: params.formula,
-        inputs: inputIds,
-        description: `computed as ${formula.terms.map((t) => `${t.coefficient}·#${t.id}`).join(' + ')}`,
-        details: { terms, bindings: params.bindings, ...(alpha === null ? {} : { alpha }) },
+  // Each input is read chunk by chunk from the store (or its referenced files), never whole, so a
+  // combination of models of any size is computed and stored within the memory budget.
+  const opened = new Map(inputIds.map((id) => [id, db.checkpoints.openSource(id)]));
+  try {
+    matchSourceList([...opened.values()]);
+    return db.transaction(() => {
+      const run = derivedRun(db, inputs[0]!, params.runName);
+      const results = parsed.map(({ alpha, formula }) => {
+        const combined = combinedSource(
+          formula.terms.map((t) => ({ coefficient: t.coefficient, source: opened.get(t.id)! })),
+          { dtype: 'F32' },
+        );
+        const terms = formula.terms.map((t) => ({ checkpointId: t.id, coefficient: t.coefficient }));
+        const provenance = arithmeticProvenance({
+          formula: params.formula,
+          inputs: inputIds,
+          description: `computed as ${formula.terms.map((t) => `${t.coefficient}·#${t.id}`).join(' + ')}`,
+          details: { terms, bindings: params.bindings, ...(alpha === null ? {} : { alpha }) },
+        });
+        const checkpoint = db.checkpoints.putFromSource(
+          {
+            runId: run.id,
+            step: db.runs.get(run.id).checkpointCount,
+            label: pointLabel(params, alpha),
+            parentCheckpointId: inputIds[0]!,
+            provenance,
+          },
+          combined,
+        );
+        return { alpha, checkpoint, terms };
       });
-      const checkpoint = saveDerived(db, run, map, pointLabel(params, alpha), inputIds[0]!, provenance);
-      return { alpha, checkpoint, terms };
+      return { runId: run.id, results };
     });
-    return { runId: run.id, results };
-  });
+  } finally {
+    for (const source of opened.values()) source.close();
+  }
 }
 
 export interface RandomDirectionParams extends DerivedTarget {

@@ -35,6 +35,8 @@ export interface SafetensorsWriteOptions {
   /** dtype of every tensor; default: each tensor's own dtype in the source. */
   dtype?: SafetensorsDtype;
   metadata?: Record<string, string>;
+  /** Elements read from the source at a time (default 2²⁰): the writer holds 12 bytes per element. */
+  chunkElements?: number;
 }
 
 export interface FolderWriteOptions extends SafetensorsWriteOptions {
@@ -104,7 +106,9 @@ function writeFileFrom(
   try {
     writeAll(fd, headerBytes(tensors, options));
     const largest = tensors.reduce((max, t) => Math.max(max, t.count), 0);
-    const values = new Float32Array(Math.max(1, Math.min(largest, WRITE_CHUNK_ELEMENTS)));
+    const values = new Float32Array(
+      Math.max(1, Math.min(largest, Math.floor(options.chunkElements ?? WRITE_CHUNK_ELEMENTS))),
+    );
     const raw = new Uint8Array(values.length * 8);
     for (const tensor of tensors) {
       const dtype = dtypeOf(tensor, options);
