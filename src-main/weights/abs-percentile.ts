@@ -21,20 +21,34 @@ export interface AbsPercentile {
   count: number;
 }
 
-export function absPercentile(data: Float32Array, percentile: number): AbsPercentile {
-  if (!(percentile > 0 && percentile <= 100)) {
-    throw new DeltascopeError('INVALID_SPEC', `percentile must be in (0, 100]; got ${percentile}`);
-  }
+/** A histogram of |v| by its top 16 bits, filled chunk by chunk (`addToAbsHistogram`). */
+export interface AbsHistogram {
+  counts: Uint32Array;
+  zeros: number;
+  nonFinite: number;
+  /** Largest finite |v|'s bit pattern. */
+  maxBits: number;
+}
+
+export function emptyAbsHistogram(): AbsHistogram {
+  return { counts: new Uint32Array(BINS), zeros: 0, nonFinite: 0, maxBits: 0 };
+}
+
+/** Adds elements [start, end) of `data` to the histogram. */
+export function addToAbsHistogram(
+  data: Float32Array,
+  start: number,
+  end: number,
+  histogram: AbsHistogram,
+): void {
   // Int32 (not Uint32) bits: `& 0x7fffffff` then stays a small integer, never a heap number.
   const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
-  const counts = new Uint32Array(BINS);
-  let maxBits = 0;
-  // Zeros (unchanged elements of a fine-tune's Δ: often most of them) are counted apart, so the
-  // histogram is not one long chain of increments of the same bin.
-  let zeros = 0;
-  let nonFinite = 0;
-  for (let i = 0; i < bits.length; i++) {
+  const { counts } = histogram;
+  let { maxBits, zeros, nonFinite } = histogram;
+  for (let i = start; i < end; i++) {
     const u = bits[i]! & 0x7fffffff;
+    // Zeros (unchanged elements of a fine-tune's Δ: often most of them) are counted apart, so the
+    // histogram is not one long chain of increments of the same bin.
     if (u === 0) {
       zeros++;
       continue;
@@ -46,9 +60,33 @@ export function absPercentile(data: Float32Array, percentile: number): AbsPercen
     counts[u >>> 16]! += 1;
     if (u > maxBits) maxBits = u;
   }
-  counts[0]! += zeros;
-  const count = bits.length - nonFinite;
-  const maxAbs = new Float32Array(new Int32Array([maxBits]).buffer)[0]!;
+  Object.assign(histogram, { maxBits, zeros, nonFinite });
+}
+
+export function absPercentile(data: Float32Array, percentile: number): AbsPercentile {
+  checkPercentile(percentile);
+  const histogram = emptyAbsHistogram();
+  addToAbsHistogram(data, 0, data.length, histogram);
+  return absPercentileFrom(data, histogram, percentile);
+}
+
+function checkPercentile(percentile: number): void {
+  if (!(percentile > 0 && percentile <= 100)) {
+    throw new DeltascopeError('INVALID_SPEC', `percentile must be in (0, 100]; got ${percentile}`);
+  }
+}
+
+/** The percentile of `data` given its histogram (one pass over the values of one bin). */
+export function absPercentileFrom(
+  data: Float32Array,
+  histogram: AbsHistogram,
+  percentile: number,
+): AbsPercentile {
+  checkPercentile(percentile);
+  const counts = histogram.counts.slice();
+  counts[0]! += histogram.zeros;
+  const count = data.length - histogram.nonFinite;
+  const maxAbs = new Float32Array(new Int32Array([histogram.maxBits]).buffer)[0]!;
   if (count === 0) return { value: 0, maxAbs: 0, count: 0 };
   const rank = Math.min(count, Math.max(1, Math.ceil((percentile * count) / 100)));
   let bin = 0;
@@ -57,6 +95,7 @@ export function absPercentile(data: Float32Array, percentile: number): AbsPercen
   const candidates = new Float32Array(counts[bin]!);
   const low = bin << 16;
   const high = low + (1 << 16);
+  const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
   let c = 0;
   for (let i = 0; i < bits.length; i++) {
     const u = bits[i]! & 0x7fffffff;

@@ -18,11 +18,26 @@ import {
 
 /** One level up: each cell the element of largest |v| of its 2×2 block (ties → larger v; NaN ignored; an all-NaN block → 0). */
 export function poolByTwo(matrix: HeatmapMatrix): HeatmapMatrix {
-  const { rows, cols, data } = matrix;
-  const outRows = Math.ceil(rows / 2);
-  const outCols = Math.ceil(cols / 2);
+  const outRows = Math.ceil(matrix.rows / 2);
+  const outCols = Math.ceil(matrix.cols / 2);
   const out = new Float32Array(outRows * outCols);
-  for (let r = 0; r < outRows; r++) {
+  poolRowsByTwo(matrix, 0, outRows, out);
+  return { rows: outRows, cols: outCols, layout: matrix.layout, data: out };
+}
+
+/**
+ * Output rows [outRow0, outRow1) of `poolByTwo(matrix)` into `out` (the whole level's array): a
+ * caller that produces the matrix a few rows at a time pools them while they are in cache.
+ */
+export function poolRowsByTwo(
+  matrix: { rows: number; cols: number; data: Float32Array },
+  outRow0: number,
+  outRow1: number,
+  out: Float32Array,
+): void {
+  const { rows, cols, data } = matrix;
+  const outCols = Math.ceil(cols / 2);
+  for (let r = outRow0; r < outRow1; r++) {
     const top = 2 * r * cols;
     // A last odd row pairs with itself (the same element twice changes nothing).
     const bottom = 2 * r + 1 < rows ? top + cols : top;
@@ -60,18 +75,17 @@ export function poolByTwo(matrix: HeatmapMatrix): HeatmapMatrix {
       out[o + k] = best;
     }
   }
-  return { rows: outRows, cols: outCols, layout: matrix.layout, data: out };
 }
 
-/** Levels 1 … `top` of the matrix (index L − 1 holds level L). */
-export function buildPyramid(matrix: HeatmapMatrix, top: number): HeatmapMatrix[] {
+/** Levels 1 … `top` of the matrix (index L − 1 holds level L); `level1`, if given, is level 1 already pooled. */
+export function buildPyramid(matrix: HeatmapMatrix, top: number, level1?: HeatmapMatrix): HeatmapMatrix[] {
   if (!Number.isInteger(top) || top < 0 || top > 30) {
     throw new DeltascopeError('INVALID_SPEC', `pyramid top level must be an integer in 0..30; got ${top}`);
   }
   const levels: HeatmapMatrix[] = [];
   let current = matrix;
   for (let level = 1; level <= top; level++) {
-    current = poolByTwo(current);
+    current = level === 1 && level1 !== undefined ? level1 : poolByTwo(current);
     levels.push(current);
   }
   return levels;

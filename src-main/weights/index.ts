@@ -97,9 +97,17 @@ export {
   type TileRequest,
 } from './heatmap-tiles';
 export { kthLargestAbs, kthSmallestAbs } from './select';
-export { absPercentile, type AbsPercentile } from './abs-percentile';
-export { buildPyramid, poolByTwo, pyramidTile } from './heatmap-pyramid';
-export { readTensorDelta } from './tensor-delta';
+export {
+  absPercentile,
+  absPercentileFrom,
+  addToAbsHistogram,
+  emptyAbsHistogram,
+  type AbsHistogram,
+  type AbsPercentile,
+} from './abs-percentile';
+export { buildPyramid, poolByTwo, poolRowsByTwo, pyramidTile } from './heatmap-pyramid';
+export { buildHeatmapView, type HeatmapView } from './heatmap-view';
+export { deltaFill, readTensorDelta } from './tensor-delta';
 
 export { readSafetensors, writeSafetensors, type ImportedWeights } from './formats/safetensors';
 export {

@@ -17,20 +17,34 @@ export function readTensorDelta(
   tb: SourceTensor,
   chunk = DELTA_CHUNK,
 ): Float32Array {
+  const fill = deltaFill(a, b, ta, tb);
+  const out = new Float32Array(ta.count);
+  for (const [start, end] of chunkRanges(ta.count, chunk)) fill(start, out.subarray(start, end));
+  return out;
+}
+
+/**
+ * A reader of Δ's elements: `fill(start, out)` writes Δ[start, start + out.length) into `out`
+ * (A decoded into it, B into a scratch array that grows to the largest chunk asked for).
+ */
+export function deltaFill(
+  a: TensorSource,
+  b: TensorSource,
+  ta: SourceTensor,
+  tb: SourceTensor,
+): (start: number, out: Float32Array) => void {
   if (formatShape(ta.shape) !== formatShape(tb.shape)) {
     throw new DeltascopeError(
       'SHAPE_MISMATCH',
       `tensor \`${ta.name}\`: ${a.label} has ${formatShape(ta.shape)}, ${b.label} has ${formatShape(tb.shape)}`,
     );
   }
-  const out = new Float32Array(ta.count);
-  const scratch = new Float32Array(Math.min(Math.max(1, chunk), Math.max(1, ta.count)));
-  for (const [start, end] of chunkRanges(ta.count, chunk)) {
-    const delta = out.subarray(start, end);
-    const fromB = scratch.subarray(0, end - start);
-    a.read(ta.name, start, delta);
+  let scratch = new Float32Array(0);
+  return (start, out) => {
+    if (scratch.length < out.length) scratch = new Float32Array(out.length);
+    const fromB = scratch.subarray(0, out.length);
+    a.read(ta.name, start, out);
     b.read(tb.name, start, fromB);
-    for (let i = 0; i < delta.length; i++) delta[i] = fromB[i]! - delta[i]!;
-  }
-  return out;
+    for (let i = 0; i < out.length; i++) out[i] = fromB[i]! - out[i]!;
+  };
 }

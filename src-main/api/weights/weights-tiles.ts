@@ -1,7 +1,9 @@
 import type { DiffView, HeatmapTilePayload, OverviewTilePayload } from '../../shared/contract-weights';
 import { DeltascopeError } from '../../shared/errors';
 import {
-  buildPyramid,
+  absPercentileFrom,
+  buildHeatmapView,
+  deltaFill,
   formatShape,
   levelSize,
   levelToFit,
@@ -14,6 +16,8 @@ import {
   readWholeTensor,
   symmetricColorScale,
   tensorAsMatrix,
+  type AbsHistogram,
+  type AbsPercentile,
   type ColorScale,
   type HeatmapMatrix,
   type SourceTensor,
@@ -35,6 +39,8 @@ interface TensorView {
   matrix: HeatmapMatrix;
   /** Levels 1…top (index L − 1 holds level L). */
   pyramid: HeatmapMatrix[];
+  /** |v| histogram of the matrix (for its colour scales), when it was built with one. */
+  histogram: AbsHistogram | null;
   scales: Map<number, ColorScale>;
 }
 
@@ -104,6 +110,12 @@ function readView(
   return { shape: tensor.shape, data: readWholeTensor(view === 'a' ? sa : sb, tensor).data };
 }
 
+/** The colour scale of symmetricColorScale from a percentile already found: max|v| when it is 0. */
+function colorScaleFrom(found: AbsPercentile, percentile: number): ColorScale {
+  if (found.count === 0) return { limit: 0, percentile, maxAbs: 0 };
+  return { limit: found.value > 0 ? found.value : found.maxAbs, percentile, maxAbs: found.maxAbs };
+}
+
 /** Default budget of cached tensor views: 384 MiB (a 4096 × 11008 Δ with its pyramid is 240 MiB), each kept up to 5 minutes. */
 const VIEW_CACHE_BYTES = 384 * 1024 * 1024;
 const VIEW_CACHE_AGE_MS = 5 * 60 * 1000;
@@ -126,20 +138,32 @@ export class TensorViews {
   view(a: LazySide, b: LazySide, name: string, view: DiffView): TensorView {
     return this.cache.getOrCreate(
       this.key(a, b, name, view),
-      () => {
-        const { shape, data } = withOpen(a, b, (sa, sb) => readView(a, b, sa, sb, name, view));
-        const matrix = tensorAsMatrix(shape, data);
-        return { matrix, pyramid: buildPyramid(matrix, levelToFit(matrix, 1)), scales: new Map() };
-      },
+      () =>
+        withOpen(a, b, (sa, sb) => {
+          // One pass: Δ (or the side) read a few rows at a time, histogrammed and pooled as it comes.
+          let built;
+          if (view === 'delta') {
+            const [ta, tb] = tensorPair(a, b, name);
+            built = buildHeatmapView(ta.shape, deltaFill(sa, sb, ta, tb));
+          } else {
+            const tensor = tensorOf(view === 'a' ? a : b, name);
+            const source = view === 'a' ? sa : sb;
+            built = buildHeatmapView(tensor.shape, (start, out) => source.read(name, start, out));
+          }
+          return { ...built, scales: new Map() };
+        }),
       (entry) =>
         entry.pyramid.reduce((sum, level) => sum + level.data.byteLength, entry.matrix.data.byteLength),
     );
   }
 
-  scale(view: { matrix: HeatmapMatrix; scales: Map<number, ColorScale> }, percentile: number): ColorScale {
+  scale(view: TensorView, percentile: number): ColorScale {
     let scale = view.scales.get(percentile);
     if (scale === undefined) {
-      scale = symmetricColorScale(view.matrix.data, percentile);
+      scale =
+        view.histogram === null
+          ? symmetricColorScale(view.matrix.data, percentile)
+          : colorScaleFrom(absPercentileFrom(view.matrix.data, view.histogram, percentile), percentile);
       view.scales.set(percentile, scale);
     }
     return scale;
@@ -165,7 +189,12 @@ export class TensorViews {
         let view = this.cache.get(this.key(a, b, name, params.view));
         if (view === undefined) {
           const read = readView(a, b, sa, sb, name, params.view);
-          view = { matrix: tensorAsMatrix(read.shape, read.data), pyramid: [], scales: new Map() };
+          view = {
+            matrix: tensorAsMatrix(read.shape, read.data),
+            pyramid: [],
+            histogram: null,
+            scales: new Map(),
+          };
         }
         const { matrix } = view;
         const level = levelToFit(matrix, params.maxSize);
