@@ -1,8 +1,8 @@
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodePng, matrixBox } from './helpers/png';
+import { colorCoverage, decodePng, matrixBox, pixel, type RgbaImage } from './helpers/png';
 import { closeSession, type E2eSession, openSession } from './helpers/session';
 
 /**
@@ -41,6 +41,41 @@ async function fill(heatmap: Locator): Promise<{ width: number; height: number }
   const image = decodePng(await heatmap.getByTestId('diff-heatmap-canvas').screenshot());
   const box = matrixBox(image);
   return { width: (box.x1 - box.x0 + 1) / image.width, height: (box.y1 - box.y0 + 1) / image.height };
+}
+
+/** A ruler canvas' pixels as drawn (device pixels). */
+async function rulerImage(heatmap: Locator, axis: 'rows' | 'columns'): Promise<RgbaImage> {
+  const url = await heatmap
+    .getByTestId(`heatmap-ruler-${axis}`)
+    .evaluate((canvas) => (canvas as HTMLCanvasElement).toDataURL('image/png'));
+  return decodePng(Buffer.from(url.split(',')[1]!, 'base64'));
+}
+
+/** Where `part` appears in `image` pixel for pixel (each channel within 2), or null. */
+function findSubImage(image: RgbaImage, part: RgbaImage): { x: number; y: number } | null {
+  const at = (img: RgbaImage, x: number, y: number, c: number): number =>
+    img.data[(y * img.width + x) * 4 + c]!;
+  for (let y = 0; y + part.height <= image.height; y++) {
+    for (let x = 0; x + part.width <= image.width; x++) {
+      let same = true;
+      for (let py = 0; same && py < part.height; py += 1) {
+        for (let px = 0; px < part.width; px++) {
+          // A transparent ruler pixel lies on the export's white background.
+          const alpha = at(part, px, py, 3) / 255;
+          for (let c = 0; c < 3; c++) {
+            const expected = at(part, px, py, c) * alpha + 255 * (1 - alpha);
+            if (Math.abs(at(image, x + px, y + py, c) - expected) > 2) {
+              same = false;
+              break;
+            }
+          }
+          if (!same) break;
+        }
+      }
+      if (same) return { x, y };
+    }
+  }
+  return null;
 }
 
 async function expectFillsAndRulers(heatmap: Locator, shot: string): Promise<void> {
@@ -137,6 +172,36 @@ describe('tall tensors fill the heatmap panel, with rulers (previous-version dat
     await page.keyboard.press('0');
     await expect.poll(async () => (await rows.getAttribute('data-ticks'))?.split(' ')[0]).toBe('0');
     expect(CHANNELS).toHaveLength(5);
+  });
+
+  it('exports the heatmap as a PNG with its row and column rulers, their titles and the colour bar', async () => {
+    const heatmap = page.locator(`[data-testid="diff-heatmap"][data-tensor="${TENSOR}"]`);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      heatmap.getByRole('button', { name: `Export the ${TENSOR} heatmap as PNG` }).click(),
+    ]);
+    const file = readFileSync((await download.path())!);
+    if (shots !== undefined) writeFileSync(join(shots, 'diff-export.png'), file);
+    const exported = decodePng(file);
+    // Each ruler, pixel for pixel as drawn beside the heatmap, is in the exported image.
+    const rowsAt = findSubImage(exported, await rulerImage(heatmap, 'rows'));
+    const columnsAt = findSubImage(exported, await rulerImage(heatmap, 'columns'));
+    expect(rowsAt, 'the row ruler in the export').not.toBeNull();
+    expect(columnsAt, 'the column ruler in the export').not.toBeNull();
+    // The column ruler sits above the row ruler's end, right of it: the heatmap's corner.
+    expect(columnsAt!.x).toBeGreaterThan(rowsAt!.x);
+    expect(columnsAt!.y).toBeLessThan(rowsAt!.y);
+    // The row title reads along the left edge and the column title above the column ruler: ink there.
+    const ink = (x0: number, x1: number, y0: number, y1: number): number => {
+      let n = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (pixel(exported, x, y)[0] < 160) n++;
+      return n;
+    };
+    expect(ink(0, rowsAt!.x, rowsAt!.y, rowsAt!.y + 300)).toBeGreaterThan(20);
+    expect(ink(columnsAt!.x, exported.width - 100, columnsAt!.y - 16, columnsAt!.y)).toBeGreaterThan(20);
+    // The colour bar's two ends (the darkest red and blue) sit right of the heatmap.
+    expect(colorCoverage(exported, '#67001f', 12).maxX).toBeGreaterThan(exported.width - 100);
+    expect(colorCoverage(exported, '#053061', 12).maxX).toBeGreaterThan(exported.width - 100);
   });
 
   it('the relevance view draws a map of the same tensor filling its panel; whole-model tiles fill their frame', async () => {

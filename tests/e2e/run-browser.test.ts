@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { namedSeriesColors, SERIES_PALETTE } from '../../src-main/shared/charts/palette';
 import { writeSampleDatabase } from '../fixtures/sample-db';
-import { colorCoverage, cropRows, decodePng } from './helpers/png';
+import { colorCoverage, cropRows, decodePng, parseHexColor, pixel } from './helpers/png';
 import { closeSession, openSession, type E2eSession } from './helpers/session';
 
 /** The chart's legend row; the plot grid starts below it (see charts/line-chart-options.ts). */
@@ -71,6 +71,64 @@ describe('run browser in Chromium against the headless server', () => {
     // A curve over the whole run spans most of the plot's width.
     expect(line.columns).toBeGreaterThan(plot.width * 0.6);
     expect(line.maxX - line.minX).toBeGreaterThan(plot.width * 0.7);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('draws a metric on a log y axis: the small values of a decaying loss rise off the floor', async () => {
+    const chart = page.locator('[data-testid="metrics-chart"][data-family="losses/value_loss"]');
+    await chart.scrollIntoViewIfNeeded();
+    const color = namedSeriesColors(['value_loss'])[0]!;
+    /** Mean row of the line's pixels over the last quarter of the plot (its tail), as a fraction of the plot's height. */
+    const tailRow = async (): Promise<number> => {
+      const plot = cropRows(
+        decodePng(await chart.getByTestId('metrics-chart-canvas').screenshot()),
+        LEGEND_HEIGHT_PX,
+      );
+      const [r, g, b] = parseHexColor(color);
+      let sum = 0;
+      let n = 0;
+      for (let y = 0; y < plot.height; y++) {
+        for (let x = Math.floor(plot.width * 0.75); x < plot.width; x++) {
+          const [pr, pg, pb] = pixel(plot, x, y);
+          if (Math.max(Math.abs(pr - r), Math.abs(pg - g), Math.abs(pb - b)) > 40) continue;
+          sum += y;
+          n++;
+        }
+      }
+      expect(n).toBeGreaterThan(20);
+      return sum / n / plot.height;
+    };
+    const linear = await tailRow();
+    await page.getByTestId('chart-log-y').first().check();
+    await expect.poll(tailRow, { timeout: 10_000 }).toBeLessThan(linear - 0.05);
+    await shot('run-browser-log-y.png');
+    await page.getByTestId('chart-log-y').first().uncheck();
+    await expect.poll(tailRow, { timeout: 10_000 }).toBeGreaterThan(linear - 0.02);
+  });
+
+  it('zooms into a dragged region of a chart (the x range it shows narrows) and resets', async () => {
+    const chart = page.locator('[data-testid="metrics-chart"][data-family="charts/episodic_return"]');
+    await chart.scrollIntoViewIfNeeded();
+    await expect(chart.getByTestId('metrics-chart-x-range').count()).resolves.toBe(0);
+    const box = (await chart.getByTestId('metrics-chart-canvas').boundingBox())!;
+    // From inside the plot's top to below its bottom: the rectangle spans every y, so only x narrows.
+    await page.mouse.move(box.x + box.width * 0.35, box.y + 50);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height - 5, { steps: 6 });
+    await page.mouse.up();
+    await page.mouse.move(box.x + box.width + 40, box.y - 40);
+    const range = chart.getByTestId('metrics-chart-x-range');
+    await range.waitFor({ timeout: 10_000 });
+    const [from, to] = [...(await range.innerText()).matchAll(/([\d.]+)([kM]?)/g)]
+      .slice(0, 2)
+      .map(([, n, unit]) => Number(n) * (unit === 'k' ? 1e3 : unit === 'M' ? 1e6 : 1));
+    // The run's steps span 2 048 … 200 704: the dragged 35 %–60 % of the canvas is a window inside it.
+    expect(from).toBeGreaterThan(30_000);
+    expect(to).toBeLessThan(170_000);
+    expect(to! - from!).toBeLessThan(100_000);
+    await shot('run-browser-zoomed.png');
+    await chart.getByTestId('metrics-chart-reset-zoom').click();
+    await expect(range.count()).resolves.toBe(0);
     expect(pageErrors).toEqual([]);
   });
 
