@@ -602,6 +602,25 @@ export const ProtocolReportSchema = z.object({
 });
 export type ProtocolReport = z.output<typeof ProtocolReportSchema>;
 
+/** One stored attempt of a node: what it made or why it failed, as the runner recorded it. */
+export const ProtocolNodeLogEntrySchema = z.object({
+  /** The protocol-node record (artifact) this attempt is stored in. */
+  artifactId: id,
+  status: z.enum(['done', 'failed']),
+  finishedAt: z.string(),
+  outputs: ProtocolNodeOutputsSchema,
+  error: z.string().nullable(),
+});
+export type ProtocolNodeLogEntry = z.output<typeof ProtocolNodeLogEntrySchema>;
+
+export const ProtocolNodeLogSchema = z.object({
+  experimentId: id,
+  nodeId: z.string(),
+  /** Every stored attempt, oldest first (the last one is the node's state); empty before its first. */
+  entries: z.array(ProtocolNodeLogEntrySchema),
+});
+export type ProtocolNodeLog = z.output<typeof ProtocolNodeLogSchema>;
+
 export const protocolMethods = {
   'protocol.validate': {
     doc: 'Check an experiment spec: field errors, or the resolved spec with node counts and an estimated wall time.',
@@ -670,6 +689,11 @@ export const protocolMethods = {
       })
       .strict(),
     response: ProtocolStartedSchema,
+  },
+  'protocol.nodeLog': {
+    doc: "A node's log: every stored attempt (done or failed, when, its outputs and error), oldest first.",
+    request: z.object({ experimentId: id, nodeId: z.string().min(1) }).strict(),
+    response: ProtocolNodeLogSchema,
   },
   'protocol.list': {
     doc: 'Protocol experiments of the open database, oldest first.',

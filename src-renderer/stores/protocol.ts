@@ -188,6 +188,7 @@ export const useProtocolStore = defineStore('protocol', () => {
     }
     experimentId.value = id;
     mode.value = 'experiment';
+    databasePath = useDatabaseStore().info?.path ?? databasePath;
     void refreshStatus();
   }
 
@@ -315,8 +316,14 @@ export const useProtocolStore = defineStore('protocol', () => {
 
   function listen(): void {
     const api = useApi();
-    api.onEvent('db.changed', ({ info }) => {
+    api.onEvent('db.changed', ({ info, reason }) => {
       const path = info?.path ?? null;
+      // A write (a node finishing, a retry) changes data in the open database, not which one is open:
+      // the followed experiment stays (forgetting it sent the view back to the designer mid-retry).
+      if (reason === 'written') {
+        databasePath ??= path;
+        return;
+      }
       if (path === databasePath) return;
       databasePath = path;
       reset();

@@ -2,6 +2,8 @@ import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failNode } from '../../src-main/jobs/protocol/protocol-store';
+import { openDatabase } from '../../src-main/store';
 import { REPO_ROOT } from './helpers/server';
 import { closeSession, openSession, type E2eSession } from './helpers/session';
 
@@ -12,6 +14,8 @@ import { closeSession, openSession, type E2eSession } from './helpers/session';
  * viewer's maze scan of two checkpoints (MA = #5, coin negated at α = 1 = #11) and side-by-side replay.
  */
 const FIXTURE = join(REPO_ROOT, 'tests/fixtures/previous-version/v1-tiny-5x5.deltascope');
+const FAILED_NODE = 's1/analysis/negation';
+const FAILED_ERROR = 'INTERNAL: planted failure of the negation analysis (e2e fixture)';
 let session: E2eSession | null = null;
 let page: Page;
 let pageErrors: string[] = [];
@@ -22,10 +26,24 @@ async function shot(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  session = await openSession('protocol-views', 'v1.deltascope', (db) => copyFileSync(FIXTURE, db), {
-    width: 1440,
-    height: 900,
-  });
+  session = await openSession(
+    'protocol-views',
+    'v1.deltascope',
+    (db) => {
+      copyFileSync(FIXTURE, db);
+      // A failed node to retry: the negation analysis, as the runner records a failure.
+      const store = openDatabase(db);
+      try {
+        failNode(store, 1, FAILED_NODE, FAILED_ERROR);
+      } finally {
+        store.close();
+      }
+    },
+    {
+      width: 1440,
+      height: 900,
+    },
+  );
   ({ page, pageErrors } = session);
 });
 
@@ -119,6 +137,35 @@ describe('protocol progress', () => {
     await expect(
       page.getByRole('treeitem', { name: /^s1\/finetune\/coin,/ }).getAttribute('aria-selected'),
     ).resolves.toBe('true');
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('a failed protocol node', () => {
+  it('shows its error and log, and Retry runs it again to done', async () => {
+    await page.locator('nav [data-view="protocol"]').click();
+    await page.getByTestId('protocol-item').first().click();
+    const node = page.locator(`[data-testid="protocol-node"][data-node="${FAILED_NODE}"]`);
+    await expect.poll(() => node.getAttribute('data-status'), { timeout: 30_000 }).toBe('failed');
+    await node.click();
+    const detail = page.getByTestId('protocol-node-detail');
+    await expect(detail.getByTestId('protocol-node-error').innerText()).resolves.toBe(FAILED_ERROR);
+
+    // Its log: the first attempt done, the planted failure after it.
+    await detail.getByTestId('protocol-node-open-log').click();
+    const lines = detail.getByTestId('protocol-node-log-lines');
+    await expect.poll(() => lines.innerText()).toMatch(/attempt 1: done[\s\S]*artifact #\d+/);
+    await expect(lines.innerText()).resolves.toMatch(
+      /attempt 2: failed[\s\S]*error: INTERNAL: planted failure/,
+    );
+    await shot('protocol-node-failed-log.png');
+
+    await detail.getByTestId('protocol-node-retry').click();
+    await expect.poll(() => node.getAttribute('data-status'), { timeout: 120_000 }).toBe('done');
+    // The detail follows the node: no error, and the open log gains the retry's attempt.
+    await expect(detail.getByTestId('protocol-node-error').count()).resolves.toBe(0);
+    await expect.poll(() => lines.innerText(), { timeout: 30_000 }).toMatch(/attempt 3: done/);
+    await shot('protocol-node-retried.png');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -1,7 +1,12 @@
 import { join, resolve } from 'node:path';
 import type { JobEventSink, JobQueue } from '../../jobs';
 import { ProtocolRunner } from '../../jobs/protocol/protocol-runner';
-import { createProtocolExperiment, loadProtocol, readNodeStates } from '../../jobs/protocol/protocol-store';
+import {
+  createProtocolExperiment,
+  loadProtocol,
+  readNodeHistory,
+  readNodeStates,
+} from '../../jobs/protocol/protocol-store';
 import { buildJobGraph, countByKind, nodeStatuses, PROTOCOL_ARTIFACT_KINDS } from '../../protocol';
 import { nodeStartTimes } from '../../protocol/node-timings';
 import {
@@ -48,6 +53,7 @@ type ProtocolMethods =
   | 'protocol.stop'
   | 'protocol.resume'
   | 'protocol.retryFailed'
+  | 'protocol.nodeLog'
   | 'protocol.list'
   | 'protocol.report'
   | 'protocol.exportReport'
@@ -332,6 +338,27 @@ export function createProtocolHandlers(
         }
       }
       return sessions.launch(db, experimentId, { retryFailed: new Set(nodeIds) });
+    },
+    'protocol.nodeLog': ({ experimentId, nodeId }) => {
+      const db = database();
+      const { graph } = loadProtocol(db, experimentId);
+      if (!graph.nodes.some((n) => n.id === nodeId)) {
+        throw new DeltascopeError(
+          'NOT_FOUND',
+          `experiment ${experimentId} has no node "${nodeId}" in its job graph (${graph.nodes.length} nodes, e.g. "${graph.nodes[0]?.id ?? ''}").`,
+          { experimentId, nodeId },
+        );
+      }
+      const entries = readNodeHistory(db, experimentId, nodeId).map(
+        ({ artifactId, status, finishedAt, outputs, error }) => ({
+          artifactId,
+          status,
+          finishedAt,
+          outputs,
+          error,
+        }),
+      );
+      return { experimentId, nodeId, entries };
     },
     'protocol.list': () => {
       const db = database();

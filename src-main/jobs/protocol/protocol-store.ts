@@ -8,6 +8,7 @@ import {
   JOB_GRAPH_FORMAT,
   PROTOCOL_ARTIFACT_KINDS,
   latestNodeStates,
+  NodeStateSchema,
   type JobGraph,
   type NodeOutputs,
   type NodeState,
@@ -118,6 +119,21 @@ export function readNodeStates(db: DeltascopeDb, experimentId: number): Map<stri
       .filter((a) => a.kind === PROTOCOL_ARTIFACT_KINDS.node)
       .map((a) => a.manifest),
   );
+}
+
+/** Every stored state of one node, oldest first, with the record it is stored in (unparseable ones skipped). */
+export function readNodeHistory(
+  db: DeltascopeDb,
+  experimentId: number,
+  nodeId: string,
+): (NodeState & { artifactId: number })[] {
+  return db.artifacts
+    .list(experimentId)
+    .filter((a) => a.kind === PROTOCOL_ARTIFACT_KINDS.node)
+    .flatMap((a) => {
+      const parsed = NodeStateSchema.safeParse(a.manifest);
+      return parsed.success && parsed.data.nodeId === nodeId ? [{ ...parsed.data, artifactId: a.id }] : [];
+    });
 }
 
 /**

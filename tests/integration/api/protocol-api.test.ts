@@ -7,6 +7,7 @@ import type {
   CallResult,
   ProtocolPreset,
   ProtocolReport,
+  ProtocolNodeLog,
   ProtocolStatus,
   ProtocolValidation,
   RewardSimilarityResult,
@@ -252,6 +253,16 @@ describe('running a protocol over the API', () => {
       .trim()
       .split('\n');
     expect(negationCsv).toHaveLength(1 + 10);
+  });
+
+  it("protocol.nodeLog lists a node's stored attempts, and names an unknown node", async () => {
+    const log = await call<ProtocolNodeLog>('protocol.nodeLog', { experimentId, nodeId: 's1/pretrain' });
+    expect(log.entries).toHaveLength(1);
+    expect(log.entries[0]).toMatchObject({ status: 'done', error: null });
+    expect(log.entries[0]!.outputs.runId).toBeGreaterThan(0);
+    const error = await failure('protocol.nodeLog', { experimentId, nodeId: 's9/nothing' });
+    expect(error.code).toBe('NOT_FOUND');
+    expect(error.message).toContain('s9/nothing');
   });
 
   it('protocol.stop stops a running experiment without failing nodes, and protocol.resume finishes it', async () => {

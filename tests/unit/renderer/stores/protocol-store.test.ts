@@ -149,4 +149,19 @@ describe('protocol store', () => {
     await settle();
     expect(transport.calls.filter((c) => c.method === 'protocol.status')).toHaveLength(reads);
   });
+
+  it('keeps following an experiment opened from the list while its retry writes to the database', async () => {
+    const protocol = useProtocolStore();
+    protocol.listen();
+    protocol.follow(7);
+    await settle();
+    // The retry's node states are writes to the open database: the view stays on the experiment.
+    transport.emit('db.changed', { info, reason: 'written' });
+    expect(protocol.experimentId).toBe(7);
+    expect(protocol.mode).toBe('experiment');
+    // Another database opened: its experiments are not this one's.
+    transport.emit('db.changed', { info: { ...info, path: '/data/other.deltascope' }, reason: 'opened' });
+    expect(protocol.experimentId).toBeNull();
+    expect(protocol.mode).toBe('design');
+  });
 });
