@@ -5,18 +5,33 @@
  * under .bench/. For each dtype (BF16, F32) it prints, each measured in a fresh child process:
  *   floor  one sequential read of both folders' files (16 MiB reads, bytes discarded);
  *   diff   openSafetensorsSource × 2 + diffSources (every statistic) — time and peak RSS;
- *   import the tuned folder streamed into a new database — time and database size.
- * Goals: diff ≤ 1.5× the floor, peak RSS ≤ 1 GiB. Needs ~13 GB of disk at --scale 1. Each child
+ *   import the tuned folder streamed into a new database — time and database size;
+ *   ties   (with --ties) TIES (density 0.2) of three tuned folders merged into the base and written
+ *          as a sharded folder (aggregatedSource → writeSafetensorsFolder), against its floor: one
+ *          sequential read of the four folders plus one write of a folder's bytes.
+ * Goals: diff ≤ 1.5× the floor, peak RSS ≤ 1 GiB. Needs ~13 GB of disk at --scale 1 (+ 3 folders
+ * of the dtype with --ties). `--only BF16` measures one dtype. Each child
  * also reports its CPU seconds: on a shared, loaded machine wall times swing several-fold between
  * runs, and the CPU-time ratio is the steadier figure (the floor's is mostly the kernel's copy out
  * of the page cache, so it is the ratio for a warm cache — a cold disk only lowers it).
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from '../src-main/store';
 import {
+  aggregatedSource,
   diffSources,
   openSafetensorsSource,
   writeSafetensorsFolder,
@@ -54,8 +69,12 @@ function layout(scale: number): { name: string; shape: number[] }[] {
   return tensors;
 }
 
-/** Deterministic values generated per chunk (nothing held): base ~ U(−0.05, 0.05); tuned adds a small update to MLP tensors. */
-function syntheticSource(scale: number, tuned: boolean): TensorSource {
+/**
+ * Deterministic values generated per chunk (nothing held): base ~ U(−0.05, 0.05); tuned variant v ≥ 1
+ * adds a small update to MLP tensors (variant 1: every 16th element; others: another 1/16 of them).
+ */
+function syntheticSource(scale: number, variant: number): TensorSource {
+  const tuned = variant > 0;
   const tensors: SourceTensor[] = layout(scale).map((t) => ({
     ...t,
     dtype: 'F32',
@@ -63,7 +82,7 @@ function syntheticSource(scale: number, tuned: boolean): TensorSource {
   }));
   const seeds = new Map(tensors.map((t, i) => [t.name, (i + 1) * 0x9e3779b1]));
   return {
-    label: tuned ? 'tuned' : 'base',
+    label: tuned ? `tuned ${variant}` : 'base',
     tensors,
     metadata: {},
     read(name, start, out) {
@@ -73,7 +92,7 @@ function syntheticSource(scale: number, tuned: boolean): TensorSource {
         let x = Math.imul((start + i) ^ seed, 0x85ebca6b);
         x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) ^ (x >>> 16);
         const u = (x >>> 0) / 4294967296;
-        out[i] = (u - 0.5) * 0.1 + (update && (x & 15) === 0 ? 0.01 * (u - 0.5) : 0);
+        out[i] = (u - 0.5) * 0.1 + (update && (x & 15) === variant - 1 ? 0.01 * (u - 0.5) : 0);
       }
     },
     peakBytesHeld: () => 0,
@@ -85,20 +104,31 @@ function folderBytes(dir: string): number {
   return readdirSync(dir).reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
 }
 
-function ensureFolders(scale: number, dtype: SafetensorsDtype): [string, string] {
+const FOLDERS = ['base', 'tuned', 'tuned-2', 'tuned-3'];
+
+/** The base and `tuned` tuned folders of a dtype (generated once, cached); returns their paths. */
+function ensureFolders(scale: number, dtype: SafetensorsDtype, tuned = 1): string[] {
   const dir = path.join(root, '.bench', `large-${dtype}-${scale}`);
-  const pair: [string, string] = [path.join(dir, 'base'), path.join(dir, 'tuned')];
+  const folders = FOLDERS.slice(0, 1 + tuned).map((name) => path.join(dir, name));
   mkdirSync(dir, { recursive: true });
-  pair.forEach((folder, i) => {
+  folders.forEach((folder, variant) => {
     if (existsSync(path.join(folder, 'model.safetensors.index.json'))) return;
     rmSync(folder, { recursive: true, force: true });
     const started = performance.now();
-    writeSafetensorsFolder(folder, syntheticSource(scale, i === 1), { dtype, maxShardBytes: SHARD_BYTES });
+    writeSafetensorsFolder(folder, syntheticSource(scale, variant), { dtype, maxShardBytes: SHARD_BYTES });
     console.log(
       `generated ${folder} (${(folderBytes(folder) / 1e9).toFixed(2)} GB) in ${((performance.now() - started) / 1000).toFixed(0)} s`,
     );
   });
-  return pair;
+  return folders;
+}
+
+function readFolder(dir: string, buffer: Uint8Array): void {
+  for (const file of readdirSync(dir)) {
+    const fd = openSync(path.join(dir, file), 'r');
+    while (readSync(fd, buffer, 0, buffer.length, null) > 0);
+    closeSync(fd);
+  }
 }
 
 /** Child measurements: print one JSON line { seconds, maxRssBytes, … }. */
@@ -108,13 +138,33 @@ function child(kind: string, a: string, b: string): void {
   const extra: Record<string, number> = {};
   if (kind === 'floor') {
     const buffer = new Uint8Array(16 * 1024 * 1024);
-    for (const dir of [a, b]) {
-      for (const file of readdirSync(dir)) {
-        const fd = openSync(path.join(dir, file), 'r');
-        while (readSync(fd, buffer, 0, buffer.length, null) > 0);
-        closeSync(fd);
+    for (const dir of [a, b]) readFolder(dir, buffer);
+  } else if (kind === 'ties-floor' || kind === 'ties') {
+    // a: the dtype's folder of base and tuned folders; b: where the merged folder goes.
+    const inputs = FOLDERS.map((name) => path.join(a, name));
+    rmSync(b, { recursive: true, force: true });
+    if (kind === 'ties-floor') {
+      const buffer = new Uint8Array(16 * 1024 * 1024);
+      for (const dir of inputs) readFolder(dir, buffer);
+      mkdirSync(b);
+      const fd = openSync(path.join(b, 'out.bin'), 'w');
+      for (let left = folderBytes(inputs[0]!); left > 0; left -= buffer.length) {
+        writeSync(fd, buffer, 0, Math.min(left, buffer.length));
       }
+      closeSync(fd);
+    } else {
+      const [base, ...deltas] = inputs.map((dir) => openSafetensorsSource(dir));
+      const merged = aggregatedSource({
+        spec: { kind: 'ties', density: 0.2 },
+        base: base!,
+        deltas,
+        merge: true,
+      });
+      writeSafetensorsFolder(b, merged, { maxShardBytes: SHARD_BYTES, chunkElements: merged.chunkElements });
+      extra.peakBytesHeld = merged.peakBytesHeld();
+      extra.params = merged.tensors.reduce((sum, t) => sum + t.count, 0);
     }
+    rmSync(b, { recursive: true, force: true });
   } else if (kind === 'diff') {
     const sa = openSafetensorsSource(a);
     const sb = openSafetensorsSource(b);
@@ -169,8 +219,11 @@ export function runLargeBench(argv: string[]): void {
   const scale = scaleAt >= 0 ? Number(argv[scaleAt + 1]) : 1;
   if (!(scale > 0)) throw new Error('--scale must be a positive number');
   const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
-  for (const dtype of ['BF16', 'F32'] as const) {
-    const [a, b] = ensureFolders(scale, dtype);
+  const onlyAt = argv.indexOf('--only');
+  const dtypes = onlyAt >= 0 ? [argv[onlyAt + 1] as SafetensorsDtype] : (['BF16', 'F32'] as const);
+  const ties = argv.includes('--ties');
+  for (const dtype of dtypes) {
+    const [a, b] = ensureFolders(scale, dtype, ties ? 3 : 1) as [string, string];
     const floor = measure('floor', a, b);
     const diff = measure('diff', a, b);
     const imported = measure('import', a, b);
@@ -183,6 +236,18 @@ export function runLargeBench(argv: string[]): void {
         `${cpuRatio.toFixed(2)}× in CPU time, goal ≤ 1.5×; ${((1e9 * diff.cpuSeconds!) / diff.params!).toFixed(1)} ns CPU per parameter pair), ` +
         `peak RSS ${gib(diff.maxRssBytes!)} (goal ≤ 1 GiB; chunks held ${gib(diff.peakBytesHeld!)}) | ` +
         `import ${imported.seconds!.toFixed(1)} s, database ${gib(imported.dbBytes!)}`,
+    );
+    if (!ties) continue;
+    const dir = path.dirname(a);
+    const out = path.join(dir, 'ties-merged');
+    const tiesFloor = measure('ties-floor', dir, out);
+    const merged = measure('ties', dir, out);
+    console.log(
+      `${dtype} TIES of 3 deltas merged into the base, written as a folder: ${merged.seconds!.toFixed(1)} s ` +
+        `(${merged.cpuSeconds!.toFixed(1)} s CPU) vs floor (read 4 folders, write 1) ${tiesFloor.seconds!.toFixed(1)} s ` +
+        `(${tiesFloor.cpuSeconds!.toFixed(1)} s CPU): ${(merged.seconds! / tiesFloor.seconds!).toFixed(2)}×, ` +
+        `${(merged.cpuSeconds! / tiesFloor.cpuSeconds!).toFixed(2)}× in CPU time | peak RSS ${gib(merged.maxRssBytes!)} ` +
+        `(held ${gib(merged.peakBytesHeld!)})`,
     );
   }
 }
