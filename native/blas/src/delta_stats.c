@@ -4,8 +4,9 @@
  * diff neither widens a chunk to float32 first nor runs the pass in JS.
  *
  * The result is bit for bit the JS pass's on the same chunk decoded to float32: every element is
- * widened to the same float32 value, and the same float64 operations run in the same order (one
- * element after the other; gyp builds with -ffp-contract=off, so no fused multiply-add). The JS side
+ * widened to the same float32 value, and the same float64 operations run in the same order (element
+ * i into lane i mod 4 of each sum, lanes folded as (l0 + l1) + (l2 + l3); gyp builds with
+ * -ffp-contract=off, so no fused multiply-add). The JS side
  * (src-main/weights/native-delta.ts) keeps the merge of the pass into the accumulator, and tests run
  * both paths on the same chunks, NaN, ±∞, subnormals and ±0 included.
  *
@@ -28,10 +29,12 @@
 #endif
 #include "delta_stats.h"
 
-/* GCC's SLP vectoriser packs pairs of the running sums into vector registers and unpacks them on
- * every element, which made the loop ~15 % slower. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("no-tree-slp-vectorize")
+/* An AVX2 build of the pass, chosen at run time (dispatch). */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
+#define HAVE_AVX2_PASS 1
+#include <immintrin.h>
+#else
+#define HAVE_AVX2_PASS 0
 #endif
 
 #if defined(__GNUC__)
@@ -92,8 +95,14 @@ static ALWAYS_INLINE int64_t floor_i64(double x, int fast) {
   return k - (x < (double)k);
 }
 
+/* Lanes of the six float64 sums (LANES in delta-stats.ts): element i of a pass adds into lane
+ * i mod LANES, and a pass's sum is (l0 + l1) + (l2 + l3). */
+#define LANES 4
+#define LANE_SUMS 6
+
 typedef struct {
   double s[SLOTS];
+  double lane[LANE_SUMS][LANES];
   double *fine;
   size_t size; /* fine bins, a power of two */
   double range;
@@ -106,9 +115,11 @@ typedef struct {
 #define COPIES 4
 
 /*
- * deltaKernel of delta-stats.ts over [i, n): stops at the first |d| that is not below the range (a
- * new maximum, or non-finite) and returns its index, or n. The two counts are kept as integers (their
- * float64 sums in JS are exact integers too), which leaves the float registers to the six sums.
+ * deltaKernel of delta-stats.ts: whole groups of LANES elements from i (a multiple of LANES), each
+ * element into its lane; stops at the first group holding a |d| that is not below the range (a new
+ * maximum, or non-finite), or with fewer than LANES elements left, and returns that index. The two
+ * counts are integers (their float64 sums in JS are exact integers too). Written lane by lane so
+ * that the compiler runs a group in vector registers (one AVX2 vector in the AVX2 build).
  */
 static ALWAYS_INLINE size_t kernel(const uint8_t *a, int da, const uint8_t *b, int db, size_t i,
                                    size_t n, double eps, Pass *p, int fast) {
@@ -117,38 +128,135 @@ static ALWAYS_INLINE size_t kernel(const uint8_t *a, int da, const uint8_t *b, i
   const int64_t half = (int64_t)(p->size / 2);
   const double shift = p->s[SHIFT];
   uint32_t *counts = p->counts;
-  double s1 = p->s[S1], s2 = p->s[S2], sd2 = p->s[SD2], sa2 = p->s[SA2], sb2 = p->s[SB2];
-  double sab = p->s[SAB], max_abs = p->s[MAX_ABS];
-  int64_t above = 0, flips = 0;
-  for (; i < n; i++) {
-    const double av = load(a, i, da);
-    const double bv = load(b, i, db);
-    const double d = bv - av;
-    const double ad = fabs(d);
-    if (!(ad < range)) break;
-    const double t = d - shift;
-    s1 += t;
-    s2 += t * t;
-    sd2 += d * d;
-    sa2 += av * av;
-    sb2 += bv * bv;
-    sab += av * bv;
-    max_abs = ad > max_abs ? ad : max_abs;
-    above += ad > eps;
-    flips += av * bv < 0;
-    counts[(size_t)(floor_i64(d * scale, fast) + half) * COPIES + (i & (COPIES - 1))] += 1;
+  double s1[LANES], s2[LANES], sd2[LANES], sa2[LANES], sb2[LANES], sab[LANES], mx[LANES];
+  int64_t above[LANES], flips[LANES];
+  for (int k = 0; k < LANES; k++) {
+    s1[k] = p->lane[S1][k];
+    s2[k] = p->lane[S2][k];
+    sd2[k] = p->lane[SD2][k];
+    sa2[k] = p->lane[SA2][k];
+    sb2[k] = p->lane[SB2][k];
+    sab[k] = p->lane[SAB][k];
+    mx[k] = p->s[MAX_ABS];
+    above[k] = flips[k] = 0;
   }
-  p->s[S1] = s1;
-  p->s[S2] = s2;
-  p->s[SD2] = sd2;
-  p->s[SA2] = sa2;
-  p->s[SB2] = sb2;
-  p->s[SAB] = sab;
+  for (; i + LANES <= n; i += LANES) {
+    double av[LANES], bv[LANES], d[LANES], ad[LANES];
+    int inside = 1;
+    for (int k = 0; k < LANES; k++) {
+      av[k] = load(a, i + k, da);
+      bv[k] = load(b, i + k, db);
+      d[k] = bv[k] - av[k];
+      ad[k] = fabs(d[k]);
+      inside &= ad[k] < range;
+    }
+    if (!inside) break;
+    for (int k = 0; k < LANES; k++) {
+      const double t = d[k] - shift;
+      const double ab = av[k] * bv[k];
+      s1[k] += t;
+      s2[k] += t * t;
+      sd2[k] += d[k] * d[k];
+      sa2[k] += av[k] * av[k];
+      sb2[k] += bv[k] * bv[k];
+      sab[k] += ab;
+      mx[k] = ad[k] > mx[k] ? ad[k] : mx[k];
+      above[k] += ad[k] > eps;
+      flips[k] += ab < 0;
+    }
+    for (int k = 0; k < LANES; k++)
+      counts[(size_t)(floor_i64(d[k] * scale, fast) + half) * COPIES + (size_t)k] += 1;
+  }
+  double max_abs = p->s[MAX_ABS];
+  int64_t n_above = 0, n_flips = 0;
+  for (int k = 0; k < LANES; k++) {
+    p->lane[S1][k] = s1[k];
+    p->lane[S2][k] = s2[k];
+    p->lane[SD2][k] = sd2[k];
+    p->lane[SA2][k] = sa2[k];
+    p->lane[SB2][k] = sb2[k];
+    p->lane[SAB][k] = sab[k];
+    max_abs = mx[k] > max_abs ? mx[k] : max_abs;
+    n_above += above[k];
+    n_flips += flips[k];
+  }
   p->s[MAX_ABS] = max_abs;
-  p->s[ABOVE] += (double)above;
-  p->s[FLIPS] += (double)flips;
+  p->s[ABOVE] += (double)n_above;
+  p->s[FLIPS] += (double)n_flips;
   return i;
 }
+
+#if HAVE_AVX2_PASS
+/* Four elements of a raw chunk from i, widened to float64 through their float32 values. */
+__attribute__((target("avx2"))) static inline __m256d load4(const uint8_t *p, size_t i, int dt) {
+  if (dt == DT_F32) return _mm256_cvtps_pd(_mm_loadu_ps((const float *)(const void *)(p + 4 * i)));
+  if (dt == DT_BF16) {
+    const __m128i h = _mm_cvtepu16_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(p + 2 * i)));
+    return _mm256_cvtps_pd(_mm_castsi128_ps(_mm_slli_epi32(h, 16)));
+  }
+  float f[4];
+  for (int k = 0; k < 4; k++) f[k] = (float)load(p, i + (size_t)k, dt);
+  return _mm256_cvtps_pd(_mm_loadu_ps(f));
+}
+
+/* kernel() with each group of four in one AVX2 vector: lane k is vector element k, so every lane
+ * sees the same operations in the same order as in kernel(). */
+__attribute__((target("avx2"))) static size_t kernel_avx2(const uint8_t *a, int da, const uint8_t *b,
+                                                          int db, size_t i, size_t n, double eps,
+                                                          Pass *p) {
+  const __m256d range = _mm256_set1_pd(p->range);
+  const __m256d scale = _mm256_set1_pd((double)p->size / (2 * p->range));
+  const int64_t half = (int64_t)(p->size / 2);
+  const __m256d shift = _mm256_set1_pd(p->s[SHIFT]);
+  const __m256d veps = _mm256_set1_pd(eps);
+  const __m256d zero = _mm256_setzero_pd();
+  const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
+  uint32_t *counts = p->counts;
+  __m256d s1 = _mm256_loadu_pd(p->lane[S1]), s2 = _mm256_loadu_pd(p->lane[S2]);
+  __m256d sd2 = _mm256_loadu_pd(p->lane[SD2]), sa2 = _mm256_loadu_pd(p->lane[SA2]);
+  __m256d sb2 = _mm256_loadu_pd(p->lane[SB2]), sab = _mm256_loadu_pd(p->lane[SAB]);
+  __m256d mx = _mm256_set1_pd(p->s[MAX_ABS]);
+  __m256i above = _mm256_setzero_si256(), flips = _mm256_setzero_si256();
+  for (; i + 4 <= n; i += 4) {
+    const __m256d av = load4(a, i, da), bv = load4(b, i, db);
+    const __m256d d = _mm256_sub_pd(bv, av);
+    const __m256d ad = _mm256_and_pd(d, abs_mask);
+    if (_mm256_movemask_pd(_mm256_cmp_pd(ad, range, _CMP_LT_OQ)) != 15) break;
+    const __m256d t = _mm256_sub_pd(d, shift);
+    const __m256d ab = _mm256_mul_pd(av, bv);
+    s1 = _mm256_add_pd(s1, t);
+    s2 = _mm256_add_pd(s2, _mm256_mul_pd(t, t));
+    sd2 = _mm256_add_pd(sd2, _mm256_mul_pd(d, d));
+    sa2 = _mm256_add_pd(sa2, _mm256_mul_pd(av, av));
+    sb2 = _mm256_add_pd(sb2, _mm256_mul_pd(bv, bv));
+    sab = _mm256_add_pd(sab, ab);
+    mx = _mm256_max_pd(ad, mx);
+    above = _mm256_sub_epi64(above, _mm256_castpd_si256(_mm256_cmp_pd(ad, veps, _CMP_GT_OQ)));
+    flips = _mm256_sub_epi64(flips, _mm256_castpd_si256(_mm256_cmp_pd(ab, zero, _CMP_LT_OQ)));
+    int32_t bin[4];
+    _mm_storeu_si128((__m128i *)(void *)bin,
+                     _mm256_cvttpd_epi32(_mm256_floor_pd(_mm256_mul_pd(d, scale))));
+    for (int k = 0; k < 4; k++) counts[(size_t)(bin[k] + half) * COPIES + (size_t)k] += 1;
+  }
+  _mm256_storeu_pd(p->lane[S1], s1);
+  _mm256_storeu_pd(p->lane[S2], s2);
+  _mm256_storeu_pd(p->lane[SD2], sd2);
+  _mm256_storeu_pd(p->lane[SA2], sa2);
+  _mm256_storeu_pd(p->lane[SB2], sb2);
+  _mm256_storeu_pd(p->lane[SAB], sab);
+  double m[4];
+  int64_t x[4], y[4];
+  _mm256_storeu_pd(m, mx);
+  _mm256_storeu_si256((__m256i *)(void *)x, above);
+  _mm256_storeu_si256((__m256i *)(void *)y, flips);
+  for (int k = 0; k < 4; k++) {
+    p->s[MAX_ABS] = m[k] > p->s[MAX_ABS] ? m[k] : p->s[MAX_ABS];
+    p->s[ABOVE] += (double)x[k];
+    p->s[FLIPS] += (double)y[k];
+  }
+  return i;
+}
+#endif
 
 /* Adds the integer counts into `fine` and clears them (before a re-binning and at the end). A
  * counter holds at most ⌈n / COPIES⌉ counts, which fits 32 bits for any chunk of < 2^34 elements. */
@@ -184,8 +292,46 @@ static int grow(Pass *p, double abs) {
   return 1;
 }
 
-/* The pass of accumulateDelta: the shift, the kernel, and at each stop either a non-finite element
- * counted and skipped or the histogram grown. Returns 0 on an allocation failure. */
+/* addElement of delta-stats.ts: element i outside the kernel's groups. A non-finite Δ is counted
+ * and skipped; otherwise the histogram grows if it must and the element adds into its lane.
+ * Returns 0 on an allocation failure. */
+static ALWAYS_INLINE int element(const uint8_t *a, int da, const uint8_t *b, int db, size_t i,
+                                 double eps, Pass *p, int fast) {
+  const double av = load(a, i, da);
+  const double bv = load(b, i, db);
+  const double d = bv - av;
+  if (d - d != 0) {
+    p->s[NON_FINITE] += 1;
+    return 1;
+  }
+  const double ad = fabs(d);
+  if (ad >= p->range) {
+    flush(p);
+    if (!grow(p, ad)) return 0;
+  }
+  const size_t k = i % LANES;
+  const double t = d - p->s[SHIFT];
+  p->lane[S1][k] += t;
+  p->lane[S2][k] += t * t;
+  p->lane[SD2][k] += d * d;
+  p->lane[SA2][k] += av * av;
+  p->lane[SB2][k] += bv * bv;
+  p->lane[SAB][k] += av * bv;
+  p->s[MAX_ABS] = ad > p->s[MAX_ABS] ? ad : p->s[MAX_ABS];
+  p->s[ABOVE] += (double)(ad > eps);
+  p->s[FLIPS] += (double)(av * bv < 0);
+  const double scale = (double)p->size / (2 * p->range);
+  p->counts[(size_t)(floor_i64(d * scale, fast) + (int64_t)(p->size / 2)) * COPIES + k] += 1;
+  return 1;
+}
+
+/* foldLanes of delta-stats.ts: each lane-summed slot = (l0 + l1) + (l2 + l3). */
+static void fold(Pass *p) {
+  for (int j = 0; j < LANE_SUMS; j++) p->s[j] = (p->lane[j][0] + p->lane[j][1]) + (p->lane[j][2] + p->lane[j][3]);
+}
+
+/* The pass of accumulateDelta: the shift, the kernel over whole groups, and element by element the
+ * group it stopped at or the last partial group. Returns 0 on an allocation failure. */
 static ALWAYS_INLINE int pass(const uint8_t *a, int da, const uint8_t *b, int db, size_t n, double eps,
                               Pass *p, int fast) {
   p->s[SHIFT] = 0;
@@ -198,33 +344,34 @@ static ALWAYS_INLINE int pass(const uint8_t *a, int da, const uint8_t *b, int db
   }
   size_t i = 0;
   while (i < n) {
-    i = kernel(a, da, b, db, i, n, eps, p, fast);
-    if (i == n) break;
-    const double d = load(b, i, db) - load(a, i, da);
-    if (d - d == 0) {
-      flush(p);
-      if (!grow(p, fabs(d))) return 0;
-    } else {
-      p->s[NON_FINITE] += 1;
-      i++;
-    }
+#if HAVE_AVX2_PASS
+    if (fast)
+      i = kernel_avx2(a, da, b, db, i, n, eps, p);
+    else
+#endif
+      i = kernel(a, da, b, db, i, n, eps, p, fast);
+    const size_t group_end = i + LANES < n ? i + LANES : n;
+    for (; i < group_end; i++)
+      if (!element(a, da, b, db, i, eps, p, fast)) return 0;
   }
   flush(p);
+  fold(p);
   return 1;
 }
 
 /* accumulateUnchanged of delta-stats.ts (B bit-identical to A), written as the sums the full pass
  * would give: every finite Δ is +0 and lands in the centre bin, Σb² = Σab = Σa² term for term. */
 static void unchanged(const uint8_t *a, int da, size_t n, Pass *p) {
-  double sum_sq = 0;
+  double lanes[LANES] = {0, 0, 0, 0};
   double non_finite = 0;
   for (size_t i = 0; i < n; i++) {
     const double v = load(a, i, da);
     if (v - v == 0)
-      sum_sq += v * v;
+      lanes[i % LANES] += v * v;
     else
       non_finite += 1;
   }
+  const double sum_sq = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
   p->s[SHIFT] = 0;
   p->s[SA2] = p->s[SB2] = p->s[SAB] = sum_sq;
   p->s[NON_FINITE] = non_finite;
@@ -262,17 +409,15 @@ static int dispatch_base(const uint8_t *a, int da, const uint8_t *b, int db, siz
 }
 
 /*
- * The same pass compiled for AVX2 (three-operand instructions and a one-instruction floor: ~15 %
- * faster), chosen at run time. No FMA: the operations and their rounding are the baseline's.
+ * The same pass compiled for AVX2 (a group of four lanes in one vector, three-operand instructions,
+ * a one-instruction floor), chosen at run time. No FMA: the operations and their rounding are the
+ * baseline's.
  */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
-#define HAVE_AVX2_PASS 1
+#if HAVE_AVX2_PASS
 __attribute__((target("avx2"))) static int dispatch_avx2(const uint8_t *a, int da, const uint8_t *b,
                                                          int db, size_t n, double eps, Pass *p) {
   return dispatch_with(a, da, b, db, n, eps, p, 1);
 }
-#else
-#define HAVE_AVX2_PASS 0
 #endif
 
 static int dispatch(const uint8_t *a, int da, const uint8_t *b, int db, size_t n, double eps, Pass *p) {

@@ -147,7 +147,7 @@ describe.runIf(available || required)('native diff pass', () => {
       4096,
     );
     expectSame(native, js);
-  });
+  }, 30_000); // deep equality over 4096 × 32 fine bins, four times: seconds on a loaded machine
 
   it('diffCheckpoints (tensors in memory) gives the same result with the native pass as without it', () => {
     const map = (seed: number) =>
