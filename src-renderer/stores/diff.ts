@@ -227,7 +227,6 @@ export const useDiffStore = defineStore('diff', () => {
     if (current === null) return;
     const request = ++overviewRequest;
     overviewState.value = 'loading';
-    overviewOffset.value = Math.max(0, offset);
     try {
       const reply = await useApi()['diff.overview']({
         a: current.a,
@@ -236,7 +235,7 @@ export const useDiffStore = defineStore('diff', () => {
         maxSize: 64,
         percentile: percentile.value,
         partial: partial.value,
-        offset: overviewOffset.value,
+        offset: Math.max(0, offset),
         limit: OVERVIEW_PAGE,
       });
       if (request !== overviewRequest) return;

@@ -60,6 +60,7 @@ describe('diffing two model folders by path in the browser', () => {
     await form.getByTestId('diff-path-a').fill(folders.a);
     await form.getByTestId('diff-paths-open').click();
     await expect(form.getByRole('alert').innerText()).resolves.toMatch(/path of B/);
+    await shot('model-folders-paths-form', page.getByTestId('diff-view'));
     await expect(
       form.getByTestId('diff-path-b').evaluate((el) => el === document.activeElement),
     ).resolves.toBe(true);
