@@ -140,6 +140,10 @@ describe.runIf(available || required)('native diff pass', () => {
     const { js, native } = bothPaths(
       [
         ['BF16', a, 'BF16', a.slice()],
+        ...DTYPES.map((dtype): [Dtype, Uint8Array, Dtype, Uint8Array] => {
+          const wild = rawBytes(dtype, 4099, 9, true);
+          return [dtype, wild, dtype, wild.slice()];
+        }),
         ['BF16', a, 'BF16', updated('BF16', a, 'BF16', 4, 3, false)],
         ['F32', tiny, 'F32', tinyB],
         ['F16', new Uint8Array(0), 'F16', new Uint8Array(0)],
