@@ -96,6 +96,12 @@ export const ProtocolValidationSchema = z.discriminatedUnion('ok', [
     /** Training runs of the graph (PPO jobs). */
     trainingRuns: count,
     estimate: ProtocolEstimateSchema.nullable(),
+    /**
+     * Warnings that do not stop a launch, at the field to change (absent before they existed): e.g. an
+     * RB object that stands on every path to RA's in many mazes, so recovery to criterion cannot keep
+     * the lean it tests.
+     */
+    notes: z.array(SpecFieldErrorSchema).optional(),
   }),
 ]);
 export type ProtocolValidation = z.output<typeof ProtocolValidationSchema>;

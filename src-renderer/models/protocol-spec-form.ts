@@ -33,6 +33,7 @@ export const EXPERIMENT_FORM_PATHS: readonly FieldPath[] = [
   'env.size',
   'env.horizon',
   'env.view',
+  'env.loops',
   'env.kinds',
   'ra',
   'rbs',

@@ -22,6 +22,7 @@ export const TRAINING_FORM_PATHS: readonly FieldPath[] = [
   'env.size',
   'env.horizon',
   'env.view',
+  'env.loops',
   'env.kinds',
   'rewards',
   'trainReward',

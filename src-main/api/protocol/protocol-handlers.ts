@@ -9,6 +9,7 @@ import {
 } from '../../jobs/protocol/protocol-store';
 import { buildJobGraph, countByKind, nodeStatuses, PROTOCOL_ARTIFACT_KINDS } from '../../protocol';
 import { nodeStartTimes } from '../../protocol/node-timings';
+import { recoveryBlockingNotes } from '../../protocol/recovery-feasibility';
 import {
   DeltascopeError,
   specFieldErrors,
@@ -298,6 +299,7 @@ export function createProtocolHandlers(
         nodesByKind,
         trainingRuns: nodesByKind.train,
         estimate: estimate ? estimateProtocol(parsed.data, graph, rate, parallel, parallelTasks) : null,
+        notes: recoveryBlockingNotes(parsed.data),
       };
     },
     'rewards.similarity': ({ env, rewards, samples, threshold, seed }) =>

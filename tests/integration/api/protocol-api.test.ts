@@ -119,6 +119,26 @@ describe('protocol design over the API', () => {
     );
   });
 
+  it('protocol.validate warns when recovery to criterion cannot keep the lean it tests', async () => {
+    const perfect = await call<ProtocolValidation>('protocol.validate', {
+      spec: tinyExperiment({ recoveryCriterion: { maxSteps: 256, checkEvery: 64 } }),
+      estimate: false,
+    });
+    // A perfect 5×5 maze: an object often stands on the only path to the cheese.
+    expect(perfect.ok && perfect.notes?.map((n) => [n.path, n.message.split(':')[0]])).toEqual([
+      ['env.loops', expect.stringMatching(/^In \d+ % of mazes coin stands on every path to cheese/)],
+      ['env.loops', expect.stringMatching(/^In \d+ % of mazes red_gem stands on every path to cheese/)],
+    ]);
+    const open = await call<ProtocolValidation>('protocol.validate', {
+      spec: tinyExperiment({
+        env: { size: 5, kinds: ['cheese', 'coin', 'red_gem'], horizon: 16, loops: 1 },
+        recoveryCriterion: { maxSteps: 256, checkEvery: 64 },
+      }),
+      estimate: false,
+    });
+    expect(open.ok && open.notes).toEqual([]);
+  });
+
   it('protocol.validate resolves a valid spec with node counts and a measured wall-time estimate', async () => {
     const result = await call<ProtocolValidation>('protocol.validate', { spec: tinyExperiment() });
     expect(result.ok).toBe(true);

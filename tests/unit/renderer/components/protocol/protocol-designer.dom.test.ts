@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeltascopeError, PROTOCOL_NODE_KINDS, type MethodResponse } from '@shared';
 import { ExperimentSpecSchema } from '@shared/experiment-spec';
+import { recoveryBlockingNotes } from '../../../../../src-main/protocol/recovery-feasibility';
 import ProtocolDesigner from '../../../../../src-renderer/components/protocol/ProtocolDesigner.vue';
 import { VALIDATE_DEBOUNCE_MS } from '../../../../../src-renderer/stores/protocol';
 import { FakeTransport } from '../../fake-transport';
@@ -13,7 +14,10 @@ const PRESET = JSON.parse(
   readFileSync(join(process.cwd(), 'resources', 'experiments', 'tiny-5x5.json'), 'utf8'),
 ) as Record<string, unknown>;
 
-/** The main side's `protocol.validate`, faked: 2 nodes per seed, every pretraining step counted once. */
+/**
+ * The main side's `protocol.validate`, faked: 2 nodes per seed, every pretraining step counted once; its
+ * notes are the real ones.
+ */
 function validate(params: unknown): MethodResponse<'protocol.validate'> {
   const parsed = ExperimentSpecSchema.safeParse((params as { spec: unknown }).spec);
   if (!parsed.success) return { ok: false, errors: [{ path: '', message: 'invalid' }] };
@@ -35,6 +39,7 @@ function validate(params: unknown): MethodResponse<'protocol.validate'> {
       basis: 'faked',
       cluster: null,
     },
+    notes: recoveryBlockingNotes(spec),
   } as MethodResponse<'protocol.validate'>;
 }
 
@@ -129,6 +134,18 @@ describe('the experiment designer', () => {
     expect(find<HTMLButtonElement>(root, '[data-testid="protocol-launch"]').disabled).toBe(true);
     await type(maxSteps, '4096');
     expect(errorPaths(root)).toEqual([]);
+
+    // The preset's perfect 5×5 maze often puts the coin on the only path to the cheese: the main side's
+    // note says so in the box, and goes once loops let the agent go round.
+    await settle(VALIDATE_DEBOUNCE_MS + 50);
+    const notes = () =>
+      [...root.querySelectorAll('[data-testid="protocol-negation-note"]')].map((n) => n.textContent ?? '');
+    expect(notes()).toHaveLength(2);
+    expect(notes()[0]).toMatch(/In \d+ % of mazes coin stands on every path to cheese/);
+    await type(find(root, '[data-testid="protocol-loops"]'), '1');
+    expect(draft().env).toMatchObject({ loops: 1 });
+    await settle(VALIDATE_DEBOUNCE_MS + 50);
+    expect(notes()).toEqual([]);
 
     const positive = find<HTMLInputElement>(root, '[data-testid="protocol-positive-control"]');
     positive.checked = true;
