@@ -18,7 +18,9 @@ function post(message: DiffWorkerMessage): void {
 }
 
 function open(spec: StreamSpec): TensorSource {
-  if (spec.kind === 'file') return openSafetensorsSource(spec.path);
+  if (spec.kind === 'file') {
+    return openSafetensorsSource(spec.path, spec.expect === undefined ? {} : { expect: spec.expect });
+  }
   return mapSource(tensorMapFromManifest(spec.manifest, spec.weights, spec.label), spec.label);
 }
 

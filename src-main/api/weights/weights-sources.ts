@@ -395,6 +395,17 @@ export class WeightSources {
         return { side, source, spec: { kind: 'file', path: file.path } };
       }
     }
+    if ('checkpointId' in ref) {
+      // A checkpoint referenced in place streams from its files (checked block by block), never whole.
+      const db = this.database();
+      const reference = db.checkpoints.reference(ref.checkpointId);
+      if (reference !== null) {
+        const { side } = this.lazyCheckpoint(ref.checkpointId);
+        const expect = { fingerprint: reference.fingerprint, owner: `checkpoint ${ref.checkpointId}` };
+        const source = db.checkpoints.openSource(ref.checkpointId);
+        return { side, source, spec: { kind: 'file', path: reference.path, expect } };
+      }
+    }
     const loaded = await this.load(ref);
     return {
       side: loaded.side,
