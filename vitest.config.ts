@@ -18,6 +18,7 @@ export default defineConfig({
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
+          globalSetup: ['tests/helpers/bundle-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -20,7 +20,7 @@ import type {
 } from '../../../src-main/shared';
 import { createDatabase } from '../../../src-main/store';
 import { makeTempDir } from '../../helpers/temp-dir';
-import { WORKER_SOURCE } from '../jobs/jobs-test-helpers';
+import { WORKER_BUNDLE } from '../jobs/jobs-test-helpers';
 import { seedTrainingNodes, tinyExperiment } from '../jobs/protocol-test-helpers';
 
 /**
@@ -121,7 +121,7 @@ beforeAll(async () => {
     mode: 'browser',
     version: 'test',
     bus,
-    jobLauncher: createNodeForkLauncher({ entry: WORKER_SOURCE, execArgv: ['--import', 'tsx'] }),
+    jobLauncher: createNodeForkLauncher({ entry: WORKER_BUNDLE }),
     jobParallelism: 1,
   });
   service.openPath(dbPath, 'open');

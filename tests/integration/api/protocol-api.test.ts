@@ -14,7 +14,7 @@ import type {
   WireEvent,
 } from '../../../src-main/shared';
 import { makeTempDir } from '../../helpers/temp-dir';
-import { WORKER_SOURCE } from '../jobs/jobs-test-helpers';
+import { WORKER_BUNDLE } from '../jobs/jobs-test-helpers';
 import { tinyExperiment } from '../jobs/protocol-test-helpers';
 
 const temp = makeTempDir('protocol-api');
@@ -58,7 +58,7 @@ beforeAll(() => {
     mode: 'browser',
     version: 'test',
     bus,
-    jobLauncher: createNodeForkLauncher({ entry: WORKER_SOURCE, execArgv: ['--import', 'tsx'] }),
+    jobLauncher: createNodeForkLauncher({ entry: WORKER_BUNDLE }),
     jobParallelism: 2,
   });
   service.openPath(join(temp.dir, 'protocol.deltascope'), 'create');

@@ -3,8 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { createNodeForkLauncher, type WorkerHandle, type WorkerLauncher } from '../../../src-main/jobs';
 import type { EventName, EventPayload, TrainingSpecInput } from '../../../src-main/shared';
 
-/** The worker run from source through tsx (the bundle may be stale while others edit the tree). */
-export const WORKER_SOURCE = fileURLToPath(new URL('../../../src-main/jobs/worker.ts', import.meta.url));
+/**
+ * The training worker the tests launch: the bundle (out/main/worker.cjs), which the integration
+ * project's global setup (tests/helpers/bundle-setup.ts) rebuilds when src-main is newer. It starts in
+ * a fraction of the time src-main/jobs/worker.ts takes through tsx (each start compiled the whole
+ * engine again: progress-and-parallelism used 18 s of CPU that way, 8 s with the bundle).
+ */
+export const WORKER_BUNDLE = fileURLToPath(new URL('../../../out/main/worker.cjs', import.meta.url));
 
 /** Env steps of one iteration of tinySpec: 4 envs × 16 steps. */
 export const TINY_BATCH = 64;
@@ -37,7 +42,7 @@ export function tinySpec(overrides: Partial<TrainingSpecInput> = {}): TrainingSp
 
 /** The Node fork launcher, remembering each job's worker handle (from its start message). */
 export function recordingLauncher(): { launcher: WorkerLauncher; handles: Map<string, WorkerHandle> } {
-  const inner = createNodeForkLauncher({ entry: WORKER_SOURCE, execArgv: ['--import', 'tsx'] });
+  const inner = createNodeForkLauncher({ entry: WORKER_BUNDLE });
   const handles = new Map<string, WorkerHandle>();
   return {
     handles,

@@ -5,7 +5,7 @@ import { createNodeForkLauncher, JobQueue, type JobEventSink } from '../../../sr
 import { completeNode, loadProtocol } from '../../../src-main/jobs/protocol/protocol-store';
 import { openDatabase } from '../../../src-main/store';
 import type { ExperimentSpecInput } from '../../../src-main/shared/experiment-spec';
-import { WORKER_SOURCE } from './jobs-test-helpers';
+import { WORKER_BUNDLE } from './jobs-test-helpers';
 
 /**
  * The tiny protocol of the tests: 5×5 maze, 1 seed, 2 RBs (one "RA plus a component"), 1 null control,
@@ -41,10 +41,10 @@ export function tinyExperiment(overrides: Partial<ExperimentSpecInput> = {}): Ex
   };
 }
 
-/** A queue whose workers run src-main/jobs/worker.ts through tsx (the bundle may be stale). */
+/** A queue whose workers run the bundled training worker (WORKER_BUNDLE, rebuilt when src-main is newer). */
 export function sourceQueue(parallelism = 2, emit?: JobEventSink): JobQueue {
   return new JobQueue({
-    launcher: createNodeForkLauncher({ entry: WORKER_SOURCE, execArgv: ['--import', 'tsx'] }),
+    launcher: createNodeForkLauncher({ entry: WORKER_BUNDLE }),
     parallelism,
     ...(emit === undefined ? {} : { emit }),
   });
