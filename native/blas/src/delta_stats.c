@@ -448,11 +448,24 @@ __attribute__((target("avx2"))) static int dispatch_avx2(const uint8_t *a, int d
 }
 #endif
 
-static int dispatch(const uint8_t *a, int da, const uint8_t *b, int db, size_t n, double eps, Pass *p) {
+/* Whether passes take the AVX2 build: the CPU has AVX2 and DELTASCOPE_DELTA_BASELINE is unset (tests
+ * set it to run the baseline build). Read on the JS thread, when a pass is set up: getenv on a pass's
+ * own thread could race with a change to process.env. */
+static int use_avx2(void) {
 #if HAVE_AVX2_PASS
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && getenv("DELTASCOPE_DELTA_BASELINE") == NULL)
-    return dispatch_avx2(a, da, b, db, n, eps, p);
+  return __builtin_cpu_supports("avx2") && getenv("DELTASCOPE_DELTA_BASELINE") == NULL;
+#else
+  return 0;
+#endif
+}
+
+static int dispatch(const uint8_t *a, int da, const uint8_t *b, int db, size_t n, double eps, Pass *p,
+                    int avx2) {
+#if HAVE_AVX2_PASS
+  if (avx2) return dispatch_avx2(a, da, b, db, n, eps, p);
+#else
+  (void)avx2;
 #endif
   return dispatch_base(a, da, b, db, n, eps, p);
 }
@@ -497,6 +510,7 @@ typedef struct {
   double *sums;
   Pass p;
   int ok;
+  int avx2;
 #ifndef _WIN32
   pthread_t thread;
 #endif
@@ -547,6 +561,7 @@ static int parse_job(napi_env env, napi_callback_info cbinfo, const char *name, 
   job->db = db;
   job->n = na / DT_BYTES[da];
   job->eps = eps;
+  job->avx2 = use_avx2();
   memset(&job->p, 0, sizeof job->p);
   job->p.s[MAX_ABS] = job->sums[MAX_ABS];
   job->p.fine = fine;
@@ -558,7 +573,7 @@ static int parse_job(napi_env env, napi_callback_info cbinfo, const char *name, 
 }
 
 static void run_job(Job *job) {
-  job->ok = dispatch(job->a, job->da, job->b, job->db, job->n, job->eps, &job->p);
+  job->ok = dispatch(job->a, job->da, job->b, job->db, job->n, job->eps, &job->p, job->avx2);
   free(job->p.counts);
   job->p.counts = NULL;
 }
