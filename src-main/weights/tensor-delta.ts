@@ -4,6 +4,8 @@ import { chunkRanges, type SourceTensor, type TensorSource } from './tensor-sour
 
 /** Elements decoded per read: 4 MiB of float32 per side. */
 const DELTA_CHUNK = 1 << 20;
+/** Elements `deltaFill` decodes at once per side (256 KiB of float32: stays in cache). */
+const FILL_PIECE = 1 << 16;
 
 /**
  * Δ = B − A of one tensor read from two sources chunk by chunk: out[i] = fround(b[i] − a[i]), the
@@ -24,8 +26,7 @@ export function readTensorDelta(
 }
 
 /**
- * A reader of Δ's elements: `fill(start, out)` writes Δ[start, start + out.length) into `out`
- * (A decoded into it, B into a scratch array that grows to the largest chunk asked for).
+ * A reader of Δ's elements: `fill(start, out)` writes Δ[start, start + out.length) into `out`.
  */
 export function deltaFill(
   a: TensorSource,
@@ -39,12 +40,21 @@ export function deltaFill(
       `tensor \`${ta.name}\`: ${a.label} has ${formatShape(ta.shape)}, ${b.label} has ${formatShape(tb.shape)}`,
     );
   }
-  let scratch = new Float32Array(0);
+  // A and B are decoded into two small scratch arrays (kept in cache) and Δ written once to `out`.
+  let fromA = new Float32Array(0);
+  let fromB = new Float32Array(0);
   return (start, out) => {
-    if (scratch.length < out.length) scratch = new Float32Array(out.length);
-    const fromB = scratch.subarray(0, out.length);
-    a.read(ta.name, start, out);
-    b.read(tb.name, start, fromB);
-    for (let i = 0; i < out.length; i++) out[i] = fromB[i]! - out[i]!;
+    for (let offset = 0; offset < out.length; offset += FILL_PIECE) {
+      const n = Math.min(FILL_PIECE, out.length - offset);
+      if (fromA.length < n) {
+        fromA = new Float32Array(n);
+        fromB = new Float32Array(n);
+      }
+      const pieceA = fromA.length === n ? fromA : fromA.subarray(0, n);
+      const pieceB = fromB.length === n ? fromB : fromB.subarray(0, n);
+      a.read(ta.name, start + offset, pieceA);
+      b.read(tb.name, start + offset, pieceB);
+      for (let i = 0; i < n; i++) out[offset + i] = pieceB[i]! - pieceA[i]!;
+    }
   };
 }

@@ -100,6 +100,16 @@ describe('readTensorDelta', () => {
     const sb = mapSource(tensorMapFromTensors([{ name: 'w', shape: [7, 143], data: b }]), 'B');
     const delta = readTensorDelta(sa, sb, sa.tensors[0]!, sb.tensors[0]!, 64);
     expect([...delta]).toEqual([...combineArrays([1, -1], [b, a])]);
+    // A chunk larger than deltaFill's cache-sized pieces (2^16 elements) is filled piece by piece.
+    const n = 150_001;
+    const bigA = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
+    const bigB = Float32Array.from({ length: n }, (_, i) => Math.cos(i));
+    const big = (data: Float32Array, label: string) =>
+      mapSource(tensorMapFromTensors([{ name: 'w', shape: [n], data }]), label);
+    const [ba, bb] = [big(bigA, 'A'), big(bigB, 'B')];
+    expect([...readTensorDelta(ba, bb, ba.tensors[0]!, bb.tensors[0]!, n)]).toEqual([
+      ...combineArrays([1, -1], [bigB, bigA]),
+    ]);
     const other = mapSource(tensorMapFromTensors([{ name: 'w', shape: [143, 7], data: b }]), 'C');
     expect(() => readTensorDelta(sa, other, sa.tensors[0]!, other.tensors[0]!)).toThrow(
       /tensor `w`: A has \[7,143\], C has \[143,7\]/,
