@@ -85,7 +85,7 @@ function cellPaths(grid: SvgGrid, scale: ValueScale): string {
   colorizeValues(grid.values, pixels, lut, scale);
   const byColor = new Map<number, string[]>();
   for (let y = 0; y < grid.rows; y++) {
-    for (let x = 0; x < grid.cols; ) {
+    for (let x = 0; x < grid.cols;) {
       const word = pixels[y * grid.cols + x] as number;
       let run = 1;
       while (x + run < grid.cols && pixels[y * grid.cols + x + run] === word) run++;
