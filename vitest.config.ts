@@ -19,6 +19,8 @@ export default defineConfig({
           include: ['tests/integration/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['tests/helpers/bundle-setup.ts'],
+          // Worker threads (protocol nodes, evaluations, diffs) start from the fresh bundle, not via tsx.
+          env: { DELTASCOPE_WORKER_DIR: fileURLToPath(new URL('./out/main', import.meta.url)) },
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
