@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildJobGraph, trainingSpecOfNode } from '../../../src-main/protocol';
 import { ExperimentSpecSchema } from '../../../src-main/shared/experiment-spec';
+import { createRng } from '../../../src-main/shared/random';
 import { RewardSpecSchema } from '../../../src-main/shared/reward';
 import { TrainingSpecSchema } from '../../../src-main/shared/training-spec';
 import { describeIssues } from '../../../src-main/shared/validate';
@@ -107,16 +108,10 @@ const MUTATIONS: Mutation[] = [
   },
 ];
 
-/** mulberry32: a reproducible stream of uniforms in [0, 1). */
+/** A reproducible stream of uniforms in [0, 1) (the app's one PRNG). */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = createRng(seed);
+  return () => rng.float();
 }
 
 describe('an accepted experiment spec has valid children', () => {
