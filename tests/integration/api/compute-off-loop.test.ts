@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiService, dispatch, EventBus } from '../../../src-main/api';
+import { describe, expect, it } from 'vitest';
+import { dispatch } from '../../../src-main/api';
 import {
   computeReportBaseline,
   REPORT_BASELINE_KIND,
@@ -11,15 +11,9 @@ import {
   loadProtocol,
   readNodeStates,
 } from '../../../src-main/jobs/protocol/protocol-store';
-import type {
-  CallResult,
-  EventPayload,
-  ProtocolReport,
-  ProtocolStatus,
-  WireEvent,
-} from '../../../src-main/shared';
+import type { CallResult, EventPayload, ProtocolReport, ProtocolStatus } from '../../../src-main/shared';
 import { createDatabase } from '../../../src-main/store';
-import { makeTempDir } from '../../helpers/temp-dir';
+import { useApiService } from '../../helpers/api-service';
 import { WORKER_BUNDLE } from '../jobs/jobs-test-helpers';
 import { seedTrainingNodes, tinyExperiment } from '../jobs/protocol-test-helpers';
 
@@ -28,18 +22,33 @@ import { seedTrainingNodes, tinyExperiment } from '../jobs/protocol-test-helpers
  * (minutes of work), the API answers within 100 ms, and stop/cancel end it within a second.
  */
 
-const temp = makeTempDir('compute-off-loop');
-const dbPath = join(temp.dir, 'long.deltascope');
-const events: WireEvent[] = [];
-let service: ApiService;
 let longId: number;
 let reportId: number;
 
-async function call<T>(method: string, params: unknown): Promise<T> {
-  const result: CallResult = await dispatch(service.handlers, method, params);
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.result as T;
-}
+const api = useApiService(
+  'compute-off-loop',
+  async (dir) => {
+    const dbPath = join(dir, 'long.deltascope');
+    const db = createDatabase(dbPath);
+    longId = createProtocolExperiment(
+      db,
+      tinyExperiment({ name: 'long-eval', evalEpisodes: 100_000, bootstrapResamples: 100_000 }),
+    ).experimentId;
+    reportId = createProtocolExperiment(
+      db,
+      tinyExperiment({ name: 'report-baseline', evalEpisodes: 3000, bootstrapResamples: 3000 }),
+    ).experimentId;
+    db.close();
+    await seedTrainingNodes(dbPath, longId);
+    return {
+      jobLauncher: createNodeForkLauncher({ entry: WORKER_BUNDLE }),
+      jobParallelism: 1,
+      open: dbPath,
+    };
+  },
+  120_000,
+);
+const { call } = api;
 
 function waitFor(predicate: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -57,7 +66,7 @@ function waitFor(predicate: () => boolean, what: string, timeoutMs = 120_000): P
 }
 
 function progressOf(jobId: string, from: number): EventPayload<'job.progress'>[] {
-  return events
+  return api.events
     .slice(from)
     .filter((e) => e.event === 'job.progress')
     .map((e) => e.payload as EventPayload<'job.progress'>)
@@ -65,7 +74,7 @@ function progressOf(jobId: string, from: number): EventPayload<'job.progress'>[]
 }
 
 function stateOf(jobId: string, from: number): string | undefined {
-  const last = events
+  const last = api.events
     .slice(from)
     .filter((e) => e.event === 'job.state' && (e.payload as { jobId: string }).jobId === jobId)
     .at(-1);
@@ -102,40 +111,9 @@ async function appInfoTimes(): Promise<{ calls: number[]; lags: number[] }> {
   return { calls, lags };
 }
 
-beforeAll(async () => {
-  const db = createDatabase(dbPath);
-  longId = createProtocolExperiment(
-    db,
-    tinyExperiment({ name: 'long-eval', evalEpisodes: 100_000, bootstrapResamples: 100_000 }),
-  ).experimentId;
-  reportId = createProtocolExperiment(
-    db,
-    tinyExperiment({ name: 'report-baseline', evalEpisodes: 3000, bootstrapResamples: 3000 }),
-  ).experimentId;
-  db.close();
-  await seedTrainingNodes(dbPath, longId);
-  const bus = new EventBus();
-  bus.subscribe((event) => events.push(event));
-  service = new ApiService({
-    appDataDir: join(temp.dir, 'app-data'),
-    mode: 'browser',
-    version: 'test',
-    bus,
-    jobLauncher: createNodeForkLauncher({ entry: WORKER_BUNDLE }),
-    jobParallelism: 1,
-  });
-  service.openPath(dbPath, 'open');
-}, 120_000);
-
-afterAll(async () => {
-  await service.disposeJobs();
-  service.dispose();
-  temp.cleanup();
-});
-
 describe('a protocol evaluation of 100,000 episodes and 100,000 resamples', () => {
   it('runs while app.info answers within 100 ms, and protocol.stop ends it within a second', async () => {
-    const from = events.length;
+    const from = api.events.length;
     const { jobId } = await call<{ jobId: string }>('protocol.resume', { experimentId: longId });
     // The evaluation reports its episodes as node progress.
     await waitFor(
@@ -147,7 +125,7 @@ describe('a protocol evaluation of 100,000 episodes and 100,000 resamples', () =
 
     expectResponsive(await appInfoTimes());
 
-    const stopFrom = events.length;
+    const stopFrom = api.events.length;
     const stopping = performance.now();
     const status = await call<ProtocolStatus>('protocol.stop', { experimentId: longId });
     expect(status.state).toBe('stopping');
@@ -157,8 +135,8 @@ describe('a protocol evaluation of 100,000 episodes and 100,000 resamples', () =
     // Stopped, not failed: nothing of the evaluation was stored, and a resume would do it again.
     const after = await call<ProtocolStatus>('protocol.status', { experimentId: longId });
     expect(after).toMatchObject({ state: 'cancelled', failed: 0 });
-    const states = readNodeStates(service.database(), longId);
-    const { graph } = loadProtocol(service.database(), longId);
+    const states = readNodeStates(api.service.database(), longId);
+    const { graph } = loadProtocol(api.service.database(), longId);
     const evaluations = graph.nodes.filter((n) => n.params.kind === 'evaluate').map((n) => n.id);
     expect(evaluations.filter((id) => states.has(id))).toEqual([]);
   }, 180_000);
@@ -166,11 +144,11 @@ describe('a protocol evaluation of 100,000 episodes and 100,000 resamples', () =
 
 describe('eval.run off the event loop', () => {
   it('runs a 20,000-episode evaluation in a worker with progress, and eval.cancel ends it within a second', async () => {
-    const states = readNodeStates(service.database(), longId);
+    const states = readNodeStates(api.service.database(), longId);
     const checkpointId = states.get('s1/pretrain')!.outputs.checkpointId!;
-    const before = service.database().artifacts.list(longId).length;
-    const from = events.length;
-    const running = dispatch(service.handlers, 'eval.run', {
+    const before = api.service.database().artifacts.list(longId).length;
+    const from = api.events.length;
+    const running = dispatch(api.service.handlers, 'eval.run', {
       checkpointId,
       episodes: 20_000,
       bootstrapResamples: 100_000,
@@ -190,28 +168,28 @@ describe('eval.run off the event loop', () => {
     expect(performance.now() - cancelling).toBeLessThan(1000);
     expect(result).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
     expect(stateOf('long-eval', from)).toBe('cancelled');
-    expect(service.database().artifacts.list(longId)).toHaveLength(before);
+    expect(api.service.database().artifacts.list(longId)).toHaveLength(before);
     expect(await call('eval.cancel', { jobId: 'long-eval' })).toEqual({ cancelled: false });
   }, 120_000);
 });
 
 describe('protocol.report', () => {
   it('computes the random-policy floor and the similarity once, off the event loop, and reads them afterwards', async () => {
-    const first = dispatch(service.handlers, 'protocol.report', { experimentId: reportId });
+    const first = dispatch(api.service.handlers, 'protocol.report', { experimentId: reportId });
     expectResponsive(await appInfoTimes());
     const result = await first;
     if (!result.ok) throw new Error(result.error.message);
     const report = result.result as ProtocolReport;
 
     const baselines = () =>
-      service
+      api.service
         .database()
         .artifacts.list(reportId)
         .filter((a) => a.kind === REPORT_BASELINE_KIND);
     expect(baselines()).toHaveLength(1);
 
     // The same numbers as computing it directly (the floor is the same evaluation as before).
-    const { spec, graph } = loadProtocol(service.database(), reportId);
+    const { spec, graph } = loadProtocol(api.service.database(), reportId);
     const expected = computeReportBaseline(spec, graph.evalRewards);
     const floor = report.seeds[0]!.success.filter((f) => f.subject === 'random policy');
     expect(floor.map((f) => f.success)).toEqual(

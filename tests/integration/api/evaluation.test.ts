@@ -1,7 +1,5 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiService, dispatch, EventBus } from '../../../src-main/api';
-import type { CallResult, WireEvent } from '../../../src-main/shared';
+import { describe, expect, it } from 'vitest';
 import type {
   EpisodeRecording,
   EpisodeScan,
@@ -11,46 +9,22 @@ import type {
 } from '../../../src-main/shared/contract-evaluation';
 import { openDatabase } from '../../../src-main/store';
 import { writeEvaluationDatabase, type EvaluationDatabase } from '../../fixtures/evaluation-db';
-import { makeTempDir } from '../../helpers/temp-dir';
+import { useApiService } from '../../helpers/api-service';
 
-const temp = makeTempDir('evaluation-api');
-const events: WireEvent[] = [];
-let service: ApiService;
 let fixture: EvaluationDatabase;
 let dbPath: string;
-
-async function call<T>(method: string, params: unknown): Promise<T> {
-  const result: CallResult = await dispatch(service.handlers, method, params);
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.result as T;
-}
-
-async function failure(method: string, params: unknown): Promise<{ code: string; message: string }> {
-  const result = await dispatch(service.handlers, method, params);
-  if (result.ok) throw new Error(`${method} succeeded but should have failed`);
-  return result.error;
-}
-
-beforeAll(() => {
-  dbPath = join(temp.dir, 'eval.deltascope');
+const api = useApiService('evaluation-api', (dir) => {
+  dbPath = join(dir, 'eval.deltascope');
   fixture = writeEvaluationDatabase(dbPath);
-  const bus = new EventBus();
-  bus.subscribe((event) => events.push(event));
-  service = new ApiService({ appDataDir: join(temp.dir, 'app-data'), mode: 'browser', version: 'test', bus });
-  service.openPath(dbPath, 'open');
+  return { open: dbPath };
 });
-
-afterAll(async () => {
-  await service.disposeJobs?.();
-  service.dispose();
-  temp.cleanup();
-});
+const { call, fail: failure } = api;
 
 describe('evaluation over the API', () => {
   let saved: EvaluationRecord;
 
   it('eval.run evaluates a trained checkpoint with its run config, stores it and announces the write', async () => {
-    events.length = 0;
+    api.events.length = 0;
     saved = await call<EvaluationRecord>('eval.run', {
       checkpointId: fixture.trainedCheckpointId,
       episodes: 48,
@@ -63,7 +37,9 @@ describe('evaluation over the API', () => {
     expect(saved.result.trainReward).toBe('RA');
     expect(saved.result.perEpisode.length).toHaveLength(48);
     expect(
-      events.some((e) => e.event === 'db.changed' && (e.payload as { reason: string }).reason === 'written'),
+      api.events.some(
+        (e) => e.event === 'db.changed' && (e.payload as { reason: string }).reason === 'written',
+      ),
     ).toBe(true);
     const db = openDatabase(dbPath);
     try {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ApiService, EventBus } from '../../../src-main/api';
+import type { ApiService } from '../../../src-main/api';
 import {
   trustedUrlMatcher,
   wireIpc,
@@ -15,6 +15,7 @@ import {
   type WireEvent,
 } from '../../../src-main/shared';
 import { writeSampleDatabase } from '../../fixtures/sample-db';
+import { startApiService } from '../../helpers/api-service';
 import { makeTempDir } from '../../helpers/temp-dir';
 
 const RENDERER_URL = 'file:///opt/Deltascope/resources/app.asar/out/renderer/index.html';
@@ -81,14 +82,8 @@ let host: Host;
 beforeAll(async () => {
   const dbPath = join(temp.dir, 'sample.deltascope');
   writeSampleDatabase(dbPath);
-  const bus = new EventBus();
-  service = new ApiService({
-    appDataDir: join(temp.dir, 'app-data'),
-    mode: 'electron',
-    version: 'test',
-    bus,
-  });
-  service.openPath(dbPath, 'open');
+  const { bus, ...api } = startApiService(temp.dir, { mode: 'electron', open: dbPath });
+  service = api.service;
   treeHandler = vi.fn(service.handlers['runs.tree']);
   const handlers: ApiHandlers = { ...service.handlers, 'runs.tree': treeHandler as ApiHandlers['runs.tree'] };
   closedWindow.destroyed = true;

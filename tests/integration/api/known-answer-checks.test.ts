@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiService, dispatch, EventBus } from '../../../src-main/api';
+import { describe, expect, it } from 'vitest';
+import { dispatch } from '../../../src-main/api';
 import { computeKnownAnswerChecks } from '../../../src-main/api/protocol/protocol-checks';
 import { DEFAULT_SPIKE_IN_STAGES, precisionAtK } from '../../../src-main/protocol/spike-in';
 import { createTrainingRun, parseTrainingSpec } from '../../../src-main/jobs';
@@ -15,7 +15,7 @@ import { nodeIds, trainingSpecOfNode } from '../../../src-main/protocol';
 import { decodeArtifact } from '../../../src-main/shared';
 import type { KnownAnswerChecksResult } from '../../../src-main/shared/known-answer-checks';
 import { createDatabase, openDatabase, type DeltascopeDb } from '../../../src-main/store';
-import { makeTempDir } from '../../helpers/temp-dir';
+import { useApiService } from '../../helpers/api-service';
 import { tinyExperiment } from '../jobs/protocol-test-helpers';
 
 /**
@@ -24,10 +24,8 @@ import { tinyExperiment } from '../jobs/protocol-test-helpers';
  * protocol.knownAnswerChecks through the API (its compute thread) stores both checks and a verdict.
  */
 
-const temp = makeTempDir('known-answer-checks');
 let path: string;
 let experimentId: number;
-let service: ApiService;
 
 /** Trains every training node of replication `seed` that the checks read (pretrain, fine-tunes, nulls). */
 async function trainReplication(db: DeltascopeDb, id: number, seed: number): Promise<void> {
@@ -51,50 +49,42 @@ async function trainReplication(db: DeltascopeDb, id: number, seed: number): Pro
   }
 }
 
-beforeAll(async () => {
-  path = join(temp.dir, 'checks.deltascope');
-  const db = createDatabase(path);
-  try {
-    const created = createProtocolExperiment(
-      db,
-      tinyExperiment({
-        name: 'checks',
-        env: { size: 5, kinds: ['cheese', 'coin', 'red_gem', 'blue_gem'], horizon: 16, view: 'egocentric' },
-        rbs: [
-          { name: 'coin', collect: { coin: 1 } },
-          { name: 'red', collect: { red_gem: 1 } },
-          { name: 'blue', collect: { blue_gem: 1 } },
-        ],
-        nullControls: 2,
-        alphas: [1],
-        aggregators: ['mean', 'median', 'sign-agreement', 'null-normalized'],
-        pretrainSteps: 2048,
-        finetuneSteps: 2048,
-      }),
-    );
-    experimentId = created.experimentId;
-    await trainReplication(db, experimentId, created.spec.seedBase);
-  } finally {
-    db.close();
-  }
-  service = new ApiService({
-    appDataDir: join(temp.dir, 'app-data'),
-    mode: 'browser',
-    version: 'test',
-    bus: new EventBus(),
-  });
-  service.openPath(path, 'open');
-}, 240_000);
-
-afterAll(async () => {
-  await service.disposeJobs();
-  service.dispose();
-  temp.cleanup();
-});
+const api = useApiService(
+  'known-answer-checks',
+  async (dir) => {
+    path = join(dir, 'checks.deltascope');
+    const db = createDatabase(path);
+    try {
+      const created = createProtocolExperiment(
+        db,
+        tinyExperiment({
+          name: 'checks',
+          env: { size: 5, kinds: ['cheese', 'coin', 'red_gem', 'blue_gem'], horizon: 16, view: 'egocentric' },
+          rbs: [
+            { name: 'coin', collect: { coin: 1 } },
+            { name: 'red', collect: { red_gem: 1 } },
+            { name: 'blue', collect: { blue_gem: 1 } },
+          ],
+          nullControls: 2,
+          alphas: [1],
+          aggregators: ['mean', 'median', 'sign-agreement', 'null-normalized'],
+          pretrainSteps: 2048,
+          finetuneSteps: 2048,
+        }),
+      );
+      experimentId = created.experimentId;
+      await trainReplication(db, experimentId, created.spec.seedBase);
+    } finally {
+      db.close();
+    }
+    return { open: path };
+  },
+  240_000,
+);
 
 describe('known-answer checks on a small trained configuration', () => {
   it('protocol.knownAnswerChecks runs both checks off the event loop, stores them and gives a verdict', async () => {
-    const result = await dispatch(service.handlers, 'protocol.knownAnswerChecks', { experimentId });
+    const result = await dispatch(api.service.handlers, 'protocol.knownAnswerChecks', { experimentId });
     if (!result.ok) throw new Error(result.error.message);
     const checks = result.result as KnownAnswerChecksResult;
     // On this configuration both checks pass: null-normalized sees the block at SNR 2, and each RB's
@@ -177,7 +167,9 @@ describe('known-answer checks on a small trained configuration', () => {
     } finally {
       db.close();
     }
-    const result = await dispatch(service.handlers, 'protocol.knownAnswerChecks', { experimentId: masked });
+    const result = await dispatch(api.service.handlers, 'protocol.knownAnswerChecks', {
+      experimentId: masked,
+    });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.message).toMatch(/masks its fine-tunes to `policy.kernel`/);
   });

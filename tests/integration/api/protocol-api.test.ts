@@ -1,43 +1,31 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiService, dispatch, EventBus } from '../../../src-main/api';
+import { describe, expect, it } from 'vitest';
 import { createNodeForkLauncher } from '../../../src-main/jobs';
 import type {
-  CallResult,
   ProtocolPreset,
   ProtocolReport,
   ProtocolNodeLog,
   ProtocolStatus,
   ProtocolValidation,
   RewardSimilarityResult,
-  WireEvent,
 } from '../../../src-main/shared';
-import { makeTempDir } from '../../helpers/temp-dir';
+import { useApiService } from '../../helpers/api-service';
 import { WORKER_BUNDLE } from '../jobs/jobs-test-helpers';
 import { tinyExperiment } from '../jobs/protocol-test-helpers';
 
-const temp = makeTempDir('protocol-api');
-const events: WireEvent[] = [];
-let service: ApiService;
-
-async function call<T>(method: string, params: unknown): Promise<T> {
-  const result: CallResult = await dispatch(service.handlers, method, params);
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.result as T;
-}
-
-async function failure(method: string, params: unknown): Promise<{ code: string; message: string }> {
-  const result = await dispatch(service.handlers, method, params);
-  if (result.ok) throw new Error(`${method} succeeded but should have failed`);
-  return result.error;
-}
+const api = useApiService('protocol-api', (dir) => ({
+  jobLauncher: createNodeForkLauncher({ entry: WORKER_BUNDLE }),
+  jobParallelism: 2,
+  create: join(dir, 'protocol.deltascope'),
+}));
+const { call, fail: failure } = api;
 
 /** Resolves once a job.state event of the protocol after events[from] says it ended. */
 function ended(jobId: string, from = 0): Promise<string> {
   return new Promise((resolve) => {
     const timer = setInterval(() => {
-      const last = events
+      const last = api.events
         .slice(from)
         .filter((e) => e.event === 'job.state' && (e.payload as { jobId: string }).jobId === jobId)
         .at(-1);
@@ -49,26 +37,6 @@ function ended(jobId: string, from = 0): Promise<string> {
     }, 50);
   });
 }
-
-beforeAll(() => {
-  const bus = new EventBus();
-  bus.subscribe((event) => events.push(event));
-  service = new ApiService({
-    appDataDir: join(temp.dir, 'app-data'),
-    mode: 'browser',
-    version: 'test',
-    bus,
-    jobLauncher: createNodeForkLauncher({ entry: WORKER_BUNDLE }),
-    jobParallelism: 2,
-  });
-  service.openPath(join(temp.dir, 'protocol.deltascope'), 'create');
-});
-
-afterAll(async () => {
-  await service.disposeJobs();
-  service.dispose();
-  temp.cleanup();
-});
 
 describe('protocol design over the API', () => {
   it('protocol.validate names every invalid field of a spec', async () => {
@@ -151,7 +119,7 @@ describe('protocol design over the API', () => {
     expect(result.estimate!.stepsPerSecond).toBeGreaterThan(0);
     expect(result.estimate!.seconds).toBeGreaterThan(0);
     expect(result.estimate!.trainingSteps).toBe(256 + 2 * 128 + 128 + 64 * 21);
-    expect(existsSync(join(temp.dir, 'app-data', 'throughput-cache.json'))).toBe(true);
+    expect(existsSync(join(api.dir, 'app-data', 'throughput-cache.json'))).toBe(true);
   });
 
   it('rewards.similarity flags an RB that overlaps RA', async () => {
@@ -192,7 +160,7 @@ describe('running a protocol over the API', () => {
   });
 
   it('protocol.start runs the tiny spec in the background to completion, with progress and status', async () => {
-    events.length = 0;
+    api.events.length = 0;
     const started = await call<{ experimentId: number; jobId: string }>('protocol.start', {
       spec: tinyExperiment({ name: 'api-tiny', alphas: [1] }),
     });
@@ -214,7 +182,7 @@ describe('running a protocol over the API', () => {
       expect(node.startedAt, node.id).not.toBeNull();
       expect(Date.parse(node.startedAt!), node.id).toBeLessThanOrEqual(Date.parse(node.finishedAt!));
     }
-    const progress = events.filter(
+    const progress = api.events.filter(
       (e) => e.event === 'job.progress' && (e.payload as { jobId: string }).jobId === started.jobId,
     );
     expect(progress.at(-1)?.payload).toMatchObject({
@@ -251,14 +219,14 @@ describe('running a protocol over the API', () => {
   });
 
   it('protocol.exportReport writes the HTML report and CSV tables next to it', async () => {
-    const path = join(temp.dir, 'out', 'tiny-report.html');
-    mkdirSync(join(temp.dir, 'out')); // the writer creates no folder it was not asked to
+    const path = join(api.dir, 'out', 'tiny-report.html');
+    mkdirSync(join(api.dir, 'out')); // the writer creates no folder it was not asked to
     const written = await call<{ htmlPath: string; csvPaths: string[] }>('protocol.exportReport', {
       experimentId,
       path,
     });
     expect(written.htmlPath).toBe(path);
-    expect(written.csvPaths).toContain(join(temp.dir, 'out', 'tiny-report-negation.csv'));
+    expect(written.csvPaths).toContain(join(api.dir, 'out', 'tiny-report-negation.csv'));
     const html = readFileSync(path, 'utf8');
     expect(html).toContain('<h3>Negation</h3>');
     expect(html).not.toMatch(/<script|<link|src="http/);
@@ -269,7 +237,7 @@ describe('running a protocol over the API', () => {
         html,
       );
     expect(observation?.[0].match(/class="heatmap-grid"/g)).toHaveLength(2 + 3);
-    const negationCsv = readFileSync(join(temp.dir, 'out', 'tiny-report-negation.csv'), 'utf8')
+    const negationCsv = readFileSync(join(api.dir, 'out', 'tiny-report-negation.csv'), 'utf8')
       .trim()
       .split('\n');
     expect(negationCsv).toHaveLength(1 + 10);
@@ -295,7 +263,7 @@ describe('running a protocol over the API', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       status = await call<ProtocolStatus>('protocol.status', { experimentId: id });
     }
-    const from = events.length;
+    const from = api.events.length;
     const stopping = await call<ProtocolStatus>('protocol.stop', { experimentId: id });
     expect(stopping.state).toBe('stopping');
     expect(await ended(started.jobId, from)).toBe('cancelled');
@@ -303,7 +271,7 @@ describe('running a protocol over the API', () => {
     expect(stopped).toMatchObject({ state: 'cancelled', failed: 0 });
     expect(stopped.done).toBeLessThan(stopped.total);
 
-    const again = events.length;
+    const again = api.events.length;
     await call('protocol.resume', { experimentId: id });
     expect(await ended(started.jobId, again)).toBe('done');
     const finished = await call<ProtocolStatus>('protocol.status', { experimentId: id });

@@ -3,10 +3,11 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import { ApiService, EventBus } from '../../../src-main/api';
+import { EventBus, type ApiService } from '../../../src-main/api';
 import { startServer, type RunningServer } from '../../../src-main/server';
 import type { ApiHandlers, CallResult, WireEvent } from '../../../src-main/shared';
 import { writeSampleDatabase } from '../../fixtures/sample-db';
+import { startApiService } from '../../helpers/api-service';
 import { makeTempDir } from '../../helpers/temp-dir';
 
 const temp = makeTempDir('server');
@@ -29,9 +30,8 @@ async function call(method: string, params: unknown, token: string | null = serv
 beforeAll(async () => {
   const dbPath = join(temp.dir, 'sample.deltascope');
   sample = writeSampleDatabase(dbPath);
-  const bus = new EventBus();
-  service = new ApiService({ appDataDir: join(temp.dir, 'app-data'), mode: 'browser', version: 'test', bus });
-  service.openPath(dbPath, 'open');
+  const { bus, ...api } = startApiService(temp.dir, { open: dbPath });
+  service = api.service;
   runsGet = vi.fn(service.handlers['runs.get']);
   const handlers: ApiHandlers = { ...service.handlers, 'runs.get': runsGet as ApiHandlers['runs.get'] };
   server = await startServer({ handlers, bus, staticDir: null, port: 0 });

@@ -3,24 +3,15 @@ import { EventBus } from '../../../src-main/api';
 import { createWeightsHandlers } from '../../../src-main/api/weights/weights-handlers';
 import type { WireEvent } from '../../../src-main/shared';
 import { openDatabase, type DeltascopeDb } from '../../../src-main/store';
-import { makeTempDir } from '../../helpers/temp-dir';
-import { weightsService, writeWeightsDatabase, type WeightsFixture } from './weights-test-helpers';
+import { useWeightsApi } from './weights-test-helpers';
 
-const temp = makeTempDir('weights-aggregate-worker');
-let fixture: WeightsFixture;
-let api: ReturnType<typeof weightsService>;
+const api = useWeightsApi('weights-aggregate-worker');
 let db: DeltascopeDb;
 
 beforeAll(() => {
-  fixture = writeWeightsDatabase(temp.dir);
-  api = weightsService(temp.dir, fixture.path);
-  db = openDatabase(fixture.path);
+  db = openDatabase(api.fixture.path);
 });
-afterAll(() => {
-  db.close();
-  api.service.dispose();
-  temp.cleanup();
-});
+afterAll(() => db.close());
 
 /** Handlers over a second connection that send every aggregation to a worker thread. */
 function workerHandlers(onEvent: (event: WireEvent) => void) {
@@ -45,10 +36,10 @@ describe('large aggregations in a worker thread', () => {
       const events: WireEvent[] = [];
       const handlers = workerHandlers((event) => events.push(event));
       const params = {
-        base: fixture.a,
-        deltas: [fixture.b, fixture.d],
+        base: api.fixture.a,
+        deltas: [api.fixture.b, api.fixture.d],
         aggregator: { kind },
-        ...(nullDelta ? { nullDelta: fixture.b } : {}),
+        ...(nullDelta ? { nullDelta: api.fixture.b } : {}),
       };
       const jobId = `agg-${kind}`;
       const inWorker = await handlers['weights.aggregate']({ ...params, jobId });
@@ -84,8 +75,8 @@ describe('large aggregations in a worker thread', () => {
     const before = relevanceMapCount();
     await expect(
       handlers['weights.aggregate']({
-        base: fixture.a,
-        deltas: [fixture.b, fixture.d],
+        base: api.fixture.a,
+        deltas: [api.fixture.b, api.fixture.d],
         aggregator: { kind: 'mean' },
         jobId: 'to-cancel',
       }),
@@ -103,8 +94,8 @@ describe('large aggregations in a worker thread', () => {
       emit: (event, payload) => bus.emit(event, payload),
     });
     const map = await handlers['weights.aggregate']({
-      base: fixture.a,
-      deltas: [fixture.b],
+      base: api.fixture.a,
+      deltas: [api.fixture.b],
       aggregator: { kind: 'mean' },
       jobId: 'small',
     });

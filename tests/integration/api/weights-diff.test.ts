@@ -1,34 +1,22 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../../src-main/api';
 import { createWeightsHandlers } from '../../../src-main/api/weights/weights-handlers';
 import type { WireEvent } from '../../../src-main/shared';
 import { decodeFloat32Base64 } from '../../../src-main/shared/contract-weights';
 import { openDatabase, type DeltascopeDb } from '../../../src-main/store';
-import { makeTempDir } from '../../helpers/temp-dir';
-import { weightsService, writeWeightsDatabase, type WeightsFixture } from './weights-test-helpers';
+import { useWeightsApi } from './weights-test-helpers';
 
-const temp = makeTempDir('weights-diff');
-let fixture: WeightsFixture;
-let api: ReturnType<typeof weightsService>;
+const api = useWeightsApi('weights-diff');
 
 // Δ = B − A: 0.5 and −0.25 in dense.kernel, 1 and −1 in dense.bias, 6 in conv.kernel; 76 elements.
 const SUM_SQ = 0.25 + 0.0625 + 1 + 1 + 36;
 const ref = (checkpointId: number) => ({ checkpointId });
 
-beforeAll(() => {
-  fixture = writeWeightsDatabase(temp.dir);
-  api = weightsService(temp.dir, fixture.path);
-});
-afterAll(() => {
-  api.service.dispose();
-  temp.cleanup();
-});
-
 describe('diff.compute', () => {
   it('returns exact per-tensor and whole-model statistics of a known delta', async () => {
-    const diff = await api.call('diff.compute', { a: ref(fixture.a), b: ref(fixture.b) });
-    expect(diff.a.label).toBe(`checkpoint ${fixture.a}`);
+    const diff = await api.call('diff.compute', { a: ref(api.fixture.a), b: ref(api.fixture.b) });
+    expect(diff.a.label).toBe(`checkpoint ${api.fixture.a}`);
     expect(diff.b.checkpoint?.label).toBe('B');
     expect(diff.b.runName).toBe('base');
     expect(diff.tensors.map((t) => t.name)).toEqual(['dense.kernel', 'dense.bias', 'conv.kernel']);
@@ -60,34 +48,42 @@ describe('diff.compute', () => {
   });
 
   it('counts |Δ| > epsilon with the epsilon asked for', async () => {
-    const diff = await api.call('diff.compute', { a: ref(fixture.a), b: ref(fixture.b), epsilon: 0.6 });
+    const diff = await api.call('diff.compute', {
+      a: ref(api.fixture.a),
+      b: ref(api.fixture.b),
+      epsilon: 0.6,
+    });
     expect(diff.model.aboveEpsilon).toBe(3);
     expect(diff.model.epsilon).toBe(0.6);
   });
 
   it('refuses checkpoints with different tensors, listing each mismatch', async () => {
-    const error = await api.fail('diff.compute', { a: ref(fixture.a), b: ref(fixture.c) });
+    const error = await api.fail('diff.compute', { a: ref(api.fixture.a), b: ref(api.fixture.c) });
     expect(error.code).toBe('SHAPE_MISMATCH');
     expect(error.message).toContain(
-      `tensor \`dense.kernel\`: checkpoint ${fixture.a} has [3,4], checkpoint ${fixture.c} has [4,4]`,
+      `tensor \`dense.kernel\`: checkpoint ${api.fixture.a} has [3,4], checkpoint ${api.fixture.c} has [4,4]`,
     );
-    expect(error.message).toContain(`\`dense.bias\` only in checkpoint ${fixture.a}`);
-    expect(error.message).toContain(`\`head.bias\` only in checkpoint ${fixture.c}`);
+    expect(error.message).toContain(`\`dense.bias\` only in checkpoint ${api.fixture.a}`);
+    expect(error.message).toContain(`\`head.bias\` only in checkpoint ${api.fixture.c}`);
     expect((error.details as { mismatches: unknown[] }).mismatches).toHaveLength(3);
   });
 
   it('diffs the shared tensors of a partial diff and lists the rest', async () => {
-    const diff = await api.call('diff.compute', { a: ref(fixture.a), b: ref(fixture.c), partial: true });
+    const diff = await api.call('diff.compute', {
+      a: ref(api.fixture.a),
+      b: ref(api.fixture.c),
+      partial: true,
+    });
     expect(diff.tensors.map((t) => t.name)).toEqual(['conv.kernel']);
     expect(diff.skipped.map((s) => s.name).sort()).toEqual(['dense.bias', 'dense.kernel', 'head.bias']);
     expect(diff.model.count).toBe(60);
   });
 
   it('diffs two model files without importing them', async () => {
-    const fileA = join(temp.dir, 'a.safetensors');
-    const fileB = join(temp.dir, 'b-model');
-    await api.call('weights.export', { checkpointId: fixture.a, path: fileA });
-    await api.call('weights.export', { checkpointId: fixture.b, path: fileB, format: 'tfjs' });
+    const fileA = join(api.dir, 'a.safetensors');
+    const fileB = join(api.dir, 'b-model');
+    await api.call('weights.export', { checkpointId: api.fixture.a, path: fileA });
+    await api.call('weights.export', { checkpointId: api.fixture.b, path: fileB, format: 'tfjs' });
     const before = api.service.database().info(false).counts;
     const diff = await api.call('diff.compute', { a: { file: fileA }, b: { file: fileB } });
     expect(diff.a.label).toBe('a.safetensors');
@@ -98,10 +94,10 @@ describe('diff.compute', () => {
   });
 
   it('rejects an invalid request before any work, naming the field', async () => {
-    const error = await api.fail('diff.compute', { a: ref(fixture.a), b: { checkpointId: -1 } });
+    const error = await api.fail('diff.compute', { a: ref(api.fixture.a), b: { checkpointId: -1 } });
     expect(error.code).toBe('INVALID_PAYLOAD');
     expect(error.message).toMatch(/params\.b/);
-    const bins = await api.fail('diff.compute', { a: ref(fixture.a), b: ref(fixture.b), bins: 10 });
+    const bins = await api.fail('diff.compute', { a: ref(api.fixture.a), b: ref(api.fixture.b), bins: 10 });
     expect(bins.message).toMatch(/power of two/);
   });
 });
@@ -111,7 +107,7 @@ describe('large diffs in a worker thread', () => {
   afterAll(() => db.close());
 
   it('give the same statistics as inline, with job.state and job.progress events', async () => {
-    db = openDatabase(fixture.path);
+    db = openDatabase(api.fixture.path);
     const bus = new EventBus();
     const events: WireEvent[] = [];
     bus.subscribe((event) => events.push(event));
@@ -120,7 +116,7 @@ describe('large diffs in a worker thread', () => {
       emit: (event, payload) => bus.emit(event, payload),
       diffWorkerThreshold: 0,
     });
-    const params = { a: ref(fixture.a), b: ref(fixture.b), epsilon: 1e-6, partial: false, bins: 64 };
+    const params = { a: ref(api.fixture.a), b: ref(api.fixture.b), epsilon: 1e-6, partial: false, bins: 64 };
     const inWorker = await worker['diff.compute']({ ...params, jobId: 'my-diff' });
     const inline = await api.call('diff.compute', params);
     expect(inWorker.jobId).toBe('my-diff');
@@ -151,7 +147,7 @@ describe('large diffs in a worker thread', () => {
       // Cancel as soon as the worker is starting, long before it can finish.
       if (state === 'running') void worker['diff.cancel']({ jobId });
     });
-    const params = { a: ref(fixture.a), b: ref(fixture.b), epsilon: 1e-6, partial: false, bins: 64 };
+    const params = { a: ref(api.fixture.a), b: ref(api.fixture.b), epsilon: 1e-6, partial: false, bins: 64 };
     await expect(worker['diff.compute']({ ...params, jobId: 'to-cancel' })).rejects.toMatchObject({
       code: 'CANCELLED',
     });
@@ -162,8 +158,8 @@ describe('large diffs in a worker thread', () => {
 describe('heatmap tiles and hover read-outs', () => {
   it('lays a conv kernel out as a mosaic and keeps a single spike at every level', async () => {
     const full = await api.call('diff.tile', {
-      a: ref(fixture.a),
-      b: ref(fixture.b),
+      a: ref(api.fixture.a),
+      b: ref(api.fixture.b),
       tensor: 'conv.kernel',
       level: 0,
     });
@@ -183,8 +179,8 @@ describe('heatmap tiles and hover read-outs', () => {
     expect(full.scale).toMatchObject({ limit: 6, maxAbs: 6, percentile: 99 });
 
     const pooled = await api.call('diff.tile', {
-      a: ref(fixture.a),
-      b: ref(fixture.b),
+      a: ref(api.fixture.a),
+      b: ref(api.fixture.b),
       tensor: 'conv.kernel',
       level: 1,
     });
@@ -194,8 +190,8 @@ describe('heatmap tiles and hover read-outs', () => {
 
   it('shows A itself with view "a", cut into tiles of the asked size', async () => {
     const tile = await api.call('diff.tile', {
-      a: ref(fixture.a),
-      b: ref(fixture.b),
+      a: ref(api.fixture.a),
+      b: ref(api.fixture.b),
       tensor: 'dense.kernel',
       view: 'a',
       level: 0,
@@ -209,8 +205,8 @@ describe('heatmap tiles and hover read-outs', () => {
 
   it('maps a mosaic cell back to the kernel index with A, B and Δ', async () => {
     const cell = await api.call('diff.cell', {
-      a: ref(fixture.a),
-      b: ref(fixture.b),
+      a: ref(api.fixture.a),
+      b: ref(api.fixture.b),
       tensor: 'conv.kernel',
       row: 5,
       col: 8,
@@ -226,8 +222,8 @@ describe('heatmap tiles and hover read-outs', () => {
       delta: 6,
     });
     const dense = await api.call('diff.cell', {
-      a: ref(fixture.a),
-      b: ref(fixture.b),
+      a: ref(api.fixture.a),
+      b: ref(api.fixture.b),
       tensor: 'dense.kernel',
       row: 1,
       col: 2,
@@ -236,12 +232,16 @@ describe('heatmap tiles and hover read-outs', () => {
   });
 
   it('names the tensor or the cell that does not exist', async () => {
-    const missing = await api.fail('diff.tile', { a: ref(fixture.a), b: ref(fixture.b), tensor: 'nope' });
+    const missing = await api.fail('diff.tile', {
+      a: ref(api.fixture.a),
+      b: ref(api.fixture.b),
+      tensor: 'nope',
+    });
     expect(missing.code).toBe('NOT_FOUND');
-    expect(missing.message).toContain(`checkpoint ${fixture.a} has no tensor \`nope\``);
+    expect(missing.message).toContain(`checkpoint ${api.fixture.a} has no tensor \`nope\``);
     const outside = await api.fail('diff.cell', {
-      a: ref(fixture.a),
-      b: ref(fixture.b),
+      a: ref(api.fixture.a),
+      b: ref(api.fixture.b),
       tensor: 'dense.kernel',
       row: 3,
       col: 0,
@@ -250,7 +250,11 @@ describe('heatmap tiles and hover read-outs', () => {
   });
 
   it('pools every tensor into a small overview tile', async () => {
-    const overview = await api.call('diff.overview', { a: ref(fixture.a), b: ref(fixture.b), maxSize: 4 });
+    const overview = await api.call('diff.overview', {
+      a: ref(api.fixture.a),
+      b: ref(api.fixture.b),
+      maxSize: 4,
+    });
     expect(overview.tensors.map((t) => [t.name, t.rows, t.cols])).toEqual([
       ['dense.kernel', 3, 4],
       ['dense.bias', 1, 4],
@@ -264,8 +268,8 @@ describe('heatmap tiles and hover read-outs', () => {
 describe('diff.compareMany', () => {
   it('finds deltas along the same direction fully aligned', async () => {
     const result = await api.call('diff.compareMany', {
-      base: ref(fixture.a),
-      others: [ref(fixture.b), ref(fixture.d)],
+      base: ref(api.fixture.a),
+      others: [ref(api.fixture.b), ref(api.fixture.d)],
     });
     expect(result.model.norms[0]).toBeCloseTo(Math.sqrt(SUM_SQ), 12);
     expect(result.model.norms[1]).toBeCloseTo(2 * Math.sqrt(SUM_SQ), 12);

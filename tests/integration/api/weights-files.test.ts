@@ -1,44 +1,27 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { brokenSafetensorsCorpus, brokenTfjsCorpus } from '../../fixtures/broken-files';
-import { makeTempDir } from '../../helpers/temp-dir';
-import {
-  baseTensors,
-  weightsService,
-  writeWeightsDatabase,
-  type WeightsFixture,
-} from './weights-test-helpers';
+import { baseTensors, useWeightsApi } from './weights-test-helpers';
 
-const temp = makeTempDir('weights-files');
-let fixture: WeightsFixture;
-let api: ReturnType<typeof weightsService>;
+const api = useWeightsApi('weights-files');
 
 /** sha256 of the database file and its WAL: what "byte-identical" means for an open WAL database. */
 function databaseBytes(): string {
   const hash = createHash('sha256');
   for (const suffix of ['', '-wal']) {
-    const path = `${fixture.path}${suffix}`;
+    const path = `${api.fixture.path}${suffix}`;
     if (existsSync(path)) hash.update(readFileSync(path));
   }
   return hash.digest('hex');
 }
 
-beforeAll(() => {
-  fixture = writeWeightsDatabase(temp.dir);
-  api = weightsService(temp.dir, fixture.path);
-});
-afterAll(() => {
-  api.service.dispose();
-  temp.cleanup();
-});
-
 describe('export and import round trips', () => {
   for (const format of ['safetensors', 'tfjs'] as const) {
     it(`keeps tensor names, shapes and values through ${format}`, async () => {
-      const path = join(temp.dir, format === 'tfjs' ? 'agent-tfjs' : 'agent.safetensors');
-      const exported = await api.call('weights.export', { checkpointId: fixture.a, path, format });
+      const path = join(api.dir, format === 'tfjs' ? 'agent-tfjs' : 'agent.safetensors');
+      const exported = await api.call('weights.export', { checkpointId: api.fixture.a, path, format });
       expect(exported).toMatchObject({ format, tensorCount: 3, paramCount: 76 });
       if (format === 'tfjs') expect(exported.paths[0]).toBe(join(path, 'model.json'));
 
@@ -55,24 +38,24 @@ describe('export and import round trips', () => {
       expect(db.experiments.get(imported.experimentId).name).toBe('imported');
       expect(imported.checkpoint.provenance.kind).toBe('import');
       // Same names, shapes and float32 values in the same order: the same BLOB, hence the same sha256.
-      expect(imported.checkpoint.sha256).toBe(db.checkpoints.get(fixture.a).sha256);
+      expect(imported.checkpoint.sha256).toBe(db.checkpoints.get(api.fixture.a).sha256);
       const tensors = db.checkpoints.readTensors(imported.checkpoint.id);
       expect([...tensors.keys()]).toEqual(['dense.kernel', 'dense.bias', 'conv.kernel']);
     });
   }
 
   it('refuses to overwrite an existing file unless asked', async () => {
-    const path = join(temp.dir, 'once.safetensors');
-    await api.call('weights.export', { checkpointId: fixture.b, path });
-    const error = await api.fail('weights.export', { checkpointId: fixture.b, path });
+    const path = join(api.dir, 'once.safetensors');
+    await api.call('weights.export', { checkpointId: api.fixture.b, path });
+    const error = await api.fail('weights.export', { checkpointId: api.fixture.b, path });
     expect(error.code).toBe('FILE_EXISTS');
     expect(error.message).toContain(path);
-    await api.call('weights.export', { checkpointId: fixture.b, path, overwrite: true });
+    await api.call('weights.export', { checkpointId: api.fixture.b, path, overwrite: true });
   });
 
   it('adds a re-import of the same file to its run as the next checkpoint', async () => {
-    const path = join(temp.dir, 'twice.safetensors');
-    await api.call('weights.export', { checkpointId: fixture.d, path });
+    const path = join(api.dir, 'twice.safetensors');
+    await api.call('weights.export', { checkpointId: api.fixture.d, path });
     const first = await api.call('weights.import', { path });
     const second = await api.call('weights.import', { path, label: 'again' });
     expect(second.runId).toBe(first.runId);
@@ -88,7 +71,7 @@ describe('importing a malformed file', () => {
     const before = databaseBytes();
     const counts = api.service.database().info(false).counts;
     for (const broken of corpus) {
-      const path = join(temp.dir, `broken-${broken.name.replace(/[^a-z0-9]+/gi, '-')}.safetensors`);
+      const path = join(api.dir, `broken-${broken.name.replace(/[^a-z0-9]+/gi, '-')}.safetensors`);
       writeFileSync(path, broken.bytes);
       const error = await api.fail('weights.import', { path });
       expect(error.code, broken.name).toBe('INVALID_FILE');
@@ -102,7 +85,7 @@ describe('importing a malformed file', () => {
   it('returns INVALID_FILE for a broken tfjs model and writes nothing', async () => {
     const before = databaseBytes();
     for (const [i, broken] of brokenTfjsCorpus().entries()) {
-      const dir = join(temp.dir, `broken-tfjs-${i}`);
+      const dir = join(api.dir, `broken-tfjs-${i}`);
       mkdirSync(dir);
       writeFileSync(join(dir, 'model.json'), broken.modelJson);
       for (const [name, bytes] of broken.shards) writeFileSync(join(dir, name), bytes);
@@ -114,10 +97,10 @@ describe('importing a malformed file', () => {
   });
 
   it('names a missing file, and a file of another kind', async () => {
-    const missing = await api.fail('weights.import', { path: join(temp.dir, 'nowhere.safetensors') });
+    const missing = await api.fail('weights.import', { path: join(api.dir, 'nowhere.safetensors') });
     expect(missing.code).toBe('FILE_NOT_FOUND');
     expect(missing.message).toContain('nowhere.safetensors');
-    const text = join(temp.dir, 'notes.txt');
+    const text = join(api.dir, 'notes.txt');
     writeFileSync(text, 'not weights');
     const other = await api.fail('weights.import', { path: text });
     expect(other.code).toBe('INVALID_FILE');

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { ApiService, dispatch, EventBus } from '../../../src-main/api';
-import type { MethodName, MethodRequest, MethodResponse, WireEvent } from '../../../src-main/shared';
-import type { ErrorPayload } from '../../../src-main/shared/errors';
+import type { MethodName, MethodRequest, MethodResponse } from '../../../src-main/shared';
 import { createDatabase } from '../../../src-main/store';
+import { startApiService, useApiService } from '../../helpers/api-service';
 
 /**
  * A tiny database whose deltas are known exactly (every value a multiple of 1/8, so float32 holds
@@ -98,27 +97,41 @@ export function writeWeightsDatabase(dir: string): WeightsFixture {
   }
 }
 
-/** An ApiService on `dbPath` whose calls go through dispatch (payload validation included). */
+/** An ApiService on `dbPath` whose calls go through dispatch (payload validation included), typed by method. */
 export function weightsService(dir: string, dbPath: string) {
-  const bus = new EventBus();
-  const events: WireEvent[] = [];
-  bus.subscribe((event) => events.push(event));
-  const service = new ApiService({
-    appDataDir: join(dir, 'app-data'),
-    mode: 'browser',
-    version: 'test',
-    bus,
+  const api = startApiService(dir, { open: dbPath });
+  return {
+    ...api,
+    call: <M extends MethodName>(method: M, params: MethodRequest<M>) =>
+      api.call<MethodResponse<M>>(method, params),
+    fail: <M extends MethodName>(method: M, params: MethodRequest<M>) => api.fail(method, params),
+  };
+}
+
+/**
+ * For a whole test file: the weights fixture database written in a temp folder (`dir`), an ApiService
+ * on it with typed `call`/`fail`, all removed after the file's tests.
+ */
+export function useWeightsApi(prefix: string) {
+  let fixture: WeightsFixture | undefined;
+  const api = useApiService(prefix, (dir) => {
+    fixture = writeWeightsDatabase(dir);
+    return { open: fixture.path };
   });
-  service.openPath(dbPath, 'open');
-  async function call<M extends MethodName>(method: M, params: MethodRequest<M>): Promise<MethodResponse<M>> {
-    const result = await dispatch(service.handlers, method, params);
-    if (!result.ok) throw Object.assign(new Error(result.error.message), { payload: result.error });
-    return result.result as MethodResponse<M>;
-  }
-  async function fail<M extends MethodName>(method: M, params: MethodRequest<M>): Promise<ErrorPayload> {
-    const result = await dispatch(service.handlers, method, params);
-    if (result.ok) throw new Error(`${method} succeeded but was expected to fail`);
-    return result.error;
-  }
-  return { service, bus, events, call, fail };
+  return {
+    dir: api.dir,
+    get fixture(): WeightsFixture {
+      if (fixture === undefined) throw new Error('the weights fixture is written in beforeAll');
+      return fixture;
+    },
+    get service() {
+      return api.service;
+    },
+    get events() {
+      return api.events;
+    },
+    call: <M extends MethodName>(method: M, params: MethodRequest<M>) =>
+      api.call<MethodResponse<M>>(method, params),
+    fail: <M extends MethodName>(method: M, params: MethodRequest<M>) => api.fail(method, params),
+  };
 }

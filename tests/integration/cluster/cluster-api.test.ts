@@ -1,19 +1,18 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiService, dispatch, EventBus } from '../../../src-main/api';
+import { describe, expect, it } from 'vitest';
+import { dispatch } from '../../../src-main/api';
 import {
   MergeSummarySchema,
   WorkdirStatusSchema,
   type CallResult,
   type EventPayload,
   type ExperimentNode,
-  type WireEvent,
   type WorkdirStatus,
 } from '../../../src-main/shared';
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
-import { makeTempDir } from '../../helpers/temp-dir';
+import { useApiService } from '../../helpers/api-service';
 import { cli, finalHashesByRun, writeSpec } from './cluster-helpers';
 
 /**
@@ -21,19 +20,20 @@ import { cli, finalHashesByRun, writeSpec } from './cluster-helpers';
  * `cluster.merge` makes a database the app then opens like a local run — never the open one.
  */
 
-const temp = makeTempDir('cluster-api');
-const events: WireEvent[] = [];
-let service: ApiService;
+const api = useApiService(
+  'cluster-api',
+  async () => {
+    await ensureFreshBundle(['cli.cjs', 'worker.cjs']);
+    return {};
+  },
+  120_000,
+);
 
 async function call(method: string, params: unknown): Promise<CallResult> {
-  return dispatch(service.handlers, method, params);
+  return dispatch(api.service.handlers, method, params);
 }
 
-async function ok<T>(method: string, params: unknown): Promise<T> {
-  const result = await call(method, params);
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.message}`);
-  return result.result as T;
-}
+const ok = api.call;
 
 /** sha256 and mtime of every file under `dir`: what "read-only" must leave alone. */
 function snapshot(dir: string): Record<string, string> {
@@ -47,35 +47,17 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-beforeAll(async () => {
-  await ensureFreshBundle(['cli.cjs', 'worker.cjs']);
-  const bus = new EventBus();
-  bus.subscribe((event) => events.push(event));
-  service = new ApiService({
-    appDataDir: join(temp.dir, 'app-data'),
-    mode: 'browser',
-    version: 'test',
-    bus,
-  });
-}, 120_000);
-
-afterAll(async () => {
-  await service.disposeJobs();
-  service.dispose();
-  temp.cleanup();
-});
-
 describe('a work folder in the app', { timeout: 600_000 }, () => {
-  const planned = join(temp.dir, 'planned');
-  const cliMerged = join(temp.dir, 'cli-merged.deltascope');
+  const planned = join(api.dir, 'planned');
+  const cliMerged = join(api.dir, 'cli-merged.deltascope');
 
   it('shows a planned folder read-only: every task not yet submitted, stages named by what they do', async () => {
-    const spec = writeSpec(temp.dir, 'api-planned');
+    const spec = writeSpec(api.dir, 'api-planned');
     const plan = await cli([
       'run',
       spec,
       '--db',
-      join(temp.dir, 'planned.deltascope'),
+      join(api.dir, 'planned.deltascope'),
       '--on',
       'slurm',
       '--workdir',
@@ -98,7 +80,7 @@ describe('a work folder in the app', { timeout: 600_000 }, () => {
   });
 
   it('names a folder that is not a work folder', async () => {
-    const empty = join(temp.dir, 'empty');
+    const empty = join(api.dir, 'empty');
     mkdirSync(empty);
     const result = await call('cluster.status', { workdir: empty });
     expect(result.ok).toBe(false);
@@ -118,7 +100,7 @@ describe('a work folder in the app', { timeout: 600_000 }, () => {
     expect(status.complete).toBe(false);
 
     // The open database is refused, untouched.
-    const open = join(temp.dir, 'open.deltascope');
+    const open = join(api.dir, 'open.deltascope');
     await ok('db.create', { path: open });
     const openBefore = readFileSync(open);
     const refused = await call('cluster.merge', { workdir: planned, into: open });
@@ -127,18 +109,18 @@ describe('a work folder in the app', { timeout: 600_000 }, () => {
     expect(readFileSync(open).equals(openBefore)).toBe(true);
 
     // A wrong extension is refused before any work.
-    const wrong = await call('cluster.merge', { workdir: planned, into: join(temp.dir, 'merged.txt') });
+    const wrong = await call('cluster.merge', { workdir: planned, into: join(api.dir, 'merged.txt') });
     expect(wrong.ok).toBe(false);
-    expect(existsSync(join(temp.dir, 'merged.txt'))).toBe(false);
+    expect(existsSync(join(api.dir, 'merged.txt'))).toBe(false);
 
-    const from = events.length;
-    const target = join(temp.dir, 'app-merged.deltascope');
+    const from = api.events.length;
+    const target = join(api.dir, 'app-merged.deltascope');
     const summary = MergeSummarySchema.parse(
       await ok('cluster.merge', { workdir: planned, into: target, jobId: 'merge-test' }),
     );
     expect(summary.merged).toEqual([0]);
     expect(summary.missing.length).toBe(status.tasks.length - 1);
-    const progress = events
+    const progress = api.events
       .slice(from)
       .filter((event) => event.event === 'job.progress')
       .map((event) => event.payload as EventPayload<'job.progress'>);

@@ -1,43 +1,14 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiService, dispatch, EventBus } from '../../../src-main/api';
-import type { CallResult, JobInfo, WireEvent } from '../../../src-main/shared';
-import { makeTempDir } from '../../helpers/temp-dir';
+import { describe, expect, it } from 'vitest';
+import type { JobInfo } from '../../../src-main/shared';
+import { useApiService } from '../../helpers/api-service';
 import { recordingLauncher, TINY_BATCH, tinySpec } from './jobs-test-helpers';
 
-const temp = makeTempDir('jobs-api');
-const bus = new EventBus();
-const events: WireEvent[] = [];
-bus.subscribe((event) => events.push(event));
-let service: ApiService;
-
-beforeAll(() => {
-  service = new ApiService({
-    appDataDir: join(temp.dir, 'app-data'),
-    mode: 'browser',
-    version: 'test',
-    bus,
-    jobLauncher: recordingLauncher().launcher,
-    jobParallelism: 1,
-  });
-});
-afterAll(async () => {
-  await service.disposeJobs();
-  service.dispose();
-  temp.cleanup();
-});
-
-async function call(method: string, params: unknown): Promise<unknown> {
-  const result: CallResult = await dispatch(service.handlers, method, params);
-  if (!result.ok) throw Object.assign(new Error(result.error.message), { code: result.error.code });
-  return result.result;
-}
-
-async function callError(method: string, params: unknown): Promise<{ code: string; message: string }> {
-  const result = await dispatch(service.handlers, method, params);
-  if (result.ok) throw new Error(`${method} succeeded`);
-  return result.error;
-}
+const api = useApiService('jobs-api', () => ({
+  jobLauncher: recordingLauncher().launcher,
+  jobParallelism: 1,
+}));
+const { call, fail: callError } = api;
 
 describe('jobs.* API methods', () => {
   it('need an open database', async () => {
@@ -45,14 +16,14 @@ describe('jobs.* API methods', () => {
   });
 
   it('validate the spec before anything is queued, naming the invalid field', async () => {
-    await call('db.create', { path: join(temp.dir, 'api.deltascope') });
+    await call('db.create', { path: join(api.dir, 'api.deltascope') });
     const error = await callError('jobs.startTraining', { spec: { ...tinySpec(), seed: -1 } });
     expect(error.code).toBe('INVALID_PAYLOAD');
     expect(error.message).toContain('params.spec.seed');
     expect(await call('jobs.list', {})).toEqual([]);
   });
 
-  it('train a run in a worker, pushing job events and showing its backend in the run and in app.info', async () => {
+  it('train a run in a worker, pushing job api.events and showing its backend in the run and in app.info', async () => {
     const total = TINY_BATCH * 4;
     const started = (await call('jobs.startTraining', {
       spec: tinySpec({ run: 'via-api', totalSteps: total }),
@@ -60,7 +31,7 @@ describe('jobs.* API methods', () => {
       jobId: string;
       runId: number;
     };
-    const info = await service.jobs.wait(started.jobId);
+    const info = await api.service.jobs.wait(started.jobId);
     expect(info).toMatchObject({ state: 'done', runId: started.runId, done: total });
 
     const listed = (await call('jobs.list', {})) as JobInfo[];
@@ -75,14 +46,16 @@ describe('jobs.* API methods', () => {
     expect(run.checkpoints.at(-1)!.label).toBe('final');
     expect(((await call('app.info', {})) as { computeBackend: string }).computeBackend).toBe(info.backend);
 
-    const names = events.map((event) => event.event);
+    const names = api.events.map((event) => event.event);
     expect(names).toContain('job.progress');
     expect(
-      events.filter((e) => e.event === 'job.state').map((e) => (e.payload as { state: string }).state),
+      api.events.filter((e) => e.event === 'job.state').map((e) => (e.payload as { state: string }).state),
     ).toEqual(['queued', 'running', 'done']);
     // Windows hear that the open file was written (new checkpoints), so they refresh their tree.
     expect(
-      events.some((e) => e.event === 'db.changed' && (e.payload as { reason: string }).reason === 'written'),
+      api.events.some(
+        (e) => e.event === 'db.changed' && (e.payload as { reason: string }).reason === 'written',
+      ),
     ).toBe(true);
   });
 
