@@ -91,6 +91,16 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
     analysis: params.analysis,
     deps: node.deps,
   };
+  /** Stores the analysis as one `kind` artifact with the node's recipe and completes the node with it. */
+  const store = <K extends AnalysisArtifactKind>(
+    kind: K,
+    name: string,
+    data: ArtifactContentInput<K>['data'] & { format: string },
+    summary: Record<string, unknown>,
+  ): NodeOutputs =>
+    completeNode(ctx.db, experimentId, node.id, () => ({
+      artifactId: ctx.db.artifacts.put(analysisArtifact(kind, experimentId, name, recipe, data, summary)).id,
+    }));
   switch (params.analysis) {
     case 'update-signals': {
       const maps = finetunedMaps(ctx, s);
@@ -98,22 +108,11 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
         ...maps.rbs.map((d) => ({ ...d, role: 'rb' as const })),
         ...maps.nulls.map((d) => ({ ...d, role: 'null' as const })),
       ]);
-      return completeNode(ctx.db, experimentId, node.id, () => ({
-        artifactId: ctx.db.artifacts.put(
-          analysisArtifact(
-            PROTOCOL_ARTIFACT_KINDS.updateSignals,
-            experimentId,
-            `update signals, seed ${s}`,
-            recipe,
-            result,
-            {
-              seed: s,
-              deltas: result.deltas.length,
-              tensors: result.tensors.length,
-            },
-          ),
-        ).id,
-      }));
+      return store(PROTOCOL_ARTIFACT_KINDS.updateSignals, `update signals, seed ${s}`, result, {
+        seed: s,
+        deltas: result.deltas.length,
+        tensors: result.tensors.length,
+      });
     }
     case 'negation': {
       const evalOf = (target: string) => ({
@@ -157,22 +156,11 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
         confidence: spec.confidence,
         bootstrapResamples: spec.bootstrapResamples,
       });
-      return completeNode(ctx.db, experimentId, node.id, () => ({
-        artifactId: ctx.db.artifacts.put(
-          analysisArtifact(
-            PROTOCOL_ARTIFACT_KINDS.negation,
-            experimentId,
-            `negation test, seed ${s}`,
-            recipe,
-            table,
-            {
-              seed: s,
-              rows: table.rows.length,
-              episodes: table.episodes,
-            },
-          ),
-        ).id,
-      }));
+      return store(PROTOCOL_ARTIFACT_KINDS.negation, `negation test, seed ${s}`, table, {
+        seed: s,
+        rows: table.rows.length,
+        episodes: table.episodes,
+      });
     }
     case 'superposition':
       return runSuperposition(ctx, node, recipe);
@@ -214,22 +202,11 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
         confidence: spec.confidence,
         bootstrapResamples: spec.bootstrapResamples,
       });
-      return completeNode(ctx.db, experimentId, node.id, () => ({
-        artifactId: ctx.db.artifacts.put(
-          analysisArtifact(
-            PROTOCOL_ARTIFACT_KINDS.localization,
-            experimentId,
-            `localization test, seed ${s}`,
-            recipe,
-            table,
-            {
-              seed: s,
-              rows: table.rows.length,
-              rbNew: table.rbNew,
-            },
-          ),
-        ).id,
-      }));
+      return store(PROTOCOL_ARTIFACT_KINDS.localization, `localization test, seed ${s}`, table, {
+        seed: s,
+        rows: table.rows.length,
+        rbNew: table.rbNew,
+      });
     }
     case 'known-answer': {
       if (spec.knownAnswer === null) throw new DeltascopeError('INVALID_SPEC', 'spec.knownAnswer is not set');
@@ -238,22 +215,11 @@ export function runAnalysisNode(ctx: NodeContext, node: JobNode, params: Params<
         spec.knownAnswer.tensor,
         superpositionOf(ctx, nodeIds.analysis(s, 'superposition')).maps,
       );
-      return completeNode(ctx.db, experimentId, node.id, () => ({
-        artifactId: ctx.db.artifacts.put(
-          analysisArtifact(
-            PROTOCOL_ARTIFACT_KINDS.knownAnswer,
-            experimentId,
-            `known-answer check, seed ${s}`,
-            recipe,
-            check,
-            {
-              seed: s,
-              plantedTensor: check.plantedTensor,
-              pass: check.pass,
-            },
-          ),
-        ).id,
-      }));
+      return store(PROTOCOL_ARTIFACT_KINDS.knownAnswer, `known-answer check, seed ${s}`, check, {
+        seed: s,
+        plantedTensor: check.plantedTensor,
+        pass: check.pass,
+      });
     }
   }
 }
