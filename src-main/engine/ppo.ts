@@ -10,6 +10,7 @@ import { checkFiniteIteration } from './ppo-finite';
 import { shardGradients } from './ppo-shard';
 import { createUpdatePool, type UpdatePool } from './ppo-update-pool';
 import { createRng, type RngState } from '../shared/random';
+import { learningRateAt } from './lr-schedule';
 
 /**
  * PPO with a clipped surrogate, GAE(λ) and a clipped value loss, in one file, CleanRL style; the
@@ -58,6 +59,12 @@ export interface PpoConfig {
   maxGradNorm: number;
   /** Stop an update's epochs early once approx-KL exceeds this; null = never (the reference). */
   targetKl: number | null;
+  /**
+   * Iterations over which the learning rate ramps linearly from 5 % to the full (annealed) rate
+   * (lr-schedule.ts); 0 = none (the reference). For runs that start from trained weights with a
+   * fresh Adam; counted from the run's own first iteration, so a resumed run keeps its rates.
+   */
+  warmupIterations: number;
   /** Seed of the action-sampling and minibatch-shuffling streams. */
   seed: number;
   /** Finished episodes in the success-rate window of `charts/success`. */
@@ -88,6 +95,7 @@ export const DEFAULT_PPO_CONFIG: PpoConfig = {
   vfCoef: 0.5,
   maxGradNorm: 0.5,
   targetKl: null,
+  warmupIterations: 0,
   seed: 1,
   successWindow: 1000,
   updateWorkers: 1,
@@ -174,6 +182,9 @@ function checkConfig(c: PpoConfig, env: VecEnv, net: PolicyNetwork): void {
     fail(`updateWorkers is ${c.updateWorkers}; expected 1 or 2`);
   if (c.updateWorkers === 2 && (c.numEnvs * c.numSteps) / c.numMinibatches < 2) {
     fail('a minibatch of one row cannot be split between two update workers');
+  }
+  if (!Number.isInteger(c.warmupIterations) || c.warmupIterations < 0) {
+    fail(`warmupIterations is ${c.warmupIterations}; expected a whole number ≥ 0`);
   }
   if ((c.numEnvs * c.numSteps) % c.numMinibatches !== 0) {
     fail(`batch ${c.numEnvs}×${c.numSteps} does not split into ${c.numMinibatches} minibatches`);
@@ -382,9 +393,7 @@ export function createPpoTrainer(options: PpoTrainerOptions): PpoTrainer {
       throw new DeltascopeError('INVALID_SPEC', `the run has finished its ${numIterations} iterations`);
     }
     iteration += 1;
-    const lr = config.annealLr
-      ? (1 - (iteration - 1) / numIterations) * config.learningRate
-      : config.learningRate;
+    const lr = learningRateAt(iteration, numIterations, config);
     const t0 = performance.now();
 
     // ---- rollout

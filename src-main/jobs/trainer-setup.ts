@@ -18,7 +18,8 @@ export interface TrainingSession {
 /**
  * Builds the env, network and trainer of a spec. Seeds: the envs, the initial weights and PPO's
  * sampling streams all derive from `spec.seed` (each on its own stream). With `spec.init` the
- * weights come from that stored checkpoint; with `spec.trainableMask` the optimizer updates only
+ * weights come from that stored checkpoint and the learning rate warms up over
+ * `ppo.warmupIterations` (fresh weights: never); with `spec.trainableMask` the optimizer updates only
  * the elements whose mask is 1.
  */
 export function createTrainingSession(db: DeltascopeDb, spec: TrainingSpec): TrainingSession {
@@ -45,7 +46,13 @@ export function createTrainingSession(db: DeltascopeDb, spec: TrainingSpec): Tra
     const trainer = createPpoTrainer({
       env,
       network,
-      config: { ...spec.ppo, totalTimesteps: spec.totalSteps, seed: spec.seed },
+      config: {
+        ...spec.ppo,
+        // only a run from trained weights starts its fresh Adam gently; pretraining is the reference's
+        warmupIterations: spec.init === undefined ? 0 : spec.ppo.warmupIterations,
+        totalTimesteps: spec.totalSteps,
+        seed: spec.seed,
+      },
       ...(masks === undefined ? {} : { masks }),
     });
     return { env, network, trainer, dispose: () => network.dispose() };

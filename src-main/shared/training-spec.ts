@@ -13,6 +13,12 @@ export const TRAINING_SPEC_VERSION = 1;
 /** Largest env-step budget of a run (and of every protocol phase that becomes one). */
 export const MAX_TOTAL_STEPS = 1e12;
 
+/**
+ * Default `ppo.warmupIterations`: a run from a checkpoint starts a fresh Adam at the full rate, whose
+ * first iteration measured approx-KL 0.3–1.7 on the demo and dropped a control from 0.91 to 0.53 RA success.
+ */
+export const DEFAULT_CHECKPOINT_WARMUP_ITERATIONS = 5;
+
 const positiveInt = () => z.number().int().positive();
 const id = () => z.number().int().positive();
 const name = () =>
@@ -89,6 +95,15 @@ export const PpoSpecSchema = z
       .nullable()
       .default(null)
       .describe("Stop an update's epochs once approx-KL exceeds this; null = never."),
+    warmupIterations: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(DEFAULT_CHECKPOINT_WARMUP_ITERATIONS)
+      .describe(
+        'Runs from a checkpoint (init) only: iterations over which the learning rate ramps linearly from 5 % to the full rate, so the fresh Adam does not knock the trained policy down; 0 = none. Fresh weights never warm up.',
+      ),
     successWindow: positiveInt()
       .max(1_000_000)
       .default(1000)

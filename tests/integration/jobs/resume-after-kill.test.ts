@@ -103,4 +103,37 @@ describe('training jobs survive interruption', () => {
     expect((await queue.wait(resumed.jobId)).state).toBe('done');
     expect(finalCheckpoint(runId).sha256).toBe(finalCheckpoint((await baseline).runId).sha256);
   });
+
+  it('a fine-tune from a checkpoint killed during its learning-rate warm-up resumes to bit-identical weights and rates', async () => {
+    const trained = db.checkpoints.latestForRun((await baseline).runId)!.id;
+    // the warm-up spans the interruption (after the third iteration), so the resumed part continues it
+    const fineTune = (run: string) =>
+      tinySpec({
+        run,
+        phase: 'control',
+        totalSteps: TOTAL,
+        init: { checkpointId: trained },
+        ppo: { ...tinySpec().ppo, warmupIterations: 40 },
+      });
+    const reference = queue.startTraining(db, fineTune('warm-uninterrupted'));
+    const { jobId, runId } = queue.startTraining(db, fineTune('warm-killed'));
+    interruptions.set(jobId, (id) => process.kill(handles.get(id)!.pid!, 'SIGKILL'));
+    expect((await queue.wait(jobId)).state).toBe('failed');
+    expect(db.runs.get(runId).lastStep).toBeLessThan(TINY_BATCH * 40);
+
+    const resumed = queue.resume(db, runId);
+    expect((await queue.wait(resumed.jobId)).state).toBe('done');
+    expect((await queue.wait(reference.jobId)).state).toBe('done');
+    const expected = finalCheckpoint(reference.runId);
+    const continued = finalCheckpoint(runId);
+    expect(continued.sha256).toBe(expected.sha256);
+    expect(continued.optimizer.equals(expected.optimizer)).toBe(true);
+    const rates = (id: number): Map<number, number> => {
+      const { steps, values } = db.metrics.series(id, 'charts/learning_rate');
+      return new Map([...steps].map((step, i) => [step, values[i]!]));
+    };
+    const warm = rates(reference.runId);
+    expect(warm.get(TINY_BATCH)).toBeCloseTo(0.001 * 0.05, 10); // the warm-up was on
+    expect(rates(runId)).toEqual(warm);
+  });
 });

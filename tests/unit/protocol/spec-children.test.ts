@@ -75,6 +75,7 @@ const MUTATIONS: Mutation[] = [
   at('ppo', 'maxGradNorm'),
   at('ppo', 'adamEps'),
   at('ppo', 'targetKl'),
+  at('ppo', 'warmupIterations'),
   at('ppo', 'successWindow'),
   at('ppo', 'numEnvs'),
   at('ppo', 'numSteps'),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PPO_CONFIG } from '../../../src-main/engine/ppo';
 import {
+  DEFAULT_CHECKPOINT_WARMUP_ITERATIONS,
   describeIssues,
   GridMazeConfigSchema,
   NetSpecSchema,
@@ -38,10 +39,14 @@ describe('TrainingSpecSchema', () => {
   });
 
   it('has the engine’s PPO defaults, so a stored spec records what was used', () => {
-    const defaults = PpoSpecSchema.parse({});
+    const { warmupIterations, ...defaults } = PpoSpecSchema.parse({});
     for (const [key, value] of Object.entries(defaults)) {
       expect(value, key).toEqual(DEFAULT_PPO_CONFIG[key as keyof typeof DEFAULT_PPO_CONFIG]);
     }
+    // the spec's warm-up applies to runs from a checkpoint only (jobs/trainer-setup.ts); fresh
+    // pretraining runs the engine's default, none, as the reference does
+    expect(warmupIterations).toBe(DEFAULT_CHECKPOINT_WARMUP_ITERATIONS);
+    expect(DEFAULT_PPO_CONFIG.warmupIterations).toBe(0);
   });
 
   it('documents every field', () => {
@@ -61,6 +66,7 @@ describe('TrainingSpecSchema', () => {
 
   it.each<[string, TrainingSpecInput | Record<string, unknown>, string]>([
     ['a negative env count', { ppo: { numEnvs: -4 } }, 'spec.ppo.numEnvs:'],
+    ['a fractional warm-up', { ppo: { warmupIterations: 2.5 } }, 'spec.ppo.warmupIterations:'],
     [
       'an unknown train reward',
       { trainReward: 'RZ' },
