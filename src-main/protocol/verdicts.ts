@@ -156,7 +156,9 @@ function superpositionParagraph(input: VerdictInput): ReportVerdict {
               ? 'beats the null drift only'
               : overNull === null
                 ? 'no null drift to beat'
-                : 'does not beat the null drift (interval touches or includes 0)'
+                : overNull.high < 0
+                  ? 'does not beat the null drift (its share is below the null-drift map’s)'
+                  : 'does not beat the null drift (interval touches or includes 0)'
       }`
     );
   });

@@ -65,6 +65,9 @@ describe('report verdicts', () => {
     expect(superposition!.text).toContain('beats both');
     expect(superposition!.text).toContain('median concentrates on torso.dense1.kernel');
     expect(superposition!.text).toContain('does not beat the null drift');
+    // median's share of dense1 is wholly below the null map's: said so, not "includes 0".
+    const median = superposition!.text.split('. ').find((part) => part.startsWith('median concentrates'))!;
+    expect(median).toContain('its share is below the null-drift map’s');
     expect(superposition!.kind).toBe('note');
   });
 
