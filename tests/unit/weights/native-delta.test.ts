@@ -243,7 +243,7 @@ describe.runIf(available || required)('native diff pass', () => {
       24_000,
     );
     expect(native).toEqual(js);
-  });
+  }, 30_000); // whole checkpoints through both paths: seconds on a loaded machine
 
   it('passes on threads, merged in order: the same result, progress in order, within the budget', () => {
     // Chunks of 100 000 elements (2.4 MB budget): passes long enough to run on threads of their own.
@@ -263,5 +263,5 @@ describe.runIf(available || required)('native diff pass', () => {
       2_400_000,
     );
     expect(mixed.native).toEqual(mixed.js);
-  });
+  }, 30_000); // native threads: under 2 s of CPU, 8–17 s of wall time at load 20
 });
