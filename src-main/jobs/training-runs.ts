@@ -41,9 +41,20 @@ export function specOfRun(run: RunSummary): TrainingSpec {
   // Every field of a spec has a default, so `{}` would parse: a stored spec is the resolved one.
   const missing = STORED_SPEC_KEYS.filter((key) => !(key in run.config));
   if (missing.length > 0) throw notTrainable(`it lacks ${missing.join(', ')}`);
-  const result = TrainingSpecSchema.safeParse(run.config);
+  const result = TrainingSpecSchema.safeParse(asCreated(run.config));
   if (!result.success) throw notTrainable(describeIssues(result.error, 'config'));
   return result.data;
+}
+
+/**
+ * A stored spec is trained as it was created: a field added to the schema later gets the value
+ * that reproduces the old behaviour, not the new default. `ppo.warmupIterations` (default 5 for
+ * runs from a checkpoint) did not exist before; such a run resumed today must not start warming up.
+ */
+function asCreated(config: Record<string, unknown>): Record<string, unknown> {
+  const ppo = config.ppo;
+  if (typeof ppo !== 'object' || ppo === null || 'warmupIterations' in ppo) return config;
+  return { ...config, ppo: { ...ppo, warmupIterations: 0 } };
 }
 
 const STORED_SPEC_KEYS = ['version', 'env', 'rewards', 'net', 'ppo', 'totalSteps', 'seed'] as const;
