@@ -5,7 +5,7 @@ import type {
   VisualMapComponentOption,
 } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
-import { CHART_FONT_FAMILY } from './chart-font';
+import { matrixChartFrame } from './matrix-chart-frame';
 import { divergingColor, rgbToHex } from './color-map';
 import { formatMetricValue } from './number-format';
 
@@ -54,19 +54,10 @@ export function buildBlockKindMatrixOptions(input: {
     }),
   );
   return {
-    animation: false,
-    textStyle: { fontFamily: CHART_FONT_FAMILY },
-    grid: { left: 8, right: 84, top: 8, bottom: 8, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
-    tooltip: {
-      confine: true,
-      formatter: (param: unknown) => {
-        const p = param as { value?: [number, number, number | '-'] };
-        if (p.value === undefined) return '';
-        const [j, i, v] = p.value;
-        const text = v === '-' ? '—' : formatMetricValue(v);
-        return `block <b>${escapeHtml(rows[i] ?? '')}</b> · <b>${escapeHtml(kinds[j] ?? '')}</b><br>${escapeHtml(statLabel)} = ${text}`;
-      },
-    },
+    ...matrixChartFrame(84, (i, j, v) => {
+      const text = v === '-' ? '—' : formatMetricValue(v);
+      return `block <b>${escapeHtml(rows[i] ?? '')}</b> · <b>${escapeHtml(kinds[j] ?? '')}</b><br>${escapeHtml(statLabel)} = ${text}`;
+    }),
     xAxis: {
       type: 'category',
       position: 'top',

@@ -7,6 +7,7 @@ import type {
 } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
 import { CHART_FONT_FAMILY } from './chart-font';
+import { matrixChartFrame } from './matrix-chart-frame';
 import { formatMetricValue } from './number-format';
 import { divergingColor, rgbToHex } from './color-map';
 import { seriesColor } from './palette';
@@ -40,19 +41,10 @@ export function buildCosineMatrixOptions(input: {
   const data: [number, number, number | '-'][] = [];
   cosine.forEach((row, i) => row.forEach((value, j) => data.push([j, i, value === null ? '-' : value])));
   return {
-    animation: false,
-    textStyle: { fontFamily: CHART_FONT_FAMILY },
-    grid: { left: 8, right: 72, top: 8, bottom: 8, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
-    tooltip: {
-      confine: true,
-      formatter: (param: unknown) => {
-        const p = param as { value?: [number, number, number | '-'] };
-        if (p.value === undefined) return '';
-        const [j, i, v] = p.value;
-        const text = v === '-' ? 'undefined (a zero delta)' : formatMetricValue(v);
-        return `cos(Δ <b>${escapeHtml(labels[i] ?? '')}</b>, Δ <b>${escapeHtml(labels[j] ?? '')}</b>) = ${text}`;
-      },
-    },
+    ...matrixChartFrame(72, (i, j, v) => {
+      const text = v === '-' ? 'undefined (a zero delta)' : formatMetricValue(v);
+      return `cos(Δ <b>${escapeHtml(labels[i] ?? '')}</b>, Δ <b>${escapeHtml(labels[j] ?? '')}</b>) = ${text}`;
+    }),
     xAxis: {
       type: 'category',
       data: [...labels],

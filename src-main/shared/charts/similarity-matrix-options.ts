@@ -5,7 +5,7 @@ import type {
   VisualMapComponentOption,
 } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
-import { CHART_FONT_FAMILY } from './chart-font';
+import { matrixChartFrame } from './matrix-chart-frame';
 import { formatMetricValue } from './number-format';
 import { divergingStops } from './cosine-matrix-options';
 
@@ -40,19 +40,10 @@ export function buildSimilarityMatrixOptions(input: SimilarityMatrixInput): Simi
   matrix.forEach((row, i) => row.forEach((value, j) => data.push([j, i, value === null ? '-' : value])));
   const correlation = scale === 'correlation';
   return {
-    animation: false,
-    textStyle: { fontFamily: CHART_FONT_FAMILY },
-    grid: { left: 8, right: 64, top: 8, bottom: 8, outerBoundsMode: 'same', outerBoundsContain: 'axisLabel' },
-    tooltip: {
-      confine: true,
-      formatter: (param: unknown) => {
-        const p = param as { value?: [number, number, number | '-'] };
-        if (p.value === undefined) return '';
-        const [j, i, v] = p.value;
-        const text = v === '-' ? 'undefined (a constant reward)' : formatMetricValue(v);
-        return `${escapeHtml(measure)}(<b>${escapeHtml(labels[i] ?? '')}</b>, <b>${escapeHtml(labels[j] ?? '')}</b>) = ${text}`;
-      },
-    },
+    ...matrixChartFrame(64, (i, j, v) => {
+      const text = v === '-' ? 'undefined (a constant reward)' : formatMetricValue(v);
+      return `${escapeHtml(measure)}(<b>${escapeHtml(labels[i] ?? '')}</b>, <b>${escapeHtml(labels[j] ?? '')}</b>) = ${text}`;
+    }),
     xAxis: {
       type: 'category',
       data: [...labels],
