@@ -39,6 +39,7 @@ import {
   type SourceTensor,
   type TensorSource,
 } from '../src-main/weights';
+import { hfTensorShapes } from '../tests/fixtures/hf-folders';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHARD_BYTES = 2_000_000_000;
@@ -46,27 +47,7 @@ const SHARD_BYTES = 2_000_000_000;
 /** TinyLlama-1.1B's tensor layout, every dimension but the layer count scaled by √scale. */
 function layout(scale: number): { name: string; shape: number[] }[] {
   const s = (n: number) => Math.max(8, Math.round((n * Math.sqrt(scale)) / 8) * 8);
-  const [hidden, mlp, vocab, kv] = [s(2048), s(5632), s(32000), s(256)];
-  const tensors = [{ name: 'model.embed_tokens.weight', shape: [vocab, hidden] }];
-  for (let l = 0; l < 22; l++) {
-    const p = `model.layers.${l}`;
-    tensors.push(
-      { name: `${p}.self_attn.q_proj.weight`, shape: [hidden, hidden] },
-      { name: `${p}.self_attn.k_proj.weight`, shape: [kv, hidden] },
-      { name: `${p}.self_attn.v_proj.weight`, shape: [kv, hidden] },
-      { name: `${p}.self_attn.o_proj.weight`, shape: [hidden, hidden] },
-      { name: `${p}.mlp.gate_proj.weight`, shape: [mlp, hidden] },
-      { name: `${p}.mlp.up_proj.weight`, shape: [mlp, hidden] },
-      { name: `${p}.mlp.down_proj.weight`, shape: [hidden, mlp] },
-      { name: `${p}.input_layernorm.weight`, shape: [hidden] },
-      { name: `${p}.post_attention_layernorm.weight`, shape: [hidden] },
-    );
-  }
-  tensors.push(
-    { name: 'model.norm.weight', shape: [hidden] },
-    { name: 'lm_head.weight', shape: [vocab, hidden] },
-  );
-  return tensors;
+  return hfTensorShapes({ layers: 22, hidden: s(2048), mlp: s(5632), vocab: s(32000), kv: s(256) });
 }
 
 /**
