@@ -1,28 +1,15 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSampleDatabase } from '../../fixtures/sample-db';
+import { deltascopeProcess } from '../../helpers/run-cli';
 import { makeTempDir } from '../../helpers/temp-dir';
 
-const run = promisify(execFile);
-const bin = resolve('bin/deltascope.cjs');
 const temp = makeTempDir('cli');
 let dbPath: string;
 
-async function deltascope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
-      env: { ...process.env, DELTASCOPE_HOME: temp.dir },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const deltascope = deltascopeProcess({ home: temp.dir });
 
 beforeAll(() => {
   dbPath = join(temp.dir, 'sample.deltascope');

@@ -1,33 +1,20 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, openDatabase } from '../../../src-main/store';
 import { tensorMapFromTensors, writeSafetensors } from '../../../src-main/weights';
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
+import { DELTASCOPE_BIN as bin, deltascopeProcess } from '../../helpers/run-cli';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { baseTensors } from '../api/weights-test-helpers';
 
-const execFileAsync = promisify(execFile);
-const bin = resolve('bin/deltascope.cjs');
 const temp = makeTempDir('cli-db-access');
 let model: string;
 
-async function deltascope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [bin, ...args], {
-      cwd: temp.dir,
-      env: { ...process.env, DELTASCOPE_HOME: temp.dir },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const deltascope = deltascopeProcess({ home: temp.dir, cwd: temp.dir });
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');

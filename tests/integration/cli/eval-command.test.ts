@@ -2,23 +2,15 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src-main/cli/main';
 import type { EvaluationRecord } from '../../../src-main/shared/contract-evaluation';
 import { openDatabase } from '../../../src-main/store';
 import { writeEvaluationDatabase, type EvaluationDatabase } from '../../fixtures/evaluation-db';
+import { deltascope } from '../../helpers/run-cli';
 import { makeTempDir } from '../../helpers/temp-dir';
 
 const temp = makeTempDir('cli-eval');
 let dbPath: string;
 let fixture: EvaluationDatabase;
-
-/** Runs the CLI in this process, capturing its output. */
-async function deltascope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (line) => out.push(line), err: (line) => err.push(line) });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
 
 function evaluationCount(): number {
   const db = openDatabase(dbPath);

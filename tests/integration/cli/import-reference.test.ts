@@ -1,7 +1,6 @@
 import { closeSync, openSync, readdirSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src-main/cli/main';
 import type { DiffComputeResult } from '../../../src-main/shared/contract-weights';
 import { createDatabase, openDatabase } from '../../../src-main/store';
 import {
@@ -10,17 +9,11 @@ import {
   writeSafetensorsFolder,
   writeTfjsModelFile,
 } from '../../../src-main/weights';
+import { deltascope } from '../../helpers/run-cli';
 import { makeTempDir } from '../../helpers/temp-dir';
 
 const temp = makeTempDir('cli-reference');
 afterAll(() => temp.cleanup());
-
-async function deltascope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (line) => out.push(line), err: (line) => err.push(line) });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
 
 function hfFolder(name: string, shift: number): string {
   const tensor = (tensorName: string, shape: number[]) => {

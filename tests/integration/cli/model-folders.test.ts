@@ -1,7 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src-main/cli/main';
 import type { DiffComputeResult } from '../../../src-main/shared/contract-weights';
 import { createDatabase } from '../../../src-main/store';
 import {
@@ -11,17 +10,11 @@ import {
   writeSafetensorsFolder,
   type TensorMap,
 } from '../../../src-main/weights';
+import { deltascope } from '../../helpers/run-cli';
 import { makeTempDir } from '../../helpers/temp-dir';
 
 const temp = makeTempDir('cli-folders');
 afterAll(() => temp.cleanup());
-
-async function deltascope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (line) => out.push(line), err: (line) => err.push(line) });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
 
 /** A small Hugging Face-style model: per-layer attention and MLP tensors, values from `fill`. */
 function hfModel(fill: (name: string, i: number) => number, lmHead = [48, 16]): TensorMap {

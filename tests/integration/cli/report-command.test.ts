@@ -2,7 +2,6 @@ import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src-main/cli/main';
 import { createProtocolExperiment } from '../../../src-main/jobs/protocol/protocol-store';
 import { buildProtocolReport } from '../../../src-main/api/protocol/protocol-report';
 import {
@@ -12,6 +11,7 @@ import {
   similarityCsv,
 } from '../../../src-main/shared/tables/protocol-tables';
 import { createDatabase, openDatabase } from '../../../src-main/store';
+import { deltascope } from '../../helpers/run-cli';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { tinyExperiment } from '../jobs/protocol-test-helpers';
 
@@ -21,22 +21,15 @@ const fixture = fileURLToPath(
 );
 afterAll(() => temp.cleanup());
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
 describe('deltascope report', () => {
   it('explains itself and refuses wrong usage on stderr', async () => {
-    const help = await cli('report', '--help');
+    const help = await deltascope('report', '--help');
     expect(help.code).toBe(0);
-    expect(help.out).toContain('--out <file>');
-    const noOut = await cli('report', '1', '--db', join(temp.dir, 'x.deltascope'));
+    expect(help.stdout).toContain('--out <file>');
+    const noOut = await deltascope('report', '1', '--db', join(temp.dir, 'x.deltascope'));
     expect(noOut.code).toBe(2);
-    expect(noOut.err).toContain('--out');
-    expect((await cli('report', 'abc', '--db', 'x', '--out', 'y')).code).toBe(2);
+    expect(noOut.stderr).toContain('--out');
+    expect((await deltascope('report', 'abc', '--db', 'x', '--out', 'y')).code).toBe(2);
   });
 
   it('writes a partial report of an experiment that has not run yet, and names a missing experiment', async () => {
@@ -45,18 +38,18 @@ describe('deltascope report', () => {
     const { experimentId } = createProtocolExperiment(db, tinyExperiment({ name: 'not-run' }));
     db.close();
     const out = join(temp.dir, 'partial.html');
-    const result = await cli('report', String(experimentId), '--db', dbPath, '--out', out);
+    const result = await deltascope('report', String(experimentId), '--db', dbPath, '--out', out);
     expect(result.code).toBe(0);
-    expect(result.out).toContain(out);
+    expect(result.stdout).toContain(out);
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('incomplete');
     expect(html).toContain('Pearson ρ');
     expect(existsSync(join(temp.dir, 'partial-similarity.csv'))).toBe(true);
     expect(existsSync(join(temp.dir, 'partial-negation.csv'))).toBe(false);
 
-    const missing = await cli('report', '99', '--db', dbPath, '--out', join(temp.dir, 'm.html'));
+    const missing = await deltascope('report', '99', '--db', dbPath, '--out', join(temp.dir, 'm.html'));
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/99/);
+    expect(missing.stderr).toMatch(/99/);
   });
 });
 
@@ -65,7 +58,7 @@ describe('deltascope report of a stored experiment', () => {
     const dbPath = join(temp.dir, 'fixture.deltascope');
     copyFileSync(fixture, dbPath);
     const out = join(temp.dir, 'fixture.html');
-    const result = await cli('report', '1', '--db', dbPath, '--out', out);
+    const result = await deltascope('report', '1', '--db', dbPath, '--out', out);
     expect(result.code).toBe(0);
     // What the app's protocol screen receives (protocol.report) and exports per seed.
     const db = openDatabase(dbPath);

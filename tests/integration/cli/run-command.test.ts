@@ -1,22 +1,15 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src-main/cli/main';
 import { formatProtocolProgress } from '../../../src-main/cli/run-command';
 import { PROTOCOL_ARTIFACT_KINDS } from '../../../src-main/protocol';
 import { openDatabase } from '../../../src-main/store';
+import { deltascope } from '../../helpers/run-cli';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { tinyExperiment } from '../jobs/protocol-test-helpers';
 
 const temp = makeTempDir('cli-run');
 afterAll(() => temp.cleanup());
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { out: (line) => out.push(line), err: (line) => err.push(line) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 function specFile(name: string, spec: unknown): string {
   const path = join(temp.dir, name);
@@ -26,34 +19,34 @@ function specFile(name: string, spec: unknown): string {
 
 describe('deltascope run', () => {
   it('explains itself and refuses wrong usage', async () => {
-    const help = await cli('run', '--help');
+    const help = await deltascope('run', '--help');
     expect(help.code).toBe(0);
-    expect(help.out).toContain('--resume <id>');
-    expect((await cli('run', 'x.json')).code).toBe(2);
-    expect((await cli('run', '--db', join(temp.dir, 'a.deltascope'))).code).toBe(2);
-    expect((await cli('run', '--resume', 'abc', '--db', join(temp.dir, 'a.deltascope'))).code).toBe(2);
+    expect(help.stdout).toContain('--resume <id>');
+    expect((await deltascope('run', 'x.json')).code).toBe(2);
+    expect((await deltascope('run', '--db', join(temp.dir, 'a.deltascope'))).code).toBe(2);
+    expect((await deltascope('run', '--resume', 'abc', '--db', join(temp.dir, 'a.deltascope'))).code).toBe(2);
   });
 
   it('names the file and the invalid field of a bad spec', async () => {
     const path = specFile('bad.json', { rbs: [{ name: 'RA', collect: { coin: 1 } }] });
-    const result = await cli('run', path, '--db', join(temp.dir, 'bad.deltascope'));
+    const result = await deltascope('run', path, '--db', join(temp.dir, 'bad.deltascope'));
     expect(result.code).toBe(1);
-    expect(result.err).toContain('bad.json');
-    expect(result.err).toContain('spec.rbs.0.name');
+    expect(result.stderr).toContain('bad.json');
+    expect(result.stderr).toContain('spec.rbs.0.name');
   });
 
   it('refuses specs that fail later or do not fit in memory, leaving no database behind', async () => {
     const db = join(temp.dir, 'never.deltascope');
-    const steps = await cli(
+    const steps = await deltascope(
       'run',
       specFile('steps.json', tinyExperiment({ pretrainSteps: 9e15 })),
       '--db',
       db,
     );
     expect(steps.code).toBe(1);
-    expect(steps.err).toContain('spec.pretrainSteps: Too big');
+    expect(steps.stderr).toContain('spec.pretrainSteps: Too big');
     const cost = tinyExperiment({ ra: { name: 'RA', collect: { cheese: 1 }, stepCost: 1e308 } });
-    expect((await cli('run', specFile('cost.json', cost), '--db', db)).err).toContain(
+    expect((await deltascope('run', specFile('cost.json', cost), '--db', db)).stderr).toContain(
       'spec.ra.stepCost: Too big',
     );
     const huge = tinyExperiment({
@@ -63,12 +56,12 @@ describe('deltascope run', () => {
       recoverySteps: 1e9,
     });
     process.env.DELTASCOPE_MEMORY_BUDGET = '8e9'; // the same figures on every machine
-    const memory = await cli('run', specFile('huge.json', huge), '--db', db);
+    const memory = await deltascope('run', specFile('huge.json', huge), '--db', db);
     expect(memory.code).toBe(1);
-    expect(memory.err).toMatch(
+    expect(memory.stderr).toMatch(
       /spec\.ppo\.numSteps: training needs an estimated 2 trainings at once × \d+\.\d GiB of memory — rollout buffers .* which does not fit the memory budget of 7\.5 GiB \(DELTASCOPE_MEMORY_BUDGET=8e9\)/,
     );
-    const train = await cli(
+    const train = await deltascope(
       'train',
       specFile('huge-train.json', { ppo: huge.ppo, totalSteps: 1e9 }),
       '--db',
@@ -76,7 +69,7 @@ describe('deltascope run', () => {
     );
     expect(train.code).toBe(1);
     delete process.env.DELTASCOPE_MEMORY_BUDGET;
-    expect(train.err).toContain('Invalid training spec: spec.ppo.numSteps: training needs an estimated');
+    expect(train.stderr).toContain('Invalid training spec: spec.ppo.numSteps: training needs an estimated');
     expect(existsSync(db)).toBe(false);
   });
 
@@ -92,20 +85,20 @@ describe('deltascope run', () => {
         alphas: [1],
       }),
     );
-    const first = await cli('run', path, '--db', db);
-    expect(first.err).toBe(`Created a new database: ${db}`);
+    const first = await deltascope('run', path, '--db', db);
+    expect(first.stderr).toBe(`Created a new database: ${db}`);
     expect(first.code).toBe(0);
-    expect(first.out).toMatch(/Running experiment #1 "cli-small": \d+ nodes \(6 trainings/);
-    expect(first.out).toMatch(/Done: experiment #1/);
-    expect(first.out).toMatch(/\[#{24}\]\s+100\.0%/);
+    expect(first.stdout).toMatch(/Running experiment #1 "cli-small": \d+ nodes \(6 trainings/);
+    expect(first.stdout).toMatch(/Done: experiment #1/);
+    expect(first.stdout).toMatch(/\[#{24}\]\s+100\.0%/);
 
-    const again = await cli('run', '--resume', '1', '--db', db);
+    const again = await deltascope('run', '--resume', '1', '--db', db);
     expect(again.code).toBe(0);
-    expect(again.out).toMatch(/\(0 run now\)/);
+    expect(again.stdout).toMatch(/\(0 run now\)/);
 
-    const duplicate = await cli('run', path, '--db', db);
+    const duplicate = await deltascope('run', path, '--db', db);
     expect(duplicate.code).toBe(1);
-    expect(duplicate.err).toContain('already exists');
+    expect(duplicate.stderr).toContain('already exists');
 
     const store = openDatabase(db);
     try {

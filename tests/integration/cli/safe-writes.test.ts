@@ -1,38 +1,20 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProtocolExperiment } from '../../../src-main/jobs/protocol/protocol-store';
 import { createDatabase } from '../../../src-main/store';
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
+import { deltascopeProcess } from '../../helpers/run-cli';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { baseTensors } from '../api/weights-test-helpers';
 import { tinyExperiment } from '../jobs/protocol-test-helpers';
 
-const execFileAsync = promisify(execFile);
-const root = resolve('.');
 const temp = makeTempDir('cli-safe-writes');
 let dbPath: string;
 
-/** Runs the built `deltascope` command (bin → out/main/cli.cjs) in the temp folder. */
-async function deltascope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(
-      process.execPath,
-      [join(root, 'bin/deltascope.cjs'), ...args],
-      {
-        cwd: temp.dir,
-        env: { ...process.env, DELTASCOPE_HOME: temp.dir },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+/** The built `deltascope` command (bin → out/main/cli.cjs), run in the temp folder. */
+const deltascope = deltascopeProcess({ home: temp.dir, cwd: temp.dir });
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');

@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src-main/cli/main';
 import { createDatabase } from '../../../src-main/store';
 import {
   aggregatedSource,
@@ -12,17 +11,11 @@ import {
   writeSafetensorsFolder,
   type TensorMap,
 } from '../../../src-main/weights';
+import { deltascope } from '../../helpers/run-cli';
 import { makeTempDir } from '../../helpers/temp-dir';
 
 const temp = makeTempDir('cli-stream-merges');
 afterAll(() => temp.cleanup());
-
-async function deltascope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (line) => out.push(line), err: (line) => err.push(line) });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
 
 /** A Llama-shaped model, values from a seeded LCG, ~37 KB in BF16. */
 function model(seed: number): TensorMap {

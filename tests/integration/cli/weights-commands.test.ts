@@ -1,45 +1,19 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src-main/cli/main';
 import type { DiffComputeResult } from '../../../src-main/shared/contract-weights';
 import { openDatabase } from '../../../src-main/store';
 import { tensorMapFromTensors, writeSafetensors } from '../../../src-main/weights';
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
+import { deltascope, deltascopeProcess } from '../../helpers/run-cli';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { weightsService, writeWeightsDatabase, type WeightsFixture } from '../api/weights-test-helpers';
 
-const execFileAsync = promisify(execFile);
-const root = resolve('.');
 const temp = makeTempDir('cli-weights');
 let fixture: WeightsFixture;
 
-/** Runs the CLI in this process, capturing its output. */
-async function deltascope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (line) => out.push(line), err: (line) => err.push(line) });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
-
-/** Runs the built `deltascope` command (bin → out/main/cli.cjs) in its own process. */
-async function deltascopeBin(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(
-      process.execPath,
-      [join(root, 'bin/deltascope.cjs'), ...args],
-      {
-        env: { ...process.env, DELTASCOPE_HOME: temp.dir },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+/** The built `deltascope` command (bin → out/main/cli.cjs) in its own process. */
+const deltascopeBin = deltascopeProcess({ home: temp.dir });
 
 function checkpointCount(): number {
   const db = openDatabase(fixture.path);

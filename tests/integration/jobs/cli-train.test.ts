@@ -1,16 +1,13 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src-main/store';
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
+import { DELTASCOPE_BIN as bin, deltascopeProcess } from '../../helpers/run-cli';
 import { makeTempDir } from '../../helpers/temp-dir';
 import { integrityCheck, tinySpec } from './jobs-test-helpers';
 
-const execFileAsync = promisify(execFile);
-const root = resolve('.');
-const bin = join(root, 'bin/deltascope.cjs');
 const temp = makeTempDir('jobs-cli');
 
 // The CLI runs the bundle in out/main; rebuild it when the sources are newer.
@@ -19,17 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => temp.cleanup());
 
-async function deltascope(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [bin, ...args], {
-      env: { ...process.env, DELTASCOPE_HOME: temp.dir },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const deltascope = deltascopeProcess({ home: temp.dir });
 
 function writeSpec(name: string, spec: unknown): string {
   const path = join(temp.dir, name);
