@@ -1,11 +1,12 @@
 import { AggregatorSpecSchema } from '../shared/contract-weights';
 import { describeIssues } from '../shared/validate';
 import { openDatabase, type DeltascopeDb } from '../store';
-import { aggregatedSource, AGGREGATOR_KINDS, type AggregatorSpec } from '../weights';
+import { writeAggregateFolder } from '../api/weights/weights-aggregate-folder';
+import { AGGREGATOR_KINDS, type AggregatorSpec } from '../weights';
 import { UsageError } from './command';
 import { defineCommand } from './define-command';
 import { parseDtype } from './model-folder-out';
-import { OpenedSources, parseBudget, writeResultFolder } from './source-refs';
+import { OpenedSources, parseBudget } from './source-refs';
 import { parseNumber, parseRef } from './weights-cli';
 
 /** The aggregator's spec from its flags, checked against the contract's schema (usage error naming the field). */
@@ -107,7 +108,7 @@ deltas three times); a model of any size fits.
       type: 'string',
       value: '<folder>',
       required: '--out <folder> is required.',
-      help: 'the folder to write (must not exist)',
+      help: 'the folder to write (must not exist, or be empty)',
     },
     dtype: {
       type: 'string',
@@ -148,27 +149,21 @@ deltas three times); a model of any size fits.
       for (const ref of deltas) deltaSources.push(await opened.open(parseRef(ref), database));
       const nullSources = [];
       for (const ref of values.null ?? []) nullSources.push(await opened.open(parseRef(ref), database));
-      const source = aggregatedSource({
+      const written = writeAggregateFolder({
         spec,
         base,
         deltas: deltaSources,
         nulls: nullSources,
         merge: values.merge === true,
-        ...(budget === undefined ? {} : { memoryBudgetBytes: budget }),
-      });
-      const written = writeResultFolder(values.out, source, {
+        out: values.out,
         dtype,
         maxShardBytes:
           values['shard-size'] === undefined ? undefined : parseNumber(values['shard-size'], '--shard-size'),
+        memoryBudgetBytes: budget,
         configFrom: opened.configFrom,
-        metadata: {
-          aggregator: JSON.stringify(spec),
-          base: values.base,
-          deltas: JSON.stringify(deltas),
-          merged: String(values.merge === true),
-        },
-        chunkElements: source.chunkElements,
-      });
+        baseName: values.base,
+        deltaNames: deltas,
+      }).files;
       if (values.json) io.out(JSON.stringify({ spec, merged: values.merge === true, written }, null, 2));
       else io.err(`wrote ${values.out} (${written.length} files)`);
       return 0;

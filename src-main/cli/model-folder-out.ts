@@ -1,5 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { configFolder } from '../api/weights/weights-aggregate-folder';
 import { openDatabase, type DeltascopeDb } from '../store';
 import { writeSafetensorsFolder, type SafetensorsDtype } from '../weights';
 import { UsageError } from './command';
@@ -17,19 +16,6 @@ export function parseDtype(text: string | undefined): SafetensorsDtype | undefin
   const dtype = DTYPES[text.toLowerCase()];
   if (dtype === undefined) throw new UsageError(`--dtype must be f32, bf16 or f16; got "${text}"`);
   return dtype;
-}
-
-/** The folder an input checkpoint was imported from, if it holds a config.json. */
-export function configFolder(db: DeltascopeDb, checkpointIds: readonly number[]): string | null {
-  for (const id of checkpointIds) {
-    const run = db.runs.get(db.checkpoints.get(id).runId);
-    const source = (run.config as { source?: { file?: unknown } }).source;
-    if (typeof source?.file !== 'string') continue;
-    const folder =
-      existsSync(source.file) && statSync(source.file).isDirectory() ? source.file : dirname(source.file);
-    if (existsSync(join(folder, 'config.json'))) return folder;
-  }
-  return null;
 }
 
 /** The stored dtype shared by the inputs' tensors (so a BF16 model's merge stays BF16), else F32. */

@@ -11,7 +11,7 @@ import {
   type TensorSource,
 } from '../weights';
 import { UsageError } from './command';
-import { configFolder } from './model-folder-out';
+import { configFolder } from '../api/weights/weights-aggregate-folder';
 import { parseNumber } from './weights-cli';
 
 /**

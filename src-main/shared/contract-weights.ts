@@ -310,6 +310,39 @@ const derivedTarget = {
     .describe('Run (phase "derived") the result is saved under, in the experiment of the first input.'),
 };
 
+/** The inputs of an aggregation: weights.aggregate and weights.aggregateToFolder. */
+const aggregateInputs = {
+  base: id,
+  deltas: z.array(id).min(1).max(64).describe('Fine-tuned checkpoints; each contributes Δᵢ = θᵢ − θ_base.'),
+  aggregator: AggregatorSpecSchema,
+  nullDelta: id.optional().describe('A null-control checkpoint; its Δ normalises "null-normalized".'),
+};
+
+const aggregateJobId = z
+  .string()
+  .min(1)
+  .max(64)
+  .optional()
+  .describe(
+    "Id for this aggregation's job.progress / job.state events (large ones run in a worker thread) and diff.cancel; default: generated.",
+  );
+
+export const SafetensorsDtypeSchema = z.enum(['F32', 'BF16', 'F16']);
+
+/** A sharded safetensors folder written by weights.aggregateToFolder. */
+export const AggregateFolderResultSchema = z.object({
+  /** Absolute path of the folder written. */
+  folder: z.string(),
+  /** Its files: the shards, model.safetensors.index.json, then config.json if the base had one. */
+  files: z.array(z.string()),
+  /** Bytes of all its files. */
+  bytes: z.number().int(),
+  tensorCount: z.number().int(),
+  paramCount: z.number().int(),
+  merged: z.boolean(),
+});
+export type AggregateFolderResult = z.output<typeof AggregateFolderResultSchema>;
+
 export const weightsMethods = {
   'diff.compute': {
     doc: 'Statistics of Δ = B − A per tensor and for the whole model (no weights are returned). Large diffs run in a worker thread and emit job.progress.',
@@ -335,7 +368,7 @@ export const weightsMethods = {
     response: DiffComputeResultSchema,
   },
   'diff.cancel': {
-    doc: 'Stops a running large diff or aggregation (by the jobId of diff.compute or weights.aggregate); that call fails with CANCELLED and an aggregation stores nothing. False if no such job is running.',
+    doc: 'Stops a running large diff or aggregation (by the jobId of diff.compute, weights.aggregate or weights.aggregateToFolder); that call fails with CANCELLED, an aggregation stores nothing and a folder write leaves no folder. False if no such job is running.',
     request: z.object({ jobId: z.string().min(1) }).strict(),
     response: z.object({ cancelled: z.boolean() }),
   },
@@ -488,26 +521,42 @@ export const weightsMethods = {
     doc: 'Folds the deltas (each checkpoint − base) into one per-parameter relevance map, stored as an artifact. Large maps run in a worker thread and emit job.progress (unit "tensors").',
     request: z
       .object({
-        base: id,
-        deltas: z
-          .array(id)
-          .min(1)
-          .max(64)
-          .describe('Fine-tuned checkpoints; each contributes Δᵢ = θᵢ − θ_base.'),
-        aggregator: AggregatorSpecSchema,
-        nullDelta: id.optional().describe('A null-control checkpoint; its Δ normalises "null-normalized".'),
+        ...aggregateInputs,
         name: z.string().min(1).max(200).optional(),
-        jobId: z
-          .string()
-          .min(1)
-          .max(64)
-          .optional()
-          .describe(
-            "Id for this aggregation's job.progress / job.state events (large maps run in a worker thread) and diff.cancel; default: generated.",
-          ),
+        jobId: aggregateJobId,
       })
       .strict(),
     response: RelevanceMapSummarySchema,
+  },
+  'weights.aggregateToFolder': {
+    doc: 'Folds the deltas like weights.aggregate but writes the result — the map, or with `merge` the merged model θ_base + map — as a Hugging Face sharded safetensors folder (shards + model.safetensors.index.json + the base\'s config.json), streamed chunk by chunk with no size cap; nothing is stored in the database. Large ones run in a worker thread and emit job.progress (unit "parameters"); diff.cancel stops one and leaves no folder. The folder must not exist or be empty (FILE_EXISTS names it otherwise) and appears only once complete.',
+    request: z
+      .object({
+        ...aggregateInputs,
+        folder: z
+          .string()
+          .min(1)
+          .max(4096)
+          .describe(
+            'The folder to write: an absolute path (or ~/…) on the machine running Deltascope, whose parent exists.',
+          ),
+        merge: z
+          .boolean()
+          .default(false)
+          .describe('Write θ_base + map, a model that loads elsewhere (mean, median, ties, dare).'),
+        dtype: SafetensorsDtypeSchema.optional().describe(
+          "dtype of the tensors written; default: the base's when merged, else F32.",
+        ),
+        shardBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .optional()
+          .describe('Largest shard in bytes (a larger tensor gets its own); default 2 GiB.'),
+        jobId: aggregateJobId,
+      })
+      .strict(),
+    response: AggregateFolderResultSchema,
   },
   'weights.relevanceMaps': {
     doc: 'Relevance maps stored in the open database (summaries, no data), oldest first; a map that cannot be read is listed with its id and the reason.',

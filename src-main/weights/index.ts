@@ -139,6 +139,8 @@ export { SAFETENSORS_INDEX, parseSafetensorsIndex, type SafetensorsIndex } from 
 export type { SafetensorsDtype } from './formats/safetensors-header';
 export {
   DEFAULT_SHARD_BYTES,
+  checkFolderTarget,
+  partialFolderPath,
   planShards,
   writeSafetensorsFolder,
   writeSafetensorsFromSource,

@@ -3,11 +3,20 @@ import type { AggregatorSpecPayload, CheckpointRef, RelevanceMapSummary } from '
 
 /**
  * The "Aggregate deltas…" form as plain data and the pure steps around it: which fine-tunes a base
- * pre-checks, the weights.aggregate request a filled-in form makes (or the message saying what is
- * missing), and the per-tensor mass shares of a stored map as bars and CSV.
+ * pre-checks, the weights.aggregate (a stored map) or weights.aggregateToFolder (a safetensors
+ * folder) request a filled-in form makes (or the message saying what is missing), and the
+ * per-tensor mass shares of a stored map as bars and CSV.
  */
 
 export type AggregateRequest = MethodRequest<'weights.aggregate'>;
+export type AggregateFolderRequest = MethodRequest<'weights.aggregateToFolder'>;
+/** Where the result goes: a relevance map stored in the database, or a sharded safetensors folder. */
+export type AggregateTarget = 'map' | 'folder';
+/** The dtype of a written folder; '' is the default (the base's when merged, else F32). */
+export type FolderDtype = '' | 'F32' | 'BF16' | 'F16';
+
+/** Aggregators whose result is a weight update, so θ_base + map is a model (weights/source-aggregate.ts). */
+export const MERGEABLE_KINDS: readonly AggregatorSpecPayload['kind'][] = ['mean', 'median', 'ties', 'dare'];
 export type AggregatorKind = AggregatorSpecPayload['kind'];
 
 export const AGGREGATORS: readonly { kind: AggregatorKind; label: string; description: string }[] = [
@@ -50,6 +59,12 @@ export interface AggregateForm {
   /** variance-ratio: the group (objective) of each checked delta, by checkpoint id. */
   groups: Record<number, string>;
   name: string;
+  target: AggregateTarget;
+  /** The folder to write (target 'folder'): a path on the machine running Deltascope. */
+  folder: string;
+  /** Write θ_base + map (a merged model) instead of the map. */
+  merge: boolean;
+  dtype: FolderDtype;
 }
 
 export function defaultAggregateForm(): AggregateForm {
@@ -65,6 +80,10 @@ export function defaultAggregateForm(): AggregateForm {
     nullCheckpoint: null,
     groups: {},
     name: '',
+    target: 'map',
+    folder: '',
+    merge: false,
+    dtype: '',
   };
 }
 
@@ -129,24 +148,55 @@ function aggregatorSpec(form: AggregateForm): AggregatorSpecPayload | string {
   }
 }
 
-/** The weights.aggregate request of a filled-in form, or a message saying what to fix. */
-export function buildAggregateRequest(form: AggregateForm): AggregateRequest | { error: string } {
+/** The inputs both requests share (base, deltas, aggregator, null control), or what to fix. */
+function aggregateInputs(form: AggregateForm): Omit<AggregateRequest, 'name' | 'jobId'> | { error: string } {
   if (form.base === null) return { error: 'Pick the base checkpoint.' };
   const deltas = form.deltas.filter((id) => id !== form.base);
   if (deltas.length === 0) return { error: 'Check at least one fine-tuned checkpoint.' };
   if (deltas.length > 64) return { error: `At most 64 fine-tuned checkpoints (${deltas.length} checked).` };
   const aggregator = aggregatorSpec({ ...form, deltas });
   if (typeof aggregator === 'string') return { error: aggregator };
-  const request: AggregateRequest = { base: form.base, deltas, aggregator };
+  const inputs: Omit<AggregateRequest, 'name' | 'jobId'> = { base: form.base, deltas, aggregator };
   if (form.kind === 'null-normalized') {
     if (form.nullCheckpoint === null) return { error: 'Pick the null-control checkpoint.' };
     if (form.nullCheckpoint === form.base || deltas.includes(form.nullCheckpoint))
       return { error: 'The null-control checkpoint must differ from the base and the fine-tunes.' };
-    request.nullDelta = form.nullCheckpoint;
+    inputs.nullDelta = form.nullCheckpoint;
   }
+  return inputs;
+}
+
+/** The weights.aggregate request of a filled-in form, or a message saying what to fix. */
+export function buildAggregateRequest(form: AggregateForm): AggregateRequest | { error: string } {
+  const inputs = aggregateInputs(form);
+  if ('error' in inputs) return inputs;
+  const request: AggregateRequest = { ...inputs };
   const name = form.name.trim();
   if (name !== '') request.name = name;
   return request;
+}
+
+/** The weights.aggregateToFolder request of a filled-in form, or a message saying what to fix. */
+export function buildAggregateFolderRequest(form: AggregateForm): AggregateFolderRequest | { error: string } {
+  const inputs = aggregateInputs(form);
+  if ('error' in inputs) return inputs;
+  const folder = form.folder.trim();
+  if (folder === '') return { error: 'Type the folder to write, e.g. /home/me/models/ties-merged.' };
+  if (form.merge && !MERGEABLE_KINDS.includes(form.kind)) {
+    const label = AGGREGATORS.find((a) => a.kind === form.kind)?.label ?? form.kind;
+    return {
+      error: `${label} gives a relevance map, not a weight update: untick "Merge into the base" (merging works with mean, median, TIES and DARE).`,
+    };
+  }
+  const request: AggregateFolderRequest = { ...inputs, folder, merge: form.merge };
+  if (form.dtype !== '') request.dtype = form.dtype;
+  return request;
+}
+
+/** A folder name for the form's result: "ties-merged-over-12", "mean-of-3-over-12". */
+export function suggestedFolderName(form: Pick<AggregateForm, 'kind' | 'base' | 'deltas' | 'merge'>): string {
+  const over = form.base === null ? '' : `-over-${form.base}`;
+  return form.merge ? `${form.kind}-merged${over}` : `${form.kind}-of-${form.deltas.length}${over}`;
 }
 
 export interface MassShareBar {

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef } from 'vue';
 import {
   isUnreadable,
+  type AggregateFolderResult,
   type OverviewTilePayload,
   type RelevanceMapSummary,
   type UnreadableArtifact,
@@ -10,18 +11,23 @@ import { useApi } from '../api/provider';
 import { useNavigationStore } from './navigation';
 import { errorMessage, useNoticesStore } from './notices';
 import type { LoadState } from './runs';
-import type { AggregatePreset, AggregateRequest } from '../models/relevance-model';
+import type { AggregateFolderRequest, AggregatePreset, AggregateRequest } from '../models/relevance-model';
 
-/** A large aggregation's progress: tensors folded of all, and the seconds left (null: unknown yet). */
+/**
+ * A large aggregation's progress: tensors folded (a map) or parameters written (a folder) of all,
+ * and the seconds left (null: unknown yet).
+ */
 export interface AggregateProgress {
   done: number;
   total: number;
+  unit: string;
   etaSeconds: number | null;
 }
 
 /**
  * Relevance maps (weights.aggregate artifacts): the stored list, the open map with its whole-model
- * overview and chosen tensor, and the "Aggregate deltas…" dialog. A map is drawn through the diff
+ * overview and chosen tensor, and the "Aggregate deltas…" dialog (which can also write its result
+ * as a safetensors folder, weights.aggregateToFolder). A map is drawn through the diff
  * methods with both sides `{ artifactId }` and view 'a'.
  */
 export const useRelevanceStore = defineStore('relevance', () => {
@@ -40,6 +46,8 @@ export const useRelevanceStore = defineStore('relevance', () => {
   const aggregateError = ref<string | null>(null);
   /** Tensors folded so far by a large aggregation (its worker's job.progress), or null. */
   const aggregateProgress = ref<AggregateProgress | null>(null);
+  /** The folder the dialog's last "Save as a safetensors folder" wrote, shown until the form changes. */
+  const writtenFolder = shallowRef<AggregateFolderResult | null>(null);
 
   const selected = computed(() => maps.value.find((m) => m.artifactId === selectedId.value) ?? null);
   const selectedTile = computed(
@@ -104,6 +112,7 @@ export const useRelevanceStore = defineStore('relevance', () => {
   /** Opens "Aggregate deltas…" (in the relevance view), optionally on a given base and deltas. */
   function openDialog(preset: AggregatePreset | null = null): void {
     aggregateError.value = null;
+    writtenFolder.value = null;
     dialogPreset.value = preset;
     dialogOpen.value = true;
     useNavigationStore().show('relevance');
@@ -113,28 +122,47 @@ export const useRelevanceStore = defineStore('relevance', () => {
     dialogOpen.value = false;
   }
 
-  /** Runs weights.aggregate; on success the new map opens. False (and a message) on failure. */
-  async function aggregate(request: AggregateRequest): Promise<boolean> {
+  /** Runs one aggregation call with a fresh job id (for its progress and Stop); null and a message on failure. */
+  async function runAggregation<T>(call: (jobId: string) => Promise<T>): Promise<T | null> {
     aggregating.value = true;
     aggregateError.value = null;
     aggregateProgress.value = null;
+    writtenFolder.value = null;
     const jobId = `aggregate-${Date.now().toString(36)}-${++aggregateSequence}`;
     aggregateJobId = jobId;
     try {
-      const summary = await useApi()['weights.aggregate']({ ...request, jobId });
-      await load();
-      select(summary.artifactId);
-      useNavigationStore().show('relevance');
-      useNoticesStore().push('info', `Saved relevance map ${summary.artifactId}: ${summary.name}.`);
-      return true;
+      return await call(jobId);
     } catch (caught) {
       aggregateError.value = errorMessage(caught);
-      return false;
+      return null;
     } finally {
       if (aggregateJobId === jobId) aggregateJobId = null;
       aggregating.value = false;
       aggregateProgress.value = null;
     }
+  }
+
+  /** Runs weights.aggregate; on success the new map opens. False (and a message) on failure. */
+  async function aggregate(request: AggregateRequest): Promise<boolean> {
+    const summary = await runAggregation((jobId) => useApi()['weights.aggregate']({ ...request, jobId }));
+    if (summary === null) return false;
+    await load();
+    select(summary.artifactId);
+    useNavigationStore().show('relevance');
+    useNoticesStore().push('info', `Saved relevance map ${summary.artifactId}: ${summary.name}.`);
+    return true;
+  }
+
+  /**
+   * Runs weights.aggregateToFolder: the result goes to a sharded safetensors folder on the machine
+   * running Deltascope, not the database. On success `writtenFolder` holds what was written.
+   */
+  async function aggregateToFolder(request: AggregateFolderRequest): Promise<boolean> {
+    const result = await runAggregation((jobId) =>
+      useApi()['weights.aggregateToFolder']({ ...request, jobId }),
+    );
+    writtenFolder.value = result === null ? null : markRaw(result);
+    return result !== null;
   }
 
   /** Stops the running aggregation (only large ones, run in a worker, can stop); it saves nothing. */
@@ -160,6 +188,7 @@ export const useRelevanceStore = defineStore('relevance', () => {
     dialogOpen.value = false;
     dialogPreset.value = null;
     aggregateError.value = null;
+    writtenFolder.value = null;
   }
 
   /** Forgets the maps when another database opens (subscribed once, on first use). */
@@ -172,7 +201,12 @@ export const useRelevanceStore = defineStore('relevance', () => {
     });
     api.onEvent('job.progress', (event) => {
       if (event.jobId !== aggregateJobId || !aggregating.value) return;
-      aggregateProgress.value = { done: event.done, total: event.total, etaSeconds: event.etaSeconds };
+      aggregateProgress.value = {
+        done: event.done,
+        total: event.total,
+        unit: event.unit,
+        etaSeconds: event.etaSeconds,
+      };
     });
   }
 
@@ -191,12 +225,14 @@ export const useRelevanceStore = defineStore('relevance', () => {
     aggregating,
     aggregateError,
     aggregateProgress,
+    writtenFolder,
     load,
     select,
     loadOverview,
     openDialog,
     closeDialog,
     aggregate,
+    aggregateToFolder,
     cancelAggregate,
     reset,
     listen,

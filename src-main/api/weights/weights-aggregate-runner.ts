@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import type { RelevanceMapSummary } from '../../shared/contract-weights';
+import type { AggregateFolderResult, RelevanceMapSummary } from '../../shared/contract-weights';
 import { DeltascopeError, fromErrorPayload } from '../../shared/errors';
 import type { DeltascopeDb } from '../../store';
 import {
@@ -11,8 +11,14 @@ import {
   type AggregateOutput,
   type AggregateParams,
 } from './weights-aggregate';
+import {
+  aggregateCheckpointsToFolder,
+  resolveOutFolder,
+  type AggregateFolderParams,
+} from './weights-aggregate-folder';
 import type { AggregateWorkerInput, AggregateWorkerMessage } from './weights-aggregate-messages';
 import { startWorkerThread } from '../../jobs/task-thread';
+import { checkFolderTarget, partialFolderPath } from '../../weights';
 import { jobProgress, runWorkerJob, type Emit } from './worker-job';
 
 /**
@@ -22,12 +28,23 @@ import { jobProgress, runWorkerJob, type Emit } from './worker-job';
  * Smaller ones, and databases with no file to reopen, run inline. A running one stops on
  * `cancel(jobId)` (the handler wires diff.cancel to it): the call fails with CANCELLED and no
  * artifact is written.
+ *
+ * weights.aggregateToFolder runs the same way, but the worker streams the result into a sharded
+ * safetensors folder (weights-aggregate-folder.ts) and reports parameters written. The folder is
+ * checked before anything starts (a non-empty one is refused, naming it); it is built under a hidden
+ * temporary name and renamed when complete, and when the worker is stopped or dies that temporary
+ * folder is removed once the thread has exited, so no half-written folder is ever left.
  */
 
 /** Parameters from which an aggregation moves to a worker thread. */
 export const DEFAULT_AGGREGATE_WORKER_THRESHOLD = 2_000_000;
 
 export interface AggregateRequest extends AggregateParams {
+  jobId?: string | undefined;
+}
+
+export interface AggregateFolderRequest extends Omit<AggregateFolderParams, 'folder'> {
+  folder: string;
   jobId?: string | undefined;
 }
 
@@ -63,15 +80,52 @@ export class AggregateRunner {
     }
     const jobId = requested ?? `aggregate-${++this.sequence}`;
     const label = `Aggregate ${params.aggregator.kind} of ${params.deltas.length} delta${params.deltas.length === 1 ? '' : 's'} over #${params.base}`;
-    const outputs = await this.inWorker(jobId, label, {
-      databasePath: db.path,
-      base: params.base,
-      deltas: params.deltas,
-      nullDelta: params.nullDelta,
-      spec: plan.spec,
-      names: plan.names,
-    });
+    const outputs = await this.inWorker<AggregateOutput[]>(
+      jobId,
+      label,
+      'tensors',
+      {
+        databasePath: db.path,
+        base: params.base,
+        deltas: params.deltas,
+        nullDelta: params.nullDelta,
+        spec: plan.spec,
+        names: plan.names,
+      },
+      (message) => (message.type === 'done' ? message.outputs : undefined),
+    );
     return storeAggregation(db, plan, outputs);
+  }
+
+  /** weights.aggregateToFolder: the folder is checked first; large ones are written in a worker thread. */
+  async aggregateToFolder(db: DeltascopeDb, request: AggregateFolderRequest): Promise<AggregateFolderResult> {
+    const { jobId: requested, ...rest } = request;
+    const params: AggregateFolderParams = { ...rest, folder: resolveOutFolder(rest.folder) };
+    const plan = planAggregation(db, params);
+    checkFolderTarget(params.folder);
+    if (aggregationSize(db, plan) < this.threshold || !existsSync(db.path)) {
+      return aggregateCheckpointsToFolder(db, params);
+    }
+    const jobId = requested ?? `aggregate-${++this.sequence}`;
+    const what = params.merge ? 'Merge' : 'Aggregate';
+    const label = `${what} ${params.aggregator.kind} of ${params.deltas.length} delta${params.deltas.length === 1 ? '' : 's'} over #${params.base} into ${params.folder}`;
+    return this.inWorker<AggregateFolderResult>(
+      jobId,
+      label,
+      'parameters',
+      {
+        databasePath: db.path,
+        base: params.base,
+        deltas: params.deltas,
+        nullDelta: params.nullDelta,
+        spec: plan.spec,
+        names: plan.names,
+        folder: params,
+      },
+      (message) => (message.type === 'written' ? message.result : undefined),
+      // A stopped or failed worker may leave its temporary folder (never the folder itself).
+      () => rmSync(partialFolderPath(params.folder), { recursive: true, force: true }),
+    );
   }
 
   /** Stops a running worker aggregation; its aggregate() rejects with CANCELLED. */
@@ -87,7 +141,14 @@ export class AggregateRunner {
     for (const stop of [...this.running.values()]) stop();
   }
 
-  private inWorker(jobId: string, label: string, input: AggregateWorkerInput): Promise<AggregateOutput[]> {
+  private inWorker<T>(
+    jobId: string,
+    label: string,
+    unit: string,
+    input: AggregateWorkerInput,
+    result: (message: AggregateWorkerMessage) => T | undefined,
+    onExit?: () => void,
+  ): Promise<T> {
     if (this.running.has(jobId)) {
       throw new DeltascopeError(
         'INVALID_PAYLOAD',
@@ -96,21 +157,26 @@ export class AggregateRunner {
     }
     const { emit } = this.options;
     const started = performance.now();
-    return runWorkerJob<AggregateOutput[], AggregateWorkerMessage>({
+    return runWorkerJob<T, AggregateWorkerMessage>({
       jobId,
       label,
       emit,
       running: this.running,
-      start: () => startWorker(input),
+      start: () => {
+        const worker = startWorker(input);
+        if (onExit !== undefined) worker.once('exit', onExit);
+        return worker;
+      },
       onMessage: (message, job) => {
         if (job.settled()) return;
         if (message.type === 'progress') {
-          // One event per tensor: tensors are few (tens to hundreds), unlike a diff's chunks.
-          emit('job.progress', jobProgress(jobId, label, 'tensors', started, message.done, message.total));
-        } else if (message.type === 'done') {
-          job.finish(null, message.outputs);
-        } else {
+          // A map: one event per tensor (tens to hundreds). A folder: at most one per 200 ms.
+          emit('job.progress', jobProgress(jobId, label, unit, started, message.done, message.total));
+        } else if (message.type === 'error') {
           job.finish(fromErrorPayload(message.error));
+        } else {
+          const value = result(message);
+          if (value !== undefined) job.finish(null, value);
         }
       },
     });

@@ -97,6 +97,8 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
     'weights.combine': async (p) => written(combineCheckpoints(database(), sources, p)),
     'weights.randomDirection': async (p) => written(randomDirectionCheckpoint(database(), sources, p)),
     'weights.aggregate': async (p) => written(await aggregates.aggregate(database(), p)),
+    // Writes a folder on disk, not the database: no `written`.
+    'weights.aggregateToFolder': async (p) => aggregates.aggregateToFolder(database(), p),
     'weights.relevanceMaps': async () => listRelevanceMaps(database()),
     'weights.observation': async ({ ref }) => observationOf(database(), ref),
     'weights.inspect': async ({ path }) => inspectModelFile(path),

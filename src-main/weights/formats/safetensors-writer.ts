@@ -4,8 +4,11 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   renameSync,
+  rmdirSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -23,8 +26,9 @@ import { SAFETENSORS_INDEX } from './safetensors-index';
  * `config.json`), one chunk at a time, so a result of any size is written in bounded memory.
  * Each tensor keeps its source dtype unless one is forced. A file goes through the safe writer
  * (src-main/files: temporary file, rename, never the open database, an existing file only with
- * `overwrite`); a folder is built under a temporary name beside it and renamed into place, and an
- * existing folder is never replaced.
+ * `overwrite`); a folder is built under a temporary name beside it (`partialFolderPath`) and renamed
+ * into place, and an existing folder is never replaced: only an empty one (made by a folder picker,
+ * say) is taken.
  */
 
 /** Default shard size of a written folder: 2 GiB. */
@@ -44,23 +48,56 @@ export interface FolderWriteOptions extends SafetensorsWriteOptions {
   maxShardBytes?: number;
   /** A folder whose config.json (and generation_config.json) are copied next to the shards. */
   configFrom?: string | null;
+  /** Called after each chunk written: elements written so far, of the whole source's. */
+  onProgress?: (doneElements: number, totalElements: number) => void;
 }
 
 function dtypeOf(tensor: SourceTensor, options: SafetensorsWriteOptions): SafetensorsDtype {
   return options.dtype ?? tensor.dtype;
 }
 
-function refuseExisting(path: string): void {
-  if (openDatabaseAt(path) !== null) {
-    throw new DeltascopeError('FILE_EXISTS', `Refusing to write ${path}: it is the open database.`, { path });
+/**
+ * Checks that a sharded folder can be written at `dir`: FILE_EXISTS naming it when it is the open
+ * database, a file, or a folder that is not empty; FILE_NOT_FOUND when its parent folder is missing.
+ * True when `dir` is an existing empty folder (the writer then replaces it).
+ */
+export function checkFolderTarget(dir: string): boolean {
+  if (openDatabaseAt(dir) !== null) {
+    throw new DeltascopeError('FILE_EXISTS', `Refusing to write ${dir}: it is the open database.`, {
+      path: dir,
+    });
   }
-  if (existsSync(path)) {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) {
+      throw new DeltascopeError(
+        'FILE_EXISTS',
+        `${dir} already exists and is a file, not a folder; choose another folder name.`,
+        { path: dir },
+      );
+    }
+    const entries = readdirSync(dir);
+    if (entries.length === 0) return true;
+    const shown = entries.slice(0, 3).join(', ') + (entries.length > 3 ? ', …' : '');
     throw new DeltascopeError(
       'FILE_EXISTS',
-      `${path} already exists; choose another name or remove it first.`,
-      { path },
+      `${dir} already exists and is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}: ${shown}); choose a new or empty folder, nothing was written.`,
+      { path: dir },
     );
   }
+  const parent = dirname(dir);
+  if (!existsSync(parent) || !statSync(parent).isDirectory()) {
+    throw new DeltascopeError(
+      'FILE_NOT_FOUND',
+      `Cannot write ${dir}: its parent folder ${parent} does not exist.`,
+      { path: dir },
+    );
+  }
+  return false;
+}
+
+/** Where a folder is built before it is renamed to `dir` (hidden, beside it; removed on failure). */
+export function partialFolderPath(dir: string): string {
+  return join(dirname(dir), `.${basename(dir)}.${process.pid}.partial`);
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
@@ -101,6 +138,7 @@ function writeFileFrom(
   tensors: readonly SourceTensor[],
   options: SafetensorsWriteOptions,
   flags: 'wx' | 'r+' = 'wx',
+  onChunk?: (elements: number) => void,
 ): void {
   const fd = openSync(path, flags);
   try {
@@ -118,6 +156,7 @@ function writeFileFrom(
         const bytes = raw.subarray(0, chunk.length * DTYPE_BYTES[dtype]);
         encodeChunk(dtype, chunk, bytes);
         writeAll(fd, bytes);
+        onChunk?.(chunk.length);
       }
     }
   } finally {
@@ -185,17 +224,25 @@ export function writeSafetensorsFolder(
       `the shard size must be a positive whole number of bytes; got ${maxBytes}`,
     );
   }
-  refuseExisting(dir);
-  const temporary = join(dirname(dir), `.${basename(dir)}.${process.pid}.partial`);
+  const emptyFolder = checkFolderTarget(dir);
+  const temporary = partialFolderPath(dir);
   const shards = planShards(source.tensors, maxBytes, options.dtype);
   const names: string[] = [];
+  const totalElements = source.tensors.reduce((sum, t) => sum + t.count, 0);
+  let doneElements = 0;
+  const onChunk =
+    options.onProgress === undefined
+      ? undefined
+      : (elements: number) => options.onProgress!((doneElements += elements), totalElements);
+  let made = false;
   try {
     mkdirSync(temporary); // beside `dir`, whose parent must exist: no other folder is created
+    made = true;
     const weightMap: Record<string, string> = {};
     let totalSize = 0;
     shards.forEach((tensors, i) => {
       const name = shardName(i + 1, shards.length);
-      writeFileFrom(join(temporary, name), source, tensors, options);
+      writeFileFrom(join(temporary, name), source, tensors, options, 'wx', onChunk);
       names.push(name);
       for (const t of tensors) {
         weightMap[t.name] = name;
@@ -212,9 +259,12 @@ export function writeSafetensorsFolder(
         names.push(config);
       }
     }
+    // rename(2) could replace an empty folder, but not on Windows: remove it just before.
+    if (emptyFolder) rmdirSync(dir);
     renameSync(temporary, dir);
   } catch (error) {
-    rmSync(temporary, { recursive: true, force: true });
+    // Another write of the same folder in this process may own an existing temporary folder.
+    if (made) rmSync(temporary, { recursive: true, force: true });
     throw ioFailure(dir, error);
   }
   return names.map((name) => join(dir, name));

@@ -4,6 +4,7 @@ import { AggregatorSpecSchema, weightsMethods, type RelevanceMapSummary } from '
 import {
   AGGREGATORS,
   aggregatePreset,
+  buildAggregateFolderRequest,
   buildAggregateRequest,
   defaultAggregateForm,
   defaultGroups,
@@ -11,6 +12,7 @@ import {
   MASS_SHARE_COLUMNS,
   massShareBars,
   massShareRows,
+  suggestedFolderName,
   type AggregateForm,
 } from '../../../../src-renderer/models/relevance-model';
 import { defaultDeltaSelection } from '../../../../src-renderer/models/diff-refs';
@@ -111,6 +113,49 @@ describe('the "Aggregate deltas…" form', () => {
     expect(error({ kind: 'variance-ratio', groups: { 121: 'coin', 130: 'coin' } })).toMatch(
       /two different groups/,
     );
+  });
+});
+
+describe('"Save as a safetensors folder"', () => {
+  const folderForm = (patch: Partial<AggregateForm>) =>
+    form({ target: 'folder', folder: '/models/out', ...patch });
+  const parseFolder = (request: unknown) =>
+    weightsMethods['weights.aggregateToFolder'].request.parse(request);
+
+  it('builds a weights.aggregateToFolder request the contract accepts', () => {
+    const request = buildAggregateFolderRequest(
+      folderForm({ kind: 'ties', density: 0.3, merge: true, dtype: 'BF16', folder: '  /models/ties ' }),
+    );
+    expect(request).toEqual({
+      base: 101,
+      deltas: [121, 130],
+      aggregator: { kind: 'ties', density: 0.3, lambda: 1 },
+      folder: '/models/ties',
+      merge: true,
+      dtype: 'BF16',
+    });
+    expect(parseFolder(request).folder).toBe('/models/ties');
+    // The map's name belongs to a stored map; the default dtype is left to the main side.
+    const plain = buildAggregateFolderRequest(folderForm({ name: 'ignored' }));
+    expect(plain).not.toHaveProperty('name');
+    expect(plain).not.toHaveProperty('dtype');
+    expect(parseFolder(plain).merge).toBe(false);
+  });
+
+  it('says what is missing: the folder, or a merge of an aggregator that gives no weight update', () => {
+    const error = (patch: Partial<AggregateForm>) => {
+      const reply = buildAggregateFolderRequest(folderForm(patch));
+      return 'error' in reply ? reply.error : null;
+    };
+    expect(error({ folder: '   ' })).toMatch(/Type the folder/);
+    expect(error({ kind: 'sign-agreement', merge: true })).toMatch(/Sign agreement gives a relevance map/);
+    expect(error({ kind: 'sign-agreement', merge: false })).toBeNull();
+    expect(error({ deltas: [] })).toMatch(/at least one/);
+  });
+
+  it('suggests a folder name from the recipe', () => {
+    expect(suggestedFolderName(form({ kind: 'ties', merge: true }))).toBe('ties-merged-over-101');
+    expect(suggestedFolderName(form({ kind: 'mean' }))).toBe('mean-of-2-over-101');
   });
 });
 

@@ -55,7 +55,7 @@ describe('relevance store: a large aggregation', () => {
     transport.emit('job.progress', progress('someone-else', 3));
     expect(relevance.aggregateProgress).toBeNull();
     transport.emit('job.progress', progress(jobId, 1));
-    expect(relevance.aggregateProgress).toEqual({ done: 1, total: 4, etaSeconds: 1 });
+    expect(relevance.aggregateProgress).toEqual({ done: 1, total: 4, unit: 'tensors', etaSeconds: 1 });
 
     await relevance.cancelAggregate();
     expect(transport.calls.filter((c) => c.method === 'diff.cancel').map((c) => c.params)).toEqual([
@@ -69,5 +69,67 @@ describe('relevance store: a large aggregation', () => {
     // Nothing runs any more: a second stop sends nothing.
     await relevance.cancelAggregate();
     expect(transport.calls.filter((c) => c.method === 'diff.cancel')).toHaveLength(1);
+  });
+});
+
+describe('relevance store: "Save as a safetensors folder"', () => {
+  const written = {
+    folder: '/models/ties-merged',
+    files: ['/models/ties-merged/model-00001-of-00001.safetensors'],
+    bytes: 2048,
+    tensorCount: 3,
+    paramCount: 76,
+    merged: true,
+  };
+
+  it('calls weights.aggregateToFolder with a job id, follows its progress in parameters, keeps what it wrote', async () => {
+    let finish: (() => void) | null = null;
+    const original = transport.call.bind(transport);
+    transport.call = (method, params) => {
+      if (method !== 'weights.aggregateToFolder') return original(method, params);
+      transport.calls.push({ method, params });
+      return new Promise<CallResult>((resolve) => {
+        finish = () => resolve({ ok: true, result: written });
+      });
+    };
+    const relevance = useRelevanceStore();
+    relevance.listen();
+    const request = {
+      base: 1,
+      deltas: [2, 3],
+      aggregator: { kind: 'ties' as const, density: 0.2 },
+      folder: written.folder,
+      merge: true,
+    };
+    const running = relevance.aggregateToFolder(request);
+    await settle();
+    const params = transport.calls.find((c) => c.method === 'weights.aggregateToFolder')?.params as {
+      jobId: string;
+    };
+    expect(params).toMatchObject({ ...request, jobId: expect.stringMatching(/^aggregate-/) });
+    transport.emit('job.progress', { ...progress(params.jobId, 40), total: 76, unit: 'parameters' });
+    expect(relevance.aggregateProgress).toEqual({ done: 40, total: 76, unit: 'parameters', etaSeconds: 1 });
+    finish!();
+    expect(await running).toBe(true);
+    expect(relevance.writtenFolder).toEqual(written);
+    expect(relevance.aggregateProgress).toBeNull();
+  });
+
+  it('shows the refusal of a folder that is not empty, and no written folder', async () => {
+    const message =
+      '/models/x already exists and is not empty (1 entry: notes.txt); choose a new or empty folder, nothing was written.';
+    transport.handle('weights.aggregateToFolder', () => {
+      throw new DeltascopeError('FILE_EXISTS', message);
+    });
+    const relevance = useRelevanceStore();
+    const ok = await relevance.aggregateToFolder({
+      base: 1,
+      deltas: [2],
+      aggregator: { kind: 'mean' },
+      folder: '/models/x',
+    });
+    expect(ok).toBe(false);
+    expect(relevance.aggregateError).toContain('/models/x already exists and is not empty');
+    expect(relevance.writtenFolder).toBeNull();
   });
 });
