@@ -76,30 +76,63 @@ function checkPercentile(percentile: number): void {
   }
 }
 
+/** Where the percentile lies in a histogram: the bin's |v| bit patterns [low, high), how many finite values it holds, and the rank sought among them (0-based). */
+export interface PercentileBin {
+  low: number;
+  high: number;
+  inBin: number;
+  rankInBin: number;
+  maxAbs: number;
+  /** Finite elements in all. */
+  count: number;
+}
+
+/** The bin of `histogram` (over `total` elements) holding the p-th percentile, or null when no element is finite. */
+export function absPercentileBin(
+  histogram: AbsHistogram,
+  total: number,
+  percentile: number,
+): PercentileBin | null {
+  checkPercentile(percentile);
+  const counts = histogram.counts.slice();
+  counts[0]! += histogram.zeros;
+  const count = total - histogram.nonFinite;
+  const maxAbs = new Float32Array(new Int32Array([histogram.maxBits]).buffer)[0]!;
+  if (count === 0) return null;
+  const rank = Math.min(count, Math.max(1, Math.ceil((percentile * count) / 100)));
+  let bin = 0;
+  let below = 0;
+  while (below + counts[bin]! < rank) below += counts[bin++]!;
+  const low = bin << 16;
+  return { low, high: low + (1 << 16), inBin: counts[bin]!, rankInBin: rank - below - 1, maxAbs, count };
+}
+
+/** The percentile from the |v| of its bin's elements (in any order; `candidates` is reordered). */
+export function absPercentileIn(bin: PercentileBin, candidates: Float32Array): AbsPercentile {
+  if (candidates.length !== bin.inBin) {
+    throw new DeltascopeError(
+      'INTERNAL',
+      `the percentile's bin holds ${bin.inBin} values; ${candidates.length} were collected`,
+    );
+  }
+  return { value: quickselect(candidates, bin.rankInBin), maxAbs: bin.maxAbs, count: bin.count };
+}
+
 /** The percentile of `data` given its histogram (one pass over the values of one bin). */
 export function absPercentileFrom(
   data: Float32Array,
   histogram: AbsHistogram,
   percentile: number,
 ): AbsPercentile {
-  checkPercentile(percentile);
-  const counts = histogram.counts.slice();
-  counts[0]! += histogram.zeros;
-  const count = data.length - histogram.nonFinite;
-  const maxAbs = new Float32Array(new Int32Array([histogram.maxBits]).buffer)[0]!;
-  if (count === 0) return { value: 0, maxAbs: 0, count: 0 };
-  const rank = Math.min(count, Math.max(1, Math.ceil((percentile * count) / 100)));
-  let bin = 0;
-  let below = 0;
-  while (below + counts[bin]! < rank) below += counts[bin++]!;
-  const candidates = new Float32Array(counts[bin]!);
-  const low = bin << 16;
-  const high = low + (1 << 16);
+  const bin = absPercentileBin(histogram, data.length, percentile);
+  if (bin === null) return { value: 0, maxAbs: 0, count: 0 };
+  const candidates = new Float32Array(bin.inBin);
+  const { low, high } = bin;
   const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
   let c = 0;
   for (let i = 0; i < bits.length; i++) {
     const u = bits[i]! & 0x7fffffff;
     if (u >= low && u < high) candidates[c++] = Math.abs(data[i]!);
   }
-  return { value: quickselect(candidates, rank - below - 1), maxAbs, count };
+  return absPercentileIn(bin, candidates);
 }

@@ -172,8 +172,11 @@ export interface TileRequest {
   tileSize?: number;
 }
 
-/** One tileSize×tileSize tile of the level pyramid (edge tiles are smaller). */
-export function heatmapTile(matrix: HeatmapMatrix, request: TileRequest): HeatmapTile {
+/** Where a tile of the level pyramid lies: its first cell and size in level cells, and the level's factor (requests checked). */
+export function tileWindow(
+  matrix: { rows: number; cols: number },
+  request: TileRequest,
+): { row0: number; col0: number; rows: number; cols: number; factor: number } {
   const { level, tileRow, tileCol, tileSize = DEFAULT_TILE_SIZE } = request;
   const factor = checkLevel(level);
   const size = levelSize(matrix, level);
@@ -197,13 +200,23 @@ export function heatmapTile(matrix: HeatmapMatrix, request: TileRequest): Heatma
   }
   const row0 = tileRow * tileSize;
   const col0 = tileCol * tileSize;
-  const rows = Math.min(tileSize, size.rows - row0);
-  const cols = Math.min(tileSize, size.cols - col0);
+  return {
+    row0,
+    col0,
+    rows: Math.min(tileSize, size.rows - row0),
+    cols: Math.min(tileSize, size.cols - col0),
+    factor,
+  };
+}
+
+/** One tileSize×tileSize tile of the level pyramid (edge tiles are smaller). */
+export function heatmapTile(matrix: HeatmapMatrix, request: TileRequest): HeatmapTile {
+  const { row0, col0, rows, cols, factor } = tileWindow(matrix, request);
   return {
     data: poolRegion(matrix, factor, row0, col0, rows, cols),
     rows,
     cols,
-    level,
+    level: request.level,
     factor,
     rowStart: row0 * factor,
     colStart: col0 * factor,

@@ -99,14 +99,36 @@ export {
 export { kthLargestAbs, kthSmallestAbs } from './select';
 export {
   absPercentile,
+  absPercentileBin,
   absPercentileFrom,
+  absPercentileIn,
   addToAbsHistogram,
   emptyAbsHistogram,
   type AbsHistogram,
   type AbsPercentile,
+  type PercentileBin,
 } from './abs-percentile';
 export { buildPyramid, poolByTwo, poolRowsByTwo, pyramidTile } from './heatmap-pyramid';
-export { buildHeatmapView, type HeatmapView } from './heatmap-view';
+export {
+  baseLevelOf,
+  buildHeatmapView,
+  FULL_CELLS,
+  tileNeedsRead,
+  viewBytes,
+  viewPercentile,
+  viewTile,
+  type HeatmapView,
+  type HeatmapViewOptions,
+} from './heatmap-view';
+export {
+  absInRange,
+  deltaReader,
+  poolingPass,
+  readRegion,
+  tensorReader,
+  type HeatmapReader,
+} from './heatmap-pass';
+export { nativeHeatmapAvailable, setNativeHeatmap } from './native-heatmap';
 export { deltaFill, readTensorDelta } from './tensor-delta';
 
 export { readSafetensors, writeSafetensors, type ImportedWeights } from './formats/safetensors';

@@ -51,6 +51,26 @@ function addonCandidates(): string[] {
   ];
 }
 
+let exportsLoaded: Readonly<Record<string, unknown>> | null | undefined;
+
+/**
+ * The built addon's exports (loaded once; native-heatmap.ts takes its own functions from them), or
+ * null when it is not built or this host is big-endian (the kernels read little-endian bytes).
+ */
+export function nativeAddonExports(): Readonly<Record<string, unknown>> | null {
+  if (exportsLoaded !== undefined) return exportsLoaded;
+  exportsLoaded = null;
+  if (!LITTLE_ENDIAN_HOST) return exportsLoaded;
+  const file = addonCandidates().find((candidate) => existsSync(candidate));
+  if (file === undefined) return exportsLoaded;
+  try {
+    exportsLoaded = createRequire(file)(file) as Record<string, unknown>;
+  } catch {
+    exportsLoaded = null;
+  }
+  return exportsLoaded;
+}
+
 let loaded: DeltaAddon | null | undefined;
 let enabled = true;
 
@@ -58,22 +78,17 @@ function loadAddon(): DeltaAddon | null {
   if (loaded !== undefined) return loaded;
   loaded = null;
   const setting = process.env.DELTASCOPE_NATIVE_DELTA ?? '';
-  if (setting === 'off' || setting === '0' || !LITTLE_ENDIAN_HOST) return loaded;
-  const file = addonCandidates().find((candidate) => existsSync(candidate));
-  if (file === undefined) return loaded;
-  try {
-    const module = createRequire(file)(file) as Partial<DeltaAddon>;
-    const { deltaPass, deltaPassStart, deltaPassFinish } = module;
-    // An addon built from sources older than deltaPass: keep the JS kernel.
-    if (
-      typeof deltaPass === 'function' &&
-      typeof deltaPassStart === 'function' &&
-      typeof deltaPassFinish === 'function'
-    )
-      loaded = { deltaPass, deltaPassStart, deltaPassFinish };
-  } catch {
-    loaded = null;
-  }
+  if (setting === 'off' || setting === '0') return loaded;
+  const module = nativeAddonExports() as Partial<DeltaAddon> | null;
+  if (module === null) return loaded;
+  const { deltaPass, deltaPassStart, deltaPassFinish } = module;
+  // An addon built from sources older than deltaPass: keep the JS kernel.
+  if (
+    typeof deltaPass === 'function' &&
+    typeof deltaPassStart === 'function' &&
+    typeof deltaPassFinish === 'function'
+  )
+    loaded = { deltaPass, deltaPassStart, deltaPassFinish };
   return loaded;
 }
 

@@ -33,6 +33,7 @@
 #include <math.h>
 #include <string.h>
 #include "delta_stats.h"
+#include "heatmap_pass.h"
 
 /*
  * oneDNN (Debian: libdnnl2, the library torch's CPU convolutions use) computes the convolutions when
@@ -1009,6 +1010,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"deltaPass", NULL, delta_pass, NULL, NULL, NULL, napi_default, NULL},
       {"deltaPassStart", NULL, delta_pass_start, NULL, NULL, NULL, napi_default, NULL},
       {"deltaPassFinish", NULL, delta_pass_finish, NULL, NULL, NULL, napi_default, NULL},
+      {"heatmapPass", NULL, heatmap_pass, NULL, NULL, NULL, napi_default, NULL},
+      {"absInRange", NULL, abs_in_range, NULL, NULL, NULL, napi_default, NULL},
   };
   Scratch *s = (Scratch *)calloc(1, sizeof(Scratch));
   if (s == NULL || napi_set_instance_data(env, s, free_scratch, NULL) != napi_ok ||

@@ -1,28 +1,29 @@
 import type { DiffView, HeatmapTilePayload, OverviewTilePayload } from '../../shared/contract-weights';
 import { DeltascopeError } from '../../shared/errors';
 import {
-  absPercentileFrom,
+  baseLevelOf,
   buildHeatmapView,
-  deltaFill,
+  deltaReader,
   formatShape,
   levelSize,
   levelToFit,
   matchTensorMaps,
   matrixShape,
   mismatchError,
-  poolMatrix,
-  pyramidTile,
-  readTensorDelta,
-  readWholeTensor,
-  symmetricColorScale,
-  tensorAsMatrix,
-  type AbsHistogram,
+  tensorReader,
+  tileNeedsRead,
+  viewBytes,
+  viewPercentile,
+  viewTile,
   type AbsPercentile,
   type ColorScale,
-  type HeatmapMatrix,
+  type HeatmapReader,
+  type HeatmapTile,
+  type HeatmapView,
   type SourceTensor,
   type TensorMismatch,
   type TensorSource,
+  type TileRequest,
 } from '../../weights';
 import { ByteLruCache } from './weights-cache';
 import type { LazySide } from './weights-sources';
@@ -30,17 +31,14 @@ import type { LazySide } from './weights-sources';
 /**
  * Heatmap tiles, whole-model overviews and hover read-outs of a tensor seen as Δ = B − A, A or B.
  * Computed when a tensor is first viewed, from that tensor alone (read chunk by chunk from a model
- * file, folder or stored checkpoint; never the whole model), then cached: its 2-D view, its
- * level-of-detail pyramid (every level ≥ 1, a third of the view's size) and its colour scales, so the
- * first paint's tiles and every pan or zoom after it are copies, not passes over the tensor.
+ * file, folder or stored checkpoint; never the whole model), then cached: its heatmap view
+ * (weights/heatmap-view.ts: the levels of detail from its base level up, and the |v| histogram)
+ * and its colour scales, so the first paint's tiles and every pan or zoom at or above the base
+ * are copies, not passes over the tensor. A large tensor's view starts a few levels up (bounded
+ * memory); a tile below it reads just its region.
  */
 
-interface TensorView {
-  matrix: HeatmapMatrix;
-  /** Levels 1…top (index L − 1 holds level L). */
-  pyramid: HeatmapMatrix[];
-  /** |v| histogram of the matrix (for its colour scales), when it was built with one. */
-  histogram: AbsHistogram | null;
+interface TensorView extends HeatmapView {
   scales: Map<number, ColorScale>;
 }
 
@@ -94,20 +92,19 @@ function withOpen<T>(a: LazySide, b: LazySide, use: (sa: TensorSource, sb: Tenso
 }
 
 /** The values a view draws: Δ = B − A read pairwise, or one side's own tensor. */
-function readView(
+function readerOf(
   a: LazySide,
   b: LazySide,
   sa: TensorSource,
   sb: TensorSource,
   name: string,
   view: DiffView,
-): { shape: readonly number[]; data: Float32Array } {
+): HeatmapReader {
   if (view === 'delta') {
     const [ta, tb] = tensorPair(a, b, name);
-    return { shape: ta.shape, data: readTensorDelta(sa, sb, ta, tb) };
+    return deltaReader(sa, sb, ta, tb);
   }
-  const tensor = tensorOf(view === 'a' ? a : b, name);
-  return { shape: tensor.shape, data: readWholeTensor(view === 'a' ? sa : sb, tensor).data };
+  return tensorReader(view === 'a' ? sa : sb, tensorOf(view === 'a' ? a : b, name));
 }
 
 /** The colour scale of symmetricColorScale from a percentile already found: max|v| when it is 0. */
@@ -116,11 +113,19 @@ function colorScaleFrom(found: AbsPercentile, percentile: number): ColorScale {
   return { limit: found.value > 0 ? found.value : found.maxAbs, percentile, maxAbs: found.maxAbs };
 }
 
-/** Default budget of cached tensor views: 384 MiB (a 4096 × 11008 Δ with its pyramid is 240 MiB), each kept up to 5 minutes. */
+/** Default budget of cached tensor views: 384 MiB (a view holds at most 16 MiB and its pyramid), each kept up to 5 minutes. */
 const VIEW_CACHE_BYTES = 384 * 1024 * 1024;
 const VIEW_CACHE_AGE_MS = 5 * 60 * 1000;
 /** Overview thumbnails kept (a few KiB each). */
 const OVERVIEW_CACHE_BYTES = 32 * 1024 * 1024;
+
+/** One tensor of one diff, seen as Δ, A or B. */
+interface ViewTarget {
+  a: LazySide;
+  b: LazySide;
+  name: string;
+  view: DiffView;
+}
 
 export class TensorViews {
   private readonly cache = new ByteLruCache<TensorView>(VIEW_CACHE_BYTES, VIEW_CACHE_AGE_MS);
@@ -129,50 +134,64 @@ export class TensorViews {
     VIEW_CACHE_AGE_MS,
   );
 
-  private key(a: LazySide, b: LazySide, name: string, view: DiffView): string {
+  /** `fullCells`: the largest view kept at level 0 (weights/heatmap-view.ts; tests use small ones). */
+  constructor(private readonly options: { fullCells?: number } = {}) {}
+
+  private key({ a, b, name, view }: ViewTarget): string {
     const own = view === 'a' ? a : b;
     return view === 'delta' ? `delta|${a.key}|${b.key}|${name}` : `raw|${own.key}|${name}`;
   }
 
-  /** The 2-D view of Δ, A or B for one tensor with its pyramid (computed on first use, then cached). */
-  view(a: LazySide, b: LazySide, name: string, view: DiffView): TensorView {
-    return this.cache.getOrCreate(
-      this.key(a, b, name, view),
-      () =>
-        withOpen(a, b, (sa, sb) => {
-          // One pass: Δ (or the side) read a few rows at a time, histogrammed and pooled as it comes.
-          let built;
-          if (view === 'delta') {
-            const [ta, tb] = tensorPair(a, b, name);
-            built = buildHeatmapView(ta.shape, deltaFill(sa, sb, ta, tb));
-          } else {
-            const tensor = tensorOf(view === 'a' ? a : b, name);
-            const source = view === 'a' ? sa : sb;
-            built = buildHeatmapView(tensor.shape, (start, out) => source.read(name, start, out));
-          }
-          return { ...built, scales: new Map() };
-        }),
-      (entry) =>
-        entry.pyramid.reduce((sum, level) => sum + level.data.byteLength, entry.matrix.data.byteLength),
+  /** Runs `use` with the target's values open for reading. */
+  private reading<T>(target: ViewTarget, use: (reader: HeatmapReader) => T): T {
+    return withOpen(target.a, target.b, (sa, sb) =>
+      use(readerOf(target.a, target.b, sa, sb, target.name, target.view)),
     );
   }
 
-  scale(view: TensorView, percentile: number): ColorScale {
+  /** The heatmap view of Δ, A or B for one tensor (computed on first use, then cached). */
+  view(target: ViewTarget): TensorView {
+    return this.cache.getOrCreate(
+      this.key(target),
+      () => ({
+        ...this.reading(target, (reader) => buildHeatmapView(reader, this.options)),
+        scales: new Map(),
+      }),
+      viewBytes,
+    );
+  }
+
+  /** The colour scale at `percentile` (cached per view); a view kept above level 0 reads its tensor once for it. */
+  scale(
+    target: ViewTarget,
+    view: TensorView,
+    percentile: number,
+    open: HeatmapReader | null = null,
+  ): ColorScale {
     let scale = view.scales.get(percentile);
     if (scale === undefined) {
-      scale =
-        view.histogram === null
-          ? symmetricColorScale(view.matrix.data, percentile)
-          : colorScaleFrom(absPercentileFrom(view.matrix.data, view.histogram, percentile), percentile);
+      const found =
+        view.baseLevel === 0 || open !== null
+          ? viewPercentile(view, percentile, open)
+          : this.reading(target, (reader) => viewPercentile(view, percentile, reader));
+      scale = colorScaleFrom(found, percentile);
       view.scales.set(percentile, scale);
     }
     return scale;
   }
 
+  /** One tile of the view (a tile below its base level reads its region). */
+  tile(target: ViewTarget, view: TensorView, request: TileRequest): HeatmapTile {
+    return tileNeedsRead(view, request.level)
+      ? this.reading(target, (reader) => viewTile(view, request, reader))
+      : viewTile(view, request, null);
+  }
+
   /**
    * The overview thumbnails of `names` (cached each): a tensor whose view is cached is pooled from
-   * it; any other is read once for its thumbnail and not kept, so paging through hundreds of
-   * tensors does not push the opened heatmaps out of the cache.
+   * it; any other is read for its thumbnail alone (a large one pooled straight to the thumbnail's
+   * level) and not kept, so paging through hundreds of tensors does not push the opened heatmaps
+   * out of the cache.
    */
   overviewTiles(
     a: LazySide,
@@ -180,36 +199,35 @@ export class TensorViews {
     names: readonly string[],
     params: { view: DiffView; maxSize: number; percentile: number },
   ): OverviewTilePayload[] {
-    const keyOf = (name: string) =>
-      `${this.key(a, b, name, params.view)}|${params.maxSize}|${params.percentile}`;
+    const targetOf = (name: string): ViewTarget => ({ a, b, name, view: params.view });
+    const keyOf = (name: string) => `${this.key(targetOf(name))}|${params.maxSize}|${params.percentile}`;
     const missing = names.filter((name) => this.thumbnails.get(keyOf(name)) === undefined);
     if (missing.length > 0) {
       const make = (name: string, sa: TensorSource, sb: TensorSource): OverviewTilePayload => {
+        const target = targetOf(name);
         const shape = tensorOf(params.view === 'b' ? b : a, name).shape;
-        let view = this.cache.get(this.key(a, b, name, params.view));
-        if (view === undefined) {
-          const read = readView(a, b, sa, sb, name, params.view);
-          view = {
-            matrix: tensorAsMatrix(read.shape, read.data),
-            pyramid: [],
-            histogram: null,
-            scales: new Map(),
-          };
-        }
-        const { matrix } = view;
-        const level = levelToFit(matrix, params.maxSize);
-        const pooled = poolMatrix(matrix, level);
+        const reader = readerOf(a, b, sa, sb, name, params.view);
+        const level = levelToFit(matrixShape(shape), params.maxSize);
+        const view: TensorView = this.cache.get(this.key(target)) ?? {
+          ...buildHeatmapView(reader, {
+            ...this.options,
+            // A large tensor is pooled straight to the thumbnail's level.
+            minBaseLevel: baseLevelOf(shape, this.options.fullCells) > 0 ? level : 0,
+          }),
+          scales: new Map(),
+        };
+        const pooled = viewTile(view, { level, tileRow: 0, tileCol: 0, tileSize: params.maxSize }, reader);
         return {
           name,
           shape: [...shape],
-          layout: matrix.layout,
-          matrixRows: matrix.rows,
-          matrixCols: matrix.cols,
+          layout: view.layout,
+          matrixRows: view.rows,
+          matrixCols: view.cols,
           level,
           rows: pooled.rows,
           cols: pooled.cols,
           values: float32Base64(pooled.data),
-          scale: this.scale(view, params.percentile),
+          scale: this.scale(target, view, params.percentile, reader),
         };
       };
       withOpen(a, b, (sa, sb) => {
@@ -245,12 +263,12 @@ export function heatmapTilePayload(
   params: TileParams,
 ): HeatmapTilePayload {
   const shape = tensorOf(params.view === 'b' ? b : a, params.tensor).shape;
-  const view = views.view(a, b, params.tensor, params.view);
-  const { matrix } = view;
-  const fitLevel = levelToFit(matrix, params.tileSize);
+  const target: ViewTarget = { a, b, name: params.tensor, view: params.view };
+  const view = views.view(target);
+  const fitLevel = levelToFit(view, params.tileSize);
   const level = params.level ?? fitLevel;
-  const size = levelSize(matrix, level);
-  const tile = pyramidTile(matrix, view.pyramid, {
+  const size = levelSize(view, level);
+  const tile = views.tile(target, view, {
     level,
     tileRow: params.tileRow,
     tileCol: params.tileCol,
@@ -260,9 +278,9 @@ export function heatmapTilePayload(
     tensor: params.tensor,
     view: params.view,
     shape: [...shape],
-    layout: matrix.layout,
-    matrixRows: matrix.rows,
-    matrixCols: matrix.cols,
+    layout: view.layout,
+    matrixRows: view.rows,
+    matrixCols: view.cols,
     level,
     factor: tile.factor,
     levelRows: size.rows,
@@ -278,7 +296,7 @@ export function heatmapTilePayload(
     rows: tile.rows,
     cols: tile.cols,
     values: float32Base64(tile.data),
-    scale: views.scale(view, params.percentile),
+    scale: views.scale(target, view, params.percentile),
   };
 }
 

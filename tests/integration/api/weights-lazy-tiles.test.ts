@@ -76,7 +76,7 @@ describe('heatmaps of model folders read tensor by tensor', () => {
   });
 });
 
-/** A model in memory whose reads are counted per tensor. */
+/** A model in memory whose reads (decoded or raw) are counted per tensor. */
 function countingSide(key: string, tuned: boolean, reads: Map<string, number>): LazySide {
   const map = hfModel(SMALL_HF_LAYOUT, tuned);
   const open = (): TensorSource => {
@@ -86,6 +86,10 @@ function countingSide(key: string, tuned: boolean, reads: Map<string, number>): 
       read(name, start, out) {
         reads.set(name, (reads.get(name) ?? 0) + 1);
         source.read(name, start, out);
+      },
+      readRaw(name, start, count, scratch) {
+        reads.set(name, (reads.get(name) ?? 0) + 1);
+        return source.readRaw!(name, start, count, scratch);
       },
     };
   };
@@ -120,5 +124,35 @@ describe('a tensor view', () => {
     expect(heatmapTilePayload(views, a, b, params)).toEqual(first);
     expect([...reads]).toEqual([[PLANTED.weak, 2]]);
     expect(Math.max(...decodeFloat32Base64(first.values).map(Math.abs))).toBe(1 / 32);
+  });
+});
+
+describe('a large tensor’s view, kept from a base level up', () => {
+  it('gives the tiles of every level, the scale and the overview of the view kept whole, reading only a tile’s region below its base', () => {
+    const reads = new Map<string, number>();
+    const a = countingSide('A', false, reads);
+    const b = countingSide('B', true, reads);
+    // The up projection is 32 × 16: kept whole by default, from level 2 (8 × 4 cells) with 32 cells.
+    const whole = new TensorViews();
+    const based = new TensorViews({ fullCells: 32 });
+    for (const view of ['delta', 'a', 'b'] as const) {
+      for (const percentile of [50, 99]) {
+        for (const level of [0, 1, 2, 3, 4, 5, undefined]) {
+          const params = { tensor: PLANTED.strong, view, ...tileParams, percentile, level };
+          expect(heatmapTilePayload(based, a, b, params)).toEqual(heatmapTilePayload(whole, a, b, params));
+        }
+      }
+      const overview = { view, maxSize: 4, percentile: 99 };
+      expect(based.overviewTiles(a, b, [PLANTED.strong, PLANTED.weak], overview)).toEqual(
+        whole.overviewTiles(a, b, [PLANTED.strong, PLANTED.weak], overview),
+      );
+    }
+    // Cached: a tile at or above the base level reads nothing more; one below reads its region.
+    const params = { tensor: PLANTED.strong, view: 'delta' as const, ...tileParams, level: 2 };
+    reads.clear();
+    heatmapTilePayload(based, a, b, params);
+    expect([...reads]).toEqual([]);
+    heatmapTilePayload(based, a, b, { ...params, level: 0 });
+    expect(reads.get(PLANTED.strong)).toBeGreaterThan(0);
   });
 });

@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   absPercentile,
-  absPercentileFrom,
-  buildHeatmapView,
   buildPyramid,
   combineArrays,
   heatmapTile,
   kthSmallestAbs,
   levelSize,
-  levelToFit,
   mapSource,
   pyramidTile,
   readTensorDelta,
@@ -114,38 +111,5 @@ describe('readTensorDelta', () => {
     expect(() => readTensorDelta(sa, other, sa.tensors[0]!, other.tensors[0]!)).toThrow(
       /tensor `w`: A has \[7,143\], C has \[143,7\]/,
     );
-  });
-});
-
-describe('buildHeatmapView', () => {
-  it.each([
-    [[37, 53], 1],
-    [[301], 2],
-    [[3, 2, 5, 4], 3],
-    [[7, 5, 6], 4],
-    [[1, 1], 5],
-  ])('builds the same matrix, pyramid and scale for shape %j in one chunked pass', (shape, seed) => {
-    const size = shape.reduce((x, y) => x * y, 1);
-    const values = coarseMatrix(1, size, seed).data;
-    const reference = tensorAsMatrix(shape, values);
-    const top = levelToFit(reference, 1);
-    for (const chunk of [1, 10, 1 << 20]) {
-      const reads: number[] = [];
-      const view = buildHeatmapView(
-        shape,
-        (start, out) => {
-          reads.push(out.length);
-          out.set(values.subarray(start, start + out.length));
-        },
-        chunk,
-      );
-      expect(reads.reduce((x, y) => x + y, 0)).toBe(size);
-      expect([...view.matrix.data]).toEqual([...reference.data]);
-      expect(view.pyramid.map((l) => [...l.data])).toEqual(
-        buildPyramid(reference, top).map((l) => [...l.data]),
-      );
-      for (const p of [50, 99])
-        expect(absPercentileFrom(view.matrix.data, view.histogram, p)).toEqual(absPercentile(values, p));
-    }
   });
 });
