@@ -5,6 +5,7 @@ import { DeltascopeError } from '../shared/errors';
 import { trainingBudget } from '../shared/training-spec';
 import { openDatabase, type DeltascopeDb } from '../store';
 import type { WorkerHandle, WorkerLauncher } from './launcher';
+import { describeQueueView, isMissingRun } from './missing-run';
 import { checkTrainingMemory } from './spec-memory';
 import { checkResumable, createTrainingRun, parseTrainingSpec, specOfRun } from './training-runs';
 import { WorkerMessageSchema, type WorkerMessage } from './worker-messages';
@@ -282,8 +283,12 @@ export class JobQueue {
       if (ending.checkpointId !== null) job.info.lastCheckpointId = ending.checkpointId;
       this.finish(job, ending.state, ending.state === 'done' ? null : `cancelled at step ${ending.step}`);
     } else if (ending?.type === 'failed') {
+      // A worker that cannot find its run: say whether this side sees it (see missing-run.ts).
+      const view = isMissingRun(ending.error, job.info.runId)
+        ? withDatabase(job.info.dbPath, (db) => describeQueueView(db, job.info.runId))
+        : null;
       setRunStatus(job.info.dbPath, job.info.runId, 'failed');
-      this.finish(job, 'failed', ending.error.message);
+      this.finish(job, 'failed', view === null ? ending.error.message : `${ending.error.message} ${view}`);
     } else {
       const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
       const status = readRunStatus(job.info.dbPath, job.info.runId);

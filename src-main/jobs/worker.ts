@@ -5,6 +5,7 @@
 // process group) and the parent going away all end the run cleanly with a last checkpoint.
 import { toErrorPayload } from '../shared/errors';
 import { openDatabase, type DeltascopeDb } from '../store';
+import { explainMissingRun } from './missing-run';
 import { runTraining } from './training-run';
 import { ParentMessageSchema, type WorkerJob, type WorkerMessage } from './worker-messages';
 
@@ -71,9 +72,11 @@ function main(): void {
 
 async function train(job: WorkerJob, port: ParentPort, isCancelled: () => boolean): Promise<void> {
   let db: DeltascopeDb | null = null;
+  let openedAt = 0;
   let exitCode = 0;
   try {
     db = openDatabase(job.dbPath);
+    openedAt = performance.now();
     const outcome = await runTraining(
       db,
       job.runId,
@@ -83,8 +86,11 @@ async function train(job: WorkerJob, port: ParentPort, isCancelled: () => boolea
     await port.post({ type: 'finished', ...outcome });
   } catch (error) {
     exitCode = 1;
+    const lookedUpBy = `training worker pid ${process.pid} (${job.jobId}, started by pid ${process.ppid})`;
+    const explained =
+      db === null ? error : explainMissingRun(error, db, { runId: job.runId, lookedUpBy, openedAt });
     markFailed(db, job.runId);
-    await port.post({ type: 'failed', error: toErrorPayload(error) });
+    await port.post({ type: 'failed', error: toErrorPayload(explained) });
   } finally {
     db?.close();
   }

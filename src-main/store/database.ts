@@ -7,6 +7,7 @@ import { DeltascopeError } from '../shared/errors';
 import { ArtifactsRepo } from './artifacts-repo';
 import { CheckpointsRepo } from './checkpoints-repo';
 import { ExperimentsRepo } from './experiments-repo';
+import { connectionReport, type ConnectionReport } from './connection-report';
 import { checkFileBeforeWrite } from './file-check';
 import { MetricsRepo } from './metrics-repo';
 import { copyOwnedRows, type IdRange, type RowCounts } from './row-copy';
@@ -106,6 +107,11 @@ export class DeltascopeDb {
    */
   copyOwnedRowsFrom(sourcePath: string, range: IdRange): RowCounts {
     return this.ctx.run(() => copyOwnedRows(this.ctx.db, sourcePath, range));
+  }
+
+  /** What this connection sees of its file (journal mode, highest run id, …), for diagnosing a missing row. */
+  connectionReport(): ConnectionReport {
+    return connectionReport(this.ctx.db, this.path);
   }
 
   /** Closes the connection; the last connection to close folds the WAL back into the file. */

@@ -1,5 +1,6 @@
 export { BUSY_TIMEOUT_MS, DELTASCOPE_APPLICATION_ID, LATEST_SCHEMA_VERSION } from './constants';
 export { DeltascopeDb } from './database';
+export type { ConnectionReport } from './connection-report';
 export { createDatabase, openDatabase, openOrCreateDatabase, type OpenOptions } from './open';
 export type { Artifact, ArtifactsRepo, ArtifactSummary, PutArtifactInput } from './artifacts-repo';
 export type { CheckpointsRepo, PutCheckpointInput } from './checkpoints-repo';
