@@ -188,11 +188,12 @@ static ALWAYS_INLINE size_t kernel(const uint8_t *a, int da, const uint8_t *b, i
 
 #if HAVE_AVX2_PASS
 /* Four elements of a raw chunk from i, widened to float64 through their float32 values. */
-__attribute__((target("avx2"))) static inline __m256d load4(const uint8_t *p, size_t i, int dt) {
+__attribute__((target("avx2,popcnt"))) static inline __m256d load4(const uint8_t *p, size_t i, int dt) {
   if (dt == DT_F32) return _mm256_cvtps_pd(_mm_loadu_ps((const float *)(const void *)(p + 4 * i)));
   if (dt == DT_BF16) {
-    const __m128i h = _mm_cvtepu16_epi32(_mm_loadl_epi64((const __m128i *)(const void *)(p + 2 * i)));
-    return _mm256_cvtps_pd(_mm_castsi128_ps(_mm_slli_epi32(h, 16)));
+    /* each 16-bit pattern into the high half of a 32-bit lane (one shuffle) */
+    const __m128i h = _mm_loadl_epi64((const __m128i *)(const void *)(p + 2 * i));
+    return _mm256_cvtps_pd(_mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), h)));
   }
   float f[4];
   for (int k = 0; k < 4; k++) f[k] = (float)load(p, i + (size_t)k, dt);
@@ -201,9 +202,9 @@ __attribute__((target("avx2"))) static inline __m256d load4(const uint8_t *p, si
 
 /* kernel() with each group of four in one AVX2 vector: lane k is vector element k, so every lane
  * sees the same operations in the same order as in kernel(). */
-__attribute__((target("avx2"))) static size_t kernel_avx2(const uint8_t *a, int da, const uint8_t *b,
-                                                          int db, size_t i, size_t n, double eps,
-                                                          Pass *p) {
+__attribute__((target("avx2,popcnt"))) static ALWAYS_INLINE size_t kernel_avx2(const uint8_t *a, int da,
+                                                                        const uint8_t *b, int db, size_t i,
+                                                                        size_t n, double eps, Pass *p) {
   const __m256d range = _mm256_set1_pd(p->range);
   const __m256d scale = _mm256_set1_pd((double)p->size / (2 * p->range));
   const int64_t half = (int64_t)(p->size / 2);
@@ -212,11 +213,16 @@ __attribute__((target("avx2"))) static size_t kernel_avx2(const uint8_t *a, int 
   const __m256d zero = _mm256_setzero_pd();
   const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
   uint32_t *counts = p->counts;
+  const __m128i vhalf = _mm_set1_epi32((int32_t)half);
+  const __m128i lane_ids = _mm_setr_epi32(0, 1, 2, 3); /* COPIES = 4: copy k of a bin is lane k's */
   __m256d s1 = _mm256_loadu_pd(p->lane[S1]), s2 = _mm256_loadu_pd(p->lane[S2]);
   __m256d sd2 = _mm256_loadu_pd(p->lane[SD2]), sa2 = _mm256_loadu_pd(p->lane[SA2]);
   __m256d sb2 = _mm256_loadu_pd(p->lane[SB2]), sab = _mm256_loadu_pd(p->lane[SAB]);
   __m256d mx = _mm256_set1_pd(p->s[MAX_ABS]);
-  __m256i above = _mm256_setzero_si256(), flips = _mm256_setzero_si256();
+  /* The counts in general-purpose registers (a popcount of a compare's mask): the sixteen vector
+   * registers then hold the sums, the maximum and the constants without spilling a sum's chain to
+   * the stack. */
+  uint64_t n_above = 0, n_flips = 0;
   for (; i + 4 <= n; i += 4) {
     const __m256d av = load4(a, i, da), bv = load4(b, i, db);
     const __m256d d = _mm256_sub_pd(bv, av);
@@ -231,12 +237,22 @@ __attribute__((target("avx2"))) static size_t kernel_avx2(const uint8_t *a, int 
     sb2 = _mm256_add_pd(sb2, _mm256_mul_pd(bv, bv));
     sab = _mm256_add_pd(sab, ab);
     mx = _mm256_max_pd(ad, mx);
-    above = _mm256_sub_epi64(above, _mm256_castpd_si256(_mm256_cmp_pd(ad, veps, _CMP_GT_OQ)));
-    flips = _mm256_sub_epi64(flips, _mm256_castpd_si256(_mm256_cmp_pd(ab, zero, _CMP_LT_OQ)));
-    int32_t bin[4];
-    _mm_storeu_si128((__m128i *)(void *)bin,
-                     _mm256_cvttpd_epi32(_mm256_floor_pd(_mm256_mul_pd(d, scale))));
-    for (int k = 0; k < 4; k++) counts[(size_t)(bin[k] + half) * COPIES + (size_t)k] += 1;
+    const unsigned over = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(ad, veps, _CMP_GT_OQ));
+    const unsigned flip = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(ab, zero, _CMP_LT_OQ));
+    n_above += (uint64_t)__builtin_popcount(over);
+    n_flips += (uint64_t)__builtin_popcount(flip);
+    /* counts[(⌊d · scale⌋ + half) · COPIES + k], the index computed in the vector and read back
+     * through memory: the loads go to the load ports, where extracting each lane would take two
+     * vector-port operations. (The empty asm keeps the compiler from turning them into extracts.) */
+    const __m128i bin = _mm256_cvttpd_epi32(_mm256_floor_pd(_mm256_mul_pd(d, scale)));
+    uint32_t at[4];
+    const __m128i index = _mm_or_si128(_mm_slli_epi32(_mm_add_epi32(bin, vhalf), 2), lane_ids);
+    _mm_storeu_si128((__m128i *)(void *)at, index);
+    __asm__ volatile("" : : "m"(at) : "memory");
+    counts[at[0]] += 1;
+    counts[at[1]] += 1;
+    counts[at[2]] += 1;
+    counts[at[3]] += 1;
   }
   _mm256_storeu_pd(p->lane[S1], s1);
   _mm256_storeu_pd(p->lane[S2], s2);
@@ -245,17 +261,33 @@ __attribute__((target("avx2"))) static size_t kernel_avx2(const uint8_t *a, int 
   _mm256_storeu_pd(p->lane[SB2], sb2);
   _mm256_storeu_pd(p->lane[SAB], sab);
   double m[4];
-  int64_t x[4], y[4];
   _mm256_storeu_pd(m, mx);
-  _mm256_storeu_si256((__m256i *)(void *)x, above);
-  _mm256_storeu_si256((__m256i *)(void *)y, flips);
-  for (int k = 0; k < 4; k++) {
-    p->s[MAX_ABS] = m[k] > p->s[MAX_ABS] ? m[k] : p->s[MAX_ABS];
-    p->s[ABOVE] += (double)x[k];
-    p->s[FLIPS] += (double)y[k];
-  }
+  for (int k = 0; k < 4; k++) p->s[MAX_ABS] = m[k] > p->s[MAX_ABS] ? m[k] : p->s[MAX_ABS];
+  p->s[ABOVE] += (double)n_above;
+  p->s[FLIPS] += (double)n_flips;
   return i;
 }
+
+/* kernel_avx2 for each pair of dtypes (so that the loads inline), chosen by da · DT_COUNT + db. */
+typedef size_t (*KernelAvx2)(const uint8_t *a, const uint8_t *b, size_t i, size_t n, double eps, Pass *p);
+#define KERNEL_AVX2(x, y)                                                                          \
+  __attribute__((target("avx2,popcnt"), noinline)) static size_t kernel_avx2_##x##_##y(              \
+      const uint8_t *a, const uint8_t *b, size_t i, size_t n, double eps, Pass *p) {               \
+    return kernel_avx2(a, x, b, y, i, n, eps, p);                                                  \
+  }
+KERNEL_AVX2(0, 0)
+KERNEL_AVX2(0, 1)
+KERNEL_AVX2(0, 2)
+KERNEL_AVX2(1, 0)
+KERNEL_AVX2(1, 1)
+KERNEL_AVX2(1, 2)
+KERNEL_AVX2(2, 0)
+KERNEL_AVX2(2, 1)
+KERNEL_AVX2(2, 2)
+static const KernelAvx2 KERNELS_AVX2[DT_COUNT * DT_COUNT] = {
+    kernel_avx2_0_0, kernel_avx2_0_1, kernel_avx2_0_2, kernel_avx2_1_0, kernel_avx2_1_1,
+    kernel_avx2_1_2, kernel_avx2_2_0, kernel_avx2_2_1, kernel_avx2_2_2,
+};
 #endif
 
 /* Adds the integer counts into `fine` and clears them (before a re-binning and at the end). A
@@ -346,7 +378,7 @@ static ALWAYS_INLINE int pass(const uint8_t *a, int da, const uint8_t *b, int db
   while (i < n) {
 #if HAVE_AVX2_PASS
     if (fast)
-      i = kernel_avx2(a, da, b, db, i, n, eps, p);
+      i = KERNELS_AVX2[da * DT_COUNT + db](a, b, i, n, eps, p);
     else
 #endif
       i = kernel(a, da, b, db, i, n, eps, p, fast);
@@ -364,7 +396,7 @@ static ALWAYS_INLINE int pass(const uint8_t *a, int da, const uint8_t *b, int db
 #if HAVE_AVX2_PASS
 /* Σa² of unchanged() over whole groups of four, one lane per vector element: a non-finite element
  * adds +0 to its lane instead (no change: a lane is a sum of squares, never −0) and is counted. */
-__attribute__((target("avx2"))) static size_t unchanged_avx2(const uint8_t *a, int da, size_t n,
+__attribute__((target("avx2,popcnt"))) static size_t unchanged_avx2(const uint8_t *a, int da, size_t n,
                                                              double *lanes, double *non_finite) {
   __m256d sum = _mm256_setzero_pd();
   __m256i bad = _mm256_setzero_si256();
@@ -442,7 +474,7 @@ static int dispatch_base(const uint8_t *a, int da, const uint8_t *b, int db, siz
  * baseline's.
  */
 #if HAVE_AVX2_PASS
-__attribute__((target("avx2"))) static int dispatch_avx2(const uint8_t *a, int da, const uint8_t *b,
+__attribute__((target("avx2,popcnt"))) static int dispatch_avx2(const uint8_t *a, int da, const uint8_t *b,
                                                          int db, size_t n, double eps, Pass *p) {
   return dispatch_with(a, da, b, db, n, eps, p, 1);
 }

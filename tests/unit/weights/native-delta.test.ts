@@ -62,6 +62,46 @@ function rawBytes(dtype: Dtype, count: number, seed: number, wild: boolean): Uin
   return out;
 }
 
+/** Finite, normal values only (|v| in 2^-5 … 2^5): the vector kernel never leaves its loop. */
+function cleanBytes(dtype: Dtype, count: number, seed: number): Uint8Array {
+  const random = lcg(seed);
+  const values = new Float32Array(count).map(() => (random() < 0.5 ? -1 : 1) * 2 ** (10 * random() - 5));
+  const out = new Uint8Array(count * DTYPE_BYTES[dtype]);
+  const view = new DataView(out.buffer);
+  const f32 = new Uint32Array(values.buffer);
+  for (let i = 0; i < count; i++) {
+    if (dtype === 'F32') view.setUint32(i * 4, f32[i]!, true);
+    // BF16: the top half of the float32 bits; F16: a value in F16's range, rounded by the codec
+    else if (dtype === 'BF16') view.setUint16(i * 2, f32[i]! >>> 16, true);
+    else view.setUint16(i * 2, toHalfBits(values[i]!), true);
+  }
+  return out;
+}
+
+/** IEEE half bits of a normal float32 in F16's range (mantissa truncated). */
+function toHalfBits(v: number): number {
+  const bits = new Uint32Array(new Float32Array([v]).buffer)[0]!;
+  const exponent = ((bits >>> 23) & 0xff) - 127 + 15;
+  return ((bits >>> 16) & 0x8000) | (exponent << 10) | ((bits >>> 13) & 0x3ff);
+}
+
+/** A with every `stride`-th element re-drawn (finite values only). */
+function cleanUpdate(dtype: Dtype, a: Uint8Array, stride: number): Uint8Array {
+  const redraw = cleanBytes(dtype, a.length / DTYPE_BYTES[dtype], 6);
+  const out = a.slice();
+  const width = DTYPE_BYTES[dtype];
+  for (let i = 0; i < out.length; i += stride * width) out.set(redraw.subarray(i, i + width), i);
+  return out;
+}
+
+/** A with the lowest mantissa bit of every `stride`-th element flipped: tiny Δ among exact zeros. */
+function sparseNudge(dtype: Dtype, a: Uint8Array, stride: number): Uint8Array {
+  const out = a.slice();
+  const width = DTYPE_BYTES[dtype];
+  for (let i = 0; i < out.length / width; i += stride) out[i * width]! ^= i % 3 === 0 ? 1 : 0;
+  return out;
+}
+
 /** B = A with every `stride`-th element re-drawn (a sparse update), in B's dtype. */
 function updated(dtypeA: Dtype, a: Uint8Array, dtypeB: Dtype, seed: number, stride: number, wild: boolean) {
   const n = a.length / DTYPE_BYTES[dtypeA];
@@ -129,6 +169,24 @@ describe.runIf(available || required)('native diff pass', () => {
       }
     }
   }
+
+  it('long runs in the vector kernel (no specials): sparse and dense updates, bit for bit', () => {
+    // The kernel's groups of four run uninterrupted here: the histogram's scatter (its index
+    // computed in the vector), the counts of |Δ| > ε and of sign flips, and each dtype's load.
+    const chunks: [Dtype, Uint8Array, Dtype, Uint8Array][] = [];
+    for (const dtype of DTYPES) {
+      const a = cleanBytes(dtype, 40_000, 5);
+      chunks.push([dtype, a, dtype, cleanUpdate(dtype, a, 16)]);
+      chunks.push([dtype, a, dtype, sparseNudge(dtype, a, 1)]);
+      for (const other of DTYPES) chunks.push([dtype, a, other, cleanBytes(other, 40_000, 7)]);
+    }
+    for (const bins of [64, 4096]) {
+      const { js, native } = bothPaths(chunks, bins);
+      expect(js.nonFinite).toBe(0);
+      expect(js.signFlips).toBeGreaterThan(0);
+      expectSame(native, js);
+    }
+  }, 30_000);
 
   it('an unchanged chunk, a tiny update after a large one, 4096 bins, empty chunks', () => {
     const a = rawBytes('BF16', 5000, 3, false);
