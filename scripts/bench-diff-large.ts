@@ -10,7 +10,10 @@
  *          as a sharded folder (aggregatedSource → writeSafetensorsFolder), against its floor: one
  *          sequential read of the four folders plus one write of a folder's bytes.
  * Goals: diff ≤ 1.5× the floor, peak RSS ≤ 1 GiB. Needs ~13 GB of disk at --scale 1 (+ 3 folders
- * of the dtype with --ties). `--only BF16` measures one dtype. Each child
+ * of the dtype with --ties). `--only BF16` measures one dtype. `--model 7b` takes Llama-2-7B's layout
+ * instead (32 layers, hidden 4096, MLP 11008: 6.7B parameters, 2 × 13.5 GB in BF16); `--no-import`
+ * skips the import (a second copy on disk), `--delete` removes a dtype's folders once measured, and
+ * `--generate-only` generates the folders and measures nothing. Each child
  * also reports its CPU seconds: on a shared, loaded machine wall times swing several-fold between
  * runs, and the CPU-time ratio is the steadier figure (the floor's is mostly the kernel's copy out
  * of the page cache, so it is the ratio for a warm cache — a cold disk only lowers it).
@@ -44,19 +47,27 @@ import { hfTensorShapes } from '../tests/fixtures/hf-folders';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SHARD_BYTES = 2_000_000_000;
 
-/** TinyLlama-1.1B's tensor layout, every dimension but the layer count scaled by √scale. */
-function layout(scale: number): { name: string; shape: number[] }[] {
+/** The synthetic models: TinyLlama-1.1B (the default) and Llama-2-7B (`--model 7b`). */
+const MODELS = {
+  '1.1b': { layers: 22, hidden: 2048, mlp: 5632, vocab: 32000, kv: 256 },
+  '7b': { layers: 32, hidden: 4096, mlp: 11008, vocab: 32000, kv: 4096 },
+} as const;
+type ModelName = keyof typeof MODELS;
+
+/** A model's tensor layout, every dimension but the layer count scaled by √scale. */
+function layout(model: ModelName, scale: number): { name: string; shape: number[] }[] {
   const s = (n: number) => Math.max(8, Math.round((n * Math.sqrt(scale)) / 8) * 8);
-  return hfTensorShapes({ layers: 22, hidden: s(2048), mlp: s(5632), vocab: s(32000), kv: s(256) });
+  const { layers, hidden, mlp, vocab, kv } = MODELS[model];
+  return hfTensorShapes({ layers, hidden: s(hidden), mlp: s(mlp), vocab: s(vocab), kv: s(kv) });
 }
 
 /**
  * Deterministic values generated per chunk (nothing held): base ~ U(−0.05, 0.05); tuned variant v ≥ 1
  * adds a small update to MLP tensors (variant 1: every 16th element; others: another 1/16 of them).
  */
-function syntheticSource(scale: number, variant: number): TensorSource {
+function syntheticSource(model: ModelName, scale: number, variant: number): TensorSource {
   const tuned = variant > 0;
-  const tensors: SourceTensor[] = layout(scale).map((t) => ({
+  const tensors: SourceTensor[] = layout(model, scale).map((t) => ({
     ...t,
     dtype: 'F32',
     count: t.shape.reduce((a, b) => a * b, 1),
@@ -88,15 +99,18 @@ function folderBytes(dir: string): number {
 const FOLDERS = ['base', 'tuned', 'tuned-2', 'tuned-3'];
 
 /** The base and `tuned` tuned folders of a dtype (generated once, cached); returns their paths. */
-function ensureFolders(scale: number, dtype: SafetensorsDtype, tuned = 1): string[] {
-  const dir = path.join(root, '.bench', `large-${dtype}-${scale}`);
+function ensureFolders(model: ModelName, scale: number, dtype: SafetensorsDtype, tuned = 1): string[] {
+  const dir = path.join(root, '.bench', `large-${model === '1.1b' ? '' : `${model}-`}${dtype}-${scale}`);
   const folders = FOLDERS.slice(0, 1 + tuned).map((name) => path.join(dir, name));
   mkdirSync(dir, { recursive: true });
   folders.forEach((folder, variant) => {
     if (existsSync(path.join(folder, 'model.safetensors.index.json'))) return;
     rmSync(folder, { recursive: true, force: true });
     const started = performance.now();
-    writeSafetensorsFolder(folder, syntheticSource(scale, variant), { dtype, maxShardBytes: SHARD_BYTES });
+    writeSafetensorsFolder(folder, syntheticSource(model, scale, variant), {
+      dtype,
+      maxShardBytes: SHARD_BYTES,
+    });
     console.log(
       `generated ${folder} (${(folderBytes(folder) / 1e9).toFixed(2)} GB) in ${((performance.now() - started) / 1000).toFixed(0)} s`,
     );
@@ -203,11 +217,16 @@ export function runLargeBench(argv: string[]): void {
   const onlyAt = argv.indexOf('--only');
   const dtypes = onlyAt >= 0 ? [argv[onlyAt + 1] as SafetensorsDtype] : (['BF16', 'F32'] as const);
   const ties = argv.includes('--ties');
+  const modelAt = argv.indexOf('--model');
+  const model = (modelAt >= 0 ? argv[modelAt + 1] : '1.1b') as ModelName;
+  if (!(model in MODELS)) throw new Error(`--model must be one of ${Object.keys(MODELS).join(', ')}`);
   for (const dtype of dtypes) {
-    const [a, b] = ensureFolders(scale, dtype, ties ? 3 : 1) as [string, string];
+    const [a, b] = ensureFolders(model, scale, dtype, ties ? 3 : 1) as [string, string];
+    if (argv.includes('--generate-only')) continue;
     const floor = measure('floor', a, b);
     const diff = measure('diff', a, b);
-    const imported = measure('import', a, b);
+    // (an import copies the tuned folder into a database: skipped where disk is short)
+    const imported = argv.includes('--no-import') ? { seconds: NaN, dbBytes: NaN } : measure('import', a, b);
     const ratio = diff.seconds! / floor.seconds!;
     const cpuRatio = diff.cpuSeconds! / floor.cpuSeconds!;
     console.log(
@@ -216,10 +235,15 @@ export function runLargeBench(argv: string[]): void {
         `diff ${diff.seconds!.toFixed(1)} s (${diff.cpuSeconds!.toFixed(1)} s CPU; ${ratio.toFixed(2)}× floor, ` +
         `${cpuRatio.toFixed(2)}× in CPU time, goal ≤ 1.5×; ${((1e9 * diff.cpuSeconds!) / diff.params!).toFixed(1)} ns CPU per parameter pair), ` +
         `peak RSS ${gib(diff.maxRssBytes!)} (goal ≤ 1 GiB; chunks held ${gib(diff.peakBytesHeld!)}) | ` +
-        `import ${imported.seconds!.toFixed(1)} s, database ${gib(imported.dbBytes!)}`,
+        (Number.isNaN(imported.seconds!)
+          ? 'import not measured'
+          : `import ${imported.seconds!.toFixed(1)} s, database ${gib(imported.dbBytes!)}`),
     );
-    if (!ties) continue;
     const dir = path.dirname(a);
+    if (!ties) {
+      if (argv.includes('--delete')) rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
     const out = path.join(dir, 'ties-merged');
     const tiesFloor = measure('ties-floor', dir, out);
     const merged = measure('ties', dir, out);
@@ -230,6 +254,7 @@ export function runLargeBench(argv: string[]): void {
         `${(merged.cpuSeconds! / tiesFloor.cpuSeconds!).toFixed(2)}× in CPU time | peak RSS ${gib(merged.maxRssBytes!)} ` +
         `(held ${gib(merged.peakBytesHeld!)})`,
     );
+    if (argv.includes('--delete')) rmSync(dir, { recursive: true, force: true });
   }
 }
 

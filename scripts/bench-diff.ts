@@ -11,7 +11,7 @@
  * is warm). Memory is measured by separate single-shot children, so the peak resident memory
  * (getrusage maxRSS) of one read+diff is not inflated by the setup or by earlier repeats.
  * Goals: diff/floor time ≤ 3×, diff peak RSS ≤ 3× the two checkpoints' combined size.
- * `--large [--scale s]`: the sharded-folder benchmark of bench-diff-large.ts instead.
+ * `--large [--scale s] [--model 7b] …`: the sharded-folder benchmark of bench-diff-large.ts instead.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
