@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventBus } from '../../../src-main/api';
 import { createWeightsHandlers } from '../../../src-main/api/weights/weights-handlers';
-import { runCli } from '../../../src-main/cli/main';
 import type { WireEvent } from '../../../src-main/shared';
 import { openDatabase, type DeltascopeDb } from '../../../src-main/store';
 import {
@@ -13,6 +12,7 @@ import {
   tensorMapFromTensors,
   writeSafetensorsFolder,
 } from '../../../src-main/weights';
+import { deltascope } from '../../helpers/run-cli';
 import { baseTensors, DELTA, useWeightsApi } from './weights-test-helpers';
 
 /**
@@ -34,12 +34,6 @@ function workerHandlers(onEvent: (event: WireEvent) => void) {
     emit: (event, payload) => bus.emit(event, payload),
     aggregateWorkerThreshold: 0,
   });
-}
-
-async function deltascope(...args: string[]): Promise<{ code: number; stderr: string }> {
-  const err: string[] = [];
-  const code = await runCli(args, { out: () => undefined, err: (line) => err.push(line) });
-  return { code, stderr: err.join('\n') };
 }
 
 /** Every file of a folder, by name. */
