@@ -7,6 +7,7 @@ import globals from 'globals';
 
 const folders = [
   'shared',
+  'native',
   'files',
   'engine',
   'weights',
@@ -23,9 +24,10 @@ const folders = [
 /** Folders each src-main folder may import (besides itself). */
 const allowed = {
   shared: [],
+  native: ['shared'],
   files: ['shared'],
-  engine: ['shared'],
-  weights: ['shared', 'files'],
+  engine: ['shared', 'native'],
+  weights: ['shared', 'files', 'native'],
   protocol: ['shared', 'engine', 'weights'],
   store: ['shared', 'weights', 'files'],
   jobs: ['shared', 'files', 'engine', 'weights', 'protocol', 'store'],
@@ -45,6 +47,12 @@ const extraBans = {
     {
       group: ['better-sqlite3', 'ws', '@tensorflow/*'],
       message: 'files/ is node:fs plumbing for writes to user-named paths.',
+    },
+  ],
+  native: [
+    {
+      group: ['better-sqlite3', 'ws', '@tensorflow/*'],
+      message: 'native/ only finds and loads the native addon.',
     },
   ],
   engine: [{ group: ['better-sqlite3', 'ws'], message: 'engine/ uses the tfjs API only.' }],

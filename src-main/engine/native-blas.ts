@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { addonFunctions, probeAddon } from '../native/addon';
 import { nativeKernelSelfTestFailure } from './native-blas-self-test';
 import type { AdamKernels } from './nn/kernel-caps';
 
@@ -63,7 +62,6 @@ export interface BlasAddon {
   sumSquares: AdamKernels['sumSquares'];
 }
 
-const ADDON_FILE = 'deltascope_blas.node';
 const ACT_CODES: Readonly<Record<string, number>> = { linear: 0, relu: 1 };
 /** The wasm backend's internals these kernels use (tfjs-backend-wasm's BackendWasm). */
 interface WasmHeapBackend {
@@ -82,19 +80,6 @@ function isWasmHeapBackend(value: unknown): value is WasmHeapBackend {
     typeof candidate.dataIdMap === 'object' &&
     candidate.wasm?.HEAPF32 instanceof Float32Array
   );
-}
-
-/** Where the built addon may be: env override, next to the bundle (out/native), the source tree. */
-function addonCandidates(): string[] {
-  const explicit = process.env.DELTASCOPE_BLAS_ADDON;
-  const here = typeof __dirname === 'string' ? __dirname : process.cwd();
-  const bundled = path.join(here, '..', 'native', ADDON_FILE);
-  return [
-    ...(explicit !== undefined && explicit !== '' ? [explicit] : []),
-    bundled.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`),
-    path.join(process.cwd(), 'out', 'native', ADDON_FILE),
-    path.join(process.cwd(), 'native', 'blas', 'build', 'Release', ADDON_FILE),
-  ];
 }
 
 /** The addon and its BLAS while the native kernels are in use; else why not. */
@@ -123,30 +108,15 @@ const ADDON_FUNCTIONS = [
   'sumSquares',
 ] as const satisfies readonly (keyof BlasAddon)[];
 
-/**
- * The addon's functions as a plain object (the module's own properties are read-only, so tests could
- * not spy on which kernel ran); an addon built from older sources that lacks one is refused.
- */
-function addonFunctions(module: Record<string, unknown>, file: string): BlasAddon {
-  const missing = ADDON_FUNCTIONS.filter((name) => typeof module[name] !== 'function');
-  if (missing.length > 0)
-    throw new Error(`${file} lacks ${missing.join(', ')} (rebuild it: npm run build:main)`);
-  return Object.fromEntries(ADDON_FUNCTIONS.map((name) => [name, module[name]])) as unknown as BlasAddon;
-}
-
 /** Loads the addon and a BLAS library; null (with `blasUnavailableReason()`) when either is missing. */
 export function loadBlas(): { addon: BlasAddon; info: BlasInfo } | null {
   const setting = process.env.DELTASCOPE_BLAS ?? '';
   if (setting === 'off' || setting === '0') return unavailable('DELTASCOPE_BLAS=off');
-  const file = addonCandidates().find((candidate) => existsSync(candidate));
-  if (file === undefined) {
-    return unavailable(
-      `the ${ADDON_FILE} addon is not built (npm install builds it when a C compiler is present)`,
-    );
-  }
+  const probe = probeAddon();
+  if (!probe.ok) return unavailable(probe.reason);
   const threads = Number(process.env.DELTASCOPE_BLAS_THREADS ?? '1');
   try {
-    const addon = addonFunctions(createRequire(file)(file) as Record<string, unknown>, file);
+    const addon = addonFunctions<BlasAddon>(probe, ADDON_FUNCTIONS);
     const info = addon.load(
       setting === '' || setting === 'on' ? null : setting,
       Number.isInteger(threads) ? threads : 1,

@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { probeAddon } from '../native/addon';
 import { DeltascopeError } from '../shared/errors';
 import { createHistogram, mergeHistogram } from './delta-histogram';
 import { createPassSums, mergePass, type DeltaAccumulator } from './delta-stats';
@@ -35,21 +33,7 @@ interface DeltaAddon {
   deltaPassFinish(handle: object): number;
 }
 
-const ADDON_FILE = 'deltascope_blas.node';
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** Where the built addon may be (as src-main/engine/native-blas.ts looks for it). */
-function addonCandidates(): string[] {
-  const explicit = process.env.DELTASCOPE_BLAS_ADDON;
-  const here = typeof __dirname === 'string' ? __dirname : process.cwd();
-  const bundled = path.join(here, '..', 'native', ADDON_FILE);
-  return [
-    ...(explicit !== undefined && explicit !== '' ? [explicit] : []),
-    bundled.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`),
-    path.join(process.cwd(), 'out', 'native', ADDON_FILE),
-    path.join(process.cwd(), 'native', 'blas', 'build', 'Release', ADDON_FILE),
-  ];
-}
 
 let exportsLoaded: Readonly<Record<string, unknown>> | null | undefined;
 
@@ -61,13 +45,9 @@ export function nativeAddonExports(): Readonly<Record<string, unknown>> | null {
   if (exportsLoaded !== undefined) return exportsLoaded;
   exportsLoaded = null;
   if (!LITTLE_ENDIAN_HOST) return exportsLoaded;
-  const file = addonCandidates().find((candidate) => existsSync(candidate));
-  if (file === undefined) return exportsLoaded;
-  try {
-    exportsLoaded = createRequire(file)(file) as Record<string, unknown>;
-  } catch {
-    exportsLoaded = null;
-  }
+  // (found and loaded as engine/native-blas.ts loads it: src-main/native/addon.ts)
+  const probe = probeAddon();
+  if (probe.ok) exportsLoaded = probe.exports;
   return exportsLoaded;
 }
 
