@@ -95,29 +95,80 @@ function native(reader: HeatmapReader): reader is HeatmapReader & { raw: NonNull
   return reader.raw !== null && nativeHeatmapAvailable();
 }
 
+/** Which values a pooling pass also collects: the |v| whose float32 pattern is in [low, high), at most `capacity`. */
+export interface PassWindow {
+  low: number;
+  high: number;
+  capacity: number;
+}
+
+export interface PassOptions {
+  chunkElements?: number;
+  /**
+   * Called once, after the first chunk, with the histogram so far and how many elements it holds:
+   * the window of values to collect from every element (the bin a percentile will likely fall in),
+   * or null for none.
+   */
+  window?: (partial: AbsHistogram, seen: number) => PassWindow | null;
+}
+
+export interface PassResult {
+  pooled: HeatmapMatrix;
+  histogram: AbsHistogram;
+  /** The collected |v| of the window, in element order; null when none was asked or they did not fit. */
+  collected: { low: number; high: number; values: Float32Array } | null;
+}
+
+/** |v| of `chunk` in [low, high) appended to `out` from `at`; returns the new count (counting past the end). */
+function collectJs(chunk: Float32Array, low: number, high: number, out: Float32Array, at: number): number {
+  const bits = new Int32Array(chunk.buffer, chunk.byteOffset, chunk.length);
+  let found = at;
+  for (let i = 0; i < chunk.length; i++) {
+    const u = bits[i]! & 0x7fffffff;
+    if (u >= low && u < high) {
+      if (found < out.length) out[found] = Math.abs(chunk[i]!);
+      found++;
+    }
+  }
+  return found;
+}
+
 /**
  * One pass: the matrix pooled at `level` (each cell the element of largest |v| of its 2^L × 2^L
- * block, as poolMatrix) and the |v| histogram of every element.
+ * block, as poolMatrix), the |v| histogram of every element and, if asked, the values of a window.
  */
-export function poolingPass(
-  reader: HeatmapReader,
-  level: number,
-  chunkElements = PASS_CHUNK,
-): { pooled: HeatmapMatrix; histogram: AbsHistogram } {
+export function poolingPass(reader: HeatmapReader, level: number, options: PassOptions = {}): PassResult {
   const { rows, cols } = checkRowMajor(reader);
   const { layout } = matrixShape(reader.shape);
   const size = levelSize({ rows, cols }, level);
   const factor = 2 ** level;
   const pooled = new Float32Array(size.rows * size.cols);
   const histogram = emptyAbsHistogram();
+  const chunkElements = options.chunkElements ?? PASS_CHUNK;
   const chunkRows = factor * Math.max(1, Math.floor(chunkElements / Math.max(1, cols * factor)));
   const useNative = native(reader);
   let values = new Float32Array(0);
+  let window: PassWindow | null = null;
+  let collected = new Float32Array(0);
+  let found = 0;
   for (let r0 = 0; r0 < rows && cols > 0; r0 += chunkRows) {
     const n = Math.min(chunkRows, rows - r0);
     const out = pooled.subarray((r0 / factor) * size.cols, Math.ceil((r0 + n) / factor) * size.cols);
+    const collecting = window !== null && found <= collected.length;
     if (useNative) {
-      nativeHeatmapRows(reader.raw(r0 * cols, n * cols), cols, factor, out, histogram);
+      const pair = reader.raw(r0 * cols, n * cols);
+      if (collecting) {
+        const rest = collected.subarray(found);
+        const done = nativeHeatmapRows(pair, cols, factor, out, histogram, { ...window!, out: rest });
+        found += done.overflow ? rest.length + 1 : done.written;
+      } else nativeHeatmapRows(pair, cols, factor, out, histogram);
+      if (r0 === 0 && options.window !== undefined) {
+        window = options.window(histogram, n * cols);
+        if (window !== null) {
+          collected = new Float32Array(window.capacity);
+          found = nativeAbsInRange(pair, window.low, window.high, collected);
+        }
+      }
       continue;
     }
     if (values.length < n * cols) values = new Float32Array(n * cols);
@@ -125,8 +176,23 @@ export function poolingPass(
     reader.fill(r0 * cols, chunk);
     addToAbsHistogram(chunk, 0, chunk.length, histogram);
     out.set(poolMatrix({ rows: n, cols, layout, data: chunk }, level).data);
+    if (collecting) found = collectJs(chunk, window!.low, window!.high, collected, found);
+    if (r0 === 0 && options.window !== undefined) {
+      window = options.window(histogram, n * cols);
+      if (window !== null) {
+        collected = new Float32Array(window.capacity);
+        found = collectJs(chunk, window.low, window.high, collected, 0);
+      }
+    }
   }
-  return { pooled: { rows: size.rows, cols: size.cols, layout, data: pooled }, histogram };
+  return {
+    pooled: { rows: size.rows, cols: size.cols, layout, data: pooled },
+    histogram,
+    collected:
+      window === null || found > collected.length
+        ? null
+        : { low: window.low, high: window.high, values: collected.subarray(0, found) },
+  };
 }
 
 /** The |v| of every element whose float32 pattern (sign cleared) is in [low, high); `expected` of them. */

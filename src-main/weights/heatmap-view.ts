@@ -8,7 +8,7 @@ import {
   type AbsHistogram,
   type AbsPercentile,
 } from './abs-percentile';
-import { absInRange, poolingPass, readRegion, type HeatmapReader } from './heatmap-pass';
+import { absInRange, poolingPass, readRegion, type HeatmapReader, type PassWindow } from './heatmap-pass';
 import { buildPyramid, poolRowsByTwo } from './heatmap-pyramid';
 import {
   heatmapTile,
@@ -46,6 +46,8 @@ export interface HeatmapView {
   /** Levels baseLevel … top (levels[i] is level baseLevel + i; the top one is a single cell). */
   levels: HeatmapMatrix[];
   histogram: AbsHistogram;
+  /** Percentiles of |v| found while building (a view kept above level 0 finds the one it was asked for in its pass). */
+  percentiles: Map<number, AbsPercentile>;
 }
 
 /** Cells kept per view: 4 Mi (16 MiB of float32), so a 4096 × 11008 tensor is kept at level 2. */
@@ -60,6 +62,32 @@ export interface HeatmapViewOptions {
   minBaseLevel?: number;
   /** Elements per chunk read (tests use small ones). */
   chunkElements?: number;
+  /** The percentile of |v| the first paint needs: a view kept above level 0 finds it in its pass, most often. */
+  percentile?: number;
+}
+
+/** Ranks on each side of a percentile (in percent) that its predicted window spans. */
+const WINDOW_RANKS = 0.2;
+/** Most values a pass collects for a percentile: 8 Mi (32 MiB). */
+const WINDOW_CAPACITY = 1 << 23;
+
+/**
+ * The window of |v| patterns to collect for `percentile` of `total` elements, predicted from the
+ * histogram of the first `seen`: the bins of the ranks within WINDOW_RANKS of it, with room for
+ * 1.5× their share of all elements (null when that is over WINDOW_CAPACITY). A percentile that
+ * falls outside (a tensor whose rows differ in scale) takes a pass of its own.
+ */
+function percentileWindow(percentile: number, total: number) {
+  return (partial: AbsHistogram, seen: number): PassWindow | null => {
+    const from = absPercentileBin(partial, seen, Math.max(percentile - WINDOW_RANKS, 1e-9));
+    const to = absPercentileBin(partial, seen, Math.min(percentile + WINDOW_RANKS, 100));
+    if (from === null || to === null) return null;
+    let inWindow = 0;
+    for (let bin = from.low >>> 16; bin < to.high >>> 16; bin++) inWindow += partial.counts[bin]!;
+    if (from.low === 0) inWindow += partial.zeros;
+    const capacity = Math.ceil((1.5 * inWindow * total) / Math.max(1, seen)) + 65_536;
+    return capacity > WINDOW_CAPACITY ? null : { low: from.low, high: to.high, capacity };
+  };
 }
 
 /** The level a view of this matrix keeps as its base (0 for a conv mosaic, which is read whole). */
@@ -75,17 +103,34 @@ export function baseLevelOf(shape: readonly number[], fullCells = FULL_CELLS, mi
 export function buildHeatmapView(reader: HeatmapReader, options: HeatmapViewOptions = {}): HeatmapView {
   const base = baseLevelOf(reader.shape, options.fullCells, options.minBaseLevel);
   if (base === 0) return wholeView(reader, options.chunkElements);
-  const { pooled, histogram } = poolingPass(reader, base, options.chunkElements);
   const { rows, cols, layout } = matrixShape(reader.shape);
+  const { percentile, chunkElements } = options;
+  const { pooled, histogram, collected } = poolingPass(reader, base, {
+    ...(chunkElements === undefined ? {} : { chunkElements }),
+    ...(percentile === undefined ? {} : { window: percentileWindow(percentile, rows * cols) }),
+  });
   const top = Math.max(base, levelToFit({ rows, cols }, 1));
-  return {
+  const levels = [pooled, ...buildPyramid(pooled, top - base)];
+  const view: HeatmapView = {
     rows,
     cols,
     layout,
     baseLevel: base,
-    levels: [pooled, ...buildPyramid(pooled, top - base)],
+    levels,
     histogram,
+    percentiles: new Map(),
   };
+  const bin = percentile === undefined ? null : absPercentileBin(histogram, rows * cols, percentile);
+  if (bin !== null && collected !== null && bin.low >= collected.low && bin.high <= collected.high) {
+    const bits = new Int32Array(
+      collected.values.buffer,
+      collected.values.byteOffset,
+      collected.values.length,
+    );
+    const inBin = collected.values.filter((_, i) => bits[i]! >= bin.low && bits[i]! < bin.high);
+    view.percentiles.set(percentile!, absPercentileIn(bin, inBin));
+  }
+  return view;
 }
 
 /**
@@ -103,7 +148,7 @@ function wholeView(reader: HeatmapReader, chunkElements = CHUNK_ELEMENTS): Heatm
     const matrix = tensorAsMatrix(shape, data);
     addToAbsHistogram(matrix.data, 0, matrix.data.length, histogram);
     const levels = [matrix, ...buildPyramid(matrix, levelToFit(matrix, 1))];
-    return { rows, cols, layout, baseLevel: 0, levels, histogram };
+    return { rows, cols, layout, baseLevel: 0, levels, histogram, percentiles: new Map() };
   }
   const matrix: HeatmapMatrix = { rows, cols, layout, data };
   const top = levelToFit(matrix, 1);
@@ -121,7 +166,7 @@ function wholeView(reader: HeatmapReader, chunkElements = CHUNK_ELEMENTS): Heatm
     if (top >= 1) poolRowsByTwo(matrix, r0 / 2, Math.ceil(r1 / 2), level1.data);
   }
   const levels = [matrix, ...(top >= 1 ? buildPyramid(matrix, top, level1) : [])];
-  return { rows, cols, layout, baseLevel: 0, levels, histogram };
+  return { rows, cols, layout, baseLevel: 0, levels, histogram, percentiles: new Map() };
 }
 
 /** Bytes a view holds. */
@@ -184,6 +229,8 @@ export function viewPercentile(
   percentile: number,
   reader: HeatmapReader | null,
 ): AbsPercentile {
+  const found = view.percentiles.get(percentile);
+  if (found !== undefined) return found;
   if (view.baseLevel === 0) return absPercentileFrom(view.levels[0]!.data, view.histogram, percentile);
   const bin = absPercentileBin(view.histogram, view.rows * view.cols, percentile);
   if (bin === null) return { value: 0, maxAbs: 0, count: 0 };

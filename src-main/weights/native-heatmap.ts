@@ -24,6 +24,8 @@ interface HeatmapAddon {
     counts: Uint32Array,
     stats: Float64Array,
     threads: number,
+    window: Float64Array,
+    collected: Float32Array,
   ): void;
   absInRange(
     a: Uint8Array,
@@ -89,9 +91,20 @@ function required(): HeatmapAddon {
   return found;
 }
 
+/** Values of a pass to collect: the |v| whose float32 pattern is in [low, high), into `out`. */
+export interface CollectWindow {
+  low: number;
+  high: number;
+  out: Float32Array;
+}
+
+const NO_WINDOW = { low: 0, high: 0, out: new Float32Array(0) };
+
 /**
  * Whole rows of `cols` values (the first a multiple of `factor`) added to `histogram` and pooled at
- * `factor` into `pooled` (⌈rows/F⌉ × ⌈cols/F⌉ cells): addToAbsHistogram + poolMatrix, in C.
+ * `factor` into `pooled` (⌈rows/F⌉ × ⌈cols/F⌉ cells): addToAbsHistogram + poolMatrix, in C. The |v|
+ * in `window` are written to its `out` in element order: how many, and whether some did not fit
+ * (each thread has an equal share of `out`).
  */
 export function nativeHeatmapRows(
   pair: RawPair,
@@ -99,12 +112,25 @@ export function nativeHeatmapRows(
   factor: number,
   pooled: Float32Array,
   histogram: AbsHistogram,
-): void {
-  const stats = new Float64Array([histogram.zeros, histogram.nonFinite, histogram.maxBits]);
-  required().heatmapPass(...args(pair), cols, factor, pooled, histogram.counts, stats, THREADS);
+  window: CollectWindow = NO_WINDOW,
+): { written: number; overflow: boolean } {
+  const stats = new Float64Array([histogram.zeros, histogram.nonFinite, histogram.maxBits, 0, 0]);
+  const bounds = new Float64Array([window.low, window.high]);
+  required().heatmapPass(
+    ...args(pair),
+    cols,
+    factor,
+    pooled,
+    histogram.counts,
+    stats,
+    THREADS,
+    bounds,
+    window.out,
+  );
   histogram.zeros = stats[0]!;
   histogram.nonFinite = stats[1]!;
   histogram.maxBits = stats[2]!;
+  return { written: stats[3]!, overflow: stats[4]! !== 0 };
 }
 
 /** The |v| whose float32 pattern is in [low, high), written to `out` from its start; returns how many there are. */

@@ -9,7 +9,9 @@
  * NaN ignored; a block of NaN only → 0). That is bit for bit what the JS kernel (addToAbsHistogram
  * and poolMatrix of heatmap-tiles.ts, in the same element order) gives. The rows are split among
  * threads, each with a histogram of its own, summed after: this pass is the cost of the first paint
- * of a large tensor's heatmap (4096 × 11008: 45M elements).
+ * of a large tensor's heatmap (4096 × 11008: 45M elements). It also collects the |v| of a window of
+ * patterns (the histogram bin the first paint's percentile is predicted to fall in), so that the
+ * exact percentile most often needs no second pass.
  *
  * absInRange collects the |v| whose float32 pattern lies in [low, high): the values of the one
  * histogram bin that holds a percentile, which is then selected exactly.
@@ -47,6 +49,13 @@ typedef struct {
   uint32_t max_bits;
 } Hist;
 
+/* The |v| of the elements whose pattern is in [low, low + width) go to out (up to capacity; found counts all). */
+typedef struct {
+  uint32_t low, width;
+  float *out;
+  size_t capacity, found;
+} Window;
+
 /* Element i as the pass sees it: b[i] − a[i] in float32, or b[i]. */
 static HM_INLINE float value_at(const uint8_t *a, int da, const uint8_t *b, int db, size_t i) {
   float vb = dd_load(b, i, db);
@@ -55,8 +64,12 @@ static HM_INLINE float value_at(const uint8_t *a, int da, const uint8_t *b, int 
 
 /* One row (elements [off, off + cols)) into the histogram and the pooled row's running best. */
 static HM_INLINE void row_pass(const uint8_t *a, int da, const uint8_t *b, int db, size_t off, size_t cols,
-                               size_t factor, float *best, float *best_abs, Hist *h) {
+                               size_t factor, float *best, float *best_abs, Hist *h, Window *w) {
   uint32_t *counts = h->counts;
+  const uint32_t low = w->low, width = w->width;
+  float *const out = w->out;
+  const size_t capacity = w->capacity;
+  size_t found = w->found;
   uint64_t zeros = 0, non_finite = 0;
   uint32_t max_bits = h->max_bits;
   for (size_t c0 = 0, k = 0; c0 < cols; c0 += factor, k++) {
@@ -74,6 +87,10 @@ static HM_INLINE void row_pass(const uint8_t *a, int da, const uint8_t *b, int d
         if (u > max_bits) max_bits = u;
       }
       const float av = dd_bits_float(u);
+      if (u - low < width) {
+        if (found < capacity) out[found] = av;
+        found++;
+      }
       if (av > ba || (av == ba && v > bv)) {
         ba = av;
         bv = v;
@@ -85,11 +102,12 @@ static HM_INLINE void row_pass(const uint8_t *a, int da, const uint8_t *b, int d
   h->zeros += zeros;
   h->non_finite += non_finite;
   h->max_bits = max_bits;
+  w->found = found;
 }
 
 /* Rows [r0, r1) (r0 a multiple of factor) into pooled rows [r0/F, ⌈r1/F⌉) of `pooled`. */
 static HM_INLINE void rows_pass(const uint8_t *a, int da, const uint8_t *b, int db, size_t cols, size_t factor,
-                                size_t r0, size_t r1, float *pooled, float *best_abs, Hist *h) {
+                                size_t r0, size_t r1, float *pooled, float *best_abs, Hist *h, Window *w) {
   const size_t out_cols = (cols + factor - 1) / factor;
   for (size_t r = r0; r < r1; r++) {
     float *best = pooled + (r / factor) * out_cols;
@@ -99,16 +117,16 @@ static HM_INLINE void rows_pass(const uint8_t *a, int da, const uint8_t *b, int 
         best_abs[k] = -1.0f;
       }
     }
-    row_pass(a, da, b, db, r * cols, cols, factor, best, best_abs, h);
+    row_pass(a, da, b, db, r * cols, cols, factor, best, best_abs, h, w);
   }
 }
 
 /* rows_pass with the dtypes as constants, so that each pair gets its own loop. */
 static void rows_dispatch(const uint8_t *a, int da, const uint8_t *b, int db, size_t cols, size_t factor,
-                          size_t r0, size_t r1, float *pooled, float *best_abs, Hist *h) {
+                          size_t r0, size_t r1, float *pooled, float *best_abs, Hist *h, Window *w) {
 #define HM_CASE(A, B)                                                                            \
   if (da == (A) && db == (B)) {                                                                  \
-    rows_pass(a, A, b, B, cols, factor, r0, r1, pooled, best_abs, h);                            \
+    rows_pass(a, A, b, B, cols, factor, r0, r1, pooled, best_abs, h, w);                         \
     return;                                                                                      \
   }
 #define HM_ROW(A) HM_CASE(A, DD_F32) HM_CASE(A, DD_F16) HM_CASE(A, DD_BF16)
@@ -126,6 +144,7 @@ typedef struct {
   size_t cols, factor, r0, r1;
   float *pooled;
   Hist h;
+  Window w;
   int ok;
 #ifndef _WIN32
   pthread_t thread;
@@ -135,7 +154,7 @@ typedef struct {
 static void run_part(Part *p) {
   float *best_abs = (float *)malloc(((p->cols + p->factor - 1) / p->factor) * sizeof(float));
   p->ok = best_abs != NULL;
-  if (p->ok) rows_dispatch(p->a, p->da, p->b, p->db, p->cols, p->factor, p->r0, p->r1, p->pooled, best_abs, &p->h);
+  if (p->ok) rows_dispatch(p->a, p->da, p->b, p->db, p->cols, p->factor, p->r0, p->r1, p->pooled, best_abs, &p->h, &p->w);
   free(best_abs);
 }
 
@@ -203,19 +222,23 @@ static int chunks(napi_env env, const char *name, napi_value *argv, const uint8_
 
 /*
  * heatmapPass(a, dtypeA, b, dtypeB, cols, factor, pooled: Float32Array, counts: Uint32Array(65536),
- * stats: Float64Array(3), threads): the chunk holds whole rows of `cols` elements, its first row a
- * multiple of `factor`; pooled receives its ⌈rows/F⌉ × ⌈cols/F⌉ pooled cells; counts and stats
- * ([zeros, nonFinite, maxBits]) are added to.
+ * stats: Float64Array(5), threads, window: Float64Array(2), collected: Float32Array): the chunk holds
+ * whole rows of `cols` elements, its first row a multiple of `factor`; pooled receives its ⌈rows/F⌉ ×
+ * ⌈cols/F⌉ pooled cells; counts and stats[0..2] ([zeros, nonFinite, maxBits]) are added to. The |v|
+ * whose pattern is in [window[0], window[1]) are written to `collected` (each thread into its own
+ * equal share, then packed, in element order): stats[3] = how many were written, stats[4] = 1 when
+ * a share overflowed (some were not).
  */
 napi_value heatmap_pass(napi_env env, napi_callback_info cbinfo) {
-  size_t argc = 10;
-  napi_value argv[10];
-  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 10)
-    return fail(env, 0, "heatmapPass takes 10 arguments");
+  size_t argc = 12;
+  napi_value argv[12];
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 12)
+    return fail(env, 0, "heatmapPass takes 12 arguments");
   const uint8_t *a, *b;
   int da, db;
-  size_t n, npooled, ncounts, nstats;
-  float *pooled;
+  size_t n, npooled, ncounts, nstats, nwindow, ncollected;
+  float *pooled, *collected;
+  double *window;
   uint32_t *counts;
   double *stats, dcols, dfactor, dthreads;
   if (!chunks(env, "heatmapPass", argv, &a, &da, &b, &db, &n)) return NULL;
@@ -233,8 +256,15 @@ napi_value heatmap_pass(napi_env env, napi_callback_info cbinfo) {
   if (npooled != groups * out_cols)
     return fail(env, 1, "heatmapPass: pooled has %zu cells; %zu rows × %zu columns at factor %zu need %zu", npooled,
                 rows, cols, factor, groups * out_cols);
-  if (ncounts != BINS || nstats < 3)
-    return fail(env, 1, "heatmapPass: counts must hold %u bins and stats 3 slots", BINS);
+  if (ncounts != BINS || nstats < 5)
+    return fail(env, 1, "heatmapPass: counts must hold %u bins and stats 5 slots", BINS);
+  if (!typed(env, argv[10], napi_float64_array, (void **)&window, &nwindow) || nwindow < 2 ||
+      !typed(env, argv[11], napi_float32_array, (void **)&collected, &ncollected))
+    return fail(env, 0, "heatmapPass: window must be a Float64Array [low, high) and collected a Float32Array");
+  if (!(window[0] >= 0 && window[1] <= 4294967296.0))
+    return fail(env, 1, "heatmapPass: the window must lie in [0, 2^32]");
+  const uint32_t low = (uint32_t)window[0];
+  const uint32_t width = window[1] > window[0] ? (uint32_t)(window[1] - window[0]) : 0;
   /* Whole row groups per thread; none smaller than ~256K elements (a thread costs tens of µs). */
   size_t parts = (size_t)dthreads;
   const size_t min_groups = 1 + (1u << 18) / (factor * cols);
@@ -253,6 +283,10 @@ napi_value heatmap_pass(napi_env env, napi_callback_info cbinfo) {
     p->r0 = (groups * k / parts) * factor;
     p->r1 = k + 1 == parts ? rows : (groups * (k + 1) / parts) * factor;
     p->pooled = pooled;
+    p->w.low = low;
+    p->w.width = width;
+    p->w.capacity = ncollected / parts;
+    p->w.out = collected + k * p->w.capacity;
     p->h.counts = k == 0 ? counts : (uint32_t *)calloc(BINS, sizeof(uint32_t));
     if (p->h.counts == NULL) ok = 0;
   }
@@ -279,6 +313,16 @@ napi_value heatmap_pass(napi_env env, napi_callback_info cbinfo) {
     if (p->h.max_bits > max_bits) max_bits = p->h.max_bits;
   }
   stats[2] = (double)max_bits;
+  size_t written = 0, overflow = 0;
+  for (size_t k = 0; k < parts; k++) {
+    const size_t kept = part[k].w.found < part[k].w.capacity ? part[k].w.found : part[k].w.capacity;
+    if (part[k].w.found > kept) overflow = 1;
+    if (kept > 0 && part[k].w.out != collected + written)
+      memmove(collected + written, part[k].w.out, kept * sizeof(float));
+    written += kept;
+  }
+  stats[3] = (double)written;
+  stats[4] = (double)overflow;
   if (!ok) return fail(env, 1, "heatmapPass: out of memory");
   return NULL;
 }

@@ -149,12 +149,17 @@ export class TensorViews {
     );
   }
 
-  /** The heatmap view of Δ, A or B for one tensor (computed on first use, then cached). */
-  view(target: ViewTarget): TensorView {
+  /**
+   * The heatmap view of Δ, A or B for one tensor (computed on first use, then cached); the first
+   * paint's `percentile` is found in the same pass when it can be.
+   */
+  view(target: ViewTarget, percentile?: number): TensorView {
     return this.cache.getOrCreate(
       this.key(target),
       () => ({
-        ...this.reading(target, (reader) => buildHeatmapView(reader, this.options)),
+        ...this.reading(target, (reader) =>
+          buildHeatmapView(reader, { ...this.options, ...(percentile === undefined ? {} : { percentile }) }),
+        ),
         scales: new Map(),
       }),
       viewBytes,
@@ -211,6 +216,7 @@ export class TensorViews {
         const view: TensorView = this.cache.get(this.key(target)) ?? {
           ...buildHeatmapView(reader, {
             ...this.options,
+            percentile: params.percentile,
             // A large tensor is pooled straight to the thumbnail's level.
             minBaseLevel: baseLevelOf(shape, this.options.fullCells) > 0 ? level : 0,
           }),
@@ -264,7 +270,7 @@ export function heatmapTilePayload(
 ): HeatmapTilePayload {
   const shape = tensorOf(params.view === 'b' ? b : a, params.tensor).shape;
   const target: ViewTarget = { a, b, name: params.tensor, view: params.view };
-  const view = views.view(target);
+  const view = views.view(target, params.percentile);
   const fitLevel = levelToFit(view, params.tileSize);
   const level = params.level ?? fitLevel;
   const size = levelSize(view, level);

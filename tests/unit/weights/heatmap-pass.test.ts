@@ -92,18 +92,22 @@ describe.skipIf(!available && !required)('the native heatmap pass', () => {
         [[5000], 4, 1 << 22],
       ] as const) {
         for (const reader of readers([...shape], da, db, shape[0] + level)) {
-          const js = withKernel(false, () => poolingPass(reader, level, chunk));
-          const native = withKernel(true, () => poolingPass(reader, level, chunk));
+          // The pass also collects the values of one window (a bin holding near-unit values).
+          const window = () => ({ low: 0x3c000000, high: 0x3c020000, capacity: 40_000 });
+          const options = { chunkElements: chunk, window };
+          const js = withKernel(false, () => poolingPass(reader, level, options));
+          const native = withKernel(true, () => poolingPass(reader, level, options));
           expect(Buffer.from(native.pooled.data.buffer).equals(Buffer.from(js.pooled.data.buffer))).toBe(
             true,
           );
-          expect({ ...native.histogram, counts: [...native.histogram.counts] }).toEqual({
-            ...js.histogram,
-            counts: [...js.histogram.counts],
-          });
-          // The values of one bin (the one holding the median), collected in element order.
-          const low = 0x3c000000;
-          const high = low + (1 << 16);
+          const { counts, ...rest } = native.histogram;
+          expect(Buffer.from(counts.buffer).equals(Buffer.from(js.histogram.counts.buffer))).toBe(true);
+          const { counts: _jsCounts, ...jsRest } = js.histogram;
+          expect(rest).toEqual(jsRest);
+          expect(js.collected!.values.length).toBeGreaterThan(0);
+          expect([...native.collected!.values]).toEqual([...js.collected!.values]);
+          // The values of one bin, collected in element order by a pass of their own.
+          const [low, high] = [0x3c000000, 0x3c010000];
           const expected = js.histogram.counts[low >>> 16]!;
           const collected = withKernel(false, () => absInRange(reader, low, high, expected, 1000));
           expect([...withKernel(true, () => absInRange(reader, low, high, expected, 1000))]).toEqual([
@@ -113,6 +117,15 @@ describe.skipIf(!available && !required)('the native heatmap pass', () => {
       }
     },
   );
+
+  it('reports a window that does not fit as not collected', () => {
+    for (const native of [false, true]) {
+      const [reader] = readers([40, 300], 'F32', 'BF16', 5);
+      const window = () => ({ low: 0, high: 2 ** 31, capacity: 100 });
+      const pass = withKernel(native, () => poolingPass(reader!, 1, { chunkElements: 300 * 4, window }));
+      expect(pass.collected).toBeNull();
+    }
+  });
 
   it('refuses a bin count that the tensor does not hold (a file changed while open)', () => {
     const [reader] = readers([10, 10], 'BF16', 'BF16', 3);

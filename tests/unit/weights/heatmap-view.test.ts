@@ -148,6 +148,25 @@ describe('a large heatmap view kept from a base level up', () => {
     expect([...tile.data]).toEqual(expected);
   });
 
+  it('finds the percentile it is built for in its one pass, or in a second when the first rows mislead', () => {
+    const [rows, cols] = [200, 150];
+    const steady = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 1.3) * (1 + (i % 7)));
+    // The first rows are a thousand times smaller: a window predicted from them misses.
+    const uneven = steady.map((v, i) => (i < 40 * cols ? v / 1000 : v));
+    for (const [values, inPass] of [
+      [steady, true],
+      [uneven, false],
+    ] as const) {
+      const reader = memoryReader([rows, cols], values);
+      const view = buildHeatmapView(reader, { fullCells: 1000, chunkElements: 20 * cols, percentile: 99 });
+      expect(reader.reads).toBe(rows * cols);
+      expect(view.percentiles.has(99)).toBe(inPass);
+      expect(viewPercentile(view, 99, reader)).toEqual(absPercentile(values, 99));
+      expect(reader.reads).toBe((inPass ? 1 : 2) * rows * cols);
+      expect(viewPercentile(view, 50, reader)).toEqual(absPercentile(values, 50));
+    }
+  });
+
   it('keeps a conv kernel (a mosaic, not in storage order) whole', () => {
     expect(baseLevelOf([3, 3, 64, 64], 16)).toBe(0);
     expect(baseLevelOf([4096, 11008])).toBe(2);
