@@ -12,6 +12,7 @@ import {
   tensorMapFromTensors,
   writeSafetensorsFolder,
 } from '../../../src-main/weights';
+import { runWithCheckpoint, uniforms, writeFixtureDatabase } from '../../fixtures/fixture-kit';
 import { deltascope } from '../../helpers/run-cli';
 import { baseTensors, DELTA, useWeightsApi } from './weights-test-helpers';
 
@@ -227,4 +228,62 @@ describe('weights.aggregateToFolder', () => {
       .poll(() => readdirSync(api.dir).filter((name) => name.includes('cancelled')), { timeout: 5_000 })
       .toEqual([]);
   });
+
+  it('stopped in the middle of writing, removes its temporary folder and leaves no folder', async () => {
+    // 3 checkpoints of 32 tensors × 128 Ki values: the worker reports its first tensor long before it
+    // has written the 32nd, so the Stop sent on the first progress lands mid-write.
+    const path = join(api.dir, 'larger.deltascope');
+    const ids = writeFixtureDatabase(path, (fixtureDb) => {
+      const experimentId = fixtureDb.experiments.create({ name: 'larger' }).id;
+      const put = (name: string, seed: number, parent: number | null) => {
+        const next = uniforms(seed);
+        const tensors = Array.from({ length: 32 }, (_, t) => ({
+          name: `layers.${t}.weight`,
+          shape: [128, 1024],
+          data: Float32Array.from({ length: 128 * 1024 }, () => next() - 0.5),
+        }));
+        return runWithCheckpoint(
+          fixtureDb,
+          'larger',
+          experimentId,
+          { name, reward: 'coin', seed, parent },
+          tensors,
+        );
+      };
+      const base = put('base', 1, null);
+      return { base, deltas: [put('a', 2, base), put('b', 3, base)] };
+    });
+    const larger = openDatabase(path);
+    const folder = join(api.dir, 'stopped');
+    const bus = new EventBus();
+    const seen: string[] = [];
+    const handlers = createWeightsHandlers({
+      database: () => larger,
+      emit: (event, payload) => bus.emit(event, payload),
+      aggregateWorkerThreshold: 0,
+    });
+    bus.subscribe(({ event }) => {
+      if (event !== 'job.progress' || seen.length > 0) return;
+      seen.push(...readdirSync(api.dir).filter((name) => name.includes('stopped')));
+      void handlers['diff.cancel']({ jobId: 'stop-mid-write' });
+    });
+    try {
+      await expect(
+        handlers['weights.aggregateToFolder']({
+          ...ids,
+          aggregator: { kind: 'mean' },
+          folder,
+          merge: true,
+          jobId: 'stop-mid-write',
+        }),
+      ).rejects.toMatchObject({ code: 'CANCELLED' });
+      // While it was being written, the folder existed only under its hidden temporary name.
+      expect(seen).toEqual([`.stopped.${process.pid}.partial`]);
+      await expect
+        .poll(() => readdirSync(api.dir).filter((name) => name.includes('stopped')), { timeout: 10_000 })
+        .toEqual([]);
+    } finally {
+      larger.close();
+    }
+  }, 60_000);
 });
