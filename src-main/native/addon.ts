@@ -4,10 +4,11 @@ import path from 'node:path';
 
 /**
  * The one probe for the `deltascope_blas` N-API addon (native/blas, built into out/native/ by
- * `npm install` when a C compiler is present). Two modules use it: engine/native-blas.ts (BLAS and
- * convolution kernels for tfjs-wasm, Adam's loops) and weights/native-delta.ts (the diff pass and the
- * TIES kernels). Both find the same file the same way, so a setting that points at an addon
- * (`DELTASCOPE_BLAS_ADDON`) or a packaged app's unpacked copy reaches both.
+ * `npm install` when a C compiler is present). Three modules use it: engine/native-blas.ts (BLAS and
+ * convolution kernels for tfjs-wasm, Adam's loops), weights/native-delta.ts (the diff pass and the
+ * TIES kernels) and weights/native-heatmap.ts (the heatmap's pooling pass). All find the same file
+ * the same way, so a setting that points at an addon (`DELTASCOPE_BLAS_ADDON`) or a packaged app's
+ * unpacked copy reaches all three.
  *
  * Nothing is cached here: each caller keeps what it loaded, and a test that changes
  * `DELTASCOPE_BLAS_ADDON` gets the new file on the next probe (Node's own cache makes a repeated

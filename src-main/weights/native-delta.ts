@@ -35,22 +35,6 @@ interface DeltaAddon {
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-let exportsLoaded: Readonly<Record<string, unknown>> | null | undefined;
-
-/**
- * The built addon's exports (loaded once; native-heatmap.ts takes its own functions from them), or
- * null when it is not built or this host is big-endian (the kernels read little-endian bytes).
- */
-export function nativeAddonExports(): Readonly<Record<string, unknown>> | null {
-  if (exportsLoaded !== undefined) return exportsLoaded;
-  exportsLoaded = null;
-  if (!LITTLE_ENDIAN_HOST) return exportsLoaded;
-  // (found and loaded as engine/native-blas.ts loads it: src-main/native/addon.ts)
-  const probe = probeAddon();
-  if (probe.ok) exportsLoaded = probe.exports;
-  return exportsLoaded;
-}
-
 let loaded: DeltaAddon | null | undefined;
 let enabled = true;
 
@@ -58,10 +42,10 @@ function loadAddon(): DeltaAddon | null {
   if (loaded !== undefined) return loaded;
   loaded = null;
   const setting = process.env.DELTASCOPE_NATIVE_DELTA ?? '';
-  if (setting === 'off' || setting === '0') return loaded;
-  const module = nativeAddonExports() as Partial<DeltaAddon> | null;
-  if (module === null) return loaded;
-  const { deltaPass, deltaPassStart, deltaPassFinish } = module;
+  if (setting === 'off' || setting === '0' || !LITTLE_ENDIAN_HOST) return loaded;
+  const probe = probeAddon();
+  if (!probe.ok) return loaded;
+  const { deltaPass, deltaPassStart, deltaPassFinish } = probe.exports as Partial<DeltaAddon>;
   // An addon built from sources older than deltaPass: keep the JS kernel.
   if (
     typeof deltaPass === 'function' &&

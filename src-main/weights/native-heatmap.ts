@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { AbsHistogram } from './abs-percentile';
-import { nativeAddonExports, nativeDeltaReads, type RawChunk } from './native-delta';
+import { missingFunctions, probeAddon } from '../native/addon';
+import { nativeDeltaReads, type RawChunk } from './native-delta';
 import type { SafetensorsDtype } from './formats/safetensors-header';
 
 /**
@@ -38,15 +39,19 @@ interface HeatmapAddon {
   ): number;
 }
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+let loaded: HeatmapAddon | null | undefined;
 let enabled = true;
 
 function addon(): HeatmapAddon | null {
   if (!enabled) return null;
-  const module = nativeAddonExports() as Partial<HeatmapAddon> | null;
-  // An addon built before heatmapPass existed: the JS kernel.
-  if (module === null || typeof module.heatmapPass !== 'function' || typeof module.absInRange !== 'function')
-    return null;
-  return module as HeatmapAddon;
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  // The kernels read little-endian bytes; an addon built before heatmapPass existed: the JS kernel.
+  const probe = LITTLE_ENDIAN_HOST ? probeAddon() : null;
+  if (probe?.ok === true && missingFunctions(probe.exports, ['heatmapPass', 'absInRange']).length === 0)
+    loaded = probe.exports as unknown as HeatmapAddon;
+  return loaded;
 }
 
 /** Whether heatmap passes run in C. */
