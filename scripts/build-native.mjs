@@ -11,9 +11,17 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const addonDir = path.join(root, 'native', 'blas');
-const sources = ['binding.gyp', 'src/deltascope_blas.c', 'src/delta_stats.c', 'src/delta_stats.h', 'src/heatmap_pass.c', 'src/heatmap_pass.h', 'src/dtype_decode.h'].map(
-  (file) => path.join(addonDir, file),
-);
+const sources = [
+  'binding.gyp',
+  'src/deltascope_blas.c',
+  'src/delta_stats.c',
+  'src/delta_stats.h',
+  'src/heatmap_pass.c',
+  'src/heatmap_pass.h',
+  'src/dtype_decode.h',
+  'src/ties.c',
+  'src/ties.h',
+].map((file) => path.join(addonDir, file));
 const target = path.join(root, 'out', 'native', 'deltascope_blas.node');
 const required = process.env.DELTASCOPE_REQUIRE_BLAS === '1';
 

@@ -1,5 +1,6 @@
 import { DeltascopeError } from '../shared/errors';
 import { checkDeltas } from './aggregate-elementwise';
+import { nativeTiesMerge, nativeTrimRule } from './native-ties';
 import { absSummary, kthLargestAbs } from './select';
 
 /**
@@ -30,6 +31,8 @@ export interface TrimRule {
 }
 
 function trimRule(delta: Float32Array, keep: number): TrimRule {
+  const native = nativeTrimRule(delta, keep);
+  if (native !== null) return native;
   const summary = absSummary(delta);
   if (keep >= summary.count) return { threshold: -1, tieBudget: 0 };
   const threshold = kthLargestAbs(delta, keep, summary);
@@ -68,6 +71,9 @@ export function tiesMerge(deltas: readonly Float32Array[], params: TiesParams): 
   const { density, lambda = 1 } = params;
   const keep = Math.ceil(density * size);
   const rules = deltas.map((d) => trimRule(d, keep));
+  const native = new Float32Array(size);
+  const ties = rules.map((r) => r.tieBudget);
+  if (nativeTiesMerge(deltas, rules, ties, lambda, native)) return native;
   const mass = new Float64Array(size);
   deltas.forEach((d, i) =>
     forEachKept(d, rules[i]!, (j, v) => {

@@ -8,7 +8,7 @@ import type { SafetensorsDtype } from './formats/safetensors-header';
 import type { Rng } from '../shared/random';
 import { chunkElementsForInputs, commonDtype, matchSourceList, type ChunkedSource } from './source-combine';
 import { chunkRanges, missingTensor, type SourceTensor, type TensorSource } from './tensor-source';
-import { streamedTrimRule, tiesBefore, tiesChunk } from './ties-stream';
+import { streamedTrimRules, tiesBefore, tiesChunk } from './ties-stream';
 
 /**
  * An aggregation of Δᵢ = θᵢ − θ_base over lazy sources, as a TensorSource computed when read (and so
@@ -17,7 +17,7 @@ import { streamedTrimRule, tiesBefore, tiesChunk } from './ties-stream';
  * - mean, median, mean-abs, sign-agreement, variance-ratio and DARE are elementwise: each chunk of
  *   the inputs gives that chunk of m (DARE's mask streams continue from chunk to chunk);
  * - TIES holds the tensor's deltas whole when they fit the budget, else streams them three times
- *   (two passes for each delta's exact trim threshold, ties-stream.ts, then the merge);
+ *   (two passes for every delta's exact trim threshold at once, ties-stream.ts, then the merge);
  * - null-normalized needs the whole tensor (its floor is a median over it): over the budget it is
  *   INVALID_SPEC naming the tensor and the bytes it needs.
  * Every path gives exactly aggregateTensor's values. Reads are fastest in order (the writers' way).
@@ -152,11 +152,13 @@ export function aggregatedSource(input: AggregatedSourceInput): AggregatedSource
     if (spec.kind !== 'ties') throw new Error('unreachable');
     if (ties?.name !== tensor.name) {
       const keep = Math.ceil(spec.density * tensor.count);
-      const rules = input.deltas.map((_, i) =>
-        streamedTrimRule((visit) => {
+      const rules = streamedTrimRules(
+        (visit) => {
           for (const [from, to] of chunkRanges(tensor.count, chunk))
-            visit(readInputs(tensor.name, from, to - from).ds[i]!);
-        }, keep),
+            visit(readInputs(tensor.name, from, to - from).ds.slice(0, n));
+        },
+        n,
+        keep,
       );
       ties = {
         name: tensor.name,

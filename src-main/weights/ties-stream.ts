@@ -1,4 +1,5 @@
 import type { TrimRule } from './aggregate-ties';
+import { nativeTiesMerge } from './native-ties';
 
 /**
  * TIES (aggregate-ties.ts) for a tensor too large to hold with its deltas: the same result, element
@@ -21,40 +22,70 @@ function bitsOf(chunk: Float32Array): Uint32Array {
 
 /** The trim rule of one delta (as trimRule in aggregate-ties.ts computes in memory). */
 export function streamedTrimRule(forEachChunk: ForEachChunk, keep: number): TrimRule {
-  const high = new Float64Array(1 << 15);
-  let finite = 0;
-  let infinite = 0;
-  forEachChunk((chunk) => {
-    const bits = bitsOf(chunk);
-    for (let j = 0; j < bits.length; j++) {
-      const a = bits[j]! & ABS_MASK;
-      if (a >= INFINITY_BITS) {
-        if (a === INFINITY_BITS) infinite++;
-        continue;
+  return streamedTrimRules((visit) => forEachChunk((chunk) => visit([chunk])), 1, keep)[0]!;
+}
+
+/** Streams `count` deltas of one tensor together: calls `visit` with their consecutive chunks. */
+export type ForEachChunks = (visit: (chunks: readonly Float32Array[]) => void) => void;
+
+/**
+ * The trim rules of `count` deltas read together (two passes over the tensor for all of them, where
+ * one delta at a time would read it twice per delta).
+ */
+export function streamedTrimRules(forEachChunks: ForEachChunks, count: number, keep: number): TrimRule[] {
+  const high = Array.from({ length: count }, () => new Float64Array(1 << 15));
+  const finite = new Array<number>(count).fill(0);
+  const infinite = new Array<number>(count).fill(0);
+  forEachChunks((chunks) => {
+    for (let i = 0; i < count; i++) {
+      const bits = bitsOf(chunks[i]!);
+      const counts = high[i]!;
+      let f = 0;
+      let inf = 0;
+      for (let j = 0; j < bits.length; j++) {
+        const a = bits[j]! & ABS_MASK;
+        if (a >= INFINITY_BITS) {
+          if (a === INFINITY_BITS) inf++;
+          continue;
+        }
+        f++;
+        counts[a >>> 16]! += 1;
       }
-      finite++;
-      high[a >>> 16]! += 1;
+      finite[i]! += f;
+      infinite[i]! += inf;
     }
   });
-  if (keep >= finite) return { threshold: -1, tieBudget: 0 };
-  const rank = finite - keep + 1; // 1-based, from the smallest
-  let h = 0;
-  let below = 0;
-  while (below + high[h]! < rank) below += high[h++]!;
-  const low = new Float64Array(1 << 16);
-  forEachChunk((chunk) => {
-    const bits = bitsOf(chunk);
-    for (let j = 0; j < bits.length; j++) {
-      const a = bits[j]! & ABS_MASK;
-      if (a >>> 16 === h) low[a & 0xffff]! += 1;
-    }
+  // Per delta: the bucket h of the rank and the entries below it; null when every entry is kept.
+  const ranks = high.map((counts, i) => {
+    if (keep >= finite[i]!) return null;
+    const rank = finite[i]! - keep + 1; // 1-based, from the smallest
+    let h = 0;
+    let below = 0;
+    while (below + counts[h]! < rank) below += counts[h++]!;
+    return { rank, h, below, low: new Float64Array(1 << 16) };
   });
-  let l = 0;
-  while (below + low[l]! < rank) below += low[l++]!;
-  const threshold = new Float32Array(new Uint32Array([((h << 16) | l) >>> 0]).buffer)[0]!;
-  // Kept outright: finite entries above the threshold and the infinities (|±∞| > any threshold).
-  const above = finite - below - low[l]! + infinite;
-  return { threshold, tieBudget: keep - above };
+  if (ranks.some((r) => r !== null)) {
+    forEachChunks((chunks) => {
+      ranks.forEach((r, i) => {
+        if (r === null) return;
+        const bits = bitsOf(chunks[i]!);
+        for (let j = 0; j < bits.length; j++) {
+          const a = bits[j]! & ABS_MASK;
+          if (a >>> 16 === r.h) r.low[a & 0xffff]! += 1;
+        }
+      });
+    });
+  }
+  return ranks.map((r, i) => {
+    if (r === null) return { threshold: -1, tieBudget: 0 };
+    let { below } = r;
+    let l = 0;
+    while (below + r.low[l]! < r.rank) below += r.low[l++]!;
+    const threshold = new Float32Array(new Uint32Array([((r.h << 16) | l) >>> 0]).buffer)[0]!;
+    // Kept outright: finite entries above the threshold and the infinities (|±∞| > any threshold).
+    const above = finite[i]! - below - r.low[l]! + infinite[i]!;
+    return { threshold, tieBudget: keep - above };
+  });
 }
 
 /** The ties at the threshold among elements [0, end) of a delta, for a read that does not start at 0. */
@@ -68,7 +99,8 @@ export function tiesBefore(chunk: Float32Array, rule: TrimRule): number {
  * One run of elements: zeroes each delta's entries that are not kept (in place; `ties[i]` is how
  * many threshold ties delta i may still keep, decremented), then the elected-sign disjoint mean
  * times λ. A kept 0 and a dropped entry weigh the same (neither adds mass nor agrees with a sign),
- * so this is tiesMerge's result.
+ * so this is tiesMerge's result. (With the native kernel, native-ties.ts, the deltas are left as
+ * they were: the same result without the zeroing.)
  */
 export function tiesChunk(
   deltas: readonly Float32Array[],
@@ -77,6 +109,7 @@ export function tiesChunk(
   lambda: number,
   out: Float32Array,
 ): void {
+  if (nativeTiesMerge(deltas, rules, ties, lambda, out)) return;
   deltas.forEach((delta, i) => {
     const { threshold } = rules[i]!;
     let left = ties[i]!;

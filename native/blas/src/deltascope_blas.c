@@ -34,6 +34,7 @@
 #include <string.h>
 #include "delta_stats.h"
 #include "heatmap_pass.h"
+#include "ties.h"
 
 /*
  * oneDNN (Debian: libdnnl2, the library torch's CPU convolutions use) computes the convolutions when
@@ -1012,6 +1013,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"deltaPassFinish", NULL, delta_pass_finish, NULL, NULL, NULL, napi_default, NULL},
       {"heatmapPass", NULL, heatmap_pass, NULL, NULL, NULL, napi_default, NULL},
       {"absInRange", NULL, abs_in_range, NULL, NULL, NULL, napi_default, NULL},
+      {"tiesTrim", NULL, ties_trim, NULL, NULL, NULL, napi_default, NULL},
+      {"tiesMerge", NULL, ties_merge, NULL, NULL, NULL, napi_default, NULL},
   };
   Scratch *s = (Scratch *)calloc(1, sizeof(Scratch));
   if (s == NULL || napi_set_instance_data(env, s, free_scratch, NULL) != napi_ok ||

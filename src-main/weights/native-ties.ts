@@ -1,0 +1,79 @@
+import type { TrimRule } from './aggregate-ties';
+import { nativeAddonExports } from './native-delta';
+
+/**
+ * TIES merging's hot loops in C (tiesTrim and tiesMerge in native/blas/src/ties.c, part of the
+ * `deltascope_blas` addon): a delta's trim rule by a radix select on the bits of |v|, and the
+ * elected-sign disjoint mean of a run of elements. Results are bit for bit the JS functions'
+ * (aggregate-ties.ts, ties-stream.ts; tests run both). Without the addon, or with
+ * `DELTASCOPE_NATIVE_TIES=off`, the JS loops run.
+ */
+
+interface TiesAddon {
+  tiesTrim(delta: Float32Array, keep: number, out: Float64Array): void;
+  tiesMerge(
+    deltas: Float32Array[],
+    thresholds: Float64Array,
+    ties: Float64Array,
+    lambda: number,
+    out: Float32Array,
+  ): void;
+}
+
+let enabled = true;
+
+function addon(): TiesAddon | null {
+  if (!enabled) return null;
+  const setting = process.env.DELTASCOPE_NATIVE_TIES ?? '';
+  if (setting === 'off' || setting === '0') return null;
+  const module = nativeAddonExports() as Partial<TiesAddon> | null;
+  // An addon built before the TIES kernels: the JS loops.
+  if (module === null || typeof module.tiesTrim !== 'function' || typeof module.tiesMerge !== 'function')
+    return null;
+  return module as TiesAddon;
+}
+
+/** Whether TIES runs its loops in C. */
+export function nativeTiesAvailable(): boolean {
+  return addon() !== null;
+}
+
+/** Switches the native TIES loops off or back on (tests compare both); returns whether they are in use. */
+export function setNativeTies(on: boolean): boolean {
+  enabled = on;
+  return nativeTiesAvailable();
+}
+
+/** The trim rule of one delta (keep its `keep` largest |v|), or null without the addon. */
+export function nativeTrimRule(delta: Float32Array, keep: number): TrimRule | null {
+  const kernels = addon();
+  if (kernels === null) return null;
+  const out = new Float64Array(2);
+  kernels.tiesTrim(delta, keep, out);
+  return { threshold: out[0]!, tieBudget: out[1]! };
+}
+
+/**
+ * The merge of one run of elements into `out` (deltas untouched); `ties[i]`, the threshold ties
+ * delta i may still keep, is decremented as in tiesChunk. Returns false without the addon.
+ */
+export function nativeTiesMerge(
+  deltas: readonly Float32Array[],
+  rules: readonly TrimRule[],
+  ties: number[],
+  lambda: number,
+  out: Float32Array,
+): boolean {
+  const kernels = addon();
+  if (kernels === null) return false;
+  const left = Float64Array.from(ties);
+  kernels.tiesMerge(
+    [...deltas],
+    Float64Array.from(rules, (r) => r.threshold),
+    left,
+    lambda,
+    out,
+  );
+  left.forEach((value, i) => (ties[i] = value));
+  return true;
+}
