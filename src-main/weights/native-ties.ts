@@ -1,5 +1,5 @@
+import { addonFunctions, missingFunctions, probeAddon } from '../native/addon';
 import type { TrimRule } from './aggregate-ties';
-import { nativeAddonExports } from './native-delta';
 
 /**
  * TIES merging's hot loops in C (tiesTrim and tiesMerge in native/blas/src/ties.c, part of the
@@ -20,17 +20,21 @@ interface TiesAddon {
   ): void;
 }
 
+const TIES_FUNCTIONS = ['tiesTrim', 'tiesMerge'] as const satisfies readonly (keyof TiesAddon)[];
+let loaded: TiesAddon | null | undefined;
 let enabled = true;
 
 function addon(): TiesAddon | null {
   if (!enabled) return null;
   const setting = process.env.DELTASCOPE_NATIVE_TIES ?? '';
   if (setting === 'off' || setting === '0') return null;
-  const module = nativeAddonExports() as Partial<TiesAddon> | null;
-  // An addon built before the TIES kernels: the JS loops.
-  if (module === null || typeof module.tiesTrim !== 'function' || typeof module.tiesMerge !== 'function')
-    return null;
-  return module as TiesAddon;
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  // (float32 arrays: no byte order to mind.) An addon built before the TIES kernels: the JS loops.
+  const probe = probeAddon();
+  if (probe.ok && missingFunctions(probe.exports, TIES_FUNCTIONS).length === 0)
+    loaded = addonFunctions<TiesAddon>(probe, TIES_FUNCTIONS);
+  return loaded;
 }
 
 /** Whether TIES runs its loops in C. */
