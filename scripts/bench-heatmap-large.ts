@@ -4,7 +4,7 @@
  * parameters; generated once, cached under .bench/), the built headless server (`out/main/serve.cjs`;
  * run `npm run build` first) and the app in Chromium. The two files are diffed by path; then, per run,
  * the timer starts at the click on the tensor's row and stops when its heatmap has drawn every tile
- * of its first view (the panel's data-state turns "ready"). Each run uses fresh files (a new mtime),
+ * of its first view (the panel's data-state turns "ready"), both seen in the page. Each run uses fresh files (a new mtime),
  * so nothing is served from a cache. Printed per run: the wall time, the server's CPU time over it
  * (on a loaded, shared machine the wall time swings with the load; the CPU time much less), the load
  * average, and where the wall time went, from the browser's request timings: the click to the first
@@ -113,6 +113,28 @@ function breakdown(calls: readonly Call[], t0: number, t1: number): string {
   );
 }
 
+/**
+ * Run in the page before a click (a string: this script is not compiled for the DOM): records, in
+ * ms since the epoch (the clock of the request timings), the click and the moment the heatmap panel
+ * turns "ready" after having been "loading", so a first paint is timed where the user sees it, not
+ * when the driver polls for it.
+ */
+const WATCH_FIRST_PAINT = `(() => {
+  const now = () => performance.timeOrigin + performance.now();
+  const state = {};
+  window.firstPaint = state;
+  document.addEventListener('click', () => { state.click ??= now(); }, { capture: true, once: true });
+  const observer = new MutationObserver(() => {
+    if (state.click === undefined) return;
+    if (document.querySelector('[data-testid="diff-heatmap"][data-state="loading"]')) state.loading = true;
+    if (state.loading && document.querySelector('[data-testid="diff-heatmap"][data-state="ready"]')) {
+      state.ready = now();
+      observer.disconnect();
+    }
+  });
+  observer.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+})()`;
+
 /** CPU seconds (user + system) a process has used, from /proc (Linux). */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -220,16 +242,21 @@ try {
     const row = page.locator(`tr[data-tensor="${TENSOR}"]`);
     const cpu0 = cpuSeconds(server.child.pid!);
     calls.length = 0;
+    await page.evaluate(WATCH_FIRST_PAINT);
     const t0 = Date.now();
     await row.click();
     await page.locator('[data-testid="diff-heatmap"][data-state="ready"]').waitFor({ timeout: 120_000 });
-    const t1 = Date.now();
-    const wall = t1 - t0;
+    const seen = Date.now() - t0;
     const cpu = (cpuSeconds(server.child.pid!) - cpu0) * 1000;
+    const paint = (await page.evaluate('window.firstPaint')) as { click?: number; ready?: number };
+    if (paint.click === undefined || paint.ready === undefined)
+      throw new Error('the page saw no click on the row, or no heatmap turning ready after it');
+    const wall = paint.ready - paint.click;
     figures.push({ wall, cpu });
     console.log(
-      `run ${run + 1}: first paint ${wall} ms (server CPU ${cpu.toFixed(0)} ms; load average ${loadavg()[0]!.toFixed(1)})` +
-        `\n  ${breakdown(calls, t0, t1)}`,
+      `run ${run + 1}: first paint ${wall.toFixed(0)} ms (in the page, click → drawn; ${seen} ms as the driver saw it) · ` +
+        `server CPU ${cpu.toFixed(0)} ms · load average ${loadavg()[0]!.toFixed(1)}` +
+        `\n  ${breakdown(calls, paint.click, paint.ready)}`,
     );
     if (run === 0 && process.env.DELTASCOPE_BENCH_SHOT !== undefined)
       await page.getByTestId('diff-heatmap').screenshot({ path: process.env.DELTASCOPE_BENCH_SHOT });
@@ -238,7 +265,7 @@ try {
   const paint = median(figures.map((f) => f.wall));
   console.log(
     `heatmap first paint of a ${ROWS} × ${COLS} BF16 tensor (Δ of two files, from the click on its row): ` +
-      `median ${paint} ms wall, ${median(figures.map((f) => f.cpu)).toFixed(0)} ms server CPU ` +
+      `median ${paint.toFixed(0)} ms wall, ${median(figures.map((f) => f.cpu)).toFixed(0)} ms server CPU ` +
       `over ${runs} runs, load average ${loadavg()[0]!.toFixed(1)} — ${(paint / GOAL_MS).toFixed(2)}× the goal of < ${GOAL_MS} ms`,
   );
 } finally {

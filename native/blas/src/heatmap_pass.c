@@ -62,9 +62,8 @@ static HM_INLINE float value_at(const uint8_t *a, int da, const uint8_t *b, int 
   return da == DT_NONE ? vb : vb - dd_load(a, i, da);
 }
 
-/* One row (elements [off, off + cols)) into the histogram and the pooled row's running best. */
-static HM_INLINE void row_pass(const uint8_t *a, int da, const uint8_t *b, int db, size_t off, size_t cols,
-                               size_t factor, float *best, float *best_abs, Hist *h, Window *w) {
+/* One row's values into the histogram (and the window's values into it). */
+static HM_INLINE void row_histogram(const float *vals, size_t cols, Hist *h, Window *w) {
   uint32_t *counts = h->counts;
   const uint32_t low = w->low, width = w->width;
   float *const out = w->out;
@@ -72,32 +71,20 @@ static HM_INLINE void row_pass(const uint8_t *a, int da, const uint8_t *b, int d
   size_t found = w->found;
   uint64_t zeros = 0, non_finite = 0;
   uint32_t max_bits = h->max_bits;
-  for (size_t c0 = 0, k = 0; c0 < cols; c0 += factor, k++) {
-    const size_t end = c0 + factor < cols ? c0 + factor : cols;
-    float bv = best[k], ba = best_abs[k];
-    for (size_t c = c0; c < end; c++) {
-      const float v = value_at(a, da, b, db, off + c);
-      const uint32_t u = dd_float_bits(v) & 0x7fffffffu;
-      if (u == 0)
-        zeros++;
-      else if (u >= NON_FINITE)
-        non_finite++;
-      else {
-        counts[u >> 16]++;
-        if (u > max_bits) max_bits = u;
-      }
-      const float av = dd_bits_float(u);
-      if (u - low < width) {
-        if (found < capacity) out[found] = av;
-        found++;
-      }
-      if (av > ba || (av == ba && v > bv)) {
-        ba = av;
-        bv = v;
-      }
+  for (size_t c = 0; c < cols; c++) {
+    const uint32_t u = dd_float_bits(vals[c]) & 0x7fffffffu;
+    if (u == 0)
+      zeros++;
+    else if (u >= NON_FINITE)
+      non_finite++;
+    else {
+      counts[u >> 16]++;
+      if (u > max_bits) max_bits = u;
     }
-    best[k] = bv;
-    best_abs[k] = ba;
+    if (u - low < width) {
+      if (found < capacity) out[found] = dd_bits_float(u);
+      found++;
+    }
   }
   h->zeros += zeros;
   h->non_finite += non_finite;
@@ -105,9 +92,48 @@ static HM_INLINE void row_pass(const uint8_t *a, int da, const uint8_t *b, int d
   w->found = found;
 }
 
+/* v into a block's running best: the larger |v| wins, of equal |v| the larger v; NaN never wins. */
+#define HM_POOL(v, bv, ba)                                                                        \
+  do {                                                                                            \
+    const float v_ = (v);                                                                         \
+    const float av_ = dd_bits_float(dd_float_bits(v_) & 0x7fffffffu);                             \
+    const int take_ = (av_ > (ba)) | ((av_ == (ba)) & (v_ > (bv)));                               \
+    (ba) = take_ ? av_ : (ba);                                                                    \
+    (bv) = take_ ? v_ : (bv);                                                                     \
+  } while (0)
+
+/* One row's values into the running best of each block of `factor` columns, each block taking its
+ * elements in their order; the blocks are independent, so the loop over them vectorises (a
+ * constant factor makes the stride known). */
+static HM_INLINE void row_pool(const float *restrict vals, size_t cols, size_t factor, float *restrict best,
+                               float *restrict best_abs) {
+  const size_t full = cols / factor;
+  for (size_t j = 0; j < factor; j++)
+    for (size_t k = 0; k < full; k++) HM_POOL(vals[k * factor + j], best[k], best_abs[k]);
+  for (size_t c = full * factor; c < cols; c++) HM_POOL(vals[c], best[full], best_abs[full]);
+}
+
+static void row_pool_any(const float *vals, size_t cols, size_t factor, float *best, float *best_abs) {
+  switch (factor) {
+  case 2: row_pool(vals, cols, 2, best, best_abs); return;
+  case 4: row_pool(vals, cols, 4, best, best_abs); return;
+  case 8: row_pool(vals, cols, 8, best, best_abs); return;
+  case 16: row_pool(vals, cols, 16, best, best_abs); return;
+  default: row_pool(vals, cols, factor, best, best_abs);
+  }
+}
+
+/* One row (elements [off, off + cols)): decoded into vals, then histogrammed and pooled. */
+static HM_INLINE void row_pass(const uint8_t *a, int da, const uint8_t *b, int db, size_t off, size_t cols,
+                               size_t factor, float *best, float *best_abs, float *vals, Hist *h, Window *w) {
+  for (size_t c = 0; c < cols; c++) vals[c] = value_at(a, da, b, db, off + c);
+  row_histogram(vals, cols, h, w);
+  row_pool_any(vals, cols, factor, best, best_abs);
+}
+
 /* Rows [r0, r1) (r0 a multiple of factor) into pooled rows [r0/F, ⌈r1/F⌉) of `pooled`. */
 static HM_INLINE void rows_pass(const uint8_t *a, int da, const uint8_t *b, int db, size_t cols, size_t factor,
-                                size_t r0, size_t r1, float *pooled, float *best_abs, Hist *h, Window *w) {
+                                size_t r0, size_t r1, float *pooled, float *best_abs, float *vals, Hist *h, Window *w) {
   const size_t out_cols = (cols + factor - 1) / factor;
   for (size_t r = r0; r < r1; r++) {
     float *best = pooled + (r / factor) * out_cols;
@@ -117,16 +143,16 @@ static HM_INLINE void rows_pass(const uint8_t *a, int da, const uint8_t *b, int 
         best_abs[k] = -1.0f;
       }
     }
-    row_pass(a, da, b, db, r * cols, cols, factor, best, best_abs, h, w);
+    row_pass(a, da, b, db, r * cols, cols, factor, best, best_abs, vals, h, w);
   }
 }
 
 /* rows_pass with the dtypes as constants, so that each pair gets its own loop. */
 static void rows_dispatch(const uint8_t *a, int da, const uint8_t *b, int db, size_t cols, size_t factor,
-                          size_t r0, size_t r1, float *pooled, float *best_abs, Hist *h, Window *w) {
+                          size_t r0, size_t r1, float *pooled, float *best_abs, float *vals, Hist *h, Window *w) {
 #define HM_CASE(A, B)                                                                            \
   if (da == (A) && db == (B)) {                                                                  \
-    rows_pass(a, A, b, B, cols, factor, r0, r1, pooled, best_abs, h, w);                         \
+    rows_pass(a, A, b, B, cols, factor, r0, r1, pooled, best_abs, vals, h, w);                   \
     return;                                                                                      \
   }
 #define HM_ROW(A) HM_CASE(A, DD_F32) HM_CASE(A, DD_F16) HM_CASE(A, DD_BF16)
@@ -153,9 +179,13 @@ typedef struct {
 
 static void run_part(Part *p) {
   float *best_abs = (float *)malloc(((p->cols + p->factor - 1) / p->factor) * sizeof(float));
-  p->ok = best_abs != NULL;
-  if (p->ok) rows_dispatch(p->a, p->da, p->b, p->db, p->cols, p->factor, p->r0, p->r1, p->pooled, best_abs, &p->h, &p->w);
+  float *vals = (float *)malloc(p->cols * sizeof(float));
+  p->ok = best_abs != NULL && vals != NULL;
+  if (p->ok)
+    rows_dispatch(p->a, p->da, p->b, p->db, p->cols, p->factor, p->r0, p->r1, p->pooled, best_abs, vals, &p->h,
+                  &p->w);
   free(best_abs);
+  free(vals);
 }
 
 #ifndef _WIN32

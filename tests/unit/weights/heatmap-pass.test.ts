@@ -90,6 +90,7 @@ describe.skipIf(!available && !required)('the native heatmap pass', () => {
         [[67, 301], 3, 301 * 8],
         [[9, 30_000], 1, 1 << 22],
         [[5000], 4, 1 << 22],
+        [[130, 300], 6, 1 << 22],
       ] as const) {
         for (const reader of readers([...shape], da, db, shape[0] + level)) {
           // The pass also collects the values of one window (a bin holding near-unit values).
