@@ -1,6 +1,7 @@
 import type { Provenance } from '../shared/domain';
 import { DeltascopeError } from '../shared/errors';
 import type { NamedTensor, TensorMap } from './tensor-map';
+import { nativeCombine2 } from './native-ties';
 import { assertMatchingTensors } from './tensor-match';
 
 /** One term cᵢ·θᵢ of a linear combination. */
@@ -57,6 +58,7 @@ export function combineArrays(
     const y = active[1]!;
     const cx = cs[0]!;
     const cy = cs[1]!;
+    if (nativeCombine2(cx, x, cy, y, result)) return result;
     for (let j = 0; j < n; j++) result[j] = cx * x[j]! + cy * y[j]!;
     return result;
   }

@@ -5,8 +5,9 @@ import type { TrimRule } from './aggregate-ties';
  * TIES merging's hot loops in C (tiesTrim and tiesMerge in native/blas/src/ties.c, part of the
  * `deltascope_blas` addon): a delta's trim rule by a radix select on the bits of |v|, and the
  * elected-sign disjoint mean of a run of elements. Results are bit for bit the JS functions'
- * (aggregate-ties.ts, ties-stream.ts; tests run both). Without the addon, or with
- * `DELTASCOPE_NATIVE_TIES=off`, the JS loops run.
+ * (aggregate-ties.ts, ties-stream.ts; tests run both). Also the two-term combination every
+ * aggregation over sources is made of (a delta θ − θ_base, a merge θ_base + m: combineArrays in
+ * arithmetic.ts). Without the addon, or with `DELTASCOPE_NATIVE_TIES=off`, the JS loops run.
  */
 
 interface TiesAddon {
@@ -18,9 +19,10 @@ interface TiesAddon {
     lambda: number,
     out: Float32Array,
   ): void;
+  combine2(cx: number, x: Float32Array, cy: number, y: Float32Array, out: Float32Array): void;
 }
 
-const TIES_FUNCTIONS = ['tiesTrim', 'tiesMerge'] as const satisfies readonly (keyof TiesAddon)[];
+const TIES_FUNCTIONS = ['tiesTrim', 'tiesMerge', 'combine2'] as const satisfies readonly (keyof TiesAddon)[];
 let loaded: TiesAddon | null | undefined;
 let enabled = true;
 
@@ -79,5 +81,26 @@ export function nativeTiesMerge(
     out,
   );
   left.forEach((value, i) => (ties[i] = value));
+  return true;
+}
+
+/** Below this many elements the JS loop is as fast as a call into the addon. */
+const COMBINE_MIN_ELEMENTS = 1024;
+
+/**
+ * out[j] = cx·x[j] + cy·y[j] in float64, rounded to float32 (combineArrays' two-term loop; out may be
+ * x or y). Returns false, doing nothing, without the addon or for short arrays.
+ */
+export function nativeCombine2(
+  cx: number,
+  x: Float32Array,
+  cy: number,
+  y: Float32Array,
+  out: Float32Array,
+): boolean {
+  if (out.length < COMBINE_MIN_ELEMENTS) return false;
+  const kernels = addon();
+  if (kernels === null) return false;
+  kernels.combine2(cx, x, cy, y, out);
   return true;
 }

@@ -1015,6 +1015,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"absInRange", NULL, abs_in_range, NULL, NULL, NULL, napi_default, NULL},
       {"tiesTrim", NULL, ties_trim, NULL, NULL, NULL, napi_default, NULL},
       {"tiesMerge", NULL, ties_merge, NULL, NULL, NULL, napi_default, NULL},
+      {"combine2", NULL, combine2, NULL, NULL, NULL, napi_default, NULL},
   };
   Scratch *s = (Scratch *)calloc(1, sizeof(Scratch));
   if (s == NULL || napi_set_instance_data(env, s, free_scratch, NULL) != napi_ok ||

@@ -12,6 +12,9 @@
  *   its tie budget lasts (ties[i], decremented); mass = Σ kept v in float64, in delta order; out[j] =
  *   λ · (Σ of the kept v whose sign is mass's) / (their count), rounded to float32 once, 0 when none.
  *   The deltas are not written.
+ * combine2(cx, x, cy, y, out): out[j] = cx·x[j] + cy·y[j] in float64, rounded to float32 once (the
+ *   two-term case of combineArrays in src-main/weights/arithmetic.ts: a delta θ − θ_base, a merge
+ *   θ_base + m); out may be x or y.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -353,5 +356,23 @@ napi_value ties_merge(napi_env env, napi_callback_info cbinfo) {
   merge(deltas, count, thresholds, ties, lambda, out, size, kept);
   free(deltas);
   free(kept);
+  return NULL;
+}
+
+/* combine2(cx: number, x: Float32Array, cy: number, y: Float32Array, out: Float32Array) */
+napi_value combine2(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 5;
+  napi_value argv[5];
+  double cx, cy;
+  float *x, *y, *out;
+  size_t nx, ny, n;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 5)
+    return fail(env, 0, "combine2 takes 5 arguments");
+  if (!number(env, argv[0], &cx) || !typed(env, argv[1], napi_float32_array, (void **)&x, &nx) ||
+      !number(env, argv[2], &cy) || !typed(env, argv[3], napi_float32_array, (void **)&y, &ny) ||
+      !typed(env, argv[4], napi_float32_array, (void **)&out, &n))
+    return fail(env, 0, "combine2(cx: number, x: Float32Array, cy: number, y: Float32Array, out: Float32Array)");
+  if (nx != n || ny != n) return fail(env, 1, "combine2: x has %zu elements, y %zu, out %zu", nx, ny, n);
+  for (size_t j = 0; j < n; j++) out[j] = (float)(cx * (double)x[j] + cy * (double)y[j]);
   return NULL;
 }

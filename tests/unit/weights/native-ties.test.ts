@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { tiesMerge, type TrimRule } from '../../../src-main/weights/aggregate-ties';
+import { combineArrays } from '../../../src-main/weights/arithmetic';
 import { nativeTiesAvailable, nativeTrimRule, setNativeTies } from '../../../src-main/weights/native-ties';
 import { streamedTrimRule, tiesChunk } from '../../../src-main/weights/ties-stream';
 
@@ -113,6 +114,25 @@ describe.runIf(available || required)('native TIES kernels', () => {
       return { outs, budgets };
     });
     expect(native).toEqual(js);
+  });
+
+  it('combineArrays of two arrays (a delta, a merge into the base), in place too: the JS values bit for bit', () => {
+    const x = delta(4099, 11);
+    const y = delta(4099, 12);
+    for (const [cx, cy] of [
+      [1, -1],
+      [1, 1],
+      [0.7, -2.5],
+      [-1e30, 3e-30],
+    ] as const) {
+      const { native, js } = both(() => {
+        const inPlace = x.slice();
+        combineArrays([cx, cy], [inPlace, y], inPlace);
+        return [bits(combineArrays([cx, cy], [x, y])), bits(inPlace)];
+      });
+      expect(native).toEqual(js);
+      expect(native[1]).toEqual(native[0]);
+    }
   });
 
   it('refuses deltas of different lengths naming the delta', () => {
