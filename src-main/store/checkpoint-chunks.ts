@@ -211,6 +211,43 @@ export function chunkSource(
   const layouts = new Map<number, { chunk_index: number; first_element: number; bytes: number }[]>();
   let cached: { key: string; row: ChunkRow } | null = null;
   let peak = 0;
+  /** The stored bytes of elements [start, start + count) of tensor `name`, piece by piece (one per chunk row met). */
+  const eachPiece = (
+    name: string,
+    start: number,
+    count: number,
+    visit: (raw: Uint8Array, at: number, entry: TensorEntry) => void,
+  ): void => {
+    const found = index.get(name);
+    if (found === undefined) throw new DeltascopeError('NOT_FOUND', `${label} has no tensor \`${name}\``);
+    const { entry, i } = found;
+    const size = bytesPerElement(entry.dtype);
+    let chunks = layouts.get(i);
+    if (chunks === undefined) {
+      chunks = list.all(id, i) as { chunk_index: number; first_element: number; bytes: number }[];
+      layouts.set(i, chunks);
+    }
+    const end = start + count;
+    for (const chunk of chunks) {
+      const chunkEnd = chunk.first_element + chunk.bytes / size;
+      if (chunkEnd <= start || chunk.first_element >= end) continue;
+      const key = `${i}:${chunk.chunk_index}`;
+      if (cached?.key !== key) {
+        cached = null;
+        const row = fetch.get(id, i, chunk.chunk_index) as ChunkRow;
+        checkChunk(path, id, entry, row);
+        cached = { key, row };
+        peak = Math.max(peak, row.data.byteLength);
+      }
+      const from = Math.max(start, chunk.first_element);
+      const to = Math.min(end, chunkEnd);
+      visit(
+        cached.row.data.subarray((from - chunk.first_element) * size, (to - chunk.first_element) * size),
+        from - start,
+        entry,
+      );
+    }
+  };
   return {
     label,
     tensors: manifest.map((e) => ({
@@ -221,35 +258,30 @@ export function chunkSource(
     })),
     metadata: {},
     read(name, start, out) {
-      const found = index.get(name);
-      if (found === undefined) throw new DeltascopeError('NOT_FOUND', `${label} has no tensor \`${name}\``);
-      const { entry, i } = found;
-      const size = bytesPerElement(entry.dtype);
-      let chunks = layouts.get(i);
-      if (chunks === undefined) {
-        chunks = list.all(id, i) as { chunk_index: number; first_element: number; bytes: number }[];
-        layouts.set(i, chunks);
-      }
-      const end = start + out.length;
-      for (const chunk of chunks) {
-        const chunkEnd = chunk.first_element + chunk.bytes / size;
-        if (chunkEnd <= start || chunk.first_element >= end) continue;
-        const key = `${i}:${chunk.chunk_index}`;
-        if (cached?.key !== key) {
-          cached = null;
-          const row = fetch.get(id, i, chunk.chunk_index) as ChunkRow;
-          checkChunk(path, id, entry, row);
-          cached = { key, row };
-          peak = Math.max(peak, row.data.byteLength);
-        }
-        const from = Math.max(start, chunk.first_element);
-        const to = Math.min(end, chunkEnd);
-        const raw = cached.row.data.subarray(
-          (from - chunk.first_element) * size,
-          (to - chunk.first_element) * size,
+      eachPiece(name, start, out.length, (raw, at, entry) =>
+        decodeChunk(
+          FILE_DTYPE[entry.dtype],
+          raw,
+          out.subarray(at, at + raw.length / bytesPerElement(entry.dtype)),
+        ),
+      );
+    },
+    readRaw(name, start, count, scratch) {
+      const entry = index.get(name)?.entry;
+      const bytes = entry === undefined ? 0 : count * bytesPerElement(entry.dtype);
+      if (scratch.length < bytes) {
+        throw new DeltascopeError(
+          'INVALID_PAYLOAD',
+          `${label}: a raw read of ${count} elements of \`${name}\` needs ${bytes} bytes; the buffer has ${scratch.length}`,
         );
-        decodeChunk(FILE_DTYPE[entry.dtype], raw, out.subarray(from - start, to - start));
       }
+      // A range within one chunk row is a view of it; one across rows is copied into `scratch`.
+      let view: Uint8Array | null = null;
+      eachPiece(name, start, count, (raw, at) => {
+        if (at === 0 && raw.length === bytes) view = raw;
+        else scratch.set(raw, (at * bytes) / count);
+      });
+      return view ?? scratch.subarray(0, bytes);
     },
     peakBytesHeld: () => peak,
     close() {

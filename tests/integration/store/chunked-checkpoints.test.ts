@@ -97,6 +97,8 @@ describe('chunked checkpoint storage', () => {
     expect(db.checkpoints.get(stored.id).tensors[0]).toMatchObject({ dtype: 'bfloat16', byteLength: 8192 });
     const expected = new Float32Array(4096);
     source.read('model.layers.0.mlp.up_proj.weight', 0, expected);
+    const fileBytes = new Uint8Array(8192);
+    source.readRaw!('model.layers.0.mlp.up_proj.weight', 0, 4096, fileBytes);
     source.close();
     const { weights } = db.checkpoints.readWeights(stored.id);
     expect(Buffer.from(bytesOf(weights)).equals(Buffer.from(bytesOf(expected)))).toBe(true);
@@ -105,6 +107,20 @@ describe('chunked checkpoint storage', () => {
     lazy.read('model.layers.0.mlp.up_proj.weight', 1000, part); // spans two 512-element chunks
     expect([...part]).toEqual([...expected.subarray(1000, 1700)]);
     expect(lazy.peakBytesHeld()).toBeLessThanOrEqual(1024);
+    // The stored BF16 bytes themselves (for the native passes), within one chunk row and across rows.
+    const scratch = new Uint8Array(2000);
+    for (const [start, count] of [
+      [600, 300],
+      [1000, 700],
+    ]) {
+      const raw = lazy.readRaw!('model.layers.0.mlp.up_proj.weight', start!, count!, scratch);
+      expect(
+        Buffer.from(raw).equals(Buffer.from(fileBytes.subarray(start! * 2, (start! + count!) * 2))),
+      ).toBe(true);
+    }
+    expect(() => lazy.readRaw!('model.layers.0.mlp.up_proj.weight', 0, 1001, scratch)).toThrow(
+      /needs 2002 bytes; the buffer has 2000/,
+    );
     db.close();
   });
 
