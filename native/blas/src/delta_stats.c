@@ -202,9 +202,12 @@ __attribute__((target("avx2,popcnt"))) static inline __m256d load4(const uint8_t
 
 /* kernel() with each group of four in one AVX2 vector: lane k is vector element k, so every lane
  * sees the same operations in the same order as in kernel(). */
+/* `zero_shift`: the pass's shift is ±0, so t = Δ − shift is Δ up to the sign of a zero (which no lane
+ * sum can see: each starts at +0), Σt² is Σd² term for term, and one chain computes both. */
 __attribute__((target("avx2,popcnt"))) static ALWAYS_INLINE size_t kernel_avx2(const uint8_t *a, int da,
                                                                         const uint8_t *b, int db, size_t i,
-                                                                        size_t n, double eps, Pass *p) {
+                                                                        size_t n, double eps, Pass *p,
+                                                                        const int zero_shift) {
   const __m256d range = _mm256_set1_pd(p->range);
   const __m256d scale = _mm256_set1_pd((double)p->size / (2 * p->range));
   const int64_t half = (int64_t)(p->size / 2);
@@ -228,11 +231,11 @@ __attribute__((target("avx2,popcnt"))) static ALWAYS_INLINE size_t kernel_avx2(c
     const __m256d d = _mm256_sub_pd(bv, av);
     const __m256d ad = _mm256_and_pd(d, abs_mask);
     if (_mm256_movemask_pd(_mm256_cmp_pd(ad, range, _CMP_LT_OQ)) != 15) break;
-    const __m256d t = _mm256_sub_pd(d, shift);
+    const __m256d t = zero_shift ? d : _mm256_sub_pd(d, shift);
     const __m256d ab = _mm256_mul_pd(av, bv);
     s1 = _mm256_add_pd(s1, t);
     s2 = _mm256_add_pd(s2, _mm256_mul_pd(t, t));
-    sd2 = _mm256_add_pd(sd2, _mm256_mul_pd(d, d));
+    if (!zero_shift) sd2 = _mm256_add_pd(sd2, _mm256_mul_pd(d, d));
     sa2 = _mm256_add_pd(sa2, _mm256_mul_pd(av, av));
     sb2 = _mm256_add_pd(sb2, _mm256_mul_pd(bv, bv));
     sab = _mm256_add_pd(sab, ab);
@@ -256,7 +259,7 @@ __attribute__((target("avx2,popcnt"))) static ALWAYS_INLINE size_t kernel_avx2(c
   }
   _mm256_storeu_pd(p->lane[S1], s1);
   _mm256_storeu_pd(p->lane[S2], s2);
-  _mm256_storeu_pd(p->lane[SD2], sd2);
+  _mm256_storeu_pd(p->lane[SD2], zero_shift ? s2 : sd2);
   _mm256_storeu_pd(p->lane[SA2], sa2);
   _mm256_storeu_pd(p->lane[SB2], sb2);
   _mm256_storeu_pd(p->lane[SAB], sab);
@@ -273,7 +276,8 @@ typedef size_t (*KernelAvx2)(const uint8_t *a, const uint8_t *b, size_t i, size_
 #define KERNEL_AVX2(x, y)                                                                          \
   __attribute__((target("avx2,popcnt"), noinline)) static size_t kernel_avx2_##x##_##y(              \
       const uint8_t *a, const uint8_t *b, size_t i, size_t n, double eps, Pass *p) {               \
-    return kernel_avx2(a, x, b, y, i, n, eps, p);                                                  \
+    if (p->s[SHIFT] == 0) return kernel_avx2(a, x, b, y, i, n, eps, p, 1);                         \
+    return kernel_avx2(a, x, b, y, i, n, eps, p, 0);                                               \
   }
 KERNEL_AVX2(0, 0)
 KERNEL_AVX2(0, 1)

@@ -94,11 +94,11 @@ function cleanUpdate(dtype: Dtype, a: Uint8Array, stride: number): Uint8Array {
   return out;
 }
 
-/** A with the lowest mantissa bit of every `stride`-th element flipped: tiny Δ among exact zeros. */
-function sparseNudge(dtype: Dtype, a: Uint8Array, stride: number): Uint8Array {
+/** A with the lowest mantissa bit of every third element from `phase` flipped: tiny Δ among exact zeros. */
+function sparseNudge(dtype: Dtype, a: Uint8Array, phase: number): Uint8Array {
   const out = a.slice();
   const width = DTYPE_BYTES[dtype];
-  for (let i = 0; i < out.length / width; i += stride) out[i * width]! ^= i % 3 === 0 ? 1 : 0;
+  for (let i = phase; i < out.length / width; i += 3) out[i * width]! ^= 1;
   return out;
 }
 
@@ -177,7 +177,14 @@ describe.runIf(available || required)('native diff pass', () => {
     for (const dtype of DTYPES) {
       const a = cleanBytes(dtype, 40_000, 5);
       chunks.push([dtype, a, dtype, cleanUpdate(dtype, a, 16)]);
+      // the first Δ non-zero (the pass's shift too), and ±0 (the shift ±0: t = Δ, one chain for Σt², Σd²)
+      chunks.push([dtype, a, dtype, sparseNudge(dtype, a, 0)]);
       chunks.push([dtype, a, dtype, sparseNudge(dtype, a, 1)]);
+      const negativeZero = a.slice();
+      negativeZero.fill(0, 0, DTYPE_BYTES[dtype]);
+      const positiveZero = negativeZero.slice();
+      negativeZero[DTYPE_BYTES[dtype] - 1] = 0x80;
+      chunks.push([dtype, positiveZero, dtype, sparseNudge(dtype, negativeZero, 2)]);
       for (const other of DTYPES) chunks.push([dtype, a, other, cleanBytes(other, 40_000, 7)]);
     }
     for (const bins of [64, 4096]) {
