@@ -75,7 +75,7 @@ static float bits_float(uint32_t u) {
 
 /* The trim rule of `n` float32s (as bits); 0 when the histograms cannot be allocated. */
 static int trim(const uint32_t *bits, size_t n, double keep, double *threshold, double *tie_budget) {
-  uint32_t *high = (uint32_t *)calloc(HIGH_BUCKETS, sizeof(uint32_t));
+  uint64_t *high = (uint64_t *)calloc(HIGH_BUCKETS, sizeof(uint64_t));
   if (high == NULL) return 0;
   /* Zeros (most of a sparse delta) are counted apart: a run of increments of one bucket would be a
    * chain of dependent loads and stores. */
@@ -92,7 +92,7 @@ static int trim(const uint32_t *bits, size_t n, double keep, double *threshold, 
     }
     high[a >> 16]++;
   }
-  high[0] += (uint32_t)zeros;
+  high[0] += zeros;
   for (uint32_t h = 0; h < HIGH_BUCKETS; h++) finite += high[h];
   if (keep >= (double)finite) {
     free(high);
@@ -105,7 +105,7 @@ static int trim(const uint32_t *bits, size_t n, double keep, double *threshold, 
   uint64_t below = 0;
   while (below + high[h] < rank) below += high[h++];
   free(high);
-  uint32_t *low = (uint32_t *)calloc(LOW_BUCKETS, sizeof(uint32_t));
+  uint64_t *low = (uint64_t *)calloc(LOW_BUCKETS, sizeof(uint64_t));
   if (low == NULL) return 0;
   uint64_t low_zeros = 0;
   for (size_t j = 0; j < n; j++) {
@@ -116,7 +116,7 @@ static int trim(const uint32_t *bits, size_t n, double keep, double *threshold, 
     else
       low[a & 0xffffu]++;
   }
-  low[0] += (uint32_t)low_zeros;
+  low[0] += low_zeros;
   uint32_t l = 0;
   while (below + low[l] < rank) below += low[l++];
   /* kept outright: finite entries above the threshold and the infinities */
