@@ -1,5 +1,8 @@
 import { writeProtocolReport } from '../api/protocol/protocol-report-writer';
-import { openDatabase } from '../store';
+import { runKnownAnswerChecks } from '../api/protocol/protocol-checks';
+import { loadProtocol } from '../jobs/protocol/protocol-store';
+import { openDatabase, type DeltascopeDb } from '../store';
+import type { CliIo } from './command';
 import { UsageError } from './command';
 import { defineCommand } from './define-command';
 
@@ -13,7 +16,12 @@ negation table and α plots, per-tensor concentration of the relevance maps,
 localization, the known-answer check, and statements of what the numbers show —
 plus its tables as CSV files next to it (<name>-negation.csv, <name>-success.csv, …).
 A partly run experiment gives a partial report. The folder must exist; existing
-files are refused unless --force is given (the database never).`,
+files are refused unless --force is given (the database never).
+
+--known-answer first runs the known-answer checks (spike-in calibration and
+observation ground truth) on every replication and stores them, as the app's
+"Run the known-answer checks" does; the report then pools them (fewer than 3
+replications checked is "not replicated").`,
   options: {
     db: {
       type: 'string',
@@ -28,6 +36,10 @@ files are refused unless --force is given (the database never).`,
       help: 'the .html file to write (required)',
     },
     force: { type: 'boolean', help: 'overwrite existing report and table files' },
+    'known-answer': {
+      type: 'boolean',
+      help: 'run the known-answer checks on every replication first (stored in the database)',
+    },
   },
   args: { count: 1, message: 'report needs exactly one experiment id.' },
   async run({ values, positionals }, io) {
@@ -36,6 +48,7 @@ files are refused unless --force is given (the database never).`,
       throw new UsageError(`the experiment id must be a positive integer; got "${positionals[0]}".`);
     const db = openDatabase(values.db);
     try {
+      if (values['known-answer'] === true) checkEveryReplication(db, experimentId, io);
       const { htmlPath, csvPaths, report } = writeProtocolReport(db, experimentId, values.out, {
         overwrite: values.force === true,
       });
@@ -49,3 +62,18 @@ files are refused unless --force is given (the database never).`,
     }
   },
 });
+
+/** The known-answer checks on each replication in turn, one line per replication (a failure names why). */
+function checkEveryReplication(db: DeltascopeDb, experimentId: number, io: CliIo): void {
+  const { spec } = loadProtocol(db, experimentId);
+  for (let r = 0; r < spec.seeds; r++) {
+    const seed = spec.seedBase + r;
+    const t0 = Date.now();
+    const result = runKnownAnswerChecks(db, { experimentId, seed });
+    const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+    const truth = result.groundTruth === null ? 'not computed' : result.groundTruth.pass ? 'pass' : 'FAIL';
+    io.out(
+      `Known-answer checks, seed ${seed} (${r + 1}/${spec.seeds}, ${seconds} s): spike-in ${result.spikeIn.pass ? 'pass' : 'FAIL'}, ground truth ${truth}`,
+    );
+  }
+}

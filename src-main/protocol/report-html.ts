@@ -1,5 +1,6 @@
 import type { ProtocolReport } from '../shared';
 import { CSS, e } from './report-html-kit';
+import { knownAnswerChecksSection } from './report-html-known-answer';
 import { pooledLocalizationSection } from './report-html-localization';
 import { negationSection, pooledNegationSection } from './report-html-negation';
 import { relevanceMapsSection, type ReportRelevanceMap } from './report-html-relevance';
@@ -66,6 +67,8 @@ export function buildReportHtml(
       pooledLocalizationSection(report.pooledLocalization),
     );
   }
+  const knownAnswer = knownAnswerChecksSection(report.seeds);
+  if (knownAnswer !== '') out.push('<h2>Known-answer checks, per replication</h2>', knownAnswer);
   if (report.similarity !== null) {
     const sim = report.similarity;
     out.push(

@@ -1,6 +1,6 @@
 import { pooledEffect } from '../engine/pooling';
 import type { PooledEffect, ProtocolReport, ReportVerdict } from '../shared';
-import type { GroundTruthData, SpikeInData } from '../shared/known-answer-checks';
+import type { SpikeInData } from '../shared/known-answer-checks';
 import { methodRow, negationVerdict } from '../shared/negation-verdict';
 import { headlineK } from '../shared/localization-verdict';
 import { pooledLocalizationText } from './localization-text';
@@ -18,8 +18,6 @@ export interface VerdictInput {
   pooledNegation: ProtocolReport['pooledNegation'];
   /** The localization test pooled across replications (absent: not run). */
   pooledLocalization?: ProtocolReport['pooledLocalization'];
-  /** The latest known-answer checks stored for the experiment (protocol.knownAnswerChecks), if any. */
-  knownAnswerChecks?: { spikeIn: SpikeInData | null; groundTruth: GroundTruthData | null };
 }
 
 // Enough decimals that a bound printed beside "beats" is never shown as 0.
@@ -196,11 +194,32 @@ function localizationParagraph(input: VerdictInput): ReportVerdict {
   };
 }
 
+/** Per aggregator, in how many checked replications it sees the planted block and down to which SNRs. */
+function detectionSummary(spikes: readonly SpikeInData[]): string {
+  const names = [...new Set(spikes.flatMap((s) => s.aggregators.map((a) => a.aggregator)))];
+  return names
+    .map((name) => {
+      const snrs = spikes.map((s) => s.aggregators.find((a) => a.aggregator === name)?.detectionSnr ?? null);
+      const seen = snrs.filter((x): x is number => x !== null);
+      if (seen.length === 0) return `${name} never detects it`;
+      const low = Math.min(...seen);
+      const high = Math.max(...seen);
+      const range = low === high ? formatNumber(low, 2) : `${formatNumber(low, 2)}–${formatNumber(high, 2)}`;
+      return `${name} detects it in ${seen.length}/${spikes.length} (down to SNR ${range})`;
+    })
+    .join(', ');
+}
+
+/**
+ * Known answer, over replications: the latest spike-in calibration and observation ground truth of
+ * each replication. A check run on fewer than 3 replications is "not replicated" (a note, never a
+ * finding); otherwise a finding only when every checked replication passes.
+ */
 function knownAnswerParagraph(input: VerdictInput): ReportVerdict {
-  const checks = input.knownAnswerChecks;
-  const spike = checks?.spikeIn ?? null;
-  const truth = checks?.groundTruth ?? null;
-  if (spike === null && truth === null) {
+  const spikes = input.seeds.flatMap((s) => (s.spikeIn === null ? [] : [s.spikeIn]));
+  const truths = input.seeds.flatMap((s) => (s.groundTruth === null ? [] : [s.groundTruth]));
+  const checked = input.seeds.filter((s) => s.spikeIn !== null || s.groundTruth !== null).length;
+  if (checked === 0) {
     return {
       question: 'known-answer',
       kind: 'not-run',
@@ -208,28 +227,37 @@ function knownAnswerParagraph(input: VerdictInput): ReportVerdict {
     };
   }
   const parts: string[] = [];
-  const claims: boolean[] = [];
-  if (spike !== null) {
-    claims.push(spike.pass);
+  if (spikes.length > 0) {
+    const first = spikes[0]!;
+    const passed = spikes.filter((s) => s.pass).length;
     parts.push(
-      `spike-in (seed ${spike.seed}, block of ${spike.k} in ${spike.block.tensor}, chance precision ${formatNumber(spike.chance, 3)}): ` +
-        spike.aggregators
-          .map(
-            (a) =>
-              `${a.aggregator} ${a.detectionSnr === null ? 'never detects it' : `detects it down to SNR ${formatNumber(a.detectionSnr, 2)}`}`,
-          )
-          .join(', ') +
-        ` — ${spike.pass ? 'passed' : 'failed'}`,
+      `spike-in (block of ${first.k} in ${first.block.tensor}, chance precision ${formatNumber(first.chance, 3)}) passed in ${passed}/${spikes.length}: ` +
+        detectionSummary(spikes),
     );
   } else parts.push('spike-in: not run');
-  if (truth !== null) {
-    claims.push(truth.pass);
-    parts.push(`observation ground truth (seed ${truth.seed}): ${truth.verdict}`);
+  if (truths.length > 0) {
+    const passed = truths.filter((t) => t.pass).length;
+    const failedWhy = truths.find((t) => !t.pass)?.verdict;
+    parts.push(
+      `observation ground truth passed in ${passed}/${truths.length}` +
+        (failedWhy === undefined ? '' : ` (a failing replication: ${failedWhy})`),
+    );
   } else parts.push('observation ground truth: not run');
+  const passes = [...spikes.map((s) => s.pass), ...truths.map((t) => t.pass)];
+  const replicated = checked >= 3;
+  const kind = replicated ? overall(passes) : 'note';
+  const scope = `${checked} of ${input.spec.seeds} replication${input.spec.seeds === 1 ? '' : 's'} checked`;
+  const tail = replicated
+    ? kind === 'finding'
+      ? 'Passed in every checked replication.'
+      : kind === 'note'
+        ? 'Failed in some replications: the pipeline does not reliably find what it should.'
+        : 'Failed in every checked replication: the pipeline does not find what it should.'
+    : 'Not replicated: run the checks on at least 3 replications.';
   return {
     question: 'known-answer',
-    kind: overall(claims),
-    text: `Known answer (can the pipeline find a planted or perceptual signal it should find?), one replication: ${parts.join('; ')}.`,
+    kind,
+    text: `Known answer (can the pipeline find a planted or perceptual signal it should find?), ${scope}: ${parts.join('; ')}. ${tail}`,
   };
 }
 

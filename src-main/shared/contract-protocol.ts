@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IntervalSchema } from './contract-evaluation';
 import { ExperimentSpecSchema } from './experiment-spec';
 import { GridMazeConfigSchema } from './gridmaze-config';
+import { GroundTruthDataSchema, SpikeInDataSchema } from './known-answer-checks';
 import {
   KNOWN_ANSWER_FORMAT,
   LOCALIZATION_FORMAT,
@@ -549,6 +550,9 @@ export const ReportSeedSchema = z.object({
   superposition: SuperpositionDataSchema.nullable(),
   knownAnswer: KnownAnswerDataSchema.nullable(),
   localization: LocalizationDataSchema.nullable(),
+  /** This replication's latest known-answer checks (protocol.knownAnswerChecks); null until run. */
+  spikeIn: SpikeInDataSchema.nullable().default(null),
+  groundTruth: GroundTruthDataSchema.nullable().default(null),
 });
 export type ReportSeed = z.output<typeof ReportSeedSchema>;
 

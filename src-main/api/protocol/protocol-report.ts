@@ -184,6 +184,7 @@ export function buildProtocolReport(db: DeltascopeDb, experimentId: number): Pro
 
   const { similarity, floor } = ensureReportBaseline(db, experimentId, spec, evalRewards);
 
+  const knownAnswer = latestKnownAnswerChecks(db, experimentId);
   const seeds: ReportSeed[] = [];
   for (let r = 0; r < spec.seeds; r++) {
     const s = spec.seedBase + r;
@@ -229,6 +230,8 @@ export function buildProtocolReport(db: DeltascopeDb, experimentId: number): Pro
       superposition: analysis('superposition', 'protocol-superposition'),
       knownAnswer: analysis('known-answer', 'protocol-known-answer'),
       localization: analysis('localization', 'protocol-localization'),
+      spikeIn: knownAnswer.spikeIn(s),
+      groundTruth: knownAnswer.groundTruth(s),
     });
   }
 
@@ -278,27 +281,40 @@ export function buildProtocolReport(db: DeltascopeDb, experimentId: number): Pro
     seeds,
     pooledNegation: pooled,
     pooledLocalization: localization,
-    verdicts: reportVerdicts({ ...base, knownAnswerChecks: latestKnownAnswerChecks(db, experimentId) }),
+    verdicts: reportVerdicts(base),
     statements: reportStatements(base),
   };
 }
 
-/** The latest stored spike-in calibration and observation ground truth of the experiment (protocol.knownAnswerChecks). */
+/** Per replication, its latest stored spike-in calibration and observation ground truth (protocol.knownAnswerChecks). */
 function latestKnownAnswerChecks(
   db: DeltascopeDb,
   experimentId: number,
 ): {
-  spikeIn: ArtifactData<'protocol-spike-in'> | null;
-  groundTruth: ArtifactData<'protocol-ground-truth'> | null;
+  spikeIn: (seed: number) => ArtifactData<'protocol-spike-in'> | null;
+  groundTruth: (seed: number) => ArtifactData<'protocol-ground-truth'> | null;
 } {
-  const artifacts = db.artifacts.list(experimentId);
-  const latest = <K extends 'protocol-spike-in' | 'protocol-ground-truth'>(
-    kind: K,
-  ): ArtifactData<K> | null => {
-    const found = artifacts.filter((a) => a.kind === kind).sort((a, b) => b.id - a.id)[0];
-    return found === undefined ? null : decodeArtifact(kind, db.artifacts.get(found.id)).data;
+  const ids = (kind: string): number[] =>
+    db.artifacts
+      .list(experimentId)
+      .filter((a) => a.kind === kind)
+      .map((a) => a.id)
+      .sort((x, y) => x - y);
+  // Ascending ids: a later run of the checks on a replication replaces the earlier one.
+  const spikeIn = new Map<number, ArtifactData<'protocol-spike-in'>>();
+  for (const id of ids('protocol-spike-in')) {
+    const data = decodeArtifact('protocol-spike-in', db.artifacts.get(id)).data;
+    spikeIn.set(data.seed, data);
+  }
+  const groundTruth = new Map<number, ArtifactData<'protocol-ground-truth'>>();
+  for (const id of ids('protocol-ground-truth')) {
+    const data = decodeArtifact('protocol-ground-truth', db.artifacts.get(id)).data;
+    groundTruth.set(data.seed, data);
+  }
+  return {
+    spikeIn: (seed) => spikeIn.get(seed) ?? null,
+    groundTruth: (seed) => groundTruth.get(seed) ?? null,
   };
-  return { spikeIn: latest('protocol-spike-in'), groundTruth: latest('protocol-ground-truth') };
 }
 
 /** Episodic return on the run's own reward over steps, for the training curves of pretrain and fine-tunes. */

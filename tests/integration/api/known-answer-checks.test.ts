@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../../src-main/api';
+import { buildProtocolReport } from '../../../src-main/api/protocol/protocol-report';
+import { runCli } from '../../../src-main/cli/main';
 import { computeKnownAnswerChecks } from '../../../src-main/api/protocol/protocol-checks';
 import { DEFAULT_SPIKE_IN_STAGES, precisionAtK } from '../../../src-main/protocol/spike-in';
 import { createTrainingRun, parseTrainingSpec } from '../../../src-main/jobs';
@@ -154,6 +157,36 @@ describe('known-answer checks on a small trained configuration', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('`deltascope report --known-answer` checks every replication, and the report pools them (1 of 1: not replicated) with the detection curve', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const html = join(api.dir, 'checks-report.html');
+    const code = await runCli(
+      ['report', String(experimentId), '--db', path, '--out', html, '--known-answer', '--force'],
+      { out: (line) => out.push(line), err: (line) => err.push(line) },
+    );
+    expect(err.join('\n')).toBe('');
+    expect(code).toBe(0);
+    expect(out[0]).toMatch(
+      /^Known-answer checks, seed 1 \(1\/1, [\d.]+ s\): spike-in pass, ground truth pass$/,
+    );
+    const db = openDatabase(path);
+    try {
+      const report = buildProtocolReport(db, experimentId);
+      expect(report.seeds[0]!.spikeIn?.pass).toBe(true);
+      const known = report.verdicts.find((v) => v.question === 'known-answer')!;
+      expect(known.kind).toBe('note');
+      expect(known.text).toContain('1 of 1 replication checked');
+      expect(known.text).toContain('Not replicated');
+    } finally {
+      db.close();
+    }
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('<h2>Known-answer checks, per replication</h2>');
+    expect(page).toContain('aria-label="Spike-in detection curve over 1 replication(s)');
+    expect(page).toContain('null-normalized detects down to');
   });
 
   it('refuses an experiment whose fine-tunes are masked to one tensor (true by construction)', async () => {

@@ -143,6 +143,8 @@ export function reportFixture(knobs: FixtureKnobs = {}): ProtocolReport {
               : iv(0.05),
       })),
     },
+    spikeIn: null,
+    groundTruth: null,
   };
   return {
     format: PROTOCOL_REPORT_FORMAT,

@@ -3,6 +3,7 @@ import { pooledEffect } from '../../../src-main/engine/pooling';
 import { buildReportHtml, reportVerdicts } from '../../../src-main/protocol';
 import type { PooledNegationRow, ReportSeed } from '../../../src-main/shared';
 import { plantedReplications, pooled } from './localization-pooling-fixture';
+import type { SpikeInData } from '../../../src-main/shared/known-answer-checks';
 import { reportFixture } from './report-fixture';
 
 /** The fixture's seed replicated R times, its top-mask fraction shifted per replication. */
@@ -115,33 +116,54 @@ describe('report verdicts', () => {
     expect(html).toContain('data-question="negation"');
   }, 30_000);
 
-  it('reads the stored known-answer checks into its paragraph', () => {
+  it('pools the known-answer checks over replications: fewer than 3 is "not replicated", a failing replication is no finding', () => {
     const report = reportFixture();
-    const [, , , known] = reportVerdicts({
-      ...report,
-      knownAnswerChecks: {
-        spikeIn: {
-          format: 'deltascope.protocol.spike-in/1',
-          seed: 1,
-          base: 1,
-          rbInputs: [2],
-          nullInputs: [3],
-          block: { tensor: 'torso.dense1.kernel', start: 0, length: 40 },
-          nullSd: 0.01,
-          k: 40,
-          parameters: 4000,
-          chance: 0.01,
-          passPrecision: 0.5,
-          snrs: [2, 1, 0],
-          aggregators: [{ aggregator: 'mean', precision: [0.9, 0.6, 0.01], detectionSnr: 1, pass: true }],
-          pass: true,
-          verdict: 'mean sees the block down to SNR 1',
+    const spike = (seed: number, detectionSnr: number | null): SpikeInData => ({
+      format: 'deltascope.protocol.spike-in/1',
+      seed,
+      base: 1,
+      rbInputs: [2],
+      nullInputs: [3],
+      block: { tensor: 'torso.dense1.kernel', start: 0, length: 40 },
+      nullSd: 0.01,
+      k: 40,
+      parameters: 4000,
+      chance: 0.01,
+      passPrecision: 0.5,
+      snrs: [2, 1, 0.5, 0],
+      aggregators: [
+        {
+          aggregator: 'mean',
+          precision: [0.9, 0.6, 0.3, 0.01],
+          detectionSnr,
+          pass: detectionSnr !== null,
         },
-        groundTruth: null,
-      },
+      ],
+      pass: detectionSnr !== null,
+      verdict: detectionSnr === null ? 'no aggregator sees the block' : 'mean sees the block',
     });
-    expect(known!.kind).toBe('finding');
-    expect(known!.text).toContain('mean detects it down to SNR 1.00');
-    expect(known!.text).toContain('observation ground truth: not run');
+    const withChecks = (snrs: readonly (number | null)[]) => {
+      const seeds = snrs.map((snr, r) => ({
+        ...report.seeds[0]!,
+        seed: r + 1,
+        spikeIn: spike(r + 1, snr),
+        groundTruth: null,
+      }));
+      return reportVerdicts({ ...report, spec: { ...report.spec, seeds: 3 }, seeds })[3]!;
+    };
+    const one = withChecks([1]);
+    expect(one.kind).toBe('note');
+    expect(one.text).toContain('1 of 3 replications checked');
+    expect(one.text).toContain('Not replicated');
+    const all = withChecks([1, 0.5, 1]);
+    expect(all.kind).toBe('finding');
+    expect(all.text).toContain('passed in 3/3');
+    expect(all.text).toContain('mean detects it in 3/3 (down to SNR 0.50–1.00)');
+    expect(all.text).toContain('observation ground truth: not run');
+    const broken = withChecks([1, null, 1]);
+    expect(broken.kind).toBe('note');
+    expect(broken.text).toContain('passed in 2/3');
+    expect(broken.text).toContain('Failed in some replications');
+    expect(withChecks([null, null, null]).kind).toBe('null-result');
   });
 });

@@ -39,5 +39,7 @@ export function seedWith(seed: number, negation: NegationTableData | null): Repo
     superposition: null,
     knownAnswer: null,
     localization: null,
+    spikeIn: null,
+    groundTruth: null,
   };
 }
