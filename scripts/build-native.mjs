@@ -21,6 +21,8 @@ const sources = [
   'src/dtype_decode.h',
   'src/ties.c',
   'src/ties.h',
+  'src/decode.c',
+  'src/decode.h',
 ].map((file) => path.join(addonDir, file));
 const target = path.join(root, 'out', 'native', 'deltascope_blas.node');
 const required = process.env.DELTASCOPE_REQUIRE_BLAS === '1';

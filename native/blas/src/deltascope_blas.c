@@ -35,6 +35,7 @@
 #include "delta_stats.h"
 #include "heatmap_pass.h"
 #include "ties.h"
+#include "decode.h"
 
 /*
  * oneDNN (Debian: libdnnl2, the library torch's CPU convolutions use) computes the convolutions when
@@ -1016,6 +1017,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"tiesTrim", NULL, ties_trim, NULL, NULL, NULL, napi_default, NULL},
       {"tiesMerge", NULL, ties_merge, NULL, NULL, NULL, napi_default, NULL},
       {"combine2", NULL, combine2, NULL, NULL, NULL, napi_default, NULL},
+      {"decodeRaw", NULL, decode_raw, NULL, NULL, NULL, napi_default, NULL},
   };
   Scratch *s = (Scratch *)calloc(1, sizeof(Scratch));
   if (s == NULL || napi_set_instance_data(env, s, free_scratch, NULL) != napi_ok ||

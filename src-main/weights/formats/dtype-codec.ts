@@ -1,3 +1,4 @@
+import { nativeDecode } from '../native-decode';
 import type { SafetensorsDtype } from './safetensors-header';
 
 /**
@@ -32,6 +33,7 @@ function float16Table(): Uint32Array {
 
 /** Decodes `out.length` elements of `dtype` from `raw` (little-endian) into `out`. */
 export function decodeChunk(dtype: SafetensorsDtype, raw: Uint8Array, out: Float32Array): void {
+  if (nativeDecode(dtype, raw, out)) return;
   const n = out.length;
   const aligned = LITTLE_ENDIAN_HOST && raw.byteOffset % DTYPE_BYTES[dtype] === 0;
   const view = new DataView(raw.buffer, raw.byteOffset, n * DTYPE_BYTES[dtype]);

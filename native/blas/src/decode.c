@@ -1,0 +1,60 @@
+/*
+ * decodeRaw(dtype, raw, out): raw little-endian F32/F16/BF16 elements widened to float32, the values
+ * (and bits: NaN payloads, ±0, subnormals) src-main/weights/formats/dtype-codec.ts's decodeChunk
+ * gives, for the chunks every aggregation and combination over sources reads.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stdint.h>
+#include <string.h>
+#include "decode.h"
+#include "dtype_decode.h"
+
+static napi_value fail(napi_env env, int range, const char *msg) {
+  if (range)
+    napi_throw_range_error(env, "DELTASCOPE_DECODE", msg);
+  else
+    napi_throw_type_error(env, "DELTASCOPE_DECODE", msg);
+  return NULL;
+}
+
+static int typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  napi_value buf;
+  size_t off;
+  return napi_is_typedarray(env, v, &is_typed) == napi_ok && is_typed &&
+         napi_get_typedarray_info(env, v, &type, len, data, &buf, &off) == napi_ok && type == want;
+}
+
+/* One loop per dtype, so that each vectorises. */
+static void decode_bf16(const uint8_t *raw, float *out, size_t n) {
+  for (size_t i = 0; i < n; i++) out[i] = dd_load(raw, i, DD_BF16);
+}
+static void decode_f16(const uint8_t *raw, float *out, size_t n) {
+  for (size_t i = 0; i < n; i++) out[i] = dd_load(raw, i, DD_F16);
+}
+
+/* decodeRaw(dtype: 0 F32 | 1 F16 | 2 BF16, raw: Uint8Array, out: Float32Array) */
+napi_value decode_raw(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t dt;
+  uint8_t *raw;
+  float *out;
+  size_t nraw, n;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 3 ||
+      napi_get_value_int32(env, argv[0], &dt) != napi_ok ||
+      !typed(env, argv[1], napi_uint8_array, (void **)&raw, &nraw) ||
+      !typed(env, argv[2], napi_float32_array, (void **)&out, &n))
+    return fail(env, 0, "decodeRaw(dtype: number, raw: Uint8Array, out: Float32Array)");
+  if (dt < 0 || dt >= DD_COUNT) return fail(env, 1, "decodeRaw: dtype must be 0 (F32), 1 (F16) or 2 (BF16)");
+  if (nraw < n * DD_BYTES[dt]) return fail(env, 1, "decodeRaw: raw holds fewer bytes than out needs");
+  if (dt == DD_BF16)
+    decode_bf16(raw, out, n);
+  else if (dt == DD_F16)
+    decode_f16(raw, out, n);
+  else
+    memcpy(out, raw, n * 4);
+  return NULL;
+}
