@@ -78,6 +78,8 @@ export function deltaReader(
 
 /** Elements per chunk of a pass (rounded to whole row groups): 8 MiB of BF16 per side. */
 const PASS_CHUNK = 1 << 22;
+/** The first chunk of a pass that predicts a window is this many times smaller. */
+const FIRST_CHUNK_SHARE = 16;
 
 function checkRowMajor(reader: HeatmapReader): { rows: number; cols: number } {
   const { rows, cols, layout } = matrixShape(reader.shape);
@@ -145,14 +147,19 @@ export function poolingPass(reader: HeatmapReader, level: number, options: PassO
   const pooled = new Float32Array(size.rows * size.cols);
   const histogram = emptyAbsHistogram();
   const chunkElements = options.chunkElements ?? PASS_CHUNK;
-  const chunkRows = factor * Math.max(1, Math.floor(chunkElements / Math.max(1, cols * factor)));
+  const rowsIn = (elements: number) =>
+    factor * Math.max(1, Math.floor(elements / Math.max(1, cols * factor)));
+  const chunkRows = rowsIn(chunkElements);
+  // A window is predicted from a first chunk a sixteenth of the others (its values are then
+  // collected in a pass of their own).
+  const firstRows = options.window === undefined ? chunkRows : rowsIn(chunkElements / FIRST_CHUNK_SHARE);
   const useNative = native(reader);
   let values = new Float32Array(0);
   let window: PassWindow | null = null;
   let collected = new Float32Array(0);
   let found = 0;
-  for (let r0 = 0; r0 < rows && cols > 0; r0 += chunkRows) {
-    const n = Math.min(chunkRows, rows - r0);
+  for (let r0 = 0, n = 0; r0 < rows && cols > 0; r0 += n) {
+    n = Math.min(r0 === 0 ? firstRows : chunkRows, rows - r0);
     const out = pooled.subarray((r0 / factor) * size.cols, Math.ceil((r0 + n) / factor) * size.cols);
     const collecting = window !== null && found <= collected.length;
     if (useNative) {

@@ -50,8 +50,8 @@ export interface HeatmapView {
   percentiles: Map<number, AbsPercentile>;
 }
 
-/** Cells kept per view: 4 Mi (16 MiB of float32), so a 4096 × 11008 tensor is kept at level 2. */
-export const FULL_CELLS = 1 << 22;
+/** Cells kept per view: 1 Mi (4 MiB of float32), so a 4096 × 11008 tensor is kept from level 3 (512 × 1376) up. */
+export const FULL_CELLS = 1 << 20;
 /** Elements per chunk of the whole-matrix build (rounded to whole row pairs). */
 const CHUNK_ELEMENTS = 1 << 20;
 
@@ -122,13 +122,13 @@ export function buildHeatmapView(reader: HeatmapReader, options: HeatmapViewOpti
   };
   const bin = percentile === undefined ? null : absPercentileBin(histogram, rows * cols, percentile);
   if (bin !== null && collected !== null && bin.low >= collected.low && bin.high <= collected.high) {
-    const bits = new Int32Array(
-      collected.values.buffer,
-      collected.values.byteOffset,
-      collected.values.length,
-    );
-    const inBin = collected.values.filter((_, i) => bits[i]! >= bin.low && bits[i]! < bin.high);
-    view.percentiles.set(percentile!, absPercentileIn(bin, inBin));
+    const { values } = collected;
+    const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
+    const inBin = new Float32Array(bin.inBin);
+    let c = 0;
+    for (let i = 0; i < values.length && c < inBin.length; i++)
+      if (bits[i]! >= bin.low && bits[i]! < bin.high) inBin[c++] = values[i]!;
+    if (c === inBin.length) view.percentiles.set(percentile!, absPercentileIn(bin, inBin));
   }
   return view;
 }

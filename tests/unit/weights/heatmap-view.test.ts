@@ -169,7 +169,7 @@ describe('a large heatmap view kept from a base level up', () => {
 
   it('keeps a conv kernel (a mosaic, not in storage order) whole', () => {
     expect(baseLevelOf([3, 3, 64, 64], 16)).toBe(0);
-    expect(baseLevelOf([4096, 11008])).toBe(2);
+    expect(baseLevelOf([4096, 11008])).toBe(3);
     expect(baseLevelOf([4096, 11008], undefined, 6)).toBe(6);
   });
 });
