@@ -17,8 +17,13 @@ import { superpose } from './superposition';
 
 export { SPIKE_IN_FORMAT };
 
-/** SNRs of the plant, × the null drift's per-parameter SD. */
-export const DEFAULT_SPIKE_IN_SNRS: readonly number[] = [2, 1, 0.5, 0.25];
+/**
+ * SNRs of the plant, × the null drift's per-parameter SD: 8 and 4 show where an aggregator starts
+ * seeing the block, the pass is judged at SPIKE_IN_PASS_SNR.
+ */
+export const DEFAULT_SPIKE_IN_SNRS: readonly number[] = [8, 4, 2, 1, 0.5, 0.25];
+/** An aggregator passes when it sees the block at this SNR or a lower one (and not without a plant). */
+export const SPIKE_IN_PASS_SNR = 2;
 /** An aggregator sees the block when ≥ this share of its top-k is the block. */
 export const SPIKE_IN_PASS_PRECISION = 0.5;
 /** Block size as a share of the model's parameters (at least MIN_BLOCK elements). */
@@ -191,6 +196,9 @@ export function spikeInCalibration(
   const planted = [...(input.snrs ?? DEFAULT_SPIKE_IN_SNRS)].filter((x) => x > 0).sort((a, b) => b - a);
   if (planted.length === 0) throw new DeltascopeError('INVALID_SPEC', 'spike-in: no SNR above 0');
   const snrs = [...planted, 0];
+  // The pass is judged at SPIKE_IN_PASS_SNR, or at the largest SNR when every SNR is below it.
+  const passSnr = Math.max(Math.min(SPIKE_IN_PASS_SNR, planted[0]!), planted.at(-1)!);
+  const atPass = planted.findIndex((x) => x <= passSnr);
   const rng = createRng(input.seed, SIGN_STREAM);
   const signs = Float32Array.from({ length: block.length }, () => (rng.int(2) === 0 ? -1 : 1));
   const parameters = [...input.rbDeltas[0]!.map.values()].reduce((sum, t) => sum + t.data.length, 0);
@@ -202,11 +210,12 @@ export function spikeInCalibration(
     });
     const seen = planted.filter((_, i) => precision[i]! >= passPrecision);
     const blind = precision[snrs.length - 1]! < passPrecision;
+    const detectionSnr = seen.length === 0 ? null : Math.min(...seen);
     return {
       aggregator,
       precision,
-      detectionSnr: seen.length === 0 ? null : Math.min(...seen),
-      pass: precision[0]! >= passPrecision && blind,
+      detectionSnr,
+      pass: detectionSnr !== null && detectionSnr <= passSnr && blind,
     };
   });
   const falsePositive = rows.filter((r) => r.precision[snrs.length - 1]! >= passPrecision);
@@ -217,10 +226,10 @@ export function spikeInCalibration(
         .map((r) => `${r.aggregator} (down to SNR ${r.detectionSnr})`)
         .join(
           ', ',
-        )} found the planted block at SNR ${planted[0]} (precision@k ≥ ${passPrecision}); none found it without a plant`
+        )} found the planted block at SNR ${passSnr} or below (precision@k ≥ ${passPrecision}); none found it without a plant`
     : falsePositive.length > 0
       ? `${falsePositive.map((r) => r.aggregator).join(', ')} "found" the block with nothing planted: the block is where the deltas already are, so the check cannot tell`
-      : `no aggregator reached precision@k ${passPrecision} at SNR ${planted[0]} (best ${Math.max(...rows.map((r) => r.precision[0]!)).toFixed(2)}; chance ${(block.length / parameters).toPrecision(2)})`;
+      : `no aggregator reached precision@k ${passPrecision} at SNR ${passSnr} (best ${Math.max(...rows.map((r) => r.precision[atPass]!)).toFixed(2)}; chance ${(block.length / parameters).toPrecision(2)})`;
   return {
     format: SPIKE_IN_FORMAT,
     seed: input.seed,
@@ -233,6 +242,7 @@ export function spikeInCalibration(
     parameters,
     chance: block.length / parameters,
     passPrecision,
+    passSnr,
     snrs,
     aggregators: rows,
     pass,

@@ -247,13 +247,19 @@ function knownAnswerParagraph(input: VerdictInput): ReportVerdict {
   const replicated = checked >= 3;
   const kind = replicated ? overall(passes) : 'note';
   const scope = `${checked} of ${input.spec.seeds} replication${input.spec.seeds === 1 ? '' : 's'} checked`;
-  const tail = replicated
-    ? kind === 'finding'
+  const failures = [
+    ...(spikes.some((x) => !x.pass)
+      ? [`the spike-in failed in ${spikes.filter((x) => !x.pass).length}/${spikes.length}`]
+      : []),
+    ...(truths.some((t) => !t.pass)
+      ? [`the observation ground truth failed in ${truths.filter((t) => !t.pass).length}/${truths.length}`]
+      : []),
+  ];
+  const tail = !replicated
+    ? 'Not replicated: run the checks on at least 3 replications.'
+    : failures.length === 0
       ? 'Passed in every checked replication.'
-      : kind === 'note'
-        ? 'Failed in some replications: the pipeline does not reliably find what it should.'
-        : 'Failed in every checked replication: the pipeline does not find what it should.'
-    : 'Not replicated: run the checks on at least 3 replications.';
+      : `Not passed: ${failures.join(' and ')} replications.`;
   return {
     question: 'known-answer',
     kind,

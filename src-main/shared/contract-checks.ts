@@ -12,7 +12,7 @@ export const protocolChecksMethods = {
         seed: z.number().int().min(0).optional(),
         /** The planted block; default 1 % of the parameters in the largest tensor the null controls move. */
         block: PlantedBlockSchema.optional(),
-        /** SNRs × the null drift's per-parameter SD; default 2, 1, 0.5, 0.25. */
+        /** SNRs × the null drift's per-parameter SD; default 8, 4, 2, 1, 0.5, 0.25 (pass judged at 2). */
         snrs: z.array(z.number().gt(0).max(100)).min(1).max(12).optional(),
       })
       .strict(),

@@ -38,6 +38,8 @@ export const SpikeInDataSchema = z.object({
   chance: z.number(),
   /** Precision at or above which an aggregator "sees" the block. */
   passPrecision: z.number(),
+  /** An aggregator passes when it sees the block at this SNR or lower (2 for checks stored before it existed, judged at the largest SNR 2). */
+  passSnr: z.number().default(2),
   /** SNRs of the plant (× nullSd), largest first; 0 = nothing planted (the control). */
   snrs: z.array(z.number()),
   aggregators: z.array(

@@ -97,7 +97,7 @@ describe('known-answer checks on a small trained configuration', () => {
     expect(checks.groundTruth!.pass).toBe(true);
     expect(checks.pass).toBe(true);
     for (const rb of checks.groundTruth!.rbs) expect(rb.ownShare!).toBeGreaterThan(rb.othersShare! * 1.2);
-    expect(checks.spikeIn.snrs).toEqual([2, 1, 0.5, 0.25, 0]);
+    expect(checks.spikeIn.snrs).toEqual([8, 4, 2, 1, 0.5, 0.25, 0]);
     expect(checks.spikeIn.aggregators.map((a) => a.aggregator)).toEqual([
       'mean',
       'median',

@@ -19,6 +19,7 @@ export function spikeInFixture(): SpikeInData {
     parameters: 2500,
     chance: 0.01,
     passPrecision: 0.5,
+    passSnr: 2,
     snrs: [2, 1, 0.5, 0.25, 0],
     aggregators: [
       { aggregator: 'mean', precision: [0.9, 0.6, 0.2, 0.04, 0.0], detectionSnr: 1, pass: true },

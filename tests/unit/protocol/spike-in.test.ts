@@ -3,6 +3,7 @@ import { createRng } from '../../../src-main/shared/random';
 import {
   DEFAULT_SPIKE_IN_STAGES,
   defaultSpikeInBlock,
+  nullDriftSd,
   precisionAtK,
   spikeInCalibration,
   type SpikeInInput,
@@ -56,16 +57,41 @@ function input(
 describe('spike-in calibration', () => {
   it('finds a planted block at SNR 2 and not without a plant: a detection curve falling with the SNR', () => {
     const result = spikeInCalibration(input());
-    expect(result.snrs).toEqual([2, 1, 0.5, 0.25, 0]);
+    expect(result.snrs).toEqual([8, 4, 2, 1, 0.5, 0.25, 0]);
+    expect(result.passSnr).toBe(2);
     expect(result.nullSd).toBeCloseTo(0.01, 2);
     expect(result.chance).toBeCloseTo(25 / 2500);
     const mean = result.aggregators.find((a) => a.aggregator === 'mean')!;
-    expect(mean.precision[0]).toBeGreaterThanOrEqual(0.5);
-    expect(mean.precision[4]).toBeLessThan(0.2);
-    expect(mean.precision[0]).toBeGreaterThan(mean.precision[3]!);
+    // SNR 2 (index 2) is where the pass is judged; 8 and 4 above it, 0 (index 6) plants nothing.
+    expect(mean.precision[2]).toBeGreaterThanOrEqual(0.5);
+    expect(mean.precision[6]).toBeLessThan(0.2);
+    expect(mean.precision[2]).toBeGreaterThan(mean.precision[5]!);
+    expect(mean.detectionSnr).toBeLessThanOrEqual(2);
     expect(mean.pass).toBe(true);
     expect(result.pass).toBe(true);
-    expect(result.verdict).toMatch(/found the planted block/);
+    expect(result.verdict).toMatch(/found the planted block at SNR 2 or below/);
+  });
+
+  it('FAILS an aggregator that sees the block only above SNR 2 (at 4 or 8): the curve shows it, the pass does not count it', () => {
+    const base = input({ snrs: [8, 4, 2] });
+    const sd = nullDriftSd(
+      base.nullDeltas.map((d) => d.map),
+      base.block,
+    );
+    let plantedSnr = 0;
+    const result = spikeInCalibration(base, {
+      ...DEFAULT_SPIKE_IN_STAGES,
+      plant: (delta, block, values) => {
+        plantedSnr = Math.abs(values[0]!) / sd;
+        return DEFAULT_SPIKE_IN_STAGES.plant(delta, block, values);
+      },
+      // A scorer that sees the block only when it was planted at 4× the null drift or more.
+      score: () => (plantedSnr >= 3.5 ? 1 : 0),
+    });
+    expect(result.aggregators.every((a) => a.detectionSnr === 4)).toBe(true);
+    expect(result.aggregators.some((a) => a.pass)).toBe(false);
+    expect(result.pass).toBe(false);
+    expect(result.verdict).toMatch(/no aggregator reached precision@k 0.5 at SNR 2/);
   });
 
   it('FAILS when a stage is broken: an aggregator that returns noise', () => {

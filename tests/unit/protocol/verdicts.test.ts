@@ -130,6 +130,7 @@ describe('report verdicts', () => {
       parameters: 4000,
       chance: 0.01,
       passPrecision: 0.5,
+      passSnr: 2,
       snrs: [2, 1, 0.5, 0],
       aggregators: [
         {
@@ -163,7 +164,7 @@ describe('report verdicts', () => {
     const broken = withChecks([1, null, 1]);
     expect(broken.kind).toBe('note');
     expect(broken.text).toContain('passed in 2/3');
-    expect(broken.text).toContain('Failed in some replications');
+    expect(broken.text).toContain('Not passed: the spike-in failed in 1/3 replications.');
     expect(withChecks([null, null, null]).kind).toBe('null-result');
   });
 });
