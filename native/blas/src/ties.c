@@ -105,6 +105,12 @@ static int trim(const uint32_t *bits, size_t n, double keep, double *threshold, 
   uint64_t below = 0;
   while (below + high[h] < rank) below += high[h++];
   free(high);
+  if (rank <= zeros) {
+    /* the rank falls among the zeros (a sparse delta): the threshold is 0, with no second pass */
+    *threshold = 0;
+    *tie_budget = keep - (double)(finite - zeros + infinite);
+    return 1;
+  }
   uint64_t *low = (uint64_t *)calloc(LOW_BUCKETS, sizeof(uint64_t));
   if (low == NULL) return 0;
   uint64_t low_zeros = 0;

@@ -35,6 +35,13 @@ function delta(count: number, seed: number): Float32Array {
   });
 }
 
+/** Mostly ±0 (a sparse update): the trim threshold is 0 when more entries are kept than are non-zero. */
+function sparse(count: number, seed: number): Float32Array {
+  const values = delta(count, seed);
+  for (let j = 0; j < count; j++) if (j % 16 !== 3) values[j] = j % 5 === 0 ? -0 : 0;
+  return values;
+}
+
 const bits = (values: Float32Array) => [...new Uint32Array(values.buffer, values.byteOffset, values.length)];
 
 /**
@@ -66,7 +73,9 @@ describe.runIf(available || required)('native TIES kernels', () => {
   for (const density of [0.01, 0.2, 0.5, 0.97, 1]) {
     for (const count of [1, 2, 5, 9]) {
       it(`tiesMerge of ${count} deltas at density ${density}: the JS values bit for bit`, () => {
-        const deltas = Array.from({ length: count }, (_, i) => delta(5003, 17 * i + 3));
+        const deltas = Array.from({ length: count }, (_, i) =>
+          i % 2 === 1 ? sparse(5003, 17 * i + 3) : delta(5003, 17 * i + 3),
+        );
         const copies = deltas.map((d) => d.slice());
         const { native, js } = both(() => bits(tiesMerge(deltas, { density, lambda: 0.7 })));
         expect(native).toEqual(js);
@@ -85,6 +94,8 @@ describe.runIf(available || required)('native TIES kernels', () => {
       [delta(7000, 6), 7000],
       [Float32Array.from([NaN, NaN, Infinity]), 1],
       [Float32Array.from([0, -0, 0, 1]), 2],
+      [sparse(9000, 8), 1800],
+      [sparse(9000, 8), 10],
       [new Float32Array(0), 0],
     ];
     for (const [d, keep] of cases) {
