@@ -4,13 +4,17 @@ import type { SafetensorsDtype } from './formats/safetensors-header';
 /**
  * decodeChunk's F16/BF16 → float32 loops in C (decodeRaw in native/blas/src/decode.c, part of the
  * `deltascope_blas` addon): the same bits (NaN payloads, ±0, subnormals), for the chunks that
- * combinations and aggregations over sources read. Without the addon, on a big-endian host, or with
+ * combinations and aggregations over sources read; and encodeChunk's float32 → BF16 loop (encodeBf16)
+ * for the folders they write. Without the addon, on a big-endian host, or with
  * `DELTASCOPE_NATIVE_DECODE=off`, the JS loops run.
  */
 
 interface DecodeAddon {
   decodeRaw(dtype: number, raw: Uint8Array, out: Float32Array): void;
+  encodeBf16(values: Float32Array, raw: Uint8Array): void;
 }
+
+const FUNCTIONS = ['decodeRaw', 'encodeBf16'] as const satisfies readonly (keyof DecodeAddon)[];
 
 const CODES: Partial<Record<SafetensorsDtype, number>> = { F16: 1, BF16: 2 };
 /** Below this many elements the JS loop is as fast as a call into the addon. */
@@ -27,8 +31,8 @@ function addon(): DecodeAddon | null {
   const setting = process.env.DELTASCOPE_NATIVE_DECODE ?? '';
   if (setting === 'off' || setting === '0' || !LITTLE_ENDIAN_HOST) return loaded;
   const probe = probeAddon();
-  if (probe.ok && missingFunctions(probe.exports, ['decodeRaw']).length === 0)
-    loaded = addonFunctions<DecodeAddon>(probe, ['decodeRaw']);
+  if (probe.ok && missingFunctions(probe.exports, FUNCTIONS).length === 0)
+    loaded = addonFunctions<DecodeAddon>(probe, FUNCTIONS);
   return loaded;
 }
 
@@ -45,5 +49,14 @@ export function nativeDecode(dtype: SafetensorsDtype, raw: Uint8Array, out: Floa
   const kernels = addon();
   if (kernels === null) return false;
   kernels.decodeRaw(code, raw, out);
+  return true;
+}
+
+/** Encodes float32 `values` as BF16 into `raw` in C; false (nothing done) otherwise. */
+export function nativeEncodeBf16(values: Float32Array, raw: Uint8Array): boolean {
+  if (values.length < MIN_ELEMENTS) return false;
+  const kernels = addon();
+  if (kernels === null) return false;
+  kernels.encodeBf16(values, raw);
   return true;
 }

@@ -58,3 +58,40 @@ napi_value decode_raw(napi_env env, napi_callback_info cbinfo) {
     memcpy(out, raw, n * 4);
   return NULL;
 }
+
+static void encode_bf16(const uint32_t *bits, uint16_t *out, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const uint32_t x = bits[i];
+    const uint32_t top = x >> 16;
+    const uint16_t rounded = (uint16_t)((x + 0x7fffu + (top & 1u)) >> 16);
+    const int nan = (x & 0x7f800000u) == 0x7f800000u && (x & 0x7fffffu) != 0;
+    const uint16_t kept = (uint16_t)((top & 0x7fu) == 0 ? top | 0x40u : top);
+    out[i] = nan ? kept : rounded;
+  }
+}
+
+/* encodeBf16(values: Float32Array, raw: Uint8Array) */
+napi_value encode_bf16_raw(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 2;
+  napi_value argv[2];
+  uint32_t *bits;
+  uint8_t *raw;
+  size_t n, nraw;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 2 ||
+      !typed(env, argv[0], napi_float32_array, (void **)&bits, &n) ||
+      !typed(env, argv[1], napi_uint8_array, (void **)&raw, &nraw))
+    return fail(env, 0, "encodeBf16(values: Float32Array, raw: Uint8Array)");
+  if (nraw < 2 * n) return fail(env, 1, "encodeBf16: raw holds fewer bytes than the values need");
+  if (((uintptr_t)raw & 1u) == 0) {
+    encode_bf16(bits, (uint16_t *)(void *)raw, n);
+  } else {
+    /* an odd byte offset: through an aligned block */
+    uint16_t block[1024];
+    for (size_t i = 0; i < n; i += 1024) {
+      const size_t m = n - i < 1024 ? n - i : 1024;
+      encode_bf16(bits + i, block, m);
+      memcpy(raw + 2 * i, block, 2 * m);
+    }
+  }
+  return NULL;
+}

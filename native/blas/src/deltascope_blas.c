@@ -1018,6 +1018,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"tiesMerge", NULL, ties_merge, NULL, NULL, NULL, napi_default, NULL},
       {"combine2", NULL, combine2, NULL, NULL, NULL, napi_default, NULL},
       {"decodeRaw", NULL, decode_raw, NULL, NULL, NULL, napi_default, NULL},
+      {"encodeBf16", NULL, encode_bf16_raw, NULL, NULL, NULL, napi_default, NULL},
   };
   Scratch *s = (Scratch *)calloc(1, sizeof(Scratch));
   if (s == NULL || napi_set_instance_data(env, s, free_scratch, NULL) != napi_ok ||

@@ -1,4 +1,4 @@
-import { nativeDecode } from '../native-decode';
+import { nativeDecode, nativeEncodeBf16 } from '../native-decode';
 import type { SafetensorsDtype } from './safetensors-header';
 
 /**
@@ -113,6 +113,7 @@ function bitsToFloat16(x: number): number {
 
 /** Encodes float32 values as `dtype` (little-endian) into `raw` (n · bytes(dtype) bytes). */
 export function encodeChunk(dtype: SafetensorsDtype, values: Float32Array, raw: Uint8Array): void {
+  if (dtype === 'BF16' && nativeEncodeBf16(values, raw)) return;
   const n = values.length;
   const view = new DataView(raw.buffer, raw.byteOffset, n * DTYPE_BYTES[dtype]);
   const bits = new Uint32Array(values.buffer, values.byteOffset, n);
