@@ -123,12 +123,19 @@ export function aggregatedSource(input: AggregatedSourceInput): AggregatedSource
 
   /** m (or θ_base + m) of a whole tensor, when it fits the budget. */
   let whole: { name: string; data: Float32Array } | null = null;
+  // The inputs of a tensor held whole, kept from tensor to tensor (grown to the largest so far):
+  // fresh arrays of tens of MB per tensor cost more in page faults than the merge. Released before a
+  // streamed tensor, whose chunks have the budget to themselves.
+  let pool: Float32Array[] = [];
   const computeWhole = (tensor: SourceTensor): Float32Array => {
     if (whole?.name === tensor.name) return whole.data;
     whole = null;
-    const bytes = tensor.count * wholeBytesPerElement(inputs.length);
-    const arrays = inputs.map((source) => {
-      const data = new Float32Array(tensor.count);
+    if (pool.length === 0 || pool[0]!.length < tensor.count)
+      pool = inputs.map(() => new Float32Array(tensor.count));
+    const poolBytes = pool.reduce((sum, a) => sum + a.byteLength, 0);
+    const bytes = poolBytes + tensor.count * (wholeBytesPerElement(inputs.length) - 4 * inputs.length);
+    const arrays = inputs.map((source, i) => {
+      const data = pool[i]!.subarray(0, tensor.count);
       if (tensor.count > 0) source.read(tensor.name, 0, data);
       return data;
     });
@@ -195,6 +202,7 @@ export function aggregatedSource(input: AggregatedSourceInput): AggregatedSource
   };
 
   const readChunked = (tensor: SourceTensor, start: number, out: Float32Array): void => {
+    pool = [];
     for (const [from, to] of chunkRanges(out.length, chunk)) {
       const at = start + from;
       // Before this range is read: finding the trim rules reads the tensor through the same buffers.
@@ -239,6 +247,7 @@ export function aggregatedSource(input: AggregatedSourceInput): AggregatedSource
     peakBytesHeld: () => peak,
     close() {
       scratch = [];
+      pool = [];
       whole = null;
       ties = null;
       dare = null;
