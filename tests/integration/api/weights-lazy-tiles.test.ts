@@ -4,7 +4,7 @@ import type { LazySide } from '../../../src-main/api/weights/weights-sources';
 import { heatmapTilePayload, TensorViews } from '../../../src-main/api/weights/weights-tiles';
 import { decodeFloat32Base64 } from '../../../src-main/shared/contract-weights';
 import { createDatabase, type DeltascopeDb } from '../../../src-main/store';
-import { mapSource, sourceTensors, type TensorSource } from '../../../src-main/weights';
+import { mapSource, setNativeHeatmap, sourceTensors, type TensorSource } from '../../../src-main/weights';
 import { hfModel, PLANTED, SMALL_HF_LAYOUT, writeHfFolderPair } from '../../fixtures/hf-folders';
 import { makeTempDir } from '../../helpers/temp-dir';
 
@@ -127,7 +127,13 @@ describe('a tensor view', () => {
   });
 });
 
-describe('a large tensor’s view, kept from a base level up', () => {
+describe.each([
+  ['the C pass', true],
+  ['the JS pass', false],
+])('a large tensor’s view, kept from a base level up (%s)', (_kernel, native) => {
+  beforeAll(() => void setNativeHeatmap(native));
+  afterAll(() => void setNativeHeatmap(true));
+
   it('gives the tiles of every level, the scale and the overview of the view kept whole, reading only a tile’s region below its base', () => {
     const reads = new Map<string, number>();
     const a = countingSide('A', false, reads);
