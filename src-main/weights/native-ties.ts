@@ -20,9 +20,21 @@ interface TiesAddon {
     out: Float32Array,
   ): void;
   combine2(cx: number, x: Float32Array, cy: number, y: Float32Array, out: Float32Array): void;
+  tiesHistogram(
+    chunk: Float32Array,
+    high: Float64Array,
+    tallies: Float64Array,
+    h: number,
+    low: Float64Array | null,
+  ): void;
 }
 
-const TIES_FUNCTIONS = ['tiesTrim', 'tiesMerge', 'combine2'] as const satisfies readonly (keyof TiesAddon)[];
+const TIES_FUNCTIONS = [
+  'tiesTrim',
+  'tiesMerge',
+  'combine2',
+  'tiesHistogram',
+] as const satisfies readonly (keyof TiesAddon)[];
 let loaded: TiesAddon | null | undefined;
 let enabled = true;
 
@@ -102,5 +114,25 @@ export function nativeCombine2(
   const kernels = addon();
   if (kernels === null) return false;
   kernels.combine2(cx, x, cy, y, out);
+  return true;
+}
+
+/**
+ * One chunk of the streamed trim rule's passes (streamedTrimRules in ties-stream.ts): with `low`
+ * null, |v|'s high 15 bits into `high` and the finite and infinite entries into tallies[0], [1];
+ * with `low`, the low 16 bits of the |v| whose high bits are h. False (nothing done) without the
+ * addon or for a short chunk.
+ */
+export function nativeTiesHistogram(
+  chunk: Float32Array,
+  high: Float64Array,
+  tallies: Float64Array,
+  h: number,
+  low: Float64Array | null,
+): boolean {
+  if (chunk.length < COMBINE_MIN_ELEMENTS) return false;
+  const kernels = addon();
+  if (kernels === null) return false;
+  kernels.tiesHistogram(chunk, high, tallies, h, low);
   return true;
 }

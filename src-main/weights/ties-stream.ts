@@ -1,5 +1,5 @@
 import type { TrimRule } from './aggregate-ties';
-import { nativeTiesMerge } from './native-ties';
+import { nativeTiesHistogram, nativeTiesMerge } from './native-ties';
 
 /**
  * TIES (aggregate-ties.ts) for a tensor too large to hold with its deltas: the same result, element
@@ -36,8 +36,11 @@ export function streamedTrimRules(forEachChunks: ForEachChunks, count: number, k
   const high = Array.from({ length: count }, () => new Float64Array(1 << 15));
   const finite = new Array<number>(count).fill(0);
   const infinite = new Array<number>(count).fill(0);
+  // (what the native kernel counts, added to finite and infinite at the end: integers, exact)
+  const tallies = Array.from({ length: count }, () => new Float64Array(2));
   forEachChunks((chunks) => {
     for (let i = 0; i < count; i++) {
+      if (nativeTiesHistogram(chunks[i]!, high[i]!, tallies[i]!, 0, null)) continue;
       const bits = bitsOf(chunks[i]!);
       const counts = high[i]!;
       let f = 0;
@@ -55,6 +58,10 @@ export function streamedTrimRules(forEachChunks: ForEachChunks, count: number, k
       infinite[i]! += inf;
     }
   });
+  tallies.forEach(([f, inf], i) => {
+    finite[i]! += f!;
+    infinite[i]! += inf!;
+  });
   // Per delta: the bucket h of the rank and the entries below it; null when every entry is kept.
   const ranks = high.map((counts, i) => {
     if (keep >= finite[i]!) return null;
@@ -68,6 +75,7 @@ export function streamedTrimRules(forEachChunks: ForEachChunks, count: number, k
     forEachChunks((chunks) => {
       ranks.forEach((r, i) => {
         if (r === null) return;
+        if (nativeTiesHistogram(chunks[i]!, high[i]!, tallies[i]!, r.h, r.low)) return;
         const bits = bitsOf(chunks[i]!);
         for (let j = 0; j < bits.length; j++) {
           const a = bits[j]! & ABS_MASK;

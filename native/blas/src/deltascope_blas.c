@@ -1017,6 +1017,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"tiesTrim", NULL, ties_trim, NULL, NULL, NULL, napi_default, NULL},
       {"tiesMerge", NULL, ties_merge, NULL, NULL, NULL, napi_default, NULL},
       {"combine2", NULL, combine2, NULL, NULL, NULL, napi_default, NULL},
+      {"tiesHistogram", NULL, ties_histogram, NULL, NULL, NULL, napi_default, NULL},
       {"decodeRaw", NULL, decode_raw, NULL, NULL, NULL, napi_default, NULL},
       {"encodeBf16", NULL, encode_bf16_raw, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -382,3 +382,56 @@ napi_value combine2(napi_env env, napi_callback_info cbinfo) {
   for (size_t j = 0; j < n; j++) out[j] = (float)(cx * (double)x[j] + cy * (double)y[j]);
   return NULL;
 }
+
+/* tiesHistogram(chunk: Float32Array, high: Float64Array(2^15), counts: Float64Array(2), h: number,
+ * low: Float64Array(2^16) | null): the streamed trim rule's passes over one chunk (ties-stream.ts).
+ * With low null: |v|'s high 15 bits counted into `high`, and the finite and infinite entries into
+ * counts[0] and counts[1]. With low: the low 16 bits of the |v| whose high bits are h. */
+napi_value ties_histogram(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 5;
+  napi_value argv[5];
+  uint32_t *bits;
+  double *high, *counts, *low = NULL, hv;
+  size_t n, nhigh, ncounts, nlow = 0;
+  napi_valuetype low_type;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 5 ||
+      !typed(env, argv[0], napi_float32_array, (void **)&bits, &n) ||
+      !typed(env, argv[1], napi_float64_array, (void **)&high, &nhigh) ||
+      !typed(env, argv[2], napi_float64_array, (void **)&counts, &ncounts) || !number(env, argv[3], &hv) ||
+      napi_typeof(env, argv[4], &low_type) != napi_ok ||
+      (low_type != napi_null && !typed(env, argv[4], napi_float64_array, (void **)&low, &nlow)))
+    return fail(env, 0, "tiesHistogram(chunk: Float32Array, high: Float64Array, counts: Float64Array, h, low | null)");
+  if (nhigh < HIGH_BUCKETS || ncounts < 2 || (low != NULL && nlow < LOW_BUCKETS) || !(hv >= 0) ||
+      hv >= HIGH_BUCKETS)
+    return fail(env, 1, "tiesHistogram: high holds 2^15 counts, counts 2, low 2^16; 0 ≤ h < 2^15");
+  if (low == NULL) {
+    uint64_t finite = 0, infinite = 0, zeros = 0;
+    for (size_t j = 0; j < n; j++) {
+      const uint32_t a = bits[j] & ABS_MASK;
+      if (a == 0) {
+        zeros++;
+      } else if (a >= INFINITY_BITS) {
+        infinite += a == INFINITY_BITS;
+      } else {
+        finite++;
+        high[a >> 16] += 1;
+      }
+    }
+    high[0] += (double)zeros;
+    counts[0] += (double)(finite + zeros);
+    counts[1] += (double)infinite;
+  } else {
+    const uint32_t h = (uint32_t)hv;
+    uint64_t zeros = 0;
+    for (size_t j = 0; j < n; j++) {
+      const uint32_t a = bits[j] & ABS_MASK;
+      if (a >> 16 != h) continue;
+      if (a == 0)
+        zeros++;
+      else
+        low[a & 0xffffu] += 1;
+    }
+    low[0] += (double)zeros;
+  }
+  return NULL;
+}

@@ -6,5 +6,6 @@
 napi_value ties_trim(napi_env env, napi_callback_info cbinfo);
 napi_value ties_merge(napi_env env, napi_callback_info cbinfo);
 napi_value combine2(napi_env env, napi_callback_info cbinfo);
+napi_value ties_histogram(napi_env env, napi_callback_info cbinfo);
 
 #endif

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tiesMerge, type TrimRule } from '../../../src-main/weights/aggregate-ties';
 import { combineArrays } from '../../../src-main/weights/arithmetic';
 import { nativeTiesAvailable, nativeTrimRule, setNativeTies } from '../../../src-main/weights/native-ties';
-import { streamedTrimRule, tiesChunk } from '../../../src-main/weights/ties-stream';
+import { streamedTrimRule, streamedTrimRules, tiesChunk } from '../../../src-main/weights/ties-stream';
 
 /**
  * The TIES kernels in C (native/blas/src/ties.c) against the JS loops on the same deltas: the merged
@@ -103,6 +103,18 @@ describe.runIf(available || required)('native TIES kernels', () => {
       const js = streamedTrimRule((visit) => visit(d), keep);
       expect(native.threshold === js.threshold, `threshold of keep ${keep}`).toBe(true);
       expect(native.tieBudget).toBe(js.tieBudget);
+    }
+  });
+
+  it('streamed trim rules of several deltas, chunk by chunk: the same with the native histograms as without', () => {
+    const deltas = [delta(9000, 21), sparse(9000, 22), delta(9000, 23)];
+    const chunked = (visit: (chunks: readonly Float32Array[]) => void) => {
+      for (let start = 0; start < 9000; start += 1500)
+        visit(deltas.map((d) => d.subarray(start, start + 1500)));
+    };
+    for (const keep of [1, 900, 8990, 9000]) {
+      const { native, js } = both(() => streamedTrimRules(chunked, deltas.length, keep));
+      expect(native).toEqual(js);
     }
   });
 
