@@ -64,10 +64,14 @@ function negationParagraph(input: VerdictInput): ReportVerdict {
   const parts = verdicts.map((v) => {
     const steps = methodRow(input.pooledNegation, v.rb, 'negate', v.alpha)?.stepsToCriterion;
     const reached = steps?.filter((x) => x !== null).length;
-    const head =
-      v.contrast === null
-        ? `${v.rb}: no contrast`
-        : `${v.rb} at α = ${v.alpha}: contrast ${ci(v.contrast)} (${pooling(v.contrast)})`;
+    if (v.contrast === null) {
+      return (
+        `${v.rb}: no specificity contrast (it rewards no object kind, so its target cannot be told from the other objects)` +
+        (steps === undefined ? '' : `; recovered in ${reached}/${steps.length} replications`) +
+        ' — not tested'
+      );
+    }
+    const head = `${v.rb} at α = ${v.alpha}: contrast ${ci(v.contrast)} (${pooling(v.contrast)})`;
     const beat = v.controls.filter((c) => c.beaten).map((c) => c.method);
     const failed = v.controls
       .filter((c) => !c.beaten)
@@ -80,6 +84,11 @@ function negationParagraph(input: VerdictInput): ReportVerdict {
     );
   });
   const findings = verdicts.filter((v) => v.finding).map((v) => v.rb);
+  const untestable = verdicts.filter((v) => v.contrast === null).length;
+  const testable =
+    untestable === 0
+      ? `${verdicts.length} RB(s)`
+      : `the ${verdicts.length - untestable} RB(s) with an object target (${untestable} without one have no specificity contrast)`;
   return {
     question: 'negation',
     kind: overall(verdicts.map((v) => v.finding)),
@@ -88,7 +97,7 @@ function negationParagraph(input: VerdictInput): ReportVerdict {
       `against norm-matched random, −Δ_null and −Δ_other controls. ${parts.join('. ')}. ` +
       (findings.length === 0
         ? 'Negation is not shown to remove a targeted lean for any RB (null result).'
-        : `Negation is a finding for ${findings.join(', ')} of ${verdicts.length} RB(s).`),
+        : `Negation is a finding for ${findings.join(', ')} of ${testable}.`),
   };
 }
 

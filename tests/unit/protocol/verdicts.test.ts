@@ -116,6 +116,34 @@ describe('report verdicts', () => {
     expect(html).toContain('data-question="negation"');
   }, 30_000);
 
+  it('says an RB without an object target is not tested for specificity, and counts findings among those with one', () => {
+    const report = replicated(3);
+    const near0 = [0.025, -0.025, 0.025];
+    const recovered = (r: PooledNegationRow): PooledNegationRow => ({
+      ...r,
+      stepsToCriterion: [2048, 4096, 4096],
+    });
+    const corner = (variant: PooledNegationRow['variant']): PooledNegationRow => {
+      const r = recovered(row(variant, near0));
+      return { ...r, rb: 'corner', specificity: { ...r.specificity!, contrast: null } };
+    };
+    report.spec = { ...report.spec, rbs: [...report.spec.rbs, { ...report.spec.rbs[0]!, name: 'corner' }] };
+    report.pooledNegation = [
+      recovered(row('negate', [-0.3, -0.25, -0.3])),
+      row('random', near0),
+      row('null', near0),
+      row('other', near0),
+      ...(['negate', 'random', 'null', 'other'] as const).map(corner),
+    ];
+    const [negation] = reportVerdicts(report);
+    expect(negation!.text).toContain('corner: no specificity contrast');
+    expect(negation!.text).toContain('recovered in 3/3 replications — not tested');
+    expect(negation!.text).not.toContain('(not run)');
+    expect(negation!.text).toContain(
+      'Negation is a finding for coin of the 1 RB(s) with an object target (1 without one have no specificity contrast).',
+    );
+  });
+
   it('pools the known-answer checks over replications: fewer than 3 is "not replicated", a failing replication is no finding', () => {
     const report = reportFixture();
     const spike = (seed: number, detectionSnr: number | null): SpikeInData => ({
