@@ -19,6 +19,7 @@ const sources = [
   'src/heatmap_pass.c',
   'src/heatmap_pass.h',
   'src/dtype_decode.h',
+  'src/napi_args.h',
   'src/ties.c',
   'src/ties.h',
   'src/decode.c',

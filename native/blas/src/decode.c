@@ -9,23 +9,8 @@
 #include <string.h>
 #include "decode.h"
 #include "dtype_decode.h"
-
-static napi_value fail(napi_env env, int range, const char *msg) {
-  if (range)
-    napi_throw_range_error(env, "DELTASCOPE_DECODE", msg);
-  else
-    napi_throw_type_error(env, "DELTASCOPE_DECODE", msg);
-  return NULL;
-}
-
-static int typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  napi_value buf;
-  size_t off;
-  return napi_is_typedarray(env, v, &is_typed) == napi_ok && is_typed &&
-         napi_get_typedarray_info(env, v, &type, len, data, &buf, &off) == napi_ok && type == want;
-}
+#define NAPI_ARGS_CODE "DELTASCOPE_DECODE"
+#include "napi_args.h"
 
 /* One loop per dtype, so that each vectorises. */
 static void decode_bf16(const uint8_t *raw, float *out, size_t n) {

@@ -19,15 +19,16 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifndef _WIN32
 #include <pthread.h>
 #endif
 #include "delta_stats.h"
+#include "dtype_decode.h"
+#define NAPI_ARGS_CODE "DELTASCOPE_DELTA"
+#include "napi_args.h"
 
 /* An AVX2 build of the pass, chosen at run time (dispatch). */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
@@ -43,49 +44,11 @@
 #define ALWAYS_INLINE inline
 #endif
 
-/* Dtype codes (DELTA_DTYPES in src-main/weights/native-delta.ts). */
-enum { DT_F32 = 0, DT_F16 = 1, DT_BF16 = 2, DT_COUNT = 3 };
-static const size_t DT_BYTES[DT_COUNT] = {4, 2, 2};
-
 /* Slots of `sums`, as in delta-stats.ts (S1…NON_FINITE), plus the pass's shift. */
 enum { S1, S2, SD2, SA2, SB2, SAB, MAX_ABS, ABOVE, FLIPS, NON_FINITE, SHIFT, SLOTS };
 
-static ALWAYS_INLINE float bits_float(uint32_t u) {
-  float f;
-  memcpy(&f, &u, 4);
-  return f;
-}
-
-/* IEEE half → float32, as dtype-codec.ts's table: normals by re-biasing the exponent, subnormals as
- * m · 2^−24 (computed from an integer, so no subnormal float enters an instruction), ±∞ and NaN with
- * their payload. */
-static ALWAYS_INLINE float half_float(uint16_t h) {
-  uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-  uint32_t em = h & 0x7fffu;
-  uint32_t u;
-  if (em >= 0x7c00u) {
-    u = 0x7f800000u | ((em & 0x3ffu) << 13);
-  } else if (em >= 0x400u) {
-    u = (em << 13) + (112u << 23);
-  } else {
-    float f = (float)em * 0x1p-24f;
-    memcpy(&u, &f, 4);
-  }
-  return bits_float(u | sign);
-}
-
 /* Element i of a raw chunk, widened to float64 through its float32 value. */
-static ALWAYS_INLINE double load(const uint8_t *p, size_t i, int dt) {
-  if (dt == DT_F32) {
-    float f;
-    memcpy(&f, p + 4 * i, 4);
-    return (double)f;
-  }
-  uint16_t h;
-  memcpy(&h, p + 2 * i, 2);
-  if (dt == DT_BF16) return (double)bits_float((uint32_t)h << 16);
-  return (double)half_float(h);
-}
+static ALWAYS_INLINE double load(const uint8_t *p, size_t i, int dt) { return (double)dd_load(p, i, dt); }
 
 /* ⌊x⌋ for |x| < 2^62: one rounding instruction where the pass is compiled for AVX2 (`fast`), else
  * without libm (floor is a call on a baseline x86-64 build). Both are exact. */
@@ -189,8 +152,8 @@ static ALWAYS_INLINE size_t kernel(const uint8_t *a, int da, const uint8_t *b, i
 #if HAVE_AVX2_PASS
 /* Four elements of a raw chunk from i, widened to float64 through their float32 values. */
 __attribute__((target("avx2,popcnt"))) static inline __m256d load4(const uint8_t *p, size_t i, int dt) {
-  if (dt == DT_F32) return _mm256_cvtps_pd(_mm_loadu_ps((const float *)(const void *)(p + 4 * i)));
-  if (dt == DT_BF16) {
+  if (dt == DD_F32) return _mm256_cvtps_pd(_mm_loadu_ps((const float *)(const void *)(p + 4 * i)));
+  if (dt == DD_BF16) {
     /* each 16-bit pattern into the high half of a 32-bit lane (one shuffle) */
     const __m128i h = _mm_loadl_epi64((const __m128i *)(const void *)(p + 2 * i));
     return _mm256_cvtps_pd(_mm_castsi128_ps(_mm_unpacklo_epi16(_mm_setzero_si128(), h)));
@@ -271,7 +234,7 @@ __attribute__((target("avx2,popcnt"))) static ALWAYS_INLINE size_t kernel_avx2(c
   return i;
 }
 
-/* kernel_avx2 for each pair of dtypes (so that the loads inline), chosen by da · DT_COUNT + db. */
+/* kernel_avx2 for each pair of dtypes (so that the loads inline), chosen by da · DD_COUNT + db. */
 typedef size_t (*KernelAvx2)(const uint8_t *a, const uint8_t *b, size_t i, size_t n, double eps, Pass *p);
 #define KERNEL_AVX2(x, y)                                                                          \
   __attribute__((target("avx2,popcnt"), noinline)) static size_t kernel_avx2_##x##_##y(              \
@@ -288,7 +251,7 @@ KERNEL_AVX2(1, 2)
 KERNEL_AVX2(2, 0)
 KERNEL_AVX2(2, 1)
 KERNEL_AVX2(2, 2)
-static const KernelAvx2 KERNELS_AVX2[DT_COUNT * DT_COUNT] = {
+static const KernelAvx2 KERNELS_AVX2[DD_COUNT * DD_COUNT] = {
     kernel_avx2_0_0, kernel_avx2_0_1, kernel_avx2_0_2, kernel_avx2_1_0, kernel_avx2_1_1,
     kernel_avx2_1_2, kernel_avx2_2_0, kernel_avx2_2_1, kernel_avx2_2_2,
 };
@@ -382,7 +345,7 @@ static ALWAYS_INLINE int pass(const uint8_t *a, int da, const uint8_t *b, int db
   while (i < n) {
 #if HAVE_AVX2_PASS
     if (fast)
-      i = KERNELS_AVX2[da * DT_COUNT + db](a, b, i, n, eps, p);
+      i = KERNELS_AVX2[da * DD_COUNT + db](a, b, i, n, eps, p);
     else
 #endif
       i = kernel(a, da, b, db, i, n, eps, p, fast);
@@ -443,26 +406,26 @@ static void unchanged(const uint8_t *a, int da, size_t n, Pass *p, int fast) {
 }
 
 #define PASS_CASE(x, y)                                                                            \
-  case (x) * DT_COUNT + (y):                                                                       \
+  case (x) * DD_COUNT + (y):                                                                       \
     return pass(a, x, b, y, n, eps, p, fast);
 
 /* One instantiation of the pass per pair of dtypes, so that the loads inline. */
 static ALWAYS_INLINE int dispatch_with(const uint8_t *a, int da, const uint8_t *b, int db, size_t n,
                                        double eps, Pass *p, int fast) {
-  if (da == db && (n == 0 || memcmp(a, b, n * DT_BYTES[da]) == 0)) {
+  if (da == db && (n == 0 || memcmp(a, b, n * DD_BYTES[da]) == 0)) {
     unchanged(a, da, n, p, fast);
     return 1;
   }
-  switch (da * DT_COUNT + db) {
-    PASS_CASE(DT_F32, DT_F32)
-    PASS_CASE(DT_F32, DT_F16)
-    PASS_CASE(DT_F32, DT_BF16)
-    PASS_CASE(DT_F16, DT_F32)
-    PASS_CASE(DT_F16, DT_F16)
-    PASS_CASE(DT_F16, DT_BF16)
-    PASS_CASE(DT_BF16, DT_F32)
-    PASS_CASE(DT_BF16, DT_F16)
-    PASS_CASE(DT_BF16, DT_BF16)
+  switch (da * DD_COUNT + db) {
+    PASS_CASE(DD_F32, DD_F32)
+    PASS_CASE(DD_F32, DD_F16)
+    PASS_CASE(DD_F32, DD_BF16)
+    PASS_CASE(DD_F16, DD_F32)
+    PASS_CASE(DD_F16, DD_F16)
+    PASS_CASE(DD_F16, DD_BF16)
+    PASS_CASE(DD_BF16, DD_F32)
+    PASS_CASE(DD_BF16, DD_F16)
+    PASS_CASE(DD_BF16, DD_BF16)
   }
   return 0;
 }
@@ -507,34 +470,6 @@ static int dispatch(const uint8_t *a, int da, const uint8_t *b, int db, size_t n
 }
 
 /* ------------------------------------------------------------------------------- N-API */
-
-static napi_value fail(napi_env env, int range, const char *format, ...) {
-  char msg[256];
-  va_list args;
-  va_start(args, format);
-  vsnprintf(msg, sizeof msg, format, args);
-  va_end(args);
-  if (range)
-    napi_throw_range_error(env, "DELTASCOPE_DELTA", msg);
-  else
-    napi_throw_type_error(env, "DELTASCOPE_DELTA", msg);
-  return NULL;
-}
-
-static int typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  napi_value buf;
-  size_t off;
-  return napi_is_typedarray(env, v, &is_typed) == napi_ok && is_typed &&
-         napi_get_typedarray_info(env, v, &type, len, data, &buf, &off) == napi_ok && type == want;
-}
-
-static int number(napi_env env, napi_value v, double *out) {
-  napi_valuetype t;
-  return napi_typeof(env, v, &t) == napi_ok && t == napi_number &&
-         napi_get_value_double(env, v, out) == napi_ok;
-}
 
 /* One pass's inputs and state; the chunks, sums and fine bins stay JS arrays (held by references
  * while a thread reads them). */
@@ -584,7 +519,7 @@ static int parse_job(napi_env env, napi_callback_info cbinfo, const char *name, 
   if (!(dta == 0 || dta == 1 || dta == 2) || !(dtb == 0 || dtb == 1 || dtb == 2))
     return fail(env, 1, "%s: a dtype code must be 0 (F32), 1 (F16) or 2 (BF16)", name), 0;
   const int da = (int)dta, db = (int)dtb;
-  if (na % DT_BYTES[da] != 0 || nb % DT_BYTES[db] != 0 || na / DT_BYTES[da] != nb / DT_BYTES[db])
+  if (na % DD_BYTES[da] != 0 || nb % DD_BYTES[db] != 0 || na / DD_BYTES[da] != nb / DD_BYTES[db])
     return fail(env, 1, "%s: a has %zu bytes and b %zu: not the same number of elements", name, na, nb), 0;
   if (nsums < SLOTS) return fail(env, 1, "%s: sums must hold %d slots", name, SLOTS), 0;
   if (nfine < 2 || (nfine & (nfine - 1)) != 0)
@@ -595,7 +530,7 @@ static int parse_job(napi_env env, napi_callback_info cbinfo, const char *name, 
   job->b = b;
   job->da = da;
   job->db = db;
-  job->n = na / DT_BYTES[da];
+  job->n = na / DD_BYTES[da];
   job->eps = eps;
   job->avx2 = use_avx2();
   memset(&job->p, 0, sizeof job->p);

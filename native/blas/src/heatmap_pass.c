@@ -20,9 +20,7 @@
 #define _POSIX_C_SOURCE 200809L
 #define NAPI_VERSION 8
 #include <node_api.h>
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifndef _WIN32
@@ -30,6 +28,8 @@
 #endif
 #include "dtype_decode.h"
 #include "heatmap_pass.h"
+#define NAPI_ARGS_CODE "DELTASCOPE_HEATMAP"
+#include "napi_args.h"
 
 #if defined(__GNUC__)
 #define HM_INLINE inline __attribute__((always_inline))
@@ -196,28 +196,6 @@ static void *part_main(void *arg) {
 #endif
 
 /* ------------------------------------------------------------------------------- N-API */
-
-static napi_value fail(napi_env env, int range, const char *format, ...) {
-  char msg[256];
-  va_list args;
-  va_start(args, format);
-  vsnprintf(msg, sizeof msg, format, args);
-  va_end(args);
-  if (range)
-    napi_throw_range_error(env, "DELTASCOPE_HEATMAP", msg);
-  else
-    napi_throw_type_error(env, "DELTASCOPE_HEATMAP", msg);
-  return NULL;
-}
-
-static int typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  napi_value buf;
-  size_t off;
-  return napi_is_typedarray(env, v, &is_typed) == napi_ok && is_typed &&
-         napi_get_typedarray_info(env, v, &type, len, data, &buf, &off) == napi_ok && type == want;
-}
 
 /* A whole number in [lo, hi]. */
 static int integer(napi_env env, napi_value v, double lo, double hi, double *out) {

@@ -19,12 +19,13 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dtype_decode.h"
 #include "ties.h"
+#define NAPI_ARGS_CODE "DELTASCOPE_TIES"
+#include "napi_args.h"
 
 /* An AVX2 build of the merge, chosen at run time. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
@@ -38,40 +39,6 @@
 #define INFINITY_BITS 0x7f800000u
 #define HIGH_BUCKETS (1u << 15)
 #define LOW_BUCKETS (1u << 16)
-
-static napi_value fail(napi_env env, int range, const char *format, ...) {
-  char msg[256];
-  va_list args;
-  va_start(args, format);
-  vsnprintf(msg, sizeof msg, format, args);
-  va_end(args);
-  if (range)
-    napi_throw_range_error(env, "DELTASCOPE_TIES", msg);
-  else
-    napi_throw_type_error(env, "DELTASCOPE_TIES", msg);
-  return NULL;
-}
-
-static int typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
-  bool is_typed = false;
-  napi_typedarray_type type;
-  napi_value buf;
-  size_t off;
-  return napi_is_typedarray(env, v, &is_typed) == napi_ok && is_typed &&
-         napi_get_typedarray_info(env, v, &type, len, data, &buf, &off) == napi_ok && type == want;
-}
-
-static int number(napi_env env, napi_value v, double *out) {
-  napi_valuetype t;
-  return napi_typeof(env, v, &t) == napi_ok && t == napi_number &&
-         napi_get_value_double(env, v, out) == napi_ok;
-}
-
-static float bits_float(uint32_t u) {
-  float f;
-  memcpy(&f, &u, 4);
-  return f;
-}
 
 /* The trim rule of `n` float32s (as bits); 0 when the histograms cannot be allocated. */
 static int trim(const uint32_t *bits, size_t n, double keep, double *threshold, double *tie_budget) {
@@ -128,7 +95,7 @@ static int trim(const uint32_t *bits, size_t n, double keep, double *threshold, 
   /* kept outright: finite entries above the threshold and the infinities */
   const uint64_t above = finite - below - low[l] + infinite;
   free(low);
-  *threshold = (double)bits_float((h << 16) | l);
+  *threshold = (double)dd_bits_float((h << 16) | l);
   *tie_budget = keep - (double)above;
   return 1;
 }
