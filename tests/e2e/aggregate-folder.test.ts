@@ -1,11 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openSafetensorsSource, sourceToMap } from '../../src-main/weights';
-import { PATTERN_SHAPE, PATTERN_TENSOR, writeDiffDatabase, type DiffDatabase } from '../fixtures/diff-db';
+import { PATTERN_SHAPE, PATTERN_TENSOR } from '../fixtures/diff-db';
 import { decodePng, pixel } from './helpers/png';
-import { closeSession, openSession, type E2eSession } from './helpers/session';
+import { useDiffSession } from './helpers/diff-session';
 
 /**
  * "Save as a safetensors folder" from the "Aggregate deltas…" dialog, in Chromium against the
@@ -14,29 +13,12 @@ import { closeSession, openSession, type E2eSession } from './helpers/session';
  * pattern tensor), the dialog says where it wrote it, and writing again into the now non-empty
  * folder is refused by name.
  */
-let fixture: DiffDatabase;
-let session: E2eSession | null = null;
-let page: Page;
-let pageErrors: string[] = [];
+const e2e = useDiffSession('aggregate-folder');
 const shots = process.env.DELTASCOPE_E2E_SHOTS;
-
-beforeAll(async () => {
-  session = await openSession(
-    'aggregate-folder',
-    'diff.deltascope',
-    (db) => {
-      fixture = writeDiffDatabase(db);
-    },
-    { width: 1400, height: 1000 },
-  );
-  ({ page, pageErrors } = session);
-});
-
-afterAll(() => closeSession(session));
 
 describe('the Aggregate dialog writes a safetensors folder', () => {
   it('suggests a folder beside the database, writes it, and says where', async () => {
-    const dir = session!.dir;
+    const { page, fixture, dir } = e2e;
     await page.locator('nav [data-view="relevance"]').click({ timeout: 30_000 });
     await page.getByTestId('relevance-view').waitFor();
     await page.getByTestId('aggregate-open').click();
@@ -93,7 +75,8 @@ describe('the Aggregate dialog writes a safetensors folder', () => {
   });
 
   it('refuses to write into the folder again, now that it is not empty, naming it', async () => {
-    const folder = join(session!.dir, 'mean-map');
+    const { page, pageErrors, dir } = e2e;
+    const folder = join(dir, 'mean-map');
     await page.getByTestId('aggregate-run').click();
     const alert = page.getByTestId('aggregate-dialog').getByRole('alert');
     await alert.waitFor({ timeout: 30_000 });

@@ -1,10 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PATTERN_TENSOR, writeDiffDatabase, type DiffDatabase } from '../fixtures/diff-db';
+import { describe, expect, it } from 'vitest';
+import { PATTERN_TENSOR } from '../fixtures/diff-db';
 import { decodePng, isBluish, isNeutral, isReddish, matrixBox, pixel, type Rgb } from './helpers/png';
-import { closeSession, openSession, type E2eSession } from './helpers/session';
+import { useDiffSession } from './helpers/diff-session';
 
 /**
  * Relevance maps from the UI: "Aggregate deltas…" over the diff-db fixture's base with its two
@@ -12,32 +11,16 @@ import { closeSession, openSession, type E2eSession } from './helpers/session';
  * pattern tensor and the other run leaves that tensor alone, so the map there is +½ / −½ / 0: the
  * same picture as the diff, which the heatmap must draw.
  */
-let fixture: DiffDatabase;
-let session: E2eSession | null = null;
-let page: Page;
-let pageErrors: string[] = [];
+const e2e = useDiffSession('relevance');
 const shots = process.env.DELTASCOPE_E2E_SHOTS;
 
-beforeAll(async () => {
-  session = await openSession(
-    'relevance',
-    'diff.deltascope',
-    (db) => {
-      fixture = writeDiffDatabase(db);
-    },
-    { width: 1400, height: 1000 },
-  );
-  ({ page, pageErrors } = session);
-});
-
-afterAll(() => closeSession(session));
-
 async function shot(name: string): Promise<void> {
-  if (shots !== undefined) await page.screenshot({ path: join(shots, name), fullPage: true });
+  if (shots !== undefined) await e2e.page.screenshot({ path: join(shots, name), fullPage: true });
 }
 
 describe('relevance maps in Chromium against the headless server', () => {
   it('aggregates the two fine-tunes of the base from the keyboard-accessible dialog', async () => {
+    const { page, fixture } = e2e;
     await page.locator('nav [data-view="relevance"]').click({ timeout: 30_000 });
     await page.getByTestId('relevance-view').waitFor();
     await page.getByTestId('aggregate-open').click();
@@ -68,6 +51,7 @@ describe('relevance maps in Chromium against the headless server', () => {
   });
 
   it('shows where the mass sits and every tensor of the map', async () => {
+    const { page } = e2e;
     const overview = page.getByTestId('relevance-overview');
     await overview.locator(`[data-tensor="${PATTERN_TENSOR}"]`).waitFor({ timeout: 30_000 });
     await expect(overview.locator('[data-tensor]').count()).resolves.toBe(8);
@@ -79,6 +63,7 @@ describe('relevance maps in Chromium against the headless server', () => {
   });
 
   it('draws the map’s heatmap: red where the mean is +½, blue where −½, neutral where 0', async () => {
+    const { page } = e2e;
     const heatmap = page.locator(`[data-testid="diff-heatmap"][data-tensor="${PATTERN_TENSOR}"]`);
     await heatmap.and(page.locator('[data-state="ready"]')).waitFor({ timeout: 30_000 });
     // The map is drawn as itself: no Δ/A/B switch.
@@ -121,6 +106,7 @@ describe('relevance maps in Chromium against the headless server', () => {
   });
 
   it('reads the mean (½ of the tuned run’s +1) under the pointer', async () => {
+    const { page } = e2e;
     const canvas = page.getByTestId('diff-heatmap-canvas');
     const box = await canvas.boundingBox();
     if (box === null) throw new Error('the heatmap canvas has no bounding box');
@@ -138,6 +124,7 @@ describe('relevance maps in Chromium against the headless server', () => {
   });
 
   it('says what is missing, then stores a TIES map with its density as a second map', async () => {
+    const { page, fixture } = e2e;
     await page.getByTestId('aggregate-open').click();
     const dialog = page.getByTestId('aggregate-dialog');
     await dialog.waitFor();
@@ -162,6 +149,7 @@ describe('relevance maps in Chromium against the headless server', () => {
   });
 
   it('opens the dialog on the deltas of a diff’s "Compare deltas" tab', async () => {
+    const { page, pageErrors, fixture } = e2e;
     await page.getByTestId('compare-button').click();
     const filter = page.getByTestId('compare-filter');
     await filter.fill('base @');
