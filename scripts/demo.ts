@@ -1,7 +1,8 @@
 /**
  * The demo: runs the objective-isolation protocol of resources/experiments/demo.json into a database,
- * with the `deltascope run` progress bar, then writes the HTML report (and CSV tables) next to the
- * database and prints where it is, the wall time and the MA / MB success figures.
+ * with the `deltascope run` progress bar, runs the known-answer checks on every replication, then
+ * writes the HTML report (and CSV tables) next to the database and prints where it is, the wall time
+ * and the MA / MB success figures.
  *
  *   npm run demo [-- --db ./demo.deltascope] [-- --jobs 2]
  *
@@ -14,6 +15,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  knownAnswerChecksLine,
+  runKnownAnswerChecksOnEveryReplication,
+} from '../src-main/api/protocol/protocol-checks';
 import { writeProtocolReport } from '../src-main/api/protocol/protocol-report-writer';
 import { readNodeStates, loadProtocol } from '../src-main/jobs/protocol/protocol-store';
 import { formatInterval } from '../src-main/protocol';
@@ -98,6 +103,10 @@ function main(): void {
   );
   const db = openDatabase(dbPath);
   try {
+    // The known-answer checks on every replication (a few seconds), so the report answers all four questions.
+    runKnownAnswerChecksOnEveryReplication(db, experiment.id, (...heard) =>
+      process.stdout.write(`${knownAnswerChecksLine(...heard)}\n`),
+    );
     const { report, csvPaths } = writeProtocolReport(db, experiment.id, htmlPath, { overwrite: true });
     process.stdout.write(`\nReport: ${htmlPath}\n`);
     for (const csv of csvPaths) process.stdout.write(`  table: ${csv}\n`);

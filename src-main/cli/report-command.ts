@@ -1,8 +1,9 @@
 import { writeProtocolReport } from '../api/protocol/protocol-report-writer';
-import { runKnownAnswerChecks } from '../api/protocol/protocol-checks';
-import { loadProtocol } from '../jobs/protocol/protocol-store';
-import { openDatabase, type DeltascopeDb } from '../store';
-import type { CliIo } from './command';
+import {
+  knownAnswerChecksLine,
+  runKnownAnswerChecksOnEveryReplication,
+} from '../api/protocol/protocol-checks';
+import { openDatabase } from '../store';
 import { UsageError } from './command';
 import { defineCommand } from './define-command';
 
@@ -48,7 +49,11 @@ replications checked is "not replicated").`,
       throw new UsageError(`the experiment id must be a positive integer; got "${positionals[0]}".`);
     const db = openDatabase(values.db);
     try {
-      if (values['known-answer'] === true) checkEveryReplication(db, experimentId, io);
+      if (values['known-answer'] === true) {
+        runKnownAnswerChecksOnEveryReplication(db, experimentId, (...heard) =>
+          io.out(knownAnswerChecksLine(...heard)),
+        );
+      }
       const { htmlPath, csvPaths, report } = writeProtocolReport(db, experimentId, values.out, {
         overwrite: values.force === true,
       });
@@ -62,18 +67,3 @@ replications checked is "not replicated").`,
     }
   },
 });
-
-/** The known-answer checks on each replication in turn, one line per replication (a failure names why). */
-function checkEveryReplication(db: DeltascopeDb, experimentId: number, io: CliIo): void {
-  const { spec } = loadProtocol(db, experimentId);
-  for (let r = 0; r < spec.seeds; r++) {
-    const seed = spec.seedBase + r;
-    const t0 = Date.now();
-    const result = runKnownAnswerChecks(db, { experimentId, seed });
-    const seconds = ((Date.now() - t0) / 1000).toFixed(1);
-    const truth = result.groundTruth === null ? 'not computed' : result.groundTruth.pass ? 'pass' : 'FAIL';
-    io.out(
-      `Known-answer checks, seed ${seed} (${r + 1}/${spec.seeds}, ${seconds} s): spike-in ${result.spikeIn.pass ? 'pass' : 'FAIL'}, ground truth ${truth}`,
-    );
-  }
-}

@@ -232,7 +232,7 @@ function knownAnswerParagraph(input: VerdictInput): ReportVerdict {
     return {
       question: 'known-answer',
       kind: 'not-run',
-      text: 'Known answer: not run — neither the spike-in calibration nor the observation ground truth is stored for this experiment (run the known-answer checks). A masked known-answer variant only tests plumbing.',
+      text: 'Known answer: not run — neither the spike-in calibration nor the observation ground truth is stored for this experiment (run them with "Run the known-answer checks" in the report view, or `deltascope report <id> --known-answer`). A masked known-answer variant only tests plumbing.',
     };
   }
   const parts: string[] = [];

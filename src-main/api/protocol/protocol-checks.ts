@@ -194,3 +194,34 @@ export function runKnownAnswerChecks(
     return { ...checks, spikeInArtifactId, groundTruthArtifactId };
   });
 }
+
+/**
+ * The checks on every replication of the experiment in turn (seedBase…), each stored as
+ * runKnownAnswerChecks does; `onResult` hears each one with its replication's index and seconds.
+ */
+export function runKnownAnswerChecksOnEveryReplication(
+  db: DeltascopeDb,
+  experimentId: number,
+  onResult: (result: KnownAnswerChecksResult, index: number, of: number, seconds: number) => void = () => {},
+): KnownAnswerChecksResult[] {
+  const { spec } = loadProtocol(db, experimentId);
+  const results: KnownAnswerChecksResult[] = [];
+  for (let r = 0; r < spec.seeds; r++) {
+    const t0 = Date.now();
+    const result = runKnownAnswerChecks(db, { experimentId, seed: spec.seedBase + r });
+    results.push(result);
+    onResult(result, r, spec.seeds, (Date.now() - t0) / 1000);
+  }
+  return results;
+}
+
+/** One line for a replication's checks: "Known-answer checks, seed 1 (1/3, 1.2 s): spike-in pass, ground truth pass". */
+export function knownAnswerChecksLine(
+  result: KnownAnswerChecksResult,
+  index: number,
+  of: number,
+  seconds: number,
+): string {
+  const truth = result.groundTruth === null ? 'not computed' : result.groundTruth.pass ? 'pass' : 'FAIL';
+  return `Known-answer checks, seed ${result.seed} (${index + 1}/${of}, ${seconds.toFixed(1)} s): spike-in ${result.spikeIn.pass ? 'pass' : 'FAIL'}, ground truth ${truth}`;
+}
