@@ -11,17 +11,11 @@ import { groundTruthFixture, spikeInFixture } from '../../../protocol/known-answ
 import { reportFixture } from '../../../protocol/report-fixture';
 import { FakeTransport } from '../../fake-transport';
 
-// The detection curve drawn by ECharts' SVG renderer (happy-dom has no canvas).
-vi.mock('../../../../../src-renderer/components/protocol/protocol-echarts', async () => {
-  const { LineChart, ScatterChart } = await import('echarts/charts');
-  const { GridComponent, MarkLineComponent, TooltipComponent } = await import('echarts/components');
-  const { init, use } = await import('echarts/core');
-  const { SVGRenderer } = await import('echarts/renderers');
-  use([LineChart, ScatterChart, GridComponent, MarkLineComponent, TooltipComponent, SVGRenderer]);
-  return {
-    createChart: (element: HTMLElement) => init(element, null, { renderer: 'svg', width: 900, height: 260 }),
-  };
-});
+// happy-dom has no canvas: the charts are drawn by ECharts' SVG renderer instead.
+vi.mock(
+  '../../../../../src-renderer/components/protocol/protocol-echarts',
+  () => import('./svg-protocol-echarts.dom'),
+);
 
 const settle = async (): Promise<void> => {
   for (let i = 0; i < 6; i++) await Promise.resolve();

@@ -18,16 +18,10 @@ function mount(p: ReturnType<typeof pooled>): HTMLElement {
 }
 
 // happy-dom has no canvas: the chart is drawn by ECharts' SVG renderer instead, at a fixed size.
-vi.mock('../../../../../src-renderer/components/protocol/protocol-echarts', async () => {
-  const { LineChart, ScatterChart } = await import('echarts/charts');
-  const { GridComponent, MarkLineComponent, TooltipComponent } = await import('echarts/components');
-  const { init, use } = await import('echarts/core');
-  const { SVGRenderer } = await import('echarts/renderers');
-  use([LineChart, ScatterChart, GridComponent, MarkLineComponent, TooltipComponent, SVGRenderer]);
-  return {
-    createChart: (element: HTMLElement) => init(element, null, { renderer: 'svg', width: 900, height: 360 }),
-  };
-});
+vi.mock(
+  '../../../../../src-renderer/components/protocol/protocol-echarts',
+  () => import('./svg-protocol-echarts.dom'),
+);
 
 const cells = (row: Element): string[] => [...row.querySelectorAll('td')].map((td) => td.textContent!.trim());
 
