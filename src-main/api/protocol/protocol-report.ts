@@ -294,23 +294,27 @@ function latestKnownAnswerChecks(
   spikeIn: (seed: number) => ArtifactData<'protocol-spike-in'> | null;
   groundTruth: (seed: number) => ArtifactData<'protocol-ground-truth'> | null;
 } {
-  const ids = (kind: string): number[] =>
-    db.artifacts
-      .list(experimentId)
-      .filter((a) => a.kind === kind)
-      .map((a) => a.id)
-      .sort((x, y) => x - y);
-  // Ascending ids: a later run of the checks on a replication replaces the earlier one.
-  const spikeIn = new Map<number, ArtifactData<'protocol-spike-in'>>();
-  for (const id of ids('protocol-spike-in')) {
-    const data = decodeArtifact('protocol-spike-in', db.artifacts.get(id)).data;
-    spikeIn.set(data.seed, data);
-  }
-  const groundTruth = new Map<number, ArtifactData<'protocol-ground-truth'>>();
-  for (const id of ids('protocol-ground-truth')) {
-    const data = decodeArtifact('protocol-ground-truth', db.artifacts.get(id)).data;
-    groundTruth.set(data.seed, data);
-  }
+  // One listing, ascending ids: a later run of the checks on a replication replaces the earlier one.
+  const artifacts = db.artifacts.list(experimentId).sort((x, y) => x.id - y.id);
+  const latestBySeed = <T extends { seed: number }>(
+    kind: string,
+    decode: (id: number) => T,
+  ): Map<number, T> => {
+    const bySeed = new Map<number, T>();
+    for (const a of artifacts.filter((x) => x.kind === kind)) {
+      const data = decode(a.id);
+      bySeed.set(data.seed, data);
+    }
+    return bySeed;
+  };
+  const spikeIn = latestBySeed(
+    'protocol-spike-in',
+    (id) => decodeArtifact('protocol-spike-in', db.artifacts.get(id)).data,
+  );
+  const groundTruth = latestBySeed(
+    'protocol-ground-truth',
+    (id) => decodeArtifact('protocol-ground-truth', db.artifacts.get(id)).data,
+  );
   return {
     spikeIn: (seed) => spikeIn.get(seed) ?? null,
     groundTruth: (seed) => groundTruth.get(seed) ?? null,
