@@ -10,6 +10,7 @@ import {
   storeAggregation,
   type AggregateOutput,
   type AggregateParams,
+  type AggregatePlan,
 } from './weights-aggregate';
 import {
   aggregateCheckpointsToFolder,
@@ -53,6 +54,22 @@ export interface AggregateRunnerOptions {
   workerThreshold?: number;
 }
 
+/** What the worker thread is given for a planned aggregation; with `folder`, it writes that folder. */
+function workerInputs(
+  databasePath: string,
+  plan: AggregatePlan,
+  folder?: AggregateFolderParams,
+): AggregateWorkerInput {
+  const { base, deltas, nullDelta } = plan.params;
+  return { databasePath, base, deltas, nullDelta, spec: plan.spec, names: plan.names, folder };
+}
+
+/** The job's label: "<kind> of N deltas over #base". */
+function aggregationLabel(params: AggregateParams): string {
+  const n = params.deltas.length;
+  return `${params.aggregator.kind} of ${n} delta${n === 1 ? '' : 's'} over #${params.base}`;
+}
+
 function startWorker(input: AggregateWorkerInput): Worker {
   return startWorkerThread(
     'aggregate-worker.cjs',
@@ -75,23 +92,12 @@ export class AggregateRunner {
   async aggregate(db: DeltascopeDb, request: AggregateRequest): Promise<RelevanceMapSummary> {
     const { jobId: requested, ...params } = request;
     const plan = planAggregation(db, params);
-    if (aggregationSize(db, plan) < this.threshold || !existsSync(db.path)) {
-      return aggregateCheckpoints(db, params);
-    }
-    const jobId = requested ?? `aggregate-${++this.sequence}`;
-    const label = `Aggregate ${params.aggregator.kind} of ${params.deltas.length} delta${params.deltas.length === 1 ? '' : 's'} over #${params.base}`;
+    if (this.runsInline(db, plan)) return aggregateCheckpoints(db, params);
     const outputs = await this.inWorker<AggregateOutput[]>(
-      jobId,
-      label,
+      requested,
+      `Aggregate ${aggregationLabel(params)}`,
       'tensors',
-      {
-        databasePath: db.path,
-        base: params.base,
-        deltas: params.deltas,
-        nullDelta: params.nullDelta,
-        spec: plan.spec,
-        names: plan.names,
-      },
+      workerInputs(db.path, plan),
       (message) => (message.type === 'done' ? message.outputs : undefined),
     );
     return storeAggregation(db, plan, outputs);
@@ -103,25 +109,13 @@ export class AggregateRunner {
     const params: AggregateFolderParams = { ...rest, folder: resolveOutFolder(rest.folder) };
     const plan = planAggregation(db, params);
     checkFolderTarget(params.folder);
-    if (aggregationSize(db, plan) < this.threshold || !existsSync(db.path)) {
-      return aggregateCheckpointsToFolder(db, params);
-    }
-    const jobId = requested ?? `aggregate-${++this.sequence}`;
+    if (this.runsInline(db, plan)) return aggregateCheckpointsToFolder(db, params);
     const what = params.merge ? 'Merge' : 'Aggregate';
-    const label = `${what} ${params.aggregator.kind} of ${params.deltas.length} delta${params.deltas.length === 1 ? '' : 's'} over #${params.base} into ${params.folder}`;
     return this.inWorker<AggregateFolderResult>(
-      jobId,
-      label,
+      requested,
+      `${what} ${aggregationLabel(params)} into ${params.folder}`,
       'parameters',
-      {
-        databasePath: db.path,
-        base: params.base,
-        deltas: params.deltas,
-        nullDelta: params.nullDelta,
-        spec: plan.spec,
-        names: plan.names,
-        folder: params,
-      },
+      workerInputs(db.path, plan, params),
       (message) => (message.type === 'written' ? message.result : undefined),
       // A stopped or failed worker may leave its temporary folder (never the folder itself).
       () => rmSync(partialFolderPath(params.folder), { recursive: true, force: true }),
@@ -141,14 +135,20 @@ export class AggregateRunner {
     for (const stop of [...this.running.values()]) stop();
   }
 
+  /** Small aggregations, and databases with no file a worker could reopen, run on this thread. */
+  private runsInline(db: DeltascopeDb, plan: AggregatePlan): boolean {
+    return aggregationSize(db, plan) < this.threshold || !existsSync(db.path);
+  }
+
   private inWorker<T>(
-    jobId: string,
+    requested: string | undefined,
     label: string,
     unit: string,
     input: AggregateWorkerInput,
     result: (message: AggregateWorkerMessage) => T | undefined,
     onExit?: () => void,
   ): Promise<T> {
+    const jobId = requested ?? `aggregate-${++this.sequence}`;
     if (this.running.has(jobId)) {
       throw new DeltascopeError(
         'INVALID_PAYLOAD',
