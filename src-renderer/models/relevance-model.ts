@@ -42,6 +42,29 @@ export const AGGREGATORS: readonly { kind: AggregatorKind; label: string; descri
   },
 ];
 
+/** A numeric parameter of an aggregator, as the dialog's field shows it (the spec checks its range). */
+export interface AggregatorNumberParam {
+  key: 'density' | 'lambda' | 'dropProbability' | 'seed';
+  label: string;
+  min?: number;
+  max?: number;
+  step: number;
+}
+
+/** The numeric parameters of each aggregator that has any, in the order the dialog shows them. */
+export const AGGREGATOR_NUMBER_PARAMS: Readonly<
+  Partial<Record<AggregatorKind, readonly AggregatorNumberParam[]>>
+> = {
+  ties: [
+    { key: 'density', label: 'density', min: 0.01, max: 1, step: 0.01 },
+    { key: 'lambda', label: 'λ', step: 0.1 },
+  ],
+  dare: [
+    { key: 'dropProbability', label: 'drop probability', min: 0, max: 0.99, step: 0.05 },
+    { key: 'seed', label: 'seed', step: 1 },
+  ],
+};
+
 export interface AggregateForm {
   base: number | null;
   /** Fine-tuned checkpoints, in the order they were checked. */

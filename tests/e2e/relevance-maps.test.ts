@@ -132,9 +132,15 @@ describe('relevance maps in Chromium against the headless server', () => {
     await page.getByTestId('aggregate-kind').selectOption('null-normalized');
     await page.getByTestId('aggregate-run').click();
     await expect(dialog.getByRole('alert').innerText()).resolves.toBe('Pick the null-control checkpoint.');
-    await page.getByTestId('aggregate-kind').selectOption('ties');
+    await page.getByTestId('aggregate-kind').selectOption('dare');
     await expect(dialog.getByRole('alert').count()).resolves.toBe(0);
-    const density = page.getByTestId('aggregate-params').getByLabel('density');
+    const params = page.getByTestId('aggregate-params');
+    await expect(params.getByLabel('drop probability').inputValue()).resolves.toBe('0.9');
+    await expect(params.getByLabel('seed').inputValue()).resolves.toBe('0');
+    await expect(params.getByLabel('combine').inputValue()).resolves.toBe('mean');
+    await shot('aggregate-dialog-dare.png');
+    await page.getByTestId('aggregate-kind').selectOption('ties');
+    const density = params.getByLabel('density');
     await density.fill('0.5');
     await shot('aggregate-dialog-ties.png');
     await density.press('Enter');

@@ -111,3 +111,62 @@ describe('the Aggregate dialog writing a folder', () => {
     );
   });
 });
+
+/** The field of the aggregator parameter labelled `label` (its text before the control). */
+function paramField(root: HTMLElement, label: string): HTMLInputElement | HTMLSelectElement {
+  const params = find(root, '[data-testid="aggregate-params"]');
+  const match = [...params.querySelectorAll('label')].find((l) => l.textContent?.trim().startsWith(label));
+  const field = match?.querySelector<HTMLInputElement | HTMLSelectElement>('input, select');
+  if (field === null || field === undefined) throw new Error(`no parameter field "${label}"`);
+  return field;
+}
+
+function paramLabels(root: HTMLElement): string[] {
+  const params = find(root, '[data-testid="aggregate-params"]');
+  return [...params.querySelectorAll('label')].map((l) => l.textContent!.trim().split(/\s+/)[0]!);
+}
+
+describe("the Aggregate dialog's parameter fields", () => {
+  it('shows each aggregator its own fields, and sends what was typed in them', async () => {
+    const transport = new FakeTransport()
+      .handle('runs.tree', () => sampleTree())
+      .handle('db.current', () => dbInfo)
+      .handle('db.recent', () => []);
+    const root = await mount(RelevanceAggregateDialog, transport);
+    await useDatabaseStore().refresh();
+    await settle();
+    await type(find(root, '[data-testid="aggregate-base"]'), '100', 'change');
+    await check(root, '[data-testid="aggregate-deltas"] input[data-checkpoint="101"]');
+    const params = find(root, '[data-testid="aggregate-params"]');
+    expect(params.textContent?.trim()).toBe('Mean has no parameters.');
+
+    await type(find(root, '[data-testid="aggregate-kind"]'), 'dare', 'change');
+    expect(paramLabels(root)).toEqual(['drop', 'seed', 'combine']);
+    const drop = paramField(root, 'drop probability');
+    expect([drop.getAttribute('min'), drop.getAttribute('max'), drop.getAttribute('step')]).toEqual([
+      '0',
+      '0.99',
+      '0.05',
+    ]);
+    await type(drop, '0.5');
+    await type(paramField(root, 'seed'), '7');
+    await type(paramField(root, 'combine'), 'sum', 'change');
+    find(root, 'form').dispatchEvent(new Event('submit', { cancelable: true }));
+    await settle();
+    expect(transport.calls.find((c) => c.method === 'weights.aggregate')?.params).toMatchObject({
+      base: 100,
+      deltas: [101],
+      aggregator: { kind: 'dare', dropProbability: 0.5, seed: 7, combine: 'sum' },
+    });
+
+    await type(find(root, '[data-testid="aggregate-kind"]'), 'ties', 'change');
+    expect(paramLabels(root)).toEqual(['density', 'λ']);
+    expect(params.textContent).not.toContain('has no parameters');
+    await type(paramField(root, 'λ'), '2.5');
+    find(root, 'form').dispatchEvent(new Event('submit', { cancelable: true }));
+    await settle();
+    expect(transport.calls.filter((c) => c.method === 'weights.aggregate').at(-1)?.params).toMatchObject({
+      aggregator: { kind: 'ties', density: 0.2, lambda: 2.5 },
+    });
+  });
+});
