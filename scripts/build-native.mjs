@@ -24,6 +24,8 @@ const sources = [
   'src/ties.h',
   'src/decode.c',
   'src/decode.h',
+  'src/aggregate.c',
+  'src/aggregate.h',
 ].map((file) => path.join(addonDir, file));
 const target = path.join(root, 'out', 'native', 'deltascope_blas.node');
 const required = process.env.DELTASCOPE_REQUIRE_BLAS === '1';

@@ -1,6 +1,7 @@
 import { DeltascopeError } from '../shared/errors';
 import { checkDeltas } from './aggregate-elementwise';
 import { createRng, streamIdOf, type Rng } from '../shared/random';
+import { nativeDare } from './native-aggregate';
 
 /**
  * DARE (Yu et al. 2023, "Language Models are Super Mario"), applied to one tensor: each entry of
@@ -10,6 +11,9 @@ import { createRng, streamIdOf, type Rng } from '../shared/random';
  * Randomness: Δᵢ of tensor `name` draws one uniform u per element, in index order, from
  * stream (name, i) of `seed` (`createRng(seed, streamIdOf(name, i))`, shared/random); the entry is dropped iff u < p. Each (tensor, input) has
  * its own stream, so the mask does not depend on the order tensors are visited in.
+ *
+ * With the addon built, the loop (and the draws, from the same streams) runs in C (native-aggregate.ts),
+ * bit for bit this one.
  */
 
 export interface DareParams {
@@ -46,6 +50,9 @@ export function dareChunk(
   const size = checkDeltas(deltas);
   const { dropProbability: p, combine = 'mean' } = params;
   const rescale = 1 / (1 - p);
+  const divisor = combine === 'mean' ? deltas.length : 1;
+  const out = new Float32Array(size);
+  if (nativeDare(deltas, rngs, p, rescale, divisor, out)) return out;
   const sum = new Float64Array(size);
   deltas.forEach((delta, i) => {
     const rng = rngs[i]!;
@@ -53,8 +60,6 @@ export function dareChunk(
       if (rng.float() >= p) sum[j]! += delta[j]! * rescale;
     }
   });
-  const divisor = combine === 'mean' ? deltas.length : 1;
-  const out = new Float32Array(size);
   for (let j = 0; j < size; j++) out[j] = sum[j]! / divisor;
   return out;
 }

@@ -1,9 +1,11 @@
 import { DeltascopeError } from '../shared/errors';
+import { nativeMean, nativeMedian } from './native-aggregate';
 
 /**
  * Per-element aggregators over n deltas of one tensor (Δ₁ … Δₙ, equal length). Each works on a
  * single tensor so a caller can stream tensors one at a time. Sums run in float64; the result is
- * rounded to float32 once.
+ * rounded to float32 once. Mean, mean-abs and median run in C when the addon is built
+ * (native-aggregate.ts), bit for bit these loops.
  */
 
 /** Throws SHAPE_MISMATCH naming the first delta whose length differs; returns the common length. */
@@ -26,9 +28,10 @@ export function checkDeltas(deltas: readonly Float32Array[], minimum = 1): numbe
 /** out[j] = (1/n) Σᵢ Δᵢ[j] */
 export function meanOfDeltas(deltas: readonly Float32Array[]): Float32Array {
   const size = checkDeltas(deltas);
+  const out = new Float32Array(size);
+  if (nativeMean(deltas, false, out)) return out;
   const sum = new Float64Array(size);
   for (const d of deltas) for (let j = 0; j < size; j++) sum[j]! += d[j]!;
-  const out = new Float32Array(size);
   for (let j = 0; j < size; j++) out[j] = sum[j]! / deltas.length;
   return out;
 }
@@ -36,9 +39,10 @@ export function meanOfDeltas(deltas: readonly Float32Array[]): Float32Array {
 /** out[j] = (1/n) Σᵢ |Δᵢ[j]| */
 export function meanAbsOfDeltas(deltas: readonly Float32Array[]): Float32Array {
   const size = checkDeltas(deltas);
+  const out = new Float32Array(size);
+  if (nativeMean(deltas, true, out)) return out;
   const sum = new Float64Array(size);
   for (const d of deltas) for (let j = 0; j < size; j++) sum[j]! += Math.abs(d[j]!);
-  const out = new Float32Array(size);
   for (let j = 0; j < size; j++) out[j] = sum[j]! / deltas.length;
   return out;
 }
@@ -47,8 +51,9 @@ export function meanAbsOfDeltas(deltas: readonly Float32Array[]): Float32Array {
 export function medianOfDeltas(deltas: readonly Float32Array[]): Float32Array {
   const size = checkDeltas(deltas);
   const n = deltas.length;
-  const column = new Float64Array(n);
   const out = new Float32Array(size);
+  if (nativeMedian(deltas, out)) return out;
+  const column = new Float64Array(n);
   for (let j = 0; j < size; j++) {
     // Insertion sort: n (the number of runs) is small.
     for (let i = 0; i < n; i++) {

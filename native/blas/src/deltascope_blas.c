@@ -35,6 +35,7 @@
 #include "delta_stats.h"
 #include "heatmap_pass.h"
 #include "ties.h"
+#include "aggregate.h"
 #include "decode.h"
 
 /*
@@ -1018,6 +1019,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"tiesMerge", NULL, ties_merge, NULL, NULL, NULL, napi_default, NULL},
       {"combine2", NULL, combine2, NULL, NULL, NULL, napi_default, NULL},
       {"tiesHistogram", NULL, ties_histogram, NULL, NULL, NULL, napi_default, NULL},
+      {"aggregateMean", NULL, aggregate_mean, NULL, NULL, NULL, napi_default, NULL},
+      {"aggregateMedian", NULL, aggregate_median, NULL, NULL, NULL, napi_default, NULL},
+      {"dareChunk", NULL, dare_chunk, NULL, NULL, NULL, napi_default, NULL},
       {"decodeRaw", NULL, decode_raw, NULL, NULL, NULL, napi_default, NULL},
       {"encodeBf16", NULL, encode_bf16_raw, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -1,0 +1,308 @@
+/*
+ * The elementwise aggregators' hot loops (src-main/weights/aggregate-elementwise.ts, aggregate-dare.ts)
+ * over float32 deltas of one run of elements, with results bit for bit the JS functions' (the same
+ * float64 operations in the same order per element, rounded to float32 once):
+ *
+ * aggregateMean(deltas, absolute, out): out[j] = (Σᵢ Δᵢ[j]) / n, or of |Δᵢ[j]| when absolute; the
+ *   sum runs in delta order from +0.
+ * aggregateMedian(deltas, out): out[j] = the middle of Δ₁[j] … Δₙ[j] sorted by the JS insertion sort
+ *   (stable, `>` as the order: so NaN and ±0 land where the JS puts them), for even n the mean of
+ *   the two middle values.
+ * dareChunk(deltas, states, p, rescale, divisor, out): DARE's drop-and-rescale. Delta i draws one
+ *   uniform per element, in element order, from its xoshiro128** stream (states[4i … 4i+3], the words
+ *   of the JS Rng's getState(), written back advanced past the run); the entry is kept iff u ≥ p.
+ *   out[j] = (Σ of the kept Δᵢ[j]·rescale, in delta order) / divisor.
+ *
+ * "Bit for bit" holds for every result that is not NaN; a NaN comes out exactly where the JS gives one,
+ * but its sign and payload are not pinned down: when two NaNs meet in a + b, V8 itself keeps one or the
+ * other depending on how far it has optimised the function (tests/unit/weights/native-aggregate.test.ts
+ * compares NaN as NaN).
+ *
+ * The generator is src-main/shared/random.ts's Rng.nextUint32 and Rng.float, step for step (the
+ * seeding stays in JS); tests/unit/weights/native-aggregate.test.ts checks the masks and the states
+ * left against the JS Rng.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "aggregate.h"
+#define NAPI_ARGS_CODE "DELTASCOPE_AGGREGATE"
+#include "napi_args.h"
+
+#define MAX_DELTAS 4096
+/* Counts with a loop of their own (a constant where inlined: per-delta state in registers). */
+#define SMALL 8
+#define AGG_INLINE inline __attribute__((always_inline))
+
+/* The deltas (an array of Float32Arrays of `size` elements each, size = out's length). */
+static const float **delta_list(napi_env env, napi_value list, const char *fn, uint32_t *count, size_t size) {
+  bool is_array = false;
+  if (napi_is_array(env, list, &is_array) != napi_ok || !is_array ||
+      napi_get_array_length(env, list, count) != napi_ok) {
+    fail(env, 0, "%s: deltas must be an array of Float32Arrays", fn);
+    return NULL;
+  }
+  if (*count == 0 || *count > MAX_DELTAS) {
+    fail(env, 1, "%s: 1 to %d deltas (got %u)", fn, MAX_DELTAS, *count);
+    return NULL;
+  }
+  const float **deltas = (const float **)malloc(*count * sizeof(float *));
+  if (deltas == NULL) {
+    fail(env, 1, "%s: out of memory", fn);
+    return NULL;
+  }
+  for (uint32_t i = 0; i < *count; i++) {
+    napi_value element;
+    size_t len;
+    if (napi_get_element(env, list, i, &element) != napi_ok ||
+        !typed(env, element, napi_float32_array, (void **)&deltas[i], &len) || len != size) {
+      free(deltas);
+      fail(env, 1, "%s: deltas[%u] must be a Float32Array of %zu elements (as out)", fn, i, size);
+      return NULL;
+    }
+  }
+  return deltas;
+}
+
+/* ---------------------------------------------------------------------------------------- mean */
+
+static AGG_INLINE void mean_body(const float *const *deltas, uint32_t count, int absolute, float *out,
+                                 size_t size) {
+  const double n = (double)count;
+  for (size_t j = 0; j < size; j++) {
+    double sum = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      const double v = (double)deltas[i][j];
+      sum += absolute ? fabs(v) : v;
+    }
+    out[j] = (float)(sum / n);
+  }
+}
+
+static void mean(const float *const *deltas, uint32_t count, int absolute, float *out, size_t size) {
+  switch (count) {
+#define MEAN_CASE(c)                                                                              \
+  case c:                                                                                         \
+    if (absolute)                                                                                 \
+      mean_body(deltas, c, 1, out, size);                                                         \
+    else                                                                                          \
+      mean_body(deltas, c, 0, out, size);                                                         \
+    return;
+    MEAN_CASE(1)
+    MEAN_CASE(2)
+    MEAN_CASE(3)
+    MEAN_CASE(4)
+    MEAN_CASE(5)
+    MEAN_CASE(6)
+    MEAN_CASE(7)
+    MEAN_CASE(8)
+#undef MEAN_CASE
+  default:
+    mean_body(deltas, count, absolute, out, size);
+  }
+}
+
+/* aggregateMean(deltas: Float32Array[], absolute: boolean, out: Float32Array) */
+napi_value aggregate_mean(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 3;
+  napi_value argv[3];
+  float *out;
+  size_t size;
+  bool absolute = false;
+  uint32_t count;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 3)
+    return fail(env, 0, "aggregateMean takes 3 arguments");
+  if (napi_get_value_bool(env, argv[1], &absolute) != napi_ok ||
+      !typed(env, argv[2], napi_float32_array, (void **)&out, &size))
+    return fail(env, 0, "aggregateMean(deltas: Float32Array[], absolute: boolean, out: Float32Array)");
+  const float **deltas = delta_list(env, argv[0], "aggregateMean", &count, size);
+  if (deltas == NULL) return NULL;
+  mean(deltas, count, absolute, out, size);
+  free(deltas);
+  return NULL;
+}
+
+/* -------------------------------------------------------------------------------------- median */
+
+static AGG_INLINE void median_body(const float *const *deltas, uint32_t count, float *out, size_t size,
+                                   double *column) {
+  for (size_t j = 0; j < size; j++) {
+    /* medianOfDeltas' insertion sort, comparison for comparison */
+    for (uint32_t i = 0; i < count; i++) {
+      const double v = (double)deltas[i][j];
+      int64_t k = (int64_t)i - 1;
+      while (k >= 0 && column[k] > v) {
+        column[k + 1] = column[k];
+        k--;
+      }
+      column[k + 1] = v;
+    }
+    out[j] = (float)(count % 2 == 1 ? column[(count - 1) / 2]
+                                    : (column[count / 2 - 1] + column[count / 2]) / 2);
+  }
+}
+
+static void median(const float *const *deltas, uint32_t count, float *out, size_t size, double *column) {
+  switch (count) {
+#define MEDIAN_CASE(c)                                                                            \
+  case c:                                                                                         \
+    median_body(deltas, c, out, size, column);                                                    \
+    return;
+    MEDIAN_CASE(1)
+    MEDIAN_CASE(2)
+    MEDIAN_CASE(3)
+    MEDIAN_CASE(4)
+    MEDIAN_CASE(5)
+    MEDIAN_CASE(6)
+    MEDIAN_CASE(7)
+    MEDIAN_CASE(8)
+#undef MEDIAN_CASE
+  default:
+    median_body(deltas, count, out, size, column);
+  }
+}
+
+/* aggregateMedian(deltas: Float32Array[], out: Float32Array) */
+napi_value aggregate_median(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 2;
+  napi_value argv[2];
+  float *out;
+  size_t size;
+  uint32_t count;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 2)
+    return fail(env, 0, "aggregateMedian takes 2 arguments");
+  if (!typed(env, argv[1], napi_float32_array, (void **)&out, &size))
+    return fail(env, 0, "aggregateMedian(deltas: Float32Array[], out: Float32Array)");
+  const float **deltas = delta_list(env, argv[0], "aggregateMedian", &count, size);
+  if (deltas == NULL) return NULL;
+  double *column = (double *)malloc(count * sizeof(double));
+  if (column == NULL) {
+    free(deltas);
+    return fail(env, 1, "aggregateMedian: out of memory");
+  }
+  median(deltas, count, out, size, column);
+  free(column);
+  free(deltas);
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------- DARE */
+
+typedef struct {
+  uint32_t s0, s1, s2, s3;
+} Xoshiro;
+
+/* Rng.nextUint32 (xoshiro128** 1.1). */
+static AGG_INLINE uint32_t next_uint32(Xoshiro *r) {
+  const uint32_t x = r->s1 * 5u;
+  const uint32_t result = ((x << 7) | (x >> 25)) * 9u;
+  const uint32_t t = r->s1 << 9;
+  r->s2 ^= r->s0;
+  r->s3 ^= r->s1;
+  r->s1 ^= r->s2;
+  r->s0 ^= r->s3;
+  r->s2 ^= t;
+  r->s3 = (r->s3 << 11) | (r->s3 >> 21);
+  return result;
+}
+
+/* Rng.float() · 2^53: the integer (a·2^26 + b) of two draws' top bits. Rng.float() is it / 2^53, exact,
+ * so `float() ≥ p` is `it ≥ ⌈p · 2^53⌉` (p · 2^53 is exact too). */
+static AGG_INLINE uint64_t next_float53(Xoshiro *r) {
+  const uint64_t a = next_uint32(r) >> 5;
+  const uint64_t b = next_uint32(r) >> 6;
+  return (a << 26) | b;
+}
+
+/* +0 where keep is 0 (adding it leaves the sum: it starts at +0 and is never −0), else v. */
+static AGG_INLINE double kept_or_zero(double v, uint64_t keep) {
+  uint64_t u;
+  memcpy(&u, &v, 8);
+  u &= (uint64_t)0 - keep;
+  memcpy(&v, &u, 8);
+  return v;
+}
+
+static AGG_INLINE void dare_body(const float *const *deltas, uint32_t count, Xoshiro *rngs, uint64_t floor53,
+                                 double rescale, double divisor, float *out, size_t size) {
+  Xoshiro local[SMALL];
+  const int small = count <= SMALL;
+  if (small)
+    for (uint32_t i = 0; i < count; i++) local[i] = rngs[i];
+  for (size_t j = 0; j < size; j++) {
+    double sum = 0;
+    for (uint32_t i = 0; i < count; i++) {
+      const uint64_t keep = next_float53(small ? &local[i] : &rngs[i]) >= floor53;
+      sum += kept_or_zero((double)deltas[i][j] * rescale, keep);
+    }
+    out[j] = (float)(sum / divisor);
+  }
+  if (small)
+    for (uint32_t i = 0; i < count; i++) rngs[i] = local[i];
+}
+
+static void dare(const float *const *deltas, uint32_t count, Xoshiro *rngs, uint64_t floor53, double rescale,
+                 double divisor, float *out, size_t size) {
+  switch (count) {
+#define DARE_CASE(c)                                                                              \
+  case c:                                                                                         \
+    dare_body(deltas, c, rngs, floor53, rescale, divisor, out, size);                             \
+    return;
+    DARE_CASE(1)
+    DARE_CASE(2)
+    DARE_CASE(3)
+    DARE_CASE(4)
+    DARE_CASE(5)
+    DARE_CASE(6)
+    DARE_CASE(7)
+    DARE_CASE(8)
+#undef DARE_CASE
+  default:
+    dare_body(deltas, count, rngs, floor53, rescale, divisor, out, size);
+  }
+}
+
+/* dareChunk(deltas: Float32Array[], states: Uint32Array(4n), p, rescale, divisor, out: Float32Array) */
+napi_value dare_chunk(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 6;
+  napi_value argv[6];
+  uint32_t *states;
+  float *out;
+  size_t nstates, size;
+  double p, rescale, divisor;
+  uint32_t count;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 6)
+    return fail(env, 0, "dareChunk takes 6 arguments");
+  if (!typed(env, argv[1], napi_uint32_array, (void **)&states, &nstates) || !number(env, argv[2], &p) ||
+      !number(env, argv[3], &rescale) || !number(env, argv[4], &divisor) ||
+      !typed(env, argv[5], napi_float32_array, (void **)&out, &size))
+    return fail(env, 0,
+                "dareChunk(deltas: Float32Array[], states: Uint32Array, p, rescale, divisor, out: Float32Array)");
+  if (!(p >= 0 && p < 1)) return fail(env, 1, "dareChunk: p must be in [0, 1) (got %g)", p);
+  const float **deltas = delta_list(env, argv[0], "dareChunk", &count, size);
+  if (deltas == NULL) return NULL;
+  if (nstates != 4 * (size_t)count) {
+    free(deltas);
+    return fail(env, 1, "dareChunk: states must hold 4 words per delta (%u deltas, %zu words)", count, nstates);
+  }
+  Xoshiro *rngs = (Xoshiro *)malloc(count * sizeof(Xoshiro));
+  if (rngs == NULL) {
+    free(deltas);
+    return fail(env, 1, "dareChunk: out of memory");
+  }
+  for (uint32_t i = 0; i < count; i++)
+    rngs[i] = (Xoshiro){states[4 * i], states[4 * i + 1], states[4 * i + 2], states[4 * i + 3]};
+  dare(deltas, count, rngs, (uint64_t)ceil(p * 9007199254740992.0), rescale, divisor, out, size);
+  for (uint32_t i = 0; i < count; i++) {
+    states[4 * i] = rngs[i].s0;
+    states[4 * i + 1] = rngs[i].s1;
+    states[4 * i + 2] = rngs[i].s2;
+    states[4 * i + 3] = rngs[i].s3;
+  }
+  free(rngs);
+  free(deltas);
+  return NULL;
+}
