@@ -40,13 +40,25 @@
 #define HIGH_BUCKETS (1u << 15)
 #define LOW_BUCKETS (1u << 16)
 
-/* The trim rule of `n` float32s (as bits); 0 when the histograms cannot be allocated. */
-static int trim(const uint32_t *bits, size_t n, double keep, double *threshold, double *tie_budget) {
-  uint64_t *high = (uint64_t *)calloc(HIGH_BUCKETS, sizeof(uint64_t));
-  if (high == NULL) return 0;
-  /* Zeros (most of a sparse delta) are counted apart: a run of increments of one bucket would be a
-   * chain of dependent loads and stores. */
-  uint64_t finite = 0, infinite = 0, zeros = 0;
+/*
+ * The radix select's two counting passes over float32 bits, written once for both callers: trim (a
+ * tensor held whole: uint64 counts) and tiesHistogram (a streamed tensor's chunks, added into the JS
+ * side's float64 counts). `bump` adds to one bucket of either kind; it is a constant where these are
+ * inlined, so each caller gets its own loop with a plain increment.
+ */
+typedef void (*BumpFn)(void *counts, uint32_t bucket, uint64_t by);
+
+static inline void bump_u64(void *counts, uint32_t bucket, uint64_t by) { ((uint64_t *)counts)[bucket] += by; }
+static inline void bump_f64(void *counts, uint32_t bucket, uint64_t by) { ((double *)counts)[bucket] += (double)by; }
+
+/* |v|'s high 15 bits of the finite entries into `high`; returns their count, the infinities into
+ * *infinite. Zeros (most of a sparse delta) are counted apart and added to bucket 0 at the end: a run
+ * of increments of one bucket would be a chain of dependent loads and stores. */
+static inline __attribute__((always_inline)) uint64_t count_high(const uint32_t *bits, size_t n, void *high,
+                                                                 BumpFn bump, uint64_t *zeros_out,
+                                                                 uint64_t *infinite_out) {
+  /* (the non-finite are counted in their rare branch, not the finite in the hot one) */
+  uint64_t nonfinite = 0, infinite = 0, zeros = 0;
   for (size_t j = 0; j < n; j++) {
     const uint32_t a = bits[j] & ABS_MASK;
     if (a == 0) {
@@ -55,12 +67,38 @@ static int trim(const uint32_t *bits, size_t n, double keep, double *threshold, 
     }
     if (a >= INFINITY_BITS) {
       infinite += a == INFINITY_BITS;
+      nonfinite++;
       continue;
     }
-    high[a >> 16]++;
+    bump(high, a >> 16, 1);
   }
-  high[0] += zeros;
-  for (uint32_t h = 0; h < HIGH_BUCKETS; h++) finite += high[h];
+  bump(high, 0, zeros);
+  *zeros_out = zeros;
+  *infinite_out = infinite;
+  return (uint64_t)n - nonfinite;
+}
+
+/* The low 16 bits of the |v| whose high 15 bits are h into `low` (zeros, when h is 0, apart as above). */
+static inline __attribute__((always_inline)) void count_low(const uint32_t *bits, size_t n, uint32_t h, void *low,
+                                                           BumpFn bump) {
+  uint64_t zeros = 0;
+  for (size_t j = 0; j < n; j++) {
+    const uint32_t a = bits[j] & ABS_MASK;
+    if (a >> 16 != h) continue;
+    if (a == 0)
+      zeros++;
+    else
+      bump(low, a & 0xffffu, 1);
+  }
+  bump(low, 0, zeros);
+}
+
+/* The trim rule of `n` float32s (as bits); 0 when the histograms cannot be allocated. */
+static int trim(const uint32_t *bits, size_t n, double keep, double *threshold, double *tie_budget) {
+  uint64_t *high = (uint64_t *)calloc(HIGH_BUCKETS, sizeof(uint64_t));
+  if (high == NULL) return 0;
+  uint64_t zeros, infinite;
+  const uint64_t finite = count_high(bits, n, high, bump_u64, &zeros, &infinite);
   if (keep >= (double)finite) {
     free(high);
     *threshold = -1;
@@ -80,16 +118,7 @@ static int trim(const uint32_t *bits, size_t n, double keep, double *threshold, 
   }
   uint64_t *low = (uint64_t *)calloc(LOW_BUCKETS, sizeof(uint64_t));
   if (low == NULL) return 0;
-  uint64_t low_zeros = 0;
-  for (size_t j = 0; j < n; j++) {
-    const uint32_t a = bits[j] & ABS_MASK;
-    if (a >> 16 != h) continue;
-    if (a == 0)
-      low_zeros++;
-    else
-      low[a & 0xffffu]++;
-  }
-  low[0] += low_zeros;
+  count_low(bits, n, h, low, bump_u64);
   uint32_t l = 0;
   while (below + low[l] < rank) below += low[l++];
   /* kept outright: finite entries above the threshold and the infinities */
@@ -372,33 +401,11 @@ napi_value ties_histogram(napi_env env, napi_callback_info cbinfo) {
       hv >= HIGH_BUCKETS)
     return fail(env, 1, "tiesHistogram: high holds 2^15 counts, counts 2, low 2^16; 0 ≤ h < 2^15");
   if (low == NULL) {
-    uint64_t finite = 0, infinite = 0, zeros = 0;
-    for (size_t j = 0; j < n; j++) {
-      const uint32_t a = bits[j] & ABS_MASK;
-      if (a == 0) {
-        zeros++;
-      } else if (a >= INFINITY_BITS) {
-        infinite += a == INFINITY_BITS;
-      } else {
-        finite++;
-        high[a >> 16] += 1;
-      }
-    }
-    high[0] += (double)zeros;
-    counts[0] += (double)(finite + zeros);
+    uint64_t zeros, infinite;
+    counts[0] += (double)count_high(bits, n, high, bump_f64, &zeros, &infinite);
     counts[1] += (double)infinite;
   } else {
-    const uint32_t h = (uint32_t)hv;
-    uint64_t zeros = 0;
-    for (size_t j = 0; j < n; j++) {
-      const uint32_t a = bits[j] & ABS_MASK;
-      if (a >> 16 != h) continue;
-      if (a == 0)
-        zeros++;
-      else
-        low[a & 0xffffu] += 1;
-    }
-    low[0] += (double)zeros;
+    count_low(bits, n, (uint32_t)hv, low, bump_f64);
   }
   return NULL;
 }
