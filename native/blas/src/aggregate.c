@@ -127,21 +127,65 @@ napi_value aggregate_mean(napi_env env, napi_callback_info cbinfo) {
 
 /* -------------------------------------------------------------------------------------- median */
 
+/* medianOfDeltas' insertion sort of one column, comparison for comparison, and its middle value. */
+static AGG_INLINE float median_sorted(const float *const *deltas, uint32_t count, size_t j, double *column) {
+  for (uint32_t i = 0; i < count; i++) {
+    const double v = (double)deltas[i][j];
+    int64_t k = (int64_t)i - 1;
+    while (k >= 0 && column[k] > v) {
+      column[k + 1] = column[k];
+      k--;
+    }
+    column[k + 1] = v;
+  }
+  return (float)(count % 2 == 1 ? column[(count - 1) / 2] : (column[count / 2 - 1] + column[count / 2]) / 2);
+}
+
+/*
+ * Without NaN, that insertion sort is a stable sort by value: Δᵢ lands at its rank, #{k: Δₖ < Δᵢ} +
+ * #{k < i: Δₖ = Δᵢ} (so of +0 and −0 the earlier delta comes first). The middle value is the one whose
+ * rank is the middle: found by comparisons and bit masks, with no data-dependent branch (the sort's
+ * branches are coin flips on real deltas), so the compiler runs several elements per vector. A block
+ * that holds a NaN is done again, its columns with a NaN by the sort itself.
+ */
+#define MEDIAN_BLOCK 1024
+
 static AGG_INLINE void median_body(const float *const *deltas, uint32_t count, float *out, size_t size,
                                    double *column) {
-  for (size_t j = 0; j < size; j++) {
-    /* medianOfDeltas' insertion sort, comparison for comparison */
-    for (uint32_t i = 0; i < count; i++) {
-      const double v = (double)deltas[i][j];
-      int64_t k = (int64_t)i - 1;
-      while (k >= 0 && column[k] > v) {
-        column[k + 1] = column[k];
-        k--;
+  if (count > SMALL) {
+    for (size_t j = 0; j < size; j++) out[j] = median_sorted(deltas, count, j, column);
+    return;
+  }
+  const uint32_t low = (count - 1) / 2, high = count / 2;
+  for (size_t from = 0; from < size; from += MEDIAN_BLOCK) {
+    const size_t to = size - from < MEDIAN_BLOCK ? size : from + MEDIAN_BLOCK;
+    uint32_t nan = 0;
+    for (size_t j = from; j < to; j++) {
+      float v[SMALL];
+      for (uint32_t i = 0; i < count; i++) {
+        v[i] = deltas[i][j];
+        nan |= v[i] != v[i];
       }
-      column[k + 1] = v;
+      uint32_t at_low = 0, at_high = 0;
+      for (uint32_t i = 0; i < count; i++) {
+        uint32_t rank = 0;
+        for (uint32_t k = 0; k < count; k++) rank += (v[k] < v[i]) | ((k < i) & (v[k] == v[i]));
+        uint32_t bits;
+        memcpy(&bits, &v[i], 4);
+        at_low |= bits & ((uint32_t)0 - (uint32_t)(rank == low));
+        at_high |= bits & ((uint32_t)0 - (uint32_t)(rank == high));
+      }
+      float a, b;
+      memcpy(&a, &at_low, 4);
+      memcpy(&b, &at_high, 4);
+      out[j] = count % 2 == 1 ? a : (float)(((double)a + (double)b) / 2);
     }
-    out[j] = (float)(count % 2 == 1 ? column[(count - 1) / 2]
-                                    : (column[count / 2 - 1] + column[count / 2]) / 2);
+    if (!nan) continue;
+    for (size_t j = from; j < to; j++) {
+      int has_nan = 0;
+      for (uint32_t i = 0; i < count; i++) has_nan |= deltas[i][j] != deltas[i][j];
+      if (has_nan) out[j] = median_sorted(deltas, count, j, column);
+    }
   }
 }
 
