@@ -172,6 +172,7 @@ export class ApiService {
       ...createClusterHandlers({ compute: this.compute }),
       ...createWeightsHandlers({
         database: () => this.database(),
+        compute: this.compute,
         emit: (event, payload) => this.options.bus.emit(event, payload),
         onWritten: () => this.announceWrite(this.database().path),
       }),

@@ -1,10 +1,12 @@
 import type { z } from 'zod';
 import type { methods } from '../../shared';
 import type { evaluationMethods } from '../../shared/contract-evaluation';
+import type { HeatmapTask, SideSpec } from '../weights/weights-heatmap-task';
 
 /**
  * What the API's compute worker thread (compute-worker.ts) is asked to do; each with a `dbPath` opens
- * that database itself; the cluster ones read a work folder (and merge into a file of their own).
+ * that database itself; the cluster ones read a work folder (and merge into a file of their own); a
+ * heatmap task opens its two sides from their specs (weights/weights-heatmap-task.ts).
  */
 export type ComputeRequest =
   | {
@@ -33,5 +35,6 @@ export type ComputeRequest =
       dbPath: string;
       params: z.output<(typeof methods)['protocol.exportReport']['request']>;
     }
+  | { kind: 'heatmap'; a: SideSpec; b: SideSpec; task: HeatmapTask }
   | { kind: 'cluster.status'; workdir: string }
   | { kind: 'cluster.merge'; workdir: string; into: string };

@@ -10,6 +10,10 @@ import { jobProgress, type Emit } from '../weights/worker-job';
  * a task goes to an idle thread, else to a new one, else waits behind the least busy. A task run as a
  * job emits `job.state` (running, then done, failed or cancelled) and `job.progress`, and stops at once
  * on `cancel(jobId)`: its thread is terminated and its call fails with CANCELLED.
+ *
+ * Interactive calls that take a fraction of a second but grow with a tensor's size (heatmap views,
+ * tiles below a view's base, colour percentiles, overview thumbnails) run through `quick()` in one
+ * more thread of their own, so they never wait behind a minutes-long evaluation or report.
  */
 
 const DEFAULT_MAX_THREADS = 2;
@@ -30,6 +34,7 @@ export interface ComputeRunnerOptions {
 
 export class ComputeRunner {
   private readonly threads: TaskThread<ComputeRequest, unknown>[] = [];
+  private interactive: TaskThread<ComputeRequest, unknown> | null = null;
   private readonly running = new Map<string, TaskHandle<unknown>>();
   private sequence = 0;
 
@@ -42,6 +47,12 @@ export class ComputeRunner {
     onProgress?: (progress: TaskProgress) => void,
   ): TaskHandle<T> {
     return this.thread().run(request, label, onProgress) as TaskHandle<T>;
+  }
+
+  /** Runs a short interactive `request` (a heatmap task) in the interactive thread, after the ones before it. */
+  quick<T>(request: ComputeRequest, label: string): Promise<T> {
+    this.interactive ??= newThread();
+    return this.interactive.run(request, label).result as Promise<T>;
   }
 
   /** Runs `request` as a cancellable job with `job.state` / `job.progress` events. */
@@ -83,20 +94,27 @@ export class ComputeRunner {
 
   /** Cancels everything and ends the threads (on shutdown); resolves once they have exited. */
   async dispose(): Promise<void> {
-    await Promise.all(this.threads.splice(0).map((thread) => thread.close()));
+    const threads = this.threads.splice(0);
+    if (this.interactive !== null) threads.push(this.interactive);
+    this.interactive = null;
+    await Promise.all(threads.map((thread) => thread.close()));
   }
 
   private thread(): TaskThread<ComputeRequest, unknown> {
     const idle = this.threads.find((thread) => thread.load === 0);
     if (idle !== undefined) return idle;
     if (this.threads.length < (this.options.maxThreads ?? DEFAULT_MAX_THREADS)) {
-      const thread = new TaskThread<ComputeRequest, unknown>(
-        () => startWorkerThread('compute-worker.cjs', 'api/compute/compute-worker.ts', 'compute', null),
-        'compute',
-      );
+      const thread = newThread();
       this.threads.push(thread);
       return thread;
     }
     return this.threads.reduce((best, thread) => (thread.load < best.load ? thread : best));
   }
+}
+
+function newThread(): TaskThread<ComputeRequest, unknown> {
+  return new TaskThread<ComputeRequest, unknown>(
+    () => startWorkerThread('compute-worker.cjs', 'api/compute/compute-worker.ts', 'compute', null),
+    'compute',
+  );
 }

@@ -1,44 +1,54 @@
 // Entry of the API's compute worker thread (bundled to out/main/compute-worker.cjs): evaluations,
-// visitation heatmaps, first reports (which compute and store the report baseline), report exports and
-// work-folder status/merges (src-main/cluster),
+// visitation heatmaps, first reports (which compute and store the report baseline), report exports,
+// work-folder status/merges (src-main/cluster) and the tensor reads of weight heatmaps,
 // off the event loop of the process that answers the API. Each task opens its own connection to the
 // database file (WAL lets it read and write beside the main connection) and closes it when done.
-import { mergeWorkdir } from '../../cluster/merge';
-import { workdirStatus } from '../../cluster/status';
-import { readPlan } from '../../cluster/workdir';
+// The evaluation, report and cluster modules (tfjs among them) load on their first task, so a thread
+// that only serves heatmaps starts in a fraction of the time.
 import { serveTasks } from '../../jobs/task-thread-worker';
 import { openDatabase } from '../../store';
 import type { ComputeRequest } from './compute-messages';
-import {
-  checkpointVisitation,
-  runEvaluation,
-  scanCheckpointEpisodes,
-} from '../evaluation/evaluation-handlers';
-import { runKnownAnswerChecks } from '../protocol/protocol-checks';
-import { buildProtocolReport } from '../protocol/protocol-report';
-import { writeProtocolReport } from '../protocol/protocol-report-writer';
+import { runHeatmapTaskOn } from '../weights/weights-heatmap-task';
 
 serveTasks<ComputeRequest, unknown>(async (request, progress) => {
+  if (request.kind === 'heatmap') return runHeatmapTaskOn(request.a, request.b, request.task);
   if (request.kind === 'cluster.status') {
+    const [{ workdirStatus }, { readPlan }] = await Promise.all([
+      import('../../cluster/status'),
+      import('../../cluster/workdir'),
+    ]);
     return workdirStatus(request.workdir, readPlan(request.workdir));
   }
   if (request.kind === 'cluster.merge') {
+    const { mergeWorkdir } = await import('../../cluster/merge');
     return mergeWorkdir(request.workdir, request.into, (done, total) => progress({ done, total }));
   }
+  const evaluation = () => import('../evaluation/evaluation-handlers');
   const db = openDatabase(request.dbPath);
   try {
     switch (request.kind) {
-      case 'eval.run':
+      case 'eval.run': {
+        const { runEvaluation } = await evaluation();
         return await runEvaluation(db, request.params, (done, total) => progress({ done, total }));
-      case 'episodes.visitation':
+      }
+      case 'episodes.visitation': {
+        const { checkpointVisitation } = await evaluation();
         return await checkpointVisitation(db, request.params);
-      case 'episodes.scan':
+      }
+      case 'episodes.scan': {
+        const { scanCheckpointEpisodes } = await evaluation();
         return await scanCheckpointEpisodes(db, request.params, (done, total) => progress({ done, total }));
-      case 'protocol.report':
+      }
+      case 'protocol.report': {
+        const { buildProtocolReport } = await import('../protocol/protocol-report');
         return buildProtocolReport(db, request.experimentId);
-      case 'protocol.knownAnswerChecks':
+      }
+      case 'protocol.knownAnswerChecks': {
+        const { runKnownAnswerChecks } = await import('../protocol/protocol-checks');
         return runKnownAnswerChecks(db, request.params);
+      }
       case 'protocol.exportReport': {
+        const { writeProtocolReport } = await import('../protocol/protocol-report-writer');
         const { experimentId, path, overwrite } = request.params;
         const { htmlPath, csvPaths } = writeProtocolReport(db, experimentId, path, { overwrite });
         return { htmlPath, csvPaths };

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { weightsMethods, WeightsMethodName } from '../../shared/contract-weights';
 import type { DeltascopeDb } from '../../store';
+import type { ComputeRunner } from '../compute/compute-runner';
 import { listRelevanceMaps } from './weights-aggregate';
 import { AggregateRunner } from './weights-aggregate-runner';
 import { compareDeltas } from './weights-compare';
@@ -23,6 +24,11 @@ export type WeightsHandlers = { [M in WeightsMethodName]: (params: Params<M>) =>
 
 export interface WeightsHandlerOptions {
   database: () => DeltascopeDb;
+  /**
+   * Runs what reads a tensor for a heatmap (views, tiles below a view's base, percentiles, overview
+   * thumbnails) in its interactive thread; absent (the CLI), inline.
+   */
+  compute?: Pick<ComputeRunner, 'quick'>;
   /** Pushes job.progress / job.state of large diffs and aggregations. */
   emit: Emit;
   /** Called after checkpoints or artifacts were written to the open database. */
@@ -42,7 +48,7 @@ export interface WeightsHandlerOptions {
 export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHandlers {
   const { database } = options;
   const sources = new WeightSources(database, options.cacheBytes, options.lazyFromParams);
-  const views = new TensorViews();
+  const views = new TensorViews({ compute: options.compute ?? null });
   const diffs = new DiffRunner({
     emit: options.emit,
     ...(options.diffWorkerThreshold === undefined ? {} : { workerThreshold: options.diffWorkerThreshold }),

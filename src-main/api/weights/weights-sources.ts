@@ -28,6 +28,7 @@ import {
 } from '../../weights';
 import { ByteLruCache } from './weights-cache';
 import type { StreamSpec } from './weights-diff-messages';
+import type { SideSpec } from './weights-heatmap-task';
 
 /**
  * Where the tensors of a CheckpointRef come from: a stored checkpoint of the open database, a model
@@ -58,6 +59,8 @@ export interface LazySide {
   tensors: ReadonlyMap<string, SourceTensor>;
   /** Opens the values for reading; the caller closes the source. */
   open(): TensorSource;
+  /** How the compute thread opens it (weights-heatmap-task.ts). */
+  spec: SideSpec;
 }
 
 export interface ModelFile {
@@ -192,11 +195,13 @@ export class WeightSources {
       }
     }
     const loaded = await this.load(ref);
+    const { label } = loaded.side;
     return {
       key: loaded.key,
       side: loaded.side,
-      tensors: sourceTensors(mapSource(loaded.map, loaded.side.label)),
-      open: () => mapSource(loaded.map, loaded.side.label),
+      tensors: sourceTensors(mapSource(loaded.map, label)),
+      open: () => mapSource(loaded.map, label),
+      spec: { kind: 'memory', label, manifest: loaded.manifest, weights: loaded.weights },
     };
   }
 
@@ -222,6 +227,7 @@ export class WeightSources {
       },
       tensors: sourceTensors(probe),
       open: () => db.checkpoints.openSource(checkpointId),
+      spec: { kind: 'checkpoint', label: `checkpoint ${checkpointId}`, dbPath: db.path, checkpointId },
     };
     probe.close();
     this.lazySides.set(key, lazy, 1);
@@ -249,6 +255,7 @@ export class WeightSources {
         },
         tensors: sourceTensors(probe),
         open: () => openSafetensorsSource(file.path),
+        spec: { kind: 'file', label: file.label, path: file.path },
       };
     } finally {
       probe.close();

@@ -1,32 +1,40 @@
 import type { DiffView, HeatmapTilePayload, OverviewTilePayload } from '../../shared/contract-weights';
 import { DeltascopeError } from '../../shared/errors';
 import {
-  baseLevelOf,
-  buildHeatmapView,
-  deltaReader,
   formatShape,
   levelSize,
   levelToFit,
   matchTensorMaps,
   matrixShape,
   mismatchError,
-  tensorReader,
   tileNeedsRead,
   viewBytes,
   viewPercentile,
   viewTile,
-  type AbsPercentile,
   type ColorScale,
-  type HeatmapReader,
   type HeatmapTile,
   type HeatmapView,
-  type SourceTensor,
   type TensorMismatch,
   type TensorSource,
   type TileRequest,
 } from '../../weights';
+import type { ComputeRunner } from '../compute/compute-runner';
 import { ByteLruCache } from './weights-cache';
+import {
+  colorScaleFrom,
+  float32Base64,
+  runHeatmapTask,
+  tensorOf,
+  tensorPair,
+  thumbnailLevel,
+  thumbnailPayload,
+  type HeatmapTask,
+  type HeatmapTaskResult,
+  type ViewFrame,
+} from './weights-heatmap-task';
 import type { LazySide } from './weights-sources';
+
+export { float32Base64 } from './weights-heatmap-task';
 
 /**
  * Heatmap tiles, whole-model overviews and hover read-outs of a tensor seen as Δ = B − A, A or B.
@@ -35,45 +43,20 @@ import type { LazySide } from './weights-sources';
  * (weights/heatmap-view.ts: the levels of detail from its base level up, and the |v| histogram)
  * and its colour scales, so the first paint's tiles and every pan or zoom at or above the base
  * are copies, not passes over the tensor. A large tensor's view starts a few levels up (bounded
- * memory); a tile below it reads just its region.
+ * memory); a tile below it reads just its region. Whatever reads the tensor (the view's pass, a
+ * tile below the base, a percentile the view does not hold, a thumbnail not cut from a cached view)
+ * is a task of weights-heatmap-task.ts run in the API's compute thread (`compute`), so the event loop
+ * only cuts tiles of at most tileSize² cells from kept levels; without `compute` (the CLI) inline.
  */
 
 interface TensorView extends HeatmapView {
-  scales: Map<number, ColorScale>;
+  /** Colour scales by percentile, found or being found. */
+  scales: Map<number, Promise<ColorScale>>;
 }
 
-/** Base64 of the float32 values, little-endian (the byte order of every host Deltascope runs on). */
-export function float32Base64(data: Float32Array): string {
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
-}
-
-function tensorOf(side: LazySide, name: string): SourceTensor {
-  const tensor = side.tensors.get(name);
-  if (tensor === undefined) {
-    const names = [...side.tensors.keys()];
-    const listed = names.slice(0, 8).join(', ') + (names.length > 8 ? `, … (${names.length} in all)` : '');
-    throw new DeltascopeError(
-      'NOT_FOUND',
-      `${side.side.label} has no tensor \`${name}\` (it has: ${listed}).`,
-      {
-        tensor: name,
-      },
-    );
-  }
-  return tensor;
-}
-
-/** The tensor pair for `name`; SHAPE_MISMATCH naming both shapes when they differ. */
-function tensorPair(a: LazySide, b: LazySide, name: string): [SourceTensor, SourceTensor] {
-  const ta = tensorOf(a, name);
-  const tb = tensorOf(b, name);
-  if (formatShape(ta.shape) !== formatShape(tb.shape)) {
-    throw new DeltascopeError(
-      'SHAPE_MISMATCH',
-      `tensor \`${name}\`: ${a.side.label} has ${formatShape(ta.shape)}, ${b.side.label} has ${formatShape(tb.shape)}`,
-    );
-  }
-  return [ta, tb];
+/** One side's name and tensor list, as the checks of weights-heatmap-task.ts take it. */
+function listed(side: LazySide) {
+  return { label: side.side.label, tensors: side.tensors };
 }
 
 /** Both sides opened for one request, closed after it whatever happens. */
@@ -91,26 +74,10 @@ function withOpen<T>(a: LazySide, b: LazySide, use: (sa: TensorSource, sb: Tenso
   }
 }
 
-/** The values a view draws: Δ = B − A read pairwise, or one side's own tensor. */
-function readerOf(
-  a: LazySide,
-  b: LazySide,
-  sa: TensorSource,
-  sb: TensorSource,
-  name: string,
-  view: DiffView,
-): HeatmapReader {
-  if (view === 'delta') {
-    const [ta, tb] = tensorPair(a, b, name);
-    return deltaReader(sa, sb, ta, tb);
-  }
-  return tensorReader(view === 'a' ? sa : sb, tensorOf(view === 'a' ? a : b, name));
-}
-
-/** The colour scale of symmetricColorScale from a percentile already found: max|v| when it is 0. */
-function colorScaleFrom(found: AbsPercentile, percentile: number): ColorScale {
-  if (found.count === 0) return { limit: 0, percentile, maxAbs: 0 };
-  return { limit: found.value > 0 ? found.value : found.maxAbs, percentile, maxAbs: found.maxAbs };
+/** The view without its levels (what a task that reads below its base needs). */
+function frameOf(view: TensorView): ViewFrame {
+  const { levels: _levels, scales: _scales, ...frame } = view;
+  return frame;
 }
 
 /** Default budget of cached tensor views: 384 MiB (a view holds at most 16 MiB and its pyramid), each kept up to 5 minutes. */
@@ -127,123 +94,155 @@ interface ViewTarget {
   view: DiffView;
 }
 
+export interface TensorViewsOptions {
+  /** The largest view kept at level 0 (weights/heatmap-view.ts; tests use small ones). */
+  fullCells?: number;
+  /** Runs the tasks that read tensors in its interactive thread; absent: inline. */
+  compute?: Pick<ComputeRunner, 'quick'> | null;
+}
+
 export class TensorViews {
   private readonly cache = new ByteLruCache<TensorView>(VIEW_CACHE_BYTES, VIEW_CACHE_AGE_MS);
   private readonly thumbnails = new ByteLruCache<OverviewTilePayload>(
     OVERVIEW_CACHE_BYTES,
     VIEW_CACHE_AGE_MS,
   );
+  /** Views being built, so concurrent first tiles of one tensor share one pass. */
+  private readonly building = new Map<string, Promise<TensorView>>();
 
-  /** `fullCells`: the largest view kept at level 0 (weights/heatmap-view.ts; tests use small ones). */
-  constructor(private readonly options: { fullCells?: number } = {}) {}
+  constructor(private readonly options: TensorViewsOptions = {}) {}
 
   private key({ a, b, name, view }: ViewTarget): string {
     const own = view === 'a' ? a : b;
     return view === 'delta' ? `delta|${a.key}|${b.key}|${name}` : `raw|${own.key}|${name}`;
   }
 
-  /** Runs `use` with the target's values open for reading. */
-  private reading<T>(target: ViewTarget, use: (reader: HeatmapReader) => T): T {
-    return withOpen(target.a, target.b, (sa, sb) =>
-      use(readerOf(target.a, target.b, sa, sb, target.name, target.view)),
-    );
+  /** Runs a task that reads the sides' tensors: in the compute thread, or inline without one. */
+  private async run<T extends HeatmapTask>(
+    a: LazySide,
+    b: LazySide,
+    task: T,
+    label: string,
+  ): Promise<HeatmapTaskResult<T>> {
+    const { compute } = this.options;
+    if (compute === undefined || compute === null) {
+      return withOpen(a, b, (sa, sb) =>
+        runHeatmapTask({ ...listed(a), source: sa }, { ...listed(b), source: sb }, task),
+      );
+    }
+    return compute.quick<HeatmapTaskResult<T>>({ kind: 'heatmap', a: a.spec, b: b.spec, task }, label);
   }
 
   /**
    * The heatmap view of Δ, A or B for one tensor (computed on first use, then cached); the first
    * paint's `percentile` is found in the same pass when it can be.
    */
-  view(target: ViewTarget, percentile?: number): TensorView {
-    return this.cache.getOrCreate(
-      this.key(target),
-      () => ({
-        ...this.reading(target, (reader) =>
-          buildHeatmapView(reader, { ...this.options, ...(percentile === undefined ? {} : { percentile }) }),
-        ),
-        scales: new Map(),
-      }),
-      viewBytes,
-    );
+  view(target: ViewTarget, percentile?: number): Promise<TensorView> {
+    const key = this.key(target);
+    const cached = this.cache.get(key);
+    if (cached !== undefined) return Promise.resolve(cached);
+    let pending = this.building.get(key);
+    if (pending === undefined) {
+      const { name, view } = target;
+      const task: HeatmapTask = {
+        op: 'view',
+        name,
+        view,
+        fullCells: this.options.fullCells,
+        ...(percentile === undefined ? {} : { percentile }),
+      };
+      pending = this.run(target.a, target.b, task, `Heatmap of \`${name}\``)
+        .then((built) => {
+          const made: TensorView = { ...built, scales: new Map() };
+          this.cache.set(key, made, viewBytes(made));
+          return made;
+        })
+        .finally(() => this.building.delete(key));
+      this.building.set(key, pending);
+    }
+    return pending;
   }
 
-  /** The colour scale at `percentile` (cached per view); a view kept above level 0 reads its tensor once for it. */
-  scale(
-    target: ViewTarget,
-    view: TensorView,
-    percentile: number,
-    open: HeatmapReader | null = null,
-  ): ColorScale {
+  /** The colour scale at `percentile` (cached per view); a view kept above level 0 may read its tensor once for it. */
+  scale(target: ViewTarget, view: TensorView, percentile: number): Promise<ColorScale> {
     let scale = view.scales.get(percentile);
     if (scale === undefined) {
-      const found =
-        view.baseLevel === 0 || open !== null
-          ? viewPercentile(view, percentile, open)
-          : this.reading(target, (reader) => viewPercentile(view, percentile, reader));
-      scale = colorScaleFrom(found, percentile);
-      view.scales.set(percentile, scale);
+      const found = this.findScale(target, view, percentile);
+      scale = found;
+      view.scales.set(percentile, found);
+      found.catch(() => {
+        if (view.scales.get(percentile) === found) view.scales.delete(percentile);
+      });
     }
     return scale;
   }
 
-  /** One tile of the view (a tile below its base level reads its region). */
-  tile(target: ViewTarget, view: TensorView, request: TileRequest): HeatmapTile {
-    return tileNeedsRead(view, request.level)
-      ? this.reading(target, (reader) => viewTile(view, request, reader))
-      : viewTile(view, request, null);
+  private async findScale(target: ViewTarget, view: TensorView, percentile: number): Promise<ColorScale> {
+    // A whole view (≤ fullCells values) or a percentile its pass found: no read.
+    if (view.baseLevel === 0 || view.percentiles.has(percentile)) {
+      return colorScaleFrom(viewPercentile(view, percentile, null), percentile);
+    }
+    const { name } = target;
+    const task = { op: 'percentile', name, view: target.view, frame: frameOf(view), percentile } as const;
+    const found = await this.run(target.a, target.b, task, `Colour scale of \`${name}\``);
+    return colorScaleFrom(found, percentile);
+  }
+
+  /** One tile of the view (a tile below its base level reads its region, in the compute thread). */
+  async tile(target: ViewTarget, view: TensorView, request: TileRequest): Promise<HeatmapTile> {
+    if (!tileNeedsRead(view, request.level)) return viewTile(view, request, null);
+    const { name } = target;
+    const task = { op: 'tile', name, view: target.view, frame: frameOf(view), request } as const;
+    return this.run(target.a, target.b, task, `Heatmap tile of \`${name}\``);
   }
 
   /**
    * The overview thumbnails of `names` (cached each): a tensor whose view is cached is pooled from
    * it; any other is read for its thumbnail alone (a large one pooled straight to the thumbnail's
-   * level) and not kept, so paging through hundreds of tensors does not push the opened heatmaps
-   * out of the cache.
+   * level, in the compute thread) and not kept, so paging through hundreds of tensors does not push
+   * the opened heatmaps out of the cache.
    */
-  overviewTiles(
+  async overviewTiles(
     a: LazySide,
     b: LazySide,
     names: readonly string[],
     params: { view: DiffView; maxSize: number; percentile: number },
-  ): OverviewTilePayload[] {
-    const targetOf = (name: string): ViewTarget => ({ a, b, name, view: params.view });
-    const keyOf = (name: string) => `${this.key(targetOf(name))}|${params.maxSize}|${params.percentile}`;
-    const missing = names.filter((name) => this.thumbnails.get(keyOf(name)) === undefined);
-    if (missing.length > 0) {
-      const make = (name: string, sa: TensorSource, sb: TensorSource): OverviewTilePayload => {
-        const target = targetOf(name);
-        const shape = tensorOf(params.view === 'b' ? b : a, name).shape;
-        const reader = readerOf(a, b, sa, sb, name, params.view);
-        const level = levelToFit(matrixShape(shape), params.maxSize);
-        const view: TensorView = this.cache.get(this.key(target)) ?? {
-          ...buildHeatmapView(reader, {
-            ...this.options,
-            percentile: params.percentile,
-            // A large tensor is pooled straight to the thumbnail's level.
-            minBaseLevel: baseLevelOf(shape, this.options.fullCells) > 0 ? level : 0,
-          }),
-          scales: new Map(),
-        };
-        const pooled = viewTile(view, { level, tileRow: 0, tileCol: 0, tileSize: params.maxSize }, reader);
-        return {
-          name,
-          shape: [...shape],
-          layout: view.layout,
-          matrixRows: view.rows,
-          matrixCols: view.cols,
-          level,
-          rows: pooled.rows,
-          cols: pooled.cols,
-          values: float32Base64(pooled.data),
-          scale: this.scale(target, view, params.percentile, reader),
-        };
-      };
-      withOpen(a, b, (sa, sb) => {
-        for (const name of missing) {
-          const tile = make(name, sa, sb);
-          this.thumbnails.set(keyOf(name), tile, tile.values.length + 256);
-        }
-      });
+  ): Promise<OverviewTilePayload[]> {
+    const { view: side, maxSize, percentile } = params;
+    const targetOf = (name: string): ViewTarget => ({ a, b, name, view: side });
+    const keyOf = (name: string) => `${this.key(targetOf(name))}|${maxSize}|${percentile}`;
+    const found = new Map<string, OverviewTilePayload>();
+    const keep = (tile: OverviewTilePayload) => {
+      found.set(tile.name, tile);
+      this.thumbnails.set(keyOf(tile.name), tile, tile.values.length + 256);
+    };
+    const toRead: string[] = [];
+    for (const name of names) {
+      const kept = this.thumbnails.get(keyOf(name));
+      if (kept !== undefined) {
+        found.set(name, kept);
+        continue;
+      }
+      const target = targetOf(name);
+      const view = this.cache.get(this.key(target));
+      const shape = tensorOf(listed(side === 'b' ? b : a), name).shape;
+      const level = thumbnailLevel(shape, maxSize);
+      const scaleKnown =
+        view !== undefined &&
+        (view.baseLevel === 0 || view.scales.has(percentile) || view.percentiles.has(percentile));
+      if (view === undefined || !scaleKnown || tileNeedsRead(view, level)) {
+        toRead.push(name);
+        continue;
+      }
+      const pooled = viewTile(view, { level, tileRow: 0, tileCol: 0, tileSize: maxSize }, null);
+      keep(thumbnailPayload(name, shape, view, level, pooled, await this.scale(target, view, percentile)));
     }
-    return names.map((name) => this.thumbnails.get(keyOf(name)) as OverviewTilePayload);
+    if (toRead.length > 0) {
+      const task = { op: 'thumbnails', names: toRead, params, fullCells: this.options.fullCells } as const;
+      const label = `Overview of ${toRead.length} tensor${toRead.length === 1 ? '' : 's'}`;
+      for (const tile of await this.run(a, b, task, label)) keep(tile);
+    }
+    return names.map((name) => found.get(name)!);
   }
 
   clear(): void {
@@ -262,19 +261,19 @@ export interface TileParams {
   percentile: number;
 }
 
-export function heatmapTilePayload(
+export async function heatmapTilePayload(
   views: TensorViews,
   a: LazySide,
   b: LazySide,
   params: TileParams,
-): HeatmapTilePayload {
-  const shape = tensorOf(params.view === 'b' ? b : a, params.tensor).shape;
+): Promise<HeatmapTilePayload> {
+  const shape = tensorOf(listed(params.view === 'b' ? b : a), params.tensor).shape;
   const target: ViewTarget = { a, b, name: params.tensor, view: params.view };
-  const view = views.view(target, params.percentile);
+  const view = await views.view(target, params.percentile);
   const fitLevel = levelToFit(view, params.tileSize);
   const level = params.level ?? fitLevel;
   const size = levelSize(view, level);
-  const tile = views.tile(target, view, {
+  const tile = await views.tile(target, view, {
     level,
     tileRow: params.tileRow,
     tileCol: params.tileCol,
@@ -302,7 +301,7 @@ export function heatmapTilePayload(
     rows: tile.rows,
     cols: tile.cols,
     values: float32Base64(tile.data),
-    scale: views.scale(target, view, params.percentile),
+    scale: await views.scale(target, view, params.percentile),
   };
 }
 
@@ -318,7 +317,7 @@ function overviewNames(
   return { names: common, skipped: mismatches };
 }
 
-export function overviewPayload(
+export async function overviewPayload(
   views: TensorViews,
   a: LazySide,
   b: LazySide,
@@ -330,11 +329,11 @@ export function overviewPayload(
     offset?: number | undefined;
     limit?: number | undefined;
   },
-): { tensors: OverviewTilePayload[]; skipped: TensorMismatch[]; total: number; offset: number } {
+): Promise<{ tensors: OverviewTilePayload[]; skipped: TensorMismatch[]; total: number; offset: number }> {
   const { names, skipped } = overviewNames(a, b, params.partial);
   const offset = Math.min(params.offset ?? 0, names.length);
   const page = names.slice(offset, params.limit === undefined ? undefined : offset + params.limit);
-  return { tensors: views.overviewTiles(a, b, page, params), skipped, total: names.length, offset };
+  return { tensors: await views.overviewTiles(a, b, page, params), skipped, total: names.length, offset };
 }
 
 /**
@@ -375,7 +374,7 @@ export function cellIndex(
 const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
 export function cellPayload(a: LazySide, b: LazySide, params: { tensor: string; row: number; col: number }) {
-  const [ta] = tensorPair(a, b, params.tensor);
+  const [ta] = tensorPair(listed(a), listed(b), params.tensor);
   const { index, flatIndex } = cellIndex(ta.shape, params.row, params.col);
   // One element of each side: a positioned read, whatever the model's size.
   const [va, vb] = withOpen(a, b, (sa, sb) => {

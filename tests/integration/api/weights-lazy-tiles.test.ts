@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWeightsHandlers, type WeightsHandlers } from '../../../src-main/api/weights/weights-handlers';
-import type { LazySide } from '../../../src-main/api/weights/weights-sources';
+import { packShared, type LazySide } from '../../../src-main/api/weights/weights-sources';
 import { heatmapTilePayload, TensorViews } from '../../../src-main/api/weights/weights-tiles';
 import { decodeFloat32Base64 } from '../../../src-main/shared/contract-weights';
 import { createDatabase, type DeltascopeDb } from '../../../src-main/store';
@@ -107,21 +107,23 @@ function countingSide(key: string, tuned: boolean, reads: Map<string, number>): 
     },
     tensors: sourceTensors(probe),
     open,
+    // What a compute thread would open (these tests run the tasks inline, through `open`).
+    spec: { kind: 'memory', label: key, ...packShared(map) },
   };
 }
 
 describe('a tensor view', () => {
-  it('is computed when first viewed, from that tensor alone, and served from the cache after', () => {
+  it('is computed when first viewed, from that tensor alone, and served from the cache after', async () => {
     const reads = new Map<string, number>();
     const a = countingSide('A', false, reads);
     const b = countingSide('B', true, reads);
     const views = new TensorViews();
     const params = { tensor: PLANTED.weak, view: 'delta' as const, ...tileParams };
-    const first = heatmapTilePayload(views, a, b, params);
+    const first = await heatmapTilePayload(views, a, b, params);
     // One read of A and one of B for the viewed tensor (it fits one chunk); nothing else was read.
     expect([...reads]).toEqual([[PLANTED.weak, 2]]);
-    for (const level of [0, 1]) heatmapTilePayload(views, a, b, { ...params, level });
-    expect(heatmapTilePayload(views, a, b, params)).toEqual(first);
+    for (const level of [0, 1]) await heatmapTilePayload(views, a, b, { ...params, level });
+    expect(await heatmapTilePayload(views, a, b, params)).toEqual(first);
     expect([...reads]).toEqual([[PLANTED.weak, 2]]);
     expect(Math.max(...decodeFloat32Base64(first.values).map(Math.abs))).toBe(1 / 32);
   });
@@ -134,7 +136,7 @@ describe.each([
   beforeAll(() => void setNativeHeatmap(native));
   afterAll(() => void setNativeHeatmap(true));
 
-  it('gives the tiles of every level, the scale and the overview of the view kept whole, reading only a tile’s region below its base', () => {
+  it('gives the tiles of every level, the scale and the overview of the view kept whole, reading only a tile’s region below its base', async () => {
     const reads = new Map<string, number>();
     const a = countingSide('A', false, reads);
     const b = countingSide('B', true, reads);
@@ -145,20 +147,22 @@ describe.each([
       for (const percentile of [50, 99]) {
         for (const level of [0, 1, 2, 3, 4, 5, undefined]) {
           const params = { tensor: PLANTED.strong, view, ...tileParams, percentile, level };
-          expect(heatmapTilePayload(based, a, b, params)).toEqual(heatmapTilePayload(whole, a, b, params));
+          expect(await heatmapTilePayload(based, a, b, params)).toEqual(
+            await heatmapTilePayload(whole, a, b, params),
+          );
         }
       }
       const overview = { view, maxSize: 4, percentile: 99 };
-      expect(based.overviewTiles(a, b, [PLANTED.strong, PLANTED.weak], overview)).toEqual(
-        whole.overviewTiles(a, b, [PLANTED.strong, PLANTED.weak], overview),
+      expect(await based.overviewTiles(a, b, [PLANTED.strong, PLANTED.weak], overview)).toEqual(
+        await whole.overviewTiles(a, b, [PLANTED.strong, PLANTED.weak], overview),
       );
     }
     // Cached: a tile at or above the base level reads nothing more; one below reads its region.
     const params = { tensor: PLANTED.strong, view: 'delta' as const, ...tileParams, level: 2 };
     reads.clear();
-    heatmapTilePayload(based, a, b, params);
+    await heatmapTilePayload(based, a, b, params);
     expect([...reads]).toEqual([]);
-    heatmapTilePayload(based, a, b, { ...params, level: 0 });
+    await heatmapTilePayload(based, a, b, { ...params, level: 0 });
     expect(reads.get(PLANTED.strong)).toBeGreaterThan(0);
   });
 });
