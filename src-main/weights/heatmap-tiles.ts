@@ -151,17 +151,8 @@ function poolRegion(
 export function poolMatrix(matrix: HeatmapMatrix, level: number): HeatmapTile {
   const factor = checkLevel(level);
   const size = levelSize(matrix, level);
-  return {
-    data: poolRegion(matrix, factor, 0, 0, size.rows, size.cols),
-    rows: size.rows,
-    cols: size.cols,
-    level,
-    factor,
-    rowStart: 0,
-    colStart: 0,
-    matrixRows: matrix.rows,
-    matrixCols: matrix.cols,
-  };
+  const window = { row0: 0, col0: 0, rows: size.rows, cols: size.cols, factor };
+  return placedTile(window, level, matrix, poolRegion(matrix, factor, 0, 0, size.rows, size.cols));
 }
 
 export interface TileRequest {
@@ -172,11 +163,17 @@ export interface TileRequest {
   tileSize?: number;
 }
 
-/** Where a tile of the level pyramid lies: its first cell and size in level cells, and the level's factor (requests checked). */
-export function tileWindow(
-  matrix: { rows: number; cols: number },
-  request: TileRequest,
-): { row0: number; col0: number; rows: number; cols: number; factor: number } {
+/** Where a tile lies in its level: its first cell and size in level cells, and the level's factor. */
+export interface TileWindow {
+  row0: number;
+  col0: number;
+  rows: number;
+  cols: number;
+  factor: number;
+}
+
+/** Where a tile of the level pyramid lies (requests checked). */
+export function tileWindow(matrix: { rows: number; cols: number }, request: TileRequest): TileWindow {
   const { level, tileRow, tileCol, tileSize = DEFAULT_TILE_SIZE } = request;
   const factor = checkLevel(level);
   const size = levelSize(matrix, level);
@@ -209,20 +206,35 @@ export function tileWindow(
   };
 }
 
-/** One tileSize×tileSize tile of the level pyramid (edge tiles are smaller). */
-export function heatmapTile(matrix: HeatmapMatrix, request: TileRequest): HeatmapTile {
-  const { row0, col0, rows, cols, factor } = tileWindow(matrix, request);
+/**
+ * The tile of `level` whose cells are `data`, placed where `window` lies in a matrix of
+ * `matrix.rows` × `matrix.cols` (its top-left matrix cell is the window's first cell × factor).
+ */
+export function placedTile(
+  window: TileWindow,
+  level: number,
+  matrix: { rows: number; cols: number },
+  data: Float32Array,
+): HeatmapTile {
+  const { row0, col0, rows, cols, factor } = window;
   return {
-    data: poolRegion(matrix, factor, row0, col0, rows, cols),
+    data,
     rows,
     cols,
-    level: request.level,
+    level,
     factor,
     rowStart: row0 * factor,
     colStart: col0 * factor,
     matrixRows: matrix.rows,
     matrixCols: matrix.cols,
   };
+}
+
+/** One tileSize×tileSize tile of the level pyramid (edge tiles are smaller). */
+export function heatmapTile(matrix: HeatmapMatrix, request: TileRequest): HeatmapTile {
+  const window = tileWindow(matrix, request);
+  const { row0, col0, rows, cols, factor } = window;
+  return placedTile(window, request.level, matrix, poolRegion(matrix, factor, row0, col0, rows, cols));
 }
 
 /** The whole matrix at the first level that fits in maxSize×maxSize cells. */

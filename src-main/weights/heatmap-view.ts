@@ -15,6 +15,7 @@ import {
   levelSize,
   levelToFit,
   matrixShape,
+  placedTile,
   poolMatrix,
   tensorAsMatrix,
   tileWindow,
@@ -189,18 +190,9 @@ export function tileNeedsRead(view: HeatmapView, level: number): boolean {
  * base, pooled from a read of its region (`reader` is then required).
  */
 export function viewTile(view: HeatmapView, request: TileRequest, reader: HeatmapReader | null): HeatmapTile {
-  const { row0, col0, rows, cols, factor } = tileWindow(view, request);
-  const placed = (data: Float32Array): HeatmapTile => ({
-    data,
-    rows,
-    cols,
-    level: request.level,
-    factor,
-    rowStart: row0 * factor,
-    colStart: col0 * factor,
-    matrixRows: view.rows,
-    matrixCols: view.cols,
-  });
+  const window = tileWindow(view, request);
+  const { row0, col0, rows, cols, factor } = window;
+  const placed = (data: Float32Array): HeatmapTile => placedTile(window, request.level, view, data);
   const kept = keptLevel(view, request.level);
   if (kept !== null) {
     // A kept level above the top (a request past the single cell) pools the top further.

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   heatmapOverview,
   heatmapTile,
+  placedTile,
   poolMatrix,
   symmetricColorScale,
   tensorAsMatrix,
@@ -88,6 +89,22 @@ describe('level-of-detail pooling', () => {
         'INVALID_SPEC',
       ).message,
     ).toMatch(/outside the 3×2 tiles of level 1/);
+  });
+
+  it('places a tile where its window lies: first cell × factor, with the whole matrix’s size', () => {
+    const data = new Float32Array(15 * 50);
+    const window = { row0: 50, col0: 50, rows: 50, cols: 15, factor: 2 };
+    expect(placedTile(window, 1, { rows: 250, cols: 130 }, data)).toEqual({
+      data,
+      rows: 50,
+      cols: 15,
+      level: 1,
+      factor: 2,
+      rowStart: 100,
+      colStart: 100,
+      matrixRows: 250,
+      matrixCols: 130,
+    });
   });
 
   it('picks the first level at which the whole matrix fits', () => {
