@@ -29,6 +29,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "aggregate.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define HAVE_SSE2_DARE 1
+#else
+#define HAVE_SSE2_DARE 0
+#endif
 #define NAPI_ARGS_CODE "DELTASCOPE_AGGREGATE"
 #include "napi_args.h"
 
@@ -288,12 +294,87 @@ static AGG_INLINE void dare_body(const float *const *deltas, uint32_t count, Xos
     for (uint32_t i = 0; i < count; i++) rngs[i] = local[i];
 }
 
+#if HAVE_SSE2_DARE
+/*
+ * dare_body for up to SMALL deltas with the streams four to a vector (stream 4k + l in lane l of group
+ * k): the same xoshiro128** steps lane by lane (×5 and ×9 as shifts and adds), and u ≥ p as
+ * (a, b) ≥ (A, B) on the two draws' top bits, where ⌈p · 2^53⌉ = A · 2^26 + B. The sum is then added
+ * delta by delta as in the scalar loop. (The streams are serial, so a vector holds streams, not
+ * elements.)
+ */
+#define ROTL4(x, k) _mm_or_si128(_mm_slli_epi32((x), (k)), _mm_srli_epi32((x), 32 - (k)))
+
+typedef struct {
+  __m128i s0, s1, s2, s3;
+} Xoshiro4;
+
+static AGG_INLINE __m128i next_uint32x4(Xoshiro4 *r) {
+  const __m128i x = _mm_add_epi32(_mm_slli_epi32(r->s1, 2), r->s1);
+  const __m128i y = ROTL4(x, 7);
+  const __m128i result = _mm_add_epi32(_mm_slli_epi32(y, 3), y);
+  const __m128i t = _mm_slli_epi32(r->s1, 9);
+  r->s2 = _mm_xor_si128(r->s2, r->s0);
+  r->s3 = _mm_xor_si128(r->s3, r->s1);
+  r->s1 = _mm_xor_si128(r->s1, r->s2);
+  r->s0 = _mm_xor_si128(r->s0, r->s3);
+  r->s2 = _mm_xor_si128(r->s2, t);
+  r->s3 = ROTL4(r->s3, 11);
+  return result;
+}
+
+static AGG_INLINE void dare_sse2(const float *const *deltas, uint32_t count, Xoshiro *rngs, uint64_t floor53,
+                                 double rescale, double divisor, float *out, size_t size) {
+  const uint32_t groups = (count + 3) / 4;
+  Xoshiro4 g[SMALL / 4];
+  for (uint32_t k = 0; k < groups; k++) {
+    uint32_t w[4][4];
+    for (uint32_t l = 0; l < 4; l++) {
+      /* a lane without a delta runs a stream of its own, never read */
+      const Xoshiro r = 4 * k + l < count ? rngs[4 * k + l] : (Xoshiro){1, 0, 0, 0};
+      w[0][l] = r.s0;
+      w[1][l] = r.s1;
+      w[2][l] = r.s2;
+      w[3][l] = r.s3;
+    }
+    g[k] = (Xoshiro4){_mm_loadu_si128((const __m128i *)w[0]), _mm_loadu_si128((const __m128i *)w[1]),
+                      _mm_loadu_si128((const __m128i *)w[2]), _mm_loadu_si128((const __m128i *)w[3])};
+  }
+  const __m128i A = _mm_set1_epi32((int32_t)(floor53 >> 26));
+  const __m128i B = _mm_set1_epi32((int32_t)(floor53 & ((1u << 26) - 1)));
+  for (size_t j = 0; j < size; j++) {
+    double sum = 0;
+    for (uint32_t k = 0; k < groups; k++) {
+      const __m128i a = _mm_srli_epi32(next_uint32x4(&g[k]), 5);
+      const __m128i b = _mm_srli_epi32(next_uint32x4(&g[k]), 6);
+      /* a > A, or a = A and b ≥ B (all below 2^27: the signed compares are exact) */
+      const __m128i keep =
+          _mm_or_si128(_mm_cmpgt_epi32(a, A), _mm_andnot_si128(_mm_cmpgt_epi32(B, b), _mm_cmpeq_epi32(a, A)));
+      const uint32_t lanes = (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(keep));
+      for (uint32_t l = 0; l < 4 && 4 * k + l < count; l++)
+        sum += kept_or_zero((double)deltas[4 * k + l][j] * rescale, (lanes >> l) & 1);
+    }
+    out[j] = (float)(sum / divisor);
+  }
+  for (uint32_t k = 0; k < groups; k++) {
+    uint32_t w[4][4];
+    _mm_storeu_si128((__m128i *)w[0], g[k].s0);
+    _mm_storeu_si128((__m128i *)w[1], g[k].s1);
+    _mm_storeu_si128((__m128i *)w[2], g[k].s2);
+    _mm_storeu_si128((__m128i *)w[3], g[k].s3);
+    for (uint32_t l = 0; l < 4 && 4 * k + l < count; l++) rngs[4 * k + l] = (Xoshiro){w[0][l], w[1][l], w[2][l], w[3][l]};
+  }
+}
+#define DARE_SMALL dare_sse2
+#else
+#define DARE_SMALL dare_body
+#endif
+
 static void dare(const float *const *deltas, uint32_t count, Xoshiro *rngs, uint64_t floor53, double rescale,
                  double divisor, float *out, size_t size) {
   switch (count) {
 #define DARE_CASE(c)                                                                              \
   case c:                                                                                         \
-    dare_body(deltas, c, rngs, floor53, rescale, divisor, out, size);                             \
+    DARE_SMALL(deltas, c, rngs, floor53, rescale, divisor, out, size);                            \
     return;
     DARE_CASE(1)
     DARE_CASE(2)
