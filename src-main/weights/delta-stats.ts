@@ -2,11 +2,32 @@ import { DeltascopeError } from '../shared/errors';
 import {
   createHistogram,
   finishHistogram,
-  growHistogram,
   mergeHistogram,
   type DeltaHistogram,
   type HistogramAccumulator,
 } from './delta-histogram';
+import {
+  ABOVE,
+  addElement,
+  CHUNK,
+  createPassSums,
+  deltaKernel,
+  firstFiniteDelta,
+  fold8,
+  FLIPS,
+  foldLanes,
+  LANE_SUMS,
+  LANES,
+  MAX_ABS,
+  NON_FINITE,
+  S1,
+  S2,
+  SA2,
+  SAB,
+  SB2,
+  SD2,
+  SHIFT,
+} from './delta-kernel';
 
 /**
  * Statistics of Δ = B − A over one tensor or a whole model, computed in ONE fused pass over A and B
@@ -94,216 +115,6 @@ export function createDeltaAccumulator(options: DeltaStatsOptions = {}): DeltaAc
   };
 }
 
-// Slots of a pass's sums. S1…SAB are summed in LANES lanes (see deltaKernel) and folded at the end.
-const S1 = 0;
-const S2 = 1;
-const SD2 = 2;
-const SA2 = 3;
-const SB2 = 4;
-const SAB = 5;
-const MAX_ABS = 6;
-const ABOVE = 7;
-const FLIPS = 8;
-const NON_FINITE = 9;
-const SHIFT = 10;
-/** Slots of a pass's sums (deltaPass in native/blas/src/delta_stats.c uses the same layout). */
-const PASS_SLOTS = 11;
-/**
- * Element i of a pass adds into lane i mod LANES of each of the six float64 sums (lane l of sum k
- * at k·LANES + l), each lane in element order, and a pass's sum is (l0 + l1) + (l2 + l3). Four
- * independent chains instead of one: the native pass runs a group of four in one AVX2 vector, and
- * the JS kernel gets faster too; the sums keep their float64 accuracy (a different rounding order
- * than one chain, not a worse one).
- */
-const LANES = 4;
-const LANE_SUMS = 6;
-
-/** Zeroed sums for one pass, MAX_ABS starting from `maxAbs` (see mergePass). */
-export function createPassSums(maxAbs = 0): Float64Array {
-  const sums = new Float64Array(PASS_SLOTS);
-  sums[MAX_ABS] = maxAbs;
-  return sums;
-}
-/**
- * The pass runs in chunks of this many elements (a multiple of LANES): V8 then optimises the
- * kernel as an ordinary hot function instead of on-stack-replacing one long loop, which measured
- * ~3× faster on a cold 10M diff.
- */
-const CHUNK = 65536;
-
-/**
- * The fused kernel over whole groups of LANES elements from `start` (a multiple of LANES): per
- * element d = b − a (float64), then Σ(d−s), Σ(d−s)² (s = `shift`, for a stable variance), Σd², Σa²,
- * Σb², Σab into the element's lane, max|d|, #|d|>ε, #(a·b<0), and one histogram count. It stops at
- * the first group holding a |d| that is not below the histogram range R (a new maximum, or
- * non-finite), or with fewer than LANES elements left, and returns that index, so the loop holds
- * no calls; addElement takes the rest of that group.
- */
-function deltaKernel(
-  a: Float32Array,
-  b: Float32Array,
-  start: number,
-  end: number,
-  shift: number,
-  eps: number,
-  sums: Float64Array,
-  lanes: Float64Array,
-  fine: Float64Array,
-  range: number,
-): number {
-  const half = fine.length / 2;
-  const scale = fine.length / (2 * range);
-  let p0 = lanes[0]!;
-  let p1 = lanes[1]!;
-  let p2 = lanes[2]!;
-  let p3 = lanes[3]!;
-  let q0 = lanes[4]!;
-  let q1 = lanes[5]!;
-  let q2 = lanes[6]!;
-  let q3 = lanes[7]!;
-  let r0 = lanes[8]!;
-  let r1 = lanes[9]!;
-  let r2 = lanes[10]!;
-  let r3 = lanes[11]!;
-  let x0 = lanes[12]!;
-  let x1 = lanes[13]!;
-  let x2 = lanes[14]!;
-  let x3 = lanes[15]!;
-  let y0 = lanes[16]!;
-  let y1 = lanes[17]!;
-  let y2 = lanes[18]!;
-  let y3 = lanes[19]!;
-  let z0 = lanes[20]!;
-  let z1 = lanes[21]!;
-  let z2 = lanes[22]!;
-  let z3 = lanes[23]!;
-  let maxAbs = sums[MAX_ABS]!;
-  let above = sums[ABOVE]!;
-  let flips = sums[FLIPS]!;
-  let i = start;
-  for (; i + LANES <= end; i += LANES) {
-    const a0 = a[i]!;
-    const a1 = a[i + 1]!;
-    const a2 = a[i + 2]!;
-    const a3 = a[i + 3]!;
-    const b0 = b[i]!;
-    const b1 = b[i + 1]!;
-    const b2 = b[i + 2]!;
-    const b3 = b[i + 3]!;
-    const d0 = b0 - a0;
-    const d1 = b1 - a1;
-    const d2 = b2 - a2;
-    const d3 = b3 - a3;
-    const e0 = Math.abs(d0);
-    const e1 = Math.abs(d1);
-    const e2 = Math.abs(d2);
-    const e3 = Math.abs(d3);
-    if (!(e0 < range && e1 < range && e2 < range && e3 < range)) break;
-    const t0 = d0 - shift;
-    const t1 = d1 - shift;
-    const t2 = d2 - shift;
-    const t3 = d3 - shift;
-    p0 += t0;
-    p1 += t1;
-    p2 += t2;
-    p3 += t3;
-    q0 += t0 * t0;
-    q1 += t1 * t1;
-    q2 += t2 * t2;
-    q3 += t3 * t3;
-    r0 += d0 * d0;
-    r1 += d1 * d1;
-    r2 += d2 * d2;
-    r3 += d3 * d3;
-    x0 += a0 * a0;
-    x1 += a1 * a1;
-    x2 += a2 * a2;
-    x3 += a3 * a3;
-    y0 += b0 * b0;
-    y1 += b1 * b1;
-    y2 += b2 * b2;
-    y3 += b3 * b3;
-    const m0 = a0 * b0;
-    const m1 = a1 * b1;
-    const m2 = a2 * b2;
-    const m3 = a3 * b3;
-    z0 += m0;
-    z1 += m1;
-    z2 += m2;
-    z3 += m3;
-    maxAbs = Math.max(maxAbs, e0, e1, e2, e3);
-    // +(bool) compiles to a flag-to-number move; an `if` here mispredicted on sparse updates (~2× slower).
-    above += +(e0 > eps) + +(e1 > eps) + +(e2 > eps) + +(e3 > eps);
-    flips += +(m0 < 0) + +(m1 < 0) + +(m2 < 0) + +(m3 < 0);
-    // ⌊d·scale⌋ is exact (scale is a power of two); adding `half` before flooring could round a
-    // tiny negative Δ into the [0, w) bin.
-    fine[Math.floor(d0 * scale) + half]! += 1;
-    fine[Math.floor(d1 * scale) + half]! += 1;
-    fine[Math.floor(d2 * scale) + half]! += 1;
-    fine[Math.floor(d3 * scale) + half]! += 1;
-  }
-  lanes.set([p0, p1, p2, p3, q0, q1, q2, q3, r0, r1, r2, r3, x0, x1, x2, x3, y0, y1, y2, y3, z0, z1, z2, z3]);
-  sums[MAX_ABS] = maxAbs;
-  sums[ABOVE] = above;
-  sums[FLIPS] = flips;
-  return i;
-}
-
-/**
- * Element i outside the kernel's groups, with the same arithmetic: a non-finite Δ is counted and
- * skipped; otherwise the histogram grows if it must and the element adds into lane i mod LANES.
- */
-function addElement(
-  a: Float32Array,
-  b: Float32Array,
-  i: number,
-  shift: number,
-  eps: number,
-  sums: Float64Array,
-  lanes: Float64Array,
-  hist: HistogramAccumulator,
-): void {
-  const av = a[i]!;
-  const bv = b[i]!;
-  const d = bv - av;
-  if (d - d !== 0) {
-    sums[NON_FINITE]! += 1;
-    return;
-  }
-  const ad = Math.abs(d);
-  growHistogram(hist, ad);
-  const lane = i % LANES;
-  const t = d - shift;
-  lanes[S1 * LANES + lane]! += t;
-  lanes[S2 * LANES + lane]! += t * t;
-  lanes[SD2 * LANES + lane]! += d * d;
-  lanes[SA2 * LANES + lane]! += av * av;
-  lanes[SB2 * LANES + lane]! += bv * bv;
-  lanes[SAB * LANES + lane]! += av * bv;
-  sums[MAX_ABS] = Math.max(sums[MAX_ABS]!, ad);
-  sums[ABOVE]! += +(ad > eps);
-  sums[FLIPS]! += +(av * bv < 0);
-  const size = hist.fine.length;
-  hist.fine[Math.floor(d * (size / (2 * hist.range))) + size / 2]! += 1;
-}
-
-/** Each lane-summed slot of `sums` = (l0 + l1) + (l2 + l3). */
-function foldLanes(sums: Float64Array, lanes: Float64Array): void {
-  for (let k = 0; k < LANE_SUMS; k++) {
-    const l = k * LANES;
-    sums[k] = lanes[l]! + lanes[l + 1]! + (lanes[l + 2]! + lanes[l + 3]!);
-  }
-}
-
-/** The first finite b[i] − a[i] (0 if none): the shift that keeps the variance sums accurate. */
-function firstFiniteDelta(a: Float32Array, b: Float32Array): number {
-  for (let i = 0; i < a.length; i++) {
-    const d = b[i]! - a[i]!;
-    if (d - d === 0) return d;
-  }
-  return 0;
-}
-
 /**
  * One fused pass over a and b into `acc` (see deltaKernel). If `out` is given, Δ rounded to
  * float32 is written into it by a plain subtraction loop of its own: a store in the statistics
@@ -389,14 +200,14 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
  */
 function accumulateUnchanged(acc: DeltaAccumulator, a: Float32Array): void {
   // Σa² in the kernel's lanes (element i into lane i mod LANES), folded as foldLanes does.
-  const lanes = [0, 0, 0, 0];
+  const lanes = [0, 0, 0, 0, 0, 0, 0, 0];
   let nonFinite = 0;
   for (let i = 0; i < a.length; i++) {
     const v = a[i]!;
     if (v - v === 0) lanes[i % LANES]! += v * v;
     else nonFinite++;
   }
-  const sumSq = lanes[0]! + lanes[1]! + (lanes[2]! + lanes[3]!);
+  const sumSq = fold8(lanes, 0);
   const count = a.length - nonFinite;
   if (count > 0) mergeMoments(acc, count, 0, 0);
   acc.nonFinite += nonFinite;

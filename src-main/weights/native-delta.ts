@@ -1,7 +1,8 @@
 import { probeAddon } from '../native/addon';
 import { DeltascopeError } from '../shared/errors';
 import { createHistogram, mergeHistogram } from './delta-histogram';
-import { createPassSums, mergePass, type DeltaAccumulator } from './delta-stats';
+import { createPassSums } from './delta-kernel';
+import { mergePass, type DeltaAccumulator } from './delta-stats';
 import type { SafetensorsDtype } from './formats/safetensors-header';
 
 /**

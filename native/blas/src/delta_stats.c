@@ -5,10 +5,11 @@
  *
  * The result is bit for bit the JS pass's on the same chunk decoded to float32: every element is
  * widened to the same float32 value, and the same float64 operations run in the same order (element
- * i into lane i mod 4 of each sum, lanes folded as (l0 + l1) + (l2 + l3); gyp builds with
- * -ffp-contract=off, so no fused multiply-add). The JS side
+ * i into lane i mod 8 of each sum, lanes folded as ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7));
+ * gyp builds with -ffp-contract=off, so no fused multiply-add). The JS side
  * (src-main/weights/native-delta.ts) keeps the merge of the pass into the accumulator, and tests run
- * both paths on the same chunks, NaN, ±∞, subnormals and ±0 included.
+ * both paths on the same chunks, NaN, ±∞, subnormals and ±0 included, through each build of the pass
+ * (baseline, AVX2, AVX-512; chosen at run time).
  *
  * deltaPassStart/deltaPassFinish run a pass on a thread of its own, so that a diff reads the next
  * chunks (and runs another pass) meanwhile; the caller merges the passes in order, which keeps the
@@ -30,12 +31,14 @@
 #define NAPI_ARGS_CODE "DELTASCOPE_DELTA"
 #include "napi_args.h"
 
-/* An AVX2 build of the pass, chosen at run time (dispatch). */
+/* Vector builds of the pass, chosen at run time (dispatch): AVX2 and AVX-512. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(_WIN32)
-#define HAVE_AVX2_PASS 1
+#define HAVE_VECTOR_PASS 1
 #include <immintrin.h>
+#define AVX2 __attribute__((target("avx2,popcnt")))
+#define AVX512 __attribute__((target("avx2,popcnt,avx512f,avx512vl,avx512bw,avx512dq")))
 #else
-#define HAVE_AVX2_PASS 0
+#define HAVE_VECTOR_PASS 0
 #endif
 
 #if defined(__GNUC__)
@@ -59,9 +62,20 @@ static ALWAYS_INLINE int64_t floor_i64(double x, int fast) {
 }
 
 /* Lanes of the six float64 sums (LANES in delta-stats.ts): element i of a pass adds into lane
- * i mod LANES, and a pass's sum is (l0 + l1) + (l2 + l3). */
-#define LANES 4
+ * i mod LANES, and a pass's sum is ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)). Eight: one
+ * AVX-512 vector, or two AVX2 ones. */
+#define LANES 8
 #define LANE_SUMS 6
+
+/* Interleaved copies of each fine bin's count: a run of Δ in one bin then increments COPIES counters
+ * in turn instead of one, whose load-add-store chain bounded the loop. Counts are integers, so when
+ * they reach `fine` (float64) is of no consequence. */
+#define COPIES 4
+
+/* The vector kernels queue the fine bin of each non-zero Δ (a compress of the group's bins) and count
+ * a full queue in one loop; a Δ of ±0 always falls in the centre bin, so zeros are only counted
+ * (a sparse update, whose Δ are mostly exact zeros, then costs no scatter for them). */
+#define QUEUE 2048
 
 typedef struct {
   double s[SLOTS];
@@ -70,19 +84,28 @@ typedef struct {
   size_t size; /* fine bins, a power of two */
   double range;
   uint32_t *counts; /* size × COPIES counts not yet added into fine */
+  uint32_t *queue;  /* QUEUE + LANES fine bins of non-zero Δ not yet counted */
+  size_t queued;
+  uint64_t zeros; /* Δ = ±0 from the vector kernels, not yet added into the centre bin */
 } Pass;
 
-/* Interleaved copies of each fine bin's count: a run of Δ in one bin (the zeros of a sparse update)
- * then increments COPIES counters in turn instead of one, whose load-add-store chain bounded the
- * loop. Counts are integers, so when they reach `fine` (float64) is of no consequence. */
-#define COPIES 4
+/* Counts the queued bins into `counts`. */
+static void count_queue(Pass *p) {
+  uint32_t *counts = p->counts;
+  const uint32_t *q = p->queue;
+  const size_t n = p->queued;
+  size_t j = 0;
+  for (; j + COPIES <= n; j += COPIES)
+    for (int k = 0; k < COPIES; k++) counts[(size_t)q[j + (size_t)k] * COPIES + (size_t)k] += 1;
+  for (; j < n; j++) counts[(size_t)q[j] * COPIES] += 1;
+  p->queued = 0;
+}
 
 /*
  * deltaKernel of delta-stats.ts: whole groups of LANES elements from i (a multiple of LANES), each
  * element into its lane; stops at the first group holding a |d| that is not below the range (a new
  * maximum, or non-finite), or with fewer than LANES elements left, and returns that index. The two
- * counts are integers (their float64 sums in JS are exact integers too). Written lane by lane so
- * that the compiler runs a group in vector registers (one AVX2 vector in the AVX2 build).
+ * counts are integers (their float64 sums in JS are exact integers too).
  */
 static ALWAYS_INLINE size_t kernel(const uint8_t *a, int da, const uint8_t *b, int db, size_t i,
                                    size_t n, double eps, Pass *p, int fast) {
@@ -128,7 +151,7 @@ static ALWAYS_INLINE size_t kernel(const uint8_t *a, int da, const uint8_t *b, i
       flips[k] += ab < 0;
     }
     for (int k = 0; k < LANES; k++)
-      counts[(size_t)(floor_i64(d[k] * scale, fast) + half) * COPIES + (size_t)k] += 1;
+      counts[(size_t)(floor_i64(d[k] * scale, fast) + half) * COPIES + (size_t)(k % COPIES)] += 1;
   }
   double max_abs = p->s[MAX_ABS];
   int64_t n_above = 0, n_flips = 0;
@@ -149,9 +172,19 @@ static ALWAYS_INLINE size_t kernel(const uint8_t *a, int da, const uint8_t *b, i
   return i;
 }
 
-#if HAVE_AVX2_PASS
+#if HAVE_VECTOR_PASS
+/* COMPRESS[m]: the positions of the set bits of m in order (then zeros): the vpermd control that packs
+ * the bins of a group's non-zero Δ to the front (AVX2 has no compress instruction). Filled once. */
+static uint8_t COMPRESS[256][8];
+static pthread_once_t compress_once = PTHREAD_ONCE_INIT;
+static void fill_compress(void) {
+  for (int m = 0; m < 256; m++)
+    for (int k = 0, j = 0; k < 8; k++)
+      if (m >> k & 1) COMPRESS[m][j++] = (uint8_t)k;
+}
+
 /* Four elements of a raw chunk from i, widened to float64 through their float32 values. */
-__attribute__((target("avx2,popcnt"))) static inline __m256d load4(const uint8_t *p, size_t i, int dt) {
+AVX2 static inline __m256d load4(const uint8_t *p, size_t i, int dt) {
   if (dt == DD_F32) return _mm256_cvtps_pd(_mm_loadu_ps((const float *)(const void *)(p + 4 * i)));
   if (dt == DD_BF16) {
     /* each 16-bit pattern into the high half of a 32-bit lane (one shuffle) */
@@ -163,103 +196,211 @@ __attribute__((target("avx2,popcnt"))) static inline __m256d load4(const uint8_t
   return _mm256_cvtps_pd(_mm_loadu_ps(f));
 }
 
-/* kernel() with each group of four in one AVX2 vector: lane k is vector element k, so every lane
- * sees the same operations in the same order as in kernel(). */
-/* `zero_shift`: the pass's shift is ±0, so t = Δ − shift is Δ up to the sign of a zero (which no lane
- * sum can see: each starts at +0), Σt² is Σd² term for term, and one chain computes both. */
-__attribute__((target("avx2,popcnt"))) static ALWAYS_INLINE size_t kernel_avx2(const uint8_t *a, int da,
-                                                                        const uint8_t *b, int db, size_t i,
-                                                                        size_t n, double eps, Pass *p,
-                                                                        const int zero_shift) {
+/* Eight elements from i as float64, the AVX-512 way. */
+AVX512 static inline __m512d load8(const uint8_t *p, size_t i, int dt) {
+  if (dt == DD_F32) return _mm512_cvtps_pd(_mm256_loadu_ps((const float *)(const void *)(p + 4 * i)));
+  if (dt == DD_BF16) {
+    const __m128i h = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+    return _mm512_cvtps_pd(_mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)));
+  }
+  float f[8];
+  for (int k = 0; k < 8; k++) f[k] = (float)load(p, i + (size_t)k, dt);
+  return _mm512_cvtps_pd(_mm256_loadu_ps(f));
+}
+
+/* The kernels' running figures outside the lane sums, written back by kernel_end. */
+typedef struct {
+  uint64_t above, flips, nonzero;
+  size_t queued;
+} Tally;
+
+/* Ends a vector kernel: the maximum of its lanes, the counts, the zeros of the groups done since i0. */
+static ALWAYS_INLINE void kernel_end(Pass *p, const double *mx, int lanes, const Tally *t, size_t i0,
+                                     size_t i) {
+  for (int k = 0; k < lanes; k++) p->s[MAX_ABS] = mx[k] > p->s[MAX_ABS] ? mx[k] : p->s[MAX_ABS];
+  p->s[ABOVE] += (double)t->above;
+  p->s[FLIPS] += (double)t->flips;
+  p->zeros += (uint64_t)(i - i0) - t->nonzero;
+  p->queued = t->queued;
+}
+
+/* Queues the bins of a group's non-zero Δ (`nz`, one bit per element) from `packed`; counts a full queue. */
+static ALWAYS_INLINE void queue_bins(Pass *p, Tally *t, unsigned nz) {
+  const unsigned k = (unsigned)__builtin_popcount(nz);
+  t->queued += k;
+  t->nonzero += k;
+  if (t->queued > QUEUE) {
+    p->queued = t->queued;
+    count_queue(p);
+    t->queued = 0;
+  }
+}
+
+/*
+ * kernel() with a group of eight in two AVX2 vectors (lanes 0–3 and 4–7): lane k is element k of a
+ * vector, so every lane sees the same operations in the same order as in kernel(). `zero_shift`: the
+ * pass's shift is ±0, so t = Δ − shift is Δ up to the sign of a zero (which no lane sum can see: each
+ * starts at +0), Σt² is Σd² term for term, and one chain computes both.
+ */
+AVX2 static ALWAYS_INLINE size_t kernel_avx2(const uint8_t *a, int da, const uint8_t *b, int db, size_t i,
+                                             size_t n, double eps, Pass *p, const int zero_shift) {
   const __m256d range = _mm256_set1_pd(p->range);
   const __m256d scale = _mm256_set1_pd((double)p->size / (2 * p->range));
-  const int64_t half = (int64_t)(p->size / 2);
+  const __m256i vhalf = _mm256_set1_epi32((int32_t)(p->size / 2));
   const __m256d shift = _mm256_set1_pd(p->s[SHIFT]);
   const __m256d veps = _mm256_set1_pd(eps);
   const __m256d zero = _mm256_setzero_pd();
   const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
-  uint32_t *counts = p->counts;
-  const __m128i vhalf = _mm_set1_epi32((int32_t)half);
-  const __m128i lane_ids = _mm_setr_epi32(0, 1, 2, 3); /* COPIES = 4: copy k of a bin is lane k's */
-  __m256d s1 = _mm256_loadu_pd(p->lane[S1]), s2 = _mm256_loadu_pd(p->lane[S2]);
-  __m256d sd2 = _mm256_loadu_pd(p->lane[SD2]), sa2 = _mm256_loadu_pd(p->lane[SA2]);
-  __m256d sb2 = _mm256_loadu_pd(p->lane[SB2]), sab = _mm256_loadu_pd(p->lane[SAB]);
-  __m256d mx = _mm256_set1_pd(p->s[MAX_ABS]);
-  /* The counts in general-purpose registers (a popcount of a compare's mask): the sixteen vector
-   * registers then hold the sums, the maximum and the constants without spilling a sum's chain to
-   * the stack. */
-  uint64_t n_above = 0, n_flips = 0;
-  for (; i + 4 <= n; i += 4) {
-    const __m256d av = load4(a, i, da), bv = load4(b, i, db);
-    const __m256d d = _mm256_sub_pd(bv, av);
-    const __m256d ad = _mm256_and_pd(d, abs_mask);
-    if (_mm256_movemask_pd(_mm256_cmp_pd(ad, range, _CMP_LT_OQ)) != 15) break;
-    const __m256d t = zero_shift ? d : _mm256_sub_pd(d, shift);
-    const __m256d ab = _mm256_mul_pd(av, bv);
-    s1 = _mm256_add_pd(s1, t);
-    s2 = _mm256_add_pd(s2, _mm256_mul_pd(t, t));
-    if (!zero_shift) sd2 = _mm256_add_pd(sd2, _mm256_mul_pd(d, d));
-    sa2 = _mm256_add_pd(sa2, _mm256_mul_pd(av, av));
-    sb2 = _mm256_add_pd(sb2, _mm256_mul_pd(bv, bv));
-    sab = _mm256_add_pd(sab, ab);
-    mx = _mm256_max_pd(ad, mx);
-    const unsigned over = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(ad, veps, _CMP_GT_OQ));
-    const unsigned flip = (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(ab, zero, _CMP_LT_OQ));
-    n_above += (uint64_t)__builtin_popcount(over);
-    n_flips += (uint64_t)__builtin_popcount(flip);
-    /* counts[(⌊d · scale⌋ + half) · COPIES + k], the index computed in the vector and read back
-     * through memory: the loads go to the load ports, where extracting each lane would take two
-     * vector-port operations. (The empty asm keeps the compiler from turning them into extracts.) */
-    const __m128i bin = _mm256_cvttpd_epi32(_mm256_floor_pd(_mm256_mul_pd(d, scale)));
-    uint32_t at[4];
-    const __m128i index = _mm_or_si128(_mm_slli_epi32(_mm_add_epi32(bin, vhalf), 2), lane_ids);
-    _mm_storeu_si128((__m128i *)(void *)at, index);
-    __asm__ volatile("" : : "m"(at) : "memory");
-    counts[at[0]] += 1;
-    counts[at[1]] += 1;
-    counts[at[2]] += 1;
-    counts[at[3]] += 1;
+  __m256d s1[2], s2[2], sd2[2], sa2[2], sb2[2], sab[2], mx[2];
+  for (int h = 0; h < 2; h++) {
+    s1[h] = _mm256_loadu_pd(p->lane[S1] + 4 * h);
+    s2[h] = _mm256_loadu_pd(p->lane[S2] + 4 * h);
+    sd2[h] = _mm256_loadu_pd(p->lane[SD2] + 4 * h);
+    sa2[h] = _mm256_loadu_pd(p->lane[SA2] + 4 * h);
+    sb2[h] = _mm256_loadu_pd(p->lane[SB2] + 4 * h);
+    sab[h] = _mm256_loadu_pd(p->lane[SAB] + 4 * h);
+    mx[h] = _mm256_set1_pd(p->s[MAX_ABS]);
   }
-  _mm256_storeu_pd(p->lane[S1], s1);
-  _mm256_storeu_pd(p->lane[S2], s2);
-  _mm256_storeu_pd(p->lane[SD2], zero_shift ? s2 : sd2);
-  _mm256_storeu_pd(p->lane[SA2], sa2);
-  _mm256_storeu_pd(p->lane[SB2], sb2);
-  _mm256_storeu_pd(p->lane[SAB], sab);
-  double m[4];
-  _mm256_storeu_pd(m, mx);
-  for (int k = 0; k < 4; k++) p->s[MAX_ABS] = m[k] > p->s[MAX_ABS] ? m[k] : p->s[MAX_ABS];
-  p->s[ABOVE] += (double)n_above;
-  p->s[FLIPS] += (double)n_flips;
+  Tally t = {0, 0, 0, p->queued};
+  const size_t i0 = i;
+  for (; i + LANES <= n; i += LANES) {
+    __m256d av[2], bv[2], d[2], ad[2], ab[2];
+    __m128i bin[2];
+    unsigned inside = 15, over = 0, flip = 0, nz = 0;
+    for (int h = 0; h < 2; h++) {
+      av[h] = load4(a, i + 4 * (size_t)h, da);
+      bv[h] = load4(b, i + 4 * (size_t)h, db);
+      d[h] = _mm256_sub_pd(bv[h], av[h]);
+      ad[h] = _mm256_and_pd(d[h], abs_mask);
+      inside &= (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(ad[h], range, _CMP_LT_OQ));
+    }
+    if (inside != 15) break;
+    for (int h = 0; h < 2; h++) {
+      const __m256d th = zero_shift ? d[h] : _mm256_sub_pd(d[h], shift);
+      ab[h] = _mm256_mul_pd(av[h], bv[h]);
+      s1[h] = _mm256_add_pd(s1[h], th);
+      s2[h] = _mm256_add_pd(s2[h], _mm256_mul_pd(th, th));
+      if (!zero_shift) sd2[h] = _mm256_add_pd(sd2[h], _mm256_mul_pd(d[h], d[h]));
+      sa2[h] = _mm256_add_pd(sa2[h], _mm256_mul_pd(av[h], av[h]));
+      sb2[h] = _mm256_add_pd(sb2[h], _mm256_mul_pd(bv[h], bv[h]));
+      sab[h] = _mm256_add_pd(sab[h], ab[h]);
+      mx[h] = _mm256_max_pd(ad[h], mx[h]);
+      over |= (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(ad[h], veps, _CMP_GT_OQ)) << (4 * h);
+      flip |= (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(ab[h], zero, _CMP_LT_OQ)) << (4 * h);
+      nz |= (unsigned)_mm256_movemask_pd(_mm256_cmp_pd(d[h], zero, _CMP_NEQ_OQ)) << (4 * h);
+      bin[h] = _mm256_cvttpd_epi32(_mm256_floor_pd(_mm256_mul_pd(d[h], scale)));
+    }
+    t.above += (uint64_t)__builtin_popcount(over);
+    t.flips += (uint64_t)__builtin_popcount(flip);
+    /* the bins (⌊d · scale⌋ + half) of the non-zero Δ, packed to the front and queued */
+    const __m256i bins = _mm256_add_epi32(_mm256_set_m128i(bin[1], bin[0]), vhalf);
+    const __m256i control = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)COMPRESS[nz]));
+    _mm256_storeu_si256((__m256i *)(void *)(p->queue + t.queued), _mm256_permutevar8x32_epi32(bins, control));
+    queue_bins(p, &t, nz);
+  }
+  double m[LANES];
+  for (int h = 0; h < 2; h++) {
+    _mm256_storeu_pd(p->lane[S1] + 4 * h, s1[h]);
+    _mm256_storeu_pd(p->lane[S2] + 4 * h, s2[h]);
+    _mm256_storeu_pd(p->lane[SD2] + 4 * h, zero_shift ? s2[h] : sd2[h]);
+    _mm256_storeu_pd(p->lane[SA2] + 4 * h, sa2[h]);
+    _mm256_storeu_pd(p->lane[SB2] + 4 * h, sb2[h]);
+    _mm256_storeu_pd(p->lane[SAB] + 4 * h, sab[h]);
+    _mm256_storeu_pd(m + 4 * h, mx[h]);
+  }
+  kernel_end(p, m, LANES, &t, i0, i);
   return i;
 }
 
-/* kernel_avx2 for each pair of dtypes (so that the loads inline), chosen by da · DD_COUNT + db. */
-typedef size_t (*KernelAvx2)(const uint8_t *a, const uint8_t *b, size_t i, size_t n, double eps, Pass *p);
-#define KERNEL_AVX2(x, y)                                                                          \
-  __attribute__((target("avx2,popcnt"), noinline)) static size_t kernel_avx2_##x##_##y(              \
+/* kernel_avx2 with the group of eight in one AVX-512 vector (⌊d · scale⌋ in the conversion's own
+ * rounding, the non-zero bins packed by a compress). */
+AVX512 static ALWAYS_INLINE size_t kernel_avx512(const uint8_t *a, int da, const uint8_t *b, int db,
+                                                 size_t i, size_t n, double eps, Pass *p,
+                                                 const int zero_shift) {
+  const __m512d range = _mm512_set1_pd(p->range);
+  const __m512d scale = _mm512_set1_pd((double)p->size / (2 * p->range));
+  const __m256i vhalf = _mm256_set1_epi32((int32_t)(p->size / 2));
+  const __m512d shift = _mm512_set1_pd(p->s[SHIFT]);
+  const __m512d veps = _mm512_set1_pd(eps);
+  const __m512d zero = _mm512_setzero_pd();
+  __m512d s1 = _mm512_loadu_pd(p->lane[S1]), s2 = _mm512_loadu_pd(p->lane[S2]);
+  __m512d sd2 = _mm512_loadu_pd(p->lane[SD2]), sa2 = _mm512_loadu_pd(p->lane[SA2]);
+  __m512d sb2 = _mm512_loadu_pd(p->lane[SB2]), sab = _mm512_loadu_pd(p->lane[SAB]);
+  __m512d mx = _mm512_set1_pd(p->s[MAX_ABS]);
+  Tally t = {0, 0, 0, p->queued};
+  const size_t i0 = i;
+  for (; i + LANES <= n; i += LANES) {
+    const __m512d av = load8(a, i, da), bv = load8(b, i, db);
+    const __m512d d = _mm512_sub_pd(bv, av);
+    const __m512d ad = _mm512_abs_pd(d);
+    if (_mm512_cmp_pd_mask(ad, range, _CMP_LT_OQ) != 0xff) break;
+    const __m512d th = zero_shift ? d : _mm512_sub_pd(d, shift);
+    const __m512d ab = _mm512_mul_pd(av, bv);
+    s1 = _mm512_add_pd(s1, th);
+    s2 = _mm512_add_pd(s2, _mm512_mul_pd(th, th));
+    if (!zero_shift) sd2 = _mm512_add_pd(sd2, _mm512_mul_pd(d, d));
+    sa2 = _mm512_add_pd(sa2, _mm512_mul_pd(av, av));
+    sb2 = _mm512_add_pd(sb2, _mm512_mul_pd(bv, bv));
+    sab = _mm512_add_pd(sab, ab);
+    mx = _mm512_max_pd(ad, mx);
+    t.above += (uint64_t)__builtin_popcount(_mm512_cmp_pd_mask(ad, veps, _CMP_GT_OQ));
+    t.flips += (uint64_t)__builtin_popcount(_mm512_cmp_pd_mask(ab, zero, _CMP_LT_OQ));
+    const __mmask8 nz = _mm512_cmp_pd_mask(d, zero, _CMP_NEQ_OQ);
+    const __m256i bins = _mm256_add_epi32(
+        _mm512_cvt_roundpd_epi32(_mm512_mul_pd(d, scale), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC), vhalf);
+    _mm256_storeu_si256((__m256i *)(void *)(p->queue + t.queued), _mm256_maskz_compress_epi32(nz, bins));
+    queue_bins(p, &t, nz);
+  }
+  double m[LANES];
+  _mm512_storeu_pd(p->lane[S1], s1);
+  _mm512_storeu_pd(p->lane[S2], s2);
+  _mm512_storeu_pd(p->lane[SD2], zero_shift ? s2 : sd2);
+  _mm512_storeu_pd(p->lane[SA2], sa2);
+  _mm512_storeu_pd(p->lane[SB2], sb2);
+  _mm512_storeu_pd(p->lane[SAB], sab);
+  _mm512_storeu_pd(m, mx);
+  kernel_end(p, m, LANES, &t, i0, i);
+  return i;
+}
+
+/* The vector kernels for each pair of dtypes (so that the loads inline), chosen by da · DD_COUNT + db. */
+typedef size_t (*VectorKernel)(const uint8_t *a, const uint8_t *b, size_t i, size_t n, double eps, Pass *p);
+#define VECTOR_KERNELS(x, y)                                                                        \
+  AVX2 __attribute__((noinline)) static size_t kernel_avx2_##x##_##y(                                \
       const uint8_t *a, const uint8_t *b, size_t i, size_t n, double eps, Pass *p) {               \
     if (p->s[SHIFT] == 0) return kernel_avx2(a, x, b, y, i, n, eps, p, 1);                         \
     return kernel_avx2(a, x, b, y, i, n, eps, p, 0);                                               \
+  }                                                                                                \
+  AVX512 __attribute__((noinline)) static size_t kernel_avx512_##x##_##y(                            \
+      const uint8_t *a, const uint8_t *b, size_t i, size_t n, double eps, Pass *p) {               \
+    if (p->s[SHIFT] == 0) return kernel_avx512(a, x, b, y, i, n, eps, p, 1);                       \
+    return kernel_avx512(a, x, b, y, i, n, eps, p, 0);                                             \
   }
-KERNEL_AVX2(0, 0)
-KERNEL_AVX2(0, 1)
-KERNEL_AVX2(0, 2)
-KERNEL_AVX2(1, 0)
-KERNEL_AVX2(1, 1)
-KERNEL_AVX2(1, 2)
-KERNEL_AVX2(2, 0)
-KERNEL_AVX2(2, 1)
-KERNEL_AVX2(2, 2)
-static const KernelAvx2 KERNELS_AVX2[DD_COUNT * DD_COUNT] = {
-    kernel_avx2_0_0, kernel_avx2_0_1, kernel_avx2_0_2, kernel_avx2_1_0, kernel_avx2_1_1,
-    kernel_avx2_1_2, kernel_avx2_2_0, kernel_avx2_2_1, kernel_avx2_2_2,
+VECTOR_KERNELS(0, 0)
+VECTOR_KERNELS(0, 1)
+VECTOR_KERNELS(0, 2)
+VECTOR_KERNELS(1, 0)
+VECTOR_KERNELS(1, 1)
+VECTOR_KERNELS(1, 2)
+VECTOR_KERNELS(2, 0)
+VECTOR_KERNELS(2, 1)
+VECTOR_KERNELS(2, 2)
+/* [level − 1][da · DD_COUNT + db]: level 1 AVX2, 2 AVX-512 */
+static const VectorKernel VECTOR_KERNELS[2][DD_COUNT * DD_COUNT] = {
+    {kernel_avx2_0_0, kernel_avx2_0_1, kernel_avx2_0_2, kernel_avx2_1_0, kernel_avx2_1_1, kernel_avx2_1_2,
+     kernel_avx2_2_0, kernel_avx2_2_1, kernel_avx2_2_2},
+    {kernel_avx512_0_0, kernel_avx512_0_1, kernel_avx512_0_2, kernel_avx512_1_0, kernel_avx512_1_1,
+     kernel_avx512_1_2, kernel_avx512_2_0, kernel_avx512_2_1, kernel_avx512_2_2},
 };
 #endif
 
-/* Adds the integer counts into `fine` and clears them (before a re-binning and at the end). A
- * counter holds at most ⌈n / COPIES⌉ counts, which fits 32 bits for any chunk of < 2^34 elements. */
+/* Adds the queued bins, the zeros and the integer counts into `fine` and clears them (before a
+ * re-binning and at the end). A counter holds at most ⌈n / COPIES⌉ counts, which fits 32 bits for
+ * any chunk of < 2^34 elements. */
 static void flush(Pass *p) {
+  count_queue(p);
+  p->fine[p->size / 2] += (double)p->zeros;
+  p->zeros = 0;
   for (size_t f = 0; f < p->size; f++) {
     uint32_t *c = p->counts + f * COPIES;
     uint64_t sum = 0;
@@ -320,19 +461,22 @@ static ALWAYS_INLINE int element(const uint8_t *a, int da, const uint8_t *b, int
   p->s[ABOVE] += (double)(ad > eps);
   p->s[FLIPS] += (double)(av * bv < 0);
   const double scale = (double)p->size / (2 * p->range);
-  p->counts[(size_t)(floor_i64(d * scale, fast) + (int64_t)(p->size / 2)) * COPIES + k] += 1;
+  p->counts[(size_t)(floor_i64(d * scale, fast) + (int64_t)(p->size / 2)) * COPIES + k % COPIES] += 1;
   return 1;
 }
 
-/* foldLanes of delta-stats.ts: each lane-summed slot = (l0 + l1) + (l2 + l3). */
+/* foldLanes of delta-stats.ts: ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)). */
+static double fold8(const double *l) { return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7])); }
+
 static void fold(Pass *p) {
-  for (int j = 0; j < LANE_SUMS; j++) p->s[j] = (p->lane[j][0] + p->lane[j][1]) + (p->lane[j][2] + p->lane[j][3]);
+  for (int j = 0; j < LANE_SUMS; j++) p->s[j] = fold8(p->lane[j]);
 }
 
 /* The pass of accumulateDelta: the shift, the kernel over whole groups, and element by element the
- * group it stopped at or the last partial group. Returns 0 on an allocation failure. */
+ * group it stopped at or the last partial group. `level`: 0 the scalar kernel, 1 AVX2, 2 AVX-512.
+ * Returns 0 on an allocation failure. */
 static ALWAYS_INLINE int pass(const uint8_t *a, int da, const uint8_t *b, int db, size_t n, double eps,
-                              Pass *p, int fast) {
+                              Pass *p, int fast, int level) {
   p->s[SHIFT] = 0;
   for (size_t i = 0; i < n; i++) {
     const double d = load(b, i, db) - load(a, i, da);
@@ -343,10 +487,12 @@ static ALWAYS_INLINE int pass(const uint8_t *a, int da, const uint8_t *b, int db
   }
   size_t i = 0;
   while (i < n) {
-#if HAVE_AVX2_PASS
-    if (fast)
-      i = KERNELS_AVX2[da * DD_COUNT + db](a, b, i, n, eps, p);
+#if HAVE_VECTOR_PASS
+    if (level > 0)
+      i = VECTOR_KERNELS[level - 1][da * DD_COUNT + db](a, b, i, n, eps, p);
     else
+#else
+    (void)level;
 #endif
       i = kernel(a, da, b, db, i, n, eps, p, fast);
     const size_t group_end = i + LANES < n ? i + LANES : n;
@@ -359,37 +505,54 @@ static ALWAYS_INLINE int pass(const uint8_t *a, int da, const uint8_t *b, int db
 }
 
 /* accumulateUnchanged of delta-stats.ts (B bit-identical to A), written as the sums the full pass
- * would give: every finite Δ is +0 and lands in the centre bin, Σb² = Σab = Σa² term for term. */
-#if HAVE_AVX2_PASS
-/* Σa² of unchanged() over whole groups of four, one lane per vector element: a non-finite element
- * adds +0 to its lane instead (no change: a lane is a sum of squares, never −0) and is counted. */
-__attribute__((target("avx2,popcnt"))) static size_t unchanged_avx2(const uint8_t *a, int da, size_t n,
-                                                             double *lanes, double *non_finite) {
-  __m256d sum = _mm256_setzero_pd();
-  __m256i bad = _mm256_setzero_si256();
+ * would give: every finite Δ is +0 and lands in the centre bin, Σb² = Σab = Σa² term for term. The
+ * vector builds take Σa² over whole groups of eight, one lane per vector element: a non-finite
+ * element adds nothing to its lane (as +0 would not: a lane is a sum of squares, never −0) and is
+ * counted. */
+#if HAVE_VECTOR_PASS
+AVX2 static size_t unchanged_avx2(const uint8_t *a, int da, size_t n, double *lanes, double *non_finite) {
+  __m256d sum[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()};
+  uint64_t bad = 0;
   size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const __m256d v = load4(a, i, da);
-    const __m256d finite = _mm256_cmp_pd(_mm256_sub_pd(v, v), _mm256_setzero_pd(), _CMP_EQ_OQ);
-    sum = _mm256_add_pd(sum, _mm256_and_pd(_mm256_mul_pd(v, v), finite));
-    bad = _mm256_add_epi64(bad, _mm256_add_epi64(_mm256_castpd_si256(finite), _mm256_set1_epi64x(1)));
+  for (; i + LANES <= n; i += LANES) {
+    for (int h = 0; h < 2; h++) {
+      const __m256d v = load4(a, i + 4 * (size_t)h, da);
+      const __m256d finite = _mm256_cmp_pd(_mm256_sub_pd(v, v), _mm256_setzero_pd(), _CMP_EQ_OQ);
+      sum[h] = _mm256_add_pd(sum[h], _mm256_and_pd(_mm256_mul_pd(v, v), finite));
+      bad += 4 - (uint64_t)__builtin_popcount((unsigned)_mm256_movemask_pd(finite));
+    }
   }
-  _mm256_storeu_pd(lanes, sum);
-  int64_t x[4];
-  _mm256_storeu_si256((__m256i *)(void *)x, bad);
-  *non_finite = (double)(x[0] + x[1] + x[2] + x[3]);
+  _mm256_storeu_pd(lanes, sum[0]);
+  _mm256_storeu_pd(lanes + 4, sum[1]);
+  *non_finite = (double)bad;
+  return i;
+}
+
+AVX512 static size_t unchanged_avx512(const uint8_t *a, int da, size_t n, double *lanes, double *non_finite) {
+  __m512d sum = _mm512_setzero_pd();
+  uint64_t bad = 0;
+  size_t i = 0;
+  for (; i + LANES <= n; i += LANES) {
+    const __m512d v = load8(a, i, da);
+    const __mmask8 finite = _mm512_cmp_pd_mask(_mm512_sub_pd(v, v), _mm512_setzero_pd(), _CMP_EQ_OQ);
+    sum = _mm512_mask_add_pd(sum, finite, sum, _mm512_mul_pd(v, v));
+    bad += 8 - (uint64_t)__builtin_popcount(finite);
+  }
+  _mm512_storeu_pd(lanes, sum);
+  *non_finite = (double)bad;
   return i;
 }
 #endif
 
-static void unchanged(const uint8_t *a, int da, size_t n, Pass *p, int fast) {
-  double lanes[LANES] = {0, 0, 0, 0};
+static void unchanged(const uint8_t *a, int da, size_t n, Pass *p, int level) {
+  double lanes[LANES] = {0, 0, 0, 0, 0, 0, 0, 0};
   double non_finite = 0;
   size_t start = 0;
-#if HAVE_AVX2_PASS
-  if (fast) start = unchanged_avx2(a, da, n, lanes, &non_finite);
+#if HAVE_VECTOR_PASS
+  if (level == 2) start = unchanged_avx512(a, da, n, lanes, &non_finite);
+  if (level == 1) start = unchanged_avx2(a, da, n, lanes, &non_finite);
 #else
-  (void)fast;
+  (void)level;
 #endif
   for (size_t i = start; i < n; i++) {
     const double v = load(a, i, da);
@@ -398,7 +561,7 @@ static void unchanged(const uint8_t *a, int da, size_t n, Pass *p, int fast) {
     else
       non_finite += 1;
   }
-  const double sum_sq = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+  const double sum_sq = fold8(lanes);
   p->s[SHIFT] = 0;
   p->s[SA2] = p->s[SB2] = p->s[SAB] = sum_sq;
   p->s[NON_FINITE] = non_finite;
@@ -407,13 +570,13 @@ static void unchanged(const uint8_t *a, int da, size_t n, Pass *p, int fast) {
 
 #define PASS_CASE(x, y)                                                                            \
   case (x) * DD_COUNT + (y):                                                                       \
-    return pass(a, x, b, y, n, eps, p, fast);
+    return pass(a, x, b, y, n, eps, p, fast, level);
 
 /* One instantiation of the pass per pair of dtypes, so that the loads inline. */
 static ALWAYS_INLINE int dispatch_with(const uint8_t *a, int da, const uint8_t *b, int db, size_t n,
-                                       double eps, Pass *p, int fast) {
+                                       double eps, Pass *p, int fast, int level) {
   if (da == db && (n == 0 || memcmp(a, b, n * DD_BYTES[da]) == 0)) {
-    unchanged(a, da, n, p, fast);
+    unchanged(a, da, n, p, level);
     return 1;
   }
   switch (da * DD_COUNT + db) {
@@ -432,39 +595,45 @@ static ALWAYS_INLINE int dispatch_with(const uint8_t *a, int da, const uint8_t *
 
 static int dispatch_base(const uint8_t *a, int da, const uint8_t *b, int db, size_t n, double eps,
                          Pass *p) {
-  return dispatch_with(a, da, b, db, n, eps, p, 0);
+  return dispatch_with(a, da, b, db, n, eps, p, 0, 0);
 }
 
 /*
- * The same pass compiled for AVX2 (a group of four lanes in one vector, three-operand instructions,
- * a one-instruction floor), chosen at run time. No FMA: the operations and their rounding are the
+ * The same pass compiled for AVX2 (three-operand instructions, a one-instruction floor) around the
+ * vector kernels of `level`, chosen at run time. No FMA: the operations and their rounding are the
  * baseline's.
  */
-#if HAVE_AVX2_PASS
-__attribute__((target("avx2,popcnt"))) static int dispatch_avx2(const uint8_t *a, int da, const uint8_t *b,
-                                                         int db, size_t n, double eps, Pass *p) {
-  return dispatch_with(a, da, b, db, n, eps, p, 1);
+#if HAVE_VECTOR_PASS
+AVX2 static int dispatch_vector(const uint8_t *a, int da, const uint8_t *b, int db, size_t n, double eps,
+                                Pass *p, int level) {
+  return dispatch_with(a, da, b, db, n, eps, p, 1, level);
 }
 #endif
 
-/* Whether passes take the AVX2 build: the CPU has AVX2 and DELTASCOPE_DELTA_BASELINE is unset (tests
- * set it to run the baseline build). Read on the JS thread, when a pass is set up: getenv on a pass's
- * own thread could race with a change to process.env. */
-static int use_avx2(void) {
-#if HAVE_AVX2_PASS
+/* Which build passes take: 2 AVX-512 (F, VL, BW, DQ), 1 AVX2, 0 the baseline. Tests force the
+ * baseline with DELTASCOPE_DELTA_BASELINE and AVX2 with DELTASCOPE_DELTA_AVX2. Read on the JS thread,
+ * when a pass is set up: getenv on a pass's own thread could race with a change to process.env. */
+static int vector_level(void) {
+#if HAVE_VECTOR_PASS
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && getenv("DELTASCOPE_DELTA_BASELINE") == NULL;
+  if (!__builtin_cpu_supports("avx2") || getenv("DELTASCOPE_DELTA_BASELINE") != NULL) return 0;
+  pthread_once(&compress_once, fill_compress);
+  if (getenv("DELTASCOPE_DELTA_AVX2") == NULL && __builtin_cpu_supports("avx512f") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq"))
+    return 2;
+  return 1;
 #else
   return 0;
 #endif
 }
 
 static int dispatch(const uint8_t *a, int da, const uint8_t *b, int db, size_t n, double eps, Pass *p,
-                    int avx2) {
-#if HAVE_AVX2_PASS
-  if (avx2) return dispatch_avx2(a, da, b, db, n, eps, p);
+                    int level) {
+#if HAVE_VECTOR_PASS
+  if (level > 0) return dispatch_vector(a, da, b, db, n, eps, p, level);
 #else
-  (void)avx2;
+  (void)level;
 #endif
   return dispatch_base(a, da, b, db, n, eps, p);
 }
@@ -481,7 +650,7 @@ typedef struct {
   double *sums;
   Pass p;
   int ok;
-  int avx2;
+  int level; /* vector_level() */
 #ifndef _WIN32
   pthread_t thread;
 #endif
@@ -532,19 +701,21 @@ static int parse_job(napi_env env, napi_callback_info cbinfo, const char *name, 
   job->db = db;
   job->n = na / DD_BYTES[da];
   job->eps = eps;
-  job->avx2 = use_avx2();
+  job->level = vector_level();
   memset(&job->p, 0, sizeof job->p);
   job->p.s[MAX_ABS] = job->sums[MAX_ABS];
   job->p.fine = fine;
   job->p.size = nfine;
   job->p.range = range;
-  job->p.counts = (uint32_t *)calloc(nfine * COPIES, sizeof(uint32_t));
+  /* the counts and, after them, the queue of the vector kernels */
+  job->p.counts = (uint32_t *)calloc(nfine * COPIES + QUEUE + LANES, sizeof(uint32_t));
+  job->p.queue = job->p.counts + nfine * COPIES;
   if (job->p.counts == NULL) return fail(env, 1, "%s: out of memory for the histogram's counts", name), 0;
   return 1;
 }
 
 static void run_job(Job *job) {
-  job->ok = dispatch(job->a, job->da, job->b, job->db, job->n, job->eps, &job->p, job->avx2);
+  job->ok = dispatch(job->a, job->da, job->b, job->db, job->n, job->eps, &job->p, job->level);
   free(job->p.counts);
   job->p.counts = NULL;
 }

@@ -119,25 +119,32 @@ function decoded(dtype: Dtype, bytes: Uint8Array): Float32Array {
   return out;
 }
 
+/** Settings that make the native pass take one of its builds. */
+const BUILDS = { baseline: 'DELTASCOPE_DELTA_BASELINE', avx2: 'DELTASCOPE_DELTA_AVX2' } as const;
+
 /**
- * The same chunks through the JS kernel and the native pass, the latter both as the machine runs it
- * (its AVX2 build where the CPU has AVX2) and as the baseline build (DELTASCOPE_DELTA_BASELINE).
+ * The same chunks through the JS kernel and the native pass, the latter as the machine runs it (its
+ * AVX-512 or AVX2 build where the CPU has them), as the AVX2 build (DELTASCOPE_DELTA_AVX2; the
+ * baseline where the CPU lacks AVX2) and as the baseline build (DELTASCOPE_DELTA_BASELINE).
  */
 function bothPaths(chunks: [Dtype, Uint8Array, Dtype, Uint8Array][], bins?: number) {
   const js = createDeltaAccumulator({ bins });
   const native = createDeltaAccumulator({ bins });
-  const baseline = createDeltaAccumulator({ bins });
+  const forced = { baseline: createDeltaAccumulator({ bins }), avx2: createDeltaAccumulator({ bins }) };
   for (const [dtypeA, a, dtypeB, b] of chunks) {
     accumulateDelta(js, decoded(dtypeA, a), decoded(dtypeB, b));
     accumulateRawDelta(native, { dtype: dtypeA, bytes: a }, { dtype: dtypeB, bytes: b });
-    process.env.DELTASCOPE_DELTA_BASELINE = '1';
-    try {
-      accumulateRawDelta(baseline, { dtype: dtypeA, bytes: a }, { dtype: dtypeB, bytes: b });
-    } finally {
-      delete process.env.DELTASCOPE_DELTA_BASELINE;
+    for (const build of ['baseline', 'avx2'] as const) {
+      process.env[BUILDS[build]] = '1';
+      try {
+        accumulateRawDelta(forced[build], { dtype: dtypeA, bytes: a }, { dtype: dtypeB, bytes: b });
+      } finally {
+        delete process.env[BUILDS[build]];
+      }
     }
   }
-  expectSame(baseline, js);
+  expectSame(forced.baseline, js);
+  expectSame(forced.avx2, js);
   return { js, native };
 }
 
@@ -171,8 +178,9 @@ describe.runIf(available || required)('native diff pass', () => {
   }
 
   it('long runs in the vector kernel (no specials): sparse and dense updates, bit for bit', () => {
-    // The kernel's groups of four run uninterrupted here: the histogram's scatter (its index
-    // computed in the vector), the counts of |Δ| > ε and of sign flips, and each dtype's load.
+    // The kernel's groups of eight run uninterrupted here: the histogram (bins computed in the
+    // vector, those of non-zero Δ queued and counted in batches, zeros only counted), the counts of
+    // |Δ| > ε and of sign flips, and each dtype's load.
     const chunks: [Dtype, Uint8Array, Dtype, Uint8Array][] = [];
     for (const dtype of DTYPES) {
       const a = cleanBytes(dtype, 40_000, 5);
