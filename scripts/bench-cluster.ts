@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { planTasks, type ClusterPlan } from '../src-main/cluster/plan';
-import { projectWallTime } from '../src-main/cluster/projection';
+import { projectWallTime, type Waits } from '../src-main/cluster/projection';
 import { readPlan } from '../src-main/cluster/workdir';
 import { parseExperimentSpec } from '../src-main/jobs/protocol/protocol-store';
 import { buildJobGraph } from '../src-main/protocol';
@@ -80,18 +80,25 @@ function kindOf(plan: ClusterPlan, index: number, graphKinds: Map<string, string
 function printProjection(label: string, plan: ClusterPlan, seconds: number[], overhead: number): void {
   const total = seconds.reduce((a, b) => a + b, 0);
   console.log(
-    `\n${label}: ${plan.tasks.length} tasks (array elements) in ${plan.stages.length} stages; ${total.toFixed(0)} s of task time`,
+    `\n${label}: ${plan.tasks.length} tasks (array elements) in ${plan.stages.length} stages; ${formatSeconds(total)} of task time`,
   );
-  const one = projectWallTime(plan, seconds, 1, overhead);
-  for (const nodes of [1, 8, 64]) {
-    const p = projectWallTime(plan, seconds, nodes, overhead);
+  const executors: [Waits, string][] = [
+    ['stages', 'on Slurm (one array per stage, afterok on the whole stage before)'],
+    ['tasks', 'if each task waited only on its inputs (as --on local does)'],
+  ];
+  for (const [waits, what] of executors) {
+    console.log(`  ${what}:`);
+    const one = projectWallTime(plan, seconds, 1, overhead, waits);
+    for (const nodes of [1, 8, 64]) {
+      const p = projectWallTime(plan, seconds, nodes, overhead, waits);
+      console.log(
+        `    ${String(nodes).padStart(2)} node(s): ${formatSeconds(p.wallSeconds).padStart(9)}  (${(one.wallSeconds / p.wallSeconds).toFixed(1)}× faster than 1 node)`,
+      );
+    }
     console.log(
-      `  ${String(nodes).padStart(2)} node(s): ${formatSeconds(p.wallSeconds).padStart(9)}  (${(one.wallSeconds / p.wallSeconds).toFixed(1)}× faster than 1 node)`,
+      `    critical path: ${formatSeconds(one.criticalPathSeconds)} = 1/${(one.wallSeconds / one.criticalPathSeconds).toFixed(1)} of one node's time`,
     );
   }
-  console.log(
-    `  critical path: ${formatSeconds(one.criticalPathSeconds)} = 1/${(one.wallSeconds / one.criticalPathSeconds).toFixed(1)} of one node's time`,
-  );
 }
 
 function formatSeconds(s: number): string {

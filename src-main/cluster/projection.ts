@@ -1,11 +1,20 @@
 import type { ClusterPlan } from './plan';
 
 /**
- * Wall time of a plan on a number of nodes, from per-task durations: tasks start as soon as every
- * task they read from is done and a node is free (longest-first among the ready ones, as a
- * scheduler that knows sizes would), plus a fixed scheduling overhead per task. The critical path —
- * the longest chain of dependent tasks — bounds it from below whatever the number of nodes.
+ * Wall time of a plan on a number of nodes, from per-task durations: a task starts when what it
+ * waits on is done and a node is free (longest-first among the ready ones, as a scheduler that knows
+ * sizes would), plus a fixed scheduling overhead per task. What a task waits on depends on the
+ * executor (`Waits`). The critical path — the longest chain of waits — bounds the wall time from
+ * below whatever the number of nodes.
  */
+
+/**
+ * What a task waits on before it can start:
+ * - 'tasks': the tasks it reads from (`--on local`, which starts a task as soon as its inputs are done);
+ * - 'stages': every task of the stage before (`--on slurm`, one job array per stage chained with
+ *   `afterok` on the whole array, so a stage starts when the stage before has finished entirely).
+ */
+export type Waits = 'tasks' | 'stages';
 
 export interface Projection {
   nodes: number;
@@ -13,8 +22,22 @@ export interface Projection {
   criticalPathSeconds: number;
 }
 
-/** The longest chain of dependent tasks, each with its duration plus the overhead. */
-export function criticalPathSeconds(plan: ClusterPlan, seconds: readonly number[], overhead = 0): number {
+/**
+ * The longest chain of waits, each task with its duration plus the overhead: of dependent tasks
+ * ('tasks'), or the sum of each stage's longest task ('stages').
+ */
+export function criticalPathSeconds(
+  plan: ClusterPlan,
+  seconds: readonly number[],
+  overhead = 0,
+  waits: Waits = 'tasks',
+): number {
+  if (waits === 'stages') {
+    return plan.stages.reduce(
+      (sum, stage) => sum + stage.reduce((max, index) => Math.max(max, seconds[index]! + overhead), 0),
+      0,
+    );
+  }
   const finish: number[] = [];
   for (const task of plan.tasks) {
     const ready = task.deps.reduce((max, dep) => Math.max(max, finish[dep]!), 0);
@@ -28,7 +51,8 @@ export function criticalPathSeconds(plan: ClusterPlan, seconds: readonly number[
  * 1. the ready tasks (every dep finished) wait in order of duration, longest first (then index);
  * 2. whenever nodes are free, the longest ready tasks start on them;
  * 3. time moves to the next finish; the tasks finishing then free their nodes and release the tasks
- *    that waited only on them.
+ *    that waited only on them ('tasks'), or, when the last task of a stage finishes, the whole next
+ *    stage ('stages').
  * O(n log n + edges): the designer projects plans of thousands of tasks while the user types.
  */
 export function projectWallTime(
@@ -36,18 +60,17 @@ export function projectWallTime(
   seconds: readonly number[],
   nodes: number,
   overhead = 0,
+  waits: Waits = 'tasks',
 ): Projection {
   if (seconds.length !== plan.tasks.length) {
     throw new Error(`seconds has ${seconds.length} entries; the plan has ${plan.tasks.length} tasks`);
   }
   if (!Number.isInteger(nodes) || nodes < 1)
     throw new Error(`nodes must be a positive integer; got ${nodes}`);
-  const waitingOn = plan.tasks.map((task) => task.deps.length);
-  const dependents: number[][] = plan.tasks.map(() => []);
-  for (const task of plan.tasks) for (const dep of task.deps) dependents[dep]!.push(task.index);
+  const { waitingOn, released } = waitsOf(plan, waits);
   const longerFirst = (a: number, b: number): number => seconds[b]! - seconds[a]! || a - b;
   const ready = new SortedQueue(longerFirst);
-  for (const task of plan.tasks) if (task.deps.length === 0) ready.push(task.index);
+  for (const task of plan.tasks) if (waitingOn[task.index] === 0) ready.push(task.index);
   const running = new SortedQueue((a, b) => finish[a]! - finish[b]! || a - b);
   const finish = new Array<number>(plan.tasks.length).fill(Number.POSITIVE_INFINITY);
   let now = 0;
@@ -63,13 +86,33 @@ export function projectWallTime(
     while (running.size > 0 && finish[running.peek()!]! <= now) {
       const done = running.shift()!;
       wallSeconds = Math.max(wallSeconds, finish[done]!);
-      for (const next of dependents[done]!) {
+      for (const next of released[done]!) {
         waitingOn[next]! -= 1;
         if (waitingOn[next] === 0) ready.push(next);
       }
     }
   }
-  return { nodes, wallSeconds, criticalPathSeconds: criticalPathSeconds(plan, seconds, overhead) };
+  return { nodes, wallSeconds, criticalPathSeconds: criticalPathSeconds(plan, seconds, overhead, waits) };
+}
+
+/**
+ * Per task, how many finishes it waits for, and which tasks each finish counts towards: its
+ * dependents ('tasks'), or every task of the next stage ('stages': each task of a stage waits for
+ * all of the stage before).
+ */
+function waitsOf(plan: ClusterPlan, waits: Waits): { waitingOn: number[]; released: number[][] } {
+  if (waits === 'tasks') {
+    const released: number[][] = plan.tasks.map(() => []);
+    for (const task of plan.tasks) for (const dep of task.deps) released[dep]!.push(task.index);
+    return { waitingOn: plan.tasks.map((task) => task.deps.length), released };
+  }
+  const stageOf = new Map(plan.stages.flatMap((stage, s) => stage.map((index) => [index, s] as const)));
+  const waitingOn = plan.tasks.map((task) => {
+    const s = stageOf.get(task.index)!;
+    return s === 0 ? 0 : plan.stages[s - 1]!.length;
+  });
+  const released = plan.tasks.map((task) => plan.stages[stageOf.get(task.index)! + 1] ?? []);
+  return { waitingOn, released };
 }
 
 /** A binary min-heap of task indices under `before` (negative: a comes first). */

@@ -190,7 +190,9 @@ export function projectOnCluster(
     (task) =>
       task.cost / throughput.stepsPerSecond + (trains.has(task.nodes[0]!) ? throughput.overheadSeconds : 0),
   );
-  const projection = projectWallTime(plan, seconds, parallelTasks, CLUSTER_TASK_OVERHEAD_SECONDS);
+  // `run --on slurm` submits one job array per stage, chained with afterok: a stage waits for the
+  // whole stage before it, not only for the tasks it reads from.
+  const projection = projectWallTime(plan, seconds, parallelTasks, CLUSTER_TASK_OVERHEAD_SECONDS, 'stages');
   return {
     parallelTasks,
     tasks: plan.tasks.length,

@@ -91,6 +91,41 @@ describe('wall-time projection', () => {
     expect(projectWallTime(small, costs, 2, 0.5).wallSeconds).toBe(5);
   });
 
+  it("waits on Slurm for the whole stage before (an afterok array), and locally only on a task's inputs", () => {
+    // 0 (3 s), 1 (1 s), 2 (2 s) in stage 0; 3 (1 s) reads from 1 only. Locally 3 runs 1 → 2 s on the
+    // node 1 freed; as Slurm arrays chained by afterok it waits for 0 (3 s) and ends at 4 s.
+    const small = {
+      ...plan,
+      tasks: [
+        { index: 0, nodes: ['a'], deps: [], stage: 0, cost: 3 },
+        { index: 1, nodes: ['b'], deps: [], stage: 0, cost: 1 },
+        { index: 2, nodes: ['c'], deps: [], stage: 0, cost: 2 },
+        { index: 3, nodes: ['d'], deps: [1], stage: 1, cost: 1 },
+      ],
+      stages: [[0, 1, 2], [3]],
+    };
+    const costs = small.tasks.map((task) => task.cost);
+    expect(projectWallTime(small, costs, 3, 0, 'tasks')).toEqual({
+      nodes: 3,
+      wallSeconds: 3,
+      criticalPathSeconds: 3,
+    });
+    expect(projectWallTime(small, costs, 3, 0, 'stages')).toEqual({
+      nodes: 3,
+      wallSeconds: 4,
+      criticalPathSeconds: 4,
+    });
+    // Two nodes under Slurm: 0 and 2 first (longest first), 1 at 2 s, stage 0 ends at 3 s, 3 at 3 → 4 s.
+    expect(projectWallTime(small, costs, 2, 0, 'stages').wallSeconds).toBe(4);
+    // 0.5 s of scheduling per task: the stage chain is (3 + 0.5) + (1 + 0.5).
+    expect(projectWallTime(small, costs, 3, 0.5, 'stages')).toEqual({
+      nodes: 3,
+      wallSeconds: 5,
+      criticalPathSeconds: 5,
+    });
+    expect(projectWallTime(small, costs, 1, 0, 'stages').wallSeconds).toBe(7);
+  });
+
   const seconds = plan.tasks.map((task) => task.cost / 1000);
   const total = seconds.reduce((a, b) => a + b, 0);
 
@@ -108,5 +143,19 @@ describe('wall-time projection', () => {
       expect(wallSeconds).toBeGreaterThanOrEqual(total / nodes - 1e-9);
     }
     expect(projectWallTime(plan, seconds, 1, 2).wallSeconds).toBeCloseTo(total + 2 * plan.tasks.length, 9);
+  });
+
+  it('is never faster with stage barriers than with task waits, and equals the stage chain with enough nodes', () => {
+    const wide = plan.tasks.length;
+    const byTasks = projectWallTime(plan, seconds, wide, 0, 'tasks');
+    const byStages = projectWallTime(plan, seconds, wide, 0, 'stages');
+    expect(byStages.wallSeconds).toBeCloseTo(byStages.criticalPathSeconds, 9);
+    expect(byStages.criticalPathSeconds).toBeGreaterThanOrEqual(byTasks.criticalPathSeconds - 1e-9);
+    for (const nodes of [1, 2, 8]) {
+      expect(projectWallTime(plan, seconds, nodes, 0, 'stages').wallSeconds).toBeGreaterThanOrEqual(
+        projectWallTime(plan, seconds, nodes, 0, 'tasks').wallSeconds - 1e-9,
+      );
+    }
+    expect(projectWallTime(plan, seconds, 1, 0, 'stages').wallSeconds).toBeCloseTo(total, 9);
   });
 });
