@@ -96,13 +96,7 @@ export class CheckpointsRepo {
    * (F64 as float32), in one transaction: an interrupted import leaves nothing behind.
    */
   putFromSource(input: PutSourceInput, source: TensorSource): CheckpointSummary {
-    if (source.tensors.length === 0) {
-      throw new DeltascopeError('INVALID_PAYLOAD', `${source.label} holds no tensors.`);
-    }
-    const manifest = layout(
-      source.tensors.map((t) => ({ name: t.name, shape: [...t.shape], dtype: manifestDtype(t.dtype) })),
-    );
-    const paramCount = source.tensors.reduce((sum, t) => sum + t.count, 0);
+    const { manifest, paramCount } = sourceLayout(source);
     return this.write(input, manifest, paramCount, (id) => {
       const writer = new ChunkWriter(this.ctx.db, id, input.chunkBytes ?? DEFAULT_CHUNK_BYTES);
       source.tensors.forEach((t, i) => writer.writeFromSource(i, source, t, manifest[i]!.dtype));
@@ -122,13 +116,7 @@ export class CheckpointsRepo {
       expect: { fingerprint, owner: `the checkpoint being imported from ${reference.path}` },
     });
     try {
-      if (source.tensors.length === 0) {
-        throw new DeltascopeError('INVALID_PAYLOAD', `${source.label} holds no tensors.`);
-      }
-      const manifest = layout(
-        source.tensors.map((t) => ({ name: t.name, shape: [...t.shape], dtype: manifestDtype(t.dtype) })),
-      );
-      const paramCount = source.tensors.reduce((sum, t) => sum + t.count, 0);
+      const { manifest, paramCount } = sourceLayout(source);
       return this.write(input, manifest, paramCount, (id) => {
         this.ctx
           .statement('INSERT INTO checkpoint_references (checkpoint_id, path, fingerprint) VALUES (?, ?, ?)')
@@ -448,6 +436,17 @@ export class CheckpointsRepo {
 }
 
 /** Manifest entries laid out back to back, each in its dtype's bytes. */
+/** The manifest of a lazy source's tensors, each in its own dtype, and their parameter count. */
+function sourceLayout(source: TensorSource): { manifest: TensorEntry[]; paramCount: number } {
+  if (source.tensors.length === 0) {
+    throw new DeltascopeError('INVALID_PAYLOAD', `${source.label} holds no tensors.`);
+  }
+  const manifest = layout(
+    source.tensors.map((t) => ({ name: t.name, shape: [...t.shape], dtype: manifestDtype(t.dtype) })),
+  );
+  return { manifest, paramCount: source.tensors.reduce((sum, t) => sum + t.count, 0) };
+}
+
 function layout(tensors: { name: string; shape: number[]; dtype: TensorEntry['dtype'] }[]): TensorEntry[] {
   let byteOffset = 0;
   return tensors.map((t) => {
