@@ -3,7 +3,7 @@ export { DeltascopeDb } from './database';
 export type { ConnectionReport } from './connection-report';
 export { createDatabase, openDatabase, openOrCreateDatabase, type OpenOptions } from './open';
 export type { Artifact, ArtifactsRepo, ArtifactSummary, PutArtifactInput } from './artifacts-repo';
-export type { CheckpointsRepo, PutCheckpointInput } from './checkpoints-repo';
+export type { CheckpointsRepo, PutCheckpointInput, PutSourceInput } from './checkpoints-repo';
 export type { TensorInput } from './checkpoint-blob';
 export type { CreateExperimentInput, ExperimentsRepo } from './experiments-repo';
 export type { MetricRow, MetricsRepo, StepRange } from './metrics-repo';

@@ -1,7 +1,7 @@
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { ModelFileFormat } from '../../shared/contract-weights';
 import { DeltascopeError } from '../../shared/errors';
-import type { DeltascopeDb } from '../../store';
+import type { DeltascopeDb, PutSourceInput } from '../../store';
 import {
   fingerprintSafetensors,
   mapSource,
@@ -107,20 +107,8 @@ export async function importModelFile(
     // damaged half way (or an interrupted import) leaves the database as it was.
     return db.transaction(() => {
       const { experiment, run } = importRun(db, file, params.experiment, metadata);
-      const stored = db.checkpoints.putFromSource(
-        {
-          runId: run.id,
-          step: db.runs.get(run.id).checkpointCount,
-          label: params.label ?? basename(file.path),
-          provenance: {
-            kind: 'import',
-            description: `imported from ${file.path} (${file.format})`,
-            inputs: [],
-            details: { file: file.path, format: file.format, metadata, sourceDtypes },
-          },
-        },
-        source,
-      );
+      const input = importInput(db, run.id, file, params.label, { metadata, sourceDtypes }, false);
+      const stored = db.checkpoints.putFromSource(input, source);
       const nonFinite = count();
       const checkpoint =
         nonFinite === null ? stored : db.checkpoints.addProvenanceDetails(stored.id, { nonFinite });
@@ -137,6 +125,34 @@ export async function importModelFile(
   } finally {
     source.close();
   }
+}
+
+/**
+ * The imported checkpoint's row: the next step of its run, labelled by the file unless named, its
+ * provenance saying where it came from and whether it was copied or referenced in place.
+ */
+function importInput(
+  db: DeltascopeDb,
+  runId: number,
+  file: ModelFile,
+  label: string | undefined,
+  read: { metadata: Record<string, string>; sourceDtypes: Record<string, string> },
+  reference: boolean,
+): PutSourceInput {
+  const details = { file: file.path, format: file.format, ...read };
+  return {
+    runId,
+    step: db.runs.get(runId).checkpointCount,
+    label: label ?? basename(file.path),
+    provenance: {
+      kind: 'import',
+      description: reference
+        ? `referenced in place at ${file.path} (${file.format}; not copied)`
+        : `imported from ${file.path} (${file.format})`,
+      inputs: [],
+      details: reference ? { ...details, reference: true } : details,
+    },
+  };
 }
 
 /** The run of phase "imported" named after the file, in `experimentName`, created on first use. */
@@ -187,20 +203,8 @@ function importReference(
   source.close();
   return db.transaction(() => {
     const { experiment, run } = importRun(db, file, params.experiment, metadata);
-    const checkpoint = db.checkpoints.putReference(
-      {
-        runId: run.id,
-        step: db.runs.get(run.id).checkpointCount,
-        label: params.label ?? basename(file.path),
-        provenance: {
-          kind: 'import',
-          description: `referenced in place at ${file.path} (${file.format}; not copied)`,
-          inputs: [],
-          details: { file: file.path, format: file.format, metadata, sourceDtypes, reference: true },
-        },
-      },
-      { path: file.path, fingerprint },
-    );
+    const input = importInput(db, run.id, file, params.label, { metadata, sourceDtypes }, true);
+    const checkpoint = db.checkpoints.putReference(input, { path: file.path, fingerprint });
     return {
       checkpoint,
       runId: run.id,

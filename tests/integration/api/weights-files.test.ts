@@ -61,6 +61,14 @@ describe('export and import round trips', () => {
     expect(second.runId).toBe(first.runId);
     expect([first.checkpoint.step, second.checkpoint.step]).toEqual([0, 1]);
     expect(second.checkpoint.label).toBe('again');
+    // Labelled by the file unless named; the provenance says it was copied in, from where.
+    expect(first.checkpoint.label).toBe('twice.safetensors');
+    expect(second.checkpoint.provenance).toMatchObject({
+      kind: 'import',
+      description: `imported from ${path} (safetensors)`,
+      details: { file: path, format: 'safetensors', sourceDtypes: { 'dense.kernel': 'F32' } },
+    });
+    expect(second.checkpoint.provenance.details).not.toHaveProperty('reference');
   });
 });
 
