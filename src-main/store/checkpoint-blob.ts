@@ -35,15 +35,7 @@ function assertLittleEndianHost(): void {
 
 /** Checks names and shapes first, then lays the tensors out back to back: offset_i = 4·Σ_{j<i} n_j. */
 export function packTensors(tensors: readonly TensorInput[]): PackedCheckpoint {
-  assertLittleEndianHost();
-  if (tensors.length === 0)
-    throw new DeltascopeError('INVALID_PAYLOAD', 'A checkpoint needs at least one tensor.');
-  const seen = new Set<string>();
-  let paramCount = 0;
-  for (const tensor of tensors) {
-    checkTensor(tensor, seen);
-    paramCount += tensor.data.length;
-  }
+  const paramCount = checkTensors(tensors);
   const blob = Buffer.alloc(paramCount * BYTES_PER_FLOAT);
   const manifest: TensorEntry[] = [];
   let byteOffset = 0;
