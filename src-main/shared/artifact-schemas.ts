@@ -27,9 +27,9 @@ import {
   JobGraphSchema,
   KNOWN_ANSWER_FORMAT,
   LOCALIZATION_FORMAT,
-  MaskSelectionSchema,
   NEGATION_FORMAT,
   NodeStateSchema,
+  RelevanceMaskParamsSchema,
   SUPERPOSITION_FORMAT,
   UPDATE_SIGNALS_FORMAT,
   UpdateSignalsSchema,
@@ -136,18 +136,9 @@ export const TrainableMaskRecipeSchema = z.union([
   z.object({ protocol: id, nodeId: z.string(), tensor: z.string() }).strict(),
   /** Localization mask: the top/random/bottom k % of a relevance map. */
   z
-    .object({
-      protocol: id,
-      nodeId: z.string(),
-      relevanceMap: id,
-      kind: z.literal('relevance-mask'),
-      from: z.string(),
-      aggregator: z.string(),
-      selection: MaskSelectionSchema,
-      kPercent: z.number(),
-      randomSeed: z.number().int(),
-      draw: count.optional(),
-      gradientFrom: z.string().optional(),
+    .object({ protocol: id, nodeId: z.string(), relevanceMap: id })
+    .extend(RelevanceMaskParamsSchema.shape)
+    .extend({
       selected: count,
       total: count,
       /** Candidates the k % was drawn from (absent on masks made before the movable restriction). */

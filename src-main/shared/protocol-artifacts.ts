@@ -50,6 +50,21 @@ export const AnalysisKindSchema = z.enum([
  */
 export const MaskSelectionSchema = z.enum(['top', 'random', 'bottom', 'null-drift', 'saliency', 'fisher']);
 
+/** A localization mask node: the k % of a relevance map it trains (also the head of the stored mask's recipe). */
+export const RelevanceMaskParamsSchema = z.object({
+  kind: z.literal('relevance-mask'),
+  /** The superposition analysis node whose map is used. */
+  from: z.string(),
+  aggregator: z.string(),
+  selection: MaskSelectionSchema,
+  kPercent: z.number(),
+  randomSeed: z.number().int(),
+  /** Random masks: which of the M draws (0 … M−1; absent = 0, graphs before M draws). */
+  draw: count.optional(),
+  /** The gradient analysis node whose non-zero gradient defines the movable set (absent on older graphs). */
+  gradientFrom: z.string().optional(),
+});
+
 export const NodeParamsSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('train'),
@@ -68,19 +83,7 @@ export const NodeParamsSchema = z.discriminatedUnion('kind', [
     criterion: RecoveryCriterionParamsSchema.optional(),
   }),
   z.object({ kind: z.literal('mask'), from: z.string(), tensor: z.string() }),
-  z.object({
-    kind: z.literal('relevance-mask'),
-    /** The superposition analysis node whose map is used. */
-    from: z.string(),
-    aggregator: z.string(),
-    selection: MaskSelectionSchema,
-    kPercent: z.number(),
-    randomSeed: z.number().int(),
-    /** Random masks: which of the M draws (0 … M−1; absent = 0, graphs before M draws). */
-    draw: count.optional(),
-    /** The gradient analysis node whose non-zero gradient defines the movable set (absent on older graphs). */
-    gradientFrom: z.string().optional(),
-  }),
+  RelevanceMaskParamsSchema,
   z.object({
     kind: z.literal('derive'),
     base: z.string(),
