@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import type { AggregateFolderResult, RelevanceMapSummary } from '../../shared/contract-weights';
-import { DeltascopeError, fromErrorPayload } from '../../shared/errors';
+import { fromErrorPayload } from '../../shared/errors';
 import type { DeltascopeDb } from '../../store';
 import {
   aggregateCheckpoints,
@@ -20,7 +20,7 @@ import {
 import type { AggregateWorkerInput, AggregateWorkerMessage } from './weights-aggregate-messages';
 import { startWorkerThread } from '../../jobs/task-thread';
 import { checkFolderTarget, partialFolderPath } from '../../weights';
-import { jobProgress, runWorkerJob, type Emit } from './worker-job';
+import { jobProgress, runWorkerJob, WorkerJobs, type Emit } from './worker-job';
 
 /**
  * weights.aggregate off the main event loop: aggregations of at least `workerThreshold` parameters
@@ -81,8 +81,7 @@ function startWorker(input: AggregateWorkerInput): Worker {
 
 /** Runs aggregations inline or in worker threads; keeps the running ones so they can be cancelled. */
 export class AggregateRunner {
-  private readonly running = new Map<string, () => void>();
-  private sequence = 0;
+  private readonly jobs = new WorkerJobs('aggregate', 'An aggregation');
   private readonly threshold: number;
 
   constructor(private readonly options: AggregateRunnerOptions) {
@@ -124,15 +123,12 @@ export class AggregateRunner {
 
   /** Stops a running worker aggregation; its aggregate() rejects with CANCELLED. */
   cancel(jobId: string): boolean {
-    const stop = this.running.get(jobId);
-    if (stop === undefined) return false;
-    stop();
-    return true;
+    return this.jobs.cancel(jobId);
   }
 
   /** Terminates every running aggregation (on shutdown). */
   dispose(): void {
-    for (const stop of [...this.running.values()]) stop();
+    this.jobs.dispose();
   }
 
   /** Small aggregations, and databases with no file a worker could reopen, run on this thread. */
@@ -148,20 +144,14 @@ export class AggregateRunner {
     result: (message: AggregateWorkerMessage) => T | undefined,
     onExit?: () => void,
   ): Promise<T> {
-    const jobId = requested ?? `aggregate-${++this.sequence}`;
-    if (this.running.has(jobId)) {
-      throw new DeltascopeError(
-        'INVALID_PAYLOAD',
-        `An aggregation with job id "${jobId}" is already running.`,
-      );
-    }
+    const jobId = this.jobs.claim(requested);
     const { emit } = this.options;
     const started = performance.now();
     return runWorkerJob<T, AggregateWorkerMessage>({
       jobId,
       label,
       emit,
-      running: this.running,
+      running: this.jobs.running,
       start: () => {
         const worker = startWorker(input);
         if (onExit !== undefined) worker.once('exit', onExit);

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { DiffComputeResult, TensorDiffPayload } from '../../shared/contract-weights';
-import { DeltascopeError, fromErrorPayload } from '../../shared/errors';
+import { fromErrorPayload } from '../../shared/errors';
 import {
   DEFAULT_MEMORY_BUDGET_BYTES,
   diffSources,
@@ -13,7 +13,7 @@ import {
 } from '../../weights';
 import type { DiffWorkerInput, DiffWorkerMessage } from './weights-diff-messages';
 import { startWorkerThread } from '../../jobs/task-thread';
-import { jobProgress, runWorkerJob, type Emit } from './worker-job';
+import { jobProgress, runWorkerJob, WorkerJobs, type Emit } from './worker-job';
 import type { StreamSide } from './weights-sources';
 
 /**
@@ -68,8 +68,7 @@ function tensorRows(tensors: readonly TensorDiff[], model: DeltaStats): TensorDi
 
 /** Runs diffs inline or in worker threads; keeps the running ones so they can be cancelled. */
 export class DiffRunner {
-  private readonly running = new Map<string, () => void>();
-  private sequence = 0;
+  private readonly jobs = new WorkerJobs('diff', 'A diff');
   private readonly threshold: number;
   private readonly budget: number;
 
@@ -106,7 +105,7 @@ export class DiffRunner {
         memoryBudgetBytes: this.budget,
       }));
     } else {
-      jobId = request.jobId ?? `diff-${++this.sequence}`;
+      jobId = this.jobs.claim(request.jobId);
       ({ tensors, model } = await this.inWorker(jobId, `Diff ${labels[0]} → ${labels[1]}`, {
         a: a.spec,
         b: b.spec,
@@ -128,15 +127,12 @@ export class DiffRunner {
 
   /** Stops a running worker diff; its compute() rejects with CANCELLED. */
   cancel(jobId: string): boolean {
-    const stop = this.running.get(jobId);
-    if (stop === undefined) return false;
-    stop();
-    return true;
+    return this.jobs.cancel(jobId);
   }
 
   /** Terminates every running diff (on shutdown). */
   dispose(): void {
-    for (const stop of [...this.running.values()]) stop();
+    this.jobs.dispose();
   }
 
   private inWorker(
@@ -144,9 +140,6 @@ export class DiffRunner {
     label: string,
     input: DiffWorkerInput,
   ): Promise<{ tensors: TensorDiff[]; model: DeltaStats }> {
-    if (this.running.has(jobId)) {
-      throw new DeltascopeError('INVALID_PAYLOAD', `A diff with job id "${jobId}" is already running.`);
-    }
     const { emit } = this.options;
     const started = performance.now();
     let lastProgress = -Infinity;
@@ -154,7 +147,7 @@ export class DiffRunner {
       jobId,
       label,
       emit,
-      running: this.running,
+      running: this.jobs.running,
       start: () => startWorker(input),
       onMessage: (message, job) => {
         if (message.type === 'progress') {

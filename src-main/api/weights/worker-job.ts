@@ -23,6 +23,44 @@ export interface WorkerJobOptions<T, M> {
 }
 
 /**
+ * The running worker jobs of one runner (diffs, aggregations): each one's stop, by job id, so that a
+ * job can be cancelled by id and all of them stopped on shutdown.
+ */
+export class WorkerJobs {
+  /** Handed to runWorkerJob, which keeps a job in it while it runs. */
+  readonly running = new Map<string, () => void>();
+  private sequence = 0;
+
+  /** Job ids are `<prefix>-N` unless the caller names one; `noun` names a job in the refusal. */
+  constructor(
+    private readonly prefix: string,
+    private readonly noun: string,
+  ) {}
+
+  /** `requested`, or the next `<prefix>-N`; INVALID_PAYLOAD when a job of that id is already running. */
+  claim(requested: string | null | undefined): string {
+    const jobId = requested ?? `${this.prefix}-${++this.sequence}`;
+    if (this.running.has(jobId)) {
+      throw new DeltascopeError('INVALID_PAYLOAD', `${this.noun} with job id "${jobId}" is already running.`);
+    }
+    return jobId;
+  }
+
+  /** Stops a running job (its promise rejects with CANCELLED); false when none has that id. */
+  cancel(jobId: string): boolean {
+    const stop = this.running.get(jobId);
+    if (stop === undefined) return false;
+    stop();
+    return true;
+  }
+
+  /** Stops every running job (on shutdown). */
+  dispose(): void {
+    for (const stop of [...this.running.values()]) stop();
+  }
+}
+
+/**
  * Runs one worker thread as a job: emits `job.state` running, then done, failed or cancelled;
  * cancellable through `running` from the moment listeners hear "running"; a worker error or an
  * early exit fails the job with INTERNAL.
