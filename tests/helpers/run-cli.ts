@@ -44,6 +44,8 @@ export function deltascopeProcess(options: CliProcessOptions): (...args: string[
     try {
       const { stdout, stderr } = await run(process.execPath, [DELTASCOPE_BIN, ...args], {
         ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+        // `status --json` of a large work folder and `info --json` print more than execFile's 1 MiB.
+        maxBuffer: 1 << 26,
         env: { ...process.env, DELTASCOPE_HOME: options.home },
       });
       return { code: 0, stdout, stderr };

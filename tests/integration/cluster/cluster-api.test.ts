@@ -13,7 +13,8 @@ import {
 } from '../../../src-main/shared';
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
 import { useApiService } from '../../helpers/api-service';
-import { cli, finalHashesByRun, writeSpec } from './cluster-helpers';
+import { deltascopeProcess } from '../../helpers/run-cli';
+import { finalHashesByRun, writeSpec } from './cluster-helpers';
 
 /**
  * The app's side of a work folder (issue 13 item 7): `cluster.status` reads it without writing, and
@@ -34,6 +35,8 @@ async function call(method: string, params: unknown): Promise<CallResult> {
 }
 
 const ok = api.call;
+/** The built `deltascope` command, its app data in the test's folder (open only once the tests run). */
+const cli = (...args: string[]) => deltascopeProcess({ home: api.dir })(...args);
 
 /** sha256 and mtime of every file under `dir`: what "read-only" must leave alone. */
 function snapshot(dir: string): Record<string, string> {
@@ -53,7 +56,7 @@ describe('a work folder in the app', { timeout: 600_000 }, () => {
 
   it('shows a planned folder read-only: every task not yet submitted, stages named by what they do', async () => {
     const spec = writeSpec(api.dir, 'api-planned');
-    const plan = await cli([
+    const plan = await cli(
       'run',
       spec,
       '--db',
@@ -63,7 +66,7 @@ describe('a work folder in the app', { timeout: 600_000 }, () => {
       '--workdir',
       planned,
       '--dry-run',
-    ]);
+    );
     expect(plan.code).toBe(0);
     const before = snapshot(planned);
     const status = WorkdirStatusSchema.parse(await ok('cluster.status', { workdir: planned }));
@@ -93,7 +96,7 @@ describe('a work folder in the app', { timeout: 600_000 }, () => {
 
   it('once a task is done: merged into a new file that opens like a local run — never into the open database', async () => {
     // Array element 0 (the first pretraining) finishes; the rest of the plan is still to run.
-    expect((await cli(['task', planned, '0'])).code).toBe(0);
+    expect((await cli('task', planned, '0')).code).toBe(0);
     const status: WorkdirStatus = WorkdirStatusSchema.parse(await ok('cluster.status', { workdir: planned }));
     expect(status.tasks.filter((task) => task.status === 'done').map((task) => task.index)).toEqual([0]);
     expect(status.stages[0]!.counts.done).toBe(1);
@@ -127,7 +130,7 @@ describe('a work folder in the app', { timeout: 600_000 }, () => {
     expect(progress.at(-1)).toMatchObject({ jobId: 'merge-test', unit: 'tasks', done: 1, total: 1 });
 
     // The same rows as the CLI's merge of the folder, and the app opens it.
-    expect((await cli(['merge', planned, '--into', cliMerged])).code).toBe(0);
+    expect((await cli('merge', planned, '--into', cliMerged)).code).toBe(0);
     const hashes = finalHashesByRun(target);
     expect(Object.keys(hashes)).toEqual(['s1/pretrain']);
     expect(hashes).toEqual(finalHashesByRun(cliMerged));

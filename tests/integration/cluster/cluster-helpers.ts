@@ -1,29 +1,12 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import type { ExperimentSpecInput } from '../../../src-main/shared/experiment-spec';
 import { tinyExperiment } from '../jobs/protocol-test-helpers';
 
-const execFileAsync = promisify(execFile);
-export const root = resolve('.');
-export const bin = join(root, 'bin/deltascope.cjs');
-
-/** Runs the built CLI; resolves with its output whatever the exit code. */
-export async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [bin, ...args], {
-      cwd: root,
-      maxBuffer: 1 << 26,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const root = resolve('.');
 
 export function writeSpec(dir: string, name: string, overrides: Partial<ExperimentSpecInput> = {}): string {
   const file = join(dir, `${name}.json`);

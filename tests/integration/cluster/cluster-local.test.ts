@@ -4,11 +4,10 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
+import { DELTASCOPE_BIN as bin, deltascopeProcess } from '../../helpers/run-cli';
 import { makeTempDir } from '../../helpers/temp-dir';
 import {
-  bin,
   checkpointCount,
-  cli,
   countDoneNodes,
   finalHashesByRun,
   runNames,
@@ -21,6 +20,7 @@ beforeAll(async () => {
   await ensureFreshBundle(['cli.cjs', 'worker.cjs']);
 }, 120_000);
 afterAll(() => temp.cleanup());
+const cli = deltascopeProcess({ home: temp.dir });
 
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -31,7 +31,7 @@ describe('deltascope run --on local: the task/merge path on this machine', { tim
 
   it('runs every task as its own process and merges them into the same experiment a single-process run makes', async () => {
     spec = writeSpec(temp.dir, 'local-tasks');
-    const tasks = await cli([
+    const tasks = await cli(
       'run',
       spec,
       '--db',
@@ -42,11 +42,11 @@ describe('deltascope run --on local: the task/merge path on this machine', { tim
       workdir,
       '--workers',
       '2',
-    ]);
+    );
     expect({ code: tasks.code, stderr: tasks.stderr }).toEqual({ code: 0, stderr: '' });
     expect(tasks.stdout).toMatch(/Planned "local-tasks": \d+ tasks in \d+ stages/);
     const single = join(temp.dir, 'single.deltascope');
-    expect((await cli(['run', spec, '--db', single])).code).toBe(0);
+    expect((await cli('run', spec, '--db', single)).code).toBe(0);
 
     // Same seeds → bit-identical checkpoints, whichever path ran them; the merged file is complete.
     const viaTasks = finalHashesByRun(merged);
@@ -55,12 +55,12 @@ describe('deltascope run --on local: the task/merge path on this machine', { tim
     // The same run tree: one run per name (the derived run too, though many tasks add checkpoints to it).
     expect(runNames(merged)).toEqual(runNames(single));
     expect(countDoneNodes(merged)).toBe(countDoneNodes(single));
-    const info = await cli(['info', merged, '--json']);
+    const info = await cli('info', merged, '--json');
     expect(info.code).toBe(0);
   });
 
   it('merges again without adding anything', async () => {
-    const again = await cli(['merge', workdir, '--into', merged]);
+    const again = await cli('merge', workdir, '--into', merged);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/Merged \d+\/\d+ tasks .* \(nothing new\)\./);
   });
@@ -70,7 +70,7 @@ describe('deltascope run --on local: the task/merge path on this machine', { tim
     const otherSpec = writeSpec(temp.dir, 'other-experiment', { seeds: 1, alphas: [1] });
     expect(
       (
-        await cli([
+        await cli(
           'run',
           otherSpec,
           '--db',
@@ -80,17 +80,17 @@ describe('deltascope run --on local: the task/merge path on this machine', { tim
           '--workdir',
           otherWork,
           '--dry-run',
-        ])
+        )
       ).code,
     ).toBe(0);
     // Task 0 of the other plan (its pretraining) dropped into this work folder in place of ours.
-    expect((await cli(['task', otherWork, '0'])).code).toBe(0);
+    expect((await cli('task', otherWork, '0')).code).toBe(0);
     const ours = join(workdir, 'tasks', '0.deltascope');
     const saved = join(temp.dir, 'ours-0.deltascope');
     copyFileSync(ours, saved);
     copyFileSync(join(otherWork, 'tasks', '0.deltascope'), ours);
     const before = sha(merged);
-    const refused = await cli(['merge', workdir, '--into', merged]);
+    const refused = await cli('merge', workdir, '--into', merged);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(ours);
     expect(refused.stderr).toMatch(/belongs to another experiment/);
@@ -111,14 +111,14 @@ describe('deltascope run --on local: the task/merge path on this machine', { tim
       if (existsSync(target)) expect(countDoneNodes(target)).toBe(countDoneNodes(merged));
     }
     rmSync(target, { force: true });
-    expect((await cli(['merge', workdir, '--into', target])).code).toBe(0);
+    expect((await cli('merge', workdir, '--into', target)).code).toBe(0);
     expect(finalHashesByRun(target)).toEqual(finalHashesByRun(merged));
   });
 
   it('resumes a training task killed with SIGKILL bit-identically from its last checkpoint', async () => {
     const longSpec = writeSpec(temp.dir, 'long-pretrain', { pretrainSteps: 8192 });
     const plan = (name: string): Promise<unknown> =>
-      cli([
+      cli(
         'run',
         longSpec,
         '--db',
@@ -128,7 +128,7 @@ describe('deltascope run --on local: the task/merge path on this machine', { tim
         '--workdir',
         join(temp.dir, name),
         '--dry-run',
-      ]);
+      );
     await plan('killed');
     await plan('uninterrupted');
     const killedFile = join(temp.dir, 'killed', 'tasks', '0.deltascope');
@@ -146,8 +146,8 @@ describe('deltascope run --on local: the task/merge path on this machine', { tim
     process.kill(-child.pid!, 'SIGKILL');
     await exited;
     expect(countDoneNodes(killedFile)).toBe(0);
-    expect((await cli(['task', join(temp.dir, 'killed'), '0'])).code).toBe(0);
-    expect((await cli(['task', join(temp.dir, 'uninterrupted'), '0'])).code).toBe(0);
+    expect((await cli('task', join(temp.dir, 'killed'), '0')).code).toBe(0);
+    expect((await cli('task', join(temp.dir, 'uninterrupted'), '0')).code).toBe(0);
     const resumed = finalHashesByRun(killedFile)['s1/pretrain'];
     expect(resumed).toBeDefined();
     expect(resumed).toBe(

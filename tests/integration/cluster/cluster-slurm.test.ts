@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkdirStatusSchema, type WorkdirStatus } from '../../../src-main/shared/contract-cluster';
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
+import { deltascopeProcess } from '../../helpers/run-cli';
 import { makeTempDir } from '../../helpers/temp-dir';
 import {
   checkpointCount,
-  cli,
   countDoneNodes,
   expectSameDeterministicContent,
   finalHashesByRun,
@@ -21,6 +21,7 @@ import {
  * started here as .ci/run starts it on CI. Tests that need it fail with one line when it cannot start.
  */
 const temp = makeTempDir('cluster-slurm');
+const cli = deltascopeProcess({ home: temp.dir });
 const submitted: string[] = [];
 beforeAll(async () => {
   startLocalSlurm();
@@ -33,7 +34,7 @@ afterAll(() => {
 
 /** `status --json` prints the contract's WorkdirStatus (the app's cluster.status reads the same). */
 async function status(workdir: string): Promise<WorkdirStatus> {
-  const result = await cli(['status', workdir, '--json']);
+  const result = await cli('status', workdir, '--json');
   expect(result.stderr).toBe('');
   return WorkdirStatusSchema.parse(JSON.parse(result.stdout));
 }
@@ -55,14 +56,14 @@ describe('deltascope run --on slurm', { timeout: 900_000 }, () => {
     const workdir = join(temp.dir, 'slurm');
     const merged = join(temp.dir, 'slurm.deltascope');
     // Plan, then plant a file that is not a database where task 1 will write: that task fails for real.
-    const dry = await cli(['run', spec, '--db', merged, '--on', 'slurm', '--workdir', workdir, '--dry-run']);
+    const dry = await cli('run', spec, '--db', merged, '--on', 'slurm', '--workdir', workdir, '--dry-run');
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/sbatch --parsable .*--array=0 .*--requeue --signal=B:USR1@120/);
     expect(dry.stdout).toMatch(/--dependency=afterok:<stage 0>/);
     rmSync(workdir, { recursive: true });
 
     // --dry-run planned the folder; a real run needs a new one.
-    const run = await cli([
+    const run = await cli(
       'run',
       spec,
       '--db',
@@ -73,7 +74,7 @@ describe('deltascope run --on slurm', { timeout: 900_000 }, () => {
       workdir,
       '--cpus-per-task',
       '1',
-    ]);
+    );
     expect(run.code).toBe(0);
     const ids = jobIds(run.stdout);
     expect(ids.length).toBeGreaterThanOrEqual(4);
@@ -85,7 +86,7 @@ describe('deltascope run --on slurm', { timeout: 900_000 }, () => {
     expect(failed!.logTail.join('\n')).toMatch(
       /not a (Deltascope |SQLite )?database|NOT_A_DATABASE|not a database/i,
     );
-    const text = await cli(['status', workdir]);
+    const text = await cli('status', workdir);
     expect(text.stdout).toMatch(/stage 0: 1 done/);
     expect(text.stdout).toMatch(/failed: task 1 /);
 
@@ -95,7 +96,7 @@ describe('deltascope run --on slurm', { timeout: 900_000 }, () => {
       return queue.stdout.trim() === '';
     });
     rmSync(join(workdir, 'tasks', '1.deltascope'));
-    const retry = await cli(['retry', workdir, '--failed']);
+    const retry = await cli('retry', workdir, '--failed');
     expect(retry.code).toBe(0);
     expect(retry.stdout).toMatch(/Resubmitted \d+ task\(s\)/);
     submitted.push(...(/jobs ([\d, ]+)\./.exec(retry.stdout)?.[1]?.split(', ') ?? []));
@@ -104,12 +105,12 @@ describe('deltascope run --on slurm', { timeout: 900_000 }, () => {
       async () => (await status(workdir)).tasks.every((task) => task.status === 'done'),
       240_000,
     );
-    const merge = await cli(['merge', workdir, '--into', merged]);
+    const merge = await cli('merge', workdir, '--into', merged);
     expect(merge.code).toBe(0);
 
     // The same spec through the local executor: identical checkpoints, analyses and metrics.
     const local = join(temp.dir, 'local.deltascope');
-    const localRun = await cli([
+    const localRun = await cli(
       'run',
       spec,
       '--db',
@@ -120,7 +121,7 @@ describe('deltascope run --on slurm', { timeout: 900_000 }, () => {
       join(temp.dir, 'local'),
       '--workers',
       '2',
-    ]);
+    );
     expect(localRun.code).toBe(0);
     expectSameDeterministicContent(local, merged);
   });
@@ -128,7 +129,7 @@ describe('deltascope run --on slurm', { timeout: 900_000 }, () => {
   it('a task requeued mid-training resumes and finishes bit-identically', async () => {
     const spec = writeSpec(temp.dir, 'slurm-requeue', { pretrainSteps: 32768 });
     const workdir = join(temp.dir, 'requeue');
-    const run = await cli([
+    const run = await cli(
       'run',
       spec,
       '--db',
@@ -139,7 +140,7 @@ describe('deltascope run --on slurm', { timeout: 900_000 }, () => {
       workdir,
       '--cpus-per-task',
       '1',
-    ]);
+    );
     expect(run.code).toBe(0);
     const [first, ...later] = jobIds(run.stdout);
     spawnSync('scancel', later); // only the pretraining matters here
@@ -170,7 +171,7 @@ describe('deltascope run --on slurm', { timeout: 900_000 }, () => {
     await waitFor('task 0 done', () => readFileSync(log, 'utf8').includes('task 0: done'), 240_000);
 
     const uninterrupted = join(temp.dir, 'requeue-ref');
-    await cli([
+    await cli(
       'run',
       spec,
       '--db',
@@ -180,8 +181,8 @@ describe('deltascope run --on slurm', { timeout: 900_000 }, () => {
       '--workdir',
       uninterrupted,
       '--dry-run',
-    ]);
-    expect((await cli(['task', uninterrupted, '0'])).code).toBe(0);
+    );
+    expect((await cli('task', uninterrupted, '0')).code).toBe(0);
     const resumed = finalHashesByRun(join(workdir, 'tasks', '0.deltascope'))['s1/pretrain'];
     expect(resumed).toBeDefined();
     expect(resumed).toBe(finalHashesByRun(join(uninterrupted, 'tasks', '0.deltascope'))['s1/pretrain']);
