@@ -92,6 +92,19 @@ export class TaskThread<Req, Res> {
     return { id, result, cancel: () => this.cancel(id) };
   }
 
+  /**
+   * Starts the worker now, idle (unref'd), so the first task does not wait for it to load its modules;
+   * nothing when it runs already or the thread is closed. A worker that cannot start fails the first task.
+   */
+  warm(): void {
+    if (this.closed || this.worker !== null) return;
+    try {
+      this.startWorker().unref();
+    } catch {
+      // The first task starts it again and reports why it cannot.
+    }
+  }
+
   /** Cancels task `id`; false when it is neither running nor waiting. */
   cancel(id: number): boolean {
     const at = this.queue.findIndex((task) => task.id === id);

@@ -55,6 +55,12 @@ export class ComputeRunner {
     return this.interactive.run(request, label).result as Promise<T>;
   }
 
+  /** Starts the interactive thread ahead of its first task (a diff was opened: its heatmaps follow). */
+  warmQuick(): void {
+    this.interactive ??= newThread();
+    this.interactive.warm();
+  }
+
   /** Runs `request` as a cancellable job with `job.state` / `job.progress` events. */
   async job<T>(request: ComputeRequest, job: ComputeJob): Promise<T> {
     const jobId = job.jobId ?? `${job.prefix}-${++this.sequence}`;

@@ -28,7 +28,7 @@ export interface WeightsHandlerOptions {
    * Runs what reads a tensor for a heatmap (views, tiles below a view's base, percentiles, overview
    * thumbnails) in its interactive thread; absent (the CLI), inline.
    */
-  compute?: Pick<ComputeRunner, 'quick'>;
+  compute?: Pick<ComputeRunner, 'quick' | 'warmQuick'>;
   /** Pushes job.progress / job.state of large diffs and aggregations. */
   emit: Emit;
   /** Called after checkpoints or artifacts were written to the open database. */
@@ -70,6 +70,8 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
 
   return {
     'diff.compute': async (p) => {
+      // The diff's heatmaps come next: their thread loads while the diff runs.
+      options.compute?.warmQuick();
       const a = await sources.stream(p.a);
       let b;
       try {

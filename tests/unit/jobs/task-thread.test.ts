@@ -55,3 +55,23 @@ describe('TaskThread.close', () => {
     expect(exited).toBe(true);
   });
 });
+
+describe('TaskThread.warm', () => {
+  it('starts the worker before the first task, which then runs in it; once only, and not after close', async () => {
+    const started: Worker[] = [];
+    const thread = new TaskThread<number, number>(() => {
+      const made = worker('process.exit(0);');
+      started.push(made);
+      return made;
+    }, 'test');
+    thread.warm();
+    thread.warm();
+    expect(started).toHaveLength(1);
+    await new Promise((resolve) => started[0]!.once('online', resolve));
+    expect(await thread.run(4, 'double').result).toBe(8);
+    expect(started).toHaveLength(1);
+    await thread.close(10_000);
+    thread.warm();
+    expect(started).toHaveLength(1);
+  });
+});
