@@ -38,6 +38,15 @@ export function dareRngs(seed: number, name: string, deltas: number): Rng[] {
   return Array.from({ length: deltas }, (_, i) => createRng(seed, streamIdOf(name, i)));
 }
 
+/** p, the survivors' factor 1/(1 − p), and what the sum is divided by (n for 'mean', 1 for 'sum'). */
+export function dareScaling(
+  params: DareParams,
+  deltas: number,
+): { p: number; rescale: number; divisor: number } {
+  const { dropProbability: p, combine = 'mean' } = params;
+  return { p, rescale: 1 / (1 - p), divisor: combine === 'mean' ? deltas : 1 };
+}
+
 /**
  * One run of consecutive elements of a tensor: rngs[i] must stand at the run's first element (it
  * is advanced past the run), so a tensor folded run by run gets exactly dareMerge's result.
@@ -48,9 +57,7 @@ export function dareChunk(
   rngs: readonly Rng[],
 ): Float32Array {
   const size = checkDeltas(deltas);
-  const { dropProbability: p, combine = 'mean' } = params;
-  const rescale = 1 / (1 - p);
-  const divisor = combine === 'mean' ? deltas.length : 1;
+  const { p, rescale, divisor } = dareScaling(params, deltas.length);
   const out = new Float32Array(size);
   if (nativeDare(deltas, rngs, p, rescale, divisor, out)) return out;
   const sum = new Float64Array(size);

@@ -10,17 +10,35 @@ import type { Rng } from '../shared/random';
  * `DELTASCOPE_NATIVE_AGGREGATE=off`, the JS loops run.
  */
 
+/**
+ * `inputs` are the deltas when `base` is null; with a base, checkpoints θᵢ whose deltas θᵢ − θ_base
+ * the kernel takes as it reads them, and with `merge` it writes θ_base + m instead of m.
+ */
 interface AggregateAddon {
-  aggregateMean(deltas: Float32Array[], absolute: boolean, out: Float32Array): void;
-  aggregateMedian(deltas: Float32Array[], out: Float32Array): void;
+  aggregateMean(
+    inputs: Float32Array[],
+    absolute: boolean,
+    base: Float32Array | null,
+    merge: boolean,
+    out: Float32Array,
+  ): void;
+  aggregateMedian(inputs: Float32Array[], base: Float32Array | null, merge: boolean, out: Float32Array): void;
   dareChunk(
-    deltas: Float32Array[],
+    inputs: Float32Array[],
     states: Uint32Array,
     p: number,
     rescale: number,
     divisor: number,
+    base: Float32Array | null,
+    merge: boolean,
     out: Float32Array,
   ): void;
+}
+
+/** θ_base of a run whose inputs are checkpoints, not deltas; `merge`: write θ_base + m. */
+export interface NativeBase {
+  base: Float32Array;
+  merge: boolean;
 }
 
 const AGGREGATE_FUNCTIONS = [
@@ -58,25 +76,37 @@ export function setNativeAggregate(on: boolean): boolean {
   return nativeAggregateAvailable();
 }
 
-/** out[j] = (1/n) Σᵢ Δᵢ[j] (of |Δᵢ[j]| when `absolute`); false, doing nothing, without the addon. */
-export function nativeMean(deltas: readonly Float32Array[], absolute: boolean, out: Float32Array): boolean {
+/**
+ * out[j] = (1/n) Σᵢ Δᵢ[j] (of |Δᵢ[j]| when `absolute`); with `from`, the deltas are θᵢ − θ_base of
+ * the given checkpoints (see NativeBase). False, doing nothing, without the addon.
+ */
+export function nativeMean(
+  deltas: readonly Float32Array[],
+  absolute: boolean,
+  out: Float32Array,
+  from: NativeBase | null = null,
+): boolean {
   const kernels = aggregateKernels();
   if (kernels === null) return false;
-  kernels.aggregateMean([...deltas], absolute, out);
+  kernels.aggregateMean([...deltas], absolute, from?.base ?? null, from?.merge ?? false, out);
   return true;
 }
 
-/** out[j] = median over i of Δᵢ[j] (medianOfDeltas); false, doing nothing, without the addon. */
-export function nativeMedian(deltas: readonly Float32Array[], out: Float32Array): boolean {
+/** out[j] = median over i of Δᵢ[j] (medianOfDeltas; `from` as nativeMean); false without the addon. */
+export function nativeMedian(
+  deltas: readonly Float32Array[],
+  out: Float32Array,
+  from: NativeBase | null = null,
+): boolean {
   const kernels = aggregateKernels();
   if (kernels === null) return false;
-  kernels.aggregateMedian([...deltas], out);
+  kernels.aggregateMedian([...deltas], from?.base ?? null, from?.merge ?? false, out);
   return true;
 }
 
 /**
  * One run of DARE (dareChunk): rngs[i] is delta i's mask stream at the run's first element, left
- * past the run as the JS loop leaves it. False, doing nothing, without the addon.
+ * past the run as the JS loop leaves it; `from` as nativeMean. False, doing nothing, without the addon.
  */
 export function nativeDare(
   deltas: readonly Float32Array[],
@@ -85,12 +115,13 @@ export function nativeDare(
   rescale: number,
   divisor: number,
   out: Float32Array,
+  from: NativeBase | null = null,
 ): boolean {
   const kernels = aggregateKernels();
   if (kernels === null) return false;
   const states = new Uint32Array(4 * rngs.length);
   rngs.forEach((rng, i) => states.set(rng.getState().s, 4 * i));
-  kernels.dareChunk([...deltas], states, p, rescale, divisor, out);
+  kernels.dareChunk([...deltas], states, p, rescale, divisor, from?.base ?? null, from?.merge ?? false, out);
   rngs.forEach((rng, i) => {
     const [s0, s1, s2, s3] = states.subarray(4 * i, 4 * i + 4);
     rng.setState({ s: [s0!, s1!, s2!, s3!] });

@@ -1,9 +1,16 @@
 import { DeltascopeError } from '../shared/errors';
 import { aggregateTensor, type AggregatorSpec } from './aggregate';
-import { checkDareParams, dareChunk, dareRngs } from './aggregate-dare';
+import { checkDareParams, dareChunk, dareRngs, dareScaling } from './aggregate-dare';
 import { checkTiesParams, type TrimRule } from './aggregate-ties';
 import { combineArrays } from './arithmetic';
 import { DEFAULT_MEMORY_BUDGET_BYTES } from './diff-stream';
+import {
+  nativeAggregateAvailable,
+  nativeDare,
+  nativeMean,
+  nativeMedian,
+  type NativeBase,
+} from './native-aggregate';
 import type { SafetensorsDtype } from './formats/safetensors-header';
 import type { Rng } from '../shared/random';
 import { chunkElementsForInputs, commonDtype, matchSourceList, type ChunkedSource } from './source-combine';
@@ -20,6 +27,8 @@ import { streamedTrimRules, tiesBefore, tiesChunk } from './ties-stream';
  *   (two passes for every delta's exact trim threshold at once, ties-stream.ts, then the merge);
  * - null-normalized needs the whole tensor (its floor is a median over it): over the budget it is
  *   INVALID_SPEC naming the tensor and the bytes it needs.
+ * With the addon built, mean, mean-abs, median and DARE take each chunk of the checkpoints straight
+ * into C, which forms θᵢ − θ_base, aggregates and adds the base back as it reads (native-aggregate.ts).
  * Every path gives exactly aggregateTensor's values. Reads are fastest in order (the writers' way).
  */
 
@@ -47,6 +56,32 @@ const MERGEABLE = new Set<AggregatorSpec['kind']>(['mean', 'median', 'ties', 'da
 const TEMPORARY_BYTES = 24;
 /** Per element: a writer's float32 chunk and its encoded bytes. */
 const WRITER_BYTES = 12;
+/** The aggregators whose C kernels take checkpoints and the base (no deltas formed first). */
+const FROM_CHECKPOINTS = new Set<AggregatorSpec['kind']>(['mean', 'mean-abs', 'median', 'dare']);
+
+/** m (θ_base + m with `from.merge`) of one chunk, in C, from checkpoints θᵢ; rngs: DARE's streams. */
+function aggregateFromCheckpoints(
+  spec: AggregatorSpec,
+  thetas: readonly Float32Array[],
+  from: NativeBase,
+  rngs: readonly Rng[],
+  out: Float32Array,
+): boolean {
+  switch (spec.kind) {
+    case 'mean':
+      return nativeMean(thetas, false, out, from);
+    case 'mean-abs':
+      return nativeMean(thetas, true, out, from);
+    case 'median':
+      return nativeMedian(thetas, out, from);
+    case 'dare': {
+      const { p, rescale, divisor } = dareScaling(spec, thetas.length);
+      return nativeDare(thetas, rngs, p, rescale, divisor, out, from);
+    }
+    default:
+      return false;
+  }
+}
 
 /** Working set per element when a tensor is held whole: base, deltas, output, temporaries. */
 function wholeBytesPerElement(inputs: number): number {
@@ -99,11 +134,12 @@ export function aggregatedSource(input: AggregatedSourceInput): AggregatedSource
   let scratch: Float32Array[] = [];
   let peak = 0;
 
-  /** Reads [start, start + length) of every input; deltas (and nulls) minus the base, in place. */
+  /** Reads [start, start + length) of every input; deltas (and nulls) minus the base, in place, unless not `subtract`. */
   const readInputs = (
     name: string,
     start: number,
     length: number,
+    subtract = true,
   ): { b: Float32Array; ds: Float32Array[] } => {
     if (scratch.length === 0) {
       const largest = tensors.reduce((max, t) => Math.max(max, t.count), 0);
@@ -115,7 +151,7 @@ export function aggregatedSource(input: AggregatedSourceInput): AggregatedSource
       return part;
     });
     const b = parts[0]!;
-    const ds = parts.slice(1).map((theta) => combineArrays([1, -1], [theta, b], theta));
+    const ds = parts.slice(1).map((theta) => (subtract ? combineArrays([1, -1], [theta, b], theta) : theta));
     const held = scratch.reduce((sum, s) => sum + s.byteLength, 0) + TEMPORARY_BYTES * length;
     peak = Math.max(peak, held + inputs.reduce((sum, s) => sum + s.peakBytesHeld(), 0));
     return { b, ds };
@@ -203,12 +239,21 @@ export function aggregatedSource(input: AggregatedSourceInput): AggregatedSource
 
   const readChunked = (tensor: SourceTensor, start: number, out: Float32Array): void => {
     pool = [];
+    const native = FROM_CHECKPOINTS.has(spec.kind) && nativeAggregateAvailable();
     for (const [from, to] of chunkRanges(out.length, chunk)) {
       const at = start + from;
       // Before this range is read: finding the trim rules reads the tensor through the same buffers.
       const tiesNow = spec.kind === 'ties' ? tiesState(tensor, at) : null;
-      const { b, ds } = readInputs(tensor.name, at, to - from);
+      const { b, ds } = readInputs(tensor.name, at, to - from, !native);
       const part = out.subarray(from, to);
+      if (native) {
+        const dareNow = spec.kind === 'dare' ? dareState(tensor, at) : null;
+        const withBase = { base: b, merge: input.merge === true };
+        if (!aggregateFromCheckpoints(spec, ds.slice(0, n), withBase, dareNow?.rngs ?? [], part))
+          throw new Error(`no C kernel for ${spec.kind}`);
+        if (dareNow !== null) dareNow.next = at + part.length;
+        continue;
+      }
       if (tiesNow !== null) {
         const state = tiesNow;
         tiesChunk(ds.slice(0, n), state.rules, state.left, state.lambda, part);

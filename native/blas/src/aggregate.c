@@ -3,15 +3,21 @@
  * over float32 deltas of one run of elements, with results bit for bit the JS functions' (the same
  * float64 operations in the same order per element, rounded to float32 once):
  *
- * aggregateMean(deltas, absolute, out): out[j] = (Σᵢ Δᵢ[j]) / n, or of |Δᵢ[j]| when absolute; the
- *   sum runs in delta order from +0.
- * aggregateMedian(deltas, out): out[j] = the middle of Δ₁[j] … Δₙ[j] sorted by the JS insertion sort
- *   (stable, `>` as the order: so NaN and ±0 land where the JS puts them), for even n the mean of
- *   the two middle values.
- * dareChunk(deltas, states, p, rescale, divisor, out): DARE's drop-and-rescale. Delta i draws one
- *   uniform per element, in element order, from its xoshiro128** stream (states[4i … 4i+3], the words
- *   of the JS Rng's getState(), written back advanced past the run); the entry is kept iff u ≥ p.
- *   out[j] = (Σ of the kept Δᵢ[j]·rescale, in delta order) / divisor.
+ * aggregateMean(inputs, absolute, base, merge, out): out[j] = (Σᵢ Δᵢ[j]) / n, or of |Δᵢ[j]| when
+ *   absolute; the sum runs in delta order from +0.
+ * aggregateMedian(inputs, base, merge, out): out[j] = the middle of Δ₁[j] … Δₙ[j] sorted by the JS
+ *   insertion sort (stable, `>` as the order: so NaN and ±0 land where the JS puts them), for even n
+ *   the mean of the two middle values.
+ * dareChunk(inputs, states, p, rescale, divisor, base, merge, out): DARE's drop-and-rescale. Delta i
+ *   draws one uniform per element, in element order, from its xoshiro128** stream (states[4i … 4i+3],
+ *   the words of the JS Rng's getState(), written back advanced past the run); the entry is kept iff
+ *   u ≥ p. out[j] = (Σ of the kept Δᵢ[j]·rescale, in delta order) / divisor.
+ *
+ * Each takes a base too (null, or θ_base): then the inputs are checkpoints θᵢ and the deltas are
+ * Δᵢ[j] = θᵢ[j] − θ_base[j] rounded to float32, computed as the elements are read (combineArrays'
+ * [1, −1] of θᵢ and the base, as aggregatedSource makes them); with merge, out[j] = θ_base[j] + m[j]
+ * rounded to float32 (its [1, 1] of the base and the map m). A merge over sources then reads each
+ * input once, with no delta or map written out in between.
  *
  * "Bit for bit" holds for every result that is not NaN; a NaN comes out exactly where the JS gives one,
  * but its sign and payload are not pinned down: when two NaNs meet in a + b, V8 itself keeps one or the
@@ -73,70 +79,121 @@ static const float **delta_list(napi_env env, napi_value list, const char *fn, u
   return deltas;
 }
 
+/* base (argument `value`): null, or a Float32Array of `size` elements. 0 (thrown) when neither. */
+static int optional_base(napi_env env, napi_value value, const char *fn, size_t size, const float **base) {
+  napi_valuetype type;
+  size_t len = 0;
+  *base = NULL;
+  if (napi_typeof(env, value, &type) == napi_ok && type == napi_null) return 1;
+  if (typed(env, value, napi_float32_array, (void **)base, &len) && len == size) return 1;
+  fail(env, 1, "%s: base must be null or a Float32Array of %zu elements (as out)", fn, size);
+  return 0;
+}
+
+/* Δᵢ[j]: the input itself, or θᵢ[j] − θ_base[j] rounded to float32. */
+static AGG_INLINE float delta_at(const float *const *in, const float *base, uint32_t i, size_t j) {
+  return base == NULL ? in[i][j] : (float)((double)in[i][j] - (double)base[j]);
+}
+
+/* What out[j] gets for the map's value m: m, or θ_base[j] + m rounded to float32 when merging. */
+static AGG_INLINE float result_at(const float *base, int merge, size_t j, float m) {
+  return merge ? (float)((double)base[j] + (double)m) : m;
+}
+
+/*
+ * Runs BODY(c, base, merge) with the count c a constant from 1 to SMALL (else the variable `count`),
+ * and base (NULL or not) and merge constants too, so that each case is a loop of its own with the
+ * per-delta state in registers and no test of the mode per element. Uses the variables count, base
+ * and merge of the function it is in.
+ */
+#define AGG_MODES(c, BODY)                                                                        \
+  if (base == NULL)                                                                               \
+    BODY(c, NULL, 0);                                                                             \
+  else if (!merge)                                                                                \
+    BODY(c, base, 0);                                                                             \
+  else                                                                                            \
+    BODY(c, base, 1);                                                                             \
+  return;
+#define AGG_DISPATCH(BODY)                                                                        \
+  switch (count) {                                                                                \
+  case 1:                                                                                         \
+    AGG_MODES(1, BODY)                                                                            \
+  case 2:                                                                                         \
+    AGG_MODES(2, BODY)                                                                            \
+  case 3:                                                                                         \
+    AGG_MODES(3, BODY)                                                                            \
+  case 4:                                                                                         \
+    AGG_MODES(4, BODY)                                                                            \
+  case 5:                                                                                         \
+    AGG_MODES(5, BODY)                                                                            \
+  case 6:                                                                                         \
+    AGG_MODES(6, BODY)                                                                            \
+  case 7:                                                                                         \
+    AGG_MODES(7, BODY)                                                                            \
+  case 8:                                                                                         \
+    AGG_MODES(8, BODY)                                                                            \
+  default:                                                                                        \
+    AGG_MODES(count, BODY)                                                                        \
+  }
+
 /* ---------------------------------------------------------------------------------------- mean */
 
-static AGG_INLINE void mean_body(const float *const *deltas, uint32_t count, int absolute, float *out,
-                                 size_t size) {
+static AGG_INLINE void mean_body(const float *const *in, uint32_t count, const float *base, int merge,
+                                 int absolute, float *out, size_t size) {
   const double n = (double)count;
   for (size_t j = 0; j < size; j++) {
     double sum = 0;
     for (uint32_t i = 0; i < count; i++) {
-      const double v = (double)deltas[i][j];
+      const double v = (double)delta_at(in, base, i, j);
       sum += absolute ? fabs(v) : v;
     }
-    out[j] = (float)(sum / n);
+    out[j] = result_at(base, merge, j, (float)(sum / n));
   }
 }
 
-static void mean(const float *const *deltas, uint32_t count, int absolute, float *out, size_t size) {
-  switch (count) {
-#define MEAN_CASE(c)                                                                              \
-  case c:                                                                                         \
-    if (absolute)                                                                                 \
-      mean_body(deltas, c, 1, out, size);                                                         \
-    else                                                                                          \
-      mean_body(deltas, c, 0, out, size);                                                         \
-    return;
-    MEAN_CASE(1)
-    MEAN_CASE(2)
-    MEAN_CASE(3)
-    MEAN_CASE(4)
-    MEAN_CASE(5)
-    MEAN_CASE(6)
-    MEAN_CASE(7)
-    MEAN_CASE(8)
-#undef MEAN_CASE
-  default:
-    mean_body(deltas, count, absolute, out, size);
+static void mean(const float *const *in, uint32_t count, const float *base, int merge, int absolute, float *out,
+                 size_t size) {
+#define MEAN_ABS(c, b, m) mean_body(in, c, b, m, 1, out, size)
+#define MEAN(c, b, m) mean_body(in, c, b, m, 0, out, size)
+  if (absolute) {
+    AGG_DISPATCH(MEAN_ABS)
   }
+  AGG_DISPATCH(MEAN)
+#undef MEAN_ABS
+#undef MEAN
 }
 
-/* aggregateMean(deltas: Float32Array[], absolute: boolean, out: Float32Array) */
+/* aggregateMean(inputs: Float32Array[], absolute: boolean, base: Float32Array | null, merge: boolean,
+ * out: Float32Array) */
 napi_value aggregate_mean(napi_env env, napi_callback_info cbinfo) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 5;
+  napi_value argv[5];
   float *out;
+  const float *base;
   size_t size;
-  bool absolute = false;
+  bool absolute = false, merge = false;
   uint32_t count;
-  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 3)
-    return fail(env, 0, "aggregateMean takes 3 arguments");
-  if (napi_get_value_bool(env, argv[1], &absolute) != napi_ok ||
-      !typed(env, argv[2], napi_float32_array, (void **)&out, &size))
-    return fail(env, 0, "aggregateMean(deltas: Float32Array[], absolute: boolean, out: Float32Array)");
-  const float **deltas = delta_list(env, argv[0], "aggregateMean", &count, size);
-  if (deltas == NULL) return NULL;
-  mean(deltas, count, absolute, out, size);
-  free(deltas);
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 5)
+    return fail(env, 0, "aggregateMean takes 5 arguments");
+  if (napi_get_value_bool(env, argv[1], &absolute) != napi_ok || napi_get_value_bool(env, argv[3], &merge) != napi_ok ||
+      !typed(env, argv[4], napi_float32_array, (void **)&out, &size))
+    return fail(env, 0, "aggregateMean(inputs: Float32Array[], absolute: boolean, base, merge: boolean, out: Float32Array)");
+  if (!optional_base(env, argv[2], "aggregateMean", size, &base)) return NULL;
+  if (merge && base == NULL) return fail(env, 1, "aggregateMean: merge needs the base");
+  const float **in = delta_list(env, argv[0], "aggregateMean", &count, size);
+  if (in == NULL) return NULL;
+  mean(in, count, base, merge, absolute, out, size);
+  free(in);
   return NULL;
 }
 
 /* -------------------------------------------------------------------------------------- median */
 
 /* medianOfDeltas' insertion sort of one column, comparison for comparison, and its middle value. */
-static AGG_INLINE float median_sorted(const float *const *deltas, uint32_t count, size_t j, double *column) {
+static AGG_INLINE float median_sorted(const float *const *in, uint32_t count, const float *base, size_t j,
+                                     double *column) {
   for (uint32_t i = 0; i < count; i++) {
-    const double v = (double)deltas[i][j];
+    const double v = (double)delta_at(in, base, i, j);
     int64_t k = (int64_t)i - 1;
     while (k >= 0 && column[k] > v) {
       column[k + 1] = column[k];
@@ -156,10 +213,10 @@ static AGG_INLINE float median_sorted(const float *const *deltas, uint32_t count
  */
 #define MEDIAN_BLOCK 1024
 
-static AGG_INLINE void median_body(const float *const *deltas, uint32_t count, float *out, size_t size,
-                                   double *column) {
+static AGG_INLINE void median_body(const float *const *in, uint32_t count, const float *base, int merge,
+                                   float *out, size_t size, double *column) {
   if (count > SMALL) {
-    for (size_t j = 0; j < size; j++) out[j] = median_sorted(deltas, count, j, column);
+    for (size_t j = 0; j < size; j++) out[j] = result_at(base, merge, j, median_sorted(in, count, base, j, column));
     return;
   }
   const uint32_t low = (count - 1) / 2, high = count / 2;
@@ -169,7 +226,7 @@ static AGG_INLINE void median_body(const float *const *deltas, uint32_t count, f
     for (size_t j = from; j < to; j++) {
       float v[SMALL];
       for (uint32_t i = 0; i < count; i++) {
-        v[i] = deltas[i][j];
+        v[i] = delta_at(in, base, i, j);
         nan |= v[i] != v[i];
       }
       uint32_t at_low = 0, at_high = 0;
@@ -184,58 +241,53 @@ static AGG_INLINE void median_body(const float *const *deltas, uint32_t count, f
       float a, b;
       memcpy(&a, &at_low, 4);
       memcpy(&b, &at_high, 4);
-      out[j] = count % 2 == 1 ? a : (float)(((double)a + (double)b) / 2);
+      out[j] = result_at(base, merge, j, count % 2 == 1 ? a : (float)(((double)a + (double)b) / 2));
     }
     if (!nan) continue;
     for (size_t j = from; j < to; j++) {
       int has_nan = 0;
-      for (uint32_t i = 0; i < count; i++) has_nan |= deltas[i][j] != deltas[i][j];
-      if (has_nan) out[j] = median_sorted(deltas, count, j, column);
+      for (uint32_t i = 0; i < count; i++) {
+        const float v = delta_at(in, base, i, j);
+        has_nan |= v != v;
+      }
+      if (has_nan) out[j] = result_at(base, merge, j, median_sorted(in, count, base, j, column));
     }
   }
 }
 
-static void median(const float *const *deltas, uint32_t count, float *out, size_t size, double *column) {
-  switch (count) {
-#define MEDIAN_CASE(c)                                                                            \
-  case c:                                                                                         \
-    median_body(deltas, c, out, size, column);                                                    \
-    return;
-    MEDIAN_CASE(1)
-    MEDIAN_CASE(2)
-    MEDIAN_CASE(3)
-    MEDIAN_CASE(4)
-    MEDIAN_CASE(5)
-    MEDIAN_CASE(6)
-    MEDIAN_CASE(7)
-    MEDIAN_CASE(8)
-#undef MEDIAN_CASE
-  default:
-    median_body(deltas, count, out, size, column);
-  }
+static void median(const float *const *in, uint32_t count, const float *base, int merge, float *out, size_t size,
+                   double *column) {
+#define MEDIAN(c, b, m) median_body(in, c, b, m, out, size, column)
+  AGG_DISPATCH(MEDIAN)
+#undef MEDIAN
 }
 
-/* aggregateMedian(deltas: Float32Array[], out: Float32Array) */
+/* aggregateMedian(inputs: Float32Array[], base: Float32Array | null, merge: boolean, out: Float32Array) */
 napi_value aggregate_median(napi_env env, napi_callback_info cbinfo) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 4;
+  napi_value argv[4];
   float *out;
+  const float *base;
   size_t size;
+  bool merge = false;
   uint32_t count;
-  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 2)
-    return fail(env, 0, "aggregateMedian takes 2 arguments");
-  if (!typed(env, argv[1], napi_float32_array, (void **)&out, &size))
-    return fail(env, 0, "aggregateMedian(deltas: Float32Array[], out: Float32Array)");
-  const float **deltas = delta_list(env, argv[0], "aggregateMedian", &count, size);
-  if (deltas == NULL) return NULL;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 4)
+    return fail(env, 0, "aggregateMedian takes 4 arguments");
+  if (napi_get_value_bool(env, argv[2], &merge) != napi_ok ||
+      !typed(env, argv[3], napi_float32_array, (void **)&out, &size))
+    return fail(env, 0, "aggregateMedian(inputs: Float32Array[], base, merge: boolean, out: Float32Array)");
+  if (!optional_base(env, argv[1], "aggregateMedian", size, &base)) return NULL;
+  if (merge && base == NULL) return fail(env, 1, "aggregateMedian: merge needs the base");
+  const float **in = delta_list(env, argv[0], "aggregateMedian", &count, size);
+  if (in == NULL) return NULL;
   double *column = (double *)malloc(count * sizeof(double));
   if (column == NULL) {
-    free(deltas);
+    free(in);
     return fail(env, 1, "aggregateMedian: out of memory");
   }
-  median(deltas, count, out, size, column);
+  median(in, count, base, merge, out, size, column);
   free(column);
-  free(deltas);
+  free(in);
   return NULL;
 }
 
@@ -276,8 +328,8 @@ static AGG_INLINE double kept_or_zero(double v, uint64_t keep) {
   return v;
 }
 
-static AGG_INLINE void dare_body(const float *const *deltas, uint32_t count, Xoshiro *rngs, uint64_t floor53,
-                                 double rescale, double divisor, float *out, size_t size) {
+static AGG_INLINE void dare_body(const float *const *in, uint32_t count, const float *base, int merge, Xoshiro *rngs,
+                                 uint64_t floor53, double rescale, double divisor, float *out, size_t size) {
   Xoshiro local[SMALL];
   const int small = count <= SMALL;
   if (small)
@@ -286,9 +338,9 @@ static AGG_INLINE void dare_body(const float *const *deltas, uint32_t count, Xos
     double sum = 0;
     for (uint32_t i = 0; i < count; i++) {
       const uint64_t keep = next_float53(small ? &local[i] : &rngs[i]) >= floor53;
-      sum += kept_or_zero((double)deltas[i][j] * rescale, keep);
+      sum += kept_or_zero((double)delta_at(in, base, i, j) * rescale, keep);
     }
-    out[j] = (float)(sum / divisor);
+    out[j] = result_at(base, merge, j, (float)(sum / divisor));
   }
   if (small)
     for (uint32_t i = 0; i < count; i++) rngs[i] = local[i];
@@ -322,8 +374,8 @@ static AGG_INLINE __m128i next_uint32x4(Xoshiro4 *r) {
   return result;
 }
 
-static AGG_INLINE void dare_sse2(const float *const *deltas, uint32_t count, Xoshiro *rngs, uint64_t floor53,
-                                 double rescale, double divisor, float *out, size_t size) {
+static AGG_INLINE void dare_sse2(const float *const *in, uint32_t count, const float *base, int merge, Xoshiro *rngs,
+                                 uint64_t floor53, double rescale, double divisor, float *out, size_t size) {
   const uint32_t groups = (count + 3) / 4;
   Xoshiro4 g[SMALL / 4];
   for (uint32_t k = 0; k < groups; k++) {
@@ -351,9 +403,9 @@ static AGG_INLINE void dare_sse2(const float *const *deltas, uint32_t count, Xos
           _mm_or_si128(_mm_cmpgt_epi32(a, A), _mm_andnot_si128(_mm_cmpgt_epi32(B, b), _mm_cmpeq_epi32(a, A)));
       const uint32_t lanes = (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(keep));
       for (uint32_t l = 0; l < 4 && 4 * k + l < count; l++)
-        sum += kept_or_zero((double)deltas[4 * k + l][j] * rescale, (lanes >> l) & 1);
+        sum += kept_or_zero((double)delta_at(in, base, 4 * k + l, j) * rescale, (lanes >> l) & 1);
     }
-    out[j] = (float)(sum / divisor);
+    out[j] = result_at(base, merge, j, (float)(sum / divisor));
   }
   for (uint32_t k = 0; k < groups; k++) {
     uint32_t w[4][4];
@@ -369,58 +421,54 @@ static AGG_INLINE void dare_sse2(const float *const *deltas, uint32_t count, Xos
 #define DARE_SMALL dare_body
 #endif
 
-static void dare(const float *const *deltas, uint32_t count, Xoshiro *rngs, uint64_t floor53, double rescale,
-                 double divisor, float *out, size_t size) {
-  switch (count) {
-#define DARE_CASE(c)                                                                              \
-  case c:                                                                                         \
-    DARE_SMALL(deltas, c, rngs, floor53, rescale, divisor, out, size);                            \
-    return;
-    DARE_CASE(1)
-    DARE_CASE(2)
-    DARE_CASE(3)
-    DARE_CASE(4)
-    DARE_CASE(5)
-    DARE_CASE(6)
-    DARE_CASE(7)
-    DARE_CASE(8)
-#undef DARE_CASE
-  default:
-    dare_body(deltas, count, rngs, floor53, rescale, divisor, out, size);
-  }
+static void dare(const float *const *in, uint32_t count, const float *base, int merge, Xoshiro *rngs,
+                 uint64_t floor53, double rescale, double divisor, float *out, size_t size) {
+#define DARE(c, b, m)                                                                             \
+  if ((c) <= SMALL)                                                                               \
+    DARE_SMALL(in, c, b, m, rngs, floor53, rescale, divisor, out, size);                          \
+  else                                                                                            \
+    dare_body(in, c, b, m, rngs, floor53, rescale, divisor, out, size)
+  AGG_DISPATCH(DARE)
+#undef DARE
 }
 
-/* dareChunk(deltas: Float32Array[], states: Uint32Array(4n), p, rescale, divisor, out: Float32Array) */
+/* dareChunk(inputs: Float32Array[], states: Uint32Array(4n), p, rescale, divisor, base: Float32Array | null,
+ * merge: boolean, out: Float32Array) */
 napi_value dare_chunk(napi_env env, napi_callback_info cbinfo) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 8;
+  napi_value argv[8];
   uint32_t *states;
   float *out;
+  const float *base;
   size_t nstates, size;
   double p, rescale, divisor;
+  bool merge = false;
   uint32_t count;
-  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 6)
-    return fail(env, 0, "dareChunk takes 6 arguments");
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 8)
+    return fail(env, 0, "dareChunk takes 8 arguments");
   if (!typed(env, argv[1], napi_uint32_array, (void **)&states, &nstates) || !number(env, argv[2], &p) ||
       !number(env, argv[3], &rescale) || !number(env, argv[4], &divisor) ||
-      !typed(env, argv[5], napi_float32_array, (void **)&out, &size))
-    return fail(env, 0,
-                "dareChunk(deltas: Float32Array[], states: Uint32Array, p, rescale, divisor, out: Float32Array)");
+      napi_get_value_bool(env, argv[6], &merge) != napi_ok ||
+      !typed(env, argv[7], napi_float32_array, (void **)&out, &size))
+    return fail(env, 0, "dareChunk(inputs: Float32Array[], states: Uint32Array, p, rescale, divisor, base, merge, "
+                        "out: Float32Array)");
   if (!(p >= 0 && p < 1)) return fail(env, 1, "dareChunk: p must be in [0, 1) (got %g)", p);
-  const float **deltas = delta_list(env, argv[0], "dareChunk", &count, size);
-  if (deltas == NULL) return NULL;
+  if (!optional_base(env, argv[5], "dareChunk", size, &base)) return NULL;
+  if (merge && base == NULL) return fail(env, 1, "dareChunk: merge needs the base");
+  const float **in = delta_list(env, argv[0], "dareChunk", &count, size);
+  if (in == NULL) return NULL;
   if (nstates != 4 * (size_t)count) {
-    free(deltas);
+    free(in);
     return fail(env, 1, "dareChunk: states must hold 4 words per delta (%u deltas, %zu words)", count, nstates);
   }
   Xoshiro *rngs = (Xoshiro *)malloc(count * sizeof(Xoshiro));
   if (rngs == NULL) {
-    free(deltas);
+    free(in);
     return fail(env, 1, "dareChunk: out of memory");
   }
   for (uint32_t i = 0; i < count; i++)
     rngs[i] = (Xoshiro){states[4 * i], states[4 * i + 1], states[4 * i + 2], states[4 * i + 3]};
-  dare(deltas, count, rngs, (uint64_t)ceil(p * 9007199254740992.0), rescale, divisor, out, size);
+  dare(in, count, base, merge, rngs, (uint64_t)ceil(p * 9007199254740992.0), rescale, divisor, out, size);
   for (uint32_t i = 0; i < count; i++) {
     states[4 * i] = rngs[i].s0;
     states[4 * i + 1] = rngs[i].s1;
@@ -428,6 +476,6 @@ napi_value dare_chunk(napi_env env, napi_callback_info cbinfo) {
     states[4 * i + 3] = rngs[i].s3;
   }
   free(rngs);
-  free(deltas);
+  free(in);
   return NULL;
 }

@@ -5,6 +5,10 @@ import {
   meanOfDeltas,
   medianOfDeltas,
 } from '../../../src-main/weights/aggregate-elementwise';
+import type { AggregatorSpec } from '../../../src-main/weights/aggregate';
+import { aggregatedSource } from '../../../src-main/weights/source-aggregate';
+import { mapSource, sourceToMap, type TensorSource } from '../../../src-main/weights/tensor-source';
+import { tensorMapFromTensors } from '../../../src-main/weights/tensor-map';
 import {
   aggregateKernels,
   nativeAggregateAvailable,
@@ -153,6 +157,44 @@ describe.runIf(available || required)('native elementwise aggregators', () => {
     }
   }
 
+  // A merge over sources: the kernels take the checkpoints and the base (θᵢ − θ_base formed as they
+  // read, θ_base + m written), where the JS forms every delta first; chunks of a few hundred elements.
+  const checkpoint = (seed: number): TensorSource =>
+    mapSource(
+      tensorMapFromTensors([
+        { name: 'embed', shape: [37, 41], data: delta(37 * 41, seed) },
+        { name: 'norm', shape: [17], data: delta(17, seed + 1) },
+      ]),
+      `checkpoint ${seed}`,
+    );
+  const specs: AggregatorSpec[] = [
+    { kind: 'mean' },
+    { kind: 'mean-abs' },
+    { kind: 'median' },
+    { kind: 'dare', dropProbability: 0.4, seed: 3 },
+    { kind: 'dare', dropProbability: 0.1, seed: 9, combine: 'sum' },
+  ];
+  for (const spec of specs) {
+    for (const count of [2, 3]) {
+      for (const merge of spec.kind === 'mean-abs' ? [false] : [false, true]) {
+        it(`${spec.kind}${spec.kind === 'dare' ? ` (${spec.combine ?? 'mean'})` : ''} of ${count} checkpoints over sources${merge ? ', merged into the base' : ''}: the JS values bit for bit`, () => {
+          const { native, js } = both(() => {
+            const source = aggregatedSource({
+              spec,
+              base: checkpoint(1),
+              deltas: Array.from({ length: count }, (_, i) => checkpoint(10 * (i + 2))),
+              merge,
+              memoryBudgetBytes: 4096,
+            });
+            expect(source.chunkElements).toBeLessThan(37 * 41);
+            return [...sourceToMap(source).values()].map((t) => bitsOf(Float32Array.from(t.data)));
+          });
+          expect(native).toEqual(js);
+        });
+      }
+    }
+  }
+
   it('DARE keeps exactly the entries whose JS draw is ≥ p', () => {
     const ones = new Float32Array(SIZE).fill(1);
     const params = { dropProbability: 0.5, seed: 7, combine: 'sum' as const };
@@ -194,10 +236,25 @@ describe.runIf(available || required)('native elementwise aggregators', () => {
   it('refuses deltas of another length than out with a RangeError naming the delta', () => {
     const kernels = aggregateKernels()!;
     expect(() =>
-      kernels.aggregateMean([new Float32Array(4), new Float32Array(3)], false, new Float32Array(4)),
+      kernels.aggregateMean(
+        [new Float32Array(4), new Float32Array(3)],
+        false,
+        null,
+        false,
+        new Float32Array(4),
+      ),
     ).toThrow(/deltas\[1\] must be a Float32Array of 4 elements/);
     expect(() =>
-      kernels.dareChunk([new Float32Array(4)], new Uint32Array(3), 0.5, 2, 1, new Float32Array(4)),
+      kernels.dareChunk(
+        [new Float32Array(4)],
+        new Uint32Array(3),
+        0.5,
+        2,
+        1,
+        null,
+        false,
+        new Float32Array(4),
+      ),
     ).toThrow(/4 words per delta/);
   });
 });
