@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { methods } from '../../shared';
 import type { evaluationMethods } from '../../shared/contract-evaluation';
+import type { CompareInput } from '../weights/weights-compare';
 import type { HeatmapTask, SideSpec } from '../weights/weights-heatmap-task';
 
 /**
@@ -36,5 +37,7 @@ export type ComputeRequest =
       params: z.output<(typeof methods)['protocol.exportReport']['request']>;
     }
   | { kind: 'heatmap'; a: SideSpec; b: SideSpec; task: HeatmapTask }
+  | { kind: 'diff.compareMany'; base: CompareInput; others: CompareInput[]; partial: boolean }
+  | { kind: 'rewards.similarity'; params: z.output<(typeof methods)['rewards.similarity']['request']> }
   | { kind: 'cluster.status'; workdir: string }
   | { kind: 'cluster.merge'; workdir: string; into: string };

@@ -1,6 +1,7 @@
 // Entry of the API's compute worker thread (bundled to out/main/compute-worker.cjs): evaluations,
 // visitation heatmaps, first reports (which compute and store the report baseline), report exports,
-// work-folder status/merges (src-main/cluster) and the tensor reads of weight heatmaps,
+// work-folder status/merges (src-main/cluster), the tensor reads of weight heatmaps, delta
+// comparisons (diff.compareMany) and reward similarities,
 // off the event loop of the process that answers the API. Each task opens its own connection to the
 // database file (WAL lets it read and write beside the main connection) and closes it when done.
 // The evaluation, report and cluster modules (tfjs among them) load on their first task, so a thread
@@ -8,10 +9,19 @@
 import { serveTasks } from '../../jobs/task-thread-worker';
 import { openDatabase } from '../../store';
 import type { ComputeRequest } from './compute-messages';
+import { compareDeltas, loaded } from '../weights/weights-compare';
 import { runHeatmapTaskOn } from '../weights/weights-heatmap-task';
 
 serveTasks<ComputeRequest, unknown>(async (request, progress) => {
   if (request.kind === 'heatmap') return runHeatmapTaskOn(request.a, request.b, request.task);
+  if (request.kind === 'diff.compareMany') {
+    return compareDeltas(loaded(request.base), request.others.map(loaded), request.partial);
+  }
+  if (request.kind === 'rewards.similarity') {
+    const { computeRewardSimilarity } = await import('../protocol/protocol-similarity');
+    const { env, rewards, samples, threshold, seed } = request.params;
+    return computeRewardSimilarity(env, rewards, { samples, threshold, seed });
+  }
   if (request.kind === 'cluster.status') {
     const [{ workdirStatus }, { readPlan }] = await Promise.all([
       import('../../cluster/status'),

@@ -19,6 +19,7 @@ import {
   type ProtocolNodeInfo,
   type ProtocolReport,
   type ProtocolStatus,
+  type RewardSimilarityResult,
 } from '../../shared';
 import { ExperimentSpecSchema } from '../../shared/experiment-spec';
 import type { KnownAnswerChecksResult } from '../../shared/known-answer-checks';
@@ -35,7 +36,6 @@ import {
 } from './protocol-estimate';
 import { listPresets, presetsDir } from './protocol-presets';
 import { storedReportBaseline } from './protocol-report-baseline';
-import { computeRewardSimilarity } from './protocol-similarity';
 
 /**
  * The `protocol.*` and `rewards.similarity` methods (shared/contract-protocol.ts). A started experiment
@@ -302,8 +302,12 @@ export function createProtocolHandlers(
         notes: recoveryBlockingNotes(parsed.data),
       };
     },
-    'rewards.similarity': ({ env, rewards, samples, threshold, seed }) =>
-      computeRewardSimilarity(env, rewards, { samples, threshold, seed }),
+    // Up to 200,000 sampled transitions: in the compute runner's interactive thread.
+    'rewards.similarity': (params) =>
+      options.compute.quick<RewardSimilarityResult>(
+        { kind: 'rewards.similarity', params },
+        'Reward similarity',
+      ),
     'protocol.presets': () => listPresets(presetsDir(options.presetsDir)),
     'protocol.start': ({ spec, trainingSlots }) => {
       const db = database();

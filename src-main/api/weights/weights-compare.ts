@@ -1,11 +1,37 @@
 import { DeltascopeError } from '../../shared/errors';
-import { matchTensorMaps, mismatchError, type TensorMismatch } from '../../weights';
+import type { CheckpointSide } from '../../shared/contract-weights';
+import type { TensorEntry } from '../../shared/domain';
+import {
+  matchTensorMaps,
+  mismatchError,
+  tensorMapFromManifest,
+  type TensorMap,
+  type TensorMismatch,
+} from '../../weights';
 import type { LoadedSource } from './weights-sources';
 
 /**
  * diff.compareMany: how alike several deltas Δᵢ = otherᵢ − base are, per tensor and for the whole
- * model, as cosine similarities from one Gram matrix per tensor (summed for the model).
+ * model, as cosine similarities from one Gram matrix per tensor (summed for the model). It reads every
+ * element of every input, so the API runs it in a compute thread (compute/compute-worker.ts), handed
+ * the loaded sources' SharedArrayBuffer weights (not copied).
  */
+
+/** A loaded source as a compute thread receives it: its side, manifest and shared weights. */
+export type CompareInput = Pick<LoadedSource, 'side' | 'manifest' | 'weights'>;
+
+/** What compareDeltas reads of a source. */
+type Compared = { side: CheckpointSide; map: TensorMap };
+
+/** A compute thread's view of a loaded source: its tensors over the shared weights. */
+export function loaded(input: { side: CheckpointSide; manifest: TensorEntry[]; weights: Float32Array }) {
+  return { side: input.side, map: tensorMapFromManifest(input.manifest, input.weights, input.side.label) };
+}
+
+/** The part of a loaded source a compute thread needs. */
+export function compareInput({ side, manifest, weights }: LoadedSource): CompareInput {
+  return { side, manifest, weights };
+}
 
 /** G[i·n + j] = Σₖ (xᵢ[k] − base[k])·(xⱼ[k] − base[k]), in float64 (n = others.length). */
 export function deltaGram(base: Float32Array, others: readonly Float32Array[]): Float64Array {
@@ -49,7 +75,7 @@ export function gramToSimilarity(
   return { norms, cosine };
 }
 
-export function compareDeltas(base: LoadedSource, others: readonly LoadedSource[], partial: boolean) {
+export function compareDeltas(base: Compared, others: readonly Compared[], partial: boolean) {
   const sources = [base, ...others];
   const labels = sources.map((s) => s.side.label);
   const { common, mismatches } = matchTensorMaps(

@@ -4,7 +4,7 @@ import type { DeltascopeDb } from '../../store';
 import type { ComputeRunner } from '../compute/compute-runner';
 import { listRelevanceMaps } from './weights-aggregate';
 import { AggregateRunner } from './weights-aggregate-runner';
-import { compareDeltas } from './weights-compare';
+import { compareDeltas, compareInput } from './weights-compare';
 import { combineCheckpoints, randomDirectionCheckpoint } from './weights-derive';
 import { DiffRunner, type Emit } from './weights-diff';
 import { exportCheckpoint, importModelFile, inspectModelFile } from './weights-files';
@@ -26,9 +26,9 @@ export interface WeightsHandlerOptions {
   database: () => DeltascopeDb;
   /**
    * Runs what reads a tensor for a heatmap (views, tiles below a view's base, percentiles, overview
-   * thumbnails) in its interactive thread; absent (the CLI), inline.
+   * thumbnails) in its interactive thread, and delta comparisons in its threads; absent (the CLI), inline.
    */
-  compute?: Pick<ComputeRunner, 'quick' | 'warmQuick'>;
+  compute?: Pick<ComputeRunner, 'quick' | 'warmQuick' | 'task'>;
   /** Pushes job.progress / job.state of large diffs and aggregations. */
   emit: Emit;
   /** Called after checkpoints or artifacts were written to the open database. */
@@ -100,7 +100,16 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
       const base = await sources.load(p.base);
       const others = [];
       for (const ref of p.others) others.push(await sources.load(ref));
-      return compareDeltas(base, others, p.partial);
+      const { compute } = options;
+      if (compute === undefined) return compareDeltas(base, others, p.partial);
+      const request = {
+        kind: 'diff.compareMany',
+        base: compareInput(base),
+        others: others.map(compareInput),
+        partial: p.partial,
+      } as const;
+      return compute.task<ReturnType<typeof compareDeltas>>(request, `Compare ${others.length} deltas`)
+        .result;
     },
     'weights.combine': async (p) => written(combineCheckpoints(database(), sources, p)),
     'weights.randomDirection': async (p) => written(randomDirectionCheckpoint(database(), sources, p)),

@@ -1,0 +1,118 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dispatch } from '../../../src-main/api';
+import { computeRewardSimilarity } from '../../../src-main/api/protocol/protocol-similarity';
+import { createWeightsHandlers } from '../../../src-main/api/weights/weights-handlers';
+import { parseParams, type CallResult } from '../../../src-main/shared';
+import { writeSafetensorsFromSource, type SourceTensor, type TensorSource } from '../../../src-main/weights';
+import { useApiService } from '../../helpers/api-service';
+
+/**
+ * Calls whose work grows with their input run in the API's compute threads, not on the event loop:
+ * an app.info sent just after a 200,000-sample reward similarity, or after a comparison of three
+ * 8M-parameter deltas, is answered first (on the event loop it waited for the whole computation),
+ * and the results are the ones computed inline.
+ */
+
+const SIDE = 2048;
+
+/** Two 2048 × 2048 tensors of noise; model `k` adds k/64 to every (k+2)-th element. */
+function model(k: number): TensorSource {
+  const tensors: SourceTensor[] = ['layer.0.kernel', 'layer.1.kernel'].map((name) => ({
+    name,
+    shape: [SIDE, SIDE],
+    dtype: 'F32',
+    count: SIDE * SIDE,
+  }));
+  return {
+    label: `model ${k}`,
+    tensors,
+    metadata: {},
+    read(name, start, out) {
+      const salt = name.endsWith('1.kernel') ? 0x51ed27 : 0;
+      for (let i = 0; i < out.length; i++) {
+        const j = start + i;
+        const x = Math.imul((j + salt) ^ 0x9e3779b1, 0x85ebca6b);
+        const u = ((Math.imul(x ^ (x >>> 13), 0xc2b2ae35) ^ (x >>> 16)) >>> 0) / 4294967296 - 0.5;
+        out[i] = 0.05 * u + (k > 0 && j % (k + 2) === 0 ? k / 64 : 0);
+      }
+    },
+    peakBytesHeld: () => 0,
+    close: () => undefined,
+  };
+}
+
+let files: string[] = [];
+const api = useApiService('compute-calls', (dir) => {
+  files = [0, 1, 2, 3].map((k) => {
+    const path = join(dir, `model-${k}.safetensors`);
+    writeSafetensorsFromSource(path, model(k));
+    return path;
+  });
+  return {};
+});
+
+/**
+ * Dispatches the heavy call, then app.info on the next turn of the event loop: the order in which
+ * they settle. On the event loop the heavy call's work runs to its end before that turn comes.
+ */
+async function settleOrder(method: string, params: unknown): Promise<{ order: string[]; heavy: CallResult }> {
+  const order: string[] = [];
+  const heavy = dispatch(api.service.handlers, method, params).then((result) => {
+    order.push(method);
+    return result;
+  });
+  const cheap = new Promise((resolve) => setTimeout(resolve, 0))
+    .then(() => dispatch(api.service.handlers, 'app.info', {}))
+    .then(() => order.push('app.info'));
+  await Promise.all([heavy, cheap]);
+  return { order, heavy: await heavy };
+}
+
+function resultOf(call: CallResult): unknown {
+  if (!call.ok) throw new Error(`${call.error.code}: ${call.error.message}`);
+  return call.result;
+}
+
+describe('calls that grow with their input, off the event loop', () => {
+  it('rewards.similarity of 200,000 samples: app.info answers first; the result is the inline one', async () => {
+    const params = {
+      env: {
+        size: 9,
+        kinds: ['cheese', 'coin', 'red_gem'] as ('cheese' | 'coin' | 'red_gem')[],
+        horizon: 64,
+      },
+      rewards: [
+        { name: 'RA', collect: { cheese: 1 } },
+        { name: 'coin', collect: { coin: 1 } },
+        { name: 'gem', collect: { red_gem: 1 } },
+        { name: 'more-cheese', collect: { cheese: 1, coin: 0.1 } },
+      ],
+      samples: 200_000,
+      threshold: 0.3,
+      seed: 3,
+    };
+    const { order, heavy } = await settleOrder('rewards.similarity', params);
+    expect(order).toEqual(['app.info', 'rewards.similarity']);
+    const { env, rewards, ...options } = parseParams('rewards.similarity', params);
+    expect(resultOf(heavy)).toEqual(computeRewardSimilarity(env, rewards, options));
+  }, 120_000);
+
+  it('diff.compareMany of three 8M-parameter deltas: app.info answers first; the result is the inline one', async () => {
+    const params = {
+      base: { file: files[0]! },
+      others: files.slice(1).map((file) => ({ file })),
+      partial: false,
+    };
+    // Loads the models once (kept between calls), so what follows times the comparison alone.
+    resultOf(await dispatch(api.service.handlers, 'diff.compareMany', params));
+    const { order, heavy } = await settleOrder('diff.compareMany', params);
+    expect(order).toEqual(['app.info', 'diff.compareMany']);
+    const inline = createWeightsHandlers({ database: () => api.service.database(), emit: () => undefined });
+    const expected = await inline['diff.compareMany'](params);
+    expect(resultOf(heavy)).toEqual(expected);
+    // Model k adds k/64 to every (k+2)-th element: deltas that overlap little, none of them zero.
+    expect(expected.model.norms.every((norm) => norm > 0)).toBe(true);
+    expect(expected.model.cosine[0]![0]).toBeCloseTo(1, 12);
+  }, 120_000);
+});
