@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { MethodName, MethodRequest, MethodResponse } from '../../../src-main/shared';
-import { createDatabase } from '../../../src-main/store';
+import { createDatabase, type DeltascopeDb } from '../../../src-main/store';
 import { startApiService, useApiService } from '../../helpers/api-service';
 
 /**
@@ -58,18 +58,40 @@ export function shifted(scale: number) {
   });
 }
 
+/**
+ * In `db`, the experiment `experimentName` with the pretraining run "base" (reward RA, seed 1) and
+ * that run's checkpoint A (baseTensors) at step 0; returns the run's id for more checkpoints.
+ */
+export function putBaseCheckpoint(
+  db: DeltascopeDb,
+  experimentName: string,
+  config?: Record<string, unknown>,
+): { experimentId: number; runId: number; a: number } {
+  const experiment = db.experiments.create({ name: experimentName });
+  const run = db.runs.create({
+    experimentId: experiment.id,
+    name: 'base',
+    phase: 'pretrain',
+    reward: { name: 'RA', collect: { cheese: 1 } },
+    seed: 1,
+    ...(config === undefined ? {} : { config }),
+  });
+  const a = db.checkpoints.put({
+    runId: run.id,
+    step: 0,
+    label: 'A',
+    tensors: baseTensors(),
+    provenance: { kind: 'fixture', description: 'A' },
+  }).id;
+  return { experimentId: experiment.id, runId: run.id, a };
+}
+
 export function writeWeightsDatabase(dir: string): WeightsFixture {
   const path = join(dir, 'weights.deltascope');
   const db = createDatabase(path);
   try {
-    const experiment = db.experiments.create({ name: 'weights-test' });
-    const run = db.runs.create({
-      experimentId: experiment.id,
-      name: 'base',
-      phase: 'pretrain',
-      reward: { name: 'RA', collect: { cheese: 1 } },
-      seed: 1,
-      config: { note: 'copied to derived runs' },
+    const { experimentId, runId, a } = putBaseCheckpoint(db, 'weights-test', {
+      note: 'copied to derived runs',
     });
     const put = (
       step: number,
@@ -77,13 +99,12 @@ export function writeWeightsDatabase(dir: string): WeightsFixture {
       tensors: { name: string; shape: number[]; data: Float32Array }[],
     ) =>
       db.checkpoints.put({
-        runId: run.id,
+        runId,
         step,
         label,
         tensors,
         provenance: { kind: 'fixture', description: label },
       }).id;
-    const a = put(0, 'A', baseTensors());
     const b = put(1, 'B', shifted(1));
     const c = put(2, 'C', [
       { name: 'dense.kernel', shape: [4, 4], data: new Float32Array(16) },
@@ -91,7 +112,7 @@ export function writeWeightsDatabase(dir: string): WeightsFixture {
       { name: 'head.bias', shape: [2], data: new Float32Array(2) },
     ]);
     const d = put(3, 'D', shifted(2));
-    return { path, experimentId: experiment.id, a, b, c, d };
+    return { path, experimentId, a, b, c, d };
   } finally {
     db.close();
   }

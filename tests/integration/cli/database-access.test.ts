@@ -9,7 +9,7 @@ import { tensorMapFromTensors, writeSafetensors } from '../../../src-main/weight
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
 import { DELTASCOPE_BIN as bin, deltascopeProcess } from '../../helpers/run-cli';
 import { makeTempDir } from '../../helpers/temp-dir';
-import { baseTensors } from '../api/weights-test-helpers';
+import { baseTensors, putBaseCheckpoint } from '../api/weights-test-helpers';
 
 const temp = makeTempDir('cli-db-access');
 let model: string;
@@ -25,21 +25,7 @@ function databaseIn(dir: string): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'd.deltascope');
   const db = createDatabase(path);
-  const experiment = db.experiments.create({ name: 'e' });
-  const run = db.runs.create({
-    experimentId: experiment.id,
-    name: 'base',
-    phase: 'pretrain',
-    reward: { name: 'RA', collect: { cheese: 1 } },
-    seed: 1,
-  });
-  db.checkpoints.put({
-    runId: run.id,
-    step: 0,
-    label: 'A',
-    tensors: baseTensors(),
-    provenance: { kind: 'fixture', description: 'A' },
-  });
+  putBaseCheckpoint(db, 'e');
   db.close();
   return path;
 }

@@ -7,7 +7,7 @@ import { createDatabase } from '../../../src-main/store';
 import { ensureFreshBundle } from '../../helpers/fresh-bundle';
 import { deltascopeProcess } from '../../helpers/run-cli';
 import { makeTempDir } from '../../helpers/temp-dir';
-import { baseTensors } from '../api/weights-test-helpers';
+import { putBaseCheckpoint } from '../api/weights-test-helpers';
 import { tinyExperiment } from '../jobs/protocol-test-helpers';
 
 const temp = makeTempDir('cli-safe-writes');
@@ -32,21 +32,7 @@ beforeAll(async () => {
   dbPath = join(temp.dir, 'd.deltascope');
   const db = createDatabase(dbPath);
   createProtocolExperiment(db, tinyExperiment({ name: 'tiny' }));
-  const experiment = db.experiments.create({ name: 'weights' });
-  const run = db.runs.create({
-    experimentId: experiment.id,
-    name: 'base',
-    phase: 'pretrain',
-    reward: { name: 'RA', collect: { cheese: 1 } },
-    seed: 1,
-  });
-  db.checkpoints.put({
-    runId: run.id,
-    step: 0,
-    label: 'A',
-    tensors: baseTensors(),
-    provenance: { kind: 'fixture', description: 'A' },
-  });
+  putBaseCheckpoint(db, 'weights');
   db.close();
   await ensureFreshBundle(['cli.cjs']);
 });
