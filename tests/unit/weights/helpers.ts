@@ -16,6 +16,16 @@ export function expectError(fn: () => unknown, code: ErrorCode): DeltascopeError
   return error;
 }
 
+/** Awaits `promise`, expects it to reject with a DeltascopeError, and returns that error. */
+export async function rejection(promise: Promise<unknown>): Promise<DeltascopeError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DeltascopeError);
+  return error as DeltascopeError;
+}
+
 /** A map from { name: [shape, values] }. */
 export function mapOf(spec: Record<string, [number[], number[]]>): TensorMap {
   return tensorMapFromTensors(

@@ -3,7 +3,6 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DeltascopeError } from '../../../../src-main/shared/errors';
 import {
   MAX_MODEL_FILE_BYTES_ENV,
   maxModelFileBytes,
@@ -13,18 +12,9 @@ import {
   writeSafetensorsFile,
 } from '../../../../src-main/weights/formats/safetensors-file';
 import { readTfjsModelFile, writeTfjsModelFile } from '../../../../src-main/weights/formats/tfjs-file';
-import { arraysOf, mapOf, noise } from '../helpers';
+import { arraysOf, mapOf, noise, rejection } from '../helpers';
 
 const model = mapOf({ 'torso.dense1.kernel': [[30, 20], [...noise(600, 1)]], 'value.bias': [[1], [0.25]] });
-
-async function rejection(promise: Promise<unknown>): Promise<DeltascopeError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeltascopeError);
-  return error as DeltascopeError;
-}
 
 /** A model.json whose one group lists `paths` for a single [150] float32 weight (600 bytes). */
 function manifest(paths: string[]): string {

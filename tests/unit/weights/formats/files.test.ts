@@ -2,24 +2,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeltascopeError } from '../../../../src-main/shared/errors';
 import {
   readSafetensorsFile,
   writeSafetensorsFile,
 } from '../../../../src-main/weights/formats/safetensors-file';
 import { readTfjsModelFile, writeTfjsModelFile } from '../../../../src-main/weights/formats/tfjs-file';
-import { arraysOf, mapOf, noise } from '../helpers';
+import { arraysOf, mapOf, noise, rejection } from '../helpers';
 
 const model = mapOf({ 'torso.dense1.kernel': [[30, 20], [...noise(600, 1)]], 'value.bias': [[1], [0.25]] });
-
-async function rejection(promise: Promise<unknown>): Promise<DeltascopeError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DeltascopeError);
-  return error as DeltascopeError;
-}
 
 describe('weight files on disk', () => {
   let dir = '';
