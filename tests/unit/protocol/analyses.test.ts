@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { summariseEpisodes } from '../../../src-main/engine/evaluate';
 import {
   concentrationOf,
   cosineOf,
@@ -13,32 +12,10 @@ import {
   superpose,
   updateSignals,
 } from '../../../src-main/protocol';
-import type { EvaluationResult } from '../../../src-main/shared/contract-evaluation';
 import { mapOf } from '../weights/helpers';
+import { cheeseCoinEvaluation } from './evaluation-fixture';
 
 const sampling = { confidence: 0.95, bootstrapResamples: 500, seed: 1 };
-
-/** An evaluation of n episodes where `coin` is collected in the first `coinHits` and RA returns `ra`. */
-function evaluation(n: number, coinHits: number, ra: (e: number) => number): EvaluationResult {
-  const episodes = Array.from({ length: n }, (_, e) => ({
-    envIndex: 0,
-    length: 10,
-    returns: { RA: ra(e), coin: e < coinHits ? 1 : 0 },
-    success: { RA: ra(e) > 0, coin: e < coinHits },
-    collected: { cheese: ra(e) > 0, coin: e < coinHits },
-    collectedAtStep: { cheese: ra(e) > 0 ? 3 : 0, coin: e < coinHits ? 5 : 0 },
-  }));
-  return summariseEpisodes(episodes, {
-    rewardNames: ['RA', 'coin'],
-    kinds: ['cheese', 'coin'],
-    policy: 'sampled',
-    seed: 0,
-    numEnvs: 1,
-    confidence: 0.95,
-    bootstrapResamples: 100,
-    trainReward: null,
-  });
-}
 
 describe('pairedDifference', () => {
   it('is the mean per-episode difference, its interval around it, and refuses unpaired samples', () => {
@@ -53,14 +30,14 @@ describe('pairedDifference', () => {
 
 describe('negationTable', () => {
   const n = 40;
-  const base = evaluation(n, 30, () => 1);
+  const base = cheeseCoinEvaluation(n, 30, () => 1);
   const table = negationTable({
     seed: 1,
     raName: 'RA',
     rbs: [{ name: 'coin', targetKind: 'coin' }],
     base: { checkpointId: 1, result: base },
-    control: { checkpointId: 2, result: evaluation(n, 20, () => 1) },
-    finetuned: [{ rb: 'coin', checkpointId: 3, result: evaluation(n, 38, () => 0) }],
+    control: { checkpointId: 2, result: cheeseCoinEvaluation(n, 20, () => 1) },
+    finetuned: [{ rb: 'coin', checkpointId: 3, result: cheeseCoinEvaluation(n, 38, () => 0) }],
     points: [
       {
         rb: 'coin',
@@ -69,7 +46,7 @@ describe('negationTable', () => {
         checkpointId: 4,
         before: base,
         recoveredCheckpointId: 5,
-        after: evaluation(n, 4, () => 1),
+        after: cheeseCoinEvaluation(n, 4, () => 1),
       },
       {
         rb: 'coin',
@@ -78,7 +55,7 @@ describe('negationTable', () => {
         checkpointId: 6,
         before: base,
         recoveredCheckpointId: 7,
-        after: evaluation(n, 20, () => 1),
+        after: cheeseCoinEvaluation(n, 20, () => 1),
       },
     ],
     confidence: sampling.confidence,

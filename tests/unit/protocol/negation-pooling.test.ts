@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { summariseEpisodes } from '../../../src-main/engine/evaluate';
 import { pooledNegation, type ReplicationNegationInput } from '../../../src-main/protocol';
+import { cheeseCoinEvaluation } from './evaluation-fixture';
 import type { EvaluationResult } from '../../../src-main/shared/contract-evaluation';
 
 /** n episodes: `coin` collected in the first `coinHits`, RA return 1 in all. */
-function evaluation(n: number, coinHits: number): EvaluationResult {
-  const episodes = Array.from({ length: n }, (_, e) => ({
-    envIndex: 0,
-    length: 10,
-    returns: { RA: 1, coin: e < coinHits ? 1 : 0 },
-    success: { RA: true, coin: e < coinHits },
-    collected: { cheese: true, coin: e < coinHits },
-    collectedAtStep: { cheese: 3, coin: e < coinHits ? 5 : 0 },
-  }));
-  return summariseEpisodes(episodes, {
-    rewardNames: ['RA', 'coin'],
-    kinds: ['cheese', 'coin'],
-    policy: 'sampled',
-    seed: 0,
-    numEnvs: 1,
-    confidence: 0.95,
-    bootstrapResamples: 100,
-    trainReward: null,
-  });
-}
+const evaluation = (n: number, coinHits: number): EvaluationResult =>
+  cheeseCoinEvaluation(n, coinHits, () => 1);
 
 const n = 40;
 /** Replication s: control collects coin in 30 of 40 episodes, MA − 1·Δ(coin) recovered in 30 − drop. */
@@ -76,26 +58,8 @@ describe('pooledNegation', () => {
 });
 
 /** n episodes: cheese in the first `cheese`, coin in the first `coin` (RA = cheese). */
-function kinds(cheese: number, coin: number): EvaluationResult {
-  const episodes = Array.from({ length: n }, (_, e) => ({
-    envIndex: 0,
-    length: 10,
-    returns: { RA: e < cheese ? 1 : 0, coin: e < coin ? 1 : 0 },
-    success: { RA: e < cheese, coin: e < coin },
-    collected: { cheese: e < cheese, coin: e < coin },
-    collectedAtStep: { cheese: e < cheese ? 3 : 0, coin: e < coin ? 5 : 0 },
-  }));
-  return summariseEpisodes(episodes, {
-    rewardNames: ['RA', 'coin'],
-    kinds: ['cheese', 'coin'],
-    policy: 'sampled',
-    seed: 0,
-    numEnvs: 1,
-    confidence: 0.95,
-    bootstrapResamples: 100,
-    trainReward: null,
-  });
-}
+const kinds = (cheese: number, coin: number): EvaluationResult =>
+  cheeseCoinEvaluation(n, coin, (e) => (e < cheese ? 1 : 0));
 
 describe('pooledNegation specificity', () => {
   const specificity = (after: (r: number) => EvaluationResult) =>
