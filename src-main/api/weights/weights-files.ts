@@ -7,6 +7,7 @@ import {
   mapSource,
   openSafetensorsSource,
   resolveSafetensorsPath,
+  sourceParamCount,
   writeSafetensorsFile,
   writeTfjsModelFile,
   type TensorSource,
@@ -22,17 +23,23 @@ import { readModelFile, resolveModelFile, type ModelFile, type WeightSources } f
 /** The reward of an imported run: unknown, so it weights nothing. */
 const IMPORTED_REWARD = { name: 'imported', collect: {}, stepCost: 0, reach: {} };
 
+/**
+ * weights.inspect: a safetensors file or folder from its headers alone (a 14 GB model is listed
+ * without reading its values, on the event loop or anywhere); a tfjs model is read.
+ */
 export async function inspectModelFile(path: string) {
   const file = resolveModelFile(path);
-  const imported = await readModelFile(file);
-  const tensors = [...imported.tensors.values()].map((t) => ({
-    name: t.name,
-    shape: [...t.shape],
-    sourceDtype: imported.sourceDtypes[t.name] ?? 'float32',
-  }));
-  let paramCount = 0;
-  for (const t of imported.tensors.values()) paramCount += t.data.length;
-  return { file: file.path, format: file.format, tensors, paramCount, metadata: imported.metadata };
+  const { source, sourceDtypes, metadata } = await openModelSource(file);
+  try {
+    const tensors = source.tensors.map((t) => ({
+      name: t.name,
+      shape: [...t.shape],
+      sourceDtype: sourceDtypes[t.name] ?? 'float32',
+    }));
+    return { file: file.path, format: file.format, tensors, paramCount: sourceParamCount(source), metadata };
+  } finally {
+    source.close();
+  }
 }
 
 /** A model file as a lazy source: safetensors files and folders are read chunk by chunk. */

@@ -72,6 +72,26 @@ describe('export and import round trips', () => {
   });
 });
 
+describe('inspecting a model file', () => {
+  it('lists a safetensors model from its header: one over the cap on models read whole is listed, not refused', async () => {
+    const path = join(api.dir, 'inspected.safetensors');
+    await api.call('weights.export', { checkpointId: api.fixture.a, path });
+    const previous = process.env.DELTASCOPE_MAX_MODEL_FILE_BYTES;
+    // Far below the file's size: a read of its values would be refused.
+    process.env.DELTASCOPE_MAX_MODEL_FILE_BYTES = '64';
+    try {
+      const inspected = await api.call('weights.inspect', { path });
+      expect(inspected).toMatchObject({ format: 'safetensors', paramCount: 76 });
+      expect(inspected.tensors.map((t) => [t.name, t.shape, t.sourceDtype])).toEqual(
+        baseTensors().map((t) => [t.name, t.shape, 'F32']),
+      );
+    } finally {
+      if (previous === undefined) delete process.env.DELTASCOPE_MAX_MODEL_FILE_BYTES;
+      else process.env.DELTASCOPE_MAX_MODEL_FILE_BYTES = previous;
+    }
+  });
+});
+
 describe('importing a malformed file', () => {
   it('returns INVALID_FILE naming the file and the problem, and writes nothing (safetensors)', async () => {
     const corpus = brokenSafetensorsCorpus();
