@@ -24,6 +24,8 @@ const sources = [
   'src/ties.h',
   'src/decode.c',
   'src/decode.h',
+  'src/mapped_range.c',
+  'src/mapped_range.h',
   'src/aggregate.c',
   'src/aggregate.h',
 ].map((file) => path.join(addonDir, file));

@@ -9,7 +9,14 @@ import {
   type DeltaStatsOptions,
 } from './delta-stats';
 import type { TensorDiff } from './diff';
-import { nativeDeltaAvailable, nativeDeltaReads, startRawDelta, type PendingPass } from './native-delta';
+import {
+  nativeDeltaAvailable,
+  nativeDeltaMaps,
+  nativeDeltaReads,
+  startFileDelta,
+  startRawDelta,
+  type PendingPass,
+} from './native-delta';
 import { matchTensorMaps, mismatchError, type TensorMismatch } from './tensor-match';
 import { chunkRanges, sourceTensors, type TensorSource } from './tensor-source';
 
@@ -73,22 +80,40 @@ export function matchSources(
 
 /** Chunk buffers of the native path: one pair being read while the passes of two others run. */
 const BUFFER_SETS = 3;
+/** Chunks of at least this many elements are mapped by the native pass where the sources allow it. */
+const MAP_MIN_ELEMENTS = 1 << 16;
 
 export function diffSources(a: TensorSource, b: TensorSource, options: SourceDiffOptions = {}): SourceDiff {
   const { common, mismatches } = matchSources(a, b);
   if (mismatches.length > 0 && options.partial !== true) throw mismatchError(mismatches, [a.label, b.label]);
   const tensorsA = sourceTensors(a);
   const tensorsB = sourceTensors(b);
-  const chunk = chunkElementsFor(options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES);
+  const budget = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
+  const chunk = chunkElementsFor(budget);
   const largest = common.reduce((max, name) => Math.max(max, tensorsA.get(name)!.count), 0);
   const length = Math.max(1, Math.min(chunk, largest));
-  // Pairs of `length` float32s (the largest a raw chunk can be), made when first needed; the JS
-  // path uses the first as float32 chunks. Three pairs of 4 bytes per element and side are the
-  // 4 + 8 the chunk size was budgeted with.
+  // Pairs of buffers for `elements` float32s (the largest a raw chunk of that many can be), made
+  // when first needed and grown to at most `length`; the JS path uses the first as float32 chunks.
+  // Three pairs of 4 bytes per element and side are the 4 + 8 the chunk size was budgeted with.
+  // Mapped chunks (startFileDelta) need none: held counts the bytes of the buffers and of the
+  // mappings in flight, which are kept within the budget too.
   const sets: [Uint8Array, Uint8Array][] = [];
-  const buffers = (k: number): [Uint8Array, Uint8Array] => {
-    while (sets.length <= k) sets.push([new Uint8Array(length * 4), new Uint8Array(length * 4)]);
-    return sets[k]!;
+  let held = 0;
+  let peakHeld = 0;
+  const hold = (bytes: number): void => {
+    held += bytes;
+    peakHeld = Math.max(peakHeld, held);
+  };
+  const buffers = (k: number, elements: number): [Uint8Array, Uint8Array] => {
+    while (sets.length <= k) sets.push([new Uint8Array(0), new Uint8Array(0)]);
+    const set = sets[k]!;
+    if (set[0].length < elements * 4) {
+      const size = Math.min(length, Math.max(elements, MAP_MIN_ELEMENTS)) * 4;
+      hold(2 * (size - set[0].length));
+      set[0] = new Uint8Array(size);
+      set[1] = new Uint8Array(size);
+    }
+    return set;
   };
   const stats = { epsilon: options.epsilon, bins: options.bins };
   const model = createDeltaAccumulator(stats);
@@ -105,14 +130,16 @@ export function diffSources(a: TensorSource, b: TensorSource, options: SourceDif
   };
   // Native passes in flight, merged strictly in the order they started (so the sums are added in
   // the same order as one after the other); the last chunk of a tensor also finishes the tensor.
-  const pending: { pass: PendingPass; acc: DeltaAccumulator; last: string | null }[] = [];
+  const pending: { pass: PendingPass; acc: DeltaAccumulator; last: string | null; mapped: number }[] = [];
   const finishOldest = (): void => {
-    const { pass, acc, last } = pending.shift()!;
+    const { pass, acc, last, mapped } = pending.shift()!;
     pass.finish(acc);
+    held -= mapped;
     progress(pass.count);
     if (last !== null) finishTensor(last, acc);
   };
   const native = nativeDeltaAvailable() && a.readRaw !== undefined && b.readRaw !== undefined;
+  const maps = native && nativeDeltaMaps() && a.rawFileRange !== undefined && b.rawFileRange !== undefined;
   const raw = common.map(
     (name) =>
       native && nativeDeltaReads(tensorsA.get(name)!.dtype) && nativeDeltaReads(tensorsB.get(name)!.dtype),
@@ -127,21 +154,34 @@ export function diffSources(a: TensorSource, b: TensorSource, options: SourceDif
     const acc = createDeltaAccumulator(stats);
     if (raw[index]! && tensor.count > 0) {
       for (const [start, end] of chunkRanges(tensor.count, length)) {
+        const count = end - start;
+        const last = end === tensor.count ? name : null;
+        const rangeA = maps && count >= MAP_MIN_ELEMENTS ? a.rawFileRange!(name, start, count) : null;
+        const rangeB = rangeA !== null ? b.rawFileRange!(name, start, count) : null;
+        if (rangeA !== null && rangeB !== null) {
+          // Left in the files: the pass maps them (no read, no buffer), two passes in flight.
+          const mapped = rangeA.byteLength + rangeB.byteLength;
+          while (pending.length >= 2 || (pending.length > 0 && held + mapped > budget)) finishOldest();
+          hold(mapped);
+          const pass = startFileDelta(
+            acc,
+            { dtype: tensor.dtype, range: rangeA },
+            { dtype: dtypeB, range: rangeB },
+          );
+          pending.push({ pass, acc, last, mapped });
+          continue;
+        }
         while (pending.length >= setCount) finishOldest();
-        const [rawA, rawB] = buffers(next++ % setCount);
-        const chunkA = { dtype: tensor.dtype, bytes: a.readRaw!(name, start, end - start, rawA) };
-        const chunkB = { dtype: dtypeB, bytes: b.readRaw!(name, start, end - start, rawB) };
+        const [rawA, rawB] = buffers(next++ % setCount, count);
+        const chunkA = { dtype: tensor.dtype, bytes: a.readRaw!(name, start, count, rawA) };
+        const chunkB = { dtype: dtypeB, bytes: b.readRaw!(name, start, count, rawB) };
         while (pending.length >= Math.max(1, setCount - 1)) finishOldest();
-        pending.push({
-          pass: startRawDelta(acc, chunkA, chunkB),
-          acc,
-          last: end === tensor.count ? name : null,
-        });
+        pending.push({ pass: startRawDelta(acc, chunkA, chunkB), acc, last, mapped: 0 });
       }
       continue;
     }
     while (pending.length > 0) finishOldest();
-    const [rawA, rawB] = buffers(0);
+    const [rawA, rawB] = buffers(0, length);
     for (const [start, end] of chunkRanges(tensor.count, length)) {
       const chunkA = new Float32Array(rawA.buffer, 0, end - start);
       const chunkB = new Float32Array(rawB.buffer, 0, end - start);
@@ -157,6 +197,6 @@ export function diffSources(a: TensorSource, b: TensorSource, options: SourceDif
     tensors,
     model: finishDeltaStats(model),
     skipped: mismatches,
-    peakBytesHeld: sets.length * 2 * length * 4 + a.peakBytesHeld() + b.peakBytesHeld(),
+    peakBytesHeld: peakHeld + a.peakBytesHeld() + b.peakBytesHeld(),
   };
 }

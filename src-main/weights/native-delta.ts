@@ -3,7 +3,9 @@ import { DeltascopeError } from '../shared/errors';
 import { createHistogram, mergeHistogram } from './delta-histogram';
 import { createPassSums } from './delta-kernel';
 import { mergePass, type DeltaAccumulator } from './delta-stats';
+import { invalidFile } from './formats/decode';
 import type { SafetensorsDtype } from './formats/safetensors-header';
+import type { RawFileRange } from './tensor-source';
 
 /**
  * The diff statistics' fused pass in C (deltaPass in native/blas/src/delta_stats.c, part of the
@@ -32,12 +34,30 @@ interface DeltaAddon {
   deltaPassStart(...args: Parameters<DeltaAddon['deltaPass']>): object;
   /** Waits for the pass; returns the range (the sums are in the `sums` given to deltaPassStart). */
   deltaPassFinish(handle: object): number;
+  /**
+   * deltaPassStart over `count` elements at byte `position` of two open files, which the pass's
+   * thread maps (POSIX builds only; finished by deltaPassFinish).
+   */
+  deltaPassFilesStart?(
+    fdA: number,
+    positionA: number,
+    dtypeA: number,
+    fdB: number,
+    positionB: number,
+    dtypeB: number,
+    count: number,
+    epsilon: number,
+    sums: Float64Array,
+    fine: Float64Array,
+    range: number,
+  ): object;
 }
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 let loaded: DeltaAddon | null | undefined;
 let enabled = true;
+let mapping = true;
 
 function loadAddon(): DeltaAddon | null {
   if (loaded !== undefined) return loaded;
@@ -46,14 +66,15 @@ function loadAddon(): DeltaAddon | null {
   if (setting === 'off' || setting === '0' || !LITTLE_ENDIAN_HOST) return loaded;
   const probe = probeAddon();
   if (!probe.ok) return loaded;
-  const { deltaPass, deltaPassStart, deltaPassFinish } = probe.exports as Partial<DeltaAddon>;
+  const { deltaPass, deltaPassStart, deltaPassFinish, deltaPassFilesStart } =
+    probe.exports as Partial<DeltaAddon>;
   // An addon built from sources older than deltaPass: keep the JS kernel.
   if (
     typeof deltaPass === 'function' &&
     typeof deltaPassStart === 'function' &&
     typeof deltaPassFinish === 'function'
   )
-    loaded = { deltaPass, deltaPassStart, deltaPassFinish };
+    loaded = { deltaPass, deltaPassStart, deltaPassFinish, deltaPassFilesStart };
   return loaded;
 }
 
@@ -66,6 +87,28 @@ export function nativeDeltaAvailable(): boolean {
 export function setNativeDelta(on: boolean): boolean {
   enabled = on;
   return nativeDeltaAvailable();
+}
+
+/**
+ * Whether streamed diffs may hand the native pass file ranges to map (startFileDelta) instead of
+ * chunks read into buffers: the addon has deltaPassFilesStart (POSIX builds), and neither
+ * setNativeDeltaMapping(false) nor `DELTASCOPE_NATIVE_DELTA_MAP=off` turned it off.
+ */
+export function nativeDeltaMaps(): boolean {
+  const setting = process.env.DELTASCOPE_NATIVE_DELTA_MAP ?? '';
+  return (
+    mapping &&
+    setting !== 'off' &&
+    setting !== '0' &&
+    nativeDeltaAvailable() &&
+    loaded?.deltaPassFilesStart !== undefined
+  );
+}
+
+/** Switches the mapped reads of startFileDelta off or back on (tests compare both); returns nativeDeltaMaps(). */
+export function setNativeDeltaMapping(on: boolean): boolean {
+  mapping = on;
+  return nativeDeltaMaps();
 }
 
 /** Whether deltaPass reads this dtype (F64 is decoded to float32 and takes the JS kernel). */
@@ -146,6 +189,66 @@ export function startRawDelta(acc: DeltaAccumulator, a: RawChunk, b: RawChunk): 
       if (finished) return;
       finished = true;
       if (handle !== null) hist.range = addon.deltaPassFinish(handle);
+      mergePass(target, sums, count);
+      mergeHistogram(target.histogram, hist);
+    },
+  };
+}
+
+/** A chunk as its stored bytes' place in an open file (TensorSource.rawFileRange). */
+export interface FileChunk {
+  dtype: SafetensorsDtype;
+  range: RawFileRange;
+}
+
+/**
+ * startRawDelta over two chunks left in their files: the pass's thread maps each file range, runs
+ * the pass over the mapped bytes (no copy out of the page cache) and unmaps them, with the same
+ * result bit for bit as over the bytes read. The files must stay open until `finish`; one that
+ * shrank meanwhile is an INVALID_FILE error from `finish`. Throws when nativeDeltaMaps() is false.
+ */
+export function startFileDelta(acc: DeltaAccumulator, a: FileChunk, b: FileChunk): PendingPass {
+  const addon = nativeDeltaMaps() ? loaded! : null;
+  const codeA = DTYPE_CODES[a.dtype];
+  const codeB = DTYPE_CODES[b.dtype];
+  if (addon?.deltaPassFilesStart === undefined || codeA === undefined || codeB === undefined) {
+    throw new DeltascopeError(
+      'INVALID_SPEC',
+      `the native diff pass cannot map ${a.dtype} − ${b.dtype} chunks (addon not built, switched off, or not POSIX)`,
+    );
+  }
+  const count = a.range.byteLength / (codeA === 0 ? 4 : 2);
+  const countB = b.range.byteLength / (codeB === 0 ? 4 : 2);
+  if (countB !== count) {
+    throw new DeltascopeError('SHAPE_MISMATCH', `A has ${count} elements but B has ${countB}`);
+  }
+  const sums = createPassSums();
+  const hist = createHistogram(acc.histogram.bins);
+  const handle = addon.deltaPassFilesStart(
+    a.range.fd,
+    a.range.position,
+    codeA,
+    b.range.fd,
+    b.range.position,
+    codeB,
+    count,
+    acc.epsilon,
+    sums,
+    hist.fine,
+    hist.range,
+  );
+  let finished = false;
+  return {
+    count,
+    finish(target) {
+      if (finished) return;
+      finished = true;
+      try {
+        hist.range = addon.deltaPassFinish(handle);
+      } catch (error) {
+        const files = a.range.file === b.range.file ? a.range.file : `${a.range.file} / ${b.range.file}`;
+        throw invalidFile(files, `a chunk could not be read: ${(error as Error).message}`);
+      }
       mergePass(target, sums, count);
       mergeHistogram(target.histogram, hist);
     },

@@ -18,6 +18,16 @@ export interface SourceTensor {
   readonly count: number;
 }
 
+/** A tensor chunk's stored bytes in an open file (TensorSource.rawFileRange). */
+export interface RawFileRange {
+  fd: number;
+  /** Byte offset of the chunk's first element. */
+  position: number;
+  byteLength: number;
+  /** The file's name in messages (`folder/shard.safetensors`). */
+  file: string;
+}
+
 export interface TensorSource {
   /** Name used in messages: a file name, a folder name, `checkpoint 12`. */
   readonly label: string;
@@ -32,6 +42,13 @@ export interface TensorSource {
    * Optional: it lets a diff skip decoding to float32 (native-delta.ts); without it, `read` is used.
    */
   readRaw?(name: string, start: number, count: number, scratch: Uint8Array): Uint8Array;
+  /**
+   * Where the stored bytes of elements [start, start + count) of tensor `name` lie in an open file,
+   * for a reader that maps them instead of copying them (the native diff pass), or null when they
+   * must be read through `readRaw` (a file checked as it is read). Optional, like readRaw. The
+   * descriptor stays valid until `close`.
+   */
+  rawFileRange?(name: string, start: number, count: number): RawFileRange | null;
   /** Largest number of bytes of scratch buffers (raw file bytes before decoding) held at once. */
   peakBytesHeld(): number;
   close(): void;

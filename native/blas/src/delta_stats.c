@@ -24,7 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #ifndef _WIN32
+#include <errno.h>
 #include <pthread.h>
+#include "mapped_range.h"
 #endif
 #include "delta_stats.h"
 #include "dtype_decode.h"
@@ -640,8 +642,8 @@ static int dispatch(const uint8_t *a, int da, const uint8_t *b, int db, size_t n
 
 /* ------------------------------------------------------------------------------- N-API */
 
-/* One pass's inputs and state; the chunks, sums and fine bins stay JS arrays (held by references
- * while a thread reads them). */
+/* One pass's inputs and state; the chunks (or the files' descriptors), sums and fine bins stay JS
+ * values (held by references while a thread reads them). */
 typedef struct {
   const uint8_t *a, *b;
   int da, db;
@@ -651,6 +653,13 @@ typedef struct {
   Pass p;
   int ok;
   int level; /* vector_level() */
+  /* deltaPassFilesStart: a and b are byte ranges of open files, which the pass's thread maps */
+  int mapped;
+  int fd[2];
+  int64_t position[2];
+  int map_status; /* MAP_OK, or why a range could not be read (mapped_range.h) */
+  int map_errno;
+  int map_side; /* 0 (a) or 1 (b): the range map_status is about */
 #ifndef _WIN32
   pthread_t thread;
 #endif
@@ -659,6 +668,40 @@ typedef struct {
   napi_env env;
   napi_ref refs[4];
 } Job;
+
+/* What both kinds of pass check and set up: sums (≥ SLOTS), fine (a power-of-two length), range,
+ * epsilon, and the pass's counts and queue. */
+static int setup_pass(napi_env env, const char *name, napi_value sums_value, napi_value fine_value,
+                      double eps, double range, Job *job) {
+  double *fine;
+  size_t nsums, nfine;
+  if (!typed(env, sums_value, napi_float64_array, (void **)&job->sums, &nsums) ||
+      !typed(env, fine_value, napi_float64_array, (void **)&fine, &nfine))
+    return fail(env, 0, "%s: sums and fine must be Float64Arrays", name), 0;
+  if (nsums < SLOTS) return fail(env, 1, "%s: sums must hold %d slots", name, SLOTS), 0;
+  if (nfine < 2 || (nfine & (nfine - 1)) != 0)
+    return fail(env, 1, "%s: fine must have a power-of-two length ≥ 2 (got %zu)", name, nfine), 0;
+  if (!(range > 0) || !isfinite(range) || !(eps >= 0) || !isfinite(eps))
+    return fail(env, 1, "%s: range must be finite and > 0, epsilon finite and ≥ 0", name), 0;
+  job->eps = eps;
+  job->level = vector_level();
+  memset(&job->p, 0, sizeof job->p);
+  job->p.s[MAX_ABS] = job->sums[MAX_ABS];
+  job->p.fine = fine;
+  job->p.size = nfine;
+  job->p.range = range;
+  /* the counts and, after them, the queue of the vector kernels */
+  job->p.counts = (uint32_t *)calloc(nfine * COPIES + QUEUE + LANES, sizeof(uint32_t));
+  if (job->p.counts == NULL) return fail(env, 1, "%s: out of memory for the histogram's counts", name), 0;
+  job->p.queue = job->p.counts + nfine * COPIES;
+  return 1;
+}
+
+static int dtype_code(double code, int *out) {
+  if (!(code == 0 || code == 1 || code == 2)) return 0;
+  *out = (int)code;
+  return 1;
+}
 
 /*
  * The arguments of deltaPass / deltaPassStart: (a: Uint8Array, dtypeA, b: Uint8Array, dtypeB,
@@ -671,57 +714,84 @@ static int parse_job(napi_env env, napi_callback_info cbinfo, const char *name, 
                      Job *job) {
   size_t argc = 8;
   uint8_t *a, *b;
-  double *fine;
-  size_t na, nb, nsums, nfine;
+  size_t na, nb;
   double dta, dtb, eps, range;
   if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 8)
     return fail(env, 0, "%s takes 8 arguments", name), 0;
   if (!typed(env, argv[0], napi_uint8_array, (void **)&a, &na) ||
       !typed(env, argv[2], napi_uint8_array, (void **)&b, &nb))
     return fail(env, 0, "%s: a and b must be Uint8Arrays", name), 0;
-  if (!typed(env, argv[5], napi_float64_array, (void **)&job->sums, &nsums) ||
-      !typed(env, argv[6], napi_float64_array, (void **)&fine, &nfine))
-    return fail(env, 0, "%s: sums and fine must be Float64Arrays", name), 0;
   if (!number(env, argv[1], &dta) || !number(env, argv[3], &dtb) || !number(env, argv[4], &eps) ||
       !number(env, argv[7], &range))
     return fail(env, 0, "%s: dtypeA, dtypeB, epsilon and range must be numbers", name), 0;
-  if (!(dta == 0 || dta == 1 || dta == 2) || !(dtb == 0 || dtb == 1 || dtb == 2))
+  int da, db;
+  if (!dtype_code(dta, &da) || !dtype_code(dtb, &db))
     return fail(env, 1, "%s: a dtype code must be 0 (F32), 1 (F16) or 2 (BF16)", name), 0;
-  const int da = (int)dta, db = (int)dtb;
   if (na % DD_BYTES[da] != 0 || nb % DD_BYTES[db] != 0 || na / DD_BYTES[da] != nb / DD_BYTES[db])
     return fail(env, 1, "%s: a has %zu bytes and b %zu: not the same number of elements", name, na, nb), 0;
-  if (nsums < SLOTS) return fail(env, 1, "%s: sums must hold %d slots", name, SLOTS), 0;
-  if (nfine < 2 || (nfine & (nfine - 1)) != 0)
-    return fail(env, 1, "%s: fine must have a power-of-two length ≥ 2 (got %zu)", name, nfine), 0;
-  if (!(range > 0) || !isfinite(range) || !(eps >= 0) || !isfinite(eps))
-    return fail(env, 1, "%s: range must be finite and > 0, epsilon finite and ≥ 0", name), 0;
   job->a = a;
   job->b = b;
   job->da = da;
   job->db = db;
   job->n = na / DD_BYTES[da];
-  job->eps = eps;
-  job->level = vector_level();
-  memset(&job->p, 0, sizeof job->p);
-  job->p.s[MAX_ABS] = job->sums[MAX_ABS];
-  job->p.fine = fine;
-  job->p.size = nfine;
-  job->p.range = range;
-  /* the counts and, after them, the queue of the vector kernels */
-  job->p.counts = (uint32_t *)calloc(nfine * COPIES + QUEUE + LANES, sizeof(uint32_t));
-  job->p.queue = job->p.counts + nfine * COPIES;
-  if (job->p.counts == NULL) return fail(env, 1, "%s: out of memory for the histogram's counts", name), 0;
-  return 1;
+  return setup_pass(env, name, argv[5], argv[6], eps, range, job);
 }
 
+static int run_dispatch(void *arg) {
+  Job *job = (Job *)arg;
+  return dispatch(job->a, job->da, job->b, job->db, job->n, job->eps, &job->p, job->level);
+}
+
+#ifndef _WIN32
+/* The pass over the two files' ranges, each mapped for the pass (no copy out of the page cache),
+ * a file that shrank meanwhile reported instead of a crash. */
+static void run_mapped(Job *job) {
+  MappedRange range[2];
+  memset(range, 0, sizeof range);
+  job->ok = 0;
+  for (int k = 0; k < 2; k++) {
+    const size_t bytes = job->n * DD_BYTES[k == 0 ? job->da : job->db];
+    const int status = map_range(job->fd[k], job->position[k], bytes, &range[k]);
+    if (status != MAP_OK) {
+      job->map_status = status;
+      job->map_errno = errno;
+      job->map_side = k;
+      break;
+    }
+  }
+  if (job->map_status == MAP_OK) {
+    job->a = range[0].bytes;
+    job->b = range[1].bytes;
+    int ok = 0;
+    job->map_status = guarded_call(run_dispatch, job, &ok);
+    job->ok = ok;
+  }
+  unmap_range(&range[0]);
+  unmap_range(&range[1]);
+  job->a = job->b = NULL;
+}
+#endif
+
 static void run_job(Job *job) {
-  job->ok = dispatch(job->a, job->da, job->b, job->db, job->n, job->eps, &job->p, job->level);
+#ifndef _WIN32
+  if (job->mapped)
+    run_mapped(job);
+  else
+#endif
+    job->ok = run_dispatch(job);
   free(job->p.counts);
   job->p.counts = NULL;
 }
 
 /* The pass's result into JS: sums copied, the new range returned (or an error thrown). */
 static napi_value job_result(napi_env env, Job *job) {
+  const char side = job->map_side == 0 ? 'A' : 'B';
+  if (job->map_status == MAP_SHORT)
+    return fail(env, 1, "file %c ends before the chunk's last byte (truncated or changed while reading?)", side);
+  if (job->map_status == MAP_FAILED_ERRNO)
+    return fail(env, 1, "file %c cannot be mapped: %s", side, strerror(job->map_errno));
+  if (job->map_status == MAP_BUS)
+    return fail(env, 1, "a file shrank while it was read (truncated or changed while reading?)");
   if (!job->ok) return fail(env, 1, "deltaPass: out of memory growing the histogram");
   memcpy(job->sums, job->p.s, sizeof job->p.s);
   napi_value out;
@@ -776,26 +846,18 @@ static void finalize_job(napi_env env, void *data, void *hint) {
   free(job);
 }
 
-/* deltaPassStart(…) → a handle: the pass runs on a thread of its own (on Windows, here and now)
- * while JS reads the next chunks; deltaPassFinish(handle) waits for it. The arrays must not be
- * written until then. */
-napi_value delta_pass_start(napi_env env, napi_callback_info cbinfo) {
-  napi_value argv[8];
-  Job *job = (Job *)calloc(1, sizeof(Job));
-  if (job == NULL) return fail(env, 1, "deltaPassStart: out of memory");
-  if (!parse_job(env, cbinfo, "deltaPassStart", argv, job)) {
-    free(job);
-    return NULL;
-  }
+/* Holds the JS values the pass reads (argv[held[k]]) and runs it on a thread of its own (on
+ * Windows, or if no thread can be made, here and now); returns its handle. Frees the job on failure. */
+static napi_value start_job(napi_env env, Job *job, const napi_value *argv, const int *held, int nheld,
+                            const char *name) {
   job->env = env;
-  const int held[4] = {0, 2, 5, 6};
-  for (int k = 0; k < 4; k++) napi_create_reference(env, argv[held[k]], 1, &job->refs[k]);
+  for (int k = 0; k < nheld; k++) napi_create_reference(env, argv[held[k]], 1, &job->refs[k]);
   napi_value handle;
   if (napi_create_external(env, job, finalize_job, NULL, &handle) != napi_ok) {
     release_job(job);
     free(job->p.counts);
     free(job);
-    return fail(env, 0, "deltaPassStart: N-API failed");
+    return fail(env, 0, "%s: N-API failed", name);
   }
 #ifndef _WIN32
   if (pthread_create(&job->thread, NULL, thread_main, job) == 0) {
@@ -807,6 +869,66 @@ napi_value delta_pass_start(napi_env env, napi_callback_info cbinfo) {
   run_job(job);
   return handle;
 }
+
+/* deltaPassStart(…) → a handle: the pass runs on a thread of its own while JS reads the next
+ * chunks; deltaPassFinish(handle) waits for it. The arrays must not be written until then. */
+napi_value delta_pass_start(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[8];
+  Job *job = (Job *)calloc(1, sizeof(Job));
+  if (job == NULL) return fail(env, 1, "deltaPassStart: out of memory");
+  if (!parse_job(env, cbinfo, "deltaPassStart", argv, job)) {
+    free(job);
+    return NULL;
+  }
+  const int held[4] = {0, 2, 5, 6};
+  return start_job(env, job, argv, held, 4, "deltaPassStart");
+}
+
+#ifndef _WIN32
+/*
+ * deltaPassFilesStart(fdA, positionA, dtypeA, fdB, positionB, dtypeB, count, epsilon, sums, fine,
+ * range) → a handle for deltaPassFinish: deltaPassStart over `count` elements stored at byte
+ * `position` of each open file, which the pass's thread maps (and unmaps when done) instead of JS
+ * reading them into buffers. The descriptors must stay open until deltaPassFinish.
+ */
+napi_value delta_pass_files_start(napi_env env, napi_callback_info cbinfo) {
+  const char *name = "deltaPassFilesStart";
+  size_t argc = 11;
+  napi_value argv[11];
+  double v[8];
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, NULL, NULL) != napi_ok || argc < 11)
+    return fail(env, 0, "%s takes 11 arguments", name);
+  for (int k = 0; k < 8; k++)
+    if (!number(env, argv[k], &v[k]))
+      return fail(env, 0, "%s: the descriptors, positions, dtypes, count and epsilon must be numbers", name);
+  double range;
+  if (!number(env, argv[10], &range)) return fail(env, 0, "%s: range must be a number", name);
+  int da, db;
+  if (!dtype_code(v[2], &da) || !dtype_code(v[5], &db))
+    return fail(env, 1, "%s: a dtype code must be 0 (F32), 1 (F16) or 2 (BF16)", name);
+  const double limit = 9007199254740992.0; /* 2^53 */
+  for (int k = 0; k < 7; k++)
+    if (k != 2 && k != 5 && !(v[k] >= 0 && v[k] < limit && v[k] == floor(v[k])))
+      return fail(env, 1, "%s: descriptors, positions and the count must be integers ≥ 0", name);
+  Job *job = (Job *)calloc(1, sizeof(Job));
+  if (job == NULL) return fail(env, 1, "%s: out of memory", name);
+  job->mapped = 1;
+  job->fd[0] = (int)v[0];
+  job->position[0] = (int64_t)v[1];
+  job->fd[1] = (int)v[3];
+  job->position[1] = (int64_t)v[4];
+  job->da = da;
+  job->db = db;
+  job->n = (size_t)v[6];
+  if (!setup_pass(env, name, argv[8], argv[9], v[7], range, job)) {
+    free(job->p.counts);
+    free(job);
+    return NULL;
+  }
+  const int held[2] = {8, 9};
+  return start_job(env, job, argv, held, 2, name);
+}
+#endif
 
 /* deltaPassFinish(handle) → the histogram's range after the pass; its sums are in `sums`. */
 napi_value delta_pass_finish(napi_env env, napi_callback_info cbinfo) {

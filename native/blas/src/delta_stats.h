@@ -6,5 +6,8 @@
 napi_value delta_pass(napi_env env, napi_callback_info cbinfo);
 napi_value delta_pass_start(napi_env env, napi_callback_info cbinfo);
 napi_value delta_pass_finish(napi_env env, napi_callback_info cbinfo);
+#ifndef _WIN32
+napi_value delta_pass_files_start(napi_env env, napi_callback_info cbinfo);
+#endif
 
 #endif

@@ -1013,6 +1013,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"deltaPass", NULL, delta_pass, NULL, NULL, NULL, napi_default, NULL},
       {"deltaPassStart", NULL, delta_pass_start, NULL, NULL, NULL, napi_default, NULL},
       {"deltaPassFinish", NULL, delta_pass_finish, NULL, NULL, NULL, napi_default, NULL},
+#ifndef _WIN32
+      {"deltaPassFilesStart", NULL, delta_pass_files_start, NULL, NULL, NULL, napi_default, NULL},
+#endif
       {"heatmapPass", NULL, heatmap_pass, NULL, NULL, NULL, napi_default, NULL},
       {"absInRange", NULL, abs_in_range, NULL, NULL, NULL, napi_default, NULL},
       {"tiesTrim", NULL, ties_trim, NULL, NULL, NULL, napi_default, NULL},

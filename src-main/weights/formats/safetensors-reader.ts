@@ -1,4 +1,4 @@
-import { closeSync, existsSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DeltascopeError } from '../../shared/errors';
 import { missingTensor, type SourceTensor, type TensorSource } from '../tensor-source';
@@ -26,7 +26,9 @@ import {
  * time, and decoded from their own dtype into the caller's float32 chunk. F32 on a little-endian
  * host is read straight into that chunk; other dtypes go through one scratch buffer, the only
  * memory the source itself holds (reported by peakBytesHeld). `readRaw` reads the stored bytes into
- * the caller's buffer, undecoded (for the native diff pass).
+ * the caller's buffer, undecoded (for the native diff pass); `rawFileRange` says where those bytes lie
+ * in the open shard instead, so that the native pass maps them rather than having them copied (not for
+ * a checkpoint referenced in place, whose reads are checked against its fingerprint).
  *
  * Files are opened through checked-file.ts (regular files only; shards by real path inside the
  * folder). The size cap on model files is not applied here — nothing is read whole — except to the
@@ -88,6 +90,22 @@ function readFully(shard: Shard, target: Uint8Array, position: number, what: str
       );
     }
     done += n;
+  }
+}
+
+/** Throws (as readFully would on reading) when the shard's file now ends before byte `end`. */
+function checkLength(shard: Shard, end: number, what: string): void {
+  let size: number;
+  try {
+    size = fstatSync(shard.fd).size;
+  } catch (error) {
+    throw ioError(shard.path, error);
+  }
+  if (size < end) {
+    throw invalidFile(
+      shard.label,
+      `${what}: the file ends at byte ${size} (truncated or changed while reading?)`,
+    );
   }
 }
 
@@ -232,6 +250,19 @@ function sourceOver(
       const raw = target.subarray(0, count * bytes);
       readFully(tensor.shard, raw, tensor.position + start * bytes, `tensor \`${name}\``);
       return raw;
+    },
+    rawFileRange(name, start, count) {
+      const tensor = located(name, start, count);
+      if (tensor.shard.verified !== null) return null;
+      const bytes = DTYPE_BYTES[tensor.dtype];
+      const range = {
+        fd: tensor.shard.fd,
+        position: tensor.position + start * bytes,
+        byteLength: count * bytes,
+        file: tensor.shard.label,
+      };
+      checkLength(tensor.shard, range.position + range.byteLength, `tensor \`${name}\``);
+      return range;
     },
     peakBytesHeld: () => Math.max(peak, held()),
     close() {
