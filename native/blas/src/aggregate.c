@@ -47,7 +47,11 @@
 #define MAX_DELTAS 4096
 /* Counts with a loop of their own (a constant where inlined: per-delta state in registers). */
 #define SMALL 8
+#if defined(__GNUC__)
 #define AGG_INLINE inline __attribute__((always_inline))
+#else
+#define AGG_INLINE inline
+#endif
 
 /* The deltas (an array of Float32Arrays of `size` elements each, size = out's length). */
 static const float **delta_list(napi_env env, napi_value list, const char *fn, uint32_t *count, size_t size) {
@@ -107,12 +111,13 @@ static AGG_INLINE float result_at(const float *base, int merge, size_t j, float 
  * and merge of the function it is in.
  */
 #define AGG_MODES(c, BODY)                                                                        \
-  if (base == NULL)                                                                               \
+  if (base == NULL) {                                                                             \
     BODY(c, NULL, 0);                                                                             \
-  else if (!merge)                                                                                \
+  } else if (!merge) {                                                                            \
     BODY(c, base, 0);                                                                             \
-  else                                                                                            \
+  } else {                                                                                        \
     BODY(c, base, 1);                                                                             \
+  }                                                                                               \
   return;
 #define AGG_DISPATCH(BODY)                                                                        \
   switch (count) {                                                                                \
