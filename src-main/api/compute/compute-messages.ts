@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { methods } from '../../shared';
 import type { evaluationMethods } from '../../shared/contract-evaluation';
 import type { CompareInput } from '../weights/weights-compare';
+import type { CombineParams, RandomDirectionParams } from '../weights/weights-derive';
 import type { HeatmapTask, SideSpec } from '../weights/weights-heatmap-task';
 
 /**
@@ -38,6 +39,8 @@ export type ComputeRequest =
     }
   | { kind: 'heatmap'; a: SideSpec; b: SideSpec; task: HeatmapTask }
   | { kind: 'diff.compareMany'; base: CompareInput; others: CompareInput[]; partial: boolean }
+  | { kind: 'weights.combine'; dbPath: string; params: CombineParams }
+  | { kind: 'weights.randomDirection'; dbPath: string; params: RandomDirectionParams }
   | { kind: 'rewards.similarity'; params: z.output<(typeof methods)['rewards.similarity']['request']> }
   | { kind: 'cluster.status'; workdir: string }
   | { kind: 'cluster.merge'; workdir: string; into: string };

@@ -26,7 +26,8 @@ export interface WeightsHandlerOptions {
   database: () => DeltascopeDb;
   /**
    * Runs what reads a tensor for a heatmap (views, tiles below a view's base, percentiles, overview
-   * thumbnails) in its interactive thread, and delta comparisons in its threads; absent (the CLI), inline.
+   * thumbnails) in its interactive thread, and delta comparisons and checkpoint arithmetic in its
+   * threads; absent (the CLI), inline.
    */
   compute?: Pick<ComputeRunner, 'quick' | 'warmQuick' | 'task'>;
   /** Pushes job.progress / job.state of large diffs and aggregations. */
@@ -46,7 +47,7 @@ export interface WeightsHandlerOptions {
 }
 
 export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHandlers {
-  const { database } = options;
+  const { database, compute } = options;
   const sources = new WeightSources(database, options.cacheBytes, options.lazyFromParams);
   const views = new TensorViews({ compute: options.compute ?? null });
   const diffs = new DiffRunner({
@@ -100,7 +101,6 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
       const base = await sources.load(p.base);
       const others = [];
       for (const ref of p.others) others.push(await sources.load(ref));
-      const { compute } = options;
       if (compute === undefined) return compareDeltas(base, others, p.partial);
       const request = {
         kind: 'diff.compareMany',
@@ -111,8 +111,25 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
       return compute.task<ReturnType<typeof compareDeltas>>(request, `Compare ${others.length} deltas`)
         .result;
     },
-    'weights.combine': async (p) => written(combineCheckpoints(database(), sources, p)),
-    'weights.randomDirection': async (p) => written(randomDirectionCheckpoint(database(), sources, p)),
+    // Every element of the inputs, then a checkpoint written: in a compute thread, through its own connection.
+    'weights.combine': async (p) =>
+      written(
+        compute === undefined
+          ? combineCheckpoints(database(), sources, p)
+          : await compute.task<ReturnType<typeof combineCheckpoints>>(
+              { kind: 'weights.combine', dbPath: database().path, params: p },
+              'Checkpoint arithmetic',
+            ).result,
+      ),
+    'weights.randomDirection': async (p) =>
+      written(
+        compute === undefined
+          ? randomDirectionCheckpoint(database(), sources, p)
+          : await compute.task<ReturnType<typeof randomDirectionCheckpoint>>(
+              { kind: 'weights.randomDirection', dbPath: database().path, params: p },
+              'Random direction',
+            ).result,
+      ),
     'weights.aggregate': async (p) => written(await aggregates.aggregate(database(), p)),
     // Writes a folder on disk, not the database: no `written`.
     'weights.aggregateToFolder': async (p) => aggregates.aggregateToFolder(database(), p),

@@ -9,9 +9,9 @@ import { useApiService } from '../../helpers/api-service';
 
 /**
  * Calls whose work grows with their input run in the API's compute threads, not on the event loop:
- * an app.info sent just after a 200,000-sample reward similarity, or after a comparison of three
- * 8M-parameter deltas, is answered first (on the event loop it waited for the whole computation),
- * and the results are the ones computed inline.
+ * an app.info sent just after a 200,000-sample reward similarity, a comparison of three 8M-parameter
+ * deltas or checkpoint arithmetic on 8M-parameter checkpoints is answered first (on the event loop
+ * it waited for the whole computation), and the results are the ones computed inline.
  */
 
 const SIDE = 2048;
@@ -49,7 +49,7 @@ const api = useApiService('compute-calls', (dir) => {
     writeSafetensorsFromSource(path, model(k));
     return path;
   });
-  return {};
+  return { create: join(dir, 'calls.deltascope') };
 });
 
 /**
@@ -114,5 +114,45 @@ describe('calls that grow with their input, off the event loop', () => {
     // Model k adds k/64 to every (k+2)-th element: deltas that overlap little, none of them zero.
     expect(expected.model.norms.every((norm) => norm > 0)).toBe(true);
     expect(expected.model.cosine[0]![0]).toBeCloseTo(1, 12);
+  }, 120_000);
+});
+
+describe('checkpoint arithmetic, off the event loop', () => {
+  it('weights.combine and weights.randomDirection: app.info answers first; they store the inline checkpoints', async () => {
+    const ids: number[] = [];
+    for (const path of files.slice(0, 2)) {
+      const imported = resultOf(await dispatch(api.service.handlers, 'weights.import', { path })) as {
+        checkpoint: { id: number };
+      };
+      ids.push(imported.checkpoint.id);
+    }
+    const [a, b] = ids as [number, number];
+    const inline = createWeightsHandlers({ database: () => api.service.database(), emit: () => undefined });
+    type Stored = { checkpoint: { id: number; sha256: string; paramCount: number } };
+
+    const combine = {
+      formula: 'A + 0.5*(B - A)',
+      bindings: { checkpoints: { A: a, B: b }, scalars: {} },
+      runName: 'halfway',
+    };
+    const combined = await settleOrder('weights.combine', combine);
+    expect(combined.order).toEqual(['app.info', 'weights.combine']);
+    const [point] = (resultOf(combined.heavy) as { results: Stored[] }).results;
+    const [expected] = (await inline['weights.combine'](combine)).results;
+    expect(point!.checkpoint.id).not.toBe(expected!.checkpoint.id);
+    expect(point!.checkpoint.sha256).toBe(expected!.checkpoint.sha256);
+    expect(point!.checkpoint.paramCount).toBe(2 * SIDE * SIDE);
+
+    const random = { a, b, seed: 7, scale: 1, runName: 'random' };
+    const directed = await settleOrder('weights.randomDirection', random);
+    expect(directed.order).toEqual(['app.info', 'weights.randomDirection']);
+    const stored = resultOf(directed.heavy) as Stored;
+    expect(stored.checkpoint.sha256).toBe(
+      (await inline['weights.randomDirection'](random)).checkpoint.sha256,
+    );
+    // Both were written through the thread's own connection and are read through the app's.
+    expect(api.service.database().checkpoints.get(stored.checkpoint.id).sha256).toBe(
+      stored.checkpoint.sha256,
+    );
   }, 120_000);
 });
