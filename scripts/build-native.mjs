@@ -28,6 +28,8 @@ const sources = [
   'src/mapped_range.h',
   'src/aggregate.c',
   'src/aggregate.h',
+  'src/aggregate_common.h',
+  'src/dare.c',
 ].map((file) => path.join(addonDir, file));
 const target = path.join(root, 'out', 'native', 'deltascope_blas.node');
 const required = process.env.DELTASCOPE_REQUIRE_BLAS === '1';

@@ -1,4 +1,4 @@
-/* aggregateMean, aggregateMedian and dareChunk (aggregate.c): the elementwise aggregators' loops. */
+/* aggregateMean and aggregateMedian (aggregate.c), dareChunk (dare.c): the elementwise aggregators' loops. */
 #ifndef DELTASCOPE_AGGREGATE_H
 #define DELTASCOPE_AGGREGATE_H
 #include <node_api.h>
