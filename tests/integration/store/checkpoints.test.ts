@@ -1,24 +1,12 @@
 import Database from 'better-sqlite3';
 import { createHash, randomFillSync } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, openDatabase, type DeltascopeDb } from '../../../src-main/store';
-import { makeTempDir } from '../../helpers/temp-dir';
-import { expectStoreError, makeRun, smallCheckpoint } from './store-test-helpers';
+import { describe, expect, it } from 'vitest';
+import { createDatabase, openDatabase } from '../../../src-main/store';
+import { expectStoreError, makeRun, smallCheckpoint, storeDb } from './store-test-helpers';
 
-const temp = makeTempDir('store-checkpoints');
-const path = join(temp.dir, 'checkpoints.deltascope');
-let db: DeltascopeDb;
-let runId: number;
-
-beforeAll(() => {
-  db = createDatabase(path);
-  runId = makeRun(db);
-});
-afterAll(() => {
-  db.close();
-  temp.cleanup();
-});
+const { db, path, dir } = storeDb('store-checkpoints', 'checkpoints.deltascope');
+const runId = makeRun(db);
 
 function bytesOf(array: Float32Array): Buffer {
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
@@ -162,7 +150,7 @@ describe('checkpoints', () => {
   });
 
   it('reports a checkpoint whose stored weights no longer match their checksum', () => {
-    const damagedPath = join(temp.dir, 'bitflip.deltascope');
+    const damagedPath = join(dir, 'bitflip.deltascope');
     const damagedDb = createDatabase(damagedPath);
     const id = damagedDb.checkpoints.put(smallCheckpoint(makeRun(damagedDb))).id;
     damagedDb.close();

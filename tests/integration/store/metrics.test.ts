@@ -1,20 +1,7 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, type DeltascopeDb } from '../../../src-main/store';
-import { makeTempDir } from '../../helpers/temp-dir';
-import { expectStoreError, makeRun } from './store-test-helpers';
+import { describe, expect, it } from 'vitest';
+import { expectStoreError, makeRun, storeDb } from './store-test-helpers';
 
-const temp = makeTempDir('store-metrics');
-const path = join(temp.dir, 'metrics.deltascope');
-let db: DeltascopeDb;
-
-beforeAll(() => {
-  db = createDatabase(path);
-});
-afterAll(() => {
-  db.close();
-  temp.cleanup();
-});
+const { db, path } = storeDb('store-metrics', 'metrics.deltascope');
 
 /** Deterministic shuffle (LCG-driven Fisher–Yates) so rows arrive out of step order. */
 function shuffled<T>(items: T[]): T[] {

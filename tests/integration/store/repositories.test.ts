@@ -1,22 +1,10 @@
 import Database from 'better-sqlite3';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DatabaseInfoSchema, ExperimentNodeSchema } from '../../../src-main/shared';
-import { createDatabase, LATEST_SCHEMA_VERSION, type DeltascopeDb } from '../../../src-main/store';
-import { makeTempDir } from '../../helpers/temp-dir';
-import { expectStoreError, smallCheckpoint } from './store-test-helpers';
+import { LATEST_SCHEMA_VERSION } from '../../../src-main/store';
+import { expectStoreError, smallCheckpoint, storeDb } from './store-test-helpers';
 
-const temp = makeTempDir('store-repos');
-const path = join(temp.dir, 'repos.deltascope');
-let db: DeltascopeDb;
-
-beforeAll(() => {
-  db = createDatabase(path);
-});
-afterAll(() => {
-  db.close();
-  temp.cleanup();
-});
+const { db, path } = storeDb('store-repos', 'repos.deltascope');
 
 describe('experiments', () => {
   it('creates, lists, finds by name and keeps the spec', () => {

@@ -1,8 +1,25 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { expect } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, expect } from 'vitest';
 import { DeltascopeError, type ErrorCode } from '../../../src-main/shared';
-import type { DeltascopeDb } from '../../../src-main/store';
+import { createDatabase, type DeltascopeDb } from '../../../src-main/store';
+import { makeTempDir } from '../../helpers/temp-dir';
+
+/**
+ * A test file's database: `file` created in a fresh temp folder (`deltascope-<prefix>-…`) now, and
+ * closed and removed after all its tests.
+ */
+export function storeDb(prefix: string, file: string): { db: DeltascopeDb; path: string; dir: string } {
+  const temp = makeTempDir(prefix);
+  const path = join(temp.dir, file);
+  const db = createDatabase(path);
+  afterAll(() => {
+    db.close();
+    temp.cleanup();
+  });
+  return { db, path, dir: temp.dir };
+}
 
 /** sha256 of the whole file: "byte-identical" means this did not change. */
 export function fileHash(path: string): string {
