@@ -1,8 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventBus } from '../../../src-main/api';
-import { createWeightsHandlers } from '../../../src-main/api/weights/weights-handlers';
 import type { WireEvent } from '../../../src-main/shared';
 import { openDatabase, type DeltascopeDb } from '../../../src-main/store';
 import {
@@ -14,7 +12,7 @@ import {
 } from '../../../src-main/weights';
 import { runWithCheckpoint, uniforms, writeFixtureDatabase } from '../../fixtures/fixture-kit';
 import { deltascope } from '../../helpers/run-cli';
-import { baseTensors, DELTA, useWeightsApi } from './weights-test-helpers';
+import { baseTensors, DELTA, jobEvents, useWeightsApi, workerWeightsHandlers } from './weights-test-helpers';
 
 /**
  * weights.aggregateToFolder, the app's "Save as a safetensors folder": the same bytes as
@@ -26,16 +24,7 @@ let db: DeltascopeDb;
 /** Checkpoints imported from BF16 folders that hold a config.json. */
 let imported: { base: number; tuned: number[]; configDir: string };
 
-/** Handlers over a second connection that send every aggregation to a worker thread. */
-function workerHandlers(onEvent: (event: WireEvent) => void) {
-  const bus = new EventBus();
-  bus.subscribe(onEvent);
-  return createWeightsHandlers({
-    database: () => db,
-    emit: (event, payload) => bus.emit(event, payload),
-    aggregateWorkerThreshold: 0,
-  });
-}
+const workerHandlers = (onEvent: (event: WireEvent) => void) => workerWeightsHandlers(() => db, onEvent);
 
 /** Every file of a folder, by name. */
 function filesOf(dir: string): Map<string, Buffer> {
@@ -151,13 +140,8 @@ describe('weights.aggregateToFolder', () => {
     const jobId = 'folder-in-worker';
     await handlers['weights.aggregateToFolder']({ ...request, folder: inWorker, jobId });
     expectSameFolder(inWorker, cliFolder);
-    const states = events
-      .filter((e) => e.event === 'job.state')
-      .map((e) => (e.payload as { state: string }).state);
+    const { states, progress } = jobEvents(events);
     expect(states).toEqual(['running', 'done']);
-    const progress = events
-      .filter((e) => e.event === 'job.progress')
-      .map((e) => e.payload as { jobId: string; done: number; total: number; unit: string });
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.every((p) => p.jobId === jobId && p.unit === 'parameters' && p.total === 76)).toBe(true);
     expect(progress.at(-1)!.done).toBe(76);
@@ -255,18 +239,15 @@ describe('weights.aggregateToFolder', () => {
     });
     const larger = openDatabase(path);
     const folder = join(api.dir, 'stopped');
-    const bus = new EventBus();
     const seen: string[] = [];
-    const handlers = createWeightsHandlers({
-      database: () => larger,
-      emit: (event, payload) => bus.emit(event, payload),
-      aggregateWorkerThreshold: 0,
-    });
-    bus.subscribe(({ event }) => {
-      if (event !== 'job.progress' || seen.length > 0) return;
-      seen.push(...readdirSync(api.dir).filter((name) => name.includes('stopped')));
-      void handlers['diff.cancel']({ jobId: 'stop-mid-write' });
-    });
+    const handlers = workerWeightsHandlers(
+      () => larger,
+      ({ event }) => {
+        if (event !== 'job.progress' || seen.length > 0) return;
+        seen.push(...readdirSync(api.dir).filter((name) => name.includes('stopped')));
+        void handlers['diff.cancel']({ jobId: 'stop-mid-write' });
+      },
+    );
     try {
       await expect(
         handlers['weights.aggregateToFolder']({

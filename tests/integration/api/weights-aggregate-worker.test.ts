@@ -3,7 +3,7 @@ import { EventBus } from '../../../src-main/api';
 import { createWeightsHandlers } from '../../../src-main/api/weights/weights-handlers';
 import type { WireEvent } from '../../../src-main/shared';
 import { openDatabase, type DeltascopeDb } from '../../../src-main/store';
-import { useWeightsApi } from './weights-test-helpers';
+import { jobEvents, useWeightsApi, workerWeightsHandlers } from './weights-test-helpers';
 
 const api = useWeightsApi('weights-aggregate-worker');
 let db: DeltascopeDb;
@@ -13,16 +13,7 @@ beforeAll(() => {
 });
 afterAll(() => db.close());
 
-/** Handlers over a second connection that send every aggregation to a worker thread. */
-function workerHandlers(onEvent: (event: WireEvent) => void) {
-  const bus = new EventBus();
-  bus.subscribe(onEvent);
-  return createWeightsHandlers({
-    database: () => db,
-    emit: (event, payload) => bus.emit(event, payload),
-    aggregateWorkerThreshold: 0,
-  });
-}
+const workerHandlers = (onEvent: (event: WireEvent) => void) => workerWeightsHandlers(() => db, onEvent);
 
 const relevanceMapCount = () => db.artifacts.list().filter((a) => a.kind === 'relevance-map').length;
 
@@ -52,11 +43,8 @@ describe('large aggregations in a worker thread', () => {
       expect(workerBytes.byteLength).toBe(76 * 4);
       expect(Buffer.from(workerBytes).equals(Buffer.from(inlineBytes))).toBe(true);
 
-      const states = events.filter((e) => e.event === 'job.state').map((e) => e.payload as { state: string });
-      expect(states.map((s) => s.state)).toEqual(['running', 'done']);
-      const progress = events
-        .filter((e) => e.event === 'job.progress')
-        .map((e) => e.payload as { jobId: string; done: number; total: number; unit: string });
+      const { states, progress } = jobEvents(events);
+      expect(states).toEqual(['running', 'done']);
       expect(progress.map((p) => p.done)).toEqual([1, 2, 3]);
       expect(progress.every((p) => p.jobId === jobId && p.total === 3 && p.unit === 'tensors')).toBe(true);
       expect(await handlers['diff.cancel']({ jobId })).toEqual({ cancelled: false });

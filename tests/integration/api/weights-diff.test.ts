@@ -1,11 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EventBus } from '../../../src-main/api';
-import { createWeightsHandlers } from '../../../src-main/api/weights/weights-handlers';
 import type { WireEvent } from '../../../src-main/shared';
 import { decodeFloat32Base64 } from '../../../src-main/shared/contract-weights';
 import { openDatabase, type DeltascopeDb } from '../../../src-main/store';
-import { useWeightsApi } from './weights-test-helpers';
+import { jobEvents, useWeightsApi, workerWeightsHandlers } from './weights-test-helpers';
 
 const api = useWeightsApi('weights-diff');
 
@@ -108,45 +106,34 @@ describe('large diffs in a worker thread', () => {
 
   it('give the same statistics as inline, with job.state and job.progress events', async () => {
     db = openDatabase(api.fixture.path);
-    const bus = new EventBus();
     const events: WireEvent[] = [];
-    bus.subscribe((event) => events.push(event));
-    const worker = createWeightsHandlers({
-      database: () => db,
-      emit: (event, payload) => bus.emit(event, payload),
-      diffWorkerThreshold: 0,
-    });
+    const worker = workerWeightsHandlers(
+      () => db,
+      (event) => events.push(event),
+    );
     const params = { a: ref(api.fixture.a), b: ref(api.fixture.b), epsilon: 1e-6, partial: false, bins: 64 };
     const inWorker = await worker['diff.compute']({ ...params, jobId: 'my-diff' });
     const inline = await api.call('diff.compute', params);
     expect(inWorker.jobId).toBe('my-diff');
     expect(inWorker.tensors).toEqual(inline.tensors);
     expect(inWorker.model).toEqual(inline.model);
-    const states = events
-      .filter((e) => e.event === 'job.state')
-      .map((e) => (e.payload as { state: string }).state);
+    const { states, progress } = jobEvents(events);
     expect(states).toEqual(['running', 'done']);
-    const progress = events
-      .filter((e) => e.event === 'job.progress')
-      .map((e) => e.payload as { done: number; total: number; jobId: string });
     expect(progress.at(-1)).toMatchObject({ jobId: 'my-diff', done: 76, total: 76 });
     expect(await worker['diff.cancel']({ jobId: 'my-diff' })).toEqual({ cancelled: false });
   });
   it('stop on diff.cancel: the call fails with CANCELLED and the job ends "cancelled"', async () => {
-    const bus = new EventBus();
     const states: string[] = [];
-    const worker = createWeightsHandlers({
-      database: () => db,
-      emit: (event, payload) => bus.emit(event, payload),
-      diffWorkerThreshold: 0,
-    });
-    bus.subscribe(({ event, payload }) => {
-      if (event !== 'job.state') return;
-      const { state, jobId } = payload as { state: string; jobId: string };
-      states.push(state);
-      // Cancel as soon as the worker is starting, long before it can finish.
-      if (state === 'running') void worker['diff.cancel']({ jobId });
-    });
+    const worker = workerWeightsHandlers(
+      () => db,
+      ({ event, payload }) => {
+        if (event !== 'job.state') return;
+        const { state, jobId } = payload as { state: string; jobId: string };
+        states.push(state);
+        // Cancel as soon as the worker is starting, long before it can finish.
+        if (state === 'running') void worker['diff.cancel']({ jobId });
+      },
+    );
     const params = { a: ref(api.fixture.a), b: ref(api.fixture.b), epsilon: 1e-6, partial: false, bins: 64 };
     await expect(worker['diff.compute']({ ...params, jobId: 'to-cancel' })).rejects.toMatchObject({
       code: 'CANCELLED',

@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import type { MethodName, MethodRequest, MethodResponse } from '../../../src-main/shared';
+import { EventBus } from '../../../src-main/api';
+import { createWeightsHandlers } from '../../../src-main/api/weights/weights-handlers';
+import type {
+  EventPayload,
+  MethodName,
+  MethodRequest,
+  MethodResponse,
+  WireEvent,
+} from '../../../src-main/shared';
 import { createDatabase, type DeltascopeDb } from '../../../src-main/store';
 import { startApiService, useApiService } from '../../helpers/api-service';
 
@@ -116,6 +124,36 @@ export function writeWeightsDatabase(dir: string): WeightsFixture {
   } finally {
     db.close();
   }
+}
+
+/**
+ * Weights handlers over `database` (a second connection) that send every diff and aggregation to a
+ * worker thread, handing each event they emit to `onEvent`.
+ */
+export function workerWeightsHandlers(database: () => DeltascopeDb, onEvent: (event: WireEvent) => void) {
+  const bus = new EventBus();
+  bus.subscribe(onEvent);
+  return createWeightsHandlers({
+    database,
+    emit: (event, payload) => bus.emit(event, payload),
+    diffWorkerThreshold: 0,
+    aggregateWorkerThreshold: 0,
+  });
+}
+
+/** The job.state states and the job.progress payloads among `events`, in order. */
+export function jobEvents(events: readonly WireEvent[]): {
+  states: string[];
+  progress: EventPayload<'job.progress'>[];
+} {
+  return {
+    states: events
+      .filter((e) => e.event === 'job.state')
+      .map((e) => (e.payload as EventPayload<'job.state'>).state),
+    progress: events
+      .filter((e) => e.event === 'job.progress')
+      .map((e) => e.payload as EventPayload<'job.progress'>),
+  };
 }
 
 /** An ApiService on `dbPath` whose calls go through dispatch (payload validation included), typed by method. */
