@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { z } from 'zod';
 import type { weightsMethods, WeightsMethodName } from '../../shared/contract-weights';
 import type { DeltascopeDb } from '../../store';
@@ -61,6 +62,8 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
       ? {}
       : { workerThreshold: options.aggregateWorkerThreshold }),
   });
+  // A compute thread writes through a connection of its own: the open database must be a file it can open.
+  const writingThread = () => (compute !== undefined && existsSync(database().path) ? compute : null);
   const written = <T>(value: T): T => {
     options.onWritten?.();
     return value;
@@ -112,24 +115,21 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
         .result;
     },
     // Every element of the inputs, then a checkpoint written: in a compute thread, through its own connection.
-    'weights.combine': async (p) =>
-      written(
-        compute === undefined
-          ? combineCheckpoints(database(), sources, p)
-          : await compute.task<ReturnType<typeof combineCheckpoints>>(
-              { kind: 'weights.combine', dbPath: database().path, params: p },
-              'Checkpoint arithmetic',
-            ).result,
-      ),
-    'weights.randomDirection': async (p) =>
-      written(
-        compute === undefined
-          ? randomDirectionCheckpoint(database(), sources, p)
-          : await compute.task<ReturnType<typeof randomDirectionCheckpoint>>(
-              { kind: 'weights.randomDirection', dbPath: database().path, params: p },
-              'Random direction',
-            ).result,
-      ),
+    'weights.combine': async (p) => {
+      const thread = writingThread();
+      if (thread === null) return written(combineCheckpoints(database(), sources, p));
+      const request = { kind: 'weights.combine', dbPath: database().path, params: p } as const;
+      return written(
+        await thread.task<ReturnType<typeof combineCheckpoints>>(request, 'Checkpoint arithmetic').result,
+      );
+    },
+    'weights.randomDirection': async (p) => {
+      const thread = writingThread();
+      if (thread === null) return written(randomDirectionCheckpoint(database(), sources, p));
+      const request = { kind: 'weights.randomDirection', dbPath: database().path, params: p } as const;
+      type Stored = ReturnType<typeof randomDirectionCheckpoint>;
+      return written(await thread.task<Stored>(request, 'Random direction').result);
+    },
     'weights.aggregate': async (p) => written(await aggregates.aggregate(database(), p)),
     // Writes a folder on disk, not the database: no `written`.
     'weights.aggregateToFolder': async (p) => aggregates.aggregateToFolder(database(), p),

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { DiffView, OverviewTilePayload } from '../../shared/contract-weights';
 import type { TensorEntry } from '../../shared/domain';
 import { DeltascopeError } from '../../shared/errors';
@@ -50,6 +51,11 @@ export type SideSpec =
   | { kind: 'file'; label: string; path: string }
   | { kind: 'checkpoint'; label: string; dbPath: string; checkpointId: number }
   | { kind: 'memory'; label: string; manifest: TensorEntry[]; weights: Float32Array };
+
+/** Whether a compute thread can open the side (a stored checkpoint needs its database to be a file). */
+export function threadCanOpen(spec: SideSpec): boolean {
+  return spec.kind !== 'checkpoint' || existsSync(spec.dbPath);
+}
 
 /** Opens a side from its spec; `close` closes what it opened. */
 function openSide(spec: SideSpec): { side: OpenSide; close: () => void } {

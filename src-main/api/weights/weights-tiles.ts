@@ -28,6 +28,7 @@ import {
   tensorPair,
   thumbnailLevel,
   thumbnailPayload,
+  threadCanOpen,
   type HeatmapTask,
   type HeatmapTaskResult,
   type ViewFrame,
@@ -125,7 +126,7 @@ export class TensorViews {
     label: string,
   ): Promise<HeatmapTaskResult<T>> {
     const { compute } = this.options;
-    if (compute === undefined || compute === null) {
+    if (compute === undefined || compute === null || !threadCanOpen(a.spec) || !threadCanOpen(b.spec)) {
       return withOpen(a, b, (sa, sb) =>
         runHeatmapTask({ ...listed(a), source: sa }, { ...listed(b), source: sb }, task),
       );
