@@ -89,7 +89,14 @@ typedef struct {
   uint32_t *queue;  /* QUEUE + LANES fine bins of non-zero Δ not yet counted */
   size_t queued;
   uint64_t zeros; /* Δ = ±0 from the vector kernels, not yet added into the centre bin */
+  double *deltas;  /* AVX-512, sparse blocks: QUEUE + LANES non-zero Δ not yet binned */
+  size_t ndeltas;
+  double eps;
+  int sparse; /* AVX-512: the next block queues its non-zero Δ (else their bins) */
+  void *scratch; /* the allocation holding counts, queue and deltas */
 } Pass;
+
+static void bin_deltas(Pass *p);
 
 /* Counts the queued bins into `counts`. */
 static void count_queue(Pass *p) {
@@ -314,8 +321,41 @@ AVX2 static ALWAYS_INLINE size_t kernel_avx2(const uint8_t *a, int da, const uin
   return i;
 }
 
-/* kernel_avx2 with the group of eight in one AVX-512 vector (⌊d · scale⌋ in the conversion's own
- * rounding, the non-zero bins packed by a compress). */
+/* The six lane sums of kernel_avx512, one vector each. */
+typedef struct {
+  __m512d s1, s2, sd2, sa2, sb2, sab;
+} Sums512;
+
+/* A group of eight from i into the lane sums and the flips, its Δ into *d; 0 (nothing added) if a
+ * |Δ| is not below the range. */
+AVX512 static ALWAYS_INLINE int group512(const uint8_t *a, int da, const uint8_t *b, int db, size_t i,
+                                         __m512d range, __m512d shift, const int zero_shift, Sums512 *s,
+                                         __m512d *d, uint64_t *flips) {
+  const __m512d av = load8(a, i, da), bv = load8(b, i, db);
+  *d = _mm512_sub_pd(bv, av);
+  if (_mm512_cmp_pd_mask(_mm512_abs_pd(*d), range, _CMP_LT_OQ) != 0xff) return 0;
+  const __m512d th = zero_shift ? *d : _mm512_sub_pd(*d, shift);
+  const __m512d ab = _mm512_mul_pd(av, bv);
+  s->s1 = _mm512_add_pd(s->s1, th);
+  s->s2 = _mm512_add_pd(s->s2, _mm512_mul_pd(th, th));
+  if (!zero_shift) s->sd2 = _mm512_add_pd(s->sd2, _mm512_mul_pd(*d, *d));
+  s->sa2 = _mm512_add_pd(s->sa2, _mm512_mul_pd(av, av));
+  s->sb2 = _mm512_add_pd(s->sb2, _mm512_mul_pd(bv, bv));
+  s->sab = _mm512_add_pd(s->sab, ab);
+  *flips += (uint64_t)__builtin_popcount(_mm512_cmp_pd_mask(ab, _mm512_setzero_pd(), _CMP_LT_OQ));
+  return 1;
+}
+
+/* Elements per block of kernel_avx512; each block picks how it bins from the one before. */
+#define BLOCK 4096
+
+/*
+ * kernel_avx2 with the group of eight in one AVX-512 vector. Its histogram takes one of two paths
+ * per block, by the share of non-zero Δ in the block before (both count the same integers):
+ * dense, each group's bins (⌊d · scale⌋ in the conversion's own rounding) and |Δ| > ε counted in the
+ * loop and the non-zero ones' bins queued; sparse (under a quarter non-zero: a sparse update), only
+ * the non-zero Δ queued (one compress) and bin_deltas taking their bins, |Δ| > ε and the maximum.
+ */
 AVX512 static ALWAYS_INLINE size_t kernel_avx512(const uint8_t *a, int da, const uint8_t *b, int db,
                                                  size_t i, size_t n, double eps, Pass *p,
                                                  const int zero_shift) {
@@ -325,44 +365,89 @@ AVX512 static ALWAYS_INLINE size_t kernel_avx512(const uint8_t *a, int da, const
   const __m512d shift = _mm512_set1_pd(p->s[SHIFT]);
   const __m512d veps = _mm512_set1_pd(eps);
   const __m512d zero = _mm512_setzero_pd();
-  __m512d s1 = _mm512_loadu_pd(p->lane[S1]), s2 = _mm512_loadu_pd(p->lane[S2]);
-  __m512d sd2 = _mm512_loadu_pd(p->lane[SD2]), sa2 = _mm512_loadu_pd(p->lane[SA2]);
-  __m512d sb2 = _mm512_loadu_pd(p->lane[SB2]), sab = _mm512_loadu_pd(p->lane[SAB]);
+  Sums512 s = {_mm512_loadu_pd(p->lane[S1]),  _mm512_loadu_pd(p->lane[S2]),  _mm512_loadu_pd(p->lane[SD2]),
+               _mm512_loadu_pd(p->lane[SA2]), _mm512_loadu_pd(p->lane[SB2]), _mm512_loadu_pd(p->lane[SAB])};
   __m512d mx = _mm512_set1_pd(p->s[MAX_ABS]);
   Tally t = {0, 0, 0, p->queued};
   const size_t i0 = i;
-  for (; i + LANES <= n; i += LANES) {
-    const __m512d av = load8(a, i, da), bv = load8(b, i, db);
-    const __m512d d = _mm512_sub_pd(bv, av);
-    const __m512d ad = _mm512_abs_pd(d);
-    if (_mm512_cmp_pd_mask(ad, range, _CMP_LT_OQ) != 0xff) break;
-    const __m512d th = zero_shift ? d : _mm512_sub_pd(d, shift);
-    const __m512d ab = _mm512_mul_pd(av, bv);
-    s1 = _mm512_add_pd(s1, th);
-    s2 = _mm512_add_pd(s2, _mm512_mul_pd(th, th));
-    if (!zero_shift) sd2 = _mm512_add_pd(sd2, _mm512_mul_pd(d, d));
-    sa2 = _mm512_add_pd(sa2, _mm512_mul_pd(av, av));
-    sb2 = _mm512_add_pd(sb2, _mm512_mul_pd(bv, bv));
-    sab = _mm512_add_pd(sab, ab);
-    mx = _mm512_max_pd(ad, mx);
-    t.above += (uint64_t)__builtin_popcount(_mm512_cmp_pd_mask(ad, veps, _CMP_GT_OQ));
-    t.flips += (uint64_t)__builtin_popcount(_mm512_cmp_pd_mask(ab, zero, _CMP_LT_OQ));
-    const __mmask8 nz = _mm512_cmp_pd_mask(d, zero, _CMP_NEQ_OQ);
-    const __m256i bins = _mm256_add_epi32(
-        _mm512_cvt_roundpd_epi32(_mm512_mul_pd(d, scale), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC), vhalf);
-    _mm256_storeu_si256((__m256i *)(void *)(p->queue + t.queued), _mm256_maskz_compress_epi32(nz, bins));
-    queue_bins(p, &t, nz);
+  size_t nd = p->ndeltas;
+  int sparse = p->sparse;
+  p->eps = eps;
+  while (i + LANES <= n) {
+    const size_t end = n - i > BLOCK ? i + BLOCK : n, start = i;
+    const uint64_t before = t.nonzero;
+    __m512d d;
+    if (sparse) {
+      for (; i + LANES <= end; i += LANES) {
+        if (!group512(a, da, b, db, i, range, shift, zero_shift, &s, &d, &t.flips)) goto out;
+        const __mmask8 nz = _mm512_cmp_pd_mask(d, zero, _CMP_NEQ_OQ);
+        _mm512_storeu_pd(p->deltas + nd, _mm512_maskz_compress_pd(nz, d));
+        const unsigned k = (unsigned)__builtin_popcount(nz);
+        nd += k;
+        t.nonzero += k;
+        if (nd > QUEUE) {
+          p->ndeltas = nd;
+          bin_deltas(p);
+          nd = 0;
+        }
+      }
+    } else {
+      for (; i + LANES <= end; i += LANES) {
+        if (!group512(a, da, b, db, i, range, shift, zero_shift, &s, &d, &t.flips)) goto out;
+        const __m512d ad = _mm512_abs_pd(d);
+        mx = _mm512_max_pd(ad, mx);
+        t.above += (uint64_t)__builtin_popcount(_mm512_cmp_pd_mask(ad, veps, _CMP_GT_OQ));
+        const __mmask8 nz = _mm512_cmp_pd_mask(d, zero, _CMP_NEQ_OQ);
+        const __m256i bins = _mm256_add_epi32(
+            _mm512_cvt_roundpd_epi32(_mm512_mul_pd(d, scale), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC), vhalf);
+        _mm256_storeu_si256((__m256i *)(void *)(p->queue + t.queued), _mm256_maskz_compress_epi32(nz, bins));
+        queue_bins(p, &t, nz);
+      }
+    }
+    sparse = (t.nonzero - before) * 4 < (uint64_t)(i - start);
   }
+out:
+  p->ndeltas = nd;
+  p->sparse = sparse;
   double m[LANES];
-  _mm512_storeu_pd(p->lane[S1], s1);
-  _mm512_storeu_pd(p->lane[S2], s2);
-  _mm512_storeu_pd(p->lane[SD2], zero_shift ? s2 : sd2);
-  _mm512_storeu_pd(p->lane[SA2], sa2);
-  _mm512_storeu_pd(p->lane[SB2], sb2);
-  _mm512_storeu_pd(p->lane[SAB], sab);
+  _mm512_storeu_pd(p->lane[S1], s.s1);
+  _mm512_storeu_pd(p->lane[S2], s.s2);
+  _mm512_storeu_pd(p->lane[SD2], zero_shift ? s.s2 : s.sd2);
+  _mm512_storeu_pd(p->lane[SA2], s.sa2);
+  _mm512_storeu_pd(p->lane[SB2], s.sb2);
+  _mm512_storeu_pd(p->lane[SAB], s.sab);
   _mm512_storeu_pd(m, mx);
   kernel_end(p, m, LANES, &t, i0, i);
   return i;
+}
+
+/* The queued non-zero Δ of kernel_avx512's sparse blocks: their bins counted, |Δ| > ε and max|Δ|. */
+AVX512 static void bin_deltas_avx512(Pass *p) {
+  const __m512d scale = _mm512_set1_pd((double)p->size / (2 * p->range));
+  const __m256i vhalf = _mm256_set1_epi32((int32_t)(p->size / 2));
+  const __m512d veps = _mm512_set1_pd(p->eps);
+  __m512d mx = _mm512_set1_pd(p->s[MAX_ABS]);
+  uint64_t above = 0;
+  uint32_t *counts = p->counts;
+  const size_t n = p->ndeltas;
+  for (size_t j = 0; j < n; j += LANES) {
+    const unsigned left = n - j < LANES ? (unsigned)(n - j) : LANES;
+    const __m512d d = _mm512_maskz_loadu_pd((__mmask8)((1u << left) - 1), p->deltas + j);
+    const __m512d ad = _mm512_abs_pd(d); /* a lane past the queue's end is +0: no maximum, not > ε */
+    mx = _mm512_max_pd(ad, mx);
+    above += (uint64_t)__builtin_popcount(_mm512_cmp_pd_mask(ad, veps, _CMP_GT_OQ));
+    uint32_t at[LANES];
+    _mm256_storeu_si256((__m256i *)(void *)at,
+                        _mm256_add_epi32(_mm512_cvt_roundpd_epi32(_mm512_mul_pd(d, scale),
+                                                                  _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC),
+                                         vhalf));
+    for (unsigned k = 0; k < left; k++) counts[(size_t)at[k] * COPIES + k % COPIES] += 1;
+  }
+  double m[LANES];
+  _mm512_storeu_pd(m, mx);
+  for (int k = 0; k < LANES; k++) p->s[MAX_ABS] = m[k] > p->s[MAX_ABS] ? m[k] : p->s[MAX_ABS];
+  p->s[ABOVE] += (double)above;
+  p->ndeltas = 0;
 }
 
 /* The vector kernels for each pair of dtypes (so that the loads inline), chosen by da · DD_COUNT + db. */
@@ -396,10 +481,19 @@ static const VectorKernel VECTOR_KERNELS[2][DD_COUNT * DD_COUNT] = {
 };
 #endif
 
-/* Adds the queued bins, the zeros and the integer counts into `fine` and clears them (before a
+static void bin_deltas(Pass *p) {
+#if HAVE_VECTOR_PASS
+  if (p->ndeltas > 0) bin_deltas_avx512(p);
+#else
+  (void)p;
+#endif
+}
+
+/* Adds the queued Δ and bins, the zeros and the integer counts into `fine` and clears them (before a
  * re-binning and at the end). A counter holds at most ⌈n / COPIES⌉ counts, which fits 32 bits for
  * any chunk of < 2^34 elements. */
 static void flush(Pass *p) {
+  bin_deltas(p);
   count_queue(p);
   p->fine[p->size / 2] += (double)p->zeros;
   p->zeros = 0;
@@ -690,10 +784,13 @@ static int setup_pass(napi_env env, const char *name, napi_value sums_value, nap
   job->p.fine = fine;
   job->p.size = nfine;
   job->p.range = range;
-  /* the counts and, after them, the queue of the vector kernels */
-  job->p.counts = (uint32_t *)calloc(nfine * COPIES + QUEUE + LANES, sizeof(uint32_t));
-  if (job->p.counts == NULL) return fail(env, 1, "%s: out of memory for the histogram's counts", name), 0;
+  /* the queue of Δ, then the counts and the queue of bins */
+  job->p.scratch = calloc((QUEUE + LANES) * sizeof(double) + (nfine * COPIES + QUEUE + LANES) * sizeof(uint32_t), 1);
+  if (job->p.scratch == NULL) return fail(env, 1, "%s: out of memory for the histogram's counts", name), 0;
+  job->p.deltas = (double *)job->p.scratch;
+  job->p.counts = (uint32_t *)(void *)(job->p.deltas + QUEUE + LANES);
   job->p.queue = job->p.counts + nfine * COPIES;
+  job->p.sparse = 1;
   return 1;
 }
 
@@ -779,8 +876,8 @@ static void run_job(Job *job) {
   else
 #endif
     job->ok = run_dispatch(job);
-  free(job->p.counts);
-  job->p.counts = NULL;
+  free(job->p.scratch);
+  job->p.scratch = NULL;
 }
 
 /* The pass's result into JS: sums copied, the new range returned (or an error thrown). */
@@ -842,7 +939,7 @@ static void finalize_job(napi_env env, void *data, void *hint) {
   (void)hint;
   Job *job = (Job *)data;
   release_job(job);
-  free(job->p.counts);
+  free(job->p.scratch);
   free(job);
 }
 
@@ -855,7 +952,7 @@ static napi_value start_job(napi_env env, Job *job, const napi_value *argv, cons
   napi_value handle;
   if (napi_create_external(env, job, finalize_job, NULL, &handle) != napi_ok) {
     release_job(job);
-    free(job->p.counts);
+    free(job->p.scratch);
     free(job);
     return fail(env, 0, "%s: N-API failed", name);
   }
@@ -921,7 +1018,7 @@ napi_value delta_pass_files_start(napi_env env, napi_callback_info cbinfo) {
   job->db = db;
   job->n = (size_t)v[6];
   if (!setup_pass(env, name, argv[8], argv[9], v[7], range, job)) {
-    free(job->p.counts);
+    free(job->p.scratch);
     free(job);
     return NULL;
   }
