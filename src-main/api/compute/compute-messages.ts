@@ -41,6 +41,16 @@ export type ComputeRequest =
   | { kind: 'diff.compareMany'; base: CompareInput; others: CompareInput[]; partial: boolean }
   | { kind: 'weights.combine'; dbPath: string; params: CombineParams }
   | { kind: 'weights.randomDirection'; dbPath: string; params: RandomDirectionParams }
+  | {
+      kind: 'weights.import';
+      dbPath: string;
+      params: z.output<(typeof methods)['weights.import']['request']>;
+    }
+  | {
+      kind: 'weights.export';
+      dbPath: string;
+      params: z.output<(typeof methods)['weights.export']['request']>;
+    }
   | { kind: 'rewards.similarity'; params: z.output<(typeof methods)['rewards.similarity']['request']> }
   | { kind: 'cluster.status'; workdir: string }
   | { kind: 'cluster.merge'; workdir: string; into: string };

@@ -1,8 +1,9 @@
 // Entry of the API's compute worker thread (bundled to out/main/compute-worker.cjs): evaluations,
 // visitation heatmaps, first reports (which compute and store the report baseline), report exports,
 // work-folder status/merges (src-main/cluster), the tensor reads of weight heatmaps, delta
-// comparisons (diff.compareMany), checkpoint arithmetic (weights.combine, weights.randomDirection,
-// which store their checkpoints through the task's connection) and reward similarities,
+// comparisons (diff.compareMany), checkpoint arithmetic, imports and exports (weights.combine,
+// weights.randomDirection, weights.import store their checkpoints through the task's connection;
+// weights.export reads one through it) and reward similarities,
 // off the event loop of the process that answers the API. Each task opens its own connection to the
 // database file (WAL lets it read and write beside the main connection) and closes it when done.
 // The evaluation, report and cluster modules (tfjs among them) load on their first task, so a thread
@@ -12,6 +13,7 @@ import { openDatabase } from '../../store';
 import type { ComputeRequest } from './compute-messages';
 import { compareDeltas, loaded } from '../weights/weights-compare';
 import { combineCheckpoints, randomDirectionCheckpoint } from '../weights/weights-derive';
+import { exportCheckpoint, importModelFile } from '../weights/weights-files';
 import { WeightSources } from '../weights/weights-sources';
 import { runHeatmapTaskOn } from '../weights/weights-heatmap-task';
 
@@ -64,6 +66,10 @@ serveTasks<ComputeRequest, unknown>(async (request, progress) => {
         return combineCheckpoints(db, new WeightSources(() => db, 0), request.params);
       case 'weights.randomDirection':
         return randomDirectionCheckpoint(db, new WeightSources(() => db, 0), request.params);
+      case 'weights.import':
+        return await importModelFile(db, request.params);
+      case 'weights.export':
+        return await exportCheckpoint(db, new WeightSources(() => db, 0), request.params);
       case 'protocol.exportReport': {
         const { writeProtocolReport } = await import('../protocol/protocol-report-writer');
         const { experimentId, path, overwrite } = request.params;

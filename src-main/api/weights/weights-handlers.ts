@@ -62,7 +62,7 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
       ? {}
       : { workerThreshold: options.aggregateWorkerThreshold }),
   });
-  // A compute thread writes through a connection of its own: the open database must be a file it can open.
+  // A compute thread reads and writes through a connection of its own: the open database must be a file.
   const writingThread = () => (compute !== undefined && existsSync(database().path) ? compute : null);
   const written = <T>(value: T): T => {
     options.onWritten?.();
@@ -136,7 +136,20 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
     'weights.relevanceMaps': async () => listRelevanceMaps(database()),
     'weights.observation': async ({ ref }) => observationOf(database(), ref),
     'weights.inspect': async ({ path }) => inspectModelFile(path),
-    'weights.import': async (p) => written(await importModelFile(database(), p)),
-    'weights.export': async (p) => exportCheckpoint(database(), sources, p),
+    // The whole file read (or fingerprinted) and stored; a whole checkpoint read and written out.
+    'weights.import': async (p) => {
+      const thread = writingThread();
+      if (thread === null) return written(await importModelFile(database(), p));
+      const request = { kind: 'weights.import', dbPath: database().path, params: p } as const;
+      type Imported = Awaited<ReturnType<typeof importModelFile>>;
+      return written(await thread.task<Imported>(request, `Import ${p.path}`).result);
+    },
+    'weights.export': async (p) => {
+      const thread = writingThread();
+      if (thread === null) return exportCheckpoint(database(), sources, p);
+      const request = { kind: 'weights.export', dbPath: database().path, params: p } as const;
+      type Exported = Awaited<ReturnType<typeof exportCheckpoint>>;
+      return thread.task<Exported>(request, `Export checkpoint ${p.checkpointId}`).result;
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../../src-main/api';
@@ -10,8 +11,9 @@ import { useApiService } from '../../helpers/api-service';
 /**
  * Calls whose work grows with their input run in the API's compute threads, not on the event loop:
  * an app.info sent just after a 200,000-sample reward similarity, a comparison of three 8M-parameter
- * deltas or checkpoint arithmetic on 8M-parameter checkpoints is answered first (on the event loop
- * it waited for the whole computation), and the results are the ones computed inline.
+ * deltas, checkpoint arithmetic on 8M-parameter checkpoints or the import or export of such a model
+ * is answered first (on the event loop it waited for the whole computation), and the results are the
+ * ones computed inline.
  */
 
 const SIDE = 2048;
@@ -154,5 +156,34 @@ describe('checkpoint arithmetic, off the event loop', () => {
     expect(api.service.database().checkpoints.get(stored.checkpoint.id).sha256).toBe(
       stored.checkpoint.sha256,
     );
+  }, 120_000);
+});
+
+describe('model files, off the event loop', () => {
+  it('weights.import and weights.export of an 8M-parameter model: app.info answers first; the inline checkpoint and file', async () => {
+    const path = files[3]!;
+    const imported = await settleOrder('weights.import', { path });
+    expect(imported.order).toEqual(['app.info', 'weights.import']);
+    type Imported = { checkpoint: { id: number; sha256: string; paramCount: number } };
+    const { checkpoint } = resultOf(imported.heavy) as Imported;
+    const inline = createWeightsHandlers({ database: () => api.service.database(), emit: () => undefined });
+    const again = await inline['weights.import']({ path, experiment: 'imported', reference: false });
+    expect(again.checkpoint.id).not.toBe(checkpoint.id);
+    expect(checkpoint.sha256).toBe(again.checkpoint.sha256);
+    expect(checkpoint.paramCount).toBe(2 * SIDE * SIDE);
+
+    const out = join(api.dir, 'exported.safetensors');
+    const exported = await settleOrder('weights.export', { checkpointId: checkpoint.id, path: out });
+    expect(exported.order).toEqual(['app.info', 'weights.export']);
+    expect(resultOf(exported.heavy)).toMatchObject({ paths: [out], paramCount: 2 * SIDE * SIDE });
+    const inlineOut = join(api.dir, 'exported-inline.safetensors');
+    const params = {
+      checkpointId: checkpoint.id,
+      path: inlineOut,
+      format: 'safetensors',
+      overwrite: false,
+    } as const;
+    await inline['weights.export'](params);
+    expect(readFileSync(out).equals(readFileSync(inlineOut))).toBe(true);
   }, 120_000);
 });
