@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWeightsHandlers, type WeightsHandlers } from '../../../src-main/api/weights/weights-handlers';
+import type { ComputeRequest } from '../../../src-main/api/compute/compute-messages';
+import { runHeatmapTaskOn } from '../../../src-main/api/weights/weights-heatmap-task';
 import { packShared, type LazySide } from '../../../src-main/api/weights/weights-sources';
 import { heatmapTilePayload, TensorViews } from '../../../src-main/api/weights/weights-tiles';
 import { decodeFloat32Base64 } from '../../../src-main/shared/contract-weights';
@@ -126,6 +128,38 @@ describe('a tensor view', () => {
     expect(await heatmapTilePayload(views, a, b, params)).toEqual(first);
     expect([...reads]).toEqual([[PLANTED.weak, 2]]);
     expect(Math.max(...decodeFloat32Base64(first.values).map(Math.abs))).toBe(1 / 32);
+  });
+});
+
+describe('tensor views computed by a compute thread', () => {
+  it('share one build among concurrent first tiles, then cut tiles at or above the base without a task', async () => {
+    const reads = new Map<string, number>();
+    const a = countingSide('A', false, reads);
+    const b = countingSide('B', true, reads);
+    const ops: string[] = [];
+    // Stands in for ComputeRunner.quick: runs each task the way the compute thread does, from the specs.
+    const compute = {
+      quick: async <T>(request: ComputeRequest): Promise<T> => {
+        if (request.kind !== 'heatmap') throw new Error(`unexpected ${request.kind}`);
+        ops.push(request.task.op);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return runHeatmapTaskOn(request.a, request.b, request.task) as T;
+      },
+    };
+    const threaded = new TensorViews({ compute, fullCells: 32 });
+    const inline = new TensorViews({ fullCells: 32 });
+    const params = { tensor: PLANTED.strong, view: 'delta' as const, ...tileParams };
+    // Two panels asking for the same tensor's first paint at once: one view built.
+    const tiles = await Promise.all([0, 1].map(() => heatmapTilePayload(threaded, a, b, params)));
+    expect(ops).toEqual(['view']);
+    // The counted sides were never opened here: the thread read the specs' shared weights.
+    expect(reads.size).toBe(0);
+    expect(tiles[1]).toEqual(tiles[0]);
+    expect(tiles[0]).toEqual(await heatmapTilePayload(inline, a, b, params));
+    await heatmapTilePayload(threaded, a, b, { ...params, level: 3 });
+    expect(ops).toEqual(['view']);
+    await heatmapTilePayload(threaded, a, b, { ...params, level: 0 });
+    expect(ops).toEqual(['view', 'tile']);
   });
 });
 
