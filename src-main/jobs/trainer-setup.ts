@@ -1,5 +1,5 @@
 import { createGridMaze } from '../engine/gridmaze';
-import { createNetwork, type PolicyNetwork } from '../engine/nn/network';
+import { createNetwork, networkSpecFor, type PolicyNetwork } from '../engine/nn/network';
 import { createPpoTrainer, type PpoTrainer } from '../engine/ppo';
 import type { VecEnv } from '../engine/env-types';
 import { DeltascopeError } from '../shared/errors';
@@ -28,17 +28,7 @@ export function createTrainingSession(db: DeltascopeDb, spec: TrainingSpec): Tra
     seed: spec.seed,
     trainReward: spec.trainReward,
   });
-  const network = createNetwork(
-    {
-      kind: spec.net.kind,
-      obsShape: env.obsShape,
-      numActions: env.numActions,
-      hidden: spec.net.hidden,
-      channels: spec.net.channels,
-      denseWidth: spec.net.denseWidth,
-    },
-    spec.seed,
-  );
+  const network = createNetwork(networkSpecFor(spec.net, env), spec.seed);
   try {
     if (spec.init !== undefined) loadInitialWeights(db, network, spec.init.checkpointId);
     const masks =

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { EvaluationEnvSetup } from '../../engine/evaluate';
 import { createGridMaze } from '../../engine/gridmaze';
-import { createNetwork, type NetworkSpec, type PolicyNetwork } from '../../engine/nn/network';
+import { createNetwork, networkSpecFor, type PolicyNetwork } from '../../engine/nn/network';
 import type { WeightTensor } from '../../engine/nn/weights-io';
 import type { EvaluationSetup } from '../../shared/contract-evaluation';
 import type { CheckpointDetail, RunSummary } from '../../shared/domain';
@@ -116,15 +116,7 @@ export function loadPolicy(
       { checkpointId },
     );
   }
-  const spec: NetworkSpec = {
-    kind: net.kind,
-    obsShape: probe.obsShape,
-    numActions: probe.numActions,
-    hidden: net.hidden,
-    channels: net.channels,
-    denseWidth: net.denseWidth,
-  };
-  const network = createNetwork(spec, 0);
+  const network = createNetwork(networkSpecFor(net, probe), 0);
   try {
     const tensors: WeightTensor[] = [...db.checkpoints.readTensors(checkpointId)].map(([name, t]) => ({
       name,

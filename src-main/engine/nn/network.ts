@@ -33,6 +33,24 @@ export interface NetworkSpec {
 
 export type ResolvedNetworkSpec = Required<NetworkSpec>;
 
+/** The layers of a network as a training spec gives them (shared/training-spec.ts NetSpec). */
+export type NetworkLayers = Pick<NetworkSpec, 'kind' | 'hidden' | 'channels' | 'denseWidth'>;
+
+/** The network of `net`'s layers over an env's observations and actions. */
+export function networkSpecFor(
+  net: NetworkLayers,
+  env: { obsShape: readonly [number, number, number]; numActions: number },
+): NetworkSpec {
+  return {
+    kind: net.kind,
+    obsShape: env.obsShape,
+    numActions: env.numActions,
+    hidden: net.hidden,
+    channels: net.channels,
+    denseWidth: net.denseWidth,
+  };
+}
+
 export interface PolicyNetwork {
   readonly spec: ResolvedNetworkSpec;
   /** Trainable parameters in a fixed order (torso first, then policy, then value). */

@@ -1,7 +1,7 @@
 import { initBackend } from '../../engine/backend';
 import { evaluatePolicy } from '../../engine/evaluate';
 import { createGridMaze } from '../../engine/gridmaze';
-import { createNetwork } from '../../engine/nn/network';
+import { createNetwork, networkSpecFor } from '../../engine/nn/network';
 import { networkPolicy } from '../../engine/policy-rollout';
 import type { EncodedArtifact } from '../../shared/artifact-codec';
 import type { EvaluationRecord } from '../../shared/contract-evaluation';
@@ -29,17 +29,7 @@ export async function evaluateForProtocol(
   const backend = await initBackend();
   const checkpoint = db.checkpoints.get(checkpointId);
   const probe = createGridMaze(spec.env, rewards, { numEnvs: 1, seed: 0 });
-  const network = createNetwork(
-    {
-      kind: spec.net.kind,
-      obsShape: probe.obsShape,
-      numActions: probe.numActions,
-      hidden: spec.net.hidden,
-      channels: spec.net.channels,
-      denseWidth: spec.net.denseWidth,
-    },
-    0,
-  );
+  const network = createNetwork(networkSpecFor(spec.net, probe), 0);
   try {
     network.importWeights(
       [...db.checkpoints.readTensors(checkpointId)].map(([name, t]) => ({

@@ -1,6 +1,6 @@
 import { initBackend } from '../../engine/backend';
 import { createGridMaze } from '../../engine/gridmaze';
-import { createNetwork } from '../../engine/nn/network';
+import { createNetwork, networkSpecFor } from '../../engine/nn/network';
 import { probeObjectiveGradient } from '../../engine/objective-gradient';
 import { nodeIds, type JobNode, type NodeOutputs } from '../../protocol';
 import { encodeArtifact } from '../../shared/artifact-codec';
@@ -37,17 +37,7 @@ export async function runGradientNode(ctx: NodeContext, node: JobNode): Promise<
     seed: s + PROBE_SEED_OFFSET,
     trainReward: loc.rbNew.name,
   });
-  const network = createNetwork(
-    {
-      kind: spec.net.kind,
-      obsShape: env.obsShape,
-      numActions: env.numActions,
-      hidden: spec.net.hidden,
-      channels: spec.net.channels,
-      denseWidth: spec.net.denseWidth,
-    },
-    0,
-  );
+  const network = createNetwork(networkSpecFor(spec.net, env), 0);
   try {
     network.importWeights(
       [...ctx.db.checkpoints.readTensors(baseId)].map(([name, t]) => ({
