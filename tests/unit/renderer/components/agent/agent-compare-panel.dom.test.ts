@@ -6,6 +6,7 @@ import AgentComparePanel from '../../../../../src-renderer/components/agent/Agen
 import { useAgentCompareStore } from '../../../../../src-renderer/stores/agent-compare';
 import { useAgentStore } from '../../../../../src-renderer/stores/agent';
 import { FakeTransport } from '../../fake-transport';
+import { checkpoint } from '../../sample-tree';
 import { find, mount, settle, type } from '../mount.dom';
 
 const Panel = defineComponent({ render: () => h(AgentComparePanel, { groups: [] }) });
@@ -39,5 +40,29 @@ describe('the episode scan form', () => {
     expect([field.value, useAgentCompareStore().mazes]).toEqual(['500', 500]);
     await type(field, '2.6', 'change');
     expect([field.value, useAgentCompareStore().mazes]).toEqual(['3', 3]);
+  });
+});
+
+describe("B's checkpoint picker", () => {
+  it('lists the checkpoints by run as "label — step N (#id)" after "none (A only)"', async () => {
+    const groups = [
+      { label: 'maze / base', checkpoints: [checkpoint(5, 10, 0), checkpoint(6, 10, 12_000)] },
+      { label: 'maze / tuned', checkpoints: [checkpoint(11, 12, 2_000_000)] },
+    ];
+    const root = await mount(
+      defineComponent({ render: () => h(AgentComparePanel, { groups }) }),
+      new FakeTransport(),
+    );
+    const select = find<HTMLSelectElement>(root, '[data-testid="agent-compare-checkpoint"]');
+    expect([...select.querySelectorAll('optgroup')].map((g) => g.label)).toEqual([
+      'maze / base',
+      'maze / tuned',
+    ]);
+    expect([...select.options].map((o) => [o.value, o.textContent?.trim()])).toEqual([
+      ['', 'none (A only)'],
+      ['5', 'ckpt-5 — step 0 (#5)'],
+      ['6', 'ckpt-6 — step 12,000 (#6)'],
+      ['11', 'ckpt-11 — step 2,000,000 (#11)'],
+    ]);
   });
 });
