@@ -218,6 +218,13 @@ describe.runIf(available || required)('native diff pass', () => {
           return [dtype, wild, dtype, wild.slice()];
         }),
         ['BF16', a, 'BF16', updated('BF16', a, 'BF16', 4, 3, false)],
+        // the same but for one finite element: in the middle, then the last (after the vector groups)
+        ...[2501, 5001].map((at): [Dtype, Uint8Array, Dtype, Uint8Array] => {
+          const clean = cleanBytes('BF16', 5003, 8);
+          const b = clean.slice();
+          b[2 * at] ^= 1;
+          return ['BF16', clean, 'BF16', b];
+        }),
         ['F32', tiny, 'F32', tinyB],
         ['F16', new Uint8Array(0), 'F16', new Uint8Array(0)],
       ],
