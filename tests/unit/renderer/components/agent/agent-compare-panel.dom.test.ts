@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
 import { defineComponent, h } from 'vue';
-import { DeltascopeError } from '@shared';
+import { DeltascopeError, type CheckpointSummary } from '@shared';
 import AgentComparePanel from '../../../../../src-renderer/components/agent/AgentComparePanel.vue';
 import { useAgentCompareStore } from '../../../../../src-renderer/stores/agent-compare';
 import { useAgentStore } from '../../../../../src-renderer/stores/agent';
@@ -9,7 +9,10 @@ import { FakeTransport } from '../../fake-transport';
 import { checkpoint } from '../../sample-tree';
 import { find, mount, settle, type } from '../mount.dom';
 
-const Panel = defineComponent({ render: () => h(AgentComparePanel, { groups: [] }) });
+/** The panel with B's picker offering `groups`. */
+const panelOf = (groups: { label: string; checkpoints: CheckpointSummary[] }[]) =>
+  defineComponent({ render: () => h(AgentComparePanel, { groups }) });
+const Panel = panelOf([]);
 
 describe('the episode scan form', () => {
   it('keeps the number of mazes typed even when the panel re-renders before the field loses focus', async () => {
@@ -49,10 +52,7 @@ describe("B's checkpoint picker", () => {
       { label: 'maze / base', checkpoints: [checkpoint(5, 10, 0), checkpoint(6, 10, 12_000)] },
       { label: 'maze / tuned', checkpoints: [checkpoint(11, 12, 2_000_000)] },
     ];
-    const root = await mount(
-      defineComponent({ render: () => h(AgentComparePanel, { groups }) }),
-      new FakeTransport(),
-    );
+    const root = await mount(panelOf(groups), new FakeTransport());
     const select = find<HTMLSelectElement>(root, '[data-testid="agent-compare-checkpoint"]');
     expect([...select.querySelectorAll('optgroup')].map((g) => g.label)).toEqual([
       'maze / base',
