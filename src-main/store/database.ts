@@ -39,21 +39,28 @@ export class DeltascopeDb {
     this.readOnly = options.readOnly === true;
     this.closeConnection = options.close ?? (() => db.close());
     this.guard = guardDatabase(path);
-    this.ctx = new StoreContext(db, path, () => {
-      if (this.readOnly) {
-        throw new DeltascopeError(
-          'IO_ERROR',
-          `${path} was opened read-only (for a command that only reads it); it cannot be written.`,
-          { path },
-        );
-      }
-      checkFileBeforeWrite(path, this.guard.identity);
-    });
+    this.ctx = new StoreContext(db, path, () => this.assertWritable());
     this.experiments = new ExperimentsRepo(this.ctx);
     this.checkpoints = new CheckpointsRepo(this.ctx);
     this.runs = new RunsRepo(this.ctx, this.checkpoints);
     this.metrics = new MetricsRepo(this.ctx);
     this.artifacts = new ArtifactsRepo(this.ctx);
+  }
+
+  /**
+   * Throws what a write would (opened read-only; the file deleted, moved, replaced or overwritten since
+   * it was opened), writing nothing: checked before each write transaction, and before work that a
+   * connection of its own will write (an API compute thread).
+   */
+  assertWritable(): void {
+    if (this.readOnly) {
+      throw new DeltascopeError(
+        'IO_ERROR',
+        `${this.path} was opened read-only (for a command that only reads it); it cannot be written.`,
+        { path: this.path },
+      );
+    }
+    checkFileBeforeWrite(this.path, this.guard.identity);
   }
 
   schemaVersion(): number {

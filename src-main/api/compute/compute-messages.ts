@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { methods } from '../../shared';
 import type { evaluationMethods } from '../../shared/contract-evaluation';
+import type { CheckpointRef } from '../../shared/contract-weights';
 import type { CompareInput } from '../weights/weights-compare';
 import type { CombineParams, RandomDirectionParams } from '../weights/weights-derive';
 import type { HeatmapTask, SideSpec } from '../weights/weights-heatmap-task';
@@ -38,6 +39,7 @@ export type ComputeRequest =
       params: z.output<(typeof methods)['protocol.exportReport']['request']>;
     }
   | { kind: 'heatmap'; a: SideSpec; b: SideSpec; task: HeatmapTask }
+  | { kind: 'weights.read'; dbPath: string | null; ref: CheckpointRef }
   | { kind: 'diff.compareMany'; base: CompareInput; others: CompareInput[]; partial: boolean }
   | { kind: 'weights.combine'; dbPath: string; params: CombineParams }
   | { kind: 'weights.randomDirection'; dbPath: string; params: RandomDirectionParams }

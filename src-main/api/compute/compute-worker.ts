@@ -1,7 +1,7 @@
 // Entry of the API's compute worker thread (bundled to out/main/compute-worker.cjs): evaluations,
 // visitation heatmaps, first reports (which compute and store the report baseline), report exports,
 // work-folder status/merges (src-main/cluster), the tensor reads of weight heatmaps, delta
-// comparisons (diff.compareMany), checkpoint arithmetic, imports and exports (weights.combine,
+// comparisons (diff.compareMany), the loading of whole sources (weights.read, for WeightSources.load), checkpoint arithmetic, imports and exports (weights.combine,
 // weights.randomDirection, weights.import store their checkpoints through the task's connection;
 // weights.export reads one through it) and reward similarities,
 // off the event loop of the process that answers the API. Each task opens its own connection to the
@@ -9,16 +9,19 @@
 // The evaluation, report and cluster modules (tfjs among them) load on their first task, so a thread
 // that only serves heatmaps starts in a fraction of the time.
 import { serveTasks } from '../../jobs/task-thread-worker';
+import type { CheckpointRef } from '../../shared/contract-weights';
+import { DeltascopeError } from '../../shared/errors';
 import { openDatabase } from '../../store';
 import type { ComputeRequest } from './compute-messages';
 import { compareDeltas, loaded } from '../weights/weights-compare';
 import { combineCheckpoints, randomDirectionCheckpoint } from '../weights/weights-derive';
 import { exportCheckpoint, importModelFile } from '../weights/weights-files';
-import { WeightSources } from '../weights/weights-sources';
+import { WeightSources, type ReadSource } from '../weights/weights-sources';
 import { runHeatmapTaskOn } from '../weights/weights-heatmap-task';
 
 serveTasks<ComputeRequest, unknown>(async (request, progress) => {
   if (request.kind === 'heatmap') return runHeatmapTaskOn(request.a, request.b, request.task);
+  if (request.kind === 'weights.read') return readSource(request.ref, request.dbPath);
   if (request.kind === 'diff.compareMany') {
     return compareDeltas(loaded(request.base), request.others.map(loaded), request.partial);
   }
@@ -81,3 +84,18 @@ serveTasks<ComputeRequest, unknown>(async (request, progress) => {
     db.close();
   }
 });
+
+/** A source loaded here (its weights in a SharedArrayBuffer the API's thread shares) for WeightSources.load. */
+async function readSource(ref: CheckpointRef, dbPath: string | null): Promise<ReadSource> {
+  const db = dbPath === null ? null : openDatabase(dbPath, { readOnly: true });
+  try {
+    const sources = new WeightSources(() => {
+      if (db === null) throw new DeltascopeError('NO_DATABASE', 'No database is open.');
+      return db;
+    }, 0);
+    const { side, manifest, weights } = await sources.loadHere(ref);
+    return { side, manifest, weights };
+  } finally {
+    db?.close();
+  }
+}

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { z } from 'zod';
-import type { weightsMethods, WeightsMethodName } from '../../shared/contract-weights';
+import type { CheckpointRef, weightsMethods, WeightsMethodName } from '../../shared/contract-weights';
 import type { DeltascopeDb } from '../../store';
 import type { ComputeRunner } from '../compute/compute-runner';
 import { listRelevanceMaps } from './weights-aggregate';
@@ -10,7 +10,7 @@ import { combineCheckpoints, randomDirectionCheckpoint } from './weights-derive'
 import { DiffRunner, type Emit } from './weights-diff';
 import { exportCheckpoint, importModelFile, inspectModelFile } from './weights-files';
 import { observationOf } from './weights-observation';
-import { WeightSources } from './weights-sources';
+import { WeightSources, type ReadSource, type SourceReader } from './weights-sources';
 import { cellPayload, heatmapTilePayload, overviewPayload, TensorViews } from './weights-tiles';
 
 /**
@@ -47,9 +47,22 @@ export interface WeightsHandlerOptions {
   memoryBudgetBytes?: number;
 }
 
+/** A ref as messages name it. */
+function refLabel(ref: CheckpointRef): string {
+  if ('checkpointId' in ref) return `checkpoint ${ref.checkpointId}`;
+  if ('artifactId' in ref) return `relevance map ${ref.artifactId}`;
+  return ref.file;
+}
+
 export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHandlers {
   const { database, compute } = options;
-  const sources = new WeightSources(database, options.cacheBytes, options.lazyFromParams);
+  // Whole sources (checkpoints, maps, model files of < lazyFromParams) are read in a compute thread.
+  const reader: SourceReader | null =
+    compute === undefined
+      ? null
+      : (ref, dbPath) =>
+          compute.quick<ReadSource>({ kind: 'weights.read', ref, dbPath }, `Read ${refLabel(ref)}`);
+  const sources = new WeightSources(database, options.cacheBytes, options.lazyFromParams, reader);
   const views = new TensorViews({ compute: options.compute ?? null });
   const diffs = new DiffRunner({
     emit: options.emit,
@@ -62,8 +75,16 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
       ? {}
       : { workerThreshold: options.aggregateWorkerThreshold }),
   });
-  // A compute thread reads and writes through a connection of its own: the open database must be a file.
-  const writingThread = () => (compute !== undefined && existsSync(database().path) ? compute : null);
+  // A compute thread reads and writes through a connection of its own: the open database must be a
+  // file. Before a write, this connection checks that file, so a replaced, moved or overwritten
+  // database is refused as any write here is.
+  const writingThread = () => {
+    const db = database();
+    if (compute === undefined || !existsSync(db.path)) return null;
+    db.assertWritable();
+    return compute;
+  };
+  const readingThread = () => (compute !== undefined && existsSync(database().path) ? compute : null);
   const written = <T>(value: T): T => {
     options.onWritten?.();
     return value;
@@ -145,7 +166,7 @@ export function createWeightsHandlers(options: WeightsHandlerOptions): WeightsHa
       return written(await thread.task<Imported>(request, `Import ${p.path}`).result);
     },
     'weights.export': async (p) => {
-      const thread = writingThread();
+      const thread = readingThread();
       if (thread === null) return exportCheckpoint(database(), sources, p);
       const request = { kind: 'weights.export', dbPath: database().path, params: p } as const;
       type Exported = Awaited<ReturnType<typeof exportCheckpoint>>;

@@ -164,16 +164,29 @@ const LAZY_SIDES_KEPT = 64;
  */
 export const LAZY_FROM_PARAMS = 16 * 1024 * 1024;
 
+/** What a compute thread hands back for a load: the side and its weights in a SharedArrayBuffer. */
+export type ReadSource = Pick<LoadedSource, 'side' | 'manifest' | 'weights'>;
+
+/**
+ * Reads a source in a compute thread (`dbPath`: the open database, for a stored checkpoint or map);
+ * the weights come back in a SharedArrayBuffer, shared with this thread, not copied.
+ */
+export type SourceReader = (ref: CheckpointRef, dbPath: string | null) => Promise<ReadSource>;
+
 /** Loads CheckpointRefs through one LRU cache. */
 export class WeightSources {
   private readonly cache: ByteLruCache<LoadedSource>;
   /** Each entry counts 1: the budget is a number of sides. */
   private readonly lazySides = new ByteLruCache<LazySide>(LAZY_SIDES_KEPT, SOURCE_CACHE_AGE_MS);
+  /** Loads under way in a compute thread, so concurrent calls for one source share one read. */
+  private readonly reading = new Map<string, Promise<LoadedSource>>();
 
+  /** `reader`: reads sources in a compute thread (the API); null: here (the CLI, a compute thread itself). */
   constructor(
     private readonly database: () => DeltascopeDb,
     maxBytes = DEFAULT_SOURCE_CACHE_BYTES,
     private readonly lazyFromParams = LAZY_FROM_PARAMS,
+    private readonly reader: SourceReader | null = null,
   ) {
     this.cache = new ByteLruCache<LoadedSource>(maxBytes, SOURCE_CACHE_AGE_MS);
   }
@@ -265,9 +278,42 @@ export class WeightSources {
   }
 
   async load(ref: CheckpointRef): Promise<LoadedSource> {
+    const dbPath = 'file' in ref ? null : this.database().path;
+    if (this.reader === null || (dbPath !== null && !existsSync(dbPath))) return this.loadHere(ref);
+    // Reading and decoding every value is O(model): a compute thread does it; this one keeps the result.
+    const key = this.keyOf(ref);
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      if ('checkpointId' in ref) this.database().checkpoints.checkReference(ref.checkpointId);
+      return cached;
+    }
+    let pending = this.reading.get(key);
+    if (pending === undefined) {
+      pending = this.reader(ref, dbPath)
+        .then(({ side, manifest, weights }): LoadedSource => {
+          const map = tensorMapFromManifest(manifest, weights, side.label);
+          const source = { key, side, manifest, weights, map };
+          this.cache.set(key, source, weights.byteLength);
+          return source;
+        })
+        .finally(() => this.reading.delete(key));
+      this.reading.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Loads `ref` in this thread. */
+  async loadHere(ref: CheckpointRef): Promise<LoadedSource> {
     if ('checkpointId' in ref) return this.checkpoint(ref.checkpointId);
     if ('artifactId' in ref) return this.relevanceMap(ref.artifactId);
     return this.file(ref.file);
+  }
+
+  /** The cache key of `ref`: the open connection and id, or the file's path, size and mtime. */
+  private keyOf(ref: CheckpointRef): string {
+    if ('checkpointId' in ref) return `db:${databaseSerial(this.database())}#${ref.checkpointId}`;
+    if ('artifactId' in ref) return `db:${databaseSerial(this.database())}@${ref.artifactId}`;
+    return fileKey(resolveModelFile(ref.file).path);
   }
 
   /** A stored checkpoint of the open database (NOT_FOUND naming it if absent). */
@@ -356,8 +402,7 @@ export class WeightSources {
   /** A model file, re-read when its size or modification time changed. */
   async file(path: string): Promise<LoadedSource> {
     const file = resolveModelFile(path);
-    const stat = statOrNull(file.path);
-    const key = `file:${file.path}:${stat?.size ?? -1}:${stat?.mtimeMs ?? -1}`;
+    const key = fileKey(file.path);
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
     const imported = await readModelFile(file);
@@ -447,6 +492,12 @@ function databaseSerial(db: DeltascopeDb): number {
     serials.set(db, serial);
   }
   return serial;
+}
+
+/** A loaded model file's cache key: its path, size and modification time. */
+function fileKey(path: string): string {
+  const stat = statOrNull(path);
+  return `file:${path}:${stat?.size ?? -1}:${stat?.mtimeMs ?? -1}`;
 }
 
 function statOrNull(path: string): { size: number; mtimeMs: number } | null {

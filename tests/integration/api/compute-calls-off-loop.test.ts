@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dispatch } from '../../../src-main/api';
@@ -11,8 +11,8 @@ import { useApiService } from '../../helpers/api-service';
 /**
  * Calls whose work grows with their input run in the API's compute threads, not on the event loop:
  * an app.info sent just after a 200,000-sample reward similarity, a comparison of three 8M-parameter
- * deltas, checkpoint arithmetic on 8M-parameter checkpoints or the import or export of such a model
- * is answered first (on the event loop it waited for the whole computation), and the results are the
+ * deltas, checkpoint arithmetic on 8M-parameter checkpoints, the import or export of such a model,
+ * or a hover that loads two such models is answered first (on the event loop it waited for the whole computation), and the results are the
  * ones computed inline.
  */
 
@@ -185,5 +185,23 @@ describe('model files, off the event loop', () => {
     } as const;
     await inline['weights.export'](params);
     expect(readFileSync(out).equals(readFileSync(inlineOut))).toBe(true);
+  }, 120_000);
+});
+
+describe('whole sources, read off the event loop', () => {
+  it('a hover over two 8M-parameter files not read before: app.info answers first; the inline values', async () => {
+    // Fresh copies: nothing of them is in the app's cache yet, so the hover loads both whole.
+    const [a, b] = files.slice(0, 2).map((file, i) => {
+      const copy = join(api.dir, `hovered-${i}.safetensors`);
+      copyFileSync(file, copy);
+      return { file: copy };
+    }) as [{ file: string }, { file: string }];
+    const params = { a, b, tensor: 'layer.1.kernel', row: 17, col: 1234 };
+    const hover = await settleOrder('diff.cell', params);
+    expect(hover.order).toEqual(['app.info', 'diff.cell']);
+    const inline = createWeightsHandlers({ database: () => api.service.database(), emit: () => undefined });
+    const expected = await inline['diff.cell'](params);
+    expect(resultOf(hover.heavy)).toEqual(expected);
+    expect(expected.flatIndex).toBe(17 * SIDE + 1234);
   }, 120_000);
 });
