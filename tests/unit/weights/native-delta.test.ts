@@ -222,7 +222,7 @@ describe.runIf(available || required)('native diff pass', () => {
         ...[2501, 5001].map((at): [Dtype, Uint8Array, Dtype, Uint8Array] => {
           const clean = cleanBytes('BF16', 5003, 8);
           const b = clean.slice();
-          b[2 * at] ^= 1;
+          b[2 * at] = b[2 * at]! ^ 1;
           return ['BF16', clean, 'BF16', b];
         }),
         ['F32', tiny, 'F32', tinyB],
