@@ -209,8 +209,12 @@ AVX2 static inline __m256d load4(const uint8_t *p, size_t i, int dt) {
 AVX512 static inline __m512d load8(const uint8_t *p, size_t i, int dt) {
   if (dt == DD_F32) return _mm512_cvtps_pd(_mm256_loadu_ps((const float *)(const void *)(p + 4 * i)));
   if (dt == DD_BF16) {
-    const __m128i h = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
-    return _mm512_cvtps_pd(_mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16)));
+    /* each 16-bit pattern into the high half of a 32-bit lane: the 16 bytes into both halves of a
+     * vector (a load only), then one byte shuffle within each half */
+    const __m256i x = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i)));
+    const __m256i high = _mm256_setr_epi8(-128, -128, 0, 1, -128, -128, 2, 3, -128, -128, 4, 5, -128, -128, 6, 7,
+                                          -128, -128, 8, 9, -128, -128, 10, 11, -128, -128, 12, 13, -128, -128, 14, 15);
+    return _mm512_cvtps_pd(_mm256_castsi256_ps(_mm256_shuffle_epi8(x, high)));
   }
   float f[8];
   for (int k = 0; k < 8; k++) f[k] = (float)load(p, i + (size_t)k, dt);
