@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { GridMazeConfigSchema } from './gridmaze-config';
 import { MAX_REWARD_WEIGHT, RewardSpecSchema, rewardWeight, type RewardSpec } from './reward';
-import { MAX_TOTAL_STEPS, NetSpecSchema, networkParamNames, PpoSpecSchema } from './training-spec';
+import {
+  checkMinibatches,
+  MAX_TOTAL_STEPS,
+  NetSpecSchema,
+  networkParamNames,
+  PpoSpecSchema,
+} from './training-spec';
 
 /**
  * An objective-isolation experiment as data (the protocol of docs: pretrain MA on RA, fine-tune MBᵢ on
@@ -299,14 +305,7 @@ export const ExperimentSpecSchema = z
         });
       }
     }
-    const batch = spec.ppo.numEnvs * spec.ppo.numSteps;
-    if (batch % spec.ppo.numMinibatches !== 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ppo', 'numMinibatches'],
-        message: `the batch numEnvs × numSteps = ${batch} does not split into ${spec.ppo.numMinibatches} minibatches`,
-      });
-    }
+    const batch = checkMinibatches(spec.ppo, ctx);
     const budgets: [(string | number)[], number][] = [
       ...(spec.recoveryCriterion === null
         ? []

@@ -118,6 +118,25 @@ export const PpoSpecSchema = z
   .strict()
   .describe('PPO settings; omitted fields take the benchmark defaults.');
 
+/**
+ * The PPO batch numEnvs × numSteps must split into numMinibatches equal minibatches: an issue at
+ * ppo.numMinibatches otherwise. Returns the batch size.
+ */
+export function checkMinibatches(
+  ppo: { numEnvs: number; numSteps: number; numMinibatches: number },
+  ctx: z.RefinementCtx,
+): number {
+  const batch = ppo.numEnvs * ppo.numSteps;
+  if (batch % ppo.numMinibatches !== 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ppo', 'numMinibatches'],
+      message: `the batch numEnvs × numSteps = ${batch} does not split into ${ppo.numMinibatches} minibatches`,
+    });
+  }
+  return batch;
+}
+
 export const TrainingSpecSchema = z
   .object({
     version: z.literal(TRAINING_SPEC_VERSION).default(TRAINING_SPEC_VERSION).describe('Spec format version.'),
@@ -224,14 +243,7 @@ export const TrainingSpecSchema = z
         }
       }
     });
-    const batch = spec.ppo.numEnvs * spec.ppo.numSteps;
-    if (batch % spec.ppo.numMinibatches !== 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ppo', 'numMinibatches'],
-        message: `the batch numEnvs × numSteps = ${batch} does not split into ${spec.ppo.numMinibatches} minibatches`,
-      });
-    }
+    const batch = checkMinibatches(spec.ppo, ctx);
     if (spec.totalSteps < batch) {
       ctx.addIssue({
         code: 'custom',

@@ -40,6 +40,9 @@ describe('ExperimentSpecSchema', () => {
     expect(issues({ ppo: { numEnvs: 4, numSteps: 16, numMinibatches: 2 }, recoverySteps: 10 })).toContain(
       'spec.recoverySteps',
     );
+    expect(issues({ ppo: { numEnvs: 4, numSteps: 16, numMinibatches: 3 } })).toContain(
+      'spec.ppo.numMinibatches: the batch numEnvs × numSteps = 64 does not split into 3 minibatches',
+    );
     expect(issues({ alphas: [0.5, 0.5] })).toContain('spec.alphas.1');
     expect(issues({ nullControls: 0 })).toContain('spec.aggregators');
     expect(issues({ seeds: 0 })).toContain('spec.seeds');
