@@ -223,24 +223,14 @@ export class WeightSources {
     const key = `db:${databaseSerial(db)}#${checkpointId}`;
     const cached = this.lazySides.get(key);
     if (cached !== undefined) return cached;
-    const detail = db.checkpoints.get(checkpointId);
-    const run = db.runs.get(detail.runId);
+    const side = checkpointSide(db, checkpointId);
     const probe = db.checkpoints.openSource(checkpointId);
-    const { tensors: _tensors, ...summary } = detail;
     const lazy: LazySide = {
       key,
-      side: {
-        label: `checkpoint ${checkpointId}`,
-        source: 'checkpoint',
-        checkpoint: summary,
-        runName: run.name,
-        file: null,
-        tensorCount: detail.tensorCount,
-        paramCount: detail.paramCount,
-      },
+      side,
       tensors: sourceTensors(probe),
       open: () => db.checkpoints.openSource(checkpointId),
-      spec: { kind: 'checkpoint', label: `checkpoint ${checkpointId}`, dbPath: db.path, checkpointId },
+      spec: { kind: 'checkpoint', label: side.label, dbPath: db.path, checkpointId },
     };
     probe.close();
     this.lazySides.set(key, lazy, 1);
@@ -326,27 +316,16 @@ export class WeightSources {
       db.checkpoints.checkReference(checkpointId);
       return cached;
     }
-    const detail = db.checkpoints.get(checkpointId);
-    const run = db.runs.get(detail.runId);
+    const side = checkpointSide(db, checkpointId);
     const stored = db.checkpoints.readWeights(checkpointId);
     const weights = new Float32Array(new SharedArrayBuffer(stored.weights.byteLength));
     weights.set(stored.weights);
-    const label = `checkpoint ${checkpointId}`;
-    const { tensors: _tensors, ...summary } = detail;
     const source: LoadedSource = {
       key,
-      side: {
-        label,
-        source: 'checkpoint',
-        checkpoint: summary,
-        runName: run.name,
-        file: null,
-        tensorCount: detail.tensorCount,
-        paramCount: detail.paramCount,
-      },
+      side,
       manifest: stored.manifest,
       weights,
-      map: tensorMapFromManifest(stored.manifest, weights, label),
+      map: tensorMapFromManifest(stored.manifest, weights, side.label),
     };
     this.cache.set(key, source, weights.byteLength);
     return source;
@@ -506,4 +485,18 @@ function statOrNull(path: string): { size: number; mtimeMs: number } | null {
   } catch {
     return null;
   }
+}
+
+/** The diff side of stored checkpoint `checkpointId`: its summary (without the manifest) and run name. */
+function checkpointSide(db: DeltascopeDb, checkpointId: number): CheckpointSide {
+  const { tensors: _tensors, ...summary } = db.checkpoints.get(checkpointId);
+  return {
+    label: `checkpoint ${checkpointId}`,
+    source: 'checkpoint',
+    checkpoint: summary,
+    runName: db.runs.get(summary.runId).name,
+    file: null,
+    tensorCount: summary.tensorCount,
+    paramCount: summary.paramCount,
+  };
 }
