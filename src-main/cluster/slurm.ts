@@ -147,8 +147,8 @@ export function latestJobOfTask(submissions: readonly Submission[]): Map<number,
 
 /**
  * Task indices of one squeue job id: `12_5` → [5]; a pending array's `12_[5-31:2,40]` (maybe with a
- * `%4` throttle) → every index it names. (squeue -r would expand them, but Slurm 22.05 drops the
- * last element of a stepped range there, so the compact form is parsed instead.)
+ * `%4` throttle) → every index it names. Null for anything else — including a compact form Slurm cut
+ * short (it prints at most ~32 characters of it: `1004_[57,59,61,63,65,67,69,71,7`).
  */
 export function parseArrayJobId(text: string): { jobId: string; tasks: number[] } | null {
   const single = /^(\d+)_(\d+)$/.exec(text);
@@ -167,19 +167,35 @@ export function parseArrayJobId(text: string): { jobId: string; tasks: number[] 
   return { jobId: array[1]!, tasks };
 }
 
-/** Array elements Slurm still has (pending, running, requeued…) by task index, from squeue. */
-export function queuedTasks(jobIds: readonly string[]): Map<number, string> {
+/**
+ * The array elements named by squeue listings (`%i %T` lines), by task index → state in lower case.
+ * squeue lists a pending array in one compact line that it cuts at ~32 characters, so a stage of
+ * scattered indices loses most of them there; `squeue -r` lists one element per line but (Slurm
+ * 22.05) drops the last element of a stepped range. Each listing misses what the other has, so the
+ * caller passes both and every element either names counts.
+ */
+export function parseQueueListings(...listings: readonly string[]): Map<number, string> {
   const queued = new Map<number, string>();
-  if (jobIds.length === 0) return queued;
-  const result = spawnSync('squeue', ['-h', '-o', '%i %T', '-j', jobIds.join(',')], { encoding: 'utf8' });
-  if (result.error !== undefined) return queued;
-  for (const line of result.stdout.split('\n')) {
-    const [id, state] = line.trim().split(/\s+/);
-    const parsed = id === undefined ? null : parseArrayJobId(id);
-    if (parsed === null || state === undefined) continue;
-    for (const task of parsed.tasks) queued.set(task, state.toLowerCase());
+  for (const listing of listings) {
+    for (const line of listing.split('\n')) {
+      const [id, state] = line.trim().split(/\s+/);
+      const parsed = id === undefined ? null : parseArrayJobId(id);
+      if (parsed === null || state === undefined) continue;
+      for (const task of parsed.tasks) queued.set(task, state.toLowerCase());
+    }
   }
   return queued;
+}
+
+/** Array elements Slurm still has (pending, running, requeued…) by task index, from squeue. */
+export function queuedTasks(jobIds: readonly string[]): Map<number, string> {
+  if (jobIds.length === 0) return new Map();
+  const listing = (expand: boolean): string => {
+    const args = ['-h', ...(expand ? ['-r'] : []), '-o', '%i %T', '-j', jobIds.join(',')];
+    const result = spawnSync('squeue', args, { encoding: 'utf8' });
+    return result.error === undefined ? result.stdout : '';
+  };
+  return parseQueueListings(listing(false), listing(true));
 }
 
 /** Asks Slurm to requeue this array element (from inside it); false when not under Slurm or refused. */

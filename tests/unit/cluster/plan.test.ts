@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ancestorsOf, arraySpec, planTasks, taskIdRange } from '../../../src-main/cluster/plan';
 import { projectWallTime } from '../../../src-main/cluster/projection';
-import { parseArrayJobId } from '../../../src-main/cluster/slurm';
+import { parseArrayJobId, parseQueueListings } from '../../../src-main/cluster/slurm';
 import { parseExperimentSpec } from '../../../src-main/jobs/protocol/protocol-store';
 import { buildJobGraph } from '../../../src-main/protocol';
 import { tinyExperiment } from '../../integration/jobs/protocol-test-helpers';
@@ -67,6 +67,30 @@ describe('Slurm array syntax', () => {
     expect(parseArrayJobId('9_[5-31:2]')!.tasks).toHaveLength(14);
     expect(parseArrayJobId('4_[0-3,7%2]')).toEqual({ jobId: '4', tasks: [0, 1, 2, 3, 7] });
     expect(parseArrayJobId('123')).toBeNull();
+    // squeue cuts a long compact form at ~32 characters: that line names nothing rather than a part.
+    expect(parseArrayJobId('1004_[57,59,61,63,65,67,69,71,7')).toBeNull();
+  });
+
+  it('knows every queued element of a stage of scattered indices, from the compact and the expanded listing', () => {
+    // What squeue printed for the demo's stage 4 (33 scattered indices) on Slurm 22.05: the compact
+    // line is cut short, `squeue -r` lists each element.
+    const pendingIndices = [57, 59, 61, 63, 65, 67, 69, 71, 73, 125, 130, 132, 200, 223];
+    const compact = '1004_[57,59,61,63,65,67,69,71,7 PENDING\n1005_[74,149,224] PENDING\n1004_50 RUNNING\n';
+    const expanded = [
+      ...pendingIndices.map((i) => `1004_${i} PENDING`),
+      '1005_74 PENDING',
+      '1005_149 PENDING',
+      '1005_224 PENDING',
+      '1004_50 RUNNING',
+    ].join('\n');
+    const queued = parseQueueListings(compact, expanded);
+    for (const index of [...pendingIndices, 74, 149, 224]) expect(queued.get(index)).toBe('pending');
+    expect(queued.get(50)).toBe('running');
+    expect(queued.size).toBe(pendingIndices.length + 4);
+    // The compact listing alone loses the cut array's elements — those a status would call failed.
+    expect(parseQueueListings(compact).has(57)).toBe(false);
+    // `squeue -r` dropping a stepped range's last element: the compact form still names it.
+    expect(parseQueueListings('9_[5-9:2] PENDING', '9_5 PENDING\n9_7 PENDING').get(9)).toBe('pending');
   });
 });
 
