@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PATTERN_TENSOR, writeDiffDatabase } from '../fixtures/diff-db';
-import { decodePng, isBluish, isNeutral, isReddish, matrixBox, pixel, type Rgb } from './helpers/png';
+import { expectPatternQuadrants, hoverMatrix } from './helpers/diff-session';
 import { closeSession, openSession, type E2eSession } from './helpers/session';
 
 let session: E2eSession | null = null;
@@ -63,46 +63,13 @@ describe('checkpoint diffs in Chromium against the headless server', () => {
     const png = await canvas.screenshot();
     if (process.env.DELTASCOPE_E2E_SHOTS !== undefined)
       writeFileSync(join(process.env.DELTASCOPE_E2E_SHOTS, 'diff-heatmap.png'), png);
-    const image = decodePng(png);
-    const { x0, y0, x1, y1 } = matrixBox(image);
-    const width = x1 - x0;
-    const height = y1 - y0;
-    // 96 rows × 64 cols, fitted with separate scales across and down: it fills the canvas both ways.
-    expect(height).toBeGreaterThan(image.height * 0.8);
-    expect(width).toBeGreaterThan(image.width * 0.8);
-    const at = (fx: number, fy: number): Rgb => pixel(image, x0 + fx * width, y0 + fy * height);
-    for (const [fx, fy] of [
-      [0.25, 0.25],
-      [0.1, 0.1],
-      [0.4, 0.4],
-    ] as const) {
-      expect(isReddish(at(fx, fy)), `top-left at (${fx}, ${fy}) is ${at(fx, fy)}`).toBe(true);
-    }
-    for (const [fx, fy] of [
-      [0.75, 0.75],
-      [0.9, 0.9],
-      [0.6, 0.6],
-    ] as const) {
-      expect(isBluish(at(fx, fy)), `bottom-right at (${fx}, ${fy}) is ${at(fx, fy)}`).toBe(true);
-    }
-    for (const [fx, fy] of [
-      [0.75, 0.25],
-      [0.25, 0.75],
-      [0.9, 0.1],
-      [0.1, 0.9],
-    ] as const) {
-      expect(isNeutral(at(fx, fy)), `unchanged cell at (${fx}, ${fy}) is ${at(fx, fy)}`).toBe(true);
-    }
+    expectPatternQuadrants(png);
   });
 
   it('shows the tensor name, index, A, B and Δ of the cell under the pointer', async () => {
     const canvas = page.getByTestId('diff-heatmap-canvas');
-    const box = await canvas.boundingBox();
-    if (box === null) throw new Error('the heatmap canvas has no bounding box');
-    const image = decodePng(await canvas.screenshot());
-    const { x0, y0, x1, y1 } = matrixBox(image);
     // The centre of the bottom-right quadrant: row ≥ 48 and col ≥ 32, where Δ = −1.
-    await page.mouse.move(box.x + x0 + 0.75 * (x1 - x0), box.y + y0 + 0.75 * (y1 - y0));
+    const box = await hoverMatrix(page, canvas, 0.75, 0.75);
     const tooltip = page.getByTestId('heatmap-tooltip');
     await tooltip.waitFor();
     await expect

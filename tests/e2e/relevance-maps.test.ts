@@ -2,8 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PATTERN_TENSOR } from '../fixtures/diff-db';
-import { decodePng, isBluish, isNeutral, isReddish, matrixBox, pixel, type Rgb } from './helpers/png';
-import { useDiffSession } from './helpers/diff-session';
+import { expectPatternQuadrants, hoverMatrix, useDiffSession } from './helpers/diff-session';
 
 /**
  * Relevance maps from the UI: "Aggregate deltas…" over the diff-db fixture's base with its two
@@ -76,42 +75,13 @@ describe('relevance maps in Chromium against the headless server', () => {
     const canvas = heatmap.getByTestId('diff-heatmap-canvas');
     const png = await canvas.screenshot();
     if (shots !== undefined) writeFileSync(join(shots, 'relevance-heatmap.png'), png);
-    const image = decodePng(png);
-    const { x0, y0, x1, y1 } = matrixBox(image);
-    const width = x1 - x0;
-    const height = y1 - y0;
-    // 96 × 64 fills the canvas both ways (separate scales across and down).
-    expect(height).toBeGreaterThan(image.height * 0.8);
-    expect(width).toBeGreaterThan(image.width * 0.8);
-    const at = (fx: number, fy: number): Rgb => pixel(image, x0 + fx * width, y0 + fy * height);
-    for (const [fx, fy] of [
-      [0.25, 0.25],
-      [0.1, 0.1],
-      [0.4, 0.4],
-    ] as const)
-      expect(isReddish(at(fx, fy)), `top-left at (${fx}, ${fy}) is ${at(fx, fy)}`).toBe(true);
-    for (const [fx, fy] of [
-      [0.75, 0.75],
-      [0.9, 0.9],
-      [0.6, 0.6],
-    ] as const)
-      expect(isBluish(at(fx, fy)), `bottom-right at (${fx}, ${fy}) is ${at(fx, fy)}`).toBe(true);
-    for (const [fx, fy] of [
-      [0.75, 0.25],
-      [0.25, 0.75],
-      [0.9, 0.1],
-      [0.1, 0.9],
-    ] as const)
-      expect(isNeutral(at(fx, fy)), `zero cell at (${fx}, ${fy}) is ${at(fx, fy)}`).toBe(true);
+    expectPatternQuadrants(png);
   });
 
   it('reads the mean (½ of the tuned run’s +1) under the pointer', async () => {
     const { page } = e2e;
     const canvas = page.getByTestId('diff-heatmap-canvas');
-    const box = await canvas.boundingBox();
-    if (box === null) throw new Error('the heatmap canvas has no bounding box');
-    const { x0, y0, x1, y1 } = matrixBox(decodePng(await canvas.screenshot()));
-    await page.mouse.move(box.x + x0 + 0.25 * (x1 - x0), box.y + y0 + 0.25 * (y1 - y0));
+    const box = await hoverMatrix(page, canvas, 0.25, 0.25);
     const tooltip = page.getByTestId('heatmap-tooltip');
     await tooltip.waitFor();
     await expect.poll(async () => tooltip.innerText(), { timeout: 10_000 }).toMatch(/relevance\s*0\.5\b/);
