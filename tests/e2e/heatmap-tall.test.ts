@@ -1,50 +1,40 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TALL_SHAPE, TALL_SPIKE_ROW, TALL_TENSOR, writeTallDatabase } from '../fixtures/tall-db';
 import { decodePng, isReddish, matrixBox, pixel } from './helpers/png';
-import { closeSession, type E2eSession, openSession } from './helpers/session';
+import { useE2eSession } from './helpers/session';
 
 /**
  * The demo's 1014 × 64 first layer at fit: it fills the panel both ways, its rows are under half a
  * pixel high, and the one changed row (Δ = +1 on every unit) still shows as a red line across the
  * whole width, because rows are pooled (largest |Δ| kept) while columns stay at full resolution.
  */
-let session: E2eSession | null = null;
-let page: Page;
-let pageErrors: string[] = [];
+const e2e = useE2eSession(
+  'heatmap-tall',
+  'tall.deltascope',
+  (db) => {
+    writeTallDatabase(db);
+  },
+  { width: 1440, height: 900 },
+);
 const shots = process.env.DELTASCOPE_E2E_SHOTS;
-
-beforeAll(async () => {
-  session = await openSession(
-    'heatmap-tall',
-    'tall.deltascope',
-    (db) => {
-      writeTallDatabase(db);
-    },
-    { width: 1440, height: 900 },
-  );
-  ({ page, pageErrors } = session);
-});
-
-afterAll(() => closeSession(session));
 
 describe('a 1014 × 64 tensor at fit', () => {
   it('fills the panel and keeps its single changed row visible across the width', async () => {
-    await page.getByRole('tree').waitFor({ timeout: 30_000 });
-    await page.getByTestId('compare-button').click();
-    const filter = page.getByTestId('compare-filter');
+    await e2e.page.getByRole('tree').waitFor({ timeout: 30_000 });
+    await e2e.page.getByTestId('compare-button').click();
+    const filter = e2e.page.getByTestId('compare-filter');
     await filter.fill('tall-base');
     await filter.press('Enter');
     await filter.fill('tall-tuned');
     await filter.press('Enter');
     await filter.press('Enter');
-    await page.locator(`[data-testid="diff-layer-table"] tbody tr[data-tensor="${TALL_TENSOR}"]`).click({
+    await e2e.page.locator(`[data-testid="diff-layer-table"] tbody tr[data-tensor="${TALL_TENSOR}"]`).click({
       timeout: 30_000,
     });
-    const heatmap = page.locator(`[data-testid="diff-heatmap"][data-tensor="${TALL_TENSOR}"]`);
-    await heatmap.and(page.locator('[data-state="ready"]')).waitFor({ timeout: 30_000 });
+    const heatmap = e2e.page.locator(`[data-testid="diff-heatmap"][data-tensor="${TALL_TENSOR}"]`);
+    await heatmap.and(e2e.page.locator('[data-state="ready"]')).waitFor({ timeout: 30_000 });
     await heatmap.scrollIntoViewIfNeeded();
     await expect(heatmap.innerText()).resolves.toMatch(
       /each pixel shows the largest \|value\| of \d+ rows × 1 column/,
@@ -72,6 +62,6 @@ describe('a 1014 × 64 tensor at fit', () => {
   });
 
   it('raised no page errors', () => {
-    expect(pageErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
   });
 });

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { divergingColor } from '../../src-main/shared/charts/color-map';
 import {
   baseWeights,
@@ -15,7 +14,7 @@ import {
   writeObservationDatabase,
 } from '../fixtures/observation-db';
 import { decodePng, pixel, type Rgb } from './helpers/png';
-import { closeSession, openSession, type E2eSession } from './helpers/session';
+import { useE2eSession } from './helpers/session';
 
 /**
  * The observation-space view of a first-layer kernel: the observation-db fixture plants Δ on three
@@ -23,27 +22,18 @@ import { closeSession, openSession, type E2eSession } from './helpers/session';
  * unit, wall at (0, 0) on unit 5 only). Each channel's grid must colour exactly those cells, with
  * the colour of their relevance on the shared scale.
  */
-let session: E2eSession | null = null;
-let page: Page;
-let pageErrors: string[] = [];
+const e2e = useE2eSession(
+  'observation',
+  'observation.deltascope',
+  (db) => {
+    writeObservationDatabase(db);
+  },
+  { width: 1440, height: 900 },
+);
 const shots = process.env.DELTASCOPE_E2E_SHOTS;
 
-beforeAll(async () => {
-  session = await openSession(
-    'observation',
-    'observation.deltascope',
-    (db) => {
-      writeObservationDatabase(db);
-    },
-    { width: 1440, height: 900 },
-  );
-  ({ page, pageErrors } = session);
-});
-
-afterAll(() => closeSession(session));
-
 function treeItem(name: string) {
-  return page.getByRole('treeitem', { name: new RegExp(`^${name},`) });
+  return e2e.page.getByRole('treeitem', { name: new RegExp(`^${name},`) });
 }
 
 /** Value of each channel's cells for a reduction over the units, or one unit's column. */
@@ -96,12 +86,12 @@ async function expectPlanes(
   scope = 'body',
 ): Promise<void> {
   const limit = Math.max(...planes.flat().map(Math.abs));
-  const grids = page.locator(`${scope} [data-testid="observation-grid"]`);
+  const grids = e2e.page.locator(`${scope} [data-testid="observation-grid"]`);
   await expect(grids.evaluateAll((all) => all.map((g) => g.getAttribute('data-channel')))).resolves.toEqual([
     ...OBS_CHANNELS,
   ]);
   for (const [c, channel] of OBS_CHANNELS.entries()) {
-    const canvas = page.locator(
+    const canvas = e2e.page.locator(
       `${scope} [data-testid="observation-grid"][data-channel="${channel}"] canvas`,
     );
     const box = await canvas.boundingBox();
@@ -124,17 +114,19 @@ async function expectPlanes(
 
 describe('the observation-space view of a first-layer kernel', () => {
   it('opens under the tensor of a diff whose run declares its observation', async () => {
-    await page.getByRole('tree').waitFor({ timeout: 30_000 });
+    await e2e.page.getByRole('tree').waitFor({ timeout: 30_000 });
     for (const run of ['base', 'tuned']) {
       await treeItem(run).click();
-      await page.keyboard.press('ArrowRight');
+      await e2e.page.keyboard.press('ArrowRight');
     }
     await treeItem('tuned @ 2000').dragTo(treeItem('base @ 1000'));
-    await page.locator(`[data-testid="diff-layer-table"] tbody tr[data-tensor="${OBS_TENSOR}"]`).click({
+    await e2e.page.locator(`[data-testid="diff-layer-table"] tbody tr[data-tensor="${OBS_TENSOR}"]`).click({
       timeout: 30_000,
     });
-    await page.locator('[data-testid="observation-view"][data-state="ready"]').waitFor({ timeout: 30_000 });
-    await expect(page.getByTestId('observation-view').innerText()).resolves.toContain(
+    await e2e.page
+      .locator('[data-testid="observation-view"][data-state="ready"]')
+      .waitFor({ timeout: 30_000 });
+    await expect(e2e.page.getByTestId('observation-view').innerText()).resolves.toContain(
       'global view, 4 channels × 5×5 cells',
     );
   });
@@ -142,52 +134,52 @@ describe('the observation-space view of a first-layer kernel', () => {
   it('draws one grid per channel, each cell coloured by Σ|Δ| of its row', async () => {
     await expectGrids('sum');
     if (shots !== undefined)
-      await page.screenshot({ path: join(shots, 'observation-sum.png'), fullPage: true });
+      await e2e.page.screenshot({ path: join(shots, 'observation-sum.png'), fullPage: true });
   });
 
   it('switches to max|Δ| over the units', async () => {
-    await page.getByTestId('observation-max').check();
-    await expect(page.getByTestId('observation-showing').innerText()).resolves.toContain(
+    await e2e.page.getByTestId('observation-max').check();
+    await expect(e2e.page.getByTestId('observation-showing').innerText()).resolves.toContain(
       'max |Δ| over 8 units',
     );
     await expectGrids('max');
   });
 
   it('names the channel and cell under the pointer', async () => {
-    const canvas = page.locator('[data-testid="observation-grid"][data-channel="coin"] canvas');
+    const canvas = e2e.page.locator('[data-testid="observation-grid"][data-channel="coin"] canvas');
     const box = await canvas.boundingBox();
     if (box === null) throw new Error('no coin grid');
-    await page.mouse.move(box.x + (3.5 * box.width) / OBS_SIDE, box.y + (1.5 * box.height) / OBS_SIDE);
-    const tooltip = page.getByTestId('observation-tooltip');
+    await e2e.page.mouse.move(box.x + (3.5 * box.width) / OBS_SIDE, box.y + (1.5 * box.height) / OBS_SIDE);
+    const tooltip = e2e.page.getByTestId('observation-tooltip');
     await expect(tooltip.innerText()).resolves.toMatch(
       /input channel coin, cell \(3, 1\)[\s\S]*= 1(\.0+)?\b/,
     );
   });
 
   it("shows one unit's incoming weights, signed, when its bar is clicked; the bars sort by relevance", async () => {
-    await page.getByTestId('observation-sum').check();
-    await page.locator('[data-testid="unit-bars"] [data-unit="5"]').click();
-    await expect(page.getByTestId('observation-showing').innerText()).resolves.toContain('Δ of unit 5');
+    await e2e.page.getByTestId('observation-sum').check();
+    await e2e.page.locator('[data-testid="unit-bars"] [data-unit="5"]').click();
+    await expect(e2e.page.getByTestId('observation-showing').innerText()).resolves.toContain('Δ of unit 5');
     await expectGrids(5);
     if (shots !== undefined)
-      await page.screenshot({ path: join(shots, 'observation-unit.png'), fullPage: true });
-    await page.getByTestId('unit-order').selectOption('relevance');
+      await e2e.page.screenshot({ path: join(shots, 'observation-unit.png'), fullPage: true });
+    await e2e.page.getByTestId('unit-order').selectOption('relevance');
     await expect(
-      page.locator('[data-testid="unit-bars"] [data-unit]').first().getAttribute('data-unit'),
+      e2e.page.locator('[data-testid="unit-bars"] [data-unit]').first().getAttribute('data-unit'),
     ).resolves.toBe('5');
   });
 
   it("shows a hidden layer's units, and carries one back to the observation through the first layer", async () => {
-    await page.locator('[data-testid="diff-layer-table"] tbody tr[data-tensor="policy.kernel"]').click();
-    await page.getByRole('radio', { name: 'A', exact: true }).click();
-    const view = page.locator('[data-testid="hidden-units-view"][data-state="ready"]');
+    await e2e.page.locator('[data-testid="diff-layer-table"] tbody tr[data-tensor="policy.kernel"]').click();
+    await e2e.page.getByRole('radio', { name: 'A', exact: true }).click();
+    const view = e2e.page.locator('[data-testid="hidden-units-view"][data-state="ready"]');
     await view.waitFor({ timeout: 30_000 });
     await expect(view.locator('[data-testid="unit-bars"] [data-unit]').count()).resolves.toBe(4);
     await view.locator('[data-testid="unit-bars"] [data-unit="2"]').click();
-    await expect(page.getByTestId('hidden-units-composed').innerText()).resolves.toContain(
+    await expect(e2e.page.getByTestId('hidden-units-composed').innerText()).resolves.toContain(
       'Σ_k A₁[r, k]·A[k, 2]',
     );
-    await page.getByTestId('hidden-units-grids').waitFor({ timeout: 30_000 });
+    await e2e.page.getByTestId('hidden-units-grids').waitFor({ timeout: 30_000 });
     // A's first layer W1 [100, 8] times A's policy column P[:, 2], folded into the 4 channels.
     const weights = baseWeights();
     const w1 = weights.get(OBS_TENSOR) as Float32Array;
@@ -204,53 +196,53 @@ describe('the observation-space view of a first-layer kernel', () => {
     await expectPlanes(planes, OBS_SIDE, OBS_SIDE, '[data-testid="hidden-units-grids"]');
     if (shots !== undefined) {
       await view.scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(shots, 'hidden-unit.png') });
+      await e2e.page.screenshot({ path: join(shots, 'hidden-unit.png') });
     }
-    await page.getByRole('radio', { name: 'Δ = B − A' }).click();
+    await e2e.page.getByRole('radio', { name: 'Δ = B − A' }).click();
   });
 
   it('shows a first-layer conv kernel as its filters per input channel, coloured by the planted Δ', async () => {
-    await page.getByTestId('compare-button').click();
-    const filter = page.getByTestId('compare-filter');
+    await e2e.page.getByTestId('compare-button').click();
+    const filter = e2e.page.getByTestId('compare-filter');
     await filter.fill('cnn-base');
     await filter.press('Enter');
     await filter.fill('cnn-tuned');
     await filter.press('Enter');
     await filter.press('Enter');
-    await page.locator(`[data-testid="diff-layer-table"] tbody tr[data-tensor="${CONV_TENSOR}"]`).click({
+    await e2e.page.locator(`[data-testid="diff-layer-table"] tbody tr[data-tensor="${CONV_TENSOR}"]`).click({
       timeout: 30_000,
     });
-    const view = page.locator('[data-testid="observation-view"][data-state="ready"]');
+    const view = e2e.page.locator('[data-testid="observation-view"][data-state="ready"]');
     await view.waitFor({ timeout: 30_000 });
     await expect(view.innerText()).resolves.toContain('Filters per input channel');
     await expect(view.innerText()).resolves.toContain(
       '4 input channels × 3×3 filter cells, 6 output channels',
     );
-    await page.getByTestId('observation-sum').check();
+    await e2e.page.getByTestId('observation-sum').check();
     const [kh, kw] = CONV_SHAPE;
     await expectPlanes(expectedConvPlanes('sum'), kw, kh);
     if (shots !== undefined) {
       await view.scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(shots, 'observation-conv-sum.png') });
+      await e2e.page.screenshot({ path: join(shots, 'observation-conv-sum.png') });
     }
-    await page.getByTestId('observation-max').check();
+    await e2e.page.getByTestId('observation-max').check();
     await expectPlanes(expectedConvPlanes('max'), kw, kh);
     // Output channel 4 alone: coin (2, 0) = +1 and cheese (1, 1) = −2, signed.
-    await page.locator('[data-testid="unit-bars"] [data-unit="4"]').click();
-    await expect(page.getByTestId('observation-showing').innerText()).resolves.toContain(
+    await e2e.page.locator('[data-testid="unit-bars"] [data-unit="4"]').click();
+    await expect(e2e.page.getByTestId('observation-showing').innerText()).resolves.toContain(
       'Δ of output channel 4',
     );
     await expectPlanes(expectedConvPlanes(4), kw, kh);
-    const coin = page.locator('[data-testid="observation-grid"][data-channel="coin"] canvas');
+    const coin = e2e.page.locator('[data-testid="observation-grid"][data-channel="coin"] canvas');
     const box = await coin.boundingBox();
     if (box === null) throw new Error('no coin grid');
-    await page.mouse.move(box.x + (2.5 * box.width) / kw, box.y + (0.5 * box.height) / kh);
-    await expect(page.getByTestId('observation-tooltip').innerText()).resolves.toMatch(
+    await e2e.page.mouse.move(box.x + (2.5 * box.width) / kw, box.y + (0.5 * box.height) / kh);
+    await expect(e2e.page.getByTestId('observation-tooltip').innerText()).resolves.toMatch(
       /input channel coin, filter cell \(2, 0\)[\s\S]*= 1(\.0+)?\b/,
     );
-    if (shots !== undefined) await page.screenshot({ path: join(shots, 'observation-conv-unit.png') });
+    if (shots !== undefined) await e2e.page.screenshot({ path: join(shots, 'observation-conv-unit.png') });
     // The mosaic's rulers count input channels (named bands) and output channels.
-    const heatmap = page.locator(`[data-testid="diff-heatmap"][data-tensor="${CONV_TENSOR}"]`);
+    const heatmap = e2e.page.locator(`[data-testid="diff-heatmap"][data-tensor="${CONV_TENSOR}"]`);
     await expect(heatmap.getByTestId('heatmap-ruler-rows').getAttribute('data-ticks')).resolves.toBe(
       '0 1 2 3',
     );
@@ -259,11 +251,11 @@ describe('the observation-space view of a first-layer kernel', () => {
     );
     if (shots !== undefined) {
       await heatmap.scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(shots, 'conv-mosaic.png') });
+      await e2e.page.screenshot({ path: join(shots, 'conv-mosaic.png') });
     }
   });
 
   it('raised no page errors', () => {
-    expect(pageErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
   });
 });

@@ -1,18 +1,13 @@
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { expect } from 'vitest';
 import { writeDiffDatabase, type DiffDatabase } from '../../fixtures/diff-db';
 import { decodePng, isBluish, isNeutral, isReddish, matrixBox, pixel } from './png';
-import { closeSession, openSession, type E2eSession } from './session';
+import { useE2eSession, type FileSession } from './session';
 
 /** A test file's session on the diff-db fixture; reading a field before it is open throws. */
-export interface DiffSession {
-  readonly page: Page;
-  /** Uncaught errors of the page, for `expect(pageErrors).toEqual([])`. */
-  readonly pageErrors: string[];
+export interface DiffSession extends FileSession {
   /** What the fixture wrote (its base checkpoint, runs, the pattern tensor). */
   readonly fixture: DiffDatabase;
-  /** The session's temp folder, which holds `diff.deltascope`. */
-  readonly dir: string;
 }
 
 /**
@@ -20,35 +15,28 @@ export interface DiffSession {
  * fine-tunes of it — before the file's tests, and closes it after them.
  */
 export function useDiffSession(name: string): DiffSession {
-  let session: E2eSession | null = null;
   let fixture: DiffDatabase | null = null;
-  beforeAll(async () => {
-    session = await openSession(
-      name,
-      'diff.deltascope',
-      (db) => {
-        fixture = writeDiffDatabase(db);
-      },
-      { width: 1400, height: 1000 },
-    );
-  });
-  afterAll(() => closeSession(session));
-  const open = (): { session: E2eSession; fixture: DiffDatabase } => {
-    if (session === null || fixture === null) throw new Error(`the '${name}' e2e session is not open`);
-    return { session, fixture };
-  };
+  const session = useE2eSession(
+    name,
+    'diff.deltascope',
+    (db) => {
+      fixture = writeDiffDatabase(db);
+    },
+    { width: 1400, height: 1000 },
+  );
   return {
     get page() {
-      return open().session.page;
+      return session.page;
     },
     get pageErrors() {
-      return open().session.pageErrors;
-    },
-    get fixture() {
-      return open().fixture;
+      return session.pageErrors;
     },
     get dir() {
-      return open().session.dir;
+      return session.dir;
+    },
+    get fixture() {
+      if (fixture === null) throw new Error(`the '${name}' e2e session is not open`);
+      return fixture;
     },
   };
 }

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { launchChromium } from './browser';
 import { ensureBuilt, startServe, type ServeProcess } from './server';
 
@@ -45,4 +46,45 @@ export async function closeSession(session: E2eSession | null): Promise<void> {
   await session?.browser.close();
   await session?.server.stop();
   if (session !== null) rmSync(session.dir, { recursive: true, force: true });
+}
+
+/** A test file's session, read through getters: reading a field before the session is open throws. */
+export interface FileSession {
+  readonly page: Page;
+  /** Uncaught errors of the page, for `expect(pageErrors).toEqual([])`. */
+  readonly pageErrors: string[];
+  /** The session's temp folder. */
+  readonly dir: string;
+}
+
+/**
+ * Registers the test file's beforeAll/afterAll: `openSession(name, dbFile, prepare, viewport)` before
+ * its tests and `closeSession` after them.
+ */
+export function useE2eSession(
+  name: string,
+  dbFile: string,
+  prepare: (dbPath: string, dir: string) => void,
+  viewport?: { width: number; height: number },
+): FileSession {
+  let session: E2eSession | null = null;
+  beforeAll(async () => {
+    session = await openSession(name, dbFile, prepare, viewport);
+  });
+  afterAll(() => closeSession(session));
+  const open = (): E2eSession => {
+    if (session === null) throw new Error(`the '${name}' e2e session is not open`);
+    return session;
+  };
+  return {
+    get page() {
+      return open().page;
+    },
+    get pageErrors() {
+      return open().pageErrors;
+    },
+    get dir() {
+      return open().dir;
+    },
+  };
 }
