@@ -1,9 +1,8 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './helpers/server';
-import { closeSession, openSession, type E2eSession } from './helpers/session';
+import { useE2eSession } from './helpers/session';
 
 /**
  * Picking deltas by what they are, on the tiny protocol database of the previous version: base
@@ -14,26 +13,19 @@ import { closeSession, openSession, type E2eSession } from './helpers/session';
 const FIXTURE = join(REPO_ROOT, 'tests/fixtures/previous-version/v1-tiny-5x5.deltascope');
 const BASE = 5;
 const FINE_TUNES = [8, 14];
-let session: E2eSession | null = null;
-let page: Page;
 const shots = process.env.DELTASCOPE_E2E_SHOTS;
 
-beforeAll(async () => {
-  session = await openSession('delta-pickers', 'v1.deltascope', (db) => copyFileSync(FIXTURE, db), {
-    width: 1440,
-    height: 900,
-  });
-  ({ page } = session);
+const e2e = useE2eSession('delta-pickers', 'v1.deltascope', (db) => copyFileSync(FIXTURE, db), {
+  width: 1440,
+  height: 900,
 });
-
-afterAll(() => closeSession(session));
 
 describe('delta pickers grouped by phase', () => {
   it('pre-checks only the fine-tunes of the chosen base in "Aggregate deltas…"', async () => {
-    await page.locator('nav [data-view="relevance"]').click({ timeout: 30_000 });
-    await page.getByTestId('aggregate-open').click();
-    await page.getByTestId('aggregate-base').selectOption(String(BASE));
-    const picker = page.getByTestId('aggregate-deltas');
+    await e2e.page.locator('nav [data-view="relevance"]').click({ timeout: 30_000 });
+    await e2e.page.getByTestId('aggregate-open').click();
+    await e2e.page.getByTestId('aggregate-base').selectOption(String(BASE));
+    const picker = e2e.page.getByTestId('aggregate-deltas');
     const checked = picker.locator('input:checked');
     await expect
       .poll(() => checked.evaluateAll((all) => all.map((i) => Number(i.getAttribute('data-checkpoint')))))
@@ -46,14 +38,14 @@ describe('delta pickers grouped by phase', () => {
         .locator('details[data-phase]')
         .evaluateAll((all) => all.map((d) => d.getAttribute('data-phase'))),
     ).resolves.toEqual(['finetune', 'control', 'derived', 'recovery', 'other']);
-    if (shots !== undefined) await page.screenshot({ path: join(shots, 'aggregate-groups.png') });
+    if (shots !== undefined) await e2e.page.screenshot({ path: join(shots, 'aggregate-groups.png') });
   });
 
   it('keeps the null control one labelled click away', async () => {
-    const control = page.locator('[data-testid="aggregate-deltas"] details[data-phase="control"]');
+    const control = e2e.page.locator('[data-testid="aggregate-deltas"] details[data-phase="control"]');
     await expect(control.getAttribute('open')).resolves.toBeNull();
     await expect(control.locator('summary').innerText()).resolves.toMatch(/Null controls[\s\S]*0\/1 checked/);
-    await page.getByTestId('aggregate-deltas-all-control').click();
+    await e2e.page.getByTestId('aggregate-deltas-all-control').click();
     await expect(control.locator('input[data-checkpoint="26"]').isChecked()).resolves.toBe(true);
     await expect(control.getAttribute('open')).resolves.not.toBeNull();
   });

@@ -1,9 +1,9 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { colorCoverage, decodePng, matrixBox, pixel, type RgbaImage } from './helpers/png';
-import { closeSession, type E2eSession, openSession } from './helpers/session';
+import { useE2eSession } from './helpers/session';
 
 /**
  * Tall tensors fill their panel. The previous version's demo-like database (tests/fixtures/
@@ -16,23 +16,15 @@ const FIXTURE = join(__dirname, '../fixtures/previous-version/v1-tiny-5x5.deltas
 const TENSOR = 'torso.dense1.kernel';
 const ROWS = 125;
 const CHANNELS = ['wall', 'agent', 'cheese', 'coin', 'red_gem'];
-let session: E2eSession | null = null;
-let page: Page;
-let pageErrors: string[] = [];
 const shots = process.env.DELTASCOPE_E2E_SHOTS;
 
-beforeAll(async () => {
-  session = await openSession('heatmap-fill', 'v1-tiny-5x5.deltascope', (db) => copyFileSync(FIXTURE, db), {
-    width: 1440,
-    height: 900,
-  });
-  ({ page, pageErrors } = session);
+const e2e = useE2eSession('heatmap-fill', 'v1-tiny-5x5.deltascope', (db) => copyFileSync(FIXTURE, db), {
+  width: 1440,
+  height: 900,
 });
 
-afterAll(() => closeSession(session));
-
 async function dismissToasts(): Promise<void> {
-  for (const dismiss of await page.getByTestId('toast').getByRole('button', { name: 'Dismiss' }).all())
+  for (const dismiss of await e2e.page.getByTestId('toast').getByRole('button', { name: 'Dismiss' }).all())
     await dismiss.click().catch(() => undefined);
 }
 
@@ -79,7 +71,7 @@ function findSubImage(image: RgbaImage, part: RgbaImage): { x: number; y: number
 }
 
 async function expectFillsAndRulers(heatmap: Locator, shot: string): Promise<void> {
-  await heatmap.and(page.locator('[data-state="ready"]')).waitFor({ timeout: 30_000 });
+  await heatmap.and(e2e.page.locator('[data-state="ready"]')).waitFor({ timeout: 30_000 });
   await heatmap.scrollIntoViewIfNeeded();
   await dismissToasts();
   const { width, height } = await fill(heatmap);
@@ -104,7 +96,7 @@ async function expectFillsAndRulers(heatmap: Locator, shot: string): Promise<voi
   expect(dark).toBeGreaterThan(50);
   if (shots !== undefined) {
     writeFileSync(join(shots, `${shot}-heatmap.png`), await heatmap.screenshot());
-    await page.screenshot({ path: join(shots, `${shot}-page.png`) });
+    await e2e.page.screenshot({ path: join(shots, `${shot}-page.png`) });
   }
 }
 
@@ -116,7 +108,7 @@ async function hoverCell(heatmap: Locator, row: number, col: number): Promise<st
   const box = await canvas.boundingBox();
   if (box === null || sy === undefined) throw new Error('the heatmap canvas has no view');
   // 1 px: the canvas sits inside the host's border.
-  await page.mouse.move(
+  await e2e.page.mouse.move(
     box.x + 1 + (x as number) + (col + 0.5) * (sx as number),
     box.y + 1 + (y as number) + (row + 0.5) * sy,
   );
@@ -127,38 +119,38 @@ async function hoverCell(heatmap: Locator, row: number, col: number): Promise<st
 
 describe('tall tensors fill the heatmap panel, with rulers (previous-version database)', () => {
   it('the diff view draws the 125 × 16 first layer over ≥ 80 % of the panel both ways, with rulers', async () => {
-    await page.getByRole('tree').waitFor({ timeout: 30_000 });
-    await page.getByTestId('compare-button').click();
-    const filter = page.getByTestId('compare-filter');
+    await e2e.page.getByRole('tree').waitFor({ timeout: 30_000 });
+    await e2e.page.getByTestId('compare-button').click();
+    const filter = e2e.page.getByTestId('compare-filter');
     await filter.fill('s1/pretrain final');
     await filter.press('Enter');
     await filter.fill('s1/finetune/coin final');
     await filter.press('Enter');
     await filter.press('Enter');
-    await page.locator(`[data-testid="diff-layer-table"] tbody tr[data-tensor="${TENSOR}"]`).click({
+    await e2e.page.locator(`[data-testid="diff-layer-table"] tbody tr[data-tensor="${TENSOR}"]`).click({
       timeout: 30_000,
     });
-    const heatmap = page.locator(`[data-testid="diff-heatmap"][data-tensor="${TENSOR}"]`);
+    const heatmap = e2e.page.locator(`[data-testid="diff-heatmap"][data-tensor="${TENSOR}"]`);
     await expectFillsAndRulers(heatmap, 'diff');
     await expect(heatmap.innerText()).resolves.toContain('rows: input (channel, cell) · columns: unit');
   });
 
   it('names a first-layer row by its observation channel and cell on hover', async () => {
-    const heatmap = page.locator(`[data-testid="diff-heatmap"][data-tensor="${TENSOR}"]`);
+    const heatmap = e2e.page.locator(`[data-testid="diff-heatmap"][data-tensor="${TENSOR}"]`);
     // Row 3·25 + 4·5 + 3 = 98 reads channel coin at cell (3, 4).
     await expect(hoverCell(heatmap, 98, 12)).resolves.toBe('input channel coin, cell (3, 4) → unit 12');
     await expect(hoverCell(heatmap, 2, 0)).resolves.toBe('input channel wall, cell (2, 0) → unit 0');
     if (shots !== undefined) writeFileSync(join(shots, 'diff-hover.png'), await heatmap.screenshot());
-    await page.mouse.move(5, 5);
+    await e2e.page.mouse.move(5, 5);
   });
 
   it('the rulers follow the zoom: finer row ticks after zooming in, channel bands named', async () => {
-    const heatmap = page.locator(`[data-testid="diff-heatmap"][data-tensor="${TENSOR}"]`);
+    const heatmap = e2e.page.locator(`[data-testid="diff-heatmap"][data-tensor="${TENSOR}"]`);
     const rows = heatmap.getByTestId('heatmap-ruler-rows');
     const before = (await rows.getAttribute('data-ticks'))?.split(' ').map(Number) ?? [];
     const canvas = heatmap.getByTestId('diff-heatmap-canvas');
     await canvas.focus();
-    for (let i = 0; i < 6; i++) await page.keyboard.press('+');
+    for (let i = 0; i < 6; i++) await e2e.page.keyboard.press('+');
     await expect
       .poll(async () => ((await rows.getAttribute('data-ticks'))?.split(' ').map(Number) ?? []).length)
       .toBeGreaterThan(0);
@@ -169,15 +161,15 @@ describe('tall tensors fill the heatmap panel, with rulers (previous-version dat
     expect(after[0]).toBeGreaterThan(0);
     expect(Math.max(...after)).toBeLessThan(ROWS);
     if (shots !== undefined) writeFileSync(join(shots, 'diff-zoomed.png'), await heatmap.screenshot());
-    await page.keyboard.press('0');
+    await e2e.page.keyboard.press('0');
     await expect.poll(async () => (await rows.getAttribute('data-ticks'))?.split(' ')[0]).toBe('0');
     expect(CHANNELS).toHaveLength(5);
   });
 
   it('exports the heatmap as a PNG with its row and column rulers, their titles and the colour bar', async () => {
-    const heatmap = page.locator(`[data-testid="diff-heatmap"][data-tensor="${TENSOR}"]`);
+    const heatmap = e2e.page.locator(`[data-testid="diff-heatmap"][data-tensor="${TENSOR}"]`);
     const [download] = await Promise.all([
-      page.waitForEvent('download'),
+      e2e.page.waitForEvent('download'),
       heatmap.getByRole('button', { name: `Export the ${TENSOR} heatmap as PNG` }).click(),
     ]);
     const file = readFileSync((await download.path())!);
@@ -205,38 +197,41 @@ describe('tall tensors fill the heatmap panel, with rulers (previous-version dat
   });
 
   it('the relevance view draws a map of the same tensor filling its panel; whole-model tiles fill their frame', async () => {
-    await page.locator('nav [data-view="relevance"]').click();
-    await page.locator('[data-testid="relevance-list"] [data-artifact]').first().click({ timeout: 30_000 });
-    const overview = page.getByTestId('relevance-overview');
+    await e2e.page.locator('nav [data-view="relevance"]').click();
+    await e2e.page
+      .locator('[data-testid="relevance-list"] [data-artifact]')
+      .first()
+      .click({ timeout: 30_000 });
+    const overview = e2e.page.getByTestId('relevance-overview');
     const tile = overview.locator(`[data-tensor="${TENSOR}"]`);
     await tile.waitFor({ timeout: 30_000 });
     const thumb = await tile.locator('canvas').boundingBox();
     expect(thumb?.width).toBeGreaterThanOrEqual(90);
     expect(thumb?.height).toBeGreaterThanOrEqual(90);
     await tile.click();
-    const heatmap = page.locator(`[data-testid="diff-heatmap"][data-tensor="${TENSOR}"]`);
+    const heatmap = e2e.page.locator(`[data-testid="diff-heatmap"][data-tensor="${TENSOR}"]`);
     await expectFillsAndRulers(heatmap, 'relevance');
     await expect(hoverCell(heatmap, 98, 3)).resolves.toBe('input channel coin, cell (3, 4) → unit 3');
-    await page.mouse.move(5, 5);
+    await e2e.page.mouse.move(5, 5);
   });
 
   it('the whole-model overview and "each Δ on one scale" draw the tall tensor filling its frame', async () => {
-    await page.locator('nav [data-view="diff"]').click();
-    await page.locator('[role="tab"][data-tab="overview"]').click();
-    const tile = page.locator(`[data-testid="diff-overview"] [data-tensor="${TENSOR}"] canvas`);
+    await e2e.page.locator('nav [data-view="diff"]').click();
+    await e2e.page.locator('[role="tab"][data-tab="overview"]').click();
+    const tile = e2e.page.locator(`[data-testid="diff-overview"] [data-tensor="${TENSOR}"] canvas`);
     await tile.waitFor({ timeout: 30_000 });
     const box = await tile.boundingBox();
-    const frame = await page
+    const frame = await e2e.page
       .locator(`[data-testid="diff-overview"] [data-tensor="${TENSOR}"] .overview-tile__frame`)
       .boundingBox();
     // At its aspect ratio the 125 × 16 tile was 1/8 as wide as its frame; now it fills it.
     expect(box?.width).toBeGreaterThanOrEqual(0.9 * (frame?.height ?? Infinity));
     expect(box?.height).toBeGreaterThanOrEqual(0.9 * (frame?.height ?? Infinity));
-    if (shots !== undefined) await page.screenshot({ path: join(shots, 'diff-overview.png') });
-    await page.locator('[role="tab"][data-tab="compare"]').click();
-    await page.getByTestId('compare-run').click();
-    await page.getByLabel('Tensor of the cosine matrix').selectOption(TENSOR, { timeout: 30_000 });
-    const heatmaps = page.locator('[data-testid="compare-heatmaps"][data-state="ready"]');
+    if (shots !== undefined) await e2e.page.screenshot({ path: join(shots, 'diff-overview.png') });
+    await e2e.page.locator('[role="tab"][data-tab="compare"]').click();
+    await e2e.page.getByTestId('compare-run').click();
+    await e2e.page.getByLabel('Tensor of the cosine matrix').selectOption(TENSOR, { timeout: 30_000 });
+    const heatmaps = e2e.page.locator('[data-testid="compare-heatmaps"][data-state="ready"]');
     await heatmaps.waitFor({ timeout: 30_000 });
     const canvases = await heatmaps.locator('canvas').all();
     expect(canvases.length).toBeGreaterThanOrEqual(2);
@@ -247,11 +242,11 @@ describe('tall tensors fill the heatmap panel, with rulers (previous-version dat
     }
     if (shots !== undefined) {
       await heatmaps.scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(shots, 'compare-heatmaps.png') });
+      await e2e.page.screenshot({ path: join(shots, 'compare-heatmaps.png') });
     }
   });
 
   it('raised no page errors', () => {
-    expect(pageErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
   });
 });

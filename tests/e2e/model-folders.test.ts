@@ -1,11 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDatabase } from '../../src-main/store';
 import { PLANTED, SMALL_HF_LAYOUT, writeHfFolderPair } from '../fixtures/hf-folders';
 import { decodePng, pixel, type RgbaImage } from './helpers/png';
-import { closeSession, openSession, type E2eSession } from './helpers/session';
+import { useE2eSession } from './helpers/session';
 
 /**
  * Two sharded BF16 Hugging Face-style folders (../fixtures/hf-folders.ts: 24 Llama-shaped layers,
@@ -13,29 +13,21 @@ import { closeSession, openSession, type E2eSession } from './helpers/session';
  * MLP up projection (strong) and layer 17's query projection (weak). The views must group the
  * tensors by block and point at block 5 × up.
  */
-let session: E2eSession | null = null;
-let page: Page;
-let pageErrors: string[] = [];
 let folders: { a: string; b: string };
 const shots = process.env.DELTASCOPE_E2E_SHOTS;
 
-beforeAll(async () => {
-  session = await openSession(
-    'model-folders',
-    'empty.deltascope',
-    (db, dir) => {
-      createDatabase(db).close();
-      folders = writeHfFolderPair(join(dir, 'models'));
-      mkdirSync(join(dir, 'models', 'no-model'));
-    },
-    { width: 1440, height: 1000 },
-  );
-  ({ page, pageErrors } = session);
-});
+const e2e = useE2eSession(
+  'model-folders',
+  'empty.deltascope',
+  (db, dir) => {
+    createDatabase(db).close();
+    folders = writeHfFolderPair(join(dir, 'models'));
+    mkdirSync(join(dir, 'models', 'no-model'));
+  },
+  { width: 1440, height: 1000 },
+);
 
-afterAll(() => closeSession(session));
-
-async function shot(name: string, target: Page | Locator = page): Promise<void> {
+async function shot(name: string, target: Page | Locator = e2e.page): Promise<void> {
   if (shots === undefined) return;
   writeFileSync(join(shots, `${name}.png`), await target.screenshot());
 }
@@ -55,32 +47,32 @@ function reddest(image: RgbaImage, right: number): { x: number; y: number; score
 
 describe('diffing two model folders by path in the browser', () => {
   it('names the empty field, then a folder that holds no model, without opening a diff', async () => {
-    await page.locator('nav [data-view="diff"]').click({ timeout: 30_000 });
-    const form = page.getByTestId('diff-paths-form');
+    await e2e.page.locator('nav [data-view="diff"]').click({ timeout: 30_000 });
+    const form = e2e.page.getByTestId('diff-paths-form');
     await form.getByTestId('diff-path-a').fill(folders.a);
     await form.getByTestId('diff-paths-open').click();
     await expect(form.getByRole('alert').innerText()).resolves.toMatch(/path of B/);
-    await shot('model-folders-paths-form', page.getByTestId('diff-view'));
+    await shot('model-folders-paths-form', e2e.page.getByTestId('diff-view'));
     await expect(
       form.getByTestId('diff-path-b').evaluate((el) => el === document.activeElement),
     ).resolves.toBe(true);
     await form.getByTestId('diff-path-b').fill(join(folders.a, '..', 'no-model'));
     await form.getByTestId('diff-paths-open').click();
-    const error = page.locator('.diff-view__error');
+    const error = e2e.page.locator('.diff-view__error');
     await error.waitFor({ timeout: 30_000 });
     await expect(error.innerText()).resolves.toMatch(/no-model: the folder holds no model/);
   });
 
   it('opens the diff of the two folders typed as paths, with the tensors grouped by block', async () => {
-    const form = page.getByTestId('diff-paths');
+    const form = e2e.page.getByTestId('diff-paths');
     await form.locator('summary').click();
     await form.getByTestId('diff-path-b').fill(folders.b);
     await form.getByTestId('diff-paths-open').click();
-    const table = page.getByTestId('diff-layer-table');
-    await page.getByTestId('diff-summary').waitFor({ timeout: 60_000 });
-    await expect(page.getByTestId('diff-summary').innerText()).resolves.toMatch(/over 219 tensors/);
+    const table = e2e.page.getByTestId('diff-layer-table');
+    await e2e.page.getByTestId('diff-summary').waitFor({ timeout: 60_000 });
+    await expect(e2e.page.getByTestId('diff-summary').innerText()).resolves.toMatch(/over 219 tensors/);
     await expect(
-      page.getByTestId('diff-view').getByRole('heading', { level: 2 }).innerText(),
+      e2e.page.getByTestId('diff-view').getByRole('heading', { level: 2 }).innerText(),
     ).resolves.toMatch(/base[\s\S]*rl-tuned/);
     // One header row per block plus the tensors outside blocks, all closed: no tensor row yet.
     const blocks = table.locator('tbody tr[data-block]');
@@ -92,36 +84,36 @@ describe('diffing two model folders by path in the browser', () => {
     await expect(table.locator('tbody tr[data-tensor]').first().getAttribute('data-tensor')).resolves.toBe(
       PLANTED.strong,
     );
-    await shot('model-folders-layers', page.getByTestId('diff-view'));
+    await shot('model-folders-layers', e2e.page.getByTestId('diff-view'));
   });
 
   it('draws the block × kind matrix strongest at block 5 × up; a click there opens that tensor', async () => {
-    const matrix = page.getByTestId('diff-block-kind-matrix').locator('canvas').first();
+    const matrix = e2e.page.getByTestId('diff-block-kind-matrix').locator('canvas').first();
     await matrix.scrollIntoViewIfNeeded();
-    await page.waitForTimeout(300);
+    await e2e.page.waitForTimeout(300);
     const image = decodePng(await matrix.screenshot());
     // Left of the colour scale (whose top is the same red).
     const red = reddest(image, image.width - 100);
     expect(red.score).toBeGreaterThan(50);
     // ECharts stacks a hover layer over its canvas: click the page at that point.
     const box = (await matrix.boundingBox())!;
-    await page.mouse.click(box.x + red.x, box.y + red.y);
+    await e2e.page.mouse.click(box.x + red.x, box.y + red.y);
     await expect
       .poll(
-        () => page.locator('[data-testid="diff-layer-table"] tr.is-selected').getAttribute('data-tensor'),
+        () => e2e.page.locator('[data-testid="diff-layer-table"] tr.is-selected').getAttribute('data-tensor'),
         {
           timeout: 10_000,
         },
       )
       .toBe(PLANTED.strong);
-    await shot('model-folders-block-kind-matrix', page.getByTestId('diff-block-charts'));
+    await shot('model-folders-block-kind-matrix', e2e.page.getByTestId('diff-block-charts'));
   });
 
   it('draws per-block bars whose longest is block 5; relative change points there too', async () => {
-    const bars = page.getByTestId('diff-block-bars').locator('canvas').first();
+    const bars = e2e.page.getByTestId('diff-block-bars').locator('canvas').first();
     for (const stat of ['‖Δ‖₂', '‖Δ‖/‖A‖']) {
-      await page.getByTestId('diff-block-charts').getByLabel(stat, { exact: true }).check();
-      await page.waitForTimeout(300);
+      await e2e.page.getByTestId('diff-block-charts').getByLabel(stat, { exact: true }).check();
+      await e2e.page.waitForTimeout(300);
       const image = decodePng(await bars.screenshot());
       // Each bar's right end: the rightmost non-white, non-grey pixel of its row.
       let longest = { y: -1, x: -1 };
@@ -140,13 +132,13 @@ describe('diffing two model folders by path in the browser', () => {
       expect(row).toBeGreaterThan(4.5);
       expect(row).toBeLessThan(6.5);
     }
-    await shot('model-folders-block-bars', page.getByTestId('diff-block-charts'));
+    await shot('model-folders-block-bars', e2e.page.getByTestId('diff-block-charts'));
   });
 
   it('pages the whole-model overview 48 tensors at a time, opening on the selected tensor’s page', async () => {
     // The planted tensor (selected above) is tensor 52 of 219 in checkpoint order: page 2.
-    await page.locator('[data-tab="overview"]').click();
-    const overview = page.getByTestId('diff-overview');
+    await e2e.page.locator('[data-tab="overview"]').click();
+    const overview = e2e.page.getByTestId('diff-overview');
     const range = overview.getByTestId('overview-range');
     const tiles = overview.locator('[data-tensor]');
     await expect.poll(() => range.innerText(), { timeout: 30_000 }).toBe('tensors 49–96 of 219');
@@ -166,6 +158,6 @@ describe('diffing two model folders by path in the browser', () => {
   });
 
   it('reports no page errors', () => {
-    expect(pageErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
   });
 });
