@@ -1,60 +1,50 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { namedSeriesColors, SERIES_PALETTE } from '../../src-main/shared/charts/palette';
 import { writeSampleDatabase } from '../fixtures/sample-db';
 import { colorCoverage, cropRows, decodePng, parseHexColor, pixel } from './helpers/png';
-import { closeSession, openSession, type E2eSession } from './helpers/session';
+import { useE2eSession } from './helpers/session';
 
 /** The chart's legend row; the plot grid starts below it (see charts/line-chart-options.ts). */
 const LEGEND_HEIGHT_PX = 30;
 
-let dir = '';
-let session: E2eSession | null = null;
-let page: Page;
-let pageErrors: string[] = [];
 const shots = process.env.DELTASCOPE_E2E_SHOTS;
 
 async function shot(name: string): Promise<void> {
-  if (shots !== undefined) await page.screenshot({ path: join(shots, name) });
+  if (shots !== undefined) await e2e.page.screenshot({ path: join(shots, name) });
 }
 
-beforeAll(async () => {
-  session = await openSession(
-    'browser',
-    'sample.deltascope',
-    (db, dir) => {
-      writeSampleDatabase(db);
-      writeFileSync(join(dir, 'not-a-db.deltascope'), 'These are notes, not a database.\n');
-    },
-    { width: 1440, height: 900 },
-  );
-  ({ dir, page, pageErrors } = session);
-});
-
-afterAll(() => closeSession(session));
+const e2e = useE2eSession(
+  'browser',
+  'sample.deltascope',
+  (db, dir) => {
+    writeSampleDatabase(db);
+    writeFileSync(join(dir, 'not-a-db.deltascope'), 'These are notes, not a database.\n');
+  },
+  { width: 1440, height: 900 },
+);
 
 /** The tree row of a run (rows are labelled "name, phase, reward …"). */
 function treeItem(runName: string) {
-  return page.getByRole('treeitem', { name: new RegExp(`^${runName},`) });
+  return e2e.page.getByRole('treeitem', { name: new RegExp(`^${runName},`) });
 }
 
 describe('run browser in Chromium against the headless server', () => {
   it('lists the experiment and its runs in the tree', async () => {
-    const tree = page.getByRole('tree');
+    const tree = e2e.page.getByRole('tree');
     await tree.waitFor({ timeout: 30_000 });
     await expect(tree.getByRole('treeitem', { name: /^maze-cheese-demo,/ }).isVisible()).resolves.toBe(true);
     for (const run of ['MA', 'coin', 'red-gem', 'null-control']) {
       await expect(treeItem(run).isVisible()).resolves.toBe(true);
     }
-    // The address bar no longer shows the token once the page has read it.
-    expect(page.url()).not.toContain('token=');
+    // The address bar no longer shows the token once the e2e.page has read it.
+    expect(e2e.page.url()).not.toContain('token=');
   });
 
   it('draws the selected run’s metric curves as coloured lines across the plot', async () => {
     await treeItem('MA').click();
-    const chart = page.locator('[data-testid="metrics-chart"][data-family="charts/episodic_return"]');
+    const chart = e2e.page.locator('[data-testid="metrics-chart"][data-family="charts/episodic_return"]');
     await chart.waitFor({ timeout: 30_000 });
     const canvas = chart.locator('[data-testid="metrics-chart-canvas"] canvas').first();
     await canvas.waitFor();
@@ -71,11 +61,11 @@ describe('run browser in Chromium against the headless server', () => {
     // A curve over the whole run spans most of the plot's width.
     expect(line.columns).toBeGreaterThan(plot.width * 0.6);
     expect(line.maxX - line.minX).toBeGreaterThan(plot.width * 0.7);
-    expect(pageErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
   });
 
   it('draws a metric on a log y axis: the small values of a decaying loss rise off the floor', async () => {
-    const chart = page.locator('[data-testid="metrics-chart"][data-family="losses/value_loss"]');
+    const chart = e2e.page.locator('[data-testid="metrics-chart"][data-family="losses/value_loss"]');
     await chart.scrollIntoViewIfNeeded();
     const color = namedSeriesColors(['value_loss'])[0]!;
     /** Mean row of the line's pixels over the last quarter of the plot (its tail), as a fraction of the plot's height. */
@@ -99,24 +89,24 @@ describe('run browser in Chromium against the headless server', () => {
       return sum / n / plot.height;
     };
     const linear = await tailRow();
-    await page.getByTestId('chart-log-y').first().check();
+    await e2e.page.getByTestId('chart-log-y').first().check();
     await expect.poll(tailRow, { timeout: 10_000 }).toBeLessThan(linear - 0.05);
     await shot('run-browser-log-y.png');
-    await page.getByTestId('chart-log-y').first().uncheck();
+    await e2e.page.getByTestId('chart-log-y').first().uncheck();
     await expect.poll(tailRow, { timeout: 10_000 }).toBeGreaterThan(linear - 0.02);
   });
 
   it('zooms into a dragged region of a chart (the x range it shows narrows) and resets', async () => {
-    const chart = page.locator('[data-testid="metrics-chart"][data-family="charts/episodic_return"]');
+    const chart = e2e.page.locator('[data-testid="metrics-chart"][data-family="charts/episodic_return"]');
     await chart.scrollIntoViewIfNeeded();
     await expect(chart.getByTestId('metrics-chart-x-range').count()).resolves.toBe(0);
     const box = (await chart.getByTestId('metrics-chart-canvas').boundingBox())!;
     // From inside the plot's top to below its bottom: the rectangle spans every y, so only x narrows.
-    await page.mouse.move(box.x + box.width * 0.35, box.y + 50);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height - 5, { steps: 6 });
-    await page.mouse.up();
-    await page.mouse.move(box.x + box.width + 40, box.y - 40);
+    await e2e.page.mouse.move(box.x + box.width * 0.35, box.y + 50);
+    await e2e.page.mouse.down();
+    await e2e.page.mouse.move(box.x + box.width * 0.6, box.y + box.height - 5, { steps: 6 });
+    await e2e.page.mouse.up();
+    await e2e.page.mouse.move(box.x + box.width + 40, box.y - 40);
     const range = chart.getByTestId('metrics-chart-x-range');
     await range.waitFor({ timeout: 10_000 });
     const [from, to] = [...(await range.innerText()).matchAll(/([\d.]+)([kM]?)/g)]
@@ -129,44 +119,44 @@ describe('run browser in Chromium against the headless server', () => {
     await shot('run-browser-zoomed.png');
     await chart.getByTestId('metrics-chart-reset-zoom').click();
     await expect(range.count()).resolves.toBe(0);
-    expect(pageErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
   });
 
   it('shows why a non-database file cannot be opened, and keeps the open database usable', async () => {
-    await page.keyboard.press('Control+O');
-    const dialog = page.getByTestId('file-dialog');
+    await e2e.page.keyboard.press('Control+O');
+    const dialog = e2e.page.getByTestId('file-dialog');
     await dialog.waitFor();
     await dialog.locator('[role="listbox"][aria-busy="false"]').waitFor();
-    const path = join(dir, 'not-a-db.deltascope');
-    await page.getByTestId('file-dialog-path').fill(path);
-    await page.getByTestId('file-dialog-path').press('Enter');
+    const path = join(e2e.dir, 'not-a-db.deltascope');
+    await e2e.page.getByTestId('file-dialog-path').fill(path);
+    await e2e.page.getByTestId('file-dialog-path').press('Enter');
 
-    const toast = page.getByTestId('toast').filter({ hasText: 'not-a-db.deltascope' });
+    const toast = e2e.page.getByTestId('toast').filter({ hasText: 'not-a-db.deltascope' });
     await toast.waitFor({ timeout: 15_000 });
     await expect(toast.innerText()).resolves.toContain('is not a Deltascope database');
     await expect(dialog.getByRole('alert').innerText()).resolves.toContain('not-a-db.deltascope');
 
-    await page.keyboard.press('Escape');
+    await e2e.page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    await expect(page.getByTestId('open-database').innerText()).resolves.toContain('sample.deltascope');
+    await expect(e2e.page.getByTestId('open-database').innerText()).resolves.toContain('sample.deltascope');
     await treeItem('coin').click();
-    await page.getByTestId('run-panel').getByRole('heading', { name: /coin/ }).waitFor();
-    await page.locator('[data-testid="metrics-chart"]').first().waitFor({ timeout: 30_000 });
+    await e2e.page.getByTestId('run-panel').getByRole('heading', { name: /coin/ }).waitFor();
+    await e2e.page.locator('[data-testid="metrics-chart"]').first().waitFor({ timeout: 30_000 });
     await toast.getByRole('button', { name: 'Dismiss' }).click();
-    await expect(page.getByTestId('toast').count()).resolves.toBe(0);
+    await expect(e2e.page.getByTestId('toast').count()).resolves.toBe(0);
   });
 
   it('narrows the tree to the runs a filter finds, and says when none does', async () => {
-    const filter = page.getByTestId('tree-filter');
+    const filter = e2e.page.getByTestId('tree-filter');
     await filter.fill('coin');
     await expect(treeItem('coin').isVisible()).resolves.toBe(true);
     await expect(treeItem('MA').count()).resolves.toBe(0);
     await expect(treeItem('null-control').count()).resolves.toBe(0);
     await filter.fill('finetune red');
-    await expect(page.getByRole('treeitem', { name: /^red-gem,/ }).isVisible()).resolves.toBe(true);
+    await expect(e2e.page.getByRole('treeitem', { name: /^red-gem,/ }).isVisible()).resolves.toBe(true);
     await expect(treeItem('coin').count()).resolves.toBe(0);
     await filter.fill('nothing-like-this');
-    await page.getByTestId('tree-no-match').waitFor();
+    await e2e.page.getByTestId('tree-no-match').waitFor();
     await filter.fill('');
     await expect(treeItem('MA').isVisible()).resolves.toBe(true);
   });
@@ -174,11 +164,11 @@ describe('run browser in Chromium against the headless server', () => {
   it('overlays two runs ticked in the tree as two lines of their own colours in one chart', async () => {
     await treeItem('MA').getByTestId('tree-overlay').click();
     await treeItem('null-control').getByTestId('tree-overlay').click();
-    const panel = page.getByTestId('compare-panel');
+    const panel = e2e.page.getByTestId('compare-panel');
     await panel.getByRole('heading', { name: 'Compare 2 runs' }).waitFor();
     const canvas = panel.locator('[data-testid="metrics-chart-canvas"]');
     await canvas.locator('canvas').first().waitFor({ timeout: 30_000 });
-    await page.waitForTimeout(300);
+    await e2e.page.waitForTimeout(300);
     const plot = cropRows(decodePng(await canvas.screenshot()), LEGEND_HEIGHT_PX);
     for (const color of SERIES_PALETTE.slice(0, 2)) {
       const line = colorCoverage(plot, color, 40);
@@ -191,8 +181,8 @@ describe('run browser in Chromium against the headless server', () => {
   });
 
   it('sorts the experiment’s run table by a header click, either way', async () => {
-    await page.getByRole('treeitem', { name: /^maze-cheese-demo,/ }).click();
-    const table = page.getByTestId('run-table');
+    await e2e.page.getByRole('treeitem', { name: /^maze-cheese-demo,/ }).click();
+    const table = e2e.page.getByTestId('run-table');
     await table.waitFor();
     await table.getByTestId('final-return').first().filter({ hasText: /\d/ }).waitFor();
     const finals = async () =>
@@ -209,6 +199,6 @@ describe('run browser in Chromium against the headless server', () => {
       .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-run')));
     expect(names).toEqual(['coin', 'MA', 'null-control', 'red-gem']);
     await shot('run-browser-table.png');
-    expect(pageErrors).toEqual([]);
+    expect(e2e.pageErrors).toEqual([]);
   });
 });
