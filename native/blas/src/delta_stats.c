@@ -23,11 +23,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifndef _WIN32
 #include <errno.h>
+#ifndef _WIN32
 #include <pthread.h>
-#include "mapped_range.h"
 #endif
+/* On every platform: job_result reads its outcome codes (only POSIX builds map files). */
+#include "mapped_range.h"
 #include "delta_stats.h"
 #include "dtype_decode.h"
 #define NAPI_ARGS_CODE "DELTASCOPE_DELTA"

@@ -24,6 +24,12 @@
 #include <string.h>
 #include "dtype_decode.h"
 #include "ties.h"
+
+#if defined(__GNUC__)
+#define TIES_INLINE inline __attribute__((always_inline))
+#else
+#define TIES_INLINE inline
+#endif
 #define NAPI_ARGS_CODE "DELTASCOPE_TIES"
 #include "napi_args.h"
 
@@ -54,7 +60,7 @@ static inline void bump_f64(void *counts, uint32_t bucket, uint64_t by) { ((doub
 /* |v|'s high 15 bits of the finite entries into `high`; returns their count, the infinities into
  * *infinite. Zeros (most of a sparse delta) are counted apart and added to bucket 0 at the end: a run
  * of increments of one bucket would be a chain of dependent loads and stores. */
-static inline __attribute__((always_inline)) uint64_t count_high(const uint32_t *bits, size_t n, void *high,
+static TIES_INLINE uint64_t count_high(const uint32_t *bits, size_t n, void *high,
                                                                  BumpFn bump, uint64_t *zeros_out,
                                                                  uint64_t *infinite_out) {
   /* (the non-finite are counted in their rare branch, not the finite in the hot one) */
@@ -79,7 +85,7 @@ static inline __attribute__((always_inline)) uint64_t count_high(const uint32_t 
 }
 
 /* The low 16 bits of the |v| whose high 15 bits are h into `low` (zeros, when h is 0, apart as above). */
-static inline __attribute__((always_inline)) void count_low(const uint32_t *bits, size_t n, uint32_t h, void *low,
+static TIES_INLINE void count_low(const uint32_t *bits, size_t n, uint32_t h, void *low,
                                                            BumpFn bump) {
   uint64_t zeros = 0;
   for (size_t j = 0; j < n; j++) {
@@ -166,7 +172,7 @@ static inline double masked(double v, uint64_t mask) {
 #define SMALL 8
 
 /* The loop for `count` deltas (a constant where inlined: the per-delta state then lives in registers). */
-static inline __attribute__((always_inline)) void merge_body(const float *const *deltas, uint32_t count,
+static TIES_INLINE void merge_body(const float *const *deltas, uint32_t count,
                                                             const double *thresholds, double *ties,
                                                             double lambda, float *out, size_t size,
                                                             double *kept) {
