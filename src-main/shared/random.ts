@@ -8,7 +8,7 @@ import { DeltascopeError } from './errors';
  * recommend. Everything here is deterministic: same seed and stream ⇒ same numbers on every platform.
  * It lives in shared/ (runtime-free) because both engine/ and weights/ draw from it and may import
  * only shared/ in common. DARE's masks are drawn in C when the addon is built: nextUint32 and float are
- * repeated step for step in native/blas/src/aggregate.c, fed this class's state (getState/setState)
+ * repeated step for step in native/blas/src/dare.c, fed this class's state (getState/setState)
  * and checked against it by tests/unit/weights/native-aggregate.test.ts — change both or neither.
  */
 

@@ -148,51 +148,63 @@ export function diffSources(a: TensorSource, b: TensorSource, options: SourceDif
   // buffers, the pass of a chunk running while the next is read, so that the budget still holds.
   const setCount = raw.every(Boolean) ? BUFFER_SETS : 1;
   let next = 0;
-  for (const [index, name] of common.entries()) {
-    const tensor = tensorsA.get(name)!;
-    const dtypeB = tensorsB.get(name)!.dtype;
-    const acc = createDeltaAccumulator(stats);
-    if (raw[index]! && tensor.count > 0) {
-      for (const [start, end] of chunkRanges(tensor.count, length)) {
-        const count = end - start;
-        const last = end === tensor.count ? name : null;
-        const rangeA = maps && count >= MAP_MIN_ELEMENTS ? a.rawFileRange!(name, start, count) : null;
-        const rangeB = rangeA !== null ? b.rawFileRange!(name, start, count) : null;
-        if (rangeA !== null && rangeB !== null) {
-          // Left in the files: the pass maps them (no read, no buffer), two passes in flight.
-          const mapped = rangeA.byteLength + rangeB.byteLength;
-          while (pending.length >= 2 || (pending.length > 0 && held + mapped > budget)) finishOldest();
-          hold(mapped);
-          const pass = startFileDelta(
-            acc,
-            { dtype: tensor.dtype, range: rangeA },
-            { dtype: dtypeB, range: rangeB },
-          );
-          pending.push({ pass, acc, last, mapped });
-          continue;
+  try {
+    for (const [index, name] of common.entries()) {
+      const tensor = tensorsA.get(name)!;
+      const dtypeB = tensorsB.get(name)!.dtype;
+      const acc = createDeltaAccumulator(stats);
+      if (raw[index]! && tensor.count > 0) {
+        for (const [start, end] of chunkRanges(tensor.count, length)) {
+          const count = end - start;
+          const last = end === tensor.count ? name : null;
+          const rangeA = maps && count >= MAP_MIN_ELEMENTS ? a.rawFileRange!(name, start, count) : null;
+          const rangeB = rangeA !== null ? b.rawFileRange!(name, start, count) : null;
+          if (rangeA !== null && rangeB !== null) {
+            // Left in the files: the pass maps them (no read, no buffer), two passes in flight.
+            const mapped = rangeA.byteLength + rangeB.byteLength;
+            while (pending.length >= 2 || (pending.length > 0 && held + mapped > budget)) finishOldest();
+            hold(mapped);
+            const pass = startFileDelta(
+              acc,
+              { dtype: tensor.dtype, range: rangeA },
+              { dtype: dtypeB, range: rangeB },
+            );
+            pending.push({ pass, acc, last, mapped });
+            continue;
+          }
+          while (pending.length >= setCount) finishOldest();
+          const [rawA, rawB] = buffers(next++ % setCount, count);
+          const chunkA = { dtype: tensor.dtype, bytes: a.readRaw!(name, start, count, rawA) };
+          const chunkB = { dtype: dtypeB, bytes: b.readRaw!(name, start, count, rawB) };
+          while (pending.length >= Math.max(1, setCount - 1)) finishOldest();
+          pending.push({ pass: startRawDelta(acc, chunkA, chunkB), acc, last, mapped: 0 });
         }
-        while (pending.length >= setCount) finishOldest();
-        const [rawA, rawB] = buffers(next++ % setCount, count);
-        const chunkA = { dtype: tensor.dtype, bytes: a.readRaw!(name, start, count, rawA) };
-        const chunkB = { dtype: dtypeB, bytes: b.readRaw!(name, start, count, rawB) };
-        while (pending.length >= Math.max(1, setCount - 1)) finishOldest();
-        pending.push({ pass: startRawDelta(acc, chunkA, chunkB), acc, last, mapped: 0 });
+        continue;
       }
-      continue;
+      while (pending.length > 0) finishOldest();
+      const [rawA, rawB] = buffers(0, length);
+      for (const [start, end] of chunkRanges(tensor.count, length)) {
+        const chunkA = new Float32Array(rawA.buffer, 0, end - start);
+        const chunkB = new Float32Array(rawB.buffer, 0, end - start);
+        a.read(name, start, chunkA);
+        b.read(name, start, chunkB);
+        accumulateDelta(acc, chunkA, chunkB);
+        progress(end - start);
+      }
+      finishTensor(name, acc);
     }
     while (pending.length > 0) finishOldest();
-    const [rawA, rawB] = buffers(0, length);
-    for (const [start, end] of chunkRanges(tensor.count, length)) {
-      const chunkA = new Float32Array(rawA.buffer, 0, end - start);
-      const chunkB = new Float32Array(rawB.buffer, 0, end - start);
-      a.read(name, start, chunkA);
-      b.read(name, start, chunkB);
-      accumulateDelta(acc, chunkA, chunkB);
-      progress(end - start);
+  } finally {
+    // After an error, passes still in flight read the sources' files (or buffers): wait for them
+    // before the caller closes the sources. Their results are dropped; the first error is thrown.
+    for (const { pass, acc } of pending.splice(0)) {
+      try {
+        pass.finish(acc);
+      } catch {
+        // the error that stopped the diff is the one the caller gets
+      }
     }
-    finishTensor(name, acc);
   }
-  while (pending.length > 0) finishOldest();
   return {
     tensors,
     model: finishDeltaStats(model),

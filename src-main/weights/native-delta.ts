@@ -246,8 +246,13 @@ export function startFileDelta(acc: DeltaAccumulator, a: FileChunk, b: FileChunk
       try {
         hist.range = addon.deltaPassFinish(handle);
       } catch (error) {
-        const files = a.range.file === b.range.file ? a.range.file : `${a.range.file} / ${b.range.file}`;
-        throw invalidFile(files, `a chunk could not be read: ${(error as Error).message}`);
+        const message = (error as Error).message;
+        // The addon names the side (A or B) of a file it could not read; anything else (out of
+        // memory) is not the file's fault.
+        if (!/\bfile\b/.test(message))
+          throw new DeltascopeError('INTERNAL', `the native diff pass failed: ${message}`);
+        const files = a.range.file === b.range.file ? a.range.file : `A ${a.range.file}, B ${b.range.file}`;
+        throw invalidFile(files, `a chunk could not be read: ${message}`);
       }
       mergePass(target, sums, count);
       mergeHistogram(target.histogram, hist);

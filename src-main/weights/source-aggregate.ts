@@ -250,7 +250,10 @@ export function aggregatedSource(input: AggregatedSourceInput): AggregatedSource
         const dareNow = spec.kind === 'dare' ? dareState(tensor, at) : null;
         const withBase = { base: b, merge: input.merge === true };
         if (!aggregateFromCheckpoints(spec, ds.slice(0, n), withBase, dareNow?.rngs ?? [], part))
-          throw new Error(`no C kernel for ${spec.kind}`);
+          throw new DeltascopeError(
+            'INTERNAL',
+            `${tensor.name}: the native addon has no C kernel for the ${spec.kind} aggregator, though it was chosen for it`,
+          );
         if (dareNow !== null) dareNow.next = at + part.length;
         continue;
       }
