@@ -37,6 +37,7 @@ export class ComputeRunner {
   private interactive: TaskThread<ComputeRequest, unknown> | null = null;
   private readonly running = new Map<string, TaskHandle<unknown>>();
   private sequence = 0;
+  private disposed = false;
 
   constructor(private readonly options: ComputeRunnerOptions) {}
 
@@ -50,15 +51,13 @@ export class ComputeRunner {
   }
 
   /** Runs a short interactive `request` (a heatmap task) in the interactive thread, after the ones before it. */
-  quick<T>(request: ComputeRequest, label: string): Promise<T> {
-    this.interactive ??= newThread();
-    return this.interactive.run(request, label).result as Promise<T>;
+  async quick<T>(request: ComputeRequest, label: string): Promise<T> {
+    return (await this.interactiveThread().run(request, label).result) as T;
   }
 
   /** Starts the interactive thread ahead of its first task (a diff was opened: its heatmaps follow). */
   warmQuick(): void {
-    this.interactive ??= newThread();
-    this.interactive.warm();
+    if (!this.disposed) this.interactiveThread().warm();
   }
 
   /** Runs `request` as a cancellable job with `job.state` / `job.progress` events. */
@@ -100,13 +99,27 @@ export class ComputeRunner {
 
   /** Cancels everything and ends the threads (on shutdown); resolves once they have exited. */
   async dispose(): Promise<void> {
+    this.disposed = true;
     const threads = this.threads.splice(0);
     if (this.interactive !== null) threads.push(this.interactive);
     this.interactive = null;
     await Promise.all(threads.map((thread) => thread.close()));
   }
 
+  /** The interactive thread; none is started once the runner is disposed (nobody would close it). */
+  private interactiveThread(): TaskThread<ComputeRequest, unknown> {
+    this.refuseIfDisposed();
+    this.interactive ??= newThread();
+    return this.interactive;
+  }
+
+  private refuseIfDisposed(): void {
+    if (this.disposed)
+      throw new DeltascopeError('CANCELLED', 'The app is shutting down: its compute threads are closed.');
+  }
+
   private thread(): TaskThread<ComputeRequest, unknown> {
+    this.refuseIfDisposed();
     const idle = this.threads.find((thread) => thread.load === 0);
     if (idle !== undefined) return idle;
     if (this.threads.length < (this.options.maxThreads ?? DEFAULT_MAX_THREADS)) {
