@@ -28,20 +28,30 @@ export async function openSession(
   viewport = { width: 1400, height: 900 },
 ): Promise<E2eSession> {
   const dir = mkdtempSync(join(tmpdir(), `deltascope-e2e-${name}-`));
-  const db = join(dir, dbFile);
-  prepare(db, dir);
-  mkdirSync(join(dir, 'app-data'));
-  ensureBuilt();
-  const server = await startServe(db, join(dir, 'app-data'));
-  const browser = await launchChromium();
-  const page = await browser.newPage({ viewport });
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(server.url);
-  return { dir, server, browser, page, pageErrors };
+  let server: Awaited<ReturnType<typeof startServe>> | null = null;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | null = null;
+  try {
+    const db = join(dir, dbFile);
+    prepare(db, dir);
+    mkdirSync(join(dir, 'app-data'));
+    ensureBuilt();
+    server = await startServe(db, join(dir, 'app-data'));
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(server.url);
+    return { dir, server, browser, page, pageErrors };
+  } catch (error) {
+    // Nothing to hand back, so nothing the caller could close: stop what was started here.
+    await browser?.close().catch(() => undefined);
+    await server?.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
-/** Closes Chromium, stops the server and removes the folder (whatever of it was opened). */
+/** Closes Chromium, stops the server and removes the folder. */
 export async function closeSession(session: E2eSession | null): Promise<void> {
   await session?.browser.close();
   await session?.server.stop();
