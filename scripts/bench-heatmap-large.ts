@@ -31,44 +31,17 @@ import {
   viewTile,
   writeSafetensorsFromSource,
   type SourceTensor,
-  type TensorSource,
 } from '../src-main/weights';
 import { launchChromium } from '../tests/e2e/helpers/browser';
+import { DOWN_PROJECTION, downProjectionSource } from '../tests/fixtures/down-projection';
 import { ensureBuilt, startServe } from '../tests/e2e/helpers/server';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
 const runs = Math.max(1, Number(values.runs));
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, '.bench', 'heatmap-4096x11008');
-const ROWS = 4096;
-const COLS = 11008;
-const TENSOR = 'model.layers.0.mlp.down_proj.weight';
-
-/** The big tensor and a norm beside it; tuned adds a sparse update (every 7th element, ±1/256) to the big one. */
-function source(tuned: boolean): TensorSource {
-  const tensors: SourceTensor[] = [
-    { name: TENSOR, shape: [ROWS, COLS], dtype: 'F32', count: ROWS * COLS },
-    { name: 'model.layers.0.post_attention_layernorm.weight', shape: [ROWS], dtype: 'F32', count: ROWS },
-  ];
-  return {
-    label: tuned ? 'tuned' : 'base',
-    tensors,
-    metadata: {},
-    read(name, start, out) {
-      for (let i = 0; i < out.length; i++) {
-        const j = start + i;
-        let x = Math.imul(j ^ 0x9e3779b1, 0x85ebca6b);
-        x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) ^ (x >>> 16);
-        const u = (x >>> 0) / 4294967296 - 0.5;
-        const row = Math.floor(j / COLS);
-        const update = tuned && name === TENSOR && j % 7 === 0 ? (row < 2048 ? 1 : -1) / 256 : 0;
-        out[i] = 0.04 * u + update;
-      }
-    },
-    peakBytesHeld: () => 0,
-    close: () => undefined,
-  };
-}
+const { rows: ROWS, cols: COLS, name: TENSOR } = DOWN_PROJECTION;
+const source = downProjectionSource;
 
 function ensureFiles(): [string, string] {
   mkdirSync(dir, { recursive: true });

@@ -10,7 +10,8 @@ import type {
   HeatmapTilePayload,
   OverviewTilePayload,
 } from '../../../src-main/shared/contract-weights';
-import { writeSafetensorsFromSource, type SourceTensor, type TensorSource } from '../../../src-main/weights';
+import { writeSafetensorsFromSource } from '../../../src-main/weights';
+import { DOWN_PROJECTION, DOWN_PROJECTION_NORM, downProjectionSource } from '../../fixtures/down-projection';
 import { writeSampleDatabase } from '../../fixtures/sample-db';
 import { startApiService, type ApiTestService } from '../../helpers/api-service';
 import { makeTempDir } from '../../helpers/temp-dir';
@@ -22,34 +23,9 @@ import { makeTempDir } from '../../helpers/temp-dir';
  * every tile, colour scale and overview thumbnail is the one computed inline (as the CLI does).
  */
 
-const ROWS = 4096;
-const COLS = 11008;
-const TENSOR = 'model.layers.0.mlp.down_proj.weight';
-const NORM = 'model.layers.0.post_attention_layernorm.weight';
-
-/** The big tensor and a norm; `tuned` adds ±1/256 to every 7th element of the big one (+ in the top half). */
-function source(tuned: boolean): TensorSource {
-  const tensors: SourceTensor[] = [
-    { name: TENSOR, shape: [ROWS, COLS], dtype: 'F32', count: ROWS * COLS },
-    { name: NORM, shape: [ROWS], dtype: 'F32', count: ROWS },
-  ];
-  return {
-    label: tuned ? 'tuned' : 'base',
-    tensors,
-    metadata: {},
-    read(name, start, out) {
-      for (let i = 0; i < out.length; i++) {
-        const j = start + i;
-        const x = Math.imul(j ^ 0x9e3779b1, 0x85ebca6b);
-        const u = ((Math.imul(x ^ (x >>> 13), 0xc2b2ae35) ^ (x >>> 16)) >>> 0) / 4294967296 - 0.5;
-        const update = tuned && name === TENSOR && j % 7 === 0 ? (j < (ROWS / 2) * COLS ? 1 : -1) / 256 : 0;
-        out[i] = 0.04 * u + update;
-      }
-    },
-    peakBytesHeld: () => 0,
-    close: () => undefined,
-  };
-}
+const TENSOR = DOWN_PROJECTION.name;
+const NORM = DOWN_PROJECTION_NORM;
+const source = downProjectionSource;
 
 const temp = makeTempDir('heatmap-off-loop');
 let api: ApiTestService;
