@@ -6,7 +6,7 @@
 // build rather than leaving a call the next compiler rejects. Skipped when the built file is newer
 // than the addon's sources.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -87,5 +87,10 @@ if (result.status !== 0) {
   fail(`node-gyp failed:\n${(shown.join('\n') || String(result.error)).trim()}`);
 }
 mkdirSync(path.dirname(target), { recursive: true });
-copyFileSync(path.join(addonDir, 'build', 'Release', 'deltascope_blas.node'), target);
+// Copied beside it, then renamed over it: a process that has the old addon loaded (a training
+// worker, a cluster task) keeps its mapping of the old file instead of dying of SIGBUS when the
+// file it maps is rewritten in place.
+const staged = `${target}.${process.pid}.tmp`;
+copyFileSync(path.join(addonDir, 'build', 'Release', 'deltascope_blas.node'), staged);
+renameSync(staged, target);
 console.log(`built ${path.relative(root, target)}`);
