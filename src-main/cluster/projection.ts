@@ -67,10 +67,10 @@ export function projectWallTime(
   }
   if (!Number.isInteger(nodes) || nodes < 1)
     throw new Error(`nodes must be a positive integer; got ${nodes}`);
-  const { waitingOn, released } = waitsOf(plan, waits);
+  const waiting = waitingTasks(plan, waits);
   const longerFirst = (a: number, b: number): number => seconds[b]! - seconds[a]! || a - b;
   const ready = new SortedQueue(longerFirst);
-  for (const task of plan.tasks) if (waitingOn[task.index] === 0) ready.push(task.index);
+  for (const task of waiting.initial) ready.push(task);
   const running = new SortedQueue((a, b) => finish[a]! - finish[b]! || a - b);
   const finish = new Array<number>(plan.tasks.length).fill(Number.POSITIVE_INFINITY);
   let now = 0;
@@ -86,33 +86,43 @@ export function projectWallTime(
     while (running.size > 0 && finish[running.peek()!]! <= now) {
       const done = running.shift()!;
       wallSeconds = Math.max(wallSeconds, finish[done]!);
-      for (const next of released[done]!) {
-        waitingOn[next]! -= 1;
-        if (waitingOn[next] === 0) ready.push(next);
-      }
+      for (const next of waiting.finished(done)) ready.push(next);
     }
   }
   return { nodes, wallSeconds, criticalPathSeconds: criticalPathSeconds(plan, seconds, overhead, waits) };
 }
 
 /**
- * Per task, how many finishes it waits for, and which tasks each finish counts towards: its
- * dependents ('tasks'), or every task of the next stage ('stages': each task of a stage waits for
- * all of the stage before).
+ * The tasks free to start at once, and those each finish frees: a task whose last dependency it
+ * was ('tasks'), or the whole next stage when it was its stage's last task ('stages': each task of a
+ * stage waits for all of the stage before). Each finish is counted once: O(n + edges).
  */
-function waitsOf(plan: ClusterPlan, waits: Waits): { waitingOn: number[]; released: number[][] } {
-  if (waits === 'tasks') {
-    const released: number[][] = plan.tasks.map(() => []);
-    for (const task of plan.tasks) for (const dep of task.deps) released[dep]!.push(task.index);
-    return { waitingOn: plan.tasks.map((task) => task.deps.length), released };
+function waitingTasks(
+  plan: ClusterPlan,
+  waits: Waits,
+): { initial: readonly number[]; finished: (task: number) => readonly number[] } {
+  if (waits === 'stages') {
+    const left = plan.stages.map((stage) => stage.length);
+    return {
+      initial: plan.stages[0] ?? [],
+      finished: (task) => {
+        const stage = plan.tasks[task]!.stage;
+        left[stage]! -= 1;
+        return left[stage] === 0 ? (plan.stages[stage + 1] ?? []) : [];
+      },
+    };
   }
-  const stageOf = new Map(plan.stages.flatMap((stage, s) => stage.map((index) => [index, s] as const)));
-  const waitingOn = plan.tasks.map((task) => {
-    const s = stageOf.get(task.index)!;
-    return s === 0 ? 0 : plan.stages[s - 1]!.length;
-  });
-  const released = plan.tasks.map((task) => plan.stages[stageOf.get(task.index)! + 1] ?? []);
-  return { waitingOn, released };
+  const waitingOn = plan.tasks.map((task) => task.deps.length);
+  const dependents: number[][] = plan.tasks.map(() => []);
+  for (const task of plan.tasks) for (const dep of task.deps) dependents[dep]!.push(task.index);
+  return {
+    initial: plan.tasks.filter((task) => task.deps.length === 0).map((task) => task.index),
+    finished: (task) =>
+      dependents[task]!.filter((next) => {
+        waitingOn[next]! -= 1;
+        return waitingOn[next] === 0;
+      }),
+  };
 }
 
 /** A binary min-heap of task indices under `before` (negative: a comes first). */
