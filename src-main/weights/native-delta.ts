@@ -246,10 +246,10 @@ export function startFileDelta(acc: DeltaAccumulator, a: FileChunk, b: FileChunk
       try {
         hist.range = addon.deltaPassFinish(handle);
       } catch (error) {
-        const message = (error as Error).message;
-        // The addon names the side (A or B) of a file it could not read; anything else (out of
-        // memory) is not the file's fault.
-        if (!/\bfile\b/.test(message))
+        const { message, code } = error as Error & { code?: string };
+        // The addon throws DELTASCOPE_DELTA_FILE for a file it could not read (naming its side, A or
+        // B); anything else (out of memory) is not the file's fault.
+        if (code !== 'DELTASCOPE_DELTA_FILE')
           throw new DeltascopeError('INTERNAL', `the native diff pass failed: ${message}`);
         const files = a.range.file === b.range.file ? a.range.file : `A ${a.range.file}, B ${b.range.file}`;
         throw invalidFile(files, `a chunk could not be read: ${message}`);

@@ -905,12 +905,15 @@ static void run_job(Job *job) {
 /* The pass's result into JS: sums copied, the new range returned (or an error thrown). */
 static napi_value job_result(napi_env env, Job *job) {
   const char side = job->map_side == 0 ? 'A' : 'B';
+  /* A file's fault: its own code, which native-delta.ts reports as INVALID_FILE naming the files. */
+#define FILE_CODE "DELTASCOPE_DELTA_FILE"
   if (job->map_status == MAP_SHORT)
-    return fail(env, 1, "file %c ends before the chunk's last byte (truncated or changed while reading?)", side);
+    return napi_args_fail(env, FILE_CODE, 1, "file %c ends before the chunk's last byte (truncated or changed while reading?)", side);
   if (job->map_status == MAP_FAILED_ERRNO)
-    return fail(env, 1, "file %c cannot be mapped: %s", side, strerror(job->map_errno));
+    return napi_args_fail(env, FILE_CODE, 1, "file %c cannot be mapped: %s", side, strerror(job->map_errno));
   if (job->map_status == MAP_BUS)
-    return fail(env, 1, "a file shrank while it was read (truncated or changed while reading?)");
+    return napi_args_fail(env, FILE_CODE, 1, "a file shrank while it was read (truncated or changed while reading?)");
+#undef FILE_CODE
   if (!job->ok) return fail(env, 1, "deltaPass: out of memory growing the histogram");
   memcpy(job->sums, job->p.s, sizeof job->p.s);
   napi_value out;
