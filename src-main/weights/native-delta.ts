@@ -1,6 +1,6 @@
 import { probeAddon } from '../native/addon';
 import { DeltascopeError } from '../shared/errors';
-import { createHistogram, mergeHistogram } from './delta-histogram';
+import { createHistogram, mergeHistogram, type HistogramAccumulator } from './delta-histogram';
 import { createPassSums } from './delta-kernel';
 import { mergePass, type DeltaAccumulator } from './delta-stats';
 import { invalidFile } from './formats/decode';
@@ -179,16 +179,31 @@ export function startRawDelta(acc: DeltaAccumulator, a: RawChunk, b: RawChunk): 
   const sums = createPassSums();
   const hist = createHistogram(acc.histogram.bins);
   const args = [a.bytes, codeA, b.bytes, codeB, acc.epsilon, sums, hist.fine, hist.range] as const;
-  let handle: object | null = null;
-  if (count >= THREAD_MIN_ELEMENTS) handle = addon.deltaPassStart(...args);
-  else hist.range = addon.deltaPass(...args);
+  if (count < THREAD_MIN_ELEMENTS) {
+    hist.range = addon.deltaPass(...args);
+    return pendingPass(count, sums, hist, null);
+  }
+  const handle = addon.deltaPassStart(...args);
+  return pendingPass(count, sums, hist, () => addon.deltaPassFinish(handle));
+}
+
+/**
+ * A started pass: `finish(target)` waits for its native part (`wait`, which returns the histogram's
+ * range; null when the pass already ran) and merges its sums and histogram into `target`, once.
+ */
+function pendingPass(
+  count: number,
+  sums: Float64Array,
+  hist: HistogramAccumulator,
+  wait: (() => number) | null,
+): PendingPass {
   let finished = false;
   return {
     count,
     finish(target) {
       if (finished) return;
       finished = true;
-      if (handle !== null) hist.range = addon.deltaPassFinish(handle);
+      if (wait !== null) hist.range = wait();
       mergePass(target, sums, count);
       mergeHistogram(target.histogram, hist);
     },
@@ -237,25 +252,17 @@ export function startFileDelta(acc: DeltaAccumulator, a: FileChunk, b: FileChunk
     hist.fine,
     hist.range,
   );
-  let finished = false;
-  return {
-    count,
-    finish(target) {
-      if (finished) return;
-      finished = true;
-      try {
-        hist.range = addon.deltaPassFinish(handle);
-      } catch (error) {
-        const { message, code } = error as Error & { code?: string };
-        // The addon throws DELTASCOPE_DELTA_FILE for a file it could not read (naming its side, A or
-        // B); anything else (out of memory) is not the file's fault.
-        if (code !== 'DELTASCOPE_DELTA_FILE')
-          throw new DeltascopeError('INTERNAL', `the native diff pass failed: ${message}`);
-        const files = a.range.file === b.range.file ? a.range.file : `A ${a.range.file}, B ${b.range.file}`;
-        throw invalidFile(files, `a chunk could not be read: ${message}`);
-      }
-      mergePass(target, sums, count);
-      mergeHistogram(target.histogram, hist);
-    },
-  };
+  return pendingPass(count, sums, hist, () => {
+    try {
+      return addon.deltaPassFinish(handle);
+    } catch (error) {
+      const { message, code } = error as Error & { code?: string };
+      // The addon throws DELTASCOPE_DELTA_FILE for a file it could not read (naming its side, A or
+      // B); anything else (out of memory) is not the file's fault.
+      if (code !== 'DELTASCOPE_DELTA_FILE')
+        throw new DeltascopeError('INTERNAL', `the native diff pass failed: ${message}`);
+      const files = a.range.file === b.range.file ? a.range.file : `A ${a.range.file}, B ${b.range.file}`;
+      throw invalidFile(files, `a chunk could not be read: ${message}`);
+    }
+  });
 }
