@@ -151,12 +151,13 @@ describe('tall tensors fill the heatmap panel, with rulers (previous-version dat
     const canvas = heatmap.getByTestId('diff-heatmap-canvas');
     await canvas.focus();
     for (let i = 0; i < 6; i++) await e2e.page.keyboard.press('+');
-    await expect
-      .poll(async () => ((await rows.getAttribute('data-ticks'))?.split(' ').map(Number) ?? []).length)
-      .toBeGreaterThan(0);
-    const after = (await rows.getAttribute('data-ticks'))?.split(' ').map(Number) ?? [];
     const step = (ticks: number[]): number => (ticks[1] as number) - (ticks[0] as number);
-    expect(step(after)).toBeLessThan(step(before));
+    const ticksNow = async (): Promise<number[]> =>
+      (await rows.getAttribute('data-ticks'))?.split(' ').map(Number) ?? [];
+    // The rulers redraw after the zoom's frame: await finer ticks (fails if they never come) rather
+    // than reading them once right after the key presses.
+    await expect.poll(async () => step(await ticksNow()), { timeout: 10_000 }).toBeLessThan(step(before));
+    const after = await ticksNow();
     // Zoomed about the centre: the ticks are rows in the middle of the tensor, not from 0.
     expect(after[0]).toBeGreaterThan(0);
     expect(Math.max(...after)).toBeLessThan(ROWS);
